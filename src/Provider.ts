@@ -1,0 +1,145 @@
+/**
+ * The CloudProvider contract. Every provider is a Layer providing `CloudProvider`;
+ * `combine` merges several into one that dispatches on the resource type, so the
+ * engine sees a single provider and owns the ordering across clouds.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type { Action } from "./Plan.js"
+import type { DesiredResource, Inputs, Observed, ResourceKey, ResourceType, StoredResource } from "./Resource.js"
+
+export const ErrorReason = Schema.Literal("transient", "not-found", "conflict", "auth", "invalid", "failed")
+export type ErrorReason = typeof ErrorReason.Type
+
+/** A failure reported by a provider. Only `transient` ones are retried. */
+export class ProviderError extends Schema.TaggedError<ProviderError>()("ProviderError", {
+  provider: Schema.String,
+  operation: Schema.String,
+  key: Schema.optional(Schema.String),
+  reason: ErrorReason,
+  message: Schema.String,
+  code: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
+  /** What the operator can do about it. */
+  hint: Schema.optional(Schema.String)
+}) {}
+
+export const isTransient = (error: ProviderError): boolean => error.reason === "transient"
+
+/** Which project and stage a call works for; providers use it for ownership tags. */
+export interface Scope {
+  readonly project: string
+  readonly stage: string
+}
+
+export interface ApplyRequest extends Scope {
+  readonly operation: "create" | "update"
+  readonly key: ResourceKey
+  readonly type: ResourceType
+  readonly name: string
+  /** The desired inputs with every reference resolved. */
+  readonly inputs: Inputs
+  /** What the state holds for an update. */
+  readonly current?: StoredResource | undefined
+}
+
+export interface CloudProviderService {
+  readonly name: string
+  readonly handles: ReadonlyArray<ResourceType>
+  /** Input fields whose change cannot be applied in place. */
+  readonly replaceFields: (type: ResourceType) => ReadonlyArray<string>
+  /** A batched read of what exists now. A key missing from the result no longer exists. */
+  readonly getState: (
+    scope: Scope,
+    resources: ReadonlyMap<ResourceKey, StoredResource>
+  ) => Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError>
+  /** The diff for this provider's resources (inputs with references resolved where known). */
+  readonly plan: (
+    desired: ReadonlyArray<DesiredResource>,
+    current: ReadonlyMap<ResourceKey, StoredResource>
+  ) => Effect.Effect<ReadonlyArray<Action>, ProviderError>
+  /** Creates or updates one resource and reports how it looks afterwards. */
+  readonly apply: (request: ApplyRequest) => Effect.Effect<Observed, ProviderError>
+  /** Removes one resource; a resource that is already gone counts as removed. */
+  readonly destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) => Effect.Effect<void, ProviderError>
+}
+
+export class CloudProvider extends Context.Tag("fleetflow/CloudProvider")<CloudProvider, CloudProviderService>() {}
+
+const unsupported = (type: ResourceType, operation: string, key?: ResourceKey) =>
+  new ProviderError({
+    provider: "fleetflow",
+    operation,
+    key,
+    reason: "invalid",
+    message: `no provider is configured for ${type} resources`,
+    hint: "add the provider to the `providers` block, or run with --sandbox"
+  })
+
+/** One provider made of several, each serving the resource types it handles. */
+export const combineServices = (services: ReadonlyArray<CloudProviderService>): CloudProviderService => {
+  const byType = new Map<ResourceType, CloudProviderService>()
+  for (const service of services) for (const type of service.handles) byType.set(type, service)
+  const forType = (type: ResourceType) => byType.get(type)
+  const grouped = <A extends { readonly type: ResourceType }>(items: Iterable<readonly [ResourceKey, A]>) => {
+    const groups = new Map<CloudProviderService, Map<ResourceKey, A>>()
+    for (const [key, item] of items) {
+      const service = forType(item.type)
+      if (service === undefined) continue
+      const group = groups.get(service) ?? new Map<ResourceKey, A>()
+      group.set(key, item)
+      groups.set(service, group)
+    }
+    return groups
+  }
+  return {
+    name: services.map((service) => service.name).join("+"),
+    handles: [...byType.keys()],
+    replaceFields: (type) => forType(type)?.replaceFields(type) ?? [],
+    getState: (scope, resources) =>
+      Effect.gen(function* () {
+        const results = yield* Effect.forEach(
+          grouped(resources),
+          ([service, group]) => service.getState(scope, group),
+          { concurrency: "unbounded" }
+        )
+        return new Map(results.flatMap((result) => [...result]))
+      }),
+    plan: (desired, current) =>
+      Effect.gen(function* () {
+        const missing = desired.find((resource) => forType(resource.type) === undefined)
+        if (missing !== undefined) return yield* unsupported(missing.type, "plan", missing.key)
+        const actions = yield* Effect.forEach(
+          grouped(desired.map((resource) => [resource.key, resource] as const)),
+          ([service, group]) => service.plan([...group.values()], current),
+          { concurrency: "unbounded" }
+        )
+        return actions.flat()
+      }),
+    apply: (request) => {
+      const service = forType(request.type)
+      return service === undefined ? Effect.fail(unsupported(request.type, request.operation, request.key)) : service.apply(request)
+    },
+    destroy: (scope, key, resource) => {
+      const service = forType(resource.type)
+      return service === undefined
+        ? Effect.fail(unsupported(resource.type, "delete", key))
+        : service.destroy(scope, key, resource)
+    }
+  }
+}
+
+/** Builds each provider layer and provides one `CloudProvider` serving all of them. */
+export const combine = <E, R>(
+  ...layers: ReadonlyArray<Layer.Layer<CloudProvider, E, R>>
+): Layer.Layer<CloudProvider, E, R> =>
+  Layer.scoped(
+    CloudProvider,
+    Effect.gen(function* () {
+      const services = yield* Effect.forEach(layers, (layer) =>
+        Layer.build(layer).pipe(Effect.map((context) => Context.get(context, CloudProvider)))
+      )
+      return combineServices(services)
+    })
+  )

@@ -1,0 +1,154 @@
+/**
+ * The vocabulary shared by configuration, plan, state and providers: resource keys,
+ * JSON values with references, desired resources and what a provider reports back.
+ */
+import * as Schema from "effect/Schema"
+
+export const ProviderName = Schema.Literal("sakura-cloud", "cloudflare")
+export type ProviderName = typeof ProviderName.Type
+
+export const ResourceType = Schema.Literal(
+  "server",
+  "disk",
+  "ssh-key",
+  "startup-script",
+  "r2",
+  "r2-domain",
+  "worker",
+  "pages",
+  "dns"
+)
+export type ResourceType = typeof ResourceType.Type
+
+export const providerOf: Record<ResourceType, ProviderName> = {
+  server: "sakura-cloud",
+  disk: "sakura-cloud",
+  "ssh-key": "sakura-cloud",
+  "startup-script": "sakura-cloud",
+  r2: "cloudflare",
+  "r2-domain": "cloudflare",
+  worker: "cloudflare",
+  pages: "cloudflare",
+  dns: "cloudflare"
+}
+
+/** `provider:type:name`, e.g. `sakura-cloud:server:creo-dev-01` or `cloudflare:dns:api.example.com/A`. */
+export type ResourceKey = string
+
+export const makeKey = (type: ResourceType, name: string): ResourceKey => `${providerOf[type]}:${type}:${name}`
+
+export interface KeyParts {
+  readonly provider: ProviderName
+  readonly type: ResourceType
+  readonly name: string
+}
+
+export const parseKey = (key: ResourceKey): KeyParts | undefined => {
+  const first = key.indexOf(":")
+  const second = key.indexOf(":", first + 1)
+  if (first < 0 || second < 0) return undefined
+  const provider = key.slice(0, first)
+  const type = key.slice(first + 1, second)
+  const name = key.slice(second + 1)
+  if (!Schema.is(ProviderName)(provider) || !Schema.is(ResourceType)(type) || name.length === 0) return undefined
+  if (providerOf[type] !== provider) return undefined
+  return { provider, type, name }
+}
+
+/**
+ * A JSON value. Inside desired inputs an object `{ "$ref": KEY, "attribute": "ip" }` is a
+ * reference to another resource's attribute, resolved by the engine at apply time.
+ */
+export type Json = string | number | boolean | null | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+export const Json: Schema.Schema<Json> = Schema.Union(
+  Schema.String,
+  Schema.Number,
+  Schema.Boolean,
+  Schema.Null,
+  Schema.Array(Schema.suspend(() => Json)),
+  Schema.Record({ key: Schema.String, value: Schema.suspend(() => Json) })
+)
+
+export const Inputs = Schema.Record({ key: Schema.String, value: Json })
+export type Inputs = typeof Inputs.Type
+
+export interface Reference {
+  readonly $ref: ResourceKey
+  readonly attribute: string
+}
+
+export const reference = (key: ResourceKey, attribute: string): Reference => ({ $ref: key, attribute })
+
+export const isReference = (value: unknown): value is Reference =>
+  typeof value === "object" &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as Record<string, unknown>).$ref === "string" &&
+  typeof (value as Record<string, unknown>).attribute === "string"
+
+/** Every key referenced anywhere inside a value. */
+export const referencesIn = (value: Json): ReadonlyArray<ResourceKey> => {
+  if (isReference(value)) return [value.$ref]
+  if (Array.isArray(value)) return value.flatMap((item: Json) => referencesIn(item))
+  if (typeof value === "object" && value !== null) {
+    return Object.values(value as Record<string, Json>).flatMap((item) => referencesIn(item))
+  }
+  return []
+}
+
+/** How a reference reads in the configuration language: `server.creo-dev-01.ip`. */
+export const showReference = (ref: Reference): string => {
+  const parts = parseKey(ref.$ref)
+  return parts === undefined ? `${ref.$ref}.${ref.attribute}` : `${parts.type}.${parts.name}.${ref.attribute}`
+}
+
+/** Where a resource was declared, for error messages. */
+export const SourceSpan = Schema.Struct({
+  file: Schema.String,
+  line: Schema.Number,
+  column: Schema.Number,
+  /** `stage "dev" > server "creo-dev-01"` */
+  path: Schema.String
+})
+export type SourceSpan = typeof SourceSpan.Type
+
+/** One resource the configuration asks for, in one stage. */
+export interface DesiredResource {
+  readonly key: ResourceKey
+  readonly provider: ProviderName
+  readonly type: ResourceType
+  readonly name: string
+  /** JSON inputs; may hold references (see `Json`). */
+  readonly inputs: Inputs
+  /** Keys this resource needs first: every reference in `inputs`, and containment. */
+  readonly dependsOn: ReadonlyArray<ResourceKey>
+  readonly source?: SourceSpan | undefined
+}
+
+/** What a provider reports for a resource that exists in its cloud. */
+export const Observed = Schema.Struct({
+  id: Schema.String,
+  /** Outputs such as `ip`, `ipv6`, `status`, `hostname`, `url`. */
+  attributes: Inputs,
+  /** The inputs as the cloud sees them now, when the provider can read them back (drift). */
+  inputs: Schema.optional(Inputs)
+})
+export type Observed = typeof Observed.Type
+
+/** A resource as the state records it. */
+export const StoredResource = Schema.Struct({
+  provider: ProviderName,
+  type: ResourceType,
+  name: Schema.String,
+  stage: Schema.String,
+  id: Schema.String,
+  /** Outputs reported by the provider: `ip`, `status`, ... */
+  attributes: Inputs,
+  /** The inputs it was last applied with, references resolved. */
+  inputs: Inputs,
+  dependsOn: Schema.Array(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String
+})
+export type StoredResource = typeof StoredResource.Type
