@@ -1,8 +1,21 @@
 /**
  * Desired vs current → actions, and the dependency graph that orders them.
  */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { Inputs, Json, ProviderName, ResourceType } from "./Resource.js"
+import type { CloudProviderService, ProviderError } from "./Provider.js"
+import {
+  type DesiredResource,
+  Inputs,
+  isReference,
+  Json,
+  ProviderName,
+  type ResourceKey,
+  ResourceType,
+  showReference,
+  type StoredResource
+} from "./Resource.js"
 
 /** A value that is only known once another resource has been applied. */
 export const Unknown = Schema.Struct({ $unknown: Schema.String })
@@ -31,7 +44,11 @@ const actionFields = {
 /** `+` a new resource. `inputs` may hold references, resolved when the action runs. */
 export class Create extends Schema.TaggedClass<Create>()("Create", { ...actionFields, inputs: Inputs }) {}
 /** `~` changed in place. */
-export class Update extends Schema.TaggedClass<Update>()("Update", { ...actionFields, inputs: Inputs, id: Schema.String }) {}
+export class Update extends Schema.TaggedClass<Update>()("Update", {
+  ...actionFields,
+  inputs: Inputs,
+  id: Schema.String
+}) {}
 /** `-/+` destroyed, then created again. */
 export class Replace extends Schema.TaggedClass<Replace>()("Replace", {
   ...actionFields,
@@ -45,3 +62,253 @@ export class NoOp extends Schema.TaggedClass<NoOp>()("NoOp", { ...actionFields, 
 
 export const Action = Schema.Union(Create, Update, Replace, Delete, NoOp)
 export type Action = typeof Action.Type
+
+export const Summary = Schema.Struct({ add: Schema.Number, change: Schema.Number, destroy: Schema.Number })
+export type Summary = typeof Summary.Type
+
+/** Everything `up` would do for one stage, bound to the state serial it was computed from. */
+export class Plan extends Schema.Class<Plan>("Plan")({
+  project: Schema.String,
+  stage: Schema.String,
+  lineage: Schema.optional(Schema.String),
+  serial: Schema.Number,
+  actions: Schema.Array(Action),
+  summary: Summary
+}) {}
+
+export const isUnknown = (value: unknown): value is Unknown =>
+  typeof value === "object" && value !== null && typeof (value as Record<string, unknown>).$unknown === "string"
+
+export const changesOf = (plan: Plan): ReadonlyArray<Action> => plan.actions.filter((action) => action._tag !== "NoOp")
+
+export const hasChanges = (plan: Plan): boolean => changesOf(plan).length > 0
+
+export const summarize = (actions: ReadonlyArray<Action>): Summary => {
+  let add = 0
+  let change = 0
+  let destroy = 0
+  for (const action of actions) {
+    if (action._tag === "Create") add++
+    else if (action._tag === "Update") change++
+    else if (action._tag === "Replace") {
+      add++
+      destroy++
+    } else if (action._tag === "Delete") destroy++
+  }
+  return { add, change, destroy }
+}
+
+export const equalJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, index) => equalJson(item, b[index]))
+  }
+  const left = a as Record<string, unknown>
+  const right = b as Record<string, unknown>
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)])
+  for (const key of keys) if (!equalJson(left[key], right[key])) return false
+  return true
+}
+
+const containsUnknown = (value: unknown): boolean => {
+  if (isUnknown(value)) return true
+  if (Array.isArray(value)) return value.some(containsUnknown)
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown)
+  return false
+}
+
+/**
+ * The generic diff of one resource: field by field over its inputs, `replaceFields`
+ * deciding between an update in place and a replacement. Providers call it from `plan`.
+ */
+export const diffResource = (
+  desired: DesiredResource,
+  current: StoredResource | undefined,
+  replaceFields: ReadonlyArray<string>
+): Action => {
+  const base = {
+    key: desired.key,
+    provider: desired.provider,
+    type: desired.type,
+    name: desired.name,
+    dependsOn: desired.dependsOn
+  }
+  if (current === undefined) {
+    const changes = Object.entries(desired.inputs).map(([field, after]) => ({ field, after, forcesReplace: false }))
+    return new Create({ ...base, changes, inputs: desired.inputs })
+  }
+  const fields = new Set([...Object.keys(current.inputs), ...Object.keys(desired.inputs)])
+  const changes: Array<FieldChange> = []
+  for (const field of fields) {
+    const before = current.inputs[field]
+    const after = desired.inputs[field]
+    if (!containsUnknown(after) && equalJson(before, after)) continue
+    changes.push({
+      field,
+      ...(before === undefined ? {} : { before }),
+      ...(after === undefined ? {} : { after }),
+      forcesReplace: replaceFields.includes(field)
+    })
+  }
+  const fields_ = { ...base, changes, id: current.id }
+  if (changes.length === 0) return new NoOp(fields_)
+  if (changes.some((change) => change.forcesReplace)) return new Replace({ ...fields_, inputs: desired.inputs })
+  return new Update({ ...fields_, inputs: desired.inputs })
+}
+
+export class PlanError extends Data.TaggedError("PlanError")<{
+  readonly message: string
+  readonly key?: ResourceKey | undefined
+}> {}
+
+/** Groups keys into levels: every key's dependencies sit in earlier levels. */
+export const levels = (
+  nodes: ReadonlyArray<{ readonly key: ResourceKey; readonly dependsOn: ReadonlyArray<ResourceKey> }>
+): Effect.Effect<ReadonlyArray<ReadonlyArray<ResourceKey>>, PlanError> =>
+  Effect.suspend(() => {
+    const known = new Set(nodes.map((node) => node.key))
+    const remaining = new Map(
+      nodes.map((node) => [node.key, new Set(node.dependsOn.filter((dep) => known.has(dep) && dep !== node.key))])
+    )
+    const result: Array<Array<ResourceKey>> = []
+    while (remaining.size > 0) {
+      const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([key]) => key)
+      if (ready.length === 0) {
+        const cycle = [...remaining.keys()].join(", ")
+        return Effect.fail(new PlanError({ message: `dependency cycle between ${cycle}` }))
+      }
+      for (const key of ready) remaining.delete(key)
+      for (const deps of remaining.values()) for (const key of ready) deps.delete(key)
+      result.push(ready.sort())
+    }
+    return Effect.succeed(result)
+  })
+
+/** Attributes an in-place update may change; references to them are unknown until it ran. */
+const volatileOnUpdate = new Set(["id"])
+
+const resolveForPlan = (
+  value: Json,
+  current: ReadonlyMap<ResourceKey, StoredResource>,
+  planned: ReadonlyMap<ResourceKey, Action>
+): Json | Unknown => {
+  if (isReference(value)) {
+    const action = planned.get(value.$ref)
+    const stored = current.get(value.$ref)
+    const pending =
+      action === undefined ||
+      action._tag === "Create" ||
+      action._tag === "Replace" ||
+      action._tag === "Delete" ||
+      (action._tag === "Update" && volatileOnUpdate.has(value.attribute))
+    const known = stored?.attributes[value.attribute]
+    return pending || known === undefined ? { $unknown: showReference(value) } : known
+  }
+  if (Array.isArray(value)) return value.map((item: Json) => resolveForPlan(item, current, planned)) as Json
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([field, item]) => [field, resolveForPlan(item as Json, current, planned)])
+    ) as Json
+  }
+  return value
+}
+
+export interface MakeOptions {
+  readonly project: string
+  readonly stage: string
+  readonly lineage?: string | undefined
+  readonly serial: number
+  readonly desired: ReadonlyArray<DesiredResource>
+  /** This stage's resources as the state (refreshed) holds them. */
+  readonly current: ReadonlyMap<ResourceKey, StoredResource>
+  readonly provider: CloudProviderService
+}
+
+/**
+ * The plan for one stage. Resources are diffed level by level so a reference to a
+ * resource that is about to be created or replaced shows as known after apply.
+ */
+export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | ProviderError> =>
+  Effect.gen(function* () {
+    const { current, desired, provider } = options
+    const byKey = new Map(desired.map((resource) => [resource.key, resource]))
+    const planned = new Map<ResourceKey, Action>()
+    for (const level of yield* levels(desired)) {
+      const resolved = level.map((key) => {
+        const resource = byKey.get(key)!
+        return { ...resource, inputs: resolveForPlan(resource.inputs, current, planned) as Inputs }
+      })
+      const actions = yield* provider.plan(resolved, current)
+      for (const action of actions) {
+        const original = byKey.get(action.key)
+        const restored = original !== undefined && "inputs" in action ? withInputs(action, original.inputs) : action
+        planned.set(action.key, restored)
+      }
+    }
+    const deletes = [...current].filter(([key]) => !byKey.has(key))
+    const deleted = new Set(deletes.map(([key]) => key))
+    for (const [key, resource] of deletes) {
+      const dependents = [...current]
+        .filter(([other, stored]) => deleted.has(other) && stored.dependsOn.includes(key))
+        .map(([other]) => other)
+      planned.set(
+        key,
+        new Delete({
+          key,
+          provider: resource.provider,
+          type: resource.type,
+          name: resource.name,
+          id: resource.id,
+          dependsOn: dependents,
+          changes: Object.entries(resource.inputs).map(([field, before]) => ({ field, before, forcesReplace: false }))
+        })
+      )
+    }
+    const changing = new Set([...planned].filter(([, action]) => action._tag !== "NoOp").map(([key]) => key))
+    const actions = [...planned.values()].map((action) =>
+      action._tag === "Delete"
+        ? action
+        : withDependsOn(
+            action,
+            action.dependsOn.filter((dep) => changing.has(dep))
+          )
+    )
+    return new Plan({
+      project: options.project,
+      stage: options.stage,
+      lineage: options.lineage,
+      serial: options.serial,
+      actions,
+      summary: summarize(actions)
+    })
+  })
+
+const withInputs = (action: Action, inputs: Inputs): Action => {
+  switch (action._tag) {
+    case "Create":
+      return new Create({ ...action, inputs })
+    case "Update":
+      return new Update({ ...action, inputs })
+    case "Replace":
+      return new Replace({ ...action, inputs })
+    default:
+      return action
+  }
+}
+
+const withDependsOn = (action: Action, dependsOn: ReadonlyArray<ResourceKey>): Action => {
+  switch (action._tag) {
+    case "Create":
+      return new Create({ ...action, dependsOn })
+    case "Update":
+      return new Update({ ...action, dependsOn })
+    case "Replace":
+      return new Replace({ ...action, dependsOn })
+    case "Delete":
+      return new Delete({ ...action, dependsOn })
+    case "NoOp":
+      return new NoOp({ ...action, dependsOn })
+  }
+}

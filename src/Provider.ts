@@ -119,7 +119,9 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
       }),
     apply: (request) => {
       const service = forType(request.type)
-      return service === undefined ? Effect.fail(unsupported(request.type, request.operation, request.key)) : service.apply(request)
+      return service === undefined
+        ? Effect.fail(unsupported(request.type, request.operation, request.key))
+        : service.apply(request)
     },
     destroy: (scope, key, resource) => {
       const service = forType(resource.type)
