@@ -266,15 +266,7 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
         })
       )
     }
-    const changing = new Set([...planned].filter(([, action]) => action._tag !== "NoOp").map(([key]) => key))
-    const actions = [...planned.values()].map((action) =>
-      action._tag === "Delete"
-        ? action
-        : withDependsOn(
-            action,
-            action.dependsOn.filter((dep) => changing.has(dep))
-          )
-    )
+    const actions = [...planned.values()]
     return new Plan({
       project: options.project,
       stage: options.stage,
@@ -295,20 +287,5 @@ const withInputs = (action: Action, inputs: Inputs): Action => {
       return new Replace({ ...action, inputs })
     default:
       return action
-  }
-}
-
-const withDependsOn = (action: Action, dependsOn: ReadonlyArray<ResourceKey>): Action => {
-  switch (action._tag) {
-    case "Create":
-      return new Create({ ...action, dependsOn })
-    case "Update":
-      return new Update({ ...action, dependsOn })
-    case "Replace":
-      return new Replace({ ...action, dependsOn })
-    case "Delete":
-      return new Delete({ ...action, dependsOn })
-    case "NoOp":
-      return new NoOp({ ...action, dependsOn })
   }
 }

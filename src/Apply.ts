@@ -1,0 +1,378 @@
+/**
+ * The apply engine: runs a plan's actions in dependency order with bounded parallelism,
+ * records an intent before every provider call and the state after every completed one,
+ * and turns a failure into a PartialApplyError that says what succeeded, what failed and
+ * what never started, so the caller can continue, roll back or abort.
+ */
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import { Action, Create, type Plan, Update } from "./Plan.js"
+import type * as Progress from "./Progress.js"
+import { CloudProvider, isTransient, ProviderError, type Scope } from "./Provider.js"
+import {
+  type Inputs,
+  isReference,
+  type Json,
+  type ResourceKey,
+  showReference,
+  type StoredResource
+} from "./Resource.js"
+import * as Retry from "./Retry.js"
+import * as State from "./State.js"
+
+export const Operation = Schema.Literal("create", "update", "delete")
+export type Operation = typeof Operation.Type
+
+/** One provider call the engine makes: a Replace is a delete followed by a create. */
+export const Step = Schema.Struct({
+  id: Schema.String,
+  operation: Operation,
+  key: Schema.String,
+  action: Action,
+  /** Step ids that must succeed first. */
+  after: Schema.Array(Schema.String)
+})
+export type Step = typeof Step.Type
+
+export const StepFailure = Schema.Struct({ step: Step, error: ProviderError })
+
+/** What an apply did before it stopped on a failure. Goes into `--json` output as it is. */
+export class PartialApplyError extends Schema.TaggedError<PartialApplyError>()("PartialApplyError", {
+  succeeded: Schema.Array(Step),
+  failed: Schema.Array(StepFailure),
+  notStarted: Schema.Array(Step)
+}) {
+  override get message() {
+    const failed = this.failed.map((failure) => `${failure.step.operation} ${failure.step.key}`).join(", ")
+    return `apply stopped: ${failed} failed; ${this.succeeded.length} succeeded, ${this.notStarted.length} not started`
+  }
+}
+
+/** A reference whose target has no such attribute in state: the plan and the state disagree. */
+export class UnresolvedReference extends Schema.TaggedError<UnresolvedReference>()("UnresolvedReference", {
+  key: Schema.String,
+  reference: Schema.String
+}) {
+  override get message() {
+    return `${this.key} refers to ${this.reference}, which the state does not hold`
+  }
+}
+
+const stepId = (operation: Operation, key: ResourceKey) => `${operation}:${key}`
+
+/** Expands a plan into provider calls and the order between them. */
+export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResource>): ReadonlyArray<Step> => {
+  const creates = new Set<ResourceKey>()
+  const deletes = new Set<ResourceKey>()
+  for (const action of plan.actions) {
+    if (action._tag === "Create" || action._tag === "Replace") creates.add(action.key)
+    if (action._tag === "Delete" || action._tag === "Replace") deletes.add(action.key)
+  }
+  const applied = new Set(
+    plan.actions.filter((action) => action._tag !== "NoOp" && action._tag !== "Delete").map((action) => action.key)
+  )
+  const result: Array<Step> = []
+  for (const action of plan.actions) {
+    if (action._tag === "NoOp") continue
+    if (action._tag === "Delete" || action._tag === "Replace") {
+      // A resource goes before the resources it depends on, as in the state.
+      const dependents = [...deletes].filter((other) => stored.get(other)?.dependsOn.includes(action.key))
+      result.push({
+        id: stepId("delete", action.key),
+        operation: "delete",
+        key: action.key,
+        action,
+        after: dependents.map((other) => stepId("delete", other))
+      })
+    }
+    if (action._tag !== "Delete") {
+      const operation: Operation = action._tag === "Update" ? "update" : "create"
+      const after = action.dependsOn
+        .filter((dep) => applied.has(dep))
+        .map((dep) => stepId(creates.has(dep) ? "create" : "update", dep))
+      if (action._tag === "Replace") after.push(stepId("delete", action.key))
+      result.push({ id: stepId(operation, action.key), operation, key: action.key, action, after })
+    }
+  }
+  return result
+}
+
+const resolve = (
+  key: ResourceKey,
+  value: Json,
+  resources: Readonly<Record<string, StoredResource>>
+): Effect.Effect<Json, UnresolvedReference> => {
+  if (isReference(value)) {
+    const found = resources[value.$ref]?.attributes[value.attribute]
+    return found === undefined
+      ? Effect.fail(new UnresolvedReference({ key, reference: showReference(value) }))
+      : Effect.succeed(found)
+  }
+  if (Array.isArray(value)) return Effect.forEach(value as ReadonlyArray<Json>, (item) => resolve(key, item, resources))
+  if (typeof value === "object" && value !== null) {
+    return Effect.map(
+      Effect.forEach(Object.entries(value), ([field, item]) =>
+        Effect.map(resolve(key, item as Json, resources), (resolved) => [field, resolved] as const)
+      ),
+      (entries) => Object.fromEntries(entries) as Json
+    )
+  }
+  return Effect.succeed(value)
+}
+
+export const resolveInputs = (
+  key: ResourceKey,
+  inputs: Inputs,
+  resources: Readonly<Record<string, StoredResource>>
+): Effect.Effect<Inputs, UnresolvedReference> => Effect.map(resolve(key, inputs, resources), (json) => json as Inputs)
+
+export type Outcome =
+  | { readonly _tag: "Succeeded"; readonly previous: StoredResource | undefined }
+  | { readonly _tag: "Failed"; readonly error: ProviderError }
+  | { readonly _tag: "NotStarted" }
+
+export interface RunOptions extends Scope {
+  readonly parallelism: number
+  readonly retry: Retry.RetryPolicy
+  /** Stop starting new steps after the first failure (abort-style) or keep going with what does not depend on it. */
+  readonly stopOnFailure: boolean
+  readonly reporter?: Progress.Reporter | undefined
+}
+
+export interface RunResult {
+  /** In the order they completed. */
+  readonly succeeded: ReadonlyArray<{ readonly step: Step; readonly previous: StoredResource | undefined }>
+  readonly failed: ReadonlyArray<{ readonly step: Step; readonly error: ProviderError }>
+  readonly notStarted: ReadonlyArray<Step>
+}
+
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
+const verbOf = (step: Step): Progress.Verb =>
+  step.action._tag === "Replace" ? "replace" : step.operation === "create" ? "create" : step.operation
+
+/**
+ * Keeps the latest state in memory and writes it after every change, one write at a
+ * time, so parallel steps never lose each other's updates.
+ */
+export const makeJournal = (initial: State.StateFile) =>
+  Effect.gen(function* () {
+    const store = yield* State.StateStore
+    const latest = yield* Ref.make(initial)
+    const lock = yield* Effect.makeSemaphore(1)
+    const commit = (change: (state: State.StateFile) => State.StateFile) =>
+      lock.withPermits(1)(
+        Effect.gen(function* () {
+          const written = yield* store.write(change(yield* Ref.get(latest)))
+          yield* Ref.set(latest, written)
+          return written
+        })
+      )
+    return { latest: Ref.get(latest), commit }
+  })
+export type Journal = Effect.Effect.Success<ReturnType<typeof makeJournal>>
+
+/** Runs steps in dependency order; `failedBefore` are step ids that count as failed already. */
+export const run = (
+  journal: Journal,
+  all: ReadonlyArray<Step>,
+  options: RunOptions,
+  failedBefore: ReadonlySet<string> = new Set()
+) =>
+  Effect.gen(function* () {
+    const provider = yield* CloudProvider
+    const permits = yield* Effect.makeSemaphore(Math.max(1, options.parallelism))
+    const stopped = yield* Ref.make(false)
+    const outcomes = new Map<string, Deferred.Deferred<Outcome>>()
+    for (const step of all) outcomes.set(step.id, yield* Deferred.make<Outcome>())
+    const completed = yield* Ref.make<ReadonlyArray<{ step: Step; previous: StoredResource | undefined }>>([])
+
+    const call = <A>(step: Step, effect: Effect.Effect<A, ProviderError>) =>
+      effect.pipe(
+        Effect.tapError((error) =>
+          isTransient(error) && options.reporter !== undefined
+            ? options.reporter.finished(step.key, verbOf(step), {
+                _tag: "Retrying",
+                attempt: 0,
+                message: error.message
+              })
+            : Effect.void
+        ),
+        Retry.retryTransient(options.retry, isTransient)
+      )
+
+    const execute = (step: Step): Effect.Effect<StoredResource | undefined, ProviderError | State.StateError> =>
+      Effect.gen(function* () {
+        const state = yield* journal.latest
+        const previous = state.resources[step.key]
+        const intent = { id: crypto.randomUUID(), operation: step.operation, key: step.key, stage: options.stage }
+        if (step.operation === "delete") {
+          if (previous === undefined) return undefined
+          yield* journal.commit((s) => State.addPending(s, { ...intent, started_at: new Date().toISOString() }))
+          yield* call(step, provider.destroy(options, step.key, previous))
+          yield* journal.commit((s) => State.removePending(State.removeResource(s, step.key), intent.id))
+          return previous
+        }
+        const action = step.action
+        if (!("inputs" in action)) return previous
+        const inputs = yield* resolveInputs(step.key, action.inputs, state.resources).pipe(
+          Effect.mapError(
+            (error) =>
+              new ProviderError({
+                provider: "fleetflow",
+                operation: step.operation,
+                key: step.key,
+                reason: "failed",
+                message: error.message
+              })
+          )
+        )
+        const started = yield* now
+        yield* journal.commit((s) => State.addPending(s, { ...intent, started_at: started, inputs }))
+        const current = step.operation === "update" ? previous : undefined
+        const observed = yield* call(
+          step,
+          provider.apply({
+            operation: step.operation,
+            key: step.key,
+            type: action.type,
+            name: action.name,
+            inputs,
+            current,
+            project: options.project,
+            stage: options.stage
+          })
+        )
+        const finished = yield* now
+        const resource: StoredResource = {
+          provider: action.provider,
+          type: action.type,
+          name: action.name,
+          stage: options.stage,
+          id: observed.id,
+          attributes: observed.attributes,
+          inputs,
+          dependsOn: action.dependsOn,
+          created_at: current?.created_at ?? finished,
+          updated_at: finished
+        }
+        yield* journal.commit((s) => State.removePending(State.putResource(s, step.key, resource), intent.id))
+        return previous
+      })
+
+    const runStep = (step: Step) =>
+      Effect.gen(function* () {
+        const own = outcomes.get(step.id)!
+        const deps = yield* Effect.forEach(step.after, (id) => {
+          if (failedBefore.has(id)) return Effect.succeed<Outcome>({ _tag: "NotStarted" })
+          const deferred = outcomes.get(id)
+          return deferred === undefined
+            ? Effect.succeed<Outcome>({ _tag: "Succeeded", previous: undefined })
+            : Deferred.await(deferred)
+        })
+        if (deps.some((outcome) => outcome._tag !== "Succeeded") || (yield* Ref.get(stopped))) {
+          return yield* Deferred.succeed(own, { _tag: "NotStarted" })
+        }
+        yield* permits.withPermits(1)(
+          Effect.gen(function* () {
+            if (yield* Ref.get(stopped)) return yield* Deferred.succeed(own, { _tag: "NotStarted" })
+            const verb = verbOf(step)
+            if (options.reporter !== undefined) yield* options.reporter.started(step.key, verb)
+            const result = yield* Effect.either(execute(step))
+            if (result._tag === "Right") {
+              yield* Ref.update(completed, (list) => [...list, { step, previous: result.right }])
+              if (options.reporter !== undefined) {
+                const id = (yield* journal.latest).resources[step.key]?.id
+                yield* options.reporter.finished(
+                  step.key,
+                  verb,
+                  id === undefined ? { _tag: "Done" } : { _tag: "Done", id }
+                )
+              }
+              return yield* Deferred.succeed(own, { _tag: "Succeeded", previous: result.right })
+            }
+            const error = asProviderError(step, result.left)
+            if (options.reporter !== undefined) {
+              yield* options.reporter.finished(step.key, verb, { _tag: "Failed", message: error.message })
+            }
+            if (options.stopOnFailure) yield* Ref.set(stopped, true)
+            return yield* Deferred.succeed(own, { _tag: "Failed", error })
+          })
+        )
+      })
+
+    yield* Effect.forEach(all, runStep, { concurrency: "unbounded", discard: true })
+
+    const failed: Array<{ step: Step; error: ProviderError }> = []
+    const notStarted: Array<Step> = []
+    for (const step of all) {
+      const outcome = yield* Deferred.await(outcomes.get(step.id)!)
+      if (outcome._tag === "Failed") failed.push({ step, error: outcome.error })
+      if (outcome._tag === "NotStarted") notStarted.push(step)
+    }
+    const result: RunResult = { succeeded: yield* Ref.get(completed), failed, notStarted }
+    return result
+  })
+
+const asProviderError = (step: Step, error: ProviderError | State.StateError): ProviderError =>
+  error._tag === "ProviderError"
+    ? error
+    : new ProviderError({
+        provider: "fleetflow",
+        operation: step.operation,
+        key: step.key,
+        reason: "failed",
+        message: `could not record the state: ${error.message}`
+      })
+
+export const toPartialError = (result: RunResult): Option.Option<PartialApplyError> =>
+  result.failed.length === 0
+    ? Option.none()
+    : Option.some(
+        new PartialApplyError({
+          succeeded: result.succeeded.map((entry) => entry.step),
+          failed: result.failed,
+          notStarted: result.notStarted
+        })
+      )
+
+/**
+ * Undoes what a run did, newest first: a created resource is destroyed, an updated one
+ * is put back to its previous inputs, a deleted one is created again from them.
+ */
+export const rollback = (journal: Journal, result: RunResult, options: RunOptions) =>
+  Effect.gen(function* () {
+    const undo: Array<Step> = []
+    const previousByKey = new Map<ResourceKey, StoredResource>()
+    for (const { step, previous } of [...result.succeeded].reverse()) {
+      if (previous !== undefined && !previousByKey.has(step.key)) previousByKey.set(step.key, previous)
+      if (step.operation === "create") {
+        undo.push({ ...step, id: `undo-${step.id}`, operation: "delete", after: [] })
+      } else if (previous !== undefined) {
+        const fields = {
+          key: step.key,
+          provider: previous.provider,
+          type: previous.type,
+          name: previous.name,
+          dependsOn: previous.dependsOn,
+          changes: [],
+          inputs: previous.inputs
+        }
+        const restore = step.operation === "update" ? new Update({ ...fields, id: previous.id }) : new Create(fields)
+        undo.push({
+          id: `undo-${step.id}`,
+          operation: restore._tag === "Update" ? "update" : "create",
+          key: step.key,
+          action: restore,
+          after: []
+        })
+      }
+    }
+    // Undo strictly in reverse order of completion: each step waits for the one before it.
+    const chained = undo.map((step, index) => (index === 0 ? step : { ...step, after: [undo[index - 1]!.id] }))
+    return yield* run(journal, chained, { ...options, stopOnFailure: true, parallelism: 1 })
+  })

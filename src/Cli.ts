@@ -1,0 +1,408 @@
+/**
+ * The `fleetflow` command tree.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Prompt from "@effect/cli/Prompt"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Apply from "./Apply.js"
+import * as Config from "./Config.js"
+import * as Fleet from "./Fleet.js"
+import * as Plan from "./Plan.js"
+import * as Progress from "./Progress.js"
+import * as Render from "./Render.js"
+import { ExitCode } from "./Report.js"
+import * as Sandbox from "./Sandbox.js"
+import * as State from "./State.js"
+
+/** Ends the command with an exit code and nothing more to print. */
+export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
+
+/** A command that would change the clouds, run where nobody can confirm it. */
+export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly command: string }> {
+  override get message() {
+    return `\`fleetflow ${this.command}\` needs a confirmation, and there is no terminal to ask on.\n  Review the plan with \`fleetflow plan\`, then run \`fleetflow ${this.command} --yes\`.`
+  }
+}
+
+/** Real clouds arrive with their providers; until then only the sandbox runs. */
+export class NoProvider extends Data.TaggedError("NoProvider")<{}> {
+  override get message() {
+    return "this build has no Sakura Cloud or Cloudflare provider yet.\n  Run against the built-in sandbox cloud with --sandbox (or FLEETFLOW_SANDBOX=1)."
+  }
+}
+
+export class InvalidOption extends Data.TaggedError("InvalidOption")<{
+  readonly option: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `${this.option}: ${this.reason}`
+  }
+}
+
+const terminal = {
+  interactive: () => process.stdin.isTTY === true && process.stdout.isTTY === true,
+  color: () => process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+}
+
+const file = Options.text("file").pipe(
+  Options.withAlias("f"),
+  Options.withDescription("the configuration file (default: fleet.kdl here or in a parent folder)"),
+  Options.optional
+)
+const stage = Options.text("stage").pipe(
+  Options.withAlias("s"),
+  Options.withDescription("the stage to work on (or FLEETFLOW_STAGE)"),
+  Options.optional
+)
+const json = Options.boolean("json").pipe(Options.withDescription("print machine-readable JSON on stdout"))
+const sandbox = Options.boolean("sandbox").pipe(
+  Options.withDescription("work on the built-in sandbox cloud in .fleetflow/sandbox/ (or FLEETFLOW_SANDBOX=1)")
+)
+const common = { file, stage, json, sandbox }
+type Common = {
+  readonly file: Option.Option<string>
+  readonly stage: Option.Option<string>
+  readonly json: boolean
+  readonly sandbox: boolean
+}
+
+const refresh = Options.boolean("refresh", { negationNames: ["no-refresh"] }).pipe(
+  Options.withDefault(true),
+  Options.withDescription("read what exists before planning (--refresh=false or --no-refresh skips it)")
+)
+const target = Options.text("target").pipe(
+  Options.withDescription("limit the work to this resource key and what it depends on (repeatable)"),
+  Options.repeated
+)
+const planOptions = { refresh, target }
+
+const applyOptions = {
+  ...planOptions,
+  yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("apply without asking")),
+  parallelism: Options.integer("parallelism").pipe(
+    Options.withDefault(10),
+    Options.withDescription("how many actions may run at once")
+  ),
+  onFailure: Options.choice("on-failure", ["abort", "rollback", "continue"]).pipe(
+    Options.withDescription("what to do when an action fails and there is no terminal to ask (default abort)"),
+    Options.optional
+  ),
+  lockTimeout: Options.text("lock-timeout").pipe(
+    Options.withDescription("wait this long for the state lock, e.g. 30s (default: fail at once)"),
+    Options.optional
+  )
+}
+
+interface Workspace {
+  readonly config: Config.FleetConfig
+  readonly stage: string
+  readonly sandbox: boolean
+  readonly stateDirectory: string
+}
+
+const sandboxRequested = (flag: boolean) => flag || ["1", "true", "yes"].includes(process.env.FLEETFLOW_SANDBOX ?? "")
+
+const openWorkspace = (options: Common) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const located = yield* Config.findConfigFile(process.cwd(), Option.getOrUndefined(options.file))
+    const config = yield* Config.load(located)
+    const chosen = yield* Config.selectStage(config, Option.getOrUndefined(options.stage))
+    const inSandbox = sandboxRequested(options.sandbox)
+    const base = path.join(config.directory, ".fleetflow")
+    return {
+      config,
+      stage: chosen,
+      sandbox: inSandbox,
+      stateDirectory: inSandbox ? path.join(base, "sandbox") : base
+    } satisfies Workspace
+  })
+
+const providerLayer = (workspace: Workspace) =>
+  workspace.sandbox
+    ? Layer.unwrapEffect(
+        Effect.map(Sandbox.optionsFromEnv, (options) => Sandbox.layer(workspace.stateDirectory, options))
+      )
+    : Layer.fail(new NoProvider())
+
+/** Runs `effect` with the state store and the providers of the workspace. */
+const withWorkspace = <A, E, R>(workspace: Workspace, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const existed = yield* fs.exists(workspace.stateDirectory).pipe(Effect.orElseSucceed(() => true))
+    const result = yield* Effect.provide(
+      effect,
+      Layer.merge(State.layerLocal(workspace.stateDirectory), providerLayer(workspace))
+    )
+    if (!existed && (yield* fs.exists(workspace.stateDirectory).pipe(Effect.orElseSucceed(() => false)))) {
+      yield* Console.error(
+        `Created ${workspace.stateDirectory} for state; it holds a .gitignore so the state (IP addresses) stays out of git.`
+      )
+    }
+    return result
+  })
+
+const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
+
+const encodePlan = Schema.encodeSync(Plan.Plan)
+
+const desiredOf = (workspace: Workspace) => Config.desiredResources(workspace.config, workspace.stage)
+
+const targetOf = (workspace: Workspace) =>
+  Effect.map(desiredOf(workspace), (desired) => ({ config: workspace.config, stage: workspace.stage, desired }))
+
+const parseLockTimeout = (value: Option.Option<string>) =>
+  Option.match(value, {
+    onNone: () => Effect.succeed(undefined),
+    onSome: (text) =>
+      Option.match(Config.parseDuration(text), {
+        onNone: () =>
+          Effect.fail(
+            new InvalidOption({ option: "--lock-timeout", reason: `"${text}" is not a duration such as 30s or 2m` })
+          ),
+        onSome: (duration) => Effect.succeed(Duration.toMillis(duration))
+      })
+  })
+
+const validate = Command.make("validate", common, (options) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const located = yield* Config.findConfigFile(process.cwd(), Option.getOrUndefined(options.file))
+    const config = yield* Config.load(located)
+    const requested = Option.getOrUndefined(options.stage)
+    const stages = requested === undefined ? config.stages : [yield* Config.selectStage(config, requested)]
+    const declared = yield* Effect.forEach(stages, (name) =>
+      Effect.map(Config.desiredResources(config, name), (desired) => ({ stage: name, desired }))
+    )
+    if (options.json) {
+      return yield* printJson({
+        file: config.file,
+        project: config.project,
+        kdlVersion: config.kdlVersion,
+        stages: declared.map(({ stage: name, desired }) => ({
+          name,
+          resources: desired.map((resource) => ({ key: resource.key, dependsOn: resource.dependsOn }))
+        }))
+      })
+    }
+    const lines = [`${path.relative(process.cwd(), config.file) || config.file} is valid (KDL v${config.kdlVersion}).`]
+    lines.push(`project "${config.project}"`)
+    for (const { stage: name, desired } of declared) {
+      lines.push(``, `stage "${name}": ${desired.length} resource${desired.length === 1 ? "" : "s"}`)
+      for (const resource of desired) {
+        const deps = resource.dependsOn.length === 0 ? "" : `  (needs ${resource.dependsOn.join(", ")})`
+        lines.push(`  ${resource.key}${deps}`)
+      }
+    }
+    yield* Console.log(lines.join("\n"))
+  })
+).pipe(Command.withDescription("parse and check the configuration, and print what it declares"))
+
+const plan = Command.make(
+  "plan",
+  {
+    ...common,
+    ...planOptions,
+    detailedExitcode: Options.boolean("detailed-exitcode").pipe(
+      Options.withDescription("exit 0 with no changes, 2 with changes, 1 on error")
+    )
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const workspace = yield* openWorkspace(options)
+      const planTarget = yield* targetOf(workspace)
+      const { plan: made } = yield* withWorkspace(
+        workspace,
+        Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target })
+      )
+      if (options.json) yield* printJson({ plan: encodePlan(made) })
+      else yield* Console.log(Render.plan(made, { color: terminal.color() }))
+      if (options.detailedExitcode && Plan.hasChanges(made)) return yield* new Exit({ code: ExitCode.changes })
+    })
+).pipe(Command.withDescription("show what `up` would change; changes nothing"))
+
+type ApplyCommandOptions = Common & {
+  readonly refresh: boolean
+  readonly target: ReadonlyArray<string>
+  readonly yes: boolean
+  readonly parallelism: number
+  readonly onFailure: Option.Option<"abort" | "rollback" | "continue">
+  readonly lockTimeout: Option.Option<string>
+}
+
+const confirmPlan = (options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
+  Effect.gen(function* () {
+    if (!options.json) yield* Console.log(Render.plan(made, { color: terminal.color() }))
+    if (options.yes) return true
+    const where = workspace.sandbox ? "the sandbox" : "the clouds"
+    return yield* Prompt.confirm({
+      message: `Apply these changes to stage "${workspace.stage}" on ${where}?`,
+      initial: false
+    }).pipe(Effect.catchAll(() => Effect.succeed(false)))
+  })
+
+const decideOnFailure = (options: ApplyCommandOptions) => (error: Apply.PartialApplyError) =>
+  Effect.gen(function* () {
+    const fromFlag = Option.getOrUndefined(options.onFailure)
+    if (fromFlag !== undefined) return fromFlag
+    if (!terminal.interactive() || options.json) return "abort" as const
+    yield* Console.error(
+      `\n${error.failed.map((failure) => `${failure.step.key} failed: ${failure.error.message}`).join("\n")}`
+    )
+    return yield* Prompt.select<Fleet.FailureChoice>({
+      message: `${error.succeeded.length} done, ${error.failed.length} failed, ${error.notStarted.length} not started. What now?`,
+      choices: [
+        { title: "continue", value: "continue", description: "run what does not depend on the failure" },
+        { title: "rollback", value: "rollback", description: "undo what this run did, newest first" },
+        { title: "abort", value: "abort", description: "stop here; the state holds what was done" }
+      ]
+    }).pipe(Effect.catchAll(() => Effect.succeed("abort" as const)))
+  })
+
+const applyCommand = (name: "up" | "down", description: string) =>
+  Command.make(name, { ...common, ...applyOptions }, (options) =>
+    Effect.gen(function* () {
+      if (!options.yes && !terminal.interactive()) return yield* new ConfirmationRequired({ command: name })
+      const workspace = yield* openWorkspace(options)
+      const applyTarget =
+        name === "up" ? yield* targetOf(workspace) : { config: workspace.config, stage: workspace.stage, desired: [] }
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      if (options.parallelism < 1) {
+        return yield* new InvalidOption({ option: "--parallelism", reason: "must be 1 or more" })
+      }
+      const write = (text: string) => (options.json ? process.stderr : process.stdout).write(text)
+      const outcome = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const reporter = yield* Progress.make({
+            tty: (options.json ? process.stderr : process.stdout).isTTY === true,
+            color: terminal.color(),
+            write
+          })
+          return yield* withWorkspace(
+            workspace,
+            (name === "up" ? Fleet.up : Fleet.down)(applyTarget, {
+              refresh: options.refresh,
+              targets: options.target,
+              parallelism: options.parallelism,
+              lockTimeout,
+              reporter,
+              confirm: confirmPlan(options, workspace),
+              onFailure: decideOnFailure(options)
+            })
+          )
+        })
+      )
+      const { summary } = outcome.plan
+      if (options.json) {
+        return yield* printJson({
+          plan: encodePlan(outcome.plan),
+          applied: outcome.result.succeeded.map(({ step }) => ({ operation: step.operation, key: step.key })),
+          serial: outcome.state.serial
+        })
+      }
+      if (!Plan.hasChanges(outcome.plan)) return
+      const verb = name === "up" ? "Apply" : "Destroy"
+      yield* Console.log(
+        `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed.`
+      )
+    })
+  ).pipe(Command.withDescription(description))
+
+const up = applyCommand("up", "plan, confirm and apply the stage")
+const down = applyCommand("down", "destroy the stage's resources, dependents first")
+
+const stateCommand = <A, E, R>(
+  workspaceOptions: Common,
+  use: (state: State.StateFile, workspace: Workspace) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function* () {
+    const workspace = yield* openWorkspace(workspaceOptions)
+    return yield* withWorkspace(
+      workspace,
+      Effect.gen(function* () {
+        const store = yield* State.StateStore
+        const stored = yield* store.read
+        return yield* use(
+          Option.getOrElse(stored, () => State.emptyState(workspace.config.project)),
+          workspace
+        )
+      })
+    )
+  })
+
+const stateList = Command.make("list", common, (options) =>
+  stateCommand(options, (state, workspace) => {
+    const stageOnly = Option.isSome(options.stage) || workspace.config.stages.length === 1
+    const keys = Object.entries(state.resources)
+      .filter(([, resource]) => !stageOnly || resource.stage === workspace.stage)
+      .map(([key]) => key)
+      .sort()
+    return options.json
+      ? printJson(keys)
+      : keys.length === 0
+        ? Console.error("The state holds no resources.")
+        : Console.log(keys.join("\n"))
+  })
+).pipe(Command.withDescription("list the resource keys the state holds"))
+
+export class UnknownKey extends Data.TaggedError("UnknownKey")<{
+  readonly key: string
+  readonly known: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `the state holds no resource ${this.key}\n  \`fleetflow state list\` shows the keys it holds`
+  }
+}
+
+const stateShow = Command.make("show", { ...common, key: Args.text({ name: "KEY" }) }, (options) =>
+  stateCommand(options, (state) =>
+    Effect.gen(function* () {
+      const resource = state.resources[options.key]
+      if (resource === undefined)
+        return yield* new UnknownKey({ key: options.key, known: Object.keys(state.resources) })
+      if (options.json) return yield* printJson({ key: options.key, ...resource })
+      const lines = [`# ${options.key}`, `id         = ${resource.id}`, `stage      = ${resource.stage}`]
+      for (const [field, value] of Object.entries(resource.attributes))
+        lines.push(`${field.padEnd(10)} = ${Render.value(value)}`)
+      lines.push(`created_at = ${resource.created_at}`, `updated_at = ${resource.updated_at}`, "inputs:")
+      for (const [field, value] of Object.entries(resource.inputs)) lines.push(`  ${field} = ${Render.value(value)}`)
+      yield* Console.log(lines.join("\n"))
+    })
+  )
+).pipe(Command.withDescription("show one resource the state holds"))
+
+const state = Command.make("state").pipe(
+  Command.withDescription("read the state"),
+  Command.withSubcommands([stateList, stateShow])
+)
+
+const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ name: "LOCK_ID" }) }, (options) =>
+  Effect.gen(function* () {
+    const workspace = yield* openWorkspace(options)
+    const removed = yield* withWorkspace(
+      workspace,
+      Effect.flatMap(State.StateStore, (store) => store.forceUnlock(options.id))
+    )
+    yield* Console.log(
+      `Removed the lock ${removed.id} held by ${removed.user}@${removed.host} (pid ${removed.pid}, ${removed.operation}).`
+    )
+  })
+).pipe(Command.withDescription("remove a stale state lock by its ID"))
+
+export const root = Command.make("fleetflow").pipe(
+  Command.withDescription("Declarative infrastructure for Sakura Cloud and Cloudflare, from a KDL file"),
+  Command.withSubcommands([validate, plan, up, down, state, forceUnlock])
+)
+
+export const run = Command.run(root, { name: "fleetflow", version: "0.1.0" })

@@ -1,0 +1,241 @@
+/**
+ * The workflows behind the commands: plan a stage, bring it up, take it down. They need
+ * a `CloudProvider` and a `StateStore`; what to ask the operator comes in as functions,
+ * so the CLI, a test or another Effect app can answer.
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Apply from "./Apply.js"
+import type * as Config from "./Config.js"
+import * as Plan from "./Plan.js"
+import type * as Progress from "./Progress.js"
+import { CloudProvider } from "./Provider.js"
+import type { DesiredResource, ResourceKey, StoredResource } from "./Resource.js"
+import type * as Retry from "./Retry.js"
+import * as State from "./State.js"
+
+/** A resource the configuration declares in one stage that the state holds for another. */
+export class StageConflict extends Data.TaggedError("StageConflict")<{
+  readonly key: ResourceKey
+  readonly stage: string
+  readonly owner: string
+}> {
+  override get message() {
+    return `${this.key} is declared in stage "${this.stage}" but the state holds it for stage "${this.owner}"`
+  }
+}
+
+/** `--target` named a key the plan does not know. */
+export class UnknownTarget extends Data.TaggedError("UnknownTarget")<{ readonly key: string }> {
+  override get message() {
+    return `--target ${this.key} is not a resource of this stage`
+  }
+}
+
+/** The operator said no. */
+export class Cancelled extends Data.TaggedError("Cancelled")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+export interface Target {
+  readonly config: Config.FleetConfig
+  readonly stage: string
+  readonly desired: ReadonlyArray<DesiredResource>
+}
+
+export interface PlanOptions {
+  /** Read what exists before planning, so changes made outside show up. */
+  readonly refresh: boolean
+  readonly targets?: ReadonlyArray<string> | undefined
+}
+
+export interface Planned {
+  readonly plan: Plan.Plan
+  readonly state: State.StateFile
+}
+
+const loadState = (project: string) =>
+  Effect.gen(function* () {
+    const store = yield* State.StateStore
+    const stored = yield* store.read
+    return Option.getOrElse(stored, () => State.emptyState(project))
+  })
+
+/** This stage's resources, with what the clouds report now when `refresh` is on. */
+const currentResources = (state: State.StateFile, project: string, stage: string, refresh: boolean) =>
+  Effect.gen(function* () {
+    const stored = State.resourcesOfStage(state, stage)
+    if (!refresh || stored.size === 0) return stored
+    const provider = yield* CloudProvider
+    const observed = yield* provider.getState({ project, stage }, stored)
+    const refreshed = new Map<ResourceKey, StoredResource>()
+    for (const [key, resource] of stored) {
+      const seen = observed.get(key)
+      if (seen !== undefined) refreshed.set(key, { ...resource, id: seen.id, attributes: seen.attributes })
+    }
+    return refreshed
+  })
+
+/** Keeps the targeted actions and everything they depend on, as Terraform's `-target` does. */
+const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const byKey = new Map(plan.actions.map((action) => [action.key, action]))
+    const keep = new Set<string>()
+    const visit = (key: string) => {
+      if (keep.has(key)) return
+      const action = byKey.get(key)
+      if (action === undefined) return
+      keep.add(key)
+      for (const dep of action.dependsOn) visit(dep)
+    }
+    for (const target of targets) {
+      if (!byKey.has(target)) return yield* new UnknownTarget({ key: target })
+      visit(target)
+    }
+    const actions = plan.actions.filter((action) => keep.has(action.key))
+    return new Plan.Plan({ ...plan, actions, summary: Plan.summarize(actions) })
+  })
+
+const checkOwnership = (state: State.StateFile, target: Target) =>
+  Effect.forEach(
+    target.desired,
+    (resource) => {
+      const owner = state.resources[resource.key]?.stage
+      return owner === undefined || owner === target.stage
+        ? Effect.void
+        : Effect.fail(new StageConflict({ key: resource.key, stage: target.stage, owner }))
+    },
+    { discard: true }
+  )
+
+/** The plan for a stage against the current state; changes nothing. */
+export const plan = (target: Target, options: PlanOptions) =>
+  Effect.gen(function* () {
+    const provider = yield* CloudProvider
+    const { config, stage } = target
+    const state = yield* loadState(config.project)
+    yield* checkOwnership(state, target)
+    const current = yield* currentResources(state, config.project, stage, options.refresh)
+    const made = yield* Plan.make({
+      project: config.project,
+      stage,
+      lineage: state.lineage,
+      serial: state.serial,
+      desired: target.desired,
+      current,
+      provider
+    })
+    const selected =
+      options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
+    return { plan: ordered(selected), state } satisfies Planned
+  })
+
+/** Actions in an order a person can follow: dependencies first, deletes of dependents first. */
+const ordered = (plan: Plan.Plan): Plan.Plan => {
+  const rank = new Map<string, number>()
+  const depth = (key: string, seen: Set<string>): number => {
+    const known = rank.get(key)
+    if (known !== undefined) return known
+    const action = plan.actions.find((candidate) => candidate.key === key)
+    if (action === undefined || seen.has(key)) return 0
+    seen.add(key)
+    const value = Math.max(0, ...action.dependsOn.map((dep) => depth(dep, seen) + 1))
+    rank.set(key, value)
+    return value
+  }
+  const actions = [...plan.actions].sort(
+    (a, b) => depth(a.key, new Set()) - depth(b.key, new Set()) || a.key.localeCompare(b.key)
+  )
+  return new Plan.Plan({ ...plan, actions })
+}
+
+export type FailureChoice = "continue" | "rollback" | "abort"
+
+export interface ApplyOptions {
+  readonly parallelism: number
+  readonly retry?: Retry.RetryPolicy | undefined
+  readonly reporter?: Progress.Reporter | undefined
+  /** Asked once the plan is known and has changes; false cancels. */
+  readonly confirm: (plan: Plan.Plan) => Effect.Effect<boolean>
+  /** Asked when an action fails for good. */
+  readonly onFailure: (error: Apply.PartialApplyError) => Effect.Effect<FailureChoice>
+}
+
+export interface Applied {
+  readonly plan: Plan.Plan
+  readonly result: Apply.RunResult
+  readonly state: State.StateFile
+}
+
+const execute = (target: Target, planned: Planned, options: ApplyOptions) =>
+  Effect.gen(function* () {
+    const { plan: made, state } = planned
+    if (!Plan.hasChanges(made)) {
+      return { plan: made, result: { succeeded: [], failed: [], notStarted: [] }, state } satisfies Applied
+    }
+    if (!(yield* options.confirm(made)))
+      return yield* new Cancelled({ reason: "Apply cancelled; nothing was changed." })
+    const journal = yield* Apply.makeJournal(state)
+    const runOptions: Apply.RunOptions = {
+      project: target.config.project,
+      stage: target.stage,
+      parallelism: options.parallelism,
+      retry: options.retry ?? target.config.retry,
+      stopOnFailure: true,
+      reporter: options.reporter
+    }
+    const all = Apply.steps(made, State.resourcesOfStage(state, target.stage))
+    const first = yield* Apply.run(journal, all, runOptions)
+    const partial = Apply.toPartialError(first)
+    if (Option.isNone(partial)) return { plan: made, result: first, state: yield* journal.latest }
+    const choice = yield* options.onFailure(partial.value)
+    let final = first
+    if (choice === "continue") {
+      const failedIds = new Set(first.failed.map((failure) => failure.step.id))
+      const rest = yield* Apply.run(journal, first.notStarted, { ...runOptions, stopOnFailure: false }, failedIds)
+      final = {
+        succeeded: [...first.succeeded, ...rest.succeeded],
+        failed: [...first.failed, ...rest.failed],
+        notStarted: rest.notStarted
+      }
+    } else if (choice === "rollback") {
+      const undone = yield* Apply.rollback(journal, first, runOptions)
+      final = {
+        succeeded: [],
+        failed: [...first.failed, ...undone.failed],
+        notStarted: [...first.notStarted, ...undone.notStarted]
+      }
+    }
+    const failure = Apply.toPartialError(final)
+    if (Option.isSome(failure)) return yield* failure.value
+    return { plan: made, result: final, state: yield* journal.latest } satisfies Applied
+  })
+
+/** Plans and applies a stage under the state lock. */
+export const up = (target: Target, options: ApplyOptions & PlanOptions & { readonly lockTimeout?: number }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const store = yield* State.StateStore
+      yield* store.lock("up", lockOptions(options.lockTimeout))
+      const planned = yield* plan(target, options)
+      return yield* execute(target, planned, options)
+    })
+  )
+
+/** Destroys every resource the state holds for the stage, dependents first. */
+export const down = (target: Target, options: ApplyOptions & PlanOptions & { readonly lockTimeout?: number }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const store = yield* State.StateStore
+      yield* store.lock("down", lockOptions(options.lockTimeout))
+      const planned = yield* plan({ ...target, desired: [] }, options)
+      return yield* execute(target, planned, options)
+    })
+  )
+
+const lockOptions = (timeoutMillis: number | undefined) =>
+  timeoutMillis === undefined ? undefined : { timeout: Duration.millis(timeoutMillis) }

@@ -1,0 +1,190 @@
+/**
+ * What the operator sees while `up` and `down` run. Without a terminal: Terraform's plain lines
+ * (`Creating...`, `Still creating... [10s elapsed]`, `Creation complete after 3s [id=…]`). On a
+ * terminal: the same permanent lines, plus a live area at the bottom listing the actions that have
+ * run for a while, redrawn every second and erased before each permanent line and when the scope
+ * closes. Time comes from `Clock`, so `TestClock` drives it in tests.
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+import { printable } from "./Render.js"
+
+export type Verb = "create" | "update" | "replace" | "delete"
+
+export type Outcome =
+  | { readonly _tag: "Done"; readonly id?: string | undefined }
+  | { readonly _tag: "Failed"; readonly message: string }
+  | { readonly _tag: "Retrying"; readonly attempt: number; readonly message: string }
+
+export interface Reporter {
+  readonly started: (key: string, verb: Verb) => Effect.Effect<void>
+  /** `Retrying` keeps the action running; `Done` and `Failed` end it. */
+  readonly finished: (key: string, verb: Verb, outcome: Outcome) => Effect.Effect<void>
+}
+
+export interface Options {
+  /** Draw the live area (ANSI cursor movement); otherwise plain lines only. */
+  readonly tty: boolean
+  readonly color: boolean
+  /** Receives whole lines, each ending in a newline; on a terminal also the escapes that redraw. */
+  readonly write: (text: string) => void
+  /** How often a plain-line run repeats `Still creating...` for one action (default 10 s). */
+  readonly tickEvery?: Duration.DurationInput | undefined
+  /** How long an action runs before it shows in the live area (default 3 s). */
+  readonly showAfter?: Duration.DurationInput | undefined
+  /** Terminal width; live lines are shortened to fit so that erasing them stays exact. */
+  readonly columns?: number | undefined
+}
+
+const words: Record<Verb, { readonly start: string; readonly done: string; readonly ing: string }> = {
+  create: { start: "Creating", done: "Creation complete", ing: "creating" },
+  update: { start: "Modifying", done: "Modifications complete", ing: "modifying" },
+  replace: { start: "Replacing", done: "Replacement complete", ing: "replacing" },
+  delete: { start: "Destroying", done: "Destruction complete", ing: "destroying" }
+}
+
+/** `3s`, `1m05s`, `1h02m03s`. */
+export const formatElapsed = (millis: number): string => {
+  const total = Math.max(0, Math.floor(millis / 1000))
+  const hours = Math.floor(total / 3600)
+  const minutes = Math.floor((total % 3600) / 60)
+  const seconds = total % 60
+  const two = (n: number) => String(n).padStart(2, "0")
+  if (hours > 0) return `${hours}h${two(minutes)}m${two(seconds)}s`
+  if (minutes > 0) return `${minutes}m${two(seconds)}s`
+  return `${seconds}s`
+}
+
+/** A message on its own line(s): control characters spelled out, continuation lines indented. */
+const message = (text: string): string =>
+  text
+    .split("\n")
+    .map((line) => printable(line))
+    .join("\n  ")
+
+const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+/** Cursor up one line, erase that line. */
+const eraseLine = "\u001b[1A\u001b[2K"
+
+interface Running {
+  readonly verb: Verb
+  readonly startedAt: number
+  ticker: Fiber.RuntimeFiber<void> | undefined
+}
+
+export const make = (options: Options): Effect.Effect<Reporter, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const tickEvery = Duration.decode(options.tickEvery ?? "10 seconds")
+    const showAfter = Duration.toMillis(options.showAfter ?? "3 seconds")
+    const paint = (code: string, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text)
+    const running = new Map<string, Running>()
+    // Everything below changes inside one `Effect.sync` at a time, so a permanent line and the live
+    // area redrawn after it always reach the terminal together and in order.
+    let drawn = 0
+    let frame = 0
+    let closed = false
+
+    const liveLines = (now: number): ReadonlyArray<string> => {
+      const lines: Array<string> = []
+      for (const [key, entry] of running) {
+        const age = now - entry.startedAt
+        if (age < showAfter) continue
+        const head = `${spinner[frame % spinner.length]} ${words[entry.verb].ing} `
+        const tail = ` … ${formatElapsed(age)}`
+        let shown = printable(key)
+        const room = options.columns === undefined ? Infinity : options.columns - 1 - head.length - tail.length
+        if (shown.length > room) shown = room <= 1 ? "…" : `…${shown.slice(shown.length - room + 1)}`
+        lines.push(`${paint("36", head.slice(0, 1))}${head.slice(1)}${shown}${tail}`)
+      }
+      return lines
+    }
+
+    /** Writes a permanent line (if any) and, on a terminal, redraws the live area beneath it. */
+    const emit = (now: number, line: string | undefined) =>
+      Effect.sync(() => {
+        let text = ""
+        if (options.tty) {
+          text += eraseLine.repeat(drawn)
+          drawn = 0
+        }
+        if (line !== undefined) text += `${line}\n`
+        if (options.tty && !closed) {
+          const live = liveLines(now)
+          text += live.map((entry) => `${entry}\n`).join("")
+          drawn = live.length
+        }
+        if (text !== "") options.write(text)
+      })
+
+    const prefix = (key: string) => paint("1", `${printable(key)}:`)
+
+    const stillRunning = (key: string, verb: Verb, startedAt: number) =>
+      Effect.sleep(tickEvery).pipe(
+        Effect.zipRight(Clock.currentTimeMillis),
+        Effect.flatMap((now) =>
+          emit(now, `${prefix(key)} Still ${words[verb].ing}... [${formatElapsed(now - startedAt)} elapsed]`)
+        ),
+        Effect.forever
+      )
+
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        if (drawn > 0) options.write(eraseLine.repeat(drawn))
+        drawn = 0
+      })
+    )
+
+    if (options.tty) {
+      yield* Effect.sleep("1 second").pipe(
+        Effect.zipRight(Clock.currentTimeMillis),
+        Effect.flatMap((now) =>
+          Effect.suspend(() => {
+            frame++
+            return drawn > 0 || liveLines(now).length > 0 ? emit(now, undefined) : Effect.void
+          })
+        ),
+        Effect.forever,
+        Effect.forkScoped
+      )
+    }
+
+    const stopTicker = (entry: Running | undefined) =>
+      entry?.ticker === undefined ? Effect.void : Fiber.interrupt(entry.ticker)
+
+    const started = (key: string, verb: Verb): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* stopTicker(running.get(key))
+        const entry: Running = { verb, startedAt: now, ticker: undefined }
+        running.set(key, entry)
+        yield* emit(now, `${prefix(key)} ${words[verb].start}...`)
+        if (!options.tty) entry.ticker = yield* Effect.forkIn(stillRunning(key, verb, now), scope)
+      })
+
+    const finished = (key: string, verb: Verb, outcome: Outcome): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (outcome._tag === "Retrying") {
+          const retry = paint("33", `Retrying (attempt ${outcome.attempt}):`)
+          return yield* emit(now, `${prefix(key)} ${retry} ${message(outcome.message)}`)
+        }
+        const entry = running.get(key)
+        running.delete(key)
+        yield* stopTicker(entry)
+        const took = formatElapsed(now - (entry?.startedAt ?? now))
+        if (outcome._tag === "Failed") {
+          const failed = paint("31", `Failed after ${took}:`)
+          return yield* emit(now, `${prefix(key)} ${failed} ${message(outcome.message)}`)
+        }
+        const id = outcome.id === undefined ? "" : ` [id=${printable(outcome.id)}]`
+        yield* emit(now, `${prefix(key)} ${words[verb].done} after ${took}${id}`)
+      })
+
+    return { started, finished }
+  })

@@ -1,0 +1,223 @@
+/**
+ * How a plan and its errors read to a person: Terraform's layout with FleetFlow's resource keys.
+ * Everything here is a pure function from data to text; writing it out is the caller's job.
+ */
+import { type Action, changesOf, type FieldChange, isUnknown, type Plan, type Summary } from "./Plan.js"
+import type { ProviderError } from "./Provider.js"
+import { isReference, showReference } from "./Resource.js"
+
+/** Color only on a terminal and when NO_COLOR is unset: the caller decides. */
+export interface Style {
+  readonly color: boolean
+}
+
+const green = "32"
+const yellow = "33"
+const red = "31"
+const bold = "1"
+
+const paint = (style: Style, code: string, text: string): string =>
+  style.color ? `\u001b[${code}m${text}\u001b[0m` : text
+
+const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f", "\u001b": "\\e" }
+
+/**
+ * The text with control characters spelled out (`\n`, `\e`, `\u0007`), so that nothing read
+ * from a config file or a cloud can move the cursor or recolor the terminal. Tabs stay.
+ */
+export const printable = (text: string): string => {
+  let out = ""
+  for (const char of text) {
+    const code = char.codePointAt(0)!
+    if (char === "\t" || !(code < 0x20 || (code >= 0x7f && code < 0xa0))) out += char
+    else out += escapes[char] ?? `\\u${code.toString(16).padStart(4, "0")}`
+  }
+  return out
+}
+
+const quote = (text: string): string => printable(JSON.stringify(text))
+
+const compactLimit = 60
+const indentUnit = "    "
+const identifier = /^[A-Za-z_][A-Za-z0-9_-]*$/
+
+const showKey = (key: string): string => (identifier.test(key) ? key : quote(key))
+
+const indent = (text: string): string =>
+  text
+    .split("\n")
+    .map((line) => indentUnit + line)
+    .join("\n")
+
+type Shape =
+  | { readonly _tag: "Scalar"; readonly text: string }
+  | { readonly _tag: "Array"; readonly items: ReadonlyArray<unknown> }
+  | { readonly _tag: "Object"; readonly entries: ReadonlyArray<readonly [string, unknown]> }
+
+const shapeOf = (v: unknown, ancestors: ReadonlyArray<object>): Shape => {
+  if (v === null || v === undefined) return { _tag: "Scalar", text: "null" }
+  if (typeof v === "string") return { _tag: "Scalar", text: quote(v) }
+  if (typeof v !== "object") return { _tag: "Scalar", text: printable(String(v)) }
+  if (ancestors.includes(v)) return { _tag: "Scalar", text: "(circular)" }
+  if (isUnknown(v)) return { _tag: "Scalar", text: "(known after apply)" }
+  if (isReference(v)) return { _tag: "Scalar", text: printable(showReference(v)) }
+  if (Array.isArray(v)) return { _tag: "Array", items: v }
+  const toJSON = (v as { readonly toJSON?: unknown }).toJSON
+  if (typeof toJSON === "function") return shapeOf(toJSON.call(v), [...ancestors, v])
+  return { _tag: "Object", entries: Object.entries(v) }
+}
+
+const compact = (v: unknown, ancestors: ReadonlyArray<object>): string => {
+  const shape = shapeOf(v, ancestors)
+  const inner = [...ancestors, v as object]
+  switch (shape._tag) {
+    case "Scalar":
+      return shape.text
+    case "Array":
+      return `[${shape.items.map((item) => compact(item, inner)).join(", ")}]`
+    case "Object":
+      return shape.entries.length === 0
+        ? "{}"
+        : `{ ${shape.entries.map(([key, item]) => `${showKey(key)} = ${compact(item, inner)}`).join(", ")} }`
+  }
+}
+
+const render = (v: unknown, ancestors: ReadonlyArray<object>): string => {
+  const short = compact(v, ancestors)
+  if (short.length <= compactLimit) return short
+  const shape = shapeOf(v, ancestors)
+  const inner = [...ancestors, v as object]
+  switch (shape._tag) {
+    case "Scalar":
+      return shape.text
+    case "Array":
+      return `[\n${shape.items.map((item) => `${indent(render(item, inner))},`).join("\n")}\n]`
+    case "Object": {
+      const keys = shape.entries.map(([key]) => showKey(key))
+      const width = Math.max(...keys.map((key) => key.length))
+      const lines = shape.entries.map(
+        ([, item], index) => `${indent(`${keys[index]!.padEnd(width)} = ${render(item, inner)}`)}`
+      )
+      return `{\n${lines.join("\n")}\n}`
+    }
+  }
+}
+
+/**
+ * One JSON value as the plan shows it: strings quoted, `(known after apply)` for a value known only
+ * after apply, a reference as `server.creo-dev-01.ip`, arrays and objects on one line while that
+ * line fits in 60 characters, else one item per line, indented by four.
+ */
+export const value = (v: unknown): string => render(v, [])
+
+export const summaryLine = (summary: Summary): string =>
+  `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`
+
+type Sign = "+" | "~" | "-"
+
+const signColor: Record<Sign, string> = { "+": green, "~": yellow, "-": red }
+
+interface Row {
+  readonly sign: Sign
+  readonly field: string
+  readonly text: string
+  readonly forcesReplace: boolean
+}
+
+const rowOf = (change: FieldChange): Row => {
+  const base = { field: printable(change.field), forcesReplace: change.forcesReplace }
+  if (change.before === undefined) return { ...base, sign: "+", text: value(change.after) }
+  if (change.after === undefined) return { ...base, sign: "-", text: `${value(change.before)} -> null` }
+  return { ...base, sign: "~", text: `${value(change.before)} -> ${value(change.after)}` }
+}
+
+const rowsOf = (action: Action): ReadonlyArray<Row> => {
+  switch (action._tag) {
+    case "Create": {
+      const changes: ReadonlyArray<FieldChange> =
+        action.changes.length > 0
+          ? action.changes
+          : Object.entries(action.inputs).map(([field, after]) => ({ field, after, forcesReplace: false }))
+      return changes.map((change) => ({
+        sign: "+",
+        field: printable(change.field),
+        text: value(change.after),
+        forcesReplace: false
+      }))
+    }
+    case "Delete":
+      return action.changes.map((change) => ({
+        sign: "-",
+        field: printable(change.field),
+        text: value(change.before),
+        forcesReplace: false
+      }))
+    case "Update":
+    case "Replace":
+      return action.changes.map((change) => rowOf(change))
+    case "NoOp":
+      return []
+  }
+}
+
+const headings: Record<Exclude<Action["_tag"], "NoOp">, { readonly verb: string; readonly sign: string }> = {
+  Create: { verb: "will be created", sign: "  +" },
+  Update: { verb: "will be updated in place", sign: "  ~" },
+  Replace: { verb: "must be replaced", sign: "-/+" },
+  Delete: { verb: "will be destroyed", sign: "  -" }
+}
+
+/** Column where a field name starts; continuation lines of a multi-line value start here. */
+const fieldIndent = " ".repeat(8)
+
+const block = (action: Exclude<Action, { readonly _tag: "NoOp" }>, style: Style): string => {
+  const heading = headings[action._tag]
+  const sign =
+    action._tag === "Replace"
+      ? `${paint(style, red, "-")}/${paint(style, green, "+")}`
+      : paint(style, signColor[heading.sign.trim() as Sign], heading.sign)
+  const rows = rowsOf(action)
+  const width = Math.max(0, ...rows.map((row) => row.field.length))
+  const lines = [
+    `  ${paint(style, bold, `# ${printable(action.key)}`)} ${heading.verb}`,
+    `${sign} ${printable(action.type)} ${quote(action.name)} {`
+  ]
+  for (const row of rows) {
+    const [first = "", ...rest] = row.text.split("\n")
+    const note = row.forcesReplace ? ` ${paint(style, red, "# forces replacement")}` : ""
+    lines.push(`      ${paint(style, signColor[row.sign], row.sign)} ${row.field.padEnd(width)} = ${first}${note}`)
+    for (const line of rest) lines.push(fieldIndent + line)
+  }
+  if (action._tag === "Update" || action._tag === "Replace") {
+    const changed = new Set(action.changes.map((change) => change.field))
+    const hidden = Object.keys(action.inputs).filter((field) => !changed.has(field)).length
+    if (hidden > 0) lines.push(`${fieldIndent}# (${hidden} unchanged attribute${hidden === 1 ? "" : "s"} hidden)`)
+  }
+  lines.push("    }")
+  return lines.join("\n")
+}
+
+/**
+ * The plan as Terraform would print it: one block per action in the order given (NoOps left out),
+ * then the summary. The text has no trailing newline.
+ */
+export const plan = (plan: Plan, style: Style): string => {
+  const actions = changesOf(plan) as ReadonlyArray<Exclude<Action, { readonly _tag: "NoOp" }>>
+  if (actions.length === 0) return "No changes. Your infrastructure matches the configuration."
+  const summary = summaryLine(plan.summary)
+  return [
+    `FleetFlow will perform the following actions (project ${quote(plan.project)}, stage ${quote(plan.stage)}):`,
+    ...actions.map((action) => block(action, style)),
+    style.color ? paint(style, bold, "Plan:") + summary.slice("Plan:".length) : summary
+  ].join("\n\n")
+}
+
+/** `Error: <operation> <key>: <message> (code <code>)`, then the hint indented by two. */
+export const providerError = (error: ProviderError): string => {
+  const subject = error.key === undefined ? `${error.provider} ${error.operation}` : `${error.operation} ${error.key}`
+  const code = error.code === undefined ? "" : ` (code ${printable(String(error.code))})`
+  const [first = "", ...rest] = error.message.split("\n").map((line) => printable(line))
+  const hint =
+    error.hint === undefined || error.hint === "" ? [] : error.hint.split("\n").map((line) => printable(line))
+  return [`Error: ${printable(subject)}: ${first}${code}`, ...[...rest, ...hint].map((line) => `  ${line}`)].join("\n")
+}

@@ -1,0 +1,84 @@
+/**
+ * The one place that turns a failure into what the operator reads and the exit code
+ * the shell sees: 1 error, 3 partial apply, 4 state locked.
+ */
+import * as Cause from "effect/Cause"
+import * as Option from "effect/Option"
+import type { PartialApplyError } from "./Apply.js"
+import type { ConfigError } from "./Config.js"
+import type { ProviderError } from "./Provider.js"
+
+export const ExitCode = { ok: 0, error: 1, changes: 2, partial: 3, locked: 4 } as const
+
+interface Tagged {
+  readonly _tag: string
+  readonly message?: string
+}
+
+const isTagged = (value: unknown): value is Tagged =>
+  typeof value === "object" && value !== null && typeof (value as Tagged)._tag === "string"
+
+export const exitCodeOf = (error: unknown): number => {
+  if (!isTagged(error)) return ExitCode.error
+  switch (error._tag) {
+    case "PartialApplyError":
+      return ExitCode.partial
+    case "StateLocked":
+      return ExitCode.locked
+    default:
+      return ExitCode.error
+  }
+}
+
+const configError = (error: ConfigError): string => {
+  const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file
+  const lines = [`Error: ${error.message}`, `  --> ${where}${error.path === "" ? "" : `  (${error.path})`}`]
+  if (error.suggestion !== undefined) lines.push(`  ${error.suggestion}`)
+  return lines.join("\n")
+}
+
+const providerError = (error: ProviderError): string => {
+  const code = error.code === undefined ? "" : ` [code: ${error.code}]`
+  const lines = [`Error: ${error.operation} ${error.key ?? ""}: ${error.message}${code}`.replace("  ", " ")]
+  if (error.hint !== undefined) lines.push(`  ${error.hint}`)
+  return lines.join("\n")
+}
+
+const partialApply = (error: PartialApplyError): string => {
+  const list = (steps: ReadonlyArray<{ readonly operation: string; readonly key: string }>) =>
+    steps.length === 0 ? "  (none)" : steps.map((step) => `  ${step.operation} ${step.key}`).join("\n")
+  return [
+    "Error: the apply did not complete.",
+    "Failed:",
+    ...error.failed.map((failure) => `  ${failure.step.operation} ${failure.step.key}: ${failure.error.message}`),
+    "Succeeded (recorded in state):",
+    list(error.succeeded),
+    "Not started:",
+    list(error.notStarted),
+    "The state holds exactly what exists. Fix the cause and run `fleetflow up` again."
+  ].join("\n")
+}
+
+/** What went wrong, why, and what to do, without a stack trace. */
+export const describe = (error: unknown): string => {
+  if (!isTagged(error)) return `Error: ${String(error)}`
+  switch (error._tag) {
+    case "ConfigError":
+      return configError(error as unknown as ConfigError)
+    case "ProviderError":
+      return providerError(error as unknown as ProviderError)
+    case "PartialApplyError":
+      return partialApply(error as unknown as PartialApplyError)
+    default:
+      return `Error: ${error.message ?? error._tag}`
+  }
+}
+
+/** The failure a cause carries, or its defect, for printing. */
+export const fromCause = (cause: Cause.Cause<unknown>): unknown =>
+  Option.getOrElse(Cause.failureOption(cause), () =>
+    Option.match(Cause.dieOption(cause), {
+      onNone: () => Cause.pretty(cause),
+      onSome: (defect) => defect
+    })
+  )

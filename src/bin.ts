@@ -1,0 +1,32 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Cli from "./Cli.js"
+import * as Report from "./Report.js"
+
+const program = Cli.run(process.argv).pipe(
+  Effect.catchAllCause((cause) =>
+    Effect.gen(function* () {
+      const error = Report.fromCause(cause)
+      if (typeof error === "object" && error !== null && (error as { _tag?: string })._tag === "Exit") {
+        process.exitCode = (error as Cli.Exit).code
+        return
+      }
+      // @effect/cli already printed its own usage errors.
+      if (typeof error === "object" && error !== null && (error as { _tag?: string })._tag === "ValidationError") {
+        process.exitCode = Report.ExitCode.error
+        return
+      }
+      yield* Console.error(Report.describe(error))
+      process.exitCode = Report.exitCodeOf(error)
+    })
+  ),
+  Effect.provide(NodeContext.layer)
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? ((process.exitCode as number | undefined) ?? 0) : 130)
+})

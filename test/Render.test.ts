@@ -1,0 +1,291 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Create, Delete, NoOp, Plan, Replace, summarize, Update, type Action } from "../src/Plan.js"
+import { ProviderError } from "../src/Provider.js"
+import * as Render from "../src/Render.js"
+import { reference } from "../src/Resource.js"
+
+const plain: Render.Style = { color: false }
+const colored: Render.Style = { color: true }
+
+const planOf = (actions: ReadonlyArray<Action>) =>
+  new Plan({ project: "creo", stage: "dev", serial: 1, actions, summary: summarize(actions) })
+
+const server = { provider: "sakura-cloud", type: "server", dependsOn: [] } as const
+
+const create = new Create({
+  ...server,
+  key: "sakura-cloud:server:creo-dev-01",
+  name: "creo-dev-01",
+  inputs: { core: 4, memory: 8, disk: 40 },
+  changes: [
+    { field: "core", after: 4, forcesReplace: false },
+    { field: "memory", after: 8, forcesReplace: false },
+    { field: "disk", after: { $unknown: "disk.creo-dev-01.id" }, forcesReplace: false }
+  ]
+})
+
+const update = new Update({
+  ...server,
+  key: "sakura-cloud:server:creo-vps",
+  name: "creo-vps",
+  id: "113700000001",
+  inputs: { core: 2, memory: 8, zone: "is1a" },
+  changes: [{ field: "memory", before: 4, after: 8, forcesReplace: false }]
+})
+
+const replace = new Replace({
+  key: "cloudflare:r2:creo-attachments",
+  provider: "cloudflare",
+  type: "r2",
+  name: "creo-attachments",
+  dependsOn: [],
+  id: "creo-attachments",
+  inputs: { location: "WEUR" },
+  changes: [{ field: "location", before: "APAC", after: "WEUR", forcesReplace: true }]
+})
+
+const remove = new Delete({
+  key: "cloudflare:dns:api.example.com/A",
+  provider: "cloudflare",
+  type: "dns",
+  name: "api.example.com/A",
+  dependsOn: [],
+  id: "rec-1",
+  changes: [
+    { field: "content", before: "203.0.113.4", forcesReplace: false },
+    { field: "ttl", before: 300, forcesReplace: false }
+  ]
+})
+
+const noop = new NoOp({ ...server, key: "sakura-cloud:server:creo-db", name: "creo-db", id: "2", changes: [] })
+
+describe("Render.value", () => {
+  it("quotes strings and shows scalars as JSON", () => {
+    assert.strictEqual(Render.value("APAC"), '"APAC"')
+    assert.strictEqual(Render.value('say "hi"'), '"say \\"hi\\""')
+    assert.strictEqual(Render.value(4), "4")
+    assert.strictEqual(Render.value(true), "true")
+    assert.strictEqual(Render.value(null), "null")
+  })
+
+  it("shows unknown values and references", () => {
+    assert.strictEqual(Render.value({ $unknown: "server.creo-dev-01.ip" }), "(known after apply)")
+    assert.strictEqual(Render.value(reference("sakura-cloud:server:creo-dev-01", "ip")), "server.creo-dev-01.ip")
+    assert.strictEqual(
+      Render.value({ targets: [reference("sakura-cloud:server:web", "ip"), { $unknown: "x" }] }),
+      "{ targets = [server.web.ip, (known after apply)] }"
+    )
+  })
+
+  it("keeps short arrays and objects on one line", () => {
+    assert.strictEqual(Render.value([80, 443]), "[80, 443]")
+    assert.strictEqual(Render.value([]), "[]")
+    assert.strictEqual(Render.value({}), "{}")
+    assert.strictEqual(
+      Render.value({ env: "dev", "cache-control": "no-store", "x.y": 1 }),
+      '{ env = "dev", cache-control = "no-store", "x.y" = 1 }'
+    )
+  })
+
+  it("spreads long arrays and objects over indented lines", () => {
+    const origins = ["https://app.example.com", "https://admin.example.com", "https://api.example.com"]
+    assert.strictEqual(
+      Render.value(origins),
+      [
+        "[",
+        '    "https://app.example.com",',
+        '    "https://admin.example.com",',
+        '    "https://api.example.com",',
+        "]"
+      ].join("\n")
+    )
+    assert.strictEqual(
+      Render.value({ origins, maxAge: 3600 }),
+      [
+        "{",
+        "    origins = [",
+        '        "https://app.example.com",',
+        '        "https://admin.example.com",',
+        '        "https://api.example.com",',
+        "    ]",
+        "    maxAge  = 3600",
+        "}"
+      ].join("\n")
+    )
+  })
+
+  it("spells out control characters instead of passing them to the terminal", () => {
+    assert.strictEqual(Render.value("a\u001b[2Jb\u009bc"), '"a\\u001b[2Jb\\u009bc"')
+    assert.strictEqual(Render.printable("tab\there\u0007"), "tab\there\\u0007")
+  })
+})
+
+describe("Render.plan", () => {
+  it("shows every kind of change, Terraform style", () => {
+    const text = Render.plan(planOf([create, noop, update, replace, remove]), plain)
+    assert.strictEqual(
+      text,
+      `FleetFlow will perform the following actions (project "creo", stage "dev"):
+
+  # sakura-cloud:server:creo-dev-01 will be created
+  + server "creo-dev-01" {
+      + core   = 4
+      + memory = 8
+      + disk   = (known after apply)
+    }
+
+  # sakura-cloud:server:creo-vps will be updated in place
+  ~ server "creo-vps" {
+      ~ memory = 4 -> 8
+        # (2 unchanged attributes hidden)
+    }
+
+  # cloudflare:r2:creo-attachments must be replaced
+-/+ r2 "creo-attachments" {
+      ~ location = "APAC" -> "WEUR" # forces replacement
+    }
+
+  # cloudflare:dns:api.example.com/A will be destroyed
+  - dns "api.example.com/A" {
+      - content = "203.0.113.4"
+      - ttl     = 300
+    }
+
+Plan: 2 to add, 1 to change, 2 to destroy.`
+    )
+  })
+
+  it("shows a create with references and multi-line values", () => {
+    const record = new Create({
+      key: "cloudflare:dns:api.example.com/A",
+      provider: "cloudflare",
+      type: "dns",
+      name: "api.example.com/A",
+      dependsOn: ["sakura-cloud:server:web"],
+      inputs: {},
+      changes: [
+        { field: "content", after: { $unknown: "server.web.ip" }, forcesReplace: false },
+        { field: "proxied", after: true, forcesReplace: false },
+        { field: "comment", after: { $ref: "sakura-cloud:server:web", attribute: "hostname" }, forcesReplace: false },
+        {
+          field: "tags",
+          after: ["managed-by:fleetflow", "project:creo", "stage:dev", "owner:platform-team"],
+          forcesReplace: false
+        }
+      ]
+    })
+    assert.strictEqual(
+      Render.plan(planOf([record]), plain),
+      `FleetFlow will perform the following actions (project "creo", stage "dev"):
+
+  # cloudflare:dns:api.example.com/A will be created
+  + dns "api.example.com/A" {
+      + content = (known after apply)
+      + proxied = true
+      + comment = server.web.hostname
+      + tags    = [
+            "managed-by:fleetflow",
+            "project:creo",
+            "stage:dev",
+            "owner:platform-team",
+        ]
+    }
+
+Plan: 1 to add, 0 to change, 0 to destroy.`
+    )
+  })
+
+  it("marks added and removed fields of an update, and counts one hidden attribute", () => {
+    const change = new Update({
+      ...update,
+      inputs: { memory: 8, core: 2, tags: ["web"] },
+      changes: [
+        { field: "tags", after: ["web"], forcesReplace: false },
+        { field: "description", before: "old", forcesReplace: false },
+        { field: "memory", before: 4, after: { $unknown: "x" }, forcesReplace: false }
+      ]
+    })
+    assert.strictEqual(
+      Render.plan(planOf([change]), plain),
+      `FleetFlow will perform the following actions (project "creo", stage "dev"):
+
+  # sakura-cloud:server:creo-vps will be updated in place
+  ~ server "creo-vps" {
+      + tags        = ["web"]
+      - description = "old" -> null
+      ~ memory      = 4 -> (known after apply)
+        # (1 unchanged attribute hidden)
+    }
+
+Plan: 0 to add, 1 to change, 0 to destroy.`
+    )
+  })
+
+  it("says so when nothing changes", () => {
+    assert.strictEqual(Render.plan(planOf([noop]), plain), "No changes. Your infrastructure matches the configuration.")
+    assert.strictEqual(Render.plan(planOf([]), colored), "No changes. Your infrastructure matches the configuration.")
+  })
+
+  it("has no escape codes without color", () => {
+    const text = Render.plan(planOf([create, update, replace, remove]), plain)
+    assert.isFalse(text.includes("\u001b"))
+  })
+
+  it("colors signs and bolds resource keys with color", () => {
+    const text = Render.plan(planOf([create, update, replace, remove]), colored)
+    assert.include(text, "  \u001b[1m# sakura-cloud:server:creo-dev-01\u001b[0m will be created")
+    assert.include(text, '\u001b[32m  +\u001b[0m server "creo-dev-01" {')
+    assert.include(text, "      \u001b[32m+\u001b[0m core   = 4")
+    assert.include(text, "\u001b[33m  ~\u001b[0m server")
+    assert.include(text, "      \u001b[33m~\u001b[0m memory = 4 -> 8")
+    assert.include(text, '\u001b[31m-\u001b[0m/\u001b[32m+\u001b[0m r2 "creo-attachments" {')
+    assert.include(text, '"APAC" -> "WEUR" \u001b[31m# forces replacement\u001b[0m')
+    assert.include(text, "\u001b[31m  -\u001b[0m dns")
+    assert.include(text, "\u001b[1mPlan:\u001b[0m 2 to add, 1 to change, 2 to destroy.")
+    // Stripping the escapes gives back the plain text: color never shifts the alignment.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escapes is the point
+    const stripped = text.replace(/\u001b\[[0-9;]*m/g, "")
+    assert.strictEqual(stripped, Render.plan(planOf([create, update, replace, remove]), plain))
+  })
+})
+
+describe("Render.summaryLine", () => {
+  it("counts adds, changes and destroys", () => {
+    assert.strictEqual(
+      Render.summaryLine({ add: 3, change: 1, destroy: 0 }),
+      "Plan: 3 to add, 1 to change, 0 to destroy."
+    )
+  })
+})
+
+describe("Render.providerError", () => {
+  it("names the operation and key, the code and the hint", () => {
+    const error = new ProviderError({
+      provider: "sakura-cloud",
+      operation: "create",
+      key: "sakura-cloud:server:web",
+      reason: "invalid",
+      message: "server plan not found in zone is1a",
+      code: 400,
+      hint: "pick a plan listed by `usacloud server-plan list`"
+    })
+    assert.strictEqual(
+      Render.providerError(error),
+      "Error: create sakura-cloud:server:web: server plan not found in zone is1a (code 400)\n" +
+        "  pick a plan listed by `usacloud server-plan list`"
+    )
+  })
+
+  it("names the provider when there is no key, and leaves out what is absent", () => {
+    const error = new ProviderError({
+      provider: "cloudflare",
+      operation: "getState",
+      reason: "auth",
+      message: "authentication error\ntoken lacks R2 read"
+    })
+    assert.strictEqual(
+      Render.providerError(error),
+      "Error: cloudflare getState: authentication error\n  token lacks R2 read"
+    )
+  })
+})
