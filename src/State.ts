@@ -1,0 +1,680 @@
+/**
+ * The state: what FleetFlow created, from which inputs, and what it was about to do when it
+ * stopped. `StateStore` keeps it (a local `.fleetflow/` folder by default), refuses stale
+ * writers by lineage and serial, and holds the lock while a command mutates it.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as ParseResult from "effect/ParseResult"
+import * as Record from "effect/Record"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Crypto from "node:crypto"
+import * as Os from "node:os"
+import * as NodePath from "node:path"
+import { Inputs, type ResourceKey, StoredResource } from "./Resource.js"
+import * as AtomicFile from "./State/AtomicFile.js"
+
+// ---------------------------------------------------------------------------------------------
+// The state file
+// ---------------------------------------------------------------------------------------------
+
+/** An intent recorded before a provider call, so a run killed mid-call can be finished or undone. */
+export const PendingOperation = Schema.Struct({
+  /** A UUID. */
+  id: Schema.String,
+  operation: Schema.Literal("create", "update", "delete"),
+  key: Schema.String,
+  stage: Schema.String,
+  started_at: Schema.String,
+  inputs: Schema.optional(Inputs)
+})
+export type PendingOperation = typeof PendingOperation.Type
+
+/** `.fleetflow/state.json`. */
+export const StateFile = Schema.Struct({
+  version: Schema.Literal(1),
+  /** A UUID fixed when the state is created; a write from another lineage is refused. */
+  lineage: Schema.String,
+  /** Bumped on every write; a write based on an older serial is refused. */
+  serial: Schema.NonNegativeInt,
+  project: Schema.String,
+  /** Keyed `provider:type:name`. */
+  resources: Schema.Record({ key: Schema.String, value: StoredResource }),
+  pending: Schema.Array(PendingOperation)
+})
+export type StateFile = typeof StateFile.Type
+
+export const emptyState = (project: string): StateFile => ({
+  version: 1,
+  lineage: Crypto.randomUUID(),
+  serial: 0,
+  project,
+  resources: {},
+  pending: []
+})
+
+export const putResource: {
+  (key: ResourceKey, resource: StoredResource): (state: StateFile) => StateFile
+  (state: StateFile, key: ResourceKey, resource: StoredResource): StateFile
+} = dual(
+  3,
+  (state: StateFile, key: ResourceKey, resource: StoredResource): StateFile => ({
+    ...state,
+    resources: Record.set(state.resources, key, resource)
+  })
+)
+
+export const removeResource: {
+  (key: ResourceKey): (state: StateFile) => StateFile
+  (state: StateFile, key: ResourceKey): StateFile
+} = dual(
+  2,
+  (state: StateFile, key: ResourceKey): StateFile => ({ ...state, resources: Record.remove(state.resources, key) })
+)
+
+export const addPending: {
+  (operation: PendingOperation): (state: StateFile) => StateFile
+  (state: StateFile, operation: PendingOperation): StateFile
+} = dual(
+  2,
+  (state: StateFile, operation: PendingOperation): StateFile => ({ ...state, pending: [...state.pending, operation] })
+)
+
+export const removePending: {
+  (id: string): (state: StateFile) => StateFile
+  (state: StateFile, id: string): StateFile
+} = dual(
+  2,
+  (state: StateFile, id: string): StateFile => ({
+    ...state,
+    pending: state.pending.filter((operation) => operation.id !== id)
+  })
+)
+
+export const resourcesOfStage: {
+  (stage: string): (state: StateFile) => ReadonlyMap<ResourceKey, StoredResource>
+  (state: StateFile, stage: string): ReadonlyMap<ResourceKey, StoredResource>
+} = dual(
+  2,
+  (state: StateFile, stage: string): ReadonlyMap<ResourceKey, StoredResource> =>
+    new Map(Object.entries(state.resources).filter(([, resource]) => resource.stage === stage))
+)
+
+// ---------------------------------------------------------------------------------------------
+// The lock
+// ---------------------------------------------------------------------------------------------
+
+/** `.fleetflow/lock.json`: who holds the state, and for what. */
+export const LockInfo = Schema.Struct({
+  /** A UUID; `fleetflow force-unlock <id>` names it. */
+  id: Schema.String,
+  pid: Schema.Int,
+  host: Schema.String,
+  user: Schema.String,
+  /** The command holding it: `up`, `down`, ... */
+  operation: Schema.String,
+  /** ISO 8601. */
+  created: Schema.String,
+  /** The fleetflow version that took it. */
+  version: Schema.optional(Schema.String)
+})
+export type LockInfo = typeof LockInfo.Type
+
+/** The lock as found, with what can be told about its holder. */
+export interface CurrentLock extends LockInfo {
+  /** The holder ran on this host and is no longer running. */
+  readonly stale: boolean
+  /** Why the lock file could not be read in full; its fields then hold what could be. */
+  readonly unreadable?: string
+}
+
+export interface LockOptions {
+  /** How long to wait for a lock held by someone else; without it, fail at once. */
+  readonly timeout?: Duration.DurationInput
+  /** How often to look again while waiting (250 ms). */
+  readonly pollInterval?: Duration.DurationInput
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** The state file does not parse. It is never taken for an empty state. */
+export class StateCorrupt extends Schema.TaggedError<StateCorrupt>()("StateCorrupt", {
+  path: Schema.String,
+  detail: Schema.String,
+  /** The backup's path, when a backup file exists. */
+  backup: Schema.optional(Schema.String),
+  /** The backup's serial, when the backup itself reads. */
+  backupSerial: Schema.optional(Schema.Number),
+  /** Why the backup cannot be used, when it exists but does not read either. */
+  backupDetail: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const what =
+      `the state file ${this.path} cannot be read: ${this.detail}. ` +
+      "fleetflow does not treat it as empty, since that would create every resource again."
+    if (this.backup === undefined) {
+      return `${what} There is no backup to restore; repair the file by hand (or restore it from your own backups).`
+    }
+    if (this.backupSerial === undefined) {
+      return (
+        `${what} The backup ${this.backup} cannot be read either` +
+        (this.backupDetail === undefined ? "" : ` (${this.backupDetail})`) +
+        "; repair one of them by hand (or restore the state from your own backups)."
+      )
+    }
+    return (
+      `${what} The previous version (serial ${this.backupSerial}) is in ${this.backup}; check it, then restore it ` +
+      `with \`cp ${this.backup} ${this.path}\` and run \`fleetflow plan\` to see what it misses.`
+    )
+  }
+}
+
+export const StateVersion = Schema.Struct({ lineage: Schema.String, serial: Schema.Number })
+export type StateVersion = typeof StateVersion.Type
+
+/** A write based on another version of the state than the one stored. */
+export class StateConflict extends Schema.TaggedError<StateConflict>()("StateConflict", {
+  path: Schema.String,
+  /** The version the writer started from. */
+  expected: StateVersion,
+  /** The version stored; absent when there is no state file. */
+  found: Schema.optional(StateVersion)
+}) {
+  override get message(): string {
+    const refuse = `refusing to write the state ${this.path}`
+    const rerun = "Run the command again to start from the current state."
+    if (this.found === undefined) {
+      return (
+        `${refuse}: it was based on serial ${this.expected.serial}, but the file no longer exists ` +
+        `(removed by hand or by another process?). ${rerun}`
+      )
+    }
+    if (this.found.lineage !== this.expected.lineage) {
+      return (
+        `${refuse}: the stored state belongs to another lineage (${this.found.lineage}, ` +
+        `this write has ${this.expected.lineage}); was the file replaced or copied from another project? ${rerun}`
+      )
+    }
+    return (
+      `${refuse}: it was based on serial ${this.expected.serial}, but the stored state is at serial ` +
+      `${this.found.serial}, so another process changed it meanwhile. ${rerun}`
+    )
+  }
+}
+
+export class StateIoError extends Schema.TaggedError<StateIoError>()("StateIoError", {
+  path: Schema.String,
+  operation: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `cannot ${this.operation} ${this.path}: ${this.detail}`
+  }
+}
+
+export type StateError = StateCorrupt | StateConflict | StateIoError
+
+/** Someone else holds the lock. */
+export class StateLocked extends Schema.TaggedError<StateLocked>()("StateLocked", {
+  path: Schema.String,
+  lock: LockInfo,
+  stale: Schema.Boolean,
+  /** Why the lock file could not be read in full. */
+  unreadable: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const { created, host, id, operation, pid, user } = this.lock
+    const unlock = `\`fleetflow force-unlock ${id}\``
+    if (this.unreadable !== undefined) {
+      return (
+        `state is locked, lock ID ${id}, but the lock file ${this.path} cannot be read (${this.unreadable}); ` +
+        `if no other fleetflow is running, run ${unlock}`
+      )
+    }
+    const holder = `state is locked by ${user}@${host} (pid ${pid}, \`${operation}\`, since ${created}), lock ID ${id}`
+    return this.stale
+      ? `${holder}; the process that held it is gone; if no other fleetflow is running, run ${unlock}`
+      : `${holder}; wait for it to finish (--lock-timeout waits for it), or, if that process is gone, run ${unlock}`
+  }
+}
+
+/** `forceUnlock` found no lock, or one with another ID. */
+export class LockNotFound extends Schema.TaggedError<LockNotFound>()("LockNotFound", {
+  path: Schema.String,
+  id: Schema.String,
+  current: Schema.optional(LockInfo)
+}) {
+  override get message(): string {
+    if (this.current === undefined) return `there is no lock with ID ${this.id}: the state is not locked`
+    const { host, id, operation, pid, user } = this.current
+    return (
+      `there is no lock with ID ${this.id}; the current lock is ${id}, held by ${user}@${host} ` +
+      `(pid ${pid}, \`${operation}\`); run \`fleetflow force-unlock ${id}\` if that is the one to remove`
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------------------------
+
+export interface StateStoreService {
+  /** Where the state lives, for messages: `/x/.fleetflow/state.json`. */
+  readonly location: string
+  /** `None` when there is no state yet. */
+  readonly read: Effect.Effect<Option.Option<StateFile>, StateError>
+  /**
+   * Stores `state` with its serial bumped and returns what was stored. `state` must carry the
+   * stored lineage and serial (serial 0 when there is no state yet). Writes from parallel
+   * fibers run one at a time; the serial check guards against other processes.
+   */
+  readonly write: (state: StateFile) => Effect.Effect<StateFile, StateError>
+  /** Holds the lock until the scope closes, also on interruption. */
+  readonly lock: (
+    operation: string,
+    options?: LockOptions
+  ) => Effect.Effect<LockInfo, StateLocked | StateError, Scope.Scope>
+  readonly currentLock: Effect.Effect<Option.Option<CurrentLock>, StateError>
+  /** Removes the lock if its ID is `id`, whoever holds it. */
+  readonly forceUnlock: (id: string) => Effect.Effect<LockInfo, LockNotFound | StateError>
+}
+
+export class StateStore extends Context.Tag("fleetflow/StateStore")<StateStore, StateStoreService>() {}
+
+export interface LocalOptions {
+  /** Recorded in the lock, so a holder can be told apart by version. */
+  readonly version?: string
+}
+
+const fileMode = 0o600
+const directoryMode = 0o700
+const defaultPollInterval = Duration.millis(250)
+
+const checkWrite = (
+  path: string,
+  stored: Option.Option<StateFile>,
+  next: StateFile
+): Effect.Effect<void, StateConflict> => {
+  const expected = { lineage: next.lineage, serial: next.serial }
+  if (Option.isNone(stored)) {
+    return next.serial === 0 ? Effect.void : Effect.fail(new StateConflict({ path, expected }))
+  }
+  const found = { lineage: stored.value.lineage, serial: stored.value.serial }
+  return found.lineage === expected.lineage && found.serial === expected.serial
+    ? Effect.void
+    : Effect.fail(new StateConflict({ path, expected, found }))
+}
+
+const formatIssues = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .slice(0, 3)
+    .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
+    .join("; ")
+
+const parseJson = (text: string): Either.Either<unknown, string> => {
+  if (text.trim() === "") return Either.left("the file is empty")
+  return Either.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (error) => `it is not valid JSON (${error instanceof Error ? error.message : String(error)})`
+  })
+}
+
+const decodeState = (text: string): Either.Either<StateFile, string> =>
+  Either.flatMap(parseJson(text), (json) =>
+    Schema.decodeUnknownEither(StateFile)(json).pipe(
+      Either.mapLeft((error) => `it does not match the state schema: ${formatIssues(error)}`)
+    )
+  )
+
+const encodeState = (path: string, state: StateFile): Effect.Effect<string, StateIoError> =>
+  Schema.encode(StateFile)(state).pipe(
+    Effect.map((encoded) => JSON.stringify(encoded, null, 2) + "\n"),
+    Effect.mapError(
+      (error) => new StateIoError({ path, operation: "encode", detail: `the state is invalid: ${formatIssues(error)}` })
+    )
+  )
+
+const processAlive = (pid: number): boolean => {
+  // 0 and negative pids address process groups, not a holder; an unknown holder counts as alive.
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: alive, owned by another user.
+    return (error as NodeJS.ErrnoException).code !== "ESRCH"
+  }
+}
+
+const userName = (): string => {
+  try {
+    return Os.userInfo().username
+  } catch {
+    // Containers often run under a uid with no passwd entry.
+    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? "unknown")
+  }
+}
+
+const makeLockInfo = (operation: string, version: string | undefined): Effect.Effect<LockInfo> =>
+  Effect.map(Clock.currentTimeMillis, (now) => ({
+    id: Crypto.randomUUID(),
+    pid: process.pid,
+    host: Os.hostname(),
+    user: userName(),
+    operation,
+    created: new Date(now).toISOString(),
+    ...(version === undefined ? {} : { version })
+  }))
+
+const lockInfoOf = (lock: CurrentLock): LockInfo => ({
+  id: lock.id,
+  pid: lock.pid,
+  host: lock.host,
+  user: lock.user,
+  operation: lock.operation,
+  created: lock.created,
+  ...(lock.version === undefined ? {} : { version: lock.version })
+})
+
+const lockedError = (path: string, lock: CurrentLock): StateLocked =>
+  new StateLocked({
+    path,
+    lock: lockInfoOf(lock),
+    stale: lock.stale,
+    ...(lock.unreadable === undefined ? {} : { unreadable: lock.unreadable })
+  })
+
+/**
+ * Reads a lock file, keeping what can be read when it does not decode. An unreadable lock gets
+ * an ID derived from its content, so `force-unlock` can name exactly that file.
+ */
+const parseLock = (text: string): CurrentLock => {
+  const json = parseJson(text)
+  const decoded = Either.flatMap(json, (value) =>
+    Schema.decodeUnknownEither(LockInfo)(value).pipe(Either.mapLeft((error) => formatIssues(error)))
+  )
+  if (Either.isRight(decoded)) {
+    const lock = decoded.right
+    return { ...lock, stale: lock.host === Os.hostname() && !processAlive(lock.pid) }
+  }
+  const fields: { readonly [key: string]: unknown } =
+    Either.isRight(json) && Predicate.isRecord(json.right) ? json.right : {}
+  const field = (name: string) => {
+    const value = fields[name]
+    return typeof value === "string" && value !== "" ? value : "unknown"
+  }
+  const pid = fields.pid
+  const id = field("id")
+  return {
+    id: id === "unknown" ? `unreadable-${Crypto.createHash("sha256").update(text).digest("hex").slice(0, 12)}` : id,
+    pid: typeof pid === "number" && Number.isSafeInteger(pid) ? pid : 0,
+    host: field("host"),
+    user: field("user"),
+    operation: field("operation"),
+    created: field("created"),
+    stale: false,
+    unreadable: decoded.left
+  }
+}
+
+/** Retries a lock attempt while another live holder has it, until `timeout` passes. */
+const waitForLock = <R>(
+  attempt: Effect.Effect<LockInfo, StateLocked | StateError, R>,
+  options: LockOptions | undefined
+): Effect.Effect<LockInfo, StateLocked | StateError, R> => {
+  const timeout = Duration.decode(options?.timeout ?? Duration.zero)
+  if (!Duration.greaterThan(timeout, Duration.zero)) return attempt
+  return Effect.retry(attempt, {
+    schedule: Schedule.spaced(options?.pollInterval ?? defaultPollInterval).pipe(Schedule.upTo(timeout)),
+    // A stale lock never clears by itself: say so at once rather than after the timeout.
+    while: (error) => error._tag === "StateLocked" && !error.stale
+  })
+}
+
+/** The state in `directory` (a `.fleetflow` folder): `state.json`, `state.json.backup`, `lock.json`. */
+export const makeLocal = (
+  directory: string,
+  options: LocalOptions = {}
+): Effect.Effect<StateStoreService, never, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const folder = NodePath.resolve(directory)
+    const statePath = NodePath.join(folder, "state.json")
+    const backupPath = NodePath.join(folder, "state.json.backup")
+    const lockPath = NodePath.join(folder, "lock.json")
+    const semaphore = yield* Effect.makeSemaphore(1)
+    // What this process wrote last: when the file still holds it, the write check skips decoding.
+    const lastWritten = yield* Ref.make(Option.none<{ readonly text: string; readonly state: StateFile }>())
+
+    const provideFs = Effect.provideService(FileSystem.FileSystem, fs)
+    const ioError = (path: string, operation: string) => (error: { readonly message: string }) =>
+      new StateIoError({ path, operation, detail: error.message })
+
+    const readText = (path: string): Effect.Effect<Option.Option<string>, StateIoError> =>
+      fs.readFileString(path).pipe(
+        Effect.map((text) => Option.some(text)),
+        Effect.catchIf(AtomicFile.isNotFound, () => Effect.succeedNone),
+        Effect.mapError(ioError(path, "read"))
+      )
+
+    const corrupt = (detail: string): Effect.Effect<never, StateCorrupt> =>
+      Effect.gen(function* () {
+        const backup = yield* readText(backupPath).pipe(
+          Effect.map((text) => Option.map(text, (content) => decodeState(content))),
+          Effect.catchAll((error) => Effect.succeed(Option.some(Either.left(error.detail))))
+        )
+        if (Option.isNone(backup)) return yield* new StateCorrupt({ path: statePath, detail })
+        return yield* Either.match(backup.value, {
+          onLeft: (backupDetail) => new StateCorrupt({ path: statePath, detail, backup: backupPath, backupDetail }),
+          onRight: (state) =>
+            new StateCorrupt({ path: statePath, detail, backup: backupPath, backupSerial: state.serial })
+        })
+      })
+
+    const readSnapshot = Effect.gen(function* () {
+      const text = yield* readText(statePath)
+      if (Option.isNone(text)) return Option.none()
+      const cached = yield* Ref.get(lastWritten)
+      if (Option.isSome(cached) && cached.value.text === text.value) return cached
+      const state = decodeState(text.value)
+      if (Either.isLeft(state)) return yield* corrupt(state.left)
+      return Option.some({ text: text.value, state: state.right })
+    })
+
+    const ensureFolder = Effect.gen(function* () {
+      if (yield* fs.exists(folder)) return
+      yield* fs.makeDirectory(folder, { recursive: true, mode: directoryMode })
+      // State holds IP addresses: keep the whole folder out of git.
+      yield* fs
+        .writeFileString(NodePath.join(folder, ".gitignore"), "*\n", { flag: "wx", mode: 0o644 })
+        .pipe(Effect.catchIf(AtomicFile.isAlreadyExists, () => Effect.void))
+      yield* provideFs(AtomicFile.syncDirectory(NodePath.dirname(folder)))
+      yield* Effect.logInfo(`created ${folder} for the state; it is git-ignored, since state holds IP addresses`)
+    }).pipe(Effect.mapError(ioError(folder, "create")))
+
+    const write = (next: StateFile): Effect.Effect<StateFile, StateError> =>
+      semaphore
+        .withPermits(1)(
+          // Once started, a write completes: it records work that has already happened in the cloud.
+          Effect.uninterruptible(
+            Effect.gen(function* () {
+              const previous = yield* readSnapshot
+              yield* checkWrite(
+                statePath,
+                Option.map(previous, (snapshot) => snapshot.state),
+                next
+              )
+              const written: StateFile = { ...next, serial: next.serial + 1 }
+              const text = yield* encodeState(statePath, written)
+              yield* ensureFolder
+              if (Option.isSome(previous)) {
+                yield* provideFs(AtomicFile.writeFileAtomic(backupPath, previous.value.text, { mode: fileMode })).pipe(
+                  Effect.mapError(ioError(backupPath, "write"))
+                )
+              }
+              yield* provideFs(AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode })).pipe(
+                Effect.mapError(ioError(statePath, "write"))
+              )
+              yield* Ref.set(lastWritten, Option.some({ text, state: written }))
+              return written
+            })
+          )
+        )
+        .pipe(Effect.withSpan("StateStore.write", { attributes: { path: statePath, serial: next.serial } }))
+
+    const currentLock: Effect.Effect<Option.Option<CurrentLock>, StateIoError> = Effect.map(
+      readText(lockPath),
+      (text) => Option.map(text, (content) => parseLock(content))
+    )
+
+    const acquire = (info: LockInfo): Effect.Effect<LockInfo, StateLocked | StateError> =>
+      Effect.gen(function* () {
+        yield* ensureFolder
+        const created = yield* provideFs(
+          AtomicFile.createFileExclusive(lockPath, JSON.stringify(info, null, 2) + "\n", { mode: fileMode })
+        ).pipe(Effect.mapError(ioError(lockPath, "create")))
+        if (created) {
+          // Holding the lock, no other fleetflow writes here: temp files of dead writers can go.
+          yield* provideFs(AtomicFile.removeLeftovers(folder, processAlive)).pipe(
+            Effect.catchAll((error) => Effect.logDebug(`could not clean ${folder}: ${error.message}`))
+          )
+          return info
+        }
+        const holder = yield* currentLock
+        // Released between our attempt and our look: try again.
+        if (Option.isNone(holder)) return yield* acquire(info)
+        return yield* lockedError(lockPath, holder.value)
+      })
+
+    const release = (info: LockInfo): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const holder = yield* currentLock
+        if (Option.isNone(holder) || holder.value.id !== info.id) {
+          return yield* Effect.logWarning(
+            `the state lock ${info.id} was removed by someone else (force-unlock?) while this command held it`
+          )
+        }
+        yield* fs.remove(lockPath).pipe(Effect.mapError(ioError(lockPath, "remove")))
+        yield* provideFs(AtomicFile.syncDirectory(folder)).pipe(Effect.ignore)
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.logWarning(
+            `could not release the state lock ${info.id} (${error.message}); run \`fleetflow force-unlock ${info.id}\``
+          )
+        )
+      )
+
+    const lock = (operation: string, lockOptions?: LockOptions) =>
+      waitForLock(
+        Effect.acquireRelease(
+          Effect.flatMap(makeLockInfo(operation, options.version), (info) => acquire(info)),
+          (info) => release(info)
+        ),
+        lockOptions
+      ).pipe(Effect.withSpan("StateStore.lock", { attributes: { path: lockPath, operation } }))
+
+    const forceUnlock = (id: string): Effect.Effect<LockInfo, LockNotFound | StateError> =>
+      Effect.gen(function* () {
+        const holder = yield* currentLock
+        if (Option.isNone(holder)) return yield* new LockNotFound({ path: lockPath, id })
+        if (holder.value.id !== id) {
+          return yield* new LockNotFound({ path: lockPath, id, current: lockInfoOf(holder.value) })
+        }
+        yield* fs.remove(lockPath).pipe(Effect.mapError(ioError(lockPath, "remove")))
+        yield* provideFs(AtomicFile.syncDirectory(folder)).pipe(Effect.mapError(ioError(folder, "sync")))
+        return lockInfoOf(holder.value)
+      })
+
+    return StateStore.of({
+      location: statePath,
+      read: Effect.map(readSnapshot, (snapshot) => Option.map(snapshot, (found) => found.state)),
+      write,
+      lock,
+      currentLock,
+      forceUnlock
+    })
+  })
+
+/**
+ * The state in memory, with the same checks as the local store: lineage and serial on write,
+ * an exclusive lock. For tests and for applications that keep state elsewhere.
+ */
+export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService> =>
+  Effect.gen(function* () {
+    const location = "memory"
+    const stored = yield* Ref.make(Option.fromNullable(initial))
+    const held = yield* Ref.make(Option.none<LockInfo>())
+    const semaphore = yield* Effect.makeSemaphore(1)
+    const asCurrent = (lock: LockInfo): CurrentLock => ({ ...lock, stale: false })
+
+    const write = (next: StateFile): Effect.Effect<StateFile, StateError> =>
+      semaphore.withPermits(1)(
+        Effect.gen(function* () {
+          yield* checkWrite(location, yield* Ref.get(stored), next)
+          const written: StateFile = { ...next, serial: next.serial + 1 }
+          yield* encodeState(location, written)
+          yield* Ref.set(stored, Option.some(written))
+          return written
+        })
+      )
+
+    const acquire = (info: LockInfo): Effect.Effect<LockInfo, StateLocked> =>
+      Effect.flatten(
+        Ref.modify(held, (current): readonly [Effect.Effect<LockInfo, StateLocked>, Option.Option<LockInfo>] =>
+          Option.isSome(current)
+            ? [Effect.fail(lockedError(location, asCurrent(current.value))), current]
+            : [Effect.succeed(info), Option.some(info)]
+        )
+      )
+
+    const release = (info: LockInfo): Effect.Effect<void> =>
+      Ref.update(held, (current) => (Option.isSome(current) && current.value.id === info.id ? Option.none() : current))
+
+    const forceUnlock = (id: string): Effect.Effect<LockInfo, LockNotFound> =>
+      Effect.flatten(
+        Ref.modify(held, (current): readonly [Effect.Effect<LockInfo, LockNotFound>, Option.Option<LockInfo>] => {
+          if (Option.isNone(current)) return [Effect.fail(new LockNotFound({ path: location, id })), current]
+          if (current.value.id !== id) {
+            return [Effect.fail(new LockNotFound({ path: location, id, current: current.value })), current]
+          }
+          return [Effect.succeed(current.value), Option.none()]
+        })
+      )
+
+    return StateStore.of({
+      location,
+      read: Ref.get(stored),
+      write,
+      lock: (operation, lockOptions) =>
+        waitForLock(
+          Effect.acquireRelease(
+            Effect.flatMap(makeLockInfo(operation, undefined), (info) => acquire(info)),
+            (info) => release(info)
+          ),
+          lockOptions
+        ),
+      currentLock: Effect.map(Ref.get(held), (lock) => Option.map(lock, (info) => asCurrent(info))),
+      forceUnlock
+    })
+  })
+
+export const layerLocal = (
+  directory: string,
+  options?: LocalOptions
+): Layer.Layer<StateStore, never, FileSystem.FileSystem> => Layer.effect(StateStore, makeLocal(directory, options))
+
+export const layerMemory = (initial?: StateFile): Layer.Layer<StateStore> =>
+  Layer.effect(StateStore, makeMemory(initial))

@@ -1,0 +1,127 @@
+/**
+ * Crash-safe file operations for the state folder. A reader sees a file's old content or
+ * its new content, never a mix, whenever the writing process dies.
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import * as Crypto from "node:crypto"
+import * as NodePath from "node:path"
+
+export interface WriteOptions {
+  /** Permission bits of the new file (before the umask). */
+  readonly mode?: number
+}
+
+const tempPattern = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/
+
+/**
+ * A fresh name beside `target`, so that `rename` stays within one file system. The pid in
+ * the name tells `removeLeftovers` whether its writer is still running.
+ */
+export const tempPathFor = (target: string): string =>
+  NodePath.join(
+    NodePath.dirname(target),
+    `.${NodePath.basename(target)}.${process.pid}.${Crypto.randomBytes(6).toString("hex")}.tmp`
+  )
+
+export const isNotFound = (error: PlatformError.PlatformError): boolean =>
+  error._tag === "SystemError" && error.reason === "NotFound"
+
+export const isAlreadyExists = (error: PlatformError.PlatformError): boolean =>
+  error._tag === "SystemError" && error.reason === "AlreadyExists"
+
+/** Makes renames and removals inside `directory` survive a power loss. */
+export const syncDirectory = (
+  directory: string
+): Effect.Effect<void, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    yield* Effect.scoped(Effect.flatMap(fs.open(directory, { flag: "r" }), (handle) => handle.sync))
+  }).pipe(
+    // Windows cannot open a directory for fsync; NTFS orders the rename itself.
+    Effect.catchAll((error) => (process.platform === "win32" ? Effect.void : Effect.fail(error)))
+  )
+
+const writeDurably = (path: string, data: Uint8Array, options: WriteOptions) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const handle = yield* fs.open(path, { flag: "wx", ...options })
+        yield* handle.writeAll(data)
+        yield* handle.sync
+      })
+    )
+  })
+
+/**
+ * Replaces `path` with `data`: write a temp file in the same folder, fsync it, rename it
+ * over `path`, fsync the folder. A failure or interruption removes the temp file.
+ */
+export const writeFileAtomic = (
+  path: string,
+  data: Uint8Array | string,
+  options: WriteOptions = {}
+): Effect.Effect<void, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const temp = tempPathFor(path)
+    yield* Effect.gen(function* () {
+      yield* writeDurably(temp, typeof data === "string" ? new TextEncoder().encode(data) : data, options)
+      yield* fs.rename(temp, path)
+      yield* syncDirectory(NodePath.dirname(path))
+    }).pipe(Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : Effect.ignore(fs.remove(temp)))))
+  })
+
+/**
+ * Creates `path` holding `data` unless it already exists; `false` when it does. The content
+ * is written and synced under a temp name and then hard-linked into place, so `path` is never
+ * seen empty or half-written. File systems without hard links fall back to an exclusive create.
+ */
+export const createFileExclusive = (
+  path: string,
+  data: string,
+  options: WriteOptions = {}
+): Effect.Effect<boolean, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const bytes = new TextEncoder().encode(data)
+    const temp = tempPathFor(path)
+    const created = yield* Effect.gen(function* () {
+      yield* writeDurably(temp, bytes, options)
+      return yield* fs.link(temp, path).pipe(
+        Effect.as(true),
+        Effect.catchAll((error) => {
+          if (isAlreadyExists(error)) return Effect.succeed(false)
+          return fs.writeFile(path, bytes, { flag: "wx", ...options }).pipe(
+            Effect.as(true),
+            Effect.catchIf(isAlreadyExists, () => Effect.succeed(false))
+          )
+        })
+      )
+    }).pipe(Effect.ensuring(Effect.ignore(fs.remove(temp))))
+    if (created) yield* syncDirectory(NodePath.dirname(path))
+    return created
+  })
+
+/**
+ * Removes temp files that writers in `directory` left behind when they were killed: those
+ * named after a process that `isRunning` says is gone.
+ */
+export const removeLeftovers = (
+  directory: string,
+  isRunning: (pid: number) => boolean
+): Effect.Effect<ReadonlyArray<string>, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const names = yield* fs.readDirectory(directory)
+    const leftovers = names.filter((name) => {
+      const pid = tempPattern.exec(name)?.[1]
+      return pid !== undefined && !isRunning(Number(pid))
+    })
+    yield* Effect.forEach(leftovers, (name) => fs.remove(NodePath.join(directory, name), { force: true }), {
+      discard: true
+    })
+    return leftovers
+  })
