@@ -1,0 +1,86 @@
+/**
+ * How the simulated clouds behave: latency, server boot time and injected faults, set in
+ * code or, for the CLI, from `FLEETFLOW_SANDBOX_LATENCY`, `FLEETFLOW_SANDBOX_BOOT_TIME`
+ * and `FLEETFLOW_SANDBOX_FAULTS`.
+ */
+import * as Config from "effect/Config"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { type FaultRule, FaultSpec } from "./Faults.js"
+
+export interface SandboxOptions {
+  /** How long every call takes. Default: no delay. */
+  readonly latency?: Duration.Duration
+  /** How long a server takes to boot after it is created or resized, on top of `latency`. */
+  readonly bootTime?: Duration.Duration
+  readonly faults?: ReadonlyArray<FaultRule>
+}
+
+export class SandboxOptionsError extends Data.TaggedError("SandboxOptionsError")<{
+  readonly variable: string
+  readonly value: string
+  readonly message: string
+}> {}
+
+const units: Record<string, (amount: number) => Duration.Duration> = {
+  ms: Duration.millis,
+  s: Duration.seconds,
+  m: Duration.minutes,
+  h: Duration.hours
+}
+
+/** `200ms`, `2s`, `1.5s`, `1m`, `0`. */
+export const DurationSpec = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text)
+    const amount = Number(match?.[1])
+    const unit = match?.[2]
+    if (match !== null && amount === 0) return ParseResult.succeed(Duration.zero)
+    if (match === null || unit === undefined) {
+      return ParseResult.fail(new ParseResult.Type(ast, text, `"${text}" is not a duration such as 200ms, 2s or 1m`))
+    }
+    return ParseResult.succeed(units[unit]!(amount))
+  },
+  encode: (duration) => ParseResult.succeed(`${Duration.toMillis(duration)}ms`)
+})
+
+const variable = <A>(name: string, schema: Schema.Schema<A, string>) =>
+  Config.option(Config.string(name)).pipe(
+    Effect.mapError((error) => new SandboxOptionsError({ variable: name, value: "", message: `${name}: ${error}` })),
+    Effect.flatMap(
+      Option.match({
+        onNone: () => Effect.succeed(Option.none<A>()),
+        onSome: (value) =>
+          Schema.decode(schema)(value).pipe(
+            Effect.map(Option.some),
+            Effect.mapError(
+              (error) =>
+                new SandboxOptionsError({
+                  variable: name,
+                  value,
+                  message: `${name}: ${ParseResult.ArrayFormatter.formatErrorSync(error)
+                    .map((issue) => issue.message)
+                    .join("; ")}`
+                })
+            )
+          )
+      })
+    )
+  )
+
+/** The options the environment asks for; an unset variable leaves its option out. */
+export const optionsFromEnv: Effect.Effect<SandboxOptions, SandboxOptionsError> = Effect.gen(function* () {
+  const latency = yield* variable("FLEETFLOW_SANDBOX_LATENCY", DurationSpec)
+  const bootTime = yield* variable("FLEETFLOW_SANDBOX_BOOT_TIME", DurationSpec)
+  const faults = yield* variable("FLEETFLOW_SANDBOX_FAULTS", FaultSpec)
+  return {
+    ...Option.match(latency, { onNone: () => ({}), onSome: (value) => ({ latency: value }) }),
+    ...Option.match(bootTime, { onNone: () => ({}), onSome: (value) => ({ bootTime: value }) }),
+    ...Option.match(faults, { onNone: () => ({}), onSome: (value) => ({ faults: value }) })
+  }
+})
