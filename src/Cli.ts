@@ -5,7 +5,7 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
@@ -19,6 +19,7 @@ import * as Config from "./Config.js"
 import * as Fleet from "./Fleet.js"
 import * as Plan from "./Plan.js"
 import * as Progress from "./Progress.js"
+import type { CloudProvider } from "./Provider.js"
 import * as Render from "./Render.js"
 import { ExitCode } from "./Report.js"
 import * as Sandbox from "./Sandbox.js"
@@ -77,9 +78,10 @@ type Common = {
   readonly sandbox: boolean
 }
 
-const refresh = Options.boolean("refresh", { negationNames: ["no-refresh"] }).pipe(
-  Options.withDefault(true),
-  Options.withDescription("read what exists before planning (--refresh=false or --no-refresh skips it)")
+const refresh = Options.choice("refresh", ["true", "false"]).pipe(
+  Options.withDefault("true" as const),
+  Options.map((value) => value === "true"),
+  Options.withDescription("read what exists in the clouds before planning; --refresh=false plans from the state alone")
 )
 const target = Options.text("target").pipe(
   Options.withDescription("limit the work to this resource key and what it depends on (repeatable)"),
@@ -129,7 +131,9 @@ const openWorkspace = (options: Common) =>
     } satisfies Workspace
   })
 
-const providerLayer = (workspace: Workspace) =>
+const providerLayer = (
+  workspace: Workspace
+): Layer.Layer<CloudProvider, NoProvider | Sandbox.SandboxOptionsError, FileSystem.FileSystem> =>
   workspace.sandbox
     ? Layer.unwrapEffect(
         Effect.map(Sandbox.optionsFromEnv, (options) => Sandbox.layer(workspace.stateDirectory, options))
@@ -138,20 +142,7 @@ const providerLayer = (workspace: Workspace) =>
 
 /** Runs `effect` with the state store and the providers of the workspace. */
 const withWorkspace = <A, E, R>(workspace: Workspace, effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const existed = yield* fs.exists(workspace.stateDirectory).pipe(Effect.orElseSucceed(() => true))
-    const result = yield* Effect.provide(
-      effect,
-      Layer.merge(State.layerLocal(workspace.stateDirectory), providerLayer(workspace))
-    )
-    if (!existed && (yield* fs.exists(workspace.stateDirectory).pipe(Effect.orElseSucceed(() => false)))) {
-      yield* Console.error(
-        `Created ${workspace.stateDirectory} for state; it holds a .gitignore so the state (IP addresses) stays out of git.`
-      )
-    }
-    return result
-  })
+  Effect.provide(effect, Layer.merge(State.layerLocal(workspace.stateDirectory), providerLayer(workspace)))
 
 const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 

@@ -155,14 +155,14 @@ const ordered = (plan: Plan.Plan): Plan.Plan => {
 
 export type FailureChoice = "continue" | "rollback" | "abort"
 
-export interface ApplyOptions {
+export interface ApplyOptions<R = never> {
   readonly parallelism: number
   readonly retry?: Retry.RetryPolicy | undefined
   readonly reporter?: Progress.Reporter | undefined
   /** Asked once the plan is known and has changes; false cancels. */
-  readonly confirm: (plan: Plan.Plan) => Effect.Effect<boolean>
+  readonly confirm: (plan: Plan.Plan) => Effect.Effect<boolean, never, R>
   /** Asked when an action fails for good. */
-  readonly onFailure: (error: Apply.PartialApplyError) => Effect.Effect<FailureChoice>
+  readonly onFailure: (error: Apply.PartialApplyError) => Effect.Effect<FailureChoice, never, R>
 }
 
 export interface Applied {
@@ -171,7 +171,7 @@ export interface Applied {
   readonly state: State.StateFile
 }
 
-const execute = (target: Target, planned: Planned, options: ApplyOptions) =>
+const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) =>
   Effect.gen(function* () {
     const { plan: made, state } = planned
     if (!Plan.hasChanges(made)) {
@@ -216,7 +216,11 @@ const execute = (target: Target, planned: Planned, options: ApplyOptions) =>
   })
 
 /** Plans and applies a stage under the state lock. */
-export const up = (target: Target, options: ApplyOptions & PlanOptions & { readonly lockTimeout?: number }) =>
+export interface RunOptions<R> extends ApplyOptions<R>, PlanOptions {
+  readonly lockTimeout?: number | undefined
+}
+
+export const up = <R>(target: Target, options: RunOptions<R>) =>
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* State.StateStore
@@ -227,7 +231,7 @@ export const up = (target: Target, options: ApplyOptions & PlanOptions & { reado
   )
 
 /** Destroys every resource the state holds for the stage, dependents first. */
-export const down = (target: Target, options: ApplyOptions & PlanOptions & { readonly lockTimeout?: number }) =>
+export const down = <R>(target: Target, options: RunOptions<R>) =>
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* State.StateStore

@@ -73,7 +73,8 @@ export const Json: Schema.Schema<Json> = Schema.Union(
 export const Inputs = Schema.Record({ key: Schema.String, value: Json })
 export type Inputs = typeof Inputs.Type
 
-export interface Reference {
+// A type alias, not an interface, so a Reference is assignable to Json.
+export type Reference = {
   readonly $ref: ResourceKey
   readonly attribute: string
 }

@@ -1,8 +1,10 @@
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
 import * as Cli from "./Cli.js"
 import * as Report from "./Report.js"
 
@@ -15,7 +17,8 @@ const program = Cli.run(process.argv).pipe(
         return
       }
       // @effect/cli already printed its own usage errors.
-      if (typeof error === "object" && error !== null && (error as { _tag?: string })._tag === "ValidationError") {
+      if (ValidationError.isValidationError(error)) {
+        yield* Console.error("\n\nRun `fleetflow --help` or `fleetflow <command> --help` for the usage.")
         process.exitCode = Report.ExitCode.error
         return
       }
@@ -23,10 +26,20 @@ const program = Cli.run(process.argv).pipe(
       process.exitCode = Report.exitCodeOf(error)
     })
   ),
-  Effect.provide(NodeContext.layer)
+  Effect.provide(NodeContext.layer),
+  // Log lines are notes for the operator: plain text on stderr, no timestamps or fiber ids.
+  Effect.provide(
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ message }) => {
+        process.stderr.write(`${(Array.isArray(message) ? message : [message]).join(" ")}\n`)
+      })
+    )
+  )
 )
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
+  disablePrettyLogger: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? ((process.exitCode as number | undefined) ?? 0) : 130)
 })

@@ -1,0 +1,195 @@
+/**
+ * Configuration loading: find `fleet.kdl`, parse it (KDL v2 or v1), check it, choose a
+ * stage and expand the stage into desired resources. Every problem is a `ConfigError`
+ * that names the file, line, column and node path.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as NodePath from "node:path"
+import { type ConfigError, configError } from "./Config/ConfigError.js"
+import { expand } from "./Config/Desired.js"
+import { readEnv, variableNames } from "./Config/Interpolate.js"
+import { parse } from "./Config/Kdl.js"
+import type { ResourceSpec } from "./Config/Resources.js"
+import {
+  type CloudflareSettings,
+  decodeProviders,
+  decodeProject,
+  decodeRetry,
+  parseDuration as parseDurationText,
+  type SakuraSettings
+} from "./Config/Settings.js"
+import { decodeStages, type StageDefinition } from "./Config/Stages.js"
+import { didYouMean, listOf } from "./Config/Suggest.js"
+import type { DesiredResource } from "./Resource.js"
+import type { RetryPolicy } from "./Retry.js"
+
+export { ConfigError } from "./Config/ConfigError.js"
+export type { CloudflareSettings, SakuraSettings } from "./Config/Settings.js"
+export type { ResourceSpec, StageDefinition }
+
+export interface FleetConfig {
+  /** Absolute path of the file. */
+  readonly file: string
+  /** Its folder; `.fleetflow/` goes here. */
+  readonly directory: string
+  /** The `project` node, else the folder's name. */
+  readonly project: string
+  readonly kdlVersion: 1 | 2
+  readonly providers: {
+    readonly sakura?: SakuraSettings | undefined
+    readonly cloudflare?: CloudflareSettings | undefined
+  }
+  /** `defaultPolicy` when the file has no `retry`. */
+  readonly retry: RetryPolicy
+  /** In declared order; `["default"]` when the file has no `stage`. */
+  readonly stages: ReadonlyArray<string>
+  /** The decoded resources of each stage, by stage name. */
+  readonly definitions: ReadonlyMap<string, StageDefinition>
+}
+
+export const configFileName = "fleet.kdl"
+
+/** A duration as the language writes it: "500ms", "1s", "2m", "1h". */
+export const parseDuration = (text: string): Option.Option<Duration.Duration> =>
+  Option.fromNullable(parseDurationText(text))
+
+const nowhere = (file: string) => ({ file, line: 0, column: 0, path: "" })
+
+/** `explicit` (from `-f`) if given, else `fleet.kdl` in `start` or the nearest folder above it. */
+export const findConfigFile = (
+  start: string,
+  explicit?: string
+): Effect.Effect<string, ConfigError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const isFile = (path: string) =>
+      fs.stat(path).pipe(
+        Effect.map((info) => info.type === "File"),
+        Effect.orElseSucceed(() => false)
+      )
+    if (explicit !== undefined) {
+      const path = NodePath.resolve(start, explicit)
+      if (yield* isFile(path)) return path
+      return yield* configError(nowhere(path), `config file ${path} not found`, "check the path given with -f/--file")
+    }
+    let directory = NodePath.resolve(start)
+    for (;;) {
+      const candidate = NodePath.join(directory, configFileName)
+      if (yield* isFile(candidate)) return candidate
+      const parent = NodePath.dirname(directory)
+      if (parent === directory) break
+      directory = parent
+    }
+    return yield* configError(
+      nowhere(NodePath.resolve(start, configFileName)),
+      `no ${configFileName} in ${NodePath.resolve(start)} or any folder above it`,
+      `create ${configFileName}, or pass the file with -f PATH`
+    )
+  })
+
+/** Reads, parses and checks a configuration file. */
+export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = NodePath.resolve(file)
+    const directory = NodePath.dirname(path)
+    const text = yield* fs
+      .readFileString(path)
+      .pipe(
+        Effect.mapError((error) =>
+          configError(
+            nowhere(path),
+            `cannot read ${path}: ${error._tag === "SystemError" && error.reason === "NotFound" ? "no such file" : error.message}`,
+            "check the path given with -f/--file"
+          )
+        )
+      )
+    const document = yield* parse(path, text)
+    const env = yield* readEnv([...variableNames(document.nodes), "CLOUDFLARE_DOMAIN"])
+    const project = yield* decodeProject(document.nodes, env, NodePath.basename(directory))
+    const providers = yield* decodeProviders(document.nodes, env)
+    const retry = yield* decodeRetry(document.nodes, env)
+    const dnsZone = providers.cloudflare?.zone ?? (env.get("CLOUDFLARE_DOMAIN") || undefined)
+    const stages = yield* decodeStages(
+      { env, sakuraZone: providers.sakura?.zone, dnsZone: dnsZone?.toLowerCase() },
+      document.nodes
+    )
+    const config: FleetConfig = {
+      file: path,
+      directory,
+      project,
+      kdlVersion: document.version,
+      providers,
+      retry,
+      stages: stages.map((stage) => stage.name),
+      definitions: new Map(stages.map((stage) => [stage.name, stage]))
+    }
+    return config
+  })
+
+const stageVariable = (name: string) =>
+  Config.option(Config.string(name)).pipe(
+    Effect.map((value) => Option.filter(value, (text) => text.trim() !== "")),
+    Effect.orElseSucceed(() => Option.none<string>())
+  )
+
+/** `requested` (from -s/--stage), else FLEETFLOW_STAGE, else FLEET_STAGE; a file with one stage needs none. */
+export const selectStage = (config: FleetConfig, requested: string | undefined): Effect.Effect<string, ConfigError> =>
+  Effect.gen(function* () {
+    const chosen =
+      requested ??
+      Option.getOrUndefined(yield* stageVariable("FLEETFLOW_STAGE")) ??
+      Option.getOrUndefined(yield* stageVariable("FLEET_STAGE"))
+    const at = nowhere(config.file)
+    if (chosen === undefined) {
+      const only = config.stages[0]
+      if (config.stages.length === 1 && only !== undefined) return only
+      return yield* configError(
+        at,
+        `${config.stages.length} stages are declared (${listOf(config.stages)}); choose one`,
+        "pass -s/--stage NAME or set FLEETFLOW_STAGE"
+      )
+    }
+    if (config.stages.includes(chosen)) return chosen
+    const guess = didYouMean(chosen, config.stages)
+    return yield* configError(
+      at,
+      `unknown stage \`${chosen}\``,
+      `${guess === undefined ? "" : guess + " "}stages: ${listOf(config.stages)}`
+    )
+  })
+
+/** The resources a stage asks for, with their inputs and dependencies. */
+export const desiredResources = (
+  config: FleetConfig,
+  stage: string,
+  options?: { readonly scale?: Readonly<Record<string, number>> }
+): Effect.Effect<ReadonlyArray<DesiredResource>, ConfigError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const definition = config.definitions.get(stage)
+    if (definition === undefined) {
+      const guess = didYouMean(stage, config.stages)
+      return yield* configError(
+        nowhere(config.file),
+        `unknown stage \`${stage}\``,
+        `${guess === undefined ? "" : guess + " "}stages: ${listOf(config.stages)}`
+      )
+    }
+    const specs: ReadonlyArray<ResourceSpec> = yield* Either.isLeft(definition.resources)
+      ? Effect.fail(definition.resources.left)
+      : Effect.succeed(definition.resources.right)
+    return yield* expand(
+      {
+        file: config.file,
+        directory: config.directory,
+        cloudflareZone: config.providers.cloudflare?.zone,
+        scale: options?.scale
+      },
+      specs
+    )
+  })

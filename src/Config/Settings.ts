@@ -1,0 +1,227 @@
+/**
+ * Top-level settings: `project`, the provider blocks in all their spellings, and `retry`.
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { defaultPolicy, type RetryPolicy } from "../Retry.js"
+import { type ConfigError, configError } from "./ConfigError.js"
+import {
+  type Block,
+  block,
+  type Field,
+  fieldInteger,
+  fieldNumber,
+  fieldString,
+  one,
+  oneOf,
+  stringValue,
+  fieldValue
+} from "./Fields.js"
+import type { Env } from "./Interpolate.js"
+import { fieldName, type KdlNode } from "./Kdl.js"
+import { optional, rejectTokens } from "./Resources.js"
+import { didYouMean, listOf } from "./Suggest.js"
+import { sakuraZones } from "./Vocabulary.js"
+
+export interface SakuraSettings {
+  readonly zone: string
+  readonly profile?: string | undefined
+}
+
+export interface CloudflareSettings {
+  readonly accountId?: string | undefined
+  readonly zone?: string | undefined
+}
+
+export interface Providers {
+  readonly sakura?: SakuraSettings | undefined
+  readonly cloudflare?: CloudflareSettings | undefined
+}
+
+const providerNames = ["sakura-cloud", "cloudflare"] as const
+const providerAliases: Readonly<Record<string, (typeof providerNames)[number]>> = {
+  "sakura-cloud": "sakura-cloud",
+  sakura: "sakura-cloud",
+  sakuracloud: "sakura-cloud",
+  cloudflare: "cloudflare"
+}
+
+/** Top-level nodes that declare a provider directly (`cloudflare { ... }`). */
+export const isProviderNode = (name: string): boolean => {
+  const normalized = fieldName(name)
+  return normalized === "providers" || normalized === "provider" || providerAliases[normalized] !== undefined
+}
+
+interface Declared {
+  readonly provider: (typeof providerNames)[number]
+  readonly fields: Block
+}
+
+const declaration = (provider: string, node: KdlNode, at: KdlNode["at"]) =>
+  Effect.gen(function* () {
+    const canonical = providerAliases[fieldName(provider)]
+    if (canonical === undefined) {
+      return yield* configError(
+        at,
+        `unknown provider \`${provider}\``,
+        didYouMean(fieldName(provider), Object.keys(providerAliases)) ?? `valid providers: ${listOf(providerNames)}`
+      )
+    }
+    yield* rejectTokens(node)
+    const allowed = canonical === "sakura-cloud" ? ["zone", "profile"] : ["account-id", "zone"]
+    const fields = yield* block(node, allowed, { props: true })
+    const declared: Declared = { provider: canonical, fields }
+    return declared
+  })
+
+/** Every provider declaration, in the order written. */
+const declarations = (nodes: ReadonlyArray<KdlNode>, env: Env) =>
+  Effect.gen(function* () {
+    const found: Array<Declared> = []
+    for (const node of nodes) {
+      const name = fieldName(node.name)
+      if (name === "providers") {
+        for (const child of node.children) found.push(yield* declaration(child.name, child, child.at))
+      } else if (name === "provider") {
+        const first = node.args[0]
+        if (first === undefined) {
+          return yield* configError(node.at, "`provider` needs a name", `write provider "sakura-cloud" { zone "tk1a" }`)
+        }
+        const provider = yield* stringValue(env, first, "the provider name")
+        // The name is an argument here, not a field of the block.
+        found.push(yield* declaration(provider, { ...node, args: node.args.slice(1) }, first.at))
+      } else if (providerAliases[name] !== undefined) {
+        found.push(yield* declaration(node.name, node, node.at))
+      }
+    }
+    return found
+  })
+
+const lastField = (list: ReadonlyArray<Declared>, name: string): Field | undefined => {
+  let found: Field | undefined
+  for (const declared of list) found = one(declared.fields, name) ?? found
+  return found
+}
+
+/**
+ * Provider settings; `CLOUDFLARE_DOMAIN` gives the cloudflare zone when the file does not.
+ * Upstream's `CLOUDFLARE_ZONE_ID` is an id, not a zone name, so it is not used here.
+ */
+export const decodeProviders = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect.Effect<Providers, ConfigError> =>
+  Effect.gen(function* () {
+    const found = yield* declarations(nodes, env)
+    const sakura = found.filter((declared) => declared.provider === "sakura-cloud")
+    const cloudflare = found.filter((declared) => declared.provider === "cloudflare")
+    let sakuraSettings: SakuraSettings | undefined
+    if (sakura.length > 0) {
+      const zoneField = lastField(sakura, "zone")
+      const profileField = lastField(sakura, "profile")
+      let zone: string | undefined
+      if (zoneField !== undefined) {
+        const value = yield* fieldValue(env, zoneField)
+        zone = yield* oneOf((yield* stringValue(env, value, "`zone`")).toLowerCase(), sakuraZones, value.at, "zone")
+      }
+      const profile = profileField === undefined ? undefined : yield* fieldString(env, profileField)
+      if (zone !== undefined) sakuraSettings = { zone, ...optional("profile", profile) }
+      else if (profile !== undefined) {
+        return yield* configError(
+          sakura[0]!.fields.node.at,
+          "the sakura-cloud provider has a profile but no zone",
+          `set zone, one of ${listOf(sakuraZones)}`
+        )
+      }
+    }
+    let cloudflareSettings: CloudflareSettings | undefined
+    if (cloudflare.length > 0) {
+      const accountField = lastField(cloudflare, "account-id")
+      const zoneField = lastField(cloudflare, "zone")
+      const zone = zoneField === undefined ? env.get("CLOUDFLARE_DOMAIN") : yield* fieldString(env, zoneField)
+      cloudflareSettings = {
+        ...optional("accountId", accountField === undefined ? undefined : yield* fieldString(env, accountField)),
+        ...optional("zone", zone === undefined || zone === "" ? undefined : zone.toLowerCase().replace(/\.$/, ""))
+      }
+    }
+    return { ...optional("sakura", sakuraSettings), ...optional("cloudflare", cloudflareSettings) }
+  })
+
+export const decodeProject = (nodes: ReadonlyArray<KdlNode>, env: Env, fallback: string) =>
+  Effect.gen(function* () {
+    let project = fallback
+    for (const node of nodes) {
+      if (fieldName(node.name) !== "project") continue
+      const first = node.args[0]
+      if (first === undefined) {
+        return yield* configError(node.at, "`project` needs a name", `write project "my-project"`)
+      }
+      project = yield* stringValue(env, first, "`project`")
+      if (project.trim() === "") return yield* configError(first.at, "`project` must not be empty")
+    }
+    return project
+  })
+
+/** `500ms`, `1s`, `2m`, `1h`. */
+export const parseDuration = (text: string): Duration.Duration | undefined => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text)
+  if (match === null) return undefined
+  const amount = Number(match[1])
+  switch (match[2]) {
+    case "ms":
+      return Duration.millis(amount)
+    case "s":
+      return Duration.millis(amount * 1000)
+    case "m":
+      return Duration.millis(amount * 60_000)
+    default:
+      return Duration.millis(amount * 3_600_000)
+  }
+}
+
+const durationField = (env: Env, field: Field) =>
+  Effect.gen(function* () {
+    const value = yield* fieldValue(env, field)
+    const hint = `write a duration such as "500ms", "1s" or "2m"`
+    if (typeof value.value !== "string") {
+      return yield* configError(value.at, `\`${field.written}\` must be a duration, got ${String(value.value)}`, hint)
+    }
+    const text = yield* stringValue(env, value, `\`${field.written}\``)
+    const duration = parseDuration(text)
+    if (duration === undefined) {
+      return yield* configError(value.at, `\`${field.written}\` must be a duration, got ${JSON.stringify(text)}`, hint)
+    }
+    return duration
+  })
+
+/** The `retry` node (properties or child nodes); the seed defaults fill what it leaves out. */
+export const decodeRetry = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect.Effect<RetryPolicy, ConfigError> =>
+  Effect.gen(function* () {
+    let policy = defaultPolicy
+    for (const node of nodes) {
+      if (fieldName(node.name) !== "retry") continue
+      const fields = yield* block(node, ["max-attempts", "initial-delay", "max-delay", "multiplier"], {
+        props: true,
+        aliases: { "backoff-multiplier": "multiplier" }
+      })
+      const attempts = one(fields, "max-attempts")
+      const initial = one(fields, "initial-delay")
+      const max = one(fields, "max-delay")
+      const multiplierField = one(fields, "multiplier")
+      const multiplier = multiplierField === undefined ? policy.multiplier : yield* fieldNumber(env, multiplierField)
+      if (multiplier < 1) {
+        return yield* configError(multiplierField!.at, `\`multiplier\` must be at least 1, got ${multiplier}`)
+      }
+      policy = {
+        maxAttempts: attempts === undefined ? policy.maxAttempts : yield* fieldInteger(env, attempts, 1),
+        initialDelay: initial === undefined ? policy.initialDelay : yield* durationField(env, initial),
+        maxDelay: max === undefined ? policy.maxDelay : yield* durationField(env, max),
+        multiplier
+      }
+      if (Duration.lessThan(policy.maxDelay, policy.initialDelay)) {
+        return yield* configError(
+          (max ?? initial)?.at ?? node.at,
+          "`max-delay` is shorter than `initial-delay`",
+          "make max-delay at least as long as initial-delay"
+        )
+      }
+    }
+    return policy
+  })

@@ -1,0 +1,190 @@
+/**
+ * Stages: top-level resources are templates; a stage includes one by name (no body),
+ * defines one inline, or overrides a template field by field. A file with no `stage`
+ * deploys its top-level resources as the stage `default`.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { type ConfigError, configError } from "./ConfigError.js"
+import { isEnvironmental } from "./Interpolate.js"
+import { fieldName, type KdlNode } from "./Kdl.js"
+import {
+  canonicalField,
+  checkAddress,
+  type DecodeContext,
+  decodeResource,
+  isResourceNode,
+  type ResourceNode,
+  type RecordSpec,
+  type ResourceSpec,
+  rejectTokens,
+  resourceName,
+  type ServerSpec
+} from "./Resources.js"
+import { didYouMean, listOf } from "./Suggest.js"
+import { referenceAttributes } from "./Vocabulary.js"
+
+export interface StageDefinition {
+  readonly name: string
+  /** The decoded resources, or the error that stops this stage (an error that depends on the environment only stops its own stage). */
+  readonly resources: Either.Either<ReadonlyArray<ResourceSpec>, ConfigError>
+}
+
+export const defaultStage = "default"
+
+const templateKey = (type: string, name: string) => `${fieldName(type)}\u0000${name}`
+
+/** A template with the stage's fields in place of its own fields of the same name. */
+const override = (template: KdlNode, stageNode: KdlNode): KdlNode => {
+  const type = fieldName(template.name) as ResourceNode
+  const replaced = new Set(stageNode.children.map((child) => canonicalField(type, child.name)))
+  return {
+    ...stageNode,
+    props: [...template.props, ...stageNode.props],
+    children: [
+      ...template.children.filter((child) => !replaced.has(canonicalField(type, child.name))),
+      ...stageNode.children
+    ]
+  }
+}
+
+/** Replica names of a scaled server, up to its maximum. */
+export const replicaName = (name: string, index: number) => `${name}-${String(index).padStart(2, "0")}`
+
+/**
+ * Settles `server.<name>.<attribute>` values against the servers of the stage: a known server
+ * needs a known attribute; an unknown server with a known attribute is a dangling reference;
+ * anything else is a plain value (a host name such as `server.example.com`).
+ */
+const resolveReferences = (resources: ReadonlyArray<ResourceSpec>) =>
+  Effect.gen(function* () {
+    const servers = resources.filter((resource): resource is ServerSpec => resource.type === "server")
+    const names = new Set<string>()
+    for (const server of servers) {
+      names.add(server.name)
+      if (server.scale !== undefined) for (let i = 1; i <= server.scale.max; i++) names.add(replicaName(server.name, i))
+    }
+    const resolveRecord = (record: RecordSpec) =>
+      Effect.gen(function* () {
+        if (typeof record.content === "string") return record
+        const { server, attribute } = record.content
+        const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
+        if (names.has(server) && validAttribute) return record
+        if (names.has(server)) {
+          return yield* configError(
+            record.at,
+            `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
+            `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
+          )
+        }
+        if (validAttribute) {
+          const known = servers.map((spec) => spec.name)
+          return yield* configError(
+            record.at,
+            `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
+            didYouMean(server, known) ??
+              (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+          )
+        }
+        yield* checkAddress(record.type, record.written, record.at)
+        const literal: RecordSpec = { ...record, content: record.written }
+        return literal
+      })
+    return yield* Effect.forEach(resources, (resource) =>
+      resource.type === "dns"
+        ? Effect.map(
+            Effect.forEach(resource.records, resolveRecord),
+            (records): ResourceSpec => ({ ...resource, records })
+          )
+        : Effect.succeed(resource)
+    )
+  })
+
+const decodeStage = (context: DecodeContext, nodes: ReadonlyArray<KdlNode>) =>
+  Effect.gen(function* () {
+    const resources = yield* Effect.forEach(nodes, (node) => decodeResource(context, node))
+    return yield* resolveReferences(resources)
+  })
+
+/** The resource nodes of one stage, templates applied. */
+const stageNodes = (context: DecodeContext, stage: KdlNode, templates: ReadonlyMap<string, KdlNode>) =>
+  Effect.gen(function* () {
+    const result: Array<KdlNode> = []
+    for (const node of stage.children) {
+      if (!isResourceNode(node.name)) continue
+      const name = yield* resourceName(context.env, node)
+      const template = templates.get(templateKey(node.name, name))
+      if (node.children.length > 0) {
+        result.push(template === undefined ? node : override(template, node))
+        continue
+      }
+      if (template === undefined) {
+        const type = fieldName(node.name)
+        const known = [...templates.values()].filter((candidate) => fieldName(candidate.name) === type)
+        const names = yield* Effect.forEach(known, (candidate) => resourceName(context.env, candidate))
+        return yield* configError(
+          node.at,
+          `no top-level \`${node.name} ${JSON.stringify(name)}\` to include`,
+          didYouMean(name, names) ??
+            (names.length === 0
+              ? `define it at top level, or give it a body here: ${node.name} ${JSON.stringify(name)} { ... }`
+              : `top-level ${node.name} nodes: ${listOf(names)}`)
+        )
+      }
+      result.push({ ...template, at: node.at })
+    }
+    return result
+  })
+
+/** Every stage with its resources; syntax and type errors fail here, for every stage. */
+export const decodeStages = (
+  context: DecodeContext,
+  nodes: ReadonlyArray<KdlNode>
+): Effect.Effect<ReadonlyArray<StageDefinition>, ConfigError> =>
+  Effect.gen(function* () {
+    const templates = new Map<string, KdlNode>()
+    for (const node of nodes) {
+      if (!isResourceNode(node.name)) continue
+      yield* rejectTokens(node)
+      const name = yield* resourceName(context.env, node)
+      const key = templateKey(node.name, name)
+      const previous = templates.get(key)
+      if (previous !== undefined) {
+        return yield* configError(
+          node.at,
+          `\`${node.name} ${JSON.stringify(name)}\` is defined twice`,
+          `the first one is at line ${previous.at.line}`
+        )
+      }
+      templates.set(key, node)
+    }
+    const stageNodesList = nodes.filter((node) => fieldName(node.name) === "stage")
+    const declared: Array<{ readonly name: string; readonly nodes: ReadonlyArray<KdlNode> }> = []
+    if (stageNodesList.length === 0) {
+      declared.push({ name: defaultStage, nodes: [...templates.values()] })
+    }
+    const seen = new Map<string, KdlNode>()
+    for (const stage of stageNodesList) {
+      const first = stage.args[0]
+      if (first === undefined || typeof first.value !== "string" || first.value === "") {
+        return yield* configError(stage.at, "`stage` needs a name", `write stage "dev" { ... }`)
+      }
+      const previous = seen.get(first.value)
+      if (previous !== undefined) {
+        return yield* configError(
+          stage.at,
+          `stage ${JSON.stringify(first.value)} is declared twice`,
+          `the first one is at line ${previous.at.line}`
+        )
+      }
+      seen.set(first.value, stage)
+      declared.push({ name: first.value, nodes: yield* stageNodes(context, stage, templates) })
+    }
+    const result: Array<StageDefinition> = []
+    for (const stage of declared) {
+      const resources = yield* Effect.either(decodeStage(context, stage.nodes))
+      if (Either.isLeft(resources) && !isEnvironmental(resources.left)) return yield* resources.left
+      result.push({ name: stage.name, resources })
+    }
+    return result
+  })
