@@ -302,7 +302,8 @@ const applyCommand = (name: "up" | "down", description: string) =>
           serial: outcome.state.serial
         })
       }
-      if (!Plan.hasChanges(outcome.plan)) return
+      if (!Plan.hasChanges(outcome.plan))
+        return yield* Console.log(Render.plan(outcome.plan, { color: terminal.color() }))
       const verb = name === "up" ? "Apply" : "Destroy"
       yield* Console.log(
         `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed.`

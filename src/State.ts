@@ -246,8 +246,8 @@ export class StateLocked extends Schema.TaggedError<StateLocked>()("StateLocked"
     }
     const holder = `state is locked by ${user}@${host} (pid ${pid}, \`${operation}\`, since ${created}), lock ID ${id}`
     return this.stale
-      ? `${holder}; the process that held it is gone; if no other fleetflow is running, run ${unlock}`
-      : `${holder}; wait for it to finish (--lock-timeout waits for it), or, if that process is gone, run ${unlock}`
+      ? `${holder}.\n  The lock is stale: process ${pid} on ${host} is gone. If no other fleetflow is running, run ${unlock}`
+      : `${holder}.\n  Wait for it to finish (--lock-timeout waits for it), or, if that process is gone, run ${unlock}`
   }
 }
 

@@ -9,6 +9,12 @@ import * as Cli from "./Cli.js"
 import * as Report from "./Report.js"
 
 const program = Cli.run(process.argv).pipe(
+  Effect.onInterrupt(() =>
+    Console.error(
+      "\nInterrupted. The lock is released and the state records every action that completed;\n" +
+        "actions that were running are listed as pending in the state. Run `fleetflow plan` to see where things stand."
+    )
+  ),
   Effect.catchAllCause((cause) =>
     Effect.gen(function* () {
       const error = Report.fromCause(cause)

@@ -449,7 +449,7 @@ describe("local lock", () => {
           assert.isBelow(Date.now() - started, 2000, "a stale lock fails at once rather than after the timeout")
           assert.instanceOf(error, State.StateLocked)
           assert.isTrue(error.stale)
-          assert.include(error.message, "the process that held it is gone")
+          assert.include(error.message, "The lock is stale")
           assert.include(error.message, `fleetflow force-unlock ${current.id}`)
           assert.isTrue(yield* fs.exists(lockPath))
         })

@@ -67,7 +67,7 @@ export const start = (args: ReadonlyArray<string>, cwd: string, env: Record<stri
       process,
       output: () => ({ stdout, stderr })
     }
-  })
+  }).pipe(Effect.provide(NodeContext.layer))
 
 export type Started = Effect.Effect.Success<ReturnType<typeof start>>
 export type Executor = CommandExecutor.CommandExecutor

@@ -1,0 +1,90 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { run, start, waitFor, workspace } from "./support/Cli.js"
+
+const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
+// Servers take a while to boot, so the first `up` holds the lock long enough to meet it.
+const slow = { FLEETFLOW_SANDBOX_BOOT_TIME: "20s" }
+
+const lockPath = (dir: string) => path.join(dir, ".fleetflow", "sandbox", "lock.json")
+const lockId = (dir: string) => (JSON.parse(fs.readFileSync(lockPath(dir), "utf8")) as { id: string }).id
+
+describe("the state lock, between two operators", () => {
+  it.scopedLive(
+    "lets one `up` proceed and stops the other with exit 4 naming the holder; a killed holder leaves a stale lock that force-unlock removes",
+    () =>
+      Effect.gen(function* () {
+        const dir = workspace()
+        const first = yield* start(["up", ...sandbox, "--yes"], dir, slow)
+        yield* waitFor(
+          () => first.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
+          "the first up to start a server"
+        )
+
+        const second = yield* run(["up", ...sandbox, "--yes"], dir)
+        assert.strictEqual(second.code, 4, second.stderr)
+        assert.match(second.stderr, /locked by .+@.+ \(pid \d+/)
+        assert.include(second.stderr, lockId(dir))
+
+        yield* first.process.kill("SIGKILL")
+        yield* first.process.exitCode.pipe(Effect.ignore)
+        const id = lockId(dir)
+
+        const third = yield* run(["up", ...sandbox, "--yes"], dir)
+        assert.strictEqual(third.code, 4)
+        assert.include(third.stderr, "stale")
+        assert.include(third.stderr, `fleetflow force-unlock ${id}`)
+
+        const wrong = yield* run(["force-unlock", ...sandbox, "not-the-id"], dir)
+        assert.strictEqual(wrong.code, 1)
+        assert.isTrue(fs.existsSync(lockPath(dir)))
+
+        const unlock = yield* run(["force-unlock", ...sandbox, id], dir)
+        assert.strictEqual(unlock.code, 0, unlock.stderr)
+        assert.isFalse(fs.existsSync(lockPath(dir)))
+        JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "releases the lock when the holder is interrupted with SIGINT, and keeps the state readable",
+    () =>
+      Effect.gen(function* () {
+        const dir = workspace()
+        const holder = yield* start(["up", ...sandbox, "--yes"], dir, slow)
+        yield* waitFor(
+          () => holder.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
+          "a server to start booting"
+        )
+        assert.isTrue(fs.existsSync(lockPath(dir)))
+        yield* holder.process.kill("SIGINT")
+        const code = yield* holder.process.exitCode
+        assert.notStrictEqual(code, 0)
+        assert.isFalse(fs.existsSync(lockPath(dir)), "the lock is gone")
+        const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
+        assert.isAbove(Object.keys(state.resources).length, 0, "what completed before the interrupt is recorded")
+
+        const next = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+        assert.strictEqual(next.code, 2, next.stderr)
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "waits for the lock with --lock-timeout and then applies",
+    () =>
+      Effect.gen(function* () {
+        const dir = workspace()
+        const first = yield* start(["up", ...sandbox, "--yes"], dir, { FLEETFLOW_SANDBOX_BOOT_TIME: "2s" })
+        yield* waitFor(() => fs.existsSync(lockPath(dir)), "the first up to take the lock")
+        const second = yield* run(["up", ...sandbox, "--yes", "--lock-timeout", "60s"], dir)
+        assert.strictEqual(yield* first.process.exitCode, 0)
+        assert.strictEqual(second.code, 0, second.stderr)
+        assert.include(second.stdout, "No changes.")
+      }),
+    90_000
+  )
+})
