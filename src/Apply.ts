@@ -42,9 +42,13 @@ export const StepFailure = Schema.Struct({ step: Step, error: ProviderError })
 
 /** What an apply did before it stopped on a failure. Goes into `--json` output as it is. */
 export class PartialApplyError extends Schema.TaggedError<PartialApplyError>()("PartialApplyError", {
+  /** What was decided after the first failure. */
+  decision: Schema.Literal("abort", "continue", "rollback"),
   succeeded: Schema.Array(Step),
   failed: Schema.Array(StepFailure),
-  notStarted: Schema.Array(Step)
+  notStarted: Schema.Array(Step),
+  /** Steps whose effect a rollback undid, newest first. */
+  rolledBack: Schema.Array(Step)
 }) {
   override get message() {
     const failed = this.failed.map((failure) => `${failure.step.operation} ${failure.step.key}`).join(", ")
@@ -191,30 +195,60 @@ export const run = (
     for (const step of all) outcomes.set(step.id, yield* Deferred.make<Outcome>())
     const completed = yield* Ref.make<ReadonlyArray<{ step: Step; previous: StoredResource | undefined }>>([])
 
+    /** One provider call with the retry policy; each retry is reported, the last failure is not. */
     const call = <A>(step: Step, effect: Effect.Effect<A, ProviderError>) =>
-      effect.pipe(
-        Effect.tapError((error) =>
-          isTransient(error) && options.reporter !== undefined
-            ? options.reporter.finished(step.key, verbOf(step), {
+      Effect.gen(function* () {
+        const attempts = yield* Ref.make(1)
+        return yield* effect.pipe(
+          Effect.tapError((error) =>
+            Effect.gen(function* () {
+              const attempt = yield* Ref.getAndUpdate(attempts, (n) => n + 1)
+              if (!isTransient(error) || attempt >= options.retry.maxAttempts || options.reporter === undefined) return
+              yield* options.reporter.finished(step.key, verbOf(step), {
                 _tag: "Retrying",
-                attempt: 0,
+                attempt: attempt + 1,
                 message: error.message
               })
-            : Effect.void
-        ),
-        Retry.retryTransient(options.retry, isTransient)
-      )
+            })
+          ),
+          Retry.retryTransient(options.retry, isTransient)
+        )
+      })
+
+    /**
+     * Records the intent before the provider call. A failure the provider reports clears it
+     * (nothing happened); only a crash or an interruption leaves it for the next run.
+     */
+    const withIntent = <A>(
+      step: Step,
+      inputs: Inputs | undefined,
+      effect: Effect.Effect<A, ProviderError>
+    ): Effect.Effect<readonly [A, string], ProviderError | State.StateError> =>
+      Effect.gen(function* () {
+        const id = crypto.randomUUID()
+        const pending: State.PendingOperation = {
+          id,
+          operation: step.operation,
+          key: step.key,
+          stage: options.stage,
+          started_at: yield* now,
+          ...(inputs === undefined ? {} : { inputs })
+        }
+        yield* journal.commit((state) => State.addPending(state, pending))
+        return yield* call(step, effect).pipe(
+          Effect.tapError(() => journal.commit((state) => State.removePending(state, id))),
+          Effect.map((result) => [result, id] as const)
+        )
+      })
 
     const execute = (step: Step): Effect.Effect<StoredResource | undefined, ProviderError | State.StateError> =>
       Effect.gen(function* () {
         const state = yield* journal.latest
         const previous = state.resources[step.key]
-        const intent = { id: crypto.randomUUID(), operation: step.operation, key: step.key, stage: options.stage }
         if (step.operation === "delete") {
           if (previous === undefined) return undefined
-          yield* journal.commit((s) => State.addPending(s, { ...intent, started_at: new Date().toISOString() }))
-          yield* call(step, provider.destroy(options, step.key, previous))
-          yield* journal.commit((s) => State.removePending(State.removeResource(s, step.key), intent.id))
+          const [, intent] = yield* withIntent(step, undefined, provider.destroy(options, step.key, previous))
+          yield* journal.commit((s) => State.removePending(State.removeResource(s, step.key), intent))
           return previous
         }
         const action = step.action
@@ -231,11 +265,10 @@ export const run = (
               })
           )
         )
-        const started = yield* now
-        yield* journal.commit((s) => State.addPending(s, { ...intent, started_at: started, inputs }))
         const current = step.operation === "update" ? previous : undefined
-        const observed = yield* call(
+        const [observed, intent] = yield* withIntent(
           step,
+          inputs,
           provider.apply({
             operation: step.operation,
             key: step.key,
@@ -260,7 +293,7 @@ export const run = (
           created_at: current?.created_at ?? finished,
           updated_at: finished
         }
-        yield* journal.commit((s) => State.removePending(State.putResource(s, step.key, resource), intent.id))
+        yield* journal.commit((s) => State.removePending(State.putResource(s, step.key, resource), intent))
         return previous
       })
 
@@ -329,14 +362,20 @@ const asProviderError = (step: Step, error: ProviderError | State.StateError): P
         message: `could not record the state: ${error.message}`
       })
 
-export const toPartialError = (result: RunResult): Option.Option<PartialApplyError> =>
+export const toPartialError = (
+  result: RunResult,
+  decision: PartialApplyError["decision"] = "abort",
+  rolledBack: ReadonlyArray<Step> = []
+): Option.Option<PartialApplyError> =>
   result.failed.length === 0
     ? Option.none()
     : Option.some(
         new PartialApplyError({
+          decision,
           succeeded: result.succeeded.map((entry) => entry.step),
           failed: result.failed,
-          notStarted: result.notStarted
+          notStarted: result.notStarted,
+          rolledBack
         })
       )
 

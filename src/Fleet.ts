@@ -193,26 +193,31 @@ const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) 
     const partial = Apply.toPartialError(first)
     if (Option.isNone(partial)) return { plan: made, result: first, state: yield* journal.latest }
     const choice = yield* options.onFailure(partial.value)
-    let final = first
-    if (choice === "continue") {
-      const failedIds = new Set(first.failed.map((failure) => failure.step.id))
-      const rest = yield* Apply.run(journal, first.notStarted, { ...runOptions, stopOnFailure: false }, failedIds)
-      final = {
-        succeeded: [...first.succeeded, ...rest.succeeded],
-        failed: [...first.failed, ...rest.failed],
-        notStarted: rest.notStarted
-      }
-    } else if (choice === "rollback") {
+    if (choice === "abort") return yield* partial.value
+    if (choice === "rollback") {
       const undone = yield* Apply.rollback(journal, first, runOptions)
-      final = {
-        succeeded: [],
-        failed: [...first.failed, ...undone.failed],
-        notStarted: [...first.notStarted, ...undone.notStarted]
-      }
+      const rolledBack = undone.succeeded.map((entry) => entry.step)
+      const remaining = first.succeeded.slice(0, first.succeeded.length - rolledBack.length)
+      return yield* Option.getOrThrow(
+        Apply.toPartialError(
+          {
+            succeeded: remaining,
+            failed: [...first.failed, ...undone.failed],
+            notStarted: [...first.notStarted, ...undone.notStarted]
+          },
+          "rollback",
+          rolledBack
+        )
+      )
     }
-    const failure = Apply.toPartialError(final)
-    if (Option.isSome(failure)) return yield* failure.value
-    return { plan: made, result: final, state: yield* journal.latest } satisfies Applied
+    const failedIds = new Set(first.failed.map((failure) => failure.step.id))
+    const rest = yield* Apply.run(journal, first.notStarted, { ...runOptions, stopOnFailure: false }, failedIds)
+    const final: Apply.RunResult = {
+      succeeded: [...first.succeeded, ...rest.succeeded],
+      failed: [...first.failed, ...rest.failed],
+      notStarted: rest.notStarted
+    }
+    return yield* Option.getOrThrow(Apply.toPartialError(final, "continue"))
   })
 
 /** Plans and applies a stage under the state lock. */

@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import type { PartialApplyError } from "./Apply.js"
 import type { ConfigError } from "./Config.js"
 import type { ProviderError } from "./Provider.js"
+import * as Render from "./Render.js"
 
 export const ExitCode = { ok: 0, error: 1, changes: 2, partial: 3, locked: 4 } as const
 
@@ -37,26 +38,27 @@ const configError = (error: ConfigError): string => {
   return lines.join("\n")
 }
 
-const providerError = (error: ProviderError): string => {
-  const code = error.code === undefined ? "" : ` [code: ${error.code}]`
-  const lines = [`Error: ${error.operation} ${error.key ?? ""}: ${error.message}${code}`.replace("  ", " ")]
-  if (error.hint !== undefined) lines.push(`  ${error.hint}`)
-  return lines.join("\n")
-}
-
 const partialApply = (error: PartialApplyError): string => {
   const list = (steps: ReadonlyArray<{ readonly operation: string; readonly key: string }>) =>
-    steps.length === 0 ? "  (none)" : steps.map((step) => `  ${step.operation} ${step.key}`).join("\n")
-  return [
+    steps.length === 0 ? ["  (none)"] : steps.map((step) => `  ${step.operation} ${step.key}`)
+  const lines = [
     "Error: the apply did not complete.",
     "Failed:",
-    ...error.failed.map((failure) => `  ${failure.step.operation} ${failure.step.key}: ${failure.error.message}`),
-    "Succeeded (recorded in state):",
-    list(error.succeeded),
+    ...error.failed.map((failure) => `  ${failure.step.operation} ${failure.step.key}: ${failure.error.message}`)
+  ]
+  if (error.decision === "rollback") lines.push("Rolled back (newest first):", ...list(error.rolledBack))
+  lines.push(
+    "Succeeded and kept (recorded in state):",
+    ...list(error.succeeded),
     "Not started:",
-    list(error.notStarted),
-    "The state holds exactly what exists. Fix the cause and run `fleetflow up` again."
-  ].join("\n")
+    ...list(error.notStarted)
+  )
+  lines.push(
+    error.decision === "rollback"
+      ? "What this run created or changed was undone; the state holds what exists. Fix the cause and run `fleetflow up` again."
+      : "The state holds exactly what exists. Fix the cause and run `fleetflow up` again."
+  )
+  return lines.join("\n")
 }
 
 /** What went wrong, why, and what to do, without a stack trace. */
@@ -66,7 +68,7 @@ export const describe = (error: unknown): string => {
     case "ConfigError":
       return configError(error as unknown as ConfigError)
     case "ProviderError":
-      return providerError(error as unknown as ProviderError)
+      return Render.providerError(error as unknown as ProviderError)
     case "PartialApplyError":
       return partialApply(error as unknown as PartialApplyError)
     default:
