@@ -104,13 +104,20 @@ describe("a permanent failure in the middle of an apply", () => {
         const file = path.join(dir, "fleet.kdl")
         fs.writeFileSync(
           file,
-          fs.readFileSync(file, "utf8").replace('initial-delay="1s"', 'initial-delay="50ms"').replace("max-attempts=3", "max-attempts=2")
+          fs
+            .readFileSync(file, "utf8")
+            .replace('initial-delay="1s"', 'initial-delay="50ms"')
+            .replace("max-attempts=3", "max-attempts=2")
         )
         const result = yield* run(["up", ...sandbox, "--yes"], dir, {
           FLEETFLOW_SANDBOX_FAULTS: "create:cloudflare:pages:*=transient*5"
         })
         assert.strictEqual(result.code, 3, result.stderr)
-        assert.strictEqual(result.stdout.split("cloudflare:pages:creo-site: Retrying").length - 1, 1, "two attempts: one retry")
+        assert.strictEqual(
+          result.stdout.split("cloudflare:pages:creo-site: Retrying").length - 1,
+          1,
+          "two attempts: one retry"
+        )
       }),
     60_000
   )
