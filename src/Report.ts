@@ -2,6 +2,7 @@
  * The one place that turns a failure into what the operator reads and the exit code
  * the shell sees: 1 error, 3 partial apply, 4 state locked.
  */
+import * as NodePath from "node:path"
 import * as Cause from "effect/Cause"
 import * as Option from "effect/Option"
 import type { PartialApplyError } from "./Apply.js"
@@ -31,8 +32,15 @@ export const exitCodeOf = (error: unknown): number => {
   }
 }
 
+/** A path as the operator typed it: relative when it is below the working folder. */
+const relativeToHere = (file: string): string => {
+  const relative = NodePath.relative(process.cwd(), file)
+  return relative === "" || relative.startsWith("..") || NodePath.isAbsolute(relative) ? file : relative
+}
+
 const configError = (error: ConfigError): string => {
-  const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file
+  const file = relativeToHere(error.file)
+  const where = error.line > 0 ? `${file}:${error.line}:${error.column}` : file
   const lines = [`Error: ${error.message}`, `  --> ${where}${error.path === "" ? "" : `  (${error.path})`}`]
   if (error.suggestion !== undefined) lines.push(`  ${error.suggestion}`)
   return lines.join("\n")
