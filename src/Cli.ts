@@ -248,15 +248,12 @@ const decideOnFailure = (options: ApplyCommandOptions) => (error: Apply.PartialA
     const fromFlag = Option.getOrUndefined(options.onFailure)
     if (fromFlag !== undefined) return fromFlag
     if (!terminal.interactive() || options.json) return "abort" as const
-    yield* Console.error(
-      `\n${error.failed.map((failure) => `${failure.step.key} failed: ${failure.error.message}`).join("\n")}`
-    )
     return yield* Prompt.select<Fleet.FailureChoice>({
-      message: `${error.succeeded.length} done, ${error.failed.length} failed, ${error.notStarted.length} not started. What now?`,
+      message: `${error.succeeded.length} succeeded, ${error.failed.length} failed, ${error.notStarted.length} not started. What now?`,
       choices: [
+        { title: "abort", value: "abort", description: "stop here; the state holds what was done" },
         { title: "continue", value: "continue", description: "run what does not depend on the failure" },
-        { title: "rollback", value: "rollback", description: "undo what this run did, newest first" },
-        { title: "abort", value: "abort", description: "stop here; the state holds what was done" }
+        { title: "rollback", value: "rollback", description: "undo what this run did, newest first" }
       ]
     }).pipe(Effect.catchAll(() => Effect.succeed("abort" as const)))
   })

@@ -79,6 +79,9 @@ export const describe = (error: unknown): string => {
       return Render.providerError(error as unknown as ProviderError)
     case "PartialApplyError":
       return partialApply(error as unknown as PartialApplyError)
+    case "Cancelled":
+      // The prompt line was left open by the answer that cancelled it.
+      return `\n${error.message}`
     default:
       return `Error: ${error.message ?? error._tag}`
   }
