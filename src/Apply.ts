@@ -277,6 +277,7 @@ export const run = (
             inputs,
             current,
             project: options.project,
+            directory: options.directory,
             stage: options.stage
           })
         )

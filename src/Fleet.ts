@@ -66,12 +66,12 @@ const loadState = (project: string) =>
   })
 
 /** This stage's resources, with what the clouds report now when `refresh` is on. */
-const currentResources = (state: State.StateFile, project: string, stage: string, refresh: boolean) =>
+const currentResources = (state: State.StateFile, config: Config.FleetConfig, stage: string, refresh: boolean) =>
   Effect.gen(function* () {
     const stored = State.resourcesOfStage(state, stage)
     if (!refresh || stored.size === 0) return stored
     const provider = yield* CloudProvider
-    const observed = yield* provider.getState({ project, stage }, stored)
+    const observed = yield* provider.getState({ project: config.project, stage, directory: config.directory }, stored)
     const refreshed = new Map<ResourceKey, StoredResource>()
     for (const [key, resource] of stored) {
       const seen = observed.get(key)
@@ -119,7 +119,7 @@ export const plan = (target: Target, options: PlanOptions) =>
     const { config, stage } = target
     const state = yield* loadState(config.project)
     yield* checkOwnership(state, target)
-    const current = yield* currentResources(state, config.project, stage, options.refresh)
+    const current = yield* currentResources(state, config, stage, options.refresh)
     const made = yield* Plan.make({
       project: config.project,
       stage,
@@ -183,6 +183,7 @@ const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) 
     const runOptions: Apply.RunOptions = {
       project: target.config.project,
       stage: target.stage,
+      directory: target.config.directory,
       parallelism: options.parallelism,
       retry: options.retry ?? target.config.retry,
       stopOnFailure: true,

@@ -31,6 +31,8 @@ export const isTransient = (error: ProviderError): boolean => error.reason === "
 export interface Scope {
   readonly project: string
   readonly stage: string
+  /** The configuration's folder: relative paths in inputs (a worker's `source`) resolve against it. */
+  readonly directory?: string | undefined
 }
 
 export interface ApplyRequest extends Scope {

@@ -37,6 +37,14 @@ export const printable = (text: string): string => {
 
 const quote = (text: string): string => printable(JSON.stringify(text))
 
+/** A script or other text of several lines: its first line and its size, not the whole of it. */
+const multiLine = (text: string): string | undefined => {
+  const lines = text.split("\n")
+  if (lines.length < 3) return undefined
+  const first = lines[0]!.length > 40 ? `${lines[0]!.slice(0, 40)}…` : lines[0]!
+  return `${quote(first)} … (${lines.length} lines)`
+}
+
 const compactLimit = 60
 const indentUnit = "    "
 const identifier = /^[A-Za-z_][A-Za-z0-9_-]*$/
@@ -56,7 +64,7 @@ type Shape =
 
 const shapeOf = (v: unknown, ancestors: ReadonlyArray<object>): Shape => {
   if (v === null || v === undefined) return { _tag: "Scalar", text: "null" }
-  if (typeof v === "string") return { _tag: "Scalar", text: quote(v) }
+  if (typeof v === "string") return { _tag: "Scalar", text: multiLine(v) ?? quote(v) }
   if (typeof v !== "object") return { _tag: "Scalar", text: printable(String(v)) }
   if (ancestors.includes(v)) return { _tag: "Scalar", text: "(circular)" }
   if (isUnknown(v)) return { _tag: "Scalar", text: "(known after apply)" }

@@ -160,7 +160,11 @@ layer(NodeFileSystem.layer)("Config", (it) => {
         })
         assert.deepStrictEqual(domain.dependsOn, ["cloudflare:r2:creo-attachments"])
         const worker = get("cloudflare:worker:api-gateway")
-        assert.strictEqual(worker.inputs.source, NodePath.join(root, "workers/api-gateway"))
+        assert.strictEqual(
+          worker.inputs.source,
+          "./workers/api-gateway",
+          "kept relative to the config folder, so moving the checkout changes nothing"
+        )
         assert.match(String(worker.inputs.sourceHash), /^[0-9a-f]{64}$/)
         assert.deepStrictEqual(worker.inputs.routes, [{ pattern: "api.creo-memories.com/*" }])
         assert.strictEqual(worker.inputs.compatibilityDate, "2026-11-01")
@@ -172,7 +176,7 @@ layer(NodeFileSystem.layer)("Config", (it) => {
         ])
         assert.deepStrictEqual(worker.dependsOn, ["cloudflare:r2:creo-attachments"])
         const pages = get("cloudflare:pages:creo-site")
-        assert.strictEqual(pages.inputs.directory, NodePath.join(root, "site/dist"))
+        assert.strictEqual(pages.inputs.directory, "./site/dist")
         assert.strictEqual(pages.inputs.productionBranch, "main")
         assert.match(String(pages.inputs.directoryHash), /^[0-9a-f]{64}$/)
         const api = get("cloudflare:dns:api.creo-memories.com/A")

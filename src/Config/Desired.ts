@@ -107,6 +107,17 @@ const resolvePath = (directory: string, path: string) =>
       : NodePath.resolve(directory, path)
   )
 
+/**
+ * How a path is kept in the inputs: relative to the configuration's folder when it is inside
+ * it, so moving the checkout (or another CI runner's path) is not a change to apply.
+ */
+const portablePath = (directory: string, path: string): string => {
+  const relative = NodePath.relative(directory, path)
+  if (relative === "") return "."
+  if (relative.startsWith("..") || NodePath.isAbsolute(relative)) return path
+  return `./${relative.split(NodePath.sep).join("/")}`
+}
+
 const readText = (path: string, at: Location, what: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -396,7 +407,7 @@ const expandWorker = (context: ExpandContext, collector: Collector, worker: Work
       worker.name,
       {
         name: worker.name,
-        source,
+        source: portablePath(context.directory, source),
         sourceHash,
         routes: worker.routes.map((route) => ({ pattern: route.pattern, ...optional("zone", route.zone) })),
         ...optional("compatibilityDate", worker.compatibilityDate),
@@ -418,7 +429,7 @@ const expandPages = (context: ExpandContext, collector: Collector, pages: PagesS
       pages.name,
       {
         name: pages.name,
-        directory,
+        directory: portablePath(context.directory, directory),
         directoryHash,
         productionBranch: pages.productionBranch,
         ...optional("branch", pages.branch)
