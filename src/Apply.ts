@@ -134,6 +134,12 @@ export const resolveInputs = (
   resources: Readonly<Record<string, StoredResource>>
 ): Effect.Effect<Inputs, UnresolvedReference> => Effect.map(resolve(key, inputs, resources), (json) => json as Inputs)
 
+/** Clears this step's intent, and those an earlier, interrupted run left for the same key. */
+const settle = (state: State.StateFile, key: ResourceKey, intent: string): State.StateFile => ({
+  ...state,
+  pending: state.pending.filter((operation) => operation.id !== intent && operation.key !== key)
+})
+
 export type Outcome =
   | { readonly _tag: "Succeeded"; readonly previous: StoredResource | undefined }
   | { readonly _tag: "Failed"; readonly error: ProviderError }
@@ -248,7 +254,7 @@ export const run = (
         if (step.operation === "delete") {
           if (previous === undefined) return undefined
           const [, intent] = yield* withIntent(step, undefined, provider.destroy(options, step.key, previous))
-          yield* journal.commit((s) => State.removePending(State.removeResource(s, step.key), intent))
+          yield* journal.commit((s) => settle(State.removeResource(s, step.key), step.key, intent))
           return previous
         }
         const action = step.action
@@ -294,7 +300,7 @@ export const run = (
           created_at: current?.created_at ?? finished,
           updated_at: finished
         }
-        yield* journal.commit((s) => State.removePending(State.putResource(s, step.key, resource), intent))
+        yield* journal.commit((s) => settle(State.putResource(s, step.key, resource), step.key, intent))
         return previous
       })
 

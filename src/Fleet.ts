@@ -112,6 +112,22 @@ const checkOwnership = (state: State.StateFile, target: Target) =>
     { discard: true }
   )
 
+/** Intents a killed run left behind: what it was doing may exist without being recorded. */
+const warnInterrupted = (state: State.StateFile, stage: string) => {
+  const pending = state.pending.filter((operation) => operation.stage === stage)
+  if (pending.length === 0) return Effect.void
+  const lines = pending.map(
+    (operation) => `  ${operation.operation} ${operation.key} (started ${operation.started_at})`
+  )
+  return Effect.logWarning(
+    [
+      "Warning: an earlier run stopped while these were in progress; the cloud may hold them without the state knowing:",
+      ...lines,
+      "FleetFlow does not reconcile these yet: check the cloud before applying, or `up` may create them a second time."
+    ].join("\n")
+  )
+}
+
 /** The plan for a stage against the current state; changes nothing. */
 export const plan = (target: Target, options: PlanOptions) =>
   Effect.gen(function* () {
@@ -119,6 +135,7 @@ export const plan = (target: Target, options: PlanOptions) =>
     const { config, stage } = target
     const state = yield* loadState(config.project)
     yield* checkOwnership(state, target)
+    yield* warnInterrupted(state, stage)
     const current = yield* currentResources(state, config, stage, options.refresh)
     const made = yield* Plan.make({
       project: config.project,

@@ -95,3 +95,10 @@ export const fromCause = (cause: Cause.Cause<unknown>): unknown =>
       onSome: (defect) => defect
     })
   )
+
+/** The error as `--json` prints it: its tag, its message and its fields. */
+export const toJson = (error: unknown): Record<string, unknown> => {
+  if (!isTagged(error)) return { _tag: "UnknownError", message: String(error) }
+  const fields = JSON.parse(JSON.stringify(error)) as Record<string, unknown>
+  return { ...fields, _tag: error._tag, message: error.message ?? error._tag }
+}

@@ -29,6 +29,7 @@ const program = Cli.run(process.argv).pipe(
         return
       }
       yield* Console.error(Report.describe(error))
+      if (process.argv.includes("--json")) yield* Console.log(JSON.stringify({ error: Report.toJson(error) }, null, 2))
       process.exitCode = Report.exitCodeOf(error)
     })
   ),
