@@ -269,13 +269,17 @@ const applyCommand = (name: "up" | "down", description: string) =>
       if (options.parallelism < 1) {
         return yield* new InvalidOption({ option: "--parallelism", reason: "must be 1 or more" })
       }
-      const write = (text: string) => (options.json ? process.stderr : process.stdout).write(text)
+      const write = (text: string) => {
+        ;(options.json ? process.stderr : process.stdout).write(text)
+      }
       const outcome = yield* Effect.scoped(
         Effect.gen(function* () {
+          const out = options.json ? process.stderr : process.stdout
           const reporter = yield* Progress.make({
-            tty: (options.json ? process.stderr : process.stdout).isTTY === true,
+            tty: out.isTTY === true,
             color: terminal.color(),
-            write
+            write,
+            columns: out.columns
           })
           return yield* withWorkspace(
             workspace,
@@ -361,10 +365,12 @@ const stateShow = Command.make("show", { ...common, key: Args.text({ name: "KEY"
       if (resource === undefined)
         return yield* new UnknownKey({ key: options.key, known: Object.keys(state.resources) })
       if (options.json) return yield* printJson({ key: options.key, ...resource })
-      const lines = [`# ${options.key}`, `id         = ${resource.id}`, `stage      = ${resource.stage}`]
-      for (const [field, value] of Object.entries(resource.attributes))
-        lines.push(`${field.padEnd(10)} = ${Render.value(value)}`)
-      lines.push(`created_at = ${resource.created_at}`, `updated_at = ${resource.updated_at}`, "inputs:")
+      const attributes = Object.entries(resource.attributes).filter(([field]) => field !== "id")
+      const width = Math.max(10, ...attributes.map(([field]) => field.length))
+      const line = (field: string, text: string) => `${field.padEnd(width)} = ${text}`
+      const lines = [`# ${options.key}`, line("id", resource.id), line("stage", resource.stage)]
+      for (const [field, value] of attributes) lines.push(line(field, Render.value(value)))
+      lines.push(line("created_at", resource.created_at), line("updated_at", resource.updated_at), "inputs:")
       for (const [field, value] of Object.entries(resource.inputs)) lines.push(`  ${field} = ${Render.value(value)}`)
       yield* Console.log(lines.join("\n"))
     })
