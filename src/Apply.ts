@@ -317,7 +317,9 @@ export const run = (
         if (deps.some((outcome) => outcome._tag !== "Succeeded") || (yield* Ref.get(stopped))) {
           return yield* Deferred.succeed(own, { _tag: "NotStarted" })
         }
-        yield* permits.withPermits(1)(
+        // A started action runs to its end even when the run is interrupted, so what it did in
+        // the cloud is recorded and reported; an interrupt only stops new actions from starting.
+        const attempt = Effect.uninterruptible(
           Effect.gen(function* () {
             if (yield* Ref.get(stopped)) return yield* Deferred.succeed(own, { _tag: "NotStarted" })
             const verb = verbOf(step)
@@ -343,6 +345,7 @@ export const run = (
             return yield* Deferred.succeed(own, { _tag: "Failed", error })
           })
         )
+        yield* permits.withPermits(1)(attempt)
       })
 
     yield* Effect.forEach(all, runStep, { concurrency: "unbounded", discard: true })

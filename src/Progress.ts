@@ -164,7 +164,8 @@ export const make = (options: Options): Effect.Effect<Reporter, never, Scope.Sco
         const entry: Running = { verb, startedAt: now, ticker: undefined }
         running.set(key, entry)
         yield* emit(now, `${prefix(key)} ${words[verb].start}...`)
-        if (!options.tty) entry.ticker = yield* Effect.forkIn(stillRunning(key, verb, now), scope)
+        // Interruptible even when started from an uninterruptible action, so `finished` can stop it.
+        if (!options.tty) entry.ticker = yield* Effect.forkIn(Effect.interruptible(stillRunning(key, verb, now)), scope)
       })
 
     const finished = (key: string, verb: Verb, outcome: Outcome): Effect.Effect<void> =>

@@ -11,8 +11,8 @@ import * as Report from "./Report.js"
 const program = Cli.run(process.argv).pipe(
   Effect.onInterrupt(() =>
     Console.error(
-      "\nInterrupted. The lock is released and the state records every action that completed;\n" +
-        "actions that were running are listed as pending in the state. Run `fleetflow plan` to see where things stand."
+      "Stopped. The lock is released and the state records every action that completed.\n" +
+        "Run `fleetflow plan` to see what is left to do."
     )
   ),
   Effect.catchAllCause((cause) =>
@@ -44,6 +44,16 @@ const program = Cli.run(process.argv).pipe(
     )
   )
 )
+
+// The first Ctrl-C lets running actions finish and be recorded; the runtime then stops listening,
+// so a second one ends the process at once.
+if (["up", "down"].includes(process.argv[2] ?? "")) {
+  process.once("SIGINT", () => {
+    process.stderr.write(
+      "\nInterrupt received: no new actions start; those running finish and are recorded. Press Ctrl-C again to stop at once.\n"
+    )
+  })
+}
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,

@@ -50,25 +50,31 @@ describe("the state lock, between two operators", () => {
   )
 
   it.scopedLive(
-    "releases the lock when the holder is interrupted with SIGINT, and keeps the state readable",
+    "on Ctrl-C lets running actions finish and be recorded, starts nothing new, and releases the lock",
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const holder = yield* start(["up", ...sandbox, "--yes"], dir, slow)
+        const holder = yield* start(["up", ...sandbox, "--yes"], dir, { FLEETFLOW_SANDBOX_BOOT_TIME: "3s" })
         yield* waitFor(
           () => holder.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
-          "a server to start booting"
+          "a server to boot"
         )
-        assert.isTrue(fs.existsSync(lockPath(dir)))
         yield* holder.process.kill("SIGINT")
         const code = yield* holder.process.exitCode
-        assert.notStrictEqual(code, 0)
+        assert.strictEqual(code, 130)
+        assert.include(holder.output().stderr, "Interrupt received")
+        assert.include(holder.output().stdout, "sakura-cloud:server:creo-vps: Creation complete")
+        assert.notInclude(holder.output().stdout, "cloudflare:dns:app.creo-memories.com/A: Creating...")
         assert.isFalse(fs.existsSync(lockPath(dir)), "the lock is gone")
         const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
-        assert.isAbove(Object.keys(state.resources).length, 0, "what completed before the interrupt is recorded")
+        assert.deepStrictEqual(state.pending, [], "nothing was left half done")
+        assert.property(state.resources, "sakura-cloud:server:creo-vps")
+        assert.notProperty(state.resources, "cloudflare:dns:app.creo-memories.com/A")
 
-        const next = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
-        assert.strictEqual(next.code, 2, next.stderr)
+        const next = yield* run(["up", ...sandbox, "--yes"], dir)
+        assert.strictEqual(next.code, 0, next.stderr)
+        assert.include(next.stdout, "0 destroyed")
+        assert.notInclude(next.stdout, "sakura-cloud:server:creo-vps: Creating...")
       }),
     60_000
   )
