@@ -98,12 +98,9 @@ export const disk = (name: string, inputs: Inputs = {}): DesiredResource =>
 
 /** A server on the disk of the same name, in the disk's zone. */
 export const server = (name: string, inputs: Inputs = {}): DesiredResource =>
-  resource(
-    "server",
-    name,
-    { zone: "tk1a", core: 1, memory: 2, disk: reference(diskKey(name), "id"), ...inputs },
-    [diskKey(name)]
-  )
+  resource("server", name, { zone: "tk1a", core: 1, memory: 2, disk: reference(diskKey(name), "id"), ...inputs }, [
+    diskKey(name)
+  ])
 
 /** `<host>.example.com` A, pointing at a server's address or at a fixed one. */
 export const dnsA = (host: string, to: { readonly server: string } | { readonly ip: string }): DesiredResource => {
@@ -187,7 +184,8 @@ export const world = (
 
       const provider: CloudProviderService = {
         ...inner,
-        getState: (scope, resources) => observe("read", [...resources.keys()].join(","), inner.getState(scope, resources)),
+        getState: (scope, resources) =>
+          observe("read", [...resources.keys()].join(","), inner.getState(scope, resources)),
         apply: (request) => observe(request.operation, request.key, inner.apply(request)),
         destroy: (scope, key, stored) => observe("delete", key, inner.destroy(scope, key, stored))
       }
