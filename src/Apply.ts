@@ -17,6 +17,7 @@ import {
   type Inputs,
   isReference,
   type Json,
+  referencesIn,
   type ResourceKey,
   showReference,
   type StoredResource
@@ -296,6 +297,7 @@ export const run = (
           id: observed.id,
           attributes: observed.attributes,
           inputs,
+          ...(referencesIn(action.inputs).length === 0 ? {} : { declared: action.inputs }),
           dependsOn: action.dependsOn,
           created_at: current?.created_at ?? finished,
           updated_at: finished
@@ -396,9 +398,7 @@ export const toPartialError = (
 export const rollback = (journal: Journal, result: RunResult, options: RunOptions) =>
   Effect.gen(function* () {
     const undo: Array<Step> = []
-    const previousByKey = new Map<ResourceKey, StoredResource>()
     for (const { step, previous } of [...result.succeeded].reverse()) {
-      if (previous !== undefined && !previousByKey.has(step.key)) previousByKey.set(step.key, previous)
       if (step.operation === "create") {
         undo.push({ ...step, id: `undo-${step.id}`, operation: "delete", after: [] })
       } else if (previous !== undefined) {
@@ -409,7 +409,8 @@ export const rollback = (journal: Journal, result: RunResult, options: RunOption
           name: previous.name,
           dependsOn: previous.dependsOn,
           changes: [],
-          inputs: previous.inputs
+          // Resolved again when the undo runs: what they referred to may have been re-created.
+          inputs: previous.declared ?? previous.inputs
         }
         const restore = step.operation === "update" ? new Update({ ...fields, id: previous.id }) : new Create(fields)
         undo.push({

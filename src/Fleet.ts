@@ -56,6 +56,8 @@ export interface PlanOptions {
 export interface Planned {
   readonly plan: Plan.Plan
   readonly state: State.StateFile
+  /** Resources the state holds that the clouds no longer have. */
+  readonly vanished: ReadonlyArray<ResourceKey>
 }
 
 const loadState = (project: string) =>
@@ -65,19 +67,29 @@ const loadState = (project: string) =>
     return Option.getOrElse(stored, () => State.emptyState(project))
   })
 
-/** This stage's resources, with what the clouds report now when `refresh` is on. */
+/**
+ * This stage's resources, with what the clouds report now when `refresh` is on, and the keys
+ * the clouds no longer have (deleted outside FleetFlow).
+ */
 const currentResources = (state: State.StateFile, config: Config.FleetConfig, stage: string, refresh: boolean) =>
   Effect.gen(function* () {
     const stored = State.resourcesOfStage(state, stage)
-    if (!refresh || stored.size === 0) return stored
+    if (!refresh || stored.size === 0) return { current: stored, vanished: [] }
     const provider = yield* CloudProvider
     const observed = yield* provider.getState({ project: config.project, stage, directory: config.directory }, stored)
-    const refreshed = new Map<ResourceKey, StoredResource>()
+    const current = new Map<ResourceKey, StoredResource>()
+    const vanished: Array<ResourceKey> = []
     for (const [key, resource] of stored) {
       const seen = observed.get(key)
-      if (seen !== undefined) refreshed.set(key, { ...resource, id: seen.id, attributes: seen.attributes })
+      if (seen === undefined) vanished.push(key)
+      else current.set(key, { ...resource, id: seen.id, attributes: seen.attributes })
     }
-    return refreshed
+    if (vanished.length > 0) {
+      yield* Effect.logWarning(
+        `Deleted outside FleetFlow (the state will forget them; the plan creates again what the file declares):\n${vanished.map((key) => `  ${key}`).join("\n")}`
+      )
+    }
+    return { current, vanished }
   })
 
 /** Keeps the targeted actions and everything they depend on, as Terraform's `-target` does. */
@@ -136,7 +148,7 @@ export const plan = (target: Target, options: PlanOptions) =>
     const state = yield* loadState(config.project)
     yield* checkOwnership(state, target)
     yield* warnInterrupted(state, stage)
-    const current = yield* currentResources(state, config, stage, options.refresh)
+    const { current, vanished } = yield* currentResources(state, config, stage, options.refresh)
     const made = yield* Plan.make({
       project: config.project,
       stage,
@@ -148,7 +160,7 @@ export const plan = (target: Target, options: PlanOptions) =>
     })
     const selected =
       options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
-    return { plan: ordered(selected), state } satisfies Planned
+    return { plan: ordered(selected), state, vanished } satisfies Planned
   })
 
 /** Actions in an order a person can follow: dependencies first, deletes of dependents first. */
@@ -190,13 +202,17 @@ export interface Applied {
 
 const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) =>
   Effect.gen(function* () {
-    const { plan: made, state } = planned
+    const { plan: made, state, vanished } = planned
+    const journal = yield* Apply.makeJournal(state)
+    if (vanished.length > 0) {
+      yield* journal.commit((current) => vanished.reduce((next, key) => State.removeResource(next, key), current))
+    }
     if (!Plan.hasChanges(made)) {
-      return { plan: made, result: { succeeded: [], failed: [], notStarted: [] }, state } satisfies Applied
+      const unchanged = { succeeded: [], failed: [], notStarted: [] }
+      return { plan: made, result: unchanged, state: yield* journal.latest } satisfies Applied
     }
     if (!(yield* options.confirm(made)))
       return yield* new Cancelled({ reason: "Apply cancelled; nothing was changed." })
-    const journal = yield* Apply.makeJournal(state)
     const runOptions: Apply.RunOptions = {
       project: target.config.project,
       stage: target.stage,

@@ -148,6 +148,8 @@ export const StoredResource = Schema.Struct({
   attributes: Inputs,
   /** The inputs it was last applied with, references resolved. */
   inputs: Inputs,
+  /** Those inputs as declared, references kept, when they hold any: a rollback re-creates from them. */
+  declared: Schema.optional(Inputs),
   dependsOn: Schema.Array(Schema.String),
   created_at: Schema.String,
   updated_at: Schema.String
