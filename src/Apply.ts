@@ -7,8 +7,10 @@
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { Action, Create, type Plan, Update } from "./Plan.js"
 import type * as Progress from "./Progress.js"
@@ -141,6 +143,8 @@ const settle = (state: State.StateFile, key: ResourceKey, intent: string): State
   pending: state.pending.filter((operation) => operation.id !== intent && operation.key !== key)
 })
 
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
 export type Outcome =
   | { readonly _tag: "Succeeded"; readonly previous: StoredResource | undefined }
   | { readonly _tag: "Failed"; readonly error: ProviderError }
@@ -202,24 +206,31 @@ export const run = (
     for (const step of all) outcomes.set(step.id, yield* Deferred.make<Outcome>())
     const completed = yield* Ref.make<ReadonlyArray<{ step: Step; previous: StoredResource | undefined }>>([])
 
-    /** One provider call with the retry policy; each retry is reported, the last failure is not. */
-    const call = <A>(step: Step, effect: Effect.Effect<A, ProviderError>) =>
+    /**
+     * One provider call with the retry policy; each retry is reported, the last failure is not.
+     * The wait between attempts is the one place a started action may be interrupted: no call
+     * is in flight then.
+     */
+    const call = <A>(step: Step, effect: Effect.Effect<A, ProviderError>, restore: Restore) =>
       Effect.gen(function* () {
-        const attempts = yield* Ref.make(1)
-        return yield* effect.pipe(
-          Effect.tapError((error) =>
-            Effect.gen(function* () {
-              const attempt = yield* Ref.getAndUpdate(attempts, (n) => n + 1)
-              if (!isTransient(error) || attempt >= options.retry.maxAttempts || options.reporter === undefined) return
-              yield* options.reporter.finished(step.key, verbOf(step), {
-                _tag: "Retrying",
-                attempt: attempt + 1,
-                message: error.message
-              })
+        const driver = yield* Schedule.driver(Retry.schedule(options.retry))
+        let attempt = 1
+        while (true) {
+          const result = yield* Effect.either(effect)
+          if (Either.isRight(result)) return result.right
+          const error = result.left
+          if (!isTransient(error) || attempt >= options.retry.maxAttempts) return yield* Effect.fail(error)
+          attempt++
+          if (options.reporter !== undefined) {
+            yield* options.reporter.finished(step.key, verbOf(step), {
+              _tag: "Retrying",
+              attempt,
+              message: error.message
             })
-          ),
-          Retry.retryTransient(options.retry, isTransient)
-        )
+          }
+          const waited = yield* Effect.either(restore(driver.next(error)))
+          if (Either.isLeft(waited)) return yield* Effect.fail(error)
+        }
       })
 
     /**
@@ -229,7 +240,8 @@ export const run = (
     const withIntent = <A>(
       step: Step,
       inputs: Inputs | undefined,
-      effect: Effect.Effect<A, ProviderError>
+      effect: Effect.Effect<A, ProviderError>,
+      restore: Restore
     ): Effect.Effect<readonly [A, string], ProviderError | State.StateError> =>
       Effect.gen(function* () {
         const id = crypto.randomUUID()
@@ -242,19 +254,24 @@ export const run = (
           ...(inputs === undefined ? {} : { inputs })
         }
         yield* journal.commit((state) => State.addPending(state, pending))
-        return yield* call(step, effect).pipe(
-          Effect.tapError(() => journal.commit((state) => State.removePending(state, id))),
+        const clear = journal.commit((state) => State.removePending(state, id))
+        return yield* call(step, effect, restore).pipe(
+          Effect.tapError(() => clear),
+          Effect.onInterrupt(() => Effect.ignore(clear)),
           Effect.map((result) => [result, id] as const)
         )
       })
 
-    const execute = (step: Step): Effect.Effect<StoredResource | undefined, ProviderError | State.StateError> =>
+    const execute = (
+      step: Step,
+      restore: Restore
+    ): Effect.Effect<StoredResource | undefined, ProviderError | State.StateError> =>
       Effect.gen(function* () {
         const state = yield* journal.latest
         const previous = state.resources[step.key]
         if (step.operation === "delete") {
           if (previous === undefined) return undefined
-          const [, intent] = yield* withIntent(step, undefined, provider.destroy(options, step.key, previous))
+          const [, intent] = yield* withIntent(step, undefined, provider.destroy(options, step.key, previous), restore)
           yield* journal.commit((s) => settle(State.removeResource(s, step.key), step.key, intent))
           return previous
         }
@@ -286,7 +303,8 @@ export const run = (
             project: options.project,
             directory: options.directory,
             stage: options.stage
-          })
+          }),
+          restore
         )
         const finished = yield* now
         const resource: StoredResource = {
@@ -321,12 +339,12 @@ export const run = (
         }
         // A started action runs to its end even when the run is interrupted, so what it did in
         // the cloud is recorded and reported; an interrupt only stops new actions from starting.
-        const attempt = Effect.uninterruptible(
+        const attempt = Effect.uninterruptibleMask((restore) =>
           Effect.gen(function* () {
             if (yield* Ref.get(stopped)) return yield* Deferred.succeed(own, { _tag: "NotStarted" })
             const verb = verbOf(step)
             if (options.reporter !== undefined) yield* options.reporter.started(step.key, verb)
-            const result = yield* Effect.either(execute(step))
+            const result = yield* Effect.either(execute(step, restore))
             if (result._tag === "Right") {
               yield* Ref.update(completed, (list) => [...list, { step, previous: result.right }])
               if (options.reporter !== undefined) {
