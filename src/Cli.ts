@@ -21,6 +21,7 @@ import * as Plan from "./Plan.js"
 import * as Progress from "./Progress.js"
 import type { CloudProvider } from "./Provider.js"
 import * as Render from "./Render.js"
+import type * as Retry from "./Retry.js"
 import { ExitCode } from "./Report.js"
 import * as Sandbox from "./Sandbox.js"
 import * as State from "./State.js"
@@ -100,6 +101,12 @@ const applyOptions = {
     Options.withDescription("what to do when an action fails and there is no terminal to ask (default abort)"),
     Options.optional
   ),
+  retry: Options.text("retry").pipe(
+    Options.withDescription(
+      "override the file's retry policy, e.g. max-attempts=5,initial-delay=500ms,max-delay=10s,multiplier=2"
+    ),
+    Options.optional
+  ),
   lockTimeout: Options.text("lock-timeout").pipe(
     Options.withDescription("wait this long for the state lock, e.g. 30s (default: fail at once)"),
     Options.optional
@@ -166,6 +173,44 @@ const parseLockTimeout = (value: Option.Option<string>) =>
       })
   })
 
+/** `--retry max-attempts=5,initial-delay=500ms`: the fields given replace the file's. */
+const parseRetry = (value: Option.Option<string>, base: Retry.RetryPolicy) =>
+  Effect.gen(function* () {
+    if (Option.isNone(value)) return base
+    const invalid = (reason: string) => new InvalidOption({ option: "--retry", reason })
+    let policy = base
+    for (const part of value.value.split(",")) {
+      const [field = "", text = ""] = part.split("=").map((piece) => piece.trim())
+      const duration = () =>
+        Option.match(Config.parseDuration(text), {
+          onNone: () => Effect.fail(invalid(`${field}: "${text}" is not a duration such as 500ms or 2s`)),
+          onSome: Effect.succeed
+        })
+      const number = Number(text)
+      switch (field) {
+        case "max-attempts":
+          if (!Number.isInteger(number) || number < 1) return yield* invalid(`max-attempts must be 1 or more`)
+          policy = { ...policy, maxAttempts: number }
+          break
+        case "initial-delay":
+          policy = { ...policy, initialDelay: yield* duration() }
+          break
+        case "max-delay":
+          policy = { ...policy, maxDelay: yield* duration() }
+          break
+        case "multiplier":
+          if (!(number >= 1)) return yield* invalid("multiplier must be at least 1")
+          policy = { ...policy, multiplier: number }
+          break
+        default:
+          return yield* invalid(
+            `unknown field "${field}" (max-attempts, initial-delay, max-delay, multiplier), as in max-attempts=5,initial-delay=1s`
+          )
+      }
+    }
+    return policy
+  })
+
 const validate = Command.make("validate", common, (options) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
@@ -230,6 +275,7 @@ type ApplyCommandOptions = Common & {
   readonly parallelism: number
   readonly onFailure: Option.Option<"abort" | "rollback" | "continue">
   readonly lockTimeout: Option.Option<string>
+  readonly retry: Option.Option<string>
 }
 
 const confirmPlan = (options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
@@ -266,6 +312,7 @@ const applyCommand = (name: "up" | "down", description: string) =>
       const applyTarget =
         name === "up" ? yield* targetOf(workspace) : { config: workspace.config, stage: workspace.stage, desired: [] }
       const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const retry = yield* parseRetry(options.retry, workspace.config.retry)
       if (options.parallelism < 1) {
         return yield* new InvalidOption({ option: "--parallelism", reason: "must be 1 or more" })
       }
@@ -287,6 +334,7 @@ const applyCommand = (name: "up" | "down", description: string) =>
               refresh: options.refresh,
               targets: options.target,
               parallelism: options.parallelism,
+              retry,
               lockTimeout,
               reporter,
               confirm: confirmPlan(options, workspace),

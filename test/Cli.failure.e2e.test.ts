@@ -97,19 +97,11 @@ describe("a permanent failure in the middle of an apply", () => {
   )
 
   it.live(
-    "a transient failure that outlasts the retry policy fails after max-attempts",
+    "a transient failure that outlasts the retry policy (--retry overrides the file's) fails after max-attempts",
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const file = path.join(dir, "fleet.kdl")
-        fs.writeFileSync(
-          file,
-          fs
-            .readFileSync(file, "utf8")
-            .replace('initial-delay="1s"', 'initial-delay="50ms"')
-            .replace("max-attempts=3", "max-attempts=2")
-        )
-        const result = yield* run(["up", ...sandbox, "--yes"], dir, {
+        const result = yield* run(["up", ...sandbox, "--yes", "--retry", "max-attempts=2,initial-delay=50ms"], dir, {
           FLEETFLOW_SANDBOX_FAULTS: "create:cloudflare:pages:*=transient*5"
         })
         assert.strictEqual(result.code, 3, result.stderr)
@@ -118,6 +110,9 @@ describe("a permanent failure in the middle of an apply", () => {
           1,
           "two attempts: one retry"
         )
+        const bad = yield* run(["up", ...sandbox, "--yes", "--retry", "max-tries=2"], dir)
+        assert.strictEqual(bad.code, 1)
+        assert.include(bad.stderr, "--retry: unknown field")
       }),
     60_000
   )
