@@ -5,9 +5,9 @@
 import * as NodePath from "node:path"
 import * as Cause from "effect/Cause"
 import * as Option from "effect/Option"
-import type { PartialApplyError } from "./Apply.js"
-import type { ConfigError } from "./Config.js"
-import type { ProviderError } from "./Provider.js"
+import { PartialApplyError } from "./Apply.js"
+import { ConfigError } from "./Config.js"
+import { ProviderError } from "./Provider.js"
 import * as Render from "./Render.js"
 
 export const ExitCode = { ok: 0, error: 1, changes: 2, partial: 3, locked: 4 } as const
@@ -71,20 +71,13 @@ const partialApply = (error: PartialApplyError): string => {
 
 /** What went wrong, why, and what to do, without a stack trace. */
 export const describe = (error: unknown): string => {
+  if (error instanceof ConfigError) return configError(error)
+  if (error instanceof ProviderError) return Render.providerError(error)
+  if (error instanceof PartialApplyError) return partialApply(error)
   if (!isTagged(error)) return `Error: ${String(error)}`
-  switch (error._tag) {
-    case "ConfigError":
-      return configError(error as unknown as ConfigError)
-    case "ProviderError":
-      return Render.providerError(error as unknown as ProviderError)
-    case "PartialApplyError":
-      return partialApply(error as unknown as PartialApplyError)
-    case "Cancelled":
-      // The prompt line was left open by the answer that cancelled it.
-      return `\n${error.message}`
-    default:
-      return `Error: ${error.message ?? error._tag}`
-  }
+  // The prompt line was left open by the answer that cancelled it.
+  if (error._tag === "Cancelled") return `\n${error.message}`
+  return `Error: ${error.message ?? error._tag}`
 }
 
 /** The failure a cause carries, or its defect, for printing. */
