@@ -181,11 +181,9 @@ describe("bounded parallelism", () => {
   it.live("parallelism 10 runs 8 independent creates at once", () =>
     Effect.gen(function* () {
       const recorder = yield* Recorder
-      const started = Date.now()
       yield* Fleet.up(target(buckets), runOptions({ parallelism: 10 }))
+      // All eight were in flight together: the speed-up is there without timing it.
       assert.strictEqual(yield* recorder.maxInFlight, 8)
-      // Eight calls of 50ms each, one after another, would take 400ms.
-      assert.isBelow(Date.now() - started, 300)
     }).pipe(Effect.provide(world({ fake: { latency: Duration.millis(50) } })))
   )
 
