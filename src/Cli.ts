@@ -278,13 +278,17 @@ type ApplyCommandOptions = Common & {
   readonly retry: Option.Option<string>
 }
 
-const confirmPlan = (options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
+const confirmPlan = (command: "up" | "down", options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
   Effect.gen(function* () {
     if (!options.json) yield* Console.log(Render.plan(made, { color: terminal.color() }))
     if (options.yes) return true
     const where = workspace.sandbox ? "the sandbox" : "the clouds"
+    const question =
+      command === "down"
+        ? `Destroy ${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"} of stage "${workspace.stage}" on ${where}? This cannot be undone.`
+        : `Apply these changes to stage "${workspace.stage}" on ${where}?`
     return yield* Prompt.confirm({
-      message: `Apply these changes to stage "${workspace.stage}" on ${where}?`,
+      message: question,
       initial: false
     }).pipe(Effect.catchAll(() => Effect.succeed(false)))
   })
@@ -337,7 +341,7 @@ const applyCommand = (name: "up" | "down", description: string) =>
               retry,
               lockTimeout,
               reporter,
-              confirm: confirmPlan(options, workspace),
+              confirm: confirmPlan(name, options, workspace),
               onFailure: decideOnFailure(options)
             })
           )

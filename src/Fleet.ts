@@ -211,8 +211,7 @@ const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) 
       const unchanged = { succeeded: [], failed: [], notStarted: [] }
       return { plan: made, result: unchanged, state: yield* journal.latest } satisfies Applied
     }
-    if (!(yield* options.confirm(made)))
-      return yield* new Cancelled({ reason: "Apply cancelled; nothing was changed." })
+    if (!(yield* options.confirm(made))) return yield* new Cancelled({ reason: "Cancelled; nothing was changed." })
     const runOptions: Apply.RunOptions = {
       project: target.config.project,
       stage: target.stage,
