@@ -113,33 +113,42 @@ const applyOptions = {
   )
 }
 
-interface Workspace {
+/** A configuration and where its state and (in the sandbox) its cloud live. */
+interface Folder {
   readonly config: Config.FleetConfig
-  readonly stage: string
   readonly sandbox: boolean
   readonly stateDirectory: string
 }
 
+interface Workspace extends Folder {
+  readonly stage: string
+}
+
 const sandboxRequested = (flag: boolean) => flag || ["1", "true", "yes"].includes(process.env.FLEETFLOW_SANDBOX ?? "")
 
-const openWorkspace = (options: Common) =>
+const openFolder = (options: Common) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const located = yield* Config.findConfigFile(process.cwd(), Option.getOrUndefined(options.file))
     const config = yield* Config.load(located)
-    const chosen = yield* Config.selectStage(config, Option.getOrUndefined(options.stage))
     const inSandbox = sandboxRequested(options.sandbox)
     const base = path.join(config.directory, ".fleetflow")
     return {
       config,
-      stage: chosen,
       sandbox: inSandbox,
       stateDirectory: inSandbox ? path.join(base, "sandbox") : base
-    } satisfies Workspace
+    } satisfies Folder
+  })
+
+const openWorkspace = (options: Common) =>
+  Effect.gen(function* () {
+    const folder = yield* openFolder(options)
+    const stage = yield* Config.selectStage(folder.config, Option.getOrUndefined(options.stage))
+    return { ...folder, stage } satisfies Workspace
   })
 
 const providerLayer = (
-  workspace: Workspace
+  workspace: Folder
 ): Layer.Layer<CloudProvider, NoProvider | Sandbox.SandboxOptionsError, FileSystem.FileSystem> =>
   workspace.sandbox
     ? Layer.unwrapEffect(
@@ -148,7 +157,7 @@ const providerLayer = (
     : Layer.fail(new NoProvider())
 
 /** Runs `effect` with the state store and the providers of the workspace. */
-const withWorkspace = <A, E, R>(workspace: Workspace, effect: Effect.Effect<A, E, R>) =>
+const withWorkspace = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>
   Effect.provide(effect, Layer.merge(State.layerLocal(workspace.stateDirectory), providerLayer(workspace)))
 
 const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
@@ -367,30 +376,36 @@ const applyCommand = (name: "up" | "down", description: string) =>
 const up = applyCommand("up", "plan, confirm and apply the stage")
 const down = applyCommand("down", "destroy the stage's resources, dependents first")
 
+/** Runs `use` on the state; the stage is the one asked for, the only one, or none (all of them). */
 const stateCommand = <A, E, R>(
-  workspaceOptions: Common,
-  use: (state: State.StateFile, workspace: Workspace) => Effect.Effect<A, E, R>
+  options: Common,
+  use: (state: State.StateFile, stage: string | undefined) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function* () {
-    const workspace = yield* openWorkspace(workspaceOptions)
+    const folder = yield* openFolder(options)
+    const { stages } = folder.config
+    const stage = Option.isSome(options.stage)
+      ? yield* Config.selectStage(folder.config, options.stage.value)
+      : stages.length === 1
+        ? stages[0]
+        : undefined
     return yield* withWorkspace(
-      workspace,
+      folder,
       Effect.gen(function* () {
         const store = yield* State.StateStore
         const stored = yield* store.read
         return yield* use(
-          Option.getOrElse(stored, () => State.emptyState(workspace.config.project)),
-          workspace
+          Option.getOrElse(stored, () => State.emptyState(folder.config.project)),
+          stage
         )
       })
     )
   })
 
 const stateList = Command.make("list", common, (options) =>
-  stateCommand(options, (state, workspace) => {
-    const stageOnly = Option.isSome(options.stage) || workspace.config.stages.length === 1
+  stateCommand(options, (state, stage) => {
     const keys = Object.entries(state.resources)
-      .filter(([, resource]) => !stageOnly || resource.stage === workspace.stage)
+      .filter(([, resource]) => stage === undefined || resource.stage === stage)
       .map(([key]) => key)
       .sort()
     return options.json
@@ -436,7 +451,7 @@ const state = Command.make("state").pipe(
 
 const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ name: "LOCK_ID" }) }, (options) =>
   Effect.gen(function* () {
-    const workspace = yield* openWorkspace(options)
+    const workspace = yield* openFolder(options)
     const removed = yield* withWorkspace(
       workspace,
       Effect.flatMap(State.StateStore, (store) => store.forceUnlock(options.id))
