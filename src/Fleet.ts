@@ -23,14 +23,17 @@ export class StageConflict extends Data.TaggedError("StageConflict")<{
   readonly owner: string
 }> {
   override get message() {
-    return `${this.key} is declared in stage "${this.stage}" but the state holds it for stage "${this.owner}"`
+    return (
+      `${this.key} is declared in stage "${this.stage}" but the state holds it for stage "${this.owner}".\n` +
+      "  A resource's name must differ between stages (the clouds know it by that name): rename it in one of them."
+    )
   }
 }
 
 /** `--target` named a key the plan does not know. */
 export class UnknownTarget extends Data.TaggedError("UnknownTarget")<{ readonly key: string }> {
   override get message() {
-    return `--target ${this.key} is not a resource of this stage`
+    return `--target ${this.key} is not a resource of this stage\n  \`fleetflow validate\` lists the keys it declares`
   }
 }
 
