@@ -16,6 +16,7 @@ import { Action, Create, type Plan, Update } from "./Plan.js"
 import type * as Progress from "./Progress.js"
 import { CloudProvider, isTransient, ProviderError, type Scope } from "./Provider.js"
 import {
+  attributeOf,
   type Inputs,
   isReference,
   type Json,
@@ -114,7 +115,7 @@ const resolve = (
   resources: Readonly<Record<string, StoredResource>>
 ): Effect.Effect<Json, UnresolvedReference> => {
   if (isReference(value)) {
-    const found = resources[value.$ref]?.attributes[value.attribute]
+    const found = attributeOf(resources[value.$ref], value.attribute)
     return found === undefined
       ? Effect.fail(new UnresolvedReference({ key, reference: showReference(value) }))
       : Effect.succeed(found)

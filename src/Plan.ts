@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { CloudProviderService, ProviderError } from "./Provider.js"
 import {
+  attributeOf,
   type DesiredResource,
   Inputs,
   isReference,
@@ -203,7 +204,7 @@ const resolveForPlan = (
       action._tag === "Replace" ||
       action._tag === "Delete" ||
       (action._tag === "Update" && volatileOnUpdate.has(value.attribute))
-    const known = stored?.attributes[value.attribute]
+    const known = attributeOf(stored, value.attribute)
     return pending || known === undefined ? { $unknown: showReference(value) } : known
   }
   if (Array.isArray(value)) return value.map((item: Json) => resolveForPlan(item, current, planned)) as Json

@@ -155,3 +155,7 @@ export const StoredResource = Schema.Struct({
   updated_at: Schema.String
 })
 export type StoredResource = typeof StoredResource.Type
+
+/** An attribute a reference can name: `id` is the resource's id, the rest are its outputs. */
+export const attributeOf = (resource: StoredResource | undefined, attribute: string): Json | undefined =>
+  resource === undefined ? undefined : attribute === "id" ? resource.id : resource.attributes[attribute]
