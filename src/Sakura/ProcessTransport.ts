@@ -1,0 +1,81 @@
+/**
+ * The `UsacloudTransport` that runs a real usacloud binary: `FLEETFLOW_USACLOUD`, else
+ * `usacloud` on PATH. Exit code, stdout and stderr are read together; a run past its timeout
+ * is interrupted, which closes the process scope and kills the process group.
+ */
+import * as Command from "@effect/platform/Command"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
+import type * as PlatformError from "@effect/platform/Error"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import {
+  type Output,
+  type TransportService,
+  UsacloudTimeout,
+  UsacloudTransport,
+  UsacloudUnavailable
+} from "./Transport.js"
+
+/** When a caller gives no timeout: long enough for usacloud's own waits. */
+export const defaultTimeout = Duration.minutes(10)
+
+/** The binary to run: `FLEETFLOW_USACLOUD` when set, else `usacloud` on PATH. */
+export const binary: Effect.Effect<string> = Config.string("FLEETFLOW_USACLOUD").pipe(
+  Config.withDefault(""),
+  Effect.map((value) => (value.trim() === "" ? "usacloud" : value)),
+  Effect.orElseSucceed(() => "usacloud")
+)
+
+const text = (stream: Stream.Stream<Uint8Array, PlatformError.PlatformError>) =>
+  stream.pipe(Stream.decodeText(), Stream.mkString)
+
+const unavailableReasons: ReadonlyArray<string> = ["NotFound", "PermissionDenied"]
+
+/** The transport over `binary`. */
+export const make = (binary: string): Effect.Effect<TransportService, never, CommandExecutor.CommandExecutor> =>
+  Effect.gen(function* () {
+    const executor = yield* CommandExecutor.CommandExecutor
+
+    const spawnFailure = (error: PlatformError.PlatformError): Effect.Effect<Output, UsacloudUnavailable> => {
+      if (error._tag === "SystemError" && error.method === "spawn" && unavailableReasons.includes(error.reason)) {
+        const detail = error.reason === "NotFound" ? "no such file or command" : "permission denied"
+        return Effect.fail(new UsacloudUnavailable({ binary, detail }))
+      }
+      // The process started but could not be read to the end, or a signal stopped it.
+      return Effect.succeed({ exitCode: 1, stdout: "", stderr: `usacloud stopped abnormally: ${error.message}` })
+    }
+
+    const run: TransportService["run"] = (args, options = {}) => {
+      const timeout = Duration.decode(options.timeout ?? defaultTimeout)
+      // The parent's environment stays: usacloud needs HOME for its profiles.
+      const command = Command.make(binary, ...args).pipe(Command.env(options.env ?? {}, { extendEnv: true }))
+      return Effect.scoped(
+        Effect.gen(function* () {
+          const process = yield* Command.start(command)
+          const [exitCode, stdout, stderr] = yield* Effect.all(
+            [process.exitCode, text(process.stdout), text(process.stderr)],
+            { concurrency: "unbounded" }
+          )
+          return { exitCode, stdout, stderr } satisfies Output
+        })
+      ).pipe(
+        Effect.catchAll(spawnFailure),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new UsacloudTimeout({ args: [...args], timeoutMillis: Duration.toMillis(timeout) })
+        }),
+        Effect.provideService(CommandExecutor.CommandExecutor, executor)
+      )
+    }
+
+    return { run }
+  })
+
+/** Runs the usacloud binary named by `FLEETFLOW_USACLOUD`, else `usacloud` on PATH. */
+export const layer: Layer.Layer<UsacloudTransport, never, CommandExecutor.CommandExecutor> = Layer.effect(
+  UsacloudTransport,
+  Effect.flatMap(binary, (path) => make(path))
+)

@@ -1,0 +1,288 @@
+/**
+ * FleetFlow's one door to usacloud: typed operations on servers, disks, SSH keys, archives
+ * and notes. It builds safe argument vectors (numeric IDs matched exactly, one zone, `-y`,
+ * `-o json`), runs them through the `UsacloudTransport`, reads exit code, stdout and stderr
+ * together, decodes every output with Schema and retries what is transient.
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Retry from "../Retry.js"
+import { type Output, UsacloudTransport } from "./Transport.js"
+import * as Args from "./Usacloud/Args.js"
+import * as Errors from "./Usacloud/Errors.js"
+import * as Schemas from "./Usacloud/Schemas.js"
+
+export { isTransient, type Reason, toProviderError, UsacloudError } from "./Usacloud/Errors.js"
+export type {
+  ArchiveFilter,
+  DiskCreateSpec,
+  DiskEdit,
+  DiskUpdate,
+  ListFilter,
+  NoteCreateSpec,
+  NoteRef,
+  NoteUpdate,
+  ServerCreateSpec,
+  ServerDeleteOptions,
+  ServerUpdate,
+  SshKeyCreateSpec
+} from "./Usacloud/Args.js"
+export type {
+  Archive,
+  AuthStatus,
+  Disk,
+  Interface,
+  Note,
+  Server,
+  ServerDisk,
+  SshKey
+} from "./Usacloud/Schemas.js"
+
+type Result<A> = Effect.Effect<A, Errors.UsacloudError>
+
+export interface UsacloudService {
+  readonly servers: {
+    readonly list: (zone: string, filter?: Args.ListFilter) => Result<ReadonlyArray<Schemas.Server>>
+    readonly read: (zone: string, id: string) => Result<Schemas.Server>
+    /** Waits until the server exists (and is up, unless `bootAfterCreate: false`). */
+    readonly create: (zone: string, spec: Args.ServerCreateSpec) => Result<Schemas.Server>
+    /** A changed plan gives the server a new ID: use the returned one. */
+    readonly update: (zone: string, id: string, changes: Args.ServerUpdate) => Result<Schemas.Server>
+    readonly boot: (zone: string, id: string) => Result<void>
+    readonly shutdown: (zone: string, id: string, options?: { readonly force?: boolean | undefined }) => Result<void>
+    readonly waitUntilReady: (zone: string, id: string) => Result<void>
+    readonly waitUntilShutdown: (zone: string, id: string) => Result<void>
+    /** A running server is refused (conflict) unless `force`. */
+    readonly delete: (zone: string, id: string, options?: Args.ServerDeleteOptions) => Result<void>
+  }
+  readonly disks: {
+    readonly list: (zone: string, filter?: Args.ListFilter) => Result<ReadonlyArray<Schemas.Disk>>
+    readonly read: (zone: string, id: string) => Result<Schemas.Disk>
+    readonly create: (zone: string, spec: Args.DiskCreateSpec) => Result<Schemas.Disk>
+    readonly update: (zone: string, id: string, changes: Args.DiskUpdate) => Result<Schemas.Disk>
+    readonly delete: (zone: string, id: string) => Result<void>
+  }
+  /** SSH keys are global: no zone. */
+  readonly sshKeys: {
+    readonly list: (filter?: {
+      readonly names?: ReadonlyArray<string> | undefined
+    }) => Result<ReadonlyArray<Schemas.SshKey>>
+    readonly read: (id: string) => Result<Schemas.SshKey>
+    readonly create: (spec: Args.SshKeyCreateSpec) => Result<Schemas.SshKey>
+    readonly delete: (id: string) => Result<void>
+  }
+  readonly archives: {
+    readonly list: (zone: string, filter?: Args.ArchiveFilter) => Result<ReadonlyArray<Schemas.Archive>>
+  }
+  /** Notes (startup scripts) are global: no zone. */
+  readonly notes: {
+    readonly list: (filter?: Args.ListFilter) => Result<ReadonlyArray<Schemas.Note>>
+    readonly read: (id: string) => Result<Schemas.Note>
+    readonly create: (spec: Args.NoteCreateSpec) => Result<Schemas.Note>
+    readonly update: (id: string, changes: Args.NoteUpdate) => Result<Schemas.Note>
+    readonly delete: (id: string) => Result<void>
+  }
+  /** Who usacloud acts as; fails with reason `auth` when it has no working credentials. */
+  readonly authStatus: () => Result<Schemas.AuthStatus>
+}
+
+export class Usacloud extends Context.Tag("fleetflow/Usacloud")<Usacloud, UsacloudService>() {}
+
+export interface Settings {
+  /** The usacloud profile (`--profile`); usacloud's current profile otherwise. */
+  readonly profile?: string | undefined
+  /** Applied to transient failures only; each attempt runs a new process. */
+  readonly retry?: Retry.RetryPolicy | undefined
+  /** Reads and quick changes. Default 2 minutes. */
+  readonly shortTimeout?: Duration.DurationInput | undefined
+  /** Commands that wait on Sakura Cloud: create, update, boot, shutdown, wait, delete. Default 10 minutes. */
+  readonly longTimeout?: Duration.DurationInput | undefined
+}
+
+export const defaultShortTimeout = Duration.minutes(2)
+export const defaultLongTimeout = Duration.minutes(10)
+
+const refusedStatuses: ReadonlyArray<number> = [409, 423, 429, 503]
+
+const shouldRetry = (call: Args.Call, error: Errors.UsacloudError) => {
+  if (error.reason !== "transient") return false
+  if (call.retry === "any") return true
+  const code = Errors.statusCode(error)
+  return code !== undefined && refusedStatuses.includes(code)
+}
+
+// Arguments can hold a whole script (note content): logs get the start of each.
+const shown = (args: ReadonlyArray<string>) =>
+  args.map((arg) => (arg.length > 80 ? `${arg.slice(0, 77)}...` : arg)).join(" ")
+
+const excerpt = (text: string) => {
+  const flat = text.trim().replace(/\s+/g, " ")
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat
+}
+
+const issuePath = (path: ReadonlyArray<PropertyKey>) =>
+  path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("")
+
+const shapeError = (command: string, error: ParseResult.ParseError) => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const described = issues.slice(0, 5).map((issue) => {
+    const path = issuePath(issue.path).replace(/^\./, "")
+    return path === "" ? issue.message : `${path} ${issue.message}`
+  })
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""
+  return Errors.make(command, "failed", `usacloud printed JSON FleetFlow cannot read: ${described.join("; ")}${more}`)
+}
+
+const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+export const make = (settings: Settings = {}): Effect.Effect<UsacloudService, never, UsacloudTransport> =>
+  Effect.gen(function* () {
+    const transport = yield* UsacloudTransport
+    const policy = settings.retry ?? Retry.defaultPolicy
+    const build = Args.make({ profile: settings.profile })
+    const timeouts = {
+      short: settings.shortTimeout ?? defaultShortTimeout,
+      long: settings.longTimeout ?? defaultLongTimeout
+    }
+
+    const logWarnings = (call: Args.Call, output: Output) => {
+      const warnings = Errors.warningLines(output.stderr)
+      return warnings.length === 0
+        ? Effect.void
+        : Effect.logDebug(`usacloud ${call.command} warned`).pipe(Effect.annotateLogs("warnings", warnings))
+    }
+
+    /** One process; a failed run becomes a UsacloudError. */
+    const attempt = (call: Args.Call): Result<Output> =>
+      Effect.logDebug(`usacloud ${call.command}`).pipe(
+        Effect.zipRight(transport.run(call.args, { timeout: timeouts[call.duration] })),
+        Effect.catchTags({
+          UsacloudUnavailable: (error) => Effect.fail(Errors.fromUnavailable(call.command, error)),
+          UsacloudTimeout: (error) => Effect.fail(Errors.fromTimeout(call.command, error))
+        }),
+        Effect.tap((output) => logWarnings(call, output)),
+        Effect.filterOrFail(
+          (output) => output.exitCode === 0,
+          (output) => Errors.classify(call.command, output)
+        ),
+        Effect.annotateLogs("args", shown(call.args))
+      )
+
+    /** Runs `call`, then `read` on its output, again while the failure is transient. */
+    const run = <A>(call: Result<Args.Call>, read: (call: Args.Call, output: Output) => Result<A>): Result<A> =>
+      Effect.flatMap(call, (checked) =>
+        attempt(checked).pipe(
+          Effect.flatMap((output) => read(checked, output)),
+          Retry.retryTransient(policy, (error: Errors.UsacloudError) => shouldRetry(checked, error)),
+          Effect.withSpan(`Usacloud ${checked.command}`)
+        )
+      )
+
+    /** Commands that print nothing; exit 0 with an error on stderr is a failure (usacloud's config errors). */
+    const nothing = (call: Args.Call, output: Output): Result<void> =>
+      Errors.errorLines(output.stderr).length > 0 ? Effect.fail(Errors.classify(call.command, output)) : Effect.void
+
+    const list =
+      <A, I>(schema: Schema.Schema<A, I>, empty: "empty-list" | "error") =>
+      (call: Args.Call, output: Output): Result<ReadonlyArray<A>> =>
+        Effect.gen(function* () {
+          const problems = Errors.errorLines(output.stderr)
+          const text = output.stdout.trim()
+          if (text === "") {
+            if (problems.length > 0) return yield* Errors.classify(call.command, output)
+            if (empty === "empty-list") return []
+            return yield* Errors.make(call.command, "failed", "usacloud printed nothing where a result was expected")
+          }
+          const parsed = parseJson(text)
+          if (!parsed.ok) {
+            if (problems.length > 0) return yield* Errors.classify(call.command, output)
+            return yield* Errors.make(
+              call.command,
+              "failed",
+              `usacloud printed output that is not JSON: ${excerpt(text)}`
+            )
+          }
+          if (problems.length > 0) {
+            yield* Effect.logDebug(`usacloud ${call.command} succeeded with messages`).pipe(
+              Effect.annotateLogs("stderr", problems)
+            )
+          }
+          return yield* Schema.decodeUnknown(Schema.Array(schema))(parsed.value, { errors: "all" }).pipe(
+            Effect.mapError((error) => shapeError(call.command, error))
+          )
+        })
+
+    const one =
+      <A, I>(schema: Schema.Schema<A, I>, id?: string) =>
+      (call: Args.Call, output: Output): Result<A> =>
+        Effect.gen(function* () {
+          const items = yield* list(schema, "error")(call, output)
+          const matching =
+            id === undefined ? items : items.filter((item) => (item as { readonly id?: unknown }).id === id)
+          const [first] = matching
+          if (first === undefined || matching.length > 1) {
+            const what = id === undefined ? "one result" : `the resource with ID ${id}`
+            return yield* Errors.make(
+              call.command,
+              "failed",
+              `usacloud printed ${items.length} result(s) where ${what} was expected`
+            )
+          }
+          return first
+        })
+
+    const readOne = <A, I>(schema: Schema.Schema<A, I>, call: Result<Args.Call>, id: string) =>
+      run(call, one(schema, id))
+
+    return {
+      servers: {
+        list: (zone, filter) => run(build.serverList(zone, filter), list(Schemas.Server, "empty-list")),
+        read: (zone, id) => readOne(Schemas.Server, build.serverRead(zone, id), id),
+        create: (zone, spec) => run(build.serverCreate(zone, spec), one(Schemas.Server)),
+        update: (zone, id, changes) => run(build.serverUpdate(zone, id, changes), one(Schemas.Server)),
+        boot: (zone, id) => run(build.serverBoot(zone, id), nothing),
+        shutdown: (zone, id, options) => run(build.serverShutdown(zone, id, options), nothing),
+        waitUntilReady: (zone, id) => run(build.serverWaitUntilReady(zone, id), nothing),
+        waitUntilShutdown: (zone, id) => run(build.serverWaitUntilShutdown(zone, id), nothing),
+        delete: (zone, id, options) => run(build.serverDelete(zone, id, options), nothing)
+      },
+      disks: {
+        list: (zone, filter) => run(build.diskList(zone, filter), list(Schemas.Disk, "empty-list")),
+        read: (zone, id) => readOne(Schemas.Disk, build.diskRead(zone, id), id),
+        create: (zone, spec) => run(build.diskCreate(zone, spec), one(Schemas.Disk)),
+        update: (zone, id, changes) => run(build.diskUpdate(zone, id, changes), one(Schemas.Disk)),
+        delete: (zone, id) => run(build.diskDelete(zone, id), nothing)
+      },
+      sshKeys: {
+        list: (filter) => run(build.sshKeyList(filter), list(Schemas.SshKey, "empty-list")),
+        read: (id) => readOne(Schemas.SshKey, build.sshKeyRead(id), id),
+        create: (spec) => run(build.sshKeyCreate(spec), one(Schemas.SshKey)),
+        delete: (id) => run(build.sshKeyDelete(id), nothing)
+      },
+      archives: {
+        list: (zone, filter) => run(build.archiveList(zone, filter), list(Schemas.Archive, "empty-list"))
+      },
+      notes: {
+        list: (filter) => run(build.noteList(filter), list(Schemas.Note, "empty-list")),
+        read: (id) => readOne(Schemas.Note, build.noteRead(id), id),
+        create: (spec) => run(build.noteCreate(spec), one(Schemas.Note)),
+        update: (id, changes) => run(build.noteUpdate(id, changes), one(Schemas.Note)),
+        delete: (id) => run(build.noteDelete(id), nothing)
+      },
+      authStatus: () => run(build.authStatus(), one(Schemas.AuthStatus))
+    }
+  })
+
+/** The client over whichever `UsacloudTransport` is provided (a real binary or the simulator). */
+export const layer = (settings: Settings = {}): Layer.Layer<Usacloud, never, UsacloudTransport> =>
+  Layer.effect(Usacloud, make(settings))
