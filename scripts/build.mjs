@@ -5,19 +5,23 @@ import { build } from "esbuild"
 
 rmSync("dist", { recursive: true, force: true })
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" })
-await build({
-  entryPoints: ["src/bin.ts"],
-  outfile: "dist/fleetflow.mjs",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  minifyWhitespace: true,
-  sourcemap: "linked",
-  legalComments: "none",
-  // Some dependencies call require() while loading; an ES module bundle has none of its own.
-  banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-  },
-  logLevel: "warning"
-})
+const bundle = (entry, outfile) =>
+  build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minifyWhitespace: true,
+    sourcemap: "linked",
+    legalComments: "none",
+    // Some dependencies call require() while loading; an ES module bundle has none of its own.
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
+    },
+    logLevel: "warning"
+  })
+await bundle("src/bin.ts", "dist/fleetflow.mjs")
+// A fake usacloud that integration tests and the sandbox run through the real process path.
+await bundle("src/Sakura/simulator-bin.ts", "dist/usacloud-simulator.mjs")
