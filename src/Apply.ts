@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { Action, Create, type Plan, Update } from "./Plan.js"
+import { Action, Create, dependentsIn, type Plan, Update } from "./Plan.js"
 import type * as Progress from "./Progress.js"
 import { CloudProvider, isTransient, ProviderError, type Scope } from "./Provider.js"
 import {
@@ -83,12 +83,13 @@ export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResourc
   const applied = new Set(
     plan.actions.filter((action) => action._tag !== "NoOp" && action._tag !== "Delete").map((action) => action.key)
   )
+  const dependentsOf = dependentsIn([...stored].filter(([key]) => deletes.has(key)))
   const result: Array<Step> = []
   for (const action of plan.actions) {
     if (action._tag === "NoOp") continue
     if (action._tag === "Delete" || action._tag === "Replace") {
       // A resource goes before the resources it depends on, as in the state.
-      const dependents = [...deletes].filter((other) => stored.get(other)?.dependsOn.includes(action.key))
+      const dependents = dependentsOf.get(action.key) ?? []
       result.push({
         id: stepId("delete", action.key),
         operation: "delete",
@@ -172,23 +173,39 @@ const verbOf = (step: Step): Progress.Verb =>
   step.action._tag === "Replace" ? "replace" : step.operation === "create" ? "create" : step.operation
 
 /**
- * Keeps the latest state in memory and writes it after every change, one write at a
- * time, so parallel steps never lose each other's updates.
+ * Keeps the latest state in memory and makes every change durable before `commit` returns.
+ * Changes that arrive while a write is under way go to disk together in the next write (a
+ * group commit), so parallel steps never lose each other's updates and do not queue one
+ * whole-state write each.
  */
 export const makeJournal = (initial: State.StateFile) =>
   Effect.gen(function* () {
     const store = yield* State.StateStore
-    const latest = yield* Ref.make(initial)
-    const lock = yield* Effect.makeSemaphore(1)
+    const memory = yield* Ref.make({ state: initial, version: 0 })
+    const durable = yield* Ref.make({ version: 0, serial: initial.serial })
+    const writer = yield* Effect.makeSemaphore(1)
+    const latest = Effect.zipWith(Ref.get(memory), Ref.get(durable), (current, written) => ({
+      ...current.state,
+      serial: written.serial
+    }))
     const commit = (change: (state: State.StateFile) => State.StateFile) =>
-      lock.withPermits(1)(
-        Effect.gen(function* () {
-          const written = yield* store.write(change(yield* Ref.get(latest)))
-          yield* Ref.set(latest, written)
-          return written
+      Effect.gen(function* () {
+        const mine = yield* Ref.modify(memory, (current) => {
+          const next = { state: change(current.state), version: current.version + 1 }
+          return [next.version, next] as const
         })
-      )
-    return { latest: Ref.get(latest), commit }
+        yield* writer.withPermits(1)(
+          Effect.gen(function* () {
+            const written = yield* Ref.get(durable)
+            if (written.version >= mine) return
+            const current = yield* Ref.get(memory)
+            const saved = yield* store.write({ ...current.state, serial: written.serial })
+            yield* Ref.set(durable, { version: current.version, serial: saved.serial })
+          })
+        )
+        return yield* latest
+      })
+    return { latest, commit }
   })
 export type Journal = Effect.Effect.Success<ReturnType<typeof makeJournal>>
 

@@ -112,7 +112,7 @@ const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
       visit(target)
     }
     const actions = plan.actions.filter((action) => keep.has(action.key))
-    return new Plan.Plan({ ...plan, actions, summary: Plan.summarize(actions) })
+    return new Plan.Plan({ ...plan, actions, summary: Plan.summarize(actions) }, true)
   })
 
 const checkOwnership = (state: State.StateFile, target: Target) =>
@@ -166,23 +166,25 @@ export const plan = (target: Target, options: PlanOptions) =>
     return { plan: ordered(selected), state, vanished } satisfies Planned
   })
 
-/** Actions in an order a person can follow: dependencies first, deletes of dependents first. */
+/** Actions in an order a person can follow: dependencies first, then by key. */
 const ordered = (plan: Plan.Plan): Plan.Plan => {
-  const rank = new Map<string, number>()
-  const depth = (key: string, seen: Set<string>): number => {
-    const known = rank.get(key)
+  const byKey = new Map(plan.actions.map((action) => [action.key, action]))
+  const depth = new Map<string, number>()
+  const depthOf = (key: string, visiting: Set<string>): number => {
+    const known = depth.get(key)
     if (known !== undefined) return known
-    const action = plan.actions.find((candidate) => candidate.key === key)
-    if (action === undefined || seen.has(key)) return 0
-    seen.add(key)
-    const value = Math.max(0, ...action.dependsOn.map((dep) => depth(dep, seen) + 1))
-    rank.set(key, value)
+    const action = byKey.get(key)
+    if (action === undefined || visiting.has(key)) return 0
+    visiting.add(key)
+    const value = Math.max(0, ...action.dependsOn.map((dep) => depthOf(dep, visiting) + 1))
+    depth.set(key, value)
     return value
   }
+  for (const key of byKey.keys()) depthOf(key, new Set())
   const actions = [...plan.actions].sort(
-    (a, b) => depth(a.key, new Set()) - depth(b.key, new Set()) || a.key.localeCompare(b.key)
+    (a, b) => depth.get(a.key)! - depth.get(b.key)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
   )
-  return new Plan.Plan({ ...plan, actions })
+  return new Plan.Plan({ ...plan, actions }, true)
 }
 
 export type FailureChoice = "continue" | "rollback" | "abort"

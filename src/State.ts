@@ -339,9 +339,16 @@ const decodeState = (text: string): Either.Either<StateFile, string> =>
     )
   )
 
+/**
+ * The envelope is checked on every write; the resources are not, since the engine builds them
+ * from decoded values, and checking the whole recursive schema each time made a large apply
+ * quadratic in CPU. Reading decodes everything.
+ */
+const StateEnvelope = StateFile.omit("resources", "pending")
+
 const encodeState = (path: string, state: StateFile): Effect.Effect<string, StateIoError> =>
-  Schema.encode(StateFile)(state).pipe(
-    Effect.map((encoded) => JSON.stringify(encoded, null, 2) + "\n"),
+  Schema.validate(StateEnvelope)(state).pipe(
+    Effect.map(() => JSON.stringify(state, null, 2) + "\n"),
     Effect.mapError(
       (error) => new StateIoError({ path, operation: "encode", detail: `the state is invalid: ${formatIssues(error)}` })
     )
@@ -456,8 +463,22 @@ export const makeLocal = (
     const backupPath = NodePath.join(folder, "state.json.backup")
     const lockPath = NodePath.join(folder, "lock.json")
     const semaphore = yield* Effect.makeSemaphore(1)
-    // What this process wrote last: when the file still holds it, the write check skips decoding.
-    const lastWritten = yield* Ref.make(Option.none<{ readonly text: string; readonly state: StateFile }>())
+    // What this process wrote last, and the file's identity right after: while the file is still
+    // that one (same inode, size and modification time) a write neither reads nor decodes it.
+    const lastWritten = yield* Ref.make(
+      Option.none<{ readonly text: string; readonly state: StateFile; readonly stamp: string }>()
+    )
+    const stampOf = (path: string) =>
+      fs.stat(path).pipe(
+        Effect.map((info) =>
+          [
+            Option.getOrElse(info.ino, () => 0),
+            info.size,
+            Option.match(info.mtime, { onNone: () => 0, onSome: (date) => date.getTime() })
+          ].join(":")
+        ),
+        Effect.orElseSucceed(() => "")
+      )
 
     const provideFs = Effect.provideService(FileSystem.FileSystem, fs)
     const ioError = (path: string, operation: string) => (error: { readonly message: string }) =>
@@ -485,13 +506,16 @@ export const makeLocal = (
       })
 
     const readSnapshot = Effect.gen(function* () {
+      const cached = yield* Ref.get(lastWritten)
+      if (Option.isSome(cached) && cached.value.stamp !== "" && cached.value.stamp === (yield* stampOf(statePath))) {
+        return cached
+      }
       const text = yield* readText(statePath)
       if (Option.isNone(text)) return Option.none()
-      const cached = yield* Ref.get(lastWritten)
       if (Option.isSome(cached) && cached.value.text === text.value) return cached
       const state = decodeState(text.value)
       if (Either.isLeft(state)) return yield* corrupt(state.left)
-      return Option.some({ text: text.value, state: state.right })
+      return Option.some({ text: text.value, state: state.right, stamp: "" })
     })
 
     const ensureFolder = Effect.gen(function* () {
@@ -521,14 +545,15 @@ export const makeLocal = (
               const text = yield* encodeState(statePath, written)
               yield* ensureFolder
               if (Option.isSome(previous)) {
-                yield* provideFs(AtomicFile.writeFileAtomic(backupPath, previous.value.text, { mode: fileMode })).pipe(
-                  Effect.mapError(ioError(backupPath, "write"))
-                )
+                const previousText = previous.value.text
+                yield* provideFs(
+                  AtomicFile.preserveAtomic(statePath, backupPath, () => previousText, { mode: fileMode })
+                ).pipe(Effect.mapError(ioError(backupPath, "write")))
               }
               yield* provideFs(AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode })).pipe(
                 Effect.mapError(ioError(statePath, "write"))
               )
-              yield* Ref.set(lastWritten, Option.some({ text, state: written }))
+              yield* Ref.set(lastWritten, Option.some({ text, state: written, stamp: yield* stampOf(statePath) }))
               return written
             })
           )

@@ -75,6 +75,28 @@ export const writeFileAtomic = (
   })
 
 /**
+ * Makes `target` hold what `source` holds now, atomically: a hard link under a temp name
+ * renamed over `target`, so no byte is copied; the caller then replaces `source` by rename,
+ * which leaves `target` with the old content. File systems without hard links get a copy.
+ */
+export const preserveAtomic = (
+  source: string,
+  target: string,
+  content: () => string,
+  options: WriteOptions = {}
+): Effect.Effect<void, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const temp = tempPathFor(target)
+    const linked = yield* fs.link(source, temp).pipe(
+      Effect.zipRight(fs.rename(temp, target)),
+      Effect.as(true),
+      Effect.catchAll(() => Effect.ignore(fs.remove(temp)).pipe(Effect.as(false)))
+    )
+    if (!linked) yield* writeFileAtomic(target, content(), options)
+  })
+
+/**
  * Creates `path` holding `data` unless it already exists; `false` when it does. The content
  * is written and synced under a temp name and then hard-linked into place, so `path` is never
  * seen empty or half-written. File systems without hard links fall back to an exclusive create.
