@@ -387,6 +387,86 @@ describe("usacloud simulator", () => {
     )
   })
 
+  describe("existing disks", () => {
+    const createDisk = (name: string) => [
+      "disk",
+      "create",
+      "-y",
+      "--zone",
+      "is1a",
+      "-o",
+      "json",
+      "--name",
+      name,
+      "--size",
+      "20",
+      "--os-type",
+      "ubuntu2404"
+    ]
+    const createWithDisk = (name: string, diskId: string, extra: ReadonlyArray<string> = []) => [
+      "server",
+      "create",
+      "-y",
+      "--zone",
+      "is1a",
+      "-o",
+      "json",
+      "--name",
+      name,
+      "--network-interface-upstream",
+      "shared",
+      "--disk-ids",
+      diskId,
+      ...extra
+    ]
+
+    it.effect("server create --disk-ids connects existing disks, once, and not beside a new one", () =>
+      Effect.gen(function* () {
+        const { store, usacloud } = yield* setup()
+        const [disk] = parse((yield* usacloud(...createDisk("web-01"))).stdout)
+        const diskId = String(disk!.ID)
+        const [server] = parse((yield* usacloud(...createWithDisk("web-01", diskId))).stdout)
+        assert.deepStrictEqual(
+          (server!.Disks as Array<Json>).map((item) => item.ID),
+          [disk!.ID]
+        )
+        assert.strictEqual(server!.InstanceStatus, "down")
+        const cloud = yield* Simulator.inspect(store)
+        assert.strictEqual(cloud.disks.length, 1)
+        assert.strictEqual(cloud.disks[0]!.serverId, server!.ID)
+
+        const taken = yield* usacloud(...createWithDisk("web-02", diskId))
+        assert.strictEqual(taken.exitCode, 1)
+        assert.include(taken.stderr, "409 Conflict")
+        const missing = yield* usacloud(...createWithDisk("web-03", "100000099999"))
+        assert.include(missing.stderr, "404 Not Found")
+        const both = yield* usacloud(...createWithDisk("web-04", diskId, ["--disk-size", "20"]))
+        assert.include(both.stderr, "--disk & --disks & --disk-ids: only one of them can be specified")
+        assert.strictEqual((yield* Simulator.inspect(store)).servers.length, 1)
+      })
+    )
+
+    it.effect("disk update --edit-disk-* edits a disk whose server is down and gives the server its host name", () =>
+      Effect.gen(function* () {
+        const { usacloud } = yield* setup()
+        const [disk] = parse((yield* usacloud(...createDisk("web-01"))).stdout)
+        const diskId = String(disk!.ID)
+        const [server] = parse((yield* usacloud(...createWithDisk("web-01", diskId))).stdout)
+        const serverId = String(server!.ID)
+        const edit = ["disk", "update", diskId, "-y", "--zone", "is1a", "-o", "json", "--edit-disk-host-name", "app"]
+        const edited = yield* usacloud(...edit)
+        assert.strictEqual(edited.exitCode, 0, edited.stderr)
+        const [read] = parse((yield* usacloud("server", "read", serverId, "--zone", "is1a", "-o", "json")).stdout)
+        assert.strictEqual(read!.HostName, "app")
+
+        yield* usacloud("server", "boot", serverId, "-y", "--zone", "is1a")
+        const running = yield* usacloud(...edit)
+        assert.strictEqual(running.exitCode, 1)
+        assert.include(running.stderr, "409 Conflict")
+      })
+    )
+  })
+
   describe("servers over time", () => {
     it.effect("a new server is migrating, then available and up once booted; wait-until-ready waits for it", () =>
       Effect.gen(function* () {

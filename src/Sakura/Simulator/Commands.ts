@@ -358,8 +358,29 @@ const serverCreate = (context: Context, document: SimulatorDocument) =>
         ? ["--network-interface, --network-interfaces: only one of them can be specified"]
         : [])
     ])
-    for (const flag of ["network-interfaces", "disks", "disk-ids"]) {
+    const diskIds = listFlag(invocation, "disk-ids") ?? []
+    if (diskIds.length > 0 && (diskFlagsGiven(invocation) || hasFlag(invocation, "disks"))) {
+      yield* validationError(["--disk & --disks & --disk-ids: only one of them can be specified"])
+    }
+    for (const flag of ["network-interfaces", "disks"]) {
       if (hasFlag(invocation, flag)) return yield* fail(`usacloud simulator: --${flag} is not simulated`)
+    }
+    // usacloud reads every disk of --disk-ids before it creates anything.
+    const attach: Array<DiskRecord> = []
+    for (const zone of zonesOf(context)) {
+      for (const id of diskIds) {
+        const disk = document.disks.find((candidate) => candidate.zone === zone && String(candidate.id) === id)
+        if (disk === undefined) return yield* notFound(context)
+        if (disk.serverId !== 0) {
+          return yield* apiError(
+            context,
+            409,
+            `要求された操作を行えません。ディスク[${disk.id}]は既に他のサーバに接続されています。`,
+            "conflict"
+          )
+        }
+        attach.push(disk)
+      }
     }
     yield* checkEdit(context, document, "disk-edit-")
     yield* confirm(context)
@@ -440,6 +461,16 @@ const serverCreate = (context: Context, document: SimulatorDocument) =>
           availableAt
         }
         current = { ...withDisk, disks: [...withDisk.disks, disk] }
+      }
+      const connected = attach.filter((disk) => disk.zone === zone)
+      if (connected.length > 0) {
+        current = {
+          ...current,
+          disks: current.disks.map((disk) => {
+            const order = connected.findIndex((candidate) => candidate.id === disk.id)
+            return order < 0 ? disk : { ...disk, serverId, connectionOrder: order + 1, modifiedAt: context.now }
+          })
+        }
       }
       created.push(server)
     }
@@ -791,8 +822,27 @@ const execute = (context: Context, document: SimulatorDocument): Effect.Effect<R
         yield* confirm(context)
         yield* checkTagCharacters(context, tags ?? [])
         const ids = new Set(targets.map((disk) => disk.id))
+        // An edit writes into the disk: Sakura refuses it while its server runs, and takes the host name over.
+        const edited = [...invocation.flags.keys()].some((flag) => flag.startsWith("edit-disk-"))
+        const hostName = stringFlag(invocation, "edit-disk-host-name")
+        const holders = edited
+          ? document.servers.filter((server) => targets.some((disk) => disk.serverId === server.id))
+          : []
+        const running = holders.find((server) => isUp(server, now))
+        if (running !== undefined) {
+          return yield* apiError(
+            context,
+            409,
+            `要求された操作を行えません。サーバ[${running.id}]が起動しているためディスクを修正できません。`,
+            "conflict"
+          )
+        }
+        const renamed = new Set(hostName === undefined ? [] : holders.map((server) => server.id))
         const next: SimulatorDocument = {
           ...document,
+          servers: document.servers.map((server) =>
+            renamed.has(server.id) ? { ...server, hostName: hostName!, modifiedAt: now } : server
+          ),
           disks: document.disks.map((disk) =>
             ids.has(disk.id)
               ? {

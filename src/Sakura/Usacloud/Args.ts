@@ -57,7 +57,12 @@ export interface ServerCreateSpec extends DiskEdit {
   readonly commitment?: "standard" | "dedicatedcpu" | undefined
   /** `shared` (default) connects a NIC to the shared segment with a public IP; `none` adds no NIC. */
   readonly network?: "shared" | "disconnected" | "none" | undefined
-  readonly disk: {
+  /**
+   * Existing disks to connect (`--disk-ids`), instead of a new `disk`. usacloud edits only a
+   * disk it creates: edit an existing one with `disk update` before the first boot.
+   */
+  readonly diskIds?: ReadonlyArray<string> | undefined
+  readonly disk?: {
     readonly name?: string | undefined
     readonly description?: string | undefined
     readonly tags?: ReadonlyArray<string> | undefined
@@ -114,6 +119,8 @@ export interface DiskUpdate {
   readonly name?: string | undefined
   readonly description?: string | undefined
   readonly tags?: ReadonlyArray<string> | undefined
+  /** Writes host name, SSH keys and notes into the disk; its server must be down. */
+  readonly edit?: DiskEdit | undefined
 }
 
 export interface SshKeyCreateSpec {
@@ -278,6 +285,42 @@ const source = (
     return [`--${prefix}os-type`, spec.osType]
   })
 
+const hasEdit = (edit: DiskEdit) =>
+  edit.hostName !== undefined ||
+  (edit.sshKeyIds ?? []).length > 0 ||
+  (edit.sshKeys ?? []).length > 0 ||
+  (edit.notes ?? []).length > 0 ||
+  edit.disablePasswordAuth === true
+
+/** `server create`'s disk: a new one (`--disk-*`, edited with `--disk-edit-*`) or existing ones (`--disk-ids`). */
+const serverDiskFlags = (command: string, spec: ServerCreateSpec): Check<ReadonlyArray<string>> =>
+  Effect.gen(function* () {
+    const diskIds = spec.diskIds ?? []
+    if (diskIds.length > 0) {
+      if (spec.disk !== undefined)
+        return yield* refuse(command, "a server takes either a new disk or disk IDs, not both")
+      if (hasEdit(spec)) {
+        return yield* refuse(command, "usacloud edits only a disk it creates; edit an existing disk with disk update")
+      }
+      return ["--disk-ids", csv(yield* ids(command, diskIds, "disk ID"))]
+    }
+    const disk = spec.disk
+    if (disk === undefined) return yield* refuse(command, "a server needs a new disk or the IDs of existing ones")
+    return [
+      ...flag("--disk-name", disk.name),
+      ...flag("--disk-description", disk.description),
+      ...listFlag("--disk-tags", disk.tags),
+      "--disk-disk-plan",
+      disk.plan ?? "ssd",
+      "--disk-size",
+      yield* count(command, "disk size", disk.size),
+      "--disk-connection",
+      disk.connection ?? "virtio",
+      ...(yield* source(command, "disk-", disk)),
+      ...(yield* editFlags(command, "--disk-edit-", spec))
+    ]
+  })
+
 const filterFlags = (filter: ListFilter | undefined) => [
   ...listFlag("--names", filter?.names),
   ...listFlag("--tags", filter?.tags)
@@ -315,8 +358,8 @@ export const make = (globals: Globals) => {
         yield* name(command, spec.name)
         const cpu = yield* count(command, "cpu", spec.cpu)
         const memory = yield* count(command, "memory", spec.memory)
-        const size = yield* count(command, "disk size", spec.disk.size)
         const network = spec.network ?? "shared"
+        const diskFlags = yield* serverDiskFlags(command, spec)
         const flags = [
           "--name",
           spec.name,
@@ -328,17 +371,7 @@ export const make = (globals: Globals) => {
           memory,
           ...flag("--commitment", spec.commitment),
           ...(network === "none" ? [] : ["--network-interface-upstream", network]),
-          ...flag("--disk-name", spec.disk.name),
-          ...flag("--disk-description", spec.disk.description),
-          ...listFlag("--disk-tags", spec.disk.tags),
-          "--disk-disk-plan",
-          spec.disk.plan ?? "ssd",
-          "--disk-size",
-          size,
-          "--disk-connection",
-          spec.disk.connection ?? "virtio",
-          ...(yield* source(command, "disk-", spec.disk)),
-          ...(yield* editFlags(command, "--disk-edit-", spec)),
+          ...diskFlags,
           ...switchFlag("--boot-after-create", spec.bootAfterCreate ?? true)
         ]
         return yield* zoned("server", "create", zoneName, {
@@ -434,8 +467,10 @@ export const make = (globals: Globals) => {
           flags: [
             ...flag("--name", changes.name),
             ...flag("--description", changes.description),
-            ...replaceFlag("--tags", changes.tags)
-          ]
+            ...replaceFlag("--tags", changes.tags),
+            ...(changes.edit === undefined ? [] : yield* editFlags(command, "--edit-disk-", changes.edit))
+          ],
+          ...(changes.edit === undefined ? {} : { duration: "long" as const })
         })
       }),
     diskDelete: (zoneName: string, idValue: string) =>
