@@ -117,7 +117,8 @@ export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, File
     const dnsZone = providers.cloudflare?.zone ?? (env.get("CLOUDFLARE_DOMAIN") || undefined)
     const stages = yield* decodeStages(
       { env, sakuraZone: providers.sakura?.zone, dnsZone: dnsZone?.toLowerCase() },
-      document.nodes
+      document.nodes,
+      path
     )
     const config: FleetConfig = {
       file: path,
@@ -145,7 +146,12 @@ export const selectStage = (config: FleetConfig, requested: string | undefined):
       requested ??
       Option.getOrUndefined(yield* stageVariable("FLEETFLOW_STAGE")) ??
       Option.getOrUndefined(yield* stageVariable("FLEET_STAGE"))
-    const at = nowhere(config.file)
+    // Point at the stages the file declares: the closest name when there is one, else the first.
+    const stageAt = (name: string | undefined) =>
+      (name === undefined ? undefined : config.definitions.get(name)?.at) ??
+      config.definitions.get(config.stages[0] ?? "")?.at ??
+      nowhere(config.file)
+    const at = stageAt(undefined)
     if (chosen === undefined) {
       const only = config.stages[0]
       if (config.stages.length === 1 && only !== undefined) return only
@@ -157,8 +163,9 @@ export const selectStage = (config: FleetConfig, requested: string | undefined):
     }
     if (config.stages.includes(chosen)) return chosen
     const guess = didYouMean(chosen, config.stages)
+    const closest = config.stages.find((stage) => guess?.includes(`\`${stage}\``))
     return yield* configError(
-      at,
+      stageAt(closest),
       `unknown stage \`${chosen}\``,
       `${guess === undefined ? "" : guess + " "}stages: ${listOf(config.stages)}`
     )

@@ -72,7 +72,7 @@ describe("configuration errors, as the operator sees them", () => {
       name: "an unknown stage",
       file: server(valid),
       args: ["--stage", "prod"],
-      where: "fleet.kdl",
+      where: "fleet.kdl:3:1",
       says: ["prod", "dev"]
     },
     {

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ConfigError, configError } from "./ConfigError.js"
+import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import { isEnvironmental } from "./Interpolate.js"
 import { fieldName, type KdlNode } from "./Kdl.js"
 import {
@@ -26,6 +26,8 @@ import { referenceAttributes } from "./Vocabulary.js"
 
 export interface StageDefinition {
   readonly name: string
+  /** Where the stage is declared (the file's start for the implicit stage `default`). */
+  readonly at: Location
   /** The decoded resources, or the error that stops this stage (an error that depends on the environment only stops its own stage). */
   readonly resources: Either.Either<ReadonlyArray<ResourceSpec>, ConfigError>
 }
@@ -139,7 +141,8 @@ const stageNodes = (context: DecodeContext, stage: KdlNode, templates: ReadonlyM
 /** Every stage with its resources; syntax and type errors fail here, for every stage. */
 export const decodeStages = (
   context: DecodeContext,
-  nodes: ReadonlyArray<KdlNode>
+  nodes: ReadonlyArray<KdlNode>,
+  file: string
 ): Effect.Effect<ReadonlyArray<StageDefinition>, ConfigError> =>
   Effect.gen(function* () {
     const templates = new Map<string, KdlNode>()
@@ -159,9 +162,13 @@ export const decodeStages = (
       templates.set(key, node)
     }
     const stageNodesList = nodes.filter((node) => fieldName(node.name) === "stage")
-    const declared: Array<{ readonly name: string; readonly nodes: ReadonlyArray<KdlNode> }> = []
+    const declared: Array<{ readonly name: string; readonly nodes: ReadonlyArray<KdlNode>; readonly at: Location }> = []
     if (stageNodesList.length === 0) {
-      declared.push({ name: defaultStage, nodes: [...templates.values()] })
+      declared.push({
+        name: defaultStage,
+        nodes: [...templates.values()],
+        at: { ...(nodes[0]?.at ?? { file, line: 1, column: 1 }), path: "" }
+      })
     }
     const seen = new Map<string, KdlNode>()
     for (const stage of stageNodesList) {
@@ -178,13 +185,13 @@ export const decodeStages = (
         )
       }
       seen.set(first.value, stage)
-      declared.push({ name: first.value, nodes: yield* stageNodes(context, stage, templates) })
+      declared.push({ name: first.value, nodes: yield* stageNodes(context, stage, templates), at: stage.at })
     }
     const result: Array<StageDefinition> = []
     for (const stage of declared) {
       const resources = yield* Effect.either(decodeStage(context, stage.nodes))
       if (Either.isLeft(resources) && !isEnvironmental(resources.left)) return yield* resources.left
-      result.push({ name: stage.name, resources })
+      result.push({ name: stage.name, resources, at: stage.at })
     }
     return result
   })
