@@ -1,0 +1,152 @@
+/**
+ * What the Sakura provider's operations share: the clients they call, the inputs the engine
+ * hands them decoded with Schema, and the mapping of usacloud failures to provider errors.
+ */
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { osTypes } from "../../Config/Vocabulary.js"
+import { ProviderError } from "../../Provider.js"
+import type { Inputs, ResourceKey } from "../../Resource.js"
+import { toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
+import { credentialsHint } from "../Usacloud/Errors.js"
+import { checkUserTags, type Owner } from "./Ownership.js"
+
+export const providerName = "sakura-cloud"
+
+export interface Clients {
+  /** For `getState`: retried here, since nothing above retries a read. */
+  readonly read: UsacloudService
+  /** For `apply` and `destroy`: not retried here, the engine retries the whole action. */
+  readonly write: UsacloudService
+}
+
+/** A usacloud failure as the provider reports it; an auth failure says to run `usacloud config`. */
+export const fromUsacloud = (error: UsacloudError, key?: ResourceKey): ProviderError => {
+  const mapped = toProviderError(error, key)
+  if (mapped.reason !== "auth") return mapped
+  return new ProviderError({
+    provider: mapped.provider,
+    operation: mapped.operation,
+    key: mapped.key,
+    reason: mapped.reason,
+    message: mapped.message,
+    code: mapped.code,
+    hint: credentialsHint
+  })
+}
+
+export const orFail =
+  (key?: ResourceKey) =>
+  <A, R>(effect: Effect.Effect<A, UsacloudError, R>): Effect.Effect<A, ProviderError, R> =>
+    Effect.mapError(effect, (error) => fromUsacloud(error, key))
+
+export const invalid = (operation: string, key: ResourceKey | undefined, message: string, hint?: string) =>
+  new ProviderError({
+    provider: providerName,
+    operation,
+    ...(key === undefined ? {} : { key }),
+    reason: "invalid",
+    message,
+    ...(hint === undefined ? {} : { hint })
+  })
+
+/** Runs `effect`; a resource that is already gone counts as done. */
+export const ignoreNotFound = <R>(effect: Effect.Effect<void, UsacloudError, R>) =>
+  Effect.catchIf(
+    effect,
+    (error) => error.reason === "not-found",
+    () => Effect.void
+  )
+
+/** Refuses user tags that do not fit beside the ownership tags. */
+export const checkTags = (
+  operation: string,
+  key: ResourceKey,
+  tags: ReadonlyArray<string>,
+  reserve = 0
+): Effect.Effect<void, ProviderError> => {
+  const problem = checkUserTags(tags, reserve)
+  return problem === undefined
+    ? Effect.void
+    : Effect.fail(invalid(operation, key, problem, "Sakura Cloud allows 10 tags of at most 32 characters"))
+}
+
+export const ownerOf = (scope: { readonly project: string; readonly stage: string }, name: string): Owner => ({
+  project: scope.project,
+  stage: scope.stage,
+  name
+})
+
+// Inputs ---------------------------------------------------------------------------------
+
+const Tags = Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+const Zone = Schema.String.pipe(Schema.pattern(/^[a-z][a-z0-9]*$/))
+
+export const ServerInputs = Schema.Struct({
+  zone: Zone,
+  core: Schema.Int.pipe(Schema.positive()),
+  memory: Schema.Int.pipe(Schema.positive()),
+  commitment: Schema.optionalWith(Schema.Literal("standard", "dedicatedcpu"), { default: () => "standard" as const }),
+  /** The disk's ID, resolved from the reference. */
+  disk: Schema.String,
+  /** SSH key IDs, or names of keys registered in Sakura Cloud. */
+  sshKeys: Tags,
+  /** Note IDs, or names of notes registered in Sakura Cloud. */
+  startupScripts: Tags,
+  startupScriptVars: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  tags: Tags,
+  description: Schema.optional(Schema.String),
+  hostname: Schema.optional(Schema.String)
+})
+export type ServerInputs = typeof ServerInputs.Type
+
+export const DiskInputs = Schema.Struct({
+  zone: Zone,
+  size: Schema.Int.pipe(Schema.positive()),
+  plan: Schema.optionalWith(Schema.Literal("ssd", "hdd"), { default: () => "ssd" as const }),
+  connection: Schema.optionalWith(Schema.Literal("virtio", "ide"), { default: () => "virtio" as const }),
+  /** An OS name (`ubuntu-24.04`) or usacloud OS type (`ubuntu2404`). */
+  os: Schema.optional(Schema.String),
+  /** An archive name or ID. */
+  archive: Schema.optional(Schema.String),
+  tags: Tags,
+  description: Schema.optional(Schema.String)
+})
+export type DiskInputs = typeof DiskInputs.Type
+
+export const SshKeyInputs = Schema.Struct({
+  publicKey: Schema.String.pipe(Schema.nonEmptyString()),
+  fingerprint: Schema.optional(Schema.String)
+})
+export type SshKeyInputs = typeof SshKeyInputs.Type
+
+export const NoteInputs = Schema.Struct({
+  content: Schema.String.pipe(Schema.nonEmptyString()),
+  /** Set for a script that ships with FleetFlow (`fleetflow-docker-setup`). */
+  builtin: Schema.optional(Schema.String),
+  tags: Tags
+})
+export type NoteInputs = typeof NoteInputs.Type
+
+export const decodeInputs =
+  <A, I>(schema: Schema.Schema<A, I>, what: string) =>
+  (operation: string, key: ResourceKey, inputs: Inputs): Effect.Effect<A, ProviderError> =>
+    Schema.decodeUnknown(schema)(inputs, { errors: "all", onExcessProperty: "ignore" }).pipe(
+      Effect.mapError((error) => {
+        const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+          issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`
+        )
+        return invalid(operation, key, `the inputs of ${what} ${key} are not valid: ${issues.join("; ")}`)
+      })
+    )
+
+/** usacloud's `--os-type` for an OS name as written (`ubuntu-24.04`) or already an OS type. */
+export const osTypeOf = (operation: string, key: ResourceKey, os: string): Effect.Effect<string, ProviderError> => {
+  const type = osTypes[os.toLowerCase()]
+  return type === undefined
+    ? Effect.fail(invalid(operation, key, `unknown OS "${os}"`, `use one of ${Object.keys(osTypes).join(", ")}`))
+    : Effect.succeed(type)
+}
+
+export const isId = (value: string): boolean => /^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value))

@@ -1,0 +1,158 @@
+/**
+ * Disks: created from an OS type or an archive (a name resolved to its ID), tagged with
+ * their owner; only tags and description change in place.
+ */
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import type { ApplyRequest, ProviderError } from "../../Provider.js"
+import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Archive, Disk, UsacloudService } from "../Usacloud.js"
+import {
+  type Clients,
+  checkTags,
+  DiskInputs,
+  decodeInputs,
+  ignoreNotFound,
+  invalid,
+  isId,
+  orFail,
+  osTypeOf,
+  ownerOf
+} from "./Common.js"
+import { isOwnedBy, ownershipTags, userTags } from "./Ownership.js"
+
+export const replaceFields: ReadonlyArray<string> = ["zone", "size", "plan", "os", "archive", "connection"]
+
+const decode = decodeInputs(DiskInputs, "disk")
+
+export const planName = (planId: string) => (planId === "2" ? "hdd" : "ssd")
+
+export const observe = (disk: Disk): Observed => ({
+  id: disk.id,
+  attributes: {
+    zone: disk.zone,
+    status: disk.availability,
+    ...(disk.serverId === undefined ? {} : { server: disk.serverId }),
+    ...(disk.sourceArchiveId === undefined ? {} : { sourceArchive: disk.sourceArchiveId })
+  },
+  inputs: {
+    zone: disk.zone,
+    size: Math.round(disk.sizeMB / 1024),
+    plan: planName(disk.diskPlanId),
+    connection: disk.connection,
+    tags: [...userTags(disk.tags)],
+    ...(disk.description === "" ? {} : { description: disk.description })
+  }
+})
+
+/** Archive lists per zone, read once: archive names resolve to IDs. */
+export const makeArchives = (usacloud: UsacloudService) =>
+  Effect.gen(function* () {
+    const cache = yield* Ref.make(new Map<string, ReadonlyArray<Archive>>())
+    return (zone: string, key: ResourceKey) =>
+      Effect.gen(function* () {
+        const known = (yield* Ref.get(cache)).get(zone)
+        if (known !== undefined) return known
+        const archives = yield* orFail(key)(usacloud.archives.list(zone))
+        yield* Ref.update(cache, (map) => new Map(map).set(zone, archives))
+        return archives
+      })
+  })
+export type Archives = Effect.Effect.Success<ReturnType<typeof makeArchives>>
+
+const archiveId = (archives: Archives, zone: string, key: ResourceKey, archive: string) =>
+  Effect.gen(function* () {
+    if (isId(archive)) return archive
+    const all = yield* archives(zone, key)
+    const named = all.filter((candidate) => candidate.name === archive)
+    // An archive of the account wins over a public one of the same name.
+    const own = named.filter((candidate) => candidate.scope === "user")
+    const found = own.length > 0 ? own : named
+    if (found.length === 1) return found[0]!.id
+    if (found.length > 1) {
+      return yield* invalid(
+        "create",
+        key,
+        `several archives in zone ${zone} are named "${archive}": ${found.map((candidate) => candidate.id).join(", ")}`,
+        "give the archive's ID instead of its name"
+      )
+    }
+    const first = archive.toLowerCase().split(/\s+/)[0] ?? ""
+    const near = all
+      .filter((candidate) => first !== "" && candidate.name.toLowerCase().includes(first))
+      .map((candidate) => `"${candidate.name}"`)
+      .slice(0, 5)
+    return yield* invalid(
+      "create",
+      key,
+      `no archive named "${archive}" in zone ${zone}`,
+      near.length > 0
+        ? `archives with similar names: ${near.join(", ")}`
+        : "`usacloud archive list --zone " + zone + "` lists the archives; give a name exactly or an ID"
+    )
+  })
+
+export const create = (clients: Clients, archives: Archives, request: ApplyRequest) =>
+  Effect.gen(function* () {
+    const inputs = yield* decode("create", request.key, request.inputs)
+    yield* checkTags("create", request.key, inputs.tags)
+    if (inputs.os !== undefined && inputs.archive !== undefined) {
+      return yield* invalid("create", request.key, "a disk takes either an OS or an archive, not both")
+    }
+    const source =
+      inputs.archive !== undefined
+        ? { sourceArchiveId: yield* archiveId(archives, inputs.zone, request.key, inputs.archive) }
+        : inputs.os !== undefined
+          ? { osType: yield* osTypeOf("create", request.key, inputs.os) }
+          : yield* invalid("create", request.key, "a disk needs an OS or an archive")
+    const owner = ownerOf(request, request.name)
+    // A disk an earlier, interrupted run created carries our tags: take it instead of a second one.
+    const existing = (yield* orFail(request.key)(
+      clients.write.disks.list(inputs.zone, { tags: ownershipTags(owner) })
+    )).find((disk) => disk.name === request.name && isOwnedBy(disk.tags, owner))
+    if (existing !== undefined) return observe(existing)
+    const disk = yield* orFail(request.key)(
+      clients.write.disks.create(inputs.zone, {
+        name: request.name,
+        description: inputs.description,
+        tags: [...ownershipTags(owner), ...inputs.tags],
+        plan: inputs.plan,
+        size: inputs.size,
+        connection: inputs.connection,
+        ...source
+      })
+    )
+    return observe(disk)
+  })
+
+export const update = (clients: Clients, request: ApplyRequest) =>
+  Effect.gen(function* () {
+    const inputs = yield* decode("update", request.key, request.inputs)
+    yield* checkTags("update", request.key, inputs.tags)
+    const id = request.current?.id
+    if (id === undefined) return yield* invalid("update", request.key, "the state holds no ID for this disk")
+    const owner = ownerOf(request, request.name)
+    const disk = yield* orFail(request.key)(
+      clients.write.disks.update(inputs.zone, id, {
+        description: inputs.description ?? "",
+        tags: [...ownershipTags(owner), ...inputs.tags]
+      })
+    )
+    return observe(disk)
+  })
+
+export const zoneOf = (resource: StoredResource): string | undefined => {
+  const zone = resource.inputs.zone ?? resource.attributes.zone
+  return typeof zone === "string" ? zone : undefined
+}
+
+export const destroy = (
+  clients: Clients,
+  key: ResourceKey,
+  resource: StoredResource
+): Effect.Effect<void, ProviderError> =>
+  Effect.gen(function* () {
+    const zone = zoneOf(resource)
+    if (zone === undefined) return yield* invalid("delete", key, "the state holds no zone for this disk")
+    yield* orFail(key)(ignoreNotFound(clients.write.disks.delete(zone, resource.id)))
+  })

@@ -1,0 +1,273 @@
+/**
+ * Servers, the seed's flow: the disk exists already (its own resource), so `server create`
+ * connects it by ID without booting, `disk update` writes host name, SSH keys and startup
+ * scripts into it, then the server boots and is waited for. A plan change shuts the server
+ * down, changes it (Sakura gives it a new ID, tagged `@previous-id=<old>`) and boots it again.
+ */
+import * as Effect from "effect/Effect"
+import type { ApplyRequest, ProviderError } from "../../Provider.js"
+import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
+import {
+  type Clients,
+  checkTags,
+  decodeInputs,
+  invalid,
+  isId,
+  orFail,
+  ownerOf,
+  ServerInputs,
+  type ServerInputs as Inputs
+} from "./Common.js"
+import { isOwnedBy, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
+
+export const replaceFields: ReadonlyArray<string> = ["zone", "disk"]
+
+const decode = decodeInputs(ServerInputs, "server")
+
+/** The address on the shared segment (the public one). */
+export const ipOf = (server: Server): string =>
+  (
+    server.interfaces.find((nic) => nic.switchScope === "shared" || nic.upstreamType === "shared") ??
+    server.interfaces[0]
+  )?.ipAddress ?? ""
+
+/** `up`, `down`, or what keeps it from either (`migrating`, `failed`, `cleaning`). */
+export const statusOf = (server: Server): string =>
+  server.availability !== "available"
+    ? server.availability
+    : server.instanceStatus === ""
+      ? "unknown"
+      : server.instanceStatus
+
+export const observe = (server: Server): Observed => {
+  const disk = server.disks[0]?.id
+  return {
+    id: server.id,
+    attributes: {
+      ip: ipOf(server),
+      status: statusOf(server),
+      hostname: server.hostName,
+      zone: server.zone.name,
+      ...(disk === undefined ? {} : { disk })
+    },
+    inputs: {
+      zone: server.zone.name,
+      core: server.cpu,
+      memory: server.memoryMB / 1024,
+      commitment: server.commitment === "" ? "standard" : server.commitment,
+      ...(disk === undefined ? {} : { disk }),
+      tags: [...userTags(server.tags)],
+      ...(server.description === "" ? {} : { description: server.description })
+    }
+  }
+}
+
+/** The server `id` names now: itself, or the one a plan change made of it (`@previous-id=<id>`). */
+export const successorIn = (servers: ReadonlyArray<Server>, id: string): Server | undefined =>
+  servers.find((server) => server.id === id) ??
+  servers.find((server) => server.tags.includes(`${previousIdPrefix}${id}`))
+
+const find = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
+  usacloud.servers.read(zone, id).pipe(
+    Effect.catchIf(
+      (error) => error.reason === "not-found",
+      (error) =>
+        Effect.flatMap(usacloud.servers.list(zone), (servers) => {
+          const found = successorIn(servers, id)
+          return found === undefined ? Effect.fail(error) : Effect.succeed(found)
+        })
+    )
+  )
+
+const resolveNames = <A extends { readonly id: string; readonly name: string }>(
+  key: ResourceKey,
+  values: ReadonlyArray<string>,
+  list: Effect.Effect<ReadonlyArray<A>, UsacloudError>,
+  what: string,
+  hint: string
+) =>
+  Effect.gen(function* () {
+    if (values.every(isId)) return values
+    const known = yield* orFail(key)(list)
+    return yield* Effect.forEach(values, (value) => {
+      if (isId(value)) return Effect.succeed(value)
+      const named = known.filter((item) => item.name === value)
+      if (named.length === 1) return Effect.succeed(named[0]!.id)
+      return Effect.fail(
+        named.length === 0
+          ? invalid("create", key, `no ${what} named "${value}" is registered in Sakura Cloud`, hint)
+          : invalid(
+              "create",
+              key,
+              `several ${what}s are named "${value}": ${named.map((item) => item.id).join(", ")}`,
+              `give the ${what}'s ID instead of its name`
+            )
+      )
+    })
+  })
+
+const edit = (clients: Clients, key: ResourceKey, name: string, inputs: Inputs) =>
+  Effect.gen(function* () {
+    const sshKeyIds = yield* resolveNames(
+      key,
+      inputs.sshKeys,
+      clients.write.sshKeys.list(),
+      "SSH key",
+      "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
+    )
+    const noteIds = yield* resolveNames(
+      key,
+      inputs.startupScripts,
+      clients.write.notes.list(),
+      "startup script",
+      "register it with `usacloud note create`, or give the path of a local script"
+    )
+    const variables = inputs.startupScriptVars
+    const notes: ReadonlyArray<NoteRef> = noteIds.map((id) => (variables === undefined ? { id } : { id, variables }))
+    return {
+      hostName: inputs.hostname ?? name,
+      sshKeyIds,
+      notes,
+      disablePasswordAuth: sshKeyIds.length > 0
+    }
+  })
+
+const sameTags = (server: Server, wanted: ReadonlyArray<string>) => {
+  const actual = server.tags.filter((tag) => !tag.startsWith(previousIdPrefix))
+  return actual.length === wanted.length && wanted.every((tag) => actual.includes(tag))
+}
+
+/** Boots a server that is not up and waits until it is ready; reads it back. */
+const bootAndRead = (usacloud: UsacloudService, key: ResourceKey, zone: string, server: Server) =>
+  Effect.gen(function* () {
+    if (server.instanceStatus === "up" && server.availability === "available") return server
+    yield* orFail(key)(usacloud.servers.boot(zone, server.id))
+    yield* orFail(key)(usacloud.servers.waitUntilReady(zone, server.id))
+    return yield* orFail(key)(usacloud.servers.read(zone, server.id))
+  })
+
+export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+  Effect.gen(function* () {
+    const { key } = request
+    const inputs = yield* decode("create", key, request.inputs)
+    yield* checkTags("create", key, inputs.tags, 1)
+    if (!isId(inputs.disk)) {
+      return yield* invalid(
+        "create",
+        key,
+        `disk must be the ID of the server's disk, got ${JSON.stringify(inputs.disk)}`
+      )
+    }
+    const usacloud = clients.write
+    const zone = inputs.zone
+    const owner = ownerOf(request, request.name)
+    const tags = [...ownershipTags(owner), ...inputs.tags]
+    const changes = yield* edit(clients, key, request.name, inputs)
+    // A server an earlier, interrupted run created carries our tags: carry on with it.
+    const existing = (yield* orFail(key)(usacloud.servers.list(zone, { tags: ownershipTags(owner) }))).find(
+      (server) => server.name === request.name && isOwnedBy(server.tags, owner)
+    )
+    let server =
+      existing ??
+      (yield* orFail(key)(
+        usacloud.servers.create(zone, {
+          name: request.name,
+          description: inputs.description,
+          tags,
+          cpu: inputs.core,
+          memory: inputs.memory,
+          commitment: inputs.commitment,
+          network: "shared",
+          diskIds: [inputs.disk],
+          bootAfterCreate: false
+        })
+      ))
+    if (server.instanceStatus !== "up") {
+      // usacloud waits until a new server is available; wait-until-shutdown covers one that is not yet.
+      if (server.availability !== "available") yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
+      yield* orFail(key)(usacloud.disks.update(zone, inputs.disk, { edit: changes }))
+      server = yield* bootAndRead(usacloud, key, zone, { ...server, instanceStatus: "down" })
+    } else if (server.availability !== "available") {
+      yield* orFail(key)(usacloud.servers.waitUntilReady(zone, server.id))
+      server = yield* orFail(key)(usacloud.servers.read(zone, server.id))
+    }
+    return observe(server)
+  })
+
+export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+  Effect.gen(function* () {
+    const { key } = request
+    const inputs = yield* decode("update", key, request.inputs)
+    yield* checkTags("update", key, inputs.tags, 1)
+    const id = request.current?.id
+    if (id === undefined) return yield* invalid("update", key, "the state holds no ID for this server")
+    const usacloud = clients.write
+    const zone = inputs.zone
+    const tags = [...ownershipTags(ownerOf(request, request.name)), ...inputs.tags]
+    const description = inputs.description ?? ""
+    let server = yield* orFail(key)(find(usacloud, zone, id))
+    const planChanged =
+      server.cpu !== inputs.core ||
+      server.memoryMB !== inputs.memory * 1024 ||
+      (server.commitment === "" ? "standard" : server.commitment) !== inputs.commitment
+    if (planChanged) {
+      if (server.instanceStatus !== "down") {
+        yield* orFail(key)(usacloud.servers.shutdown(zone, server.id))
+        yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
+      }
+      server = yield* orFail(key)(
+        usacloud.servers.update(zone, server.id, {
+          cpu: inputs.core,
+          memory: inputs.memory,
+          commitment: inputs.commitment,
+          tags,
+          description
+        })
+      )
+    } else if (!sameTags(server, tags) || server.description !== description) {
+      server = yield* orFail(key)(usacloud.servers.update(zone, server.id, { tags, description }))
+    }
+    // SSH keys, startup scripts and the host name are written into the disk before the first
+    // boot; changing them later takes a new disk (Sakura Cloud offers no other way).
+    return observe(yield* bootAndRead(usacloud, key, zone, server))
+  })
+
+export const zoneOf = (resource: StoredResource): string | undefined => {
+  const zone = resource.inputs.zone ?? resource.attributes.zone
+  return typeof zone === "string" ? zone : undefined
+}
+
+export const destroy = (
+  clients: Clients,
+  key: ResourceKey,
+  resource: StoredResource
+): Effect.Effect<void, ProviderError> =>
+  Effect.gen(function* () {
+    const zone = zoneOf(resource)
+    if (zone === undefined) return yield* invalid("delete", key, "the state holds no zone for this server")
+    const usacloud = clients.write
+    const server = yield* orFail(key)(
+      find(usacloud, zone, resource.id).pipe(
+        Effect.map((found): Server | undefined => found),
+        Effect.catchIf(
+          (error) => error.reason === "not-found",
+          () => Effect.succeed(undefined)
+        )
+      )
+    )
+    if (server === undefined) return
+    if (server.instanceStatus !== "down") {
+      yield* orFail(key)(usacloud.servers.shutdown(zone, server.id, { force: true }))
+      yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
+    }
+    // Not --with-disks: the disk is a resource of its own, destroyed after the server.
+    yield* orFail(key)(
+      usacloud.servers.delete(zone, server.id).pipe(
+        Effect.catchIf(
+          (error) => error.reason === "not-found",
+          () => Effect.void
+        )
+      )
+    )
+  })

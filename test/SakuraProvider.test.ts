@@ -1,0 +1,634 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import { generateKeyPairSync } from "node:crypto"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import * as Config from "../src/Config.js"
+import * as Fleet from "../src/Fleet.js"
+import * as Plan from "../src/Plan.js"
+import { type ApplyRequest, CloudProvider, ProviderError } from "../src/Provider.js"
+import { makeKey, type StoredResource } from "../src/Resource.js"
+import type * as Retry from "../src/Retry.js"
+import * as SakuraProvider from "../src/Sakura/Provider.js"
+import * as Simulator from "../src/Sakura/Simulator.js"
+import * as State from "../src/State.js"
+import { folder } from "./fixtures/config/support.js"
+import { runOptions } from "./support/Desired.js"
+
+/** A fresh ed25519 public key in OpenSSH form. */
+const newKey = (comment: string) => {
+  const der = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "der" })
+  const string = (bytes: Buffer) => {
+    const length = Buffer.alloc(4)
+    length.writeUInt32BE(bytes.length)
+    return Buffer.concat([length, bytes])
+  }
+  const blob = Buffer.concat([string(Buffer.from("ssh-ed25519")), string(der.subarray(der.length - 32))])
+  return `ssh-ed25519 ${blob.toString("base64")} ${comment}`
+}
+
+const devKey = newKey("dev@example")
+const opsKey = newKey("ops@example")
+const archiveName = "Ubuntu Server 24.04.2 LTS 64bit"
+
+const fastRetry: Retry.RetryPolicy = {
+  maxAttempts: 3,
+  initialDelay: Duration.millis(1),
+  maxDelay: Duration.millis(5),
+  multiplier: 2
+}
+
+const fleet = (servers: string, memory = 2) =>
+  [
+    `project "shop"`,
+    `providers { sakura-cloud { zone "is1a" } }`,
+    `retry max-attempts=3 initial-delay="1ms" max-delay="5ms" multiplier=2.0`,
+    `stage "dev" {`,
+    servers.replaceAll("$MEMORY", String(memory)).replaceAll("$ARCHIVE", archiveName).replaceAll("$OPS_KEY", opsKey),
+    `}`
+  ].join("\n")
+
+const threeServers = `
+  server "web-01" {
+    plan core=1 memory=1
+    disk size=20 archive="$ARCHIVE"
+    tags "web"
+  }
+  server "app-01" {
+    plan core=2 memory=$MEMORY
+    disk size=40 os="ubuntu-24.04"
+    ssh-key "./keys/dev.pub"
+    ssh-key "$OPS_KEY"
+  }
+  server "job-01" {
+    plan core=1 memory=2
+    disk size=20 os="debian-12"
+    startup-script "fleetflow-docker-setup"
+    startup-script "./scripts/setup.sh"
+    init-script-vars { DOMAIN "job.example.com"; PORT 8080 }
+  }
+`
+
+const files = { "keys/dev.pub": `${devKey}\n`, "scripts/setup.sh": "#!/bin/sh\necho setup\n" }
+
+/** A target loaded from KDL the way the CLI loads it. */
+const targetOf = (text: string) =>
+  Effect.gen(function* () {
+    const root = folder({ "fleet.kdl": text, ...files })
+    const config = yield* Config.load(NodePath.join(root, "fleet.kdl"))
+    const desired = yield* Config.desiredResources(config, "dev")
+    return { config, stage: "dev", desired } satisfies Fleet.Target
+  }).pipe(Effect.provide(NodeFileSystem.layer))
+
+const world = (options: Simulator.SimulatorOptions = {}, settings: SakuraProvider.Settings = {}) =>
+  Effect.gen(function* () {
+    const store = yield* Simulator.memoryStore()
+    const provider = SakuraProvider.layer(settings).pipe(Layer.provide(Simulator.layerTransport(store, options)))
+    return { store, layer: Layer.merge(provider, State.layerMemory()) }
+  })
+
+const invocations = (store: Simulator.SimulatorStore) => Simulator.invocations(store).pipe(Effect.orDie)
+
+/** `resource verb` of each invocation. */
+const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((args) => `${args[0]} ${args[1]}`)
+
+const count = (calls: ReadonlyArray<ReadonlyArray<string>>, command: string) =>
+  commandsOf(calls).filter((name) => name === command).length
+
+const flagValue = (args: ReadonlyArray<string>, flag: string) => {
+  const index = args.indexOf(flag)
+  return index < 0 ? undefined : args[index + 1]
+}
+
+const mutating = ["create", "update", "delete", "boot", "shutdown"]
+
+describe("the Sakura provider through the engine", () => {
+  it.effect("three servers come up with the right usacloud commands, converge, follow a plan change, go down", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(fleet(threeServers))
+      yield* Effect.gen(function* () {
+        const applied = yield* Fleet.up(target, runOptions())
+        assert.deepStrictEqual(applied.plan.summary, { add: 10, change: 0, destroy: 0 })
+        const calls = yield* invocations(store)
+
+        // Every call matches exactly; every change is confirmed; zoned calls name one zone.
+        for (const args of calls) {
+          assert.include(args.join(" "), "--argument-match-mode exact")
+          if (mutating.includes(args[1]!)) assert.include(args, "-y")
+          if (args[0] === "server" || args[0] === "disk" || args[0] === "archive") {
+            assert.strictEqual(flagValue(args, "--zone"), "is1a")
+          }
+        }
+        assert.strictEqual(count(calls, "archive list"), 1)
+        assert.strictEqual(count(calls, "ssh-key create"), 2)
+        assert.strictEqual(count(calls, "note create"), 2)
+        assert.strictEqual(count(calls, "disk create"), 3)
+        assert.strictEqual(count(calls, "server create"), 3)
+        assert.strictEqual(count(calls, "server boot"), 3)
+        assert.strictEqual(count(calls, "server wait-until-ready"), 3)
+
+        const state = applied.state.resources
+        const idOf = (type: "server" | "disk" | "ssh-key" | "startup-script", name: string) =>
+          state[makeKey(type, name)]!.id
+        const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+
+        // The disk from an archive: its name resolved to the zone's archive ID.
+        const diskCreates = calls.filter((args) => args[0] === "disk" && args[1] === "create")
+        const fromArchive = diskCreates.find((args) => flagValue(args, "--name") === "web-01")!
+        assert.match(flagValue(fromArchive, "--source-archive-id")!, /^\d{12}$/)
+        assert.strictEqual(
+          cloud.disks.find((disk) => String(disk.id) === idOf("disk", "web-01"))?.sourceArchiveId,
+          Number(flagValue(fromArchive, "--source-archive-id"))
+        )
+        const fromOs = diskCreates.find((args) => flagValue(args, "--name") === "app-01")!
+        assert.strictEqual(flagValue(fromOs, "--os-type"), "ubuntu2404")
+        assert.strictEqual(flagValue(fromOs, "--size"), "40")
+
+        // Servers connect their disk by ID and boot only after the disk was edited.
+        for (const name of ["web-01", "app-01", "job-01"]) {
+          const create = calls.find((args) => args[1] === "create" && args[0] === "server" && args.includes(name))!
+          assert.strictEqual(flagValue(create, "--disk-ids"), idOf("disk", name))
+          assert.strictEqual(flagValue(create, "--network-interface-upstream"), "shared")
+          assert.notInclude(create, "--boot-after-create")
+          const server = state[makeKey("server", name)]!
+          assert.strictEqual(server.attributes.status, "up")
+          assert.match(String(server.attributes.ip), /^153\.120\.\d+\.\d+$/)
+          assert.strictEqual(server.attributes.disk, idOf("disk", name))
+        }
+        const edits = calls.filter((args) => args[0] === "disk" && args[1] === "update")
+        const editOf = (name: string) => edits.find((args) => args[2] === idOf("disk", name))!
+        assert.deepStrictEqual(
+          flagValue(editOf("app-01"), "--edit-disk-ssh-key-ids")?.split(",").sort(),
+          [idOf("ssh-key", "dev"), idOf("ssh-key", "ops-example")].sort()
+        )
+        assert.include(editOf("app-01"), "--edit-disk-disable-pw-auth")
+        const notes = JSON.parse(flagValue(editOf("job-01"), "--edit-disk-notes")!) as ReadonlyArray<{
+          readonly ID: number
+          readonly Variables: Record<string, string>
+        }>
+        assert.deepStrictEqual(
+          notes.map((note) => String(note.ID)),
+          [idOf("startup-script", "fleetflow-docker-setup"), idOf("startup-script", "setup")]
+        )
+        assert.deepStrictEqual(notes[0]!.Variables, { DOMAIN: "job.example.com", PORT: "8080" })
+        const setupNote = cloud.notes.find((note) => note.name === "fleetflow-docker-setup")!
+        assert.include(setupNote.content, "docker")
+
+        // Ownership tags on everything that has tags; the user's tags beside them.
+        const web = cloud.servers.find((server) => server.name === "web-01")!
+        assert.isTrue(SakuraProvider.isOwnedBy(web.tags, { project: "shop", stage: "dev", name: "web-01" }))
+        assert.include(web.tags, "web")
+        assert.strictEqual(web.hostName, "web-01")
+        for (const disk of cloud.disks) {
+          assert.isTrue(SakuraProvider.isOwnedBy(disk.tags, { project: "shop", stage: "dev", name: disk.name }))
+        }
+
+        // Nothing to do on a second plan.
+        const again = yield* Fleet.plan(target, { refresh: true })
+        assert.isFalse(Plan.hasChanges(again.plan))
+
+        // A memory change: shut down, change, boot; the state follows the new ID.
+        const before = idOf("server", "app-01")
+        const bigger = yield* targetOf(fleet(threeServers, 4))
+        const before2 = (yield* invocations(store)).length
+        const changed = yield* Fleet.up(bigger, runOptions())
+        assert.deepStrictEqual(changed.plan.summary, { add: 0, change: 1, destroy: 0 })
+        const after = changed.state.resources[makeKey("server", "app-01")]!
+        assert.notStrictEqual(after.id, before)
+        assert.strictEqual(after.attributes.status, "up")
+        const updateCalls = (yield* invocations(store)).slice(before2)
+        assert.deepStrictEqual(
+          commandsOf(updateCalls.filter((args) => mutating.includes(args[1]!) || args[1]!.startsWith("wait"))),
+          ["server shutdown", "server wait-until-shutdown", "server update", "server boot", "server wait-until-ready"]
+        )
+        const update = updateCalls.find((args) => args[1] === "update")!
+        assert.strictEqual(update[2], before)
+        assert.strictEqual(flagValue(update, "--memory"), "4")
+        const moved = (yield* Simulator.inspect(store).pipe(Effect.orDie)).servers.find(
+          (server) => String(server.id) === after.id
+        )!
+        assert.include(moved.tags, `@previous-id=${before}`)
+        assert.strictEqual(moved.memoryMB, 4096)
+        const settled = yield* Fleet.plan(bigger, { refresh: true })
+        assert.isFalse(Plan.hasChanges(settled.plan))
+
+        // Down: servers first (forced off), then disks, keys and notes; nothing is left.
+        yield* Fleet.down(bigger, runOptions())
+        const empty = yield* Simulator.inspect(store).pipe(Effect.orDie)
+        assert.deepStrictEqual(
+          [empty.servers.length, empty.disks.length, empty.sshKeys.length, empty.notes.length],
+          [0, 0, 0, 0]
+        )
+        const downCalls = (yield* invocations(store)).filter((args) => args[1] === "delete")
+        assert.isTrue(downCalls.every((args) => !args.includes("--with-disks")))
+      }).pipe(Effect.provide(layer))
+    })
+  )
+})
+
+/** The provider alone, over a fresh simulator. */
+const provider = (options: Simulator.SimulatorOptions = {}, settings: SakuraProvider.Settings = {}) =>
+  Effect.gen(function* () {
+    const store = yield* Simulator.memoryStore()
+    const service = yield* Effect.provide(
+      CloudProvider,
+      SakuraProvider.layer(settings).pipe(Layer.provide(Simulator.layerTransport(store, options)))
+    )
+    return { store, service }
+  })
+
+const usacloud = (store: Simulator.SimulatorStore, ...args: ReadonlyArray<string>) =>
+  Effect.map(Simulator.run(args, {}, store).pipe(Effect.orDie), (output) => {
+    assert.strictEqual(output.exitCode, 0, output.stderr)
+    return output.stdout === "" ? [] : (JSON.parse(output.stdout) as ReadonlyArray<{ readonly ID: number }>)
+  })
+
+const serverArgs = (name: string) => [
+  "server",
+  "create",
+  "-y",
+  "--zone",
+  "is1a",
+  "-o",
+  "json",
+  "--name",
+  name,
+  "--network-interface-upstream",
+  "shared",
+  "--disk-size",
+  "20",
+  "--disk-os-type",
+  "ubuntu2404",
+  "--boot-after-create"
+]
+
+const stored = (type: StoredResource["type"], name: string, id: string, inputs: StoredResource["inputs"]) =>
+  [
+    makeKey(type, name),
+    {
+      provider: "sakura-cloud",
+      type,
+      name,
+      stage: "dev",
+      id,
+      attributes: {},
+      inputs,
+      dependsOn: [],
+      created_at: "2025-01-01T00:00:00Z",
+      updated_at: "2025-01-01T00:00:00Z"
+    } satisfies StoredResource
+  ] as const
+
+const scope = { project: "shop", stage: "dev" }
+
+const request = (type: ApplyRequest["type"], name: string, inputs: ApplyRequest["inputs"]): ApplyRequest => ({
+  ...scope,
+  operation: "create",
+  key: makeKey(type, name),
+  type,
+  name,
+  inputs
+})
+
+/** Fifty servers made directly in the simulator, as the state would record them. */
+const fiftyServers = (store: Simulator.SimulatorStore) =>
+  Effect.gen(function* () {
+    const resources = new Map<string, StoredResource>()
+    for (let index = 1; index <= 50; index++) {
+      const name = `web-${String(index).padStart(2, "0")}`
+      const [created] = yield* usacloud(store, ...serverArgs(name))
+      const [key, resource] = stored("server", name, String(created!.ID), { zone: "is1a" })
+      resources.set(key, resource)
+    }
+    return resources
+  })
+
+describe("getState", () => {
+  it.effect("reads fifty servers of one zone with one server list", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const resources = yield* fiftyServers(store)
+      const [, gone] = stored("server", "gone", "100000099999", { zone: "is1a" })
+      resources.set(makeKey("server", "gone"), gone)
+      const before = (yield* invocations(store)).length
+      const observed = yield* service.getState(scope, resources)
+      const calls = (yield* invocations(store)).slice(before)
+      assert.deepStrictEqual(commandsOf(calls), ["server list"])
+      assert.deepStrictEqual(calls[0], [
+        "server",
+        "list",
+        "--zone",
+        "is1a",
+        "-o",
+        "json",
+        "--argument-match-mode",
+        "exact"
+      ])
+      assert.strictEqual(observed.size, 50)
+      assert.isFalse(observed.has(makeKey("server", "gone")))
+      const first = observed.get(makeKey("server", "web-01"))!
+      assert.strictEqual(first.attributes.status, "up")
+      assert.strictEqual(first.attributes.zone, "is1a")
+      assert.match(String(first.attributes.ip), /^153\.120\./)
+    })
+  )
+
+  it.live("a 503 on the first attempt is retried and the read succeeds", () =>
+    Effect.gen(function* () {
+      const faults = Either.getOrThrow(Simulator.parseFaults("server list=503*1"))
+      const { service, store } = yield* provider({ faults }, { readRetry: fastRetry })
+      const resources = yield* fiftyServers(store)
+      const observed = yield* service.getState(scope, resources)
+      assert.strictEqual(observed.size, 50)
+      assert.strictEqual(count(yield* invocations(store), "server list"), 2)
+    })
+  )
+
+  it.live("a 401 fails after one attempt and says to run usacloud config", () =>
+    Effect.gen(function* () {
+      const faults = Either.getOrThrow(Simulator.parseFaults("server list=401"))
+      const { service, store } = yield* provider({ faults }, { readRetry: fastRetry })
+      const resources = yield* fiftyServers(store)
+      const error = yield* Effect.flip(service.getState(scope, resources))
+      assert.instanceOf(error, ProviderError)
+      assert.strictEqual(error.reason, "auth")
+      assert.include(error.hint, "usacloud config")
+      assert.include(error.message, "usacloud config")
+      assert.strictEqual(count(yield* invocations(store), "server list"), 1)
+    })
+  )
+
+  it.live("output that is not JSON is an error, not an empty list", () =>
+    Effect.gen(function* () {
+      const faults = Either.getOrThrow(Simulator.parseFaults("server list=garbage"))
+      const { service, store } = yield* provider({ faults }, { readRetry: fastRetry })
+      const resources = yield* fiftyServers(store)
+      const error = yield* Effect.flip(service.getState(scope, resources))
+      assert.instanceOf(error, ProviderError)
+      assert.strictEqual(error.operation, "usacloud server list")
+    })
+  )
+
+  it.effect("a server whose plan changed outside FleetFlow is followed through @previous-id", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const [created] = yield* usacloud(store, ...serverArgs("web-01"))
+      const [moved] = yield* usacloud(
+        store,
+        "server",
+        "update",
+        String(created!.ID),
+        "-y",
+        "--zone",
+        "is1a",
+        "-o",
+        "json",
+        "--memory",
+        "2"
+      )
+      const observed = yield* service.getState(
+        scope,
+        new Map([stored("server", "web-01", String(created!.ID), { zone: "is1a" })])
+      )
+      assert.strictEqual(observed.get(makeKey("server", "web-01"))?.id, String(moved!.ID))
+    })
+  )
+})
+
+describe("apply and destroy", () => {
+  it.effect("an SSH key two servers share is registered once; an existing key is adopted and kept", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const [registered] = yield* usacloud(
+        store,
+        "ssh-key",
+        "create",
+        "-y",
+        "-o",
+        "json",
+        "--name",
+        "mine",
+        "--public-key",
+        opsKey
+      )
+      const target = yield* targetOf(
+        fleet(`
+          server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu"; ssh-key "./keys/dev.pub"; ssh-key "$OPS_KEY" }
+          server "b-01" { plan core=1 memory=1; disk size=20 os="ubuntu"; ssh-key "./keys/dev.pub"; ssh-key "$OPS_KEY" }
+        `)
+      )
+      yield* Effect.gen(function* () {
+        const applied = yield* Fleet.up(target, runOptions())
+        const calls = yield* invocations(store)
+        assert.strictEqual(count(calls, "ssh-key create"), 2)
+        const ops = applied.state.resources[makeKey("ssh-key", "ops-example")]!
+        assert.strictEqual(ops.id, String(registered!.ID))
+        assert.strictEqual(ops.attributes.adopted, true)
+        const edits = calls.filter((args) => args[0] === "disk" && args[1] === "update")
+        assert.strictEqual(edits.length, 2)
+        for (const edit of edits) assert.include(flagValue(edit, "--edit-disk-ssh-key-ids")!.split(","), ops.id)
+        yield* Fleet.down(target, runOptions())
+        const left = yield* Simulator.inspect(store).pipe(Effect.orDie)
+        assert.deepStrictEqual(
+          left.sshKeys.map((key) => key.name),
+          ["mine"]
+        )
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("a changed startup script updates its note in place and leaves the server alone", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const servers = `server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu"; startup-script "./scripts/setup.sh" }`
+      const text = fleet(servers)
+      const root = folder({ "fleet.kdl": text, ...files })
+      const load = Effect.gen(function* () {
+        const config = yield* Config.load(NodePath.join(root, "fleet.kdl"))
+        return { config, stage: "dev", desired: yield* Config.desiredResources(config, "dev") } satisfies Fleet.Target
+      }).pipe(Effect.provide(NodeFileSystem.layer))
+      yield* Effect.gen(function* () {
+        const first = yield* Fleet.up(yield* load, runOptions())
+        const noteId = first.state.resources[makeKey("startup-script", "setup")]!.id
+        NodeFs.writeFileSync(NodePath.join(root, "scripts/setup.sh"), "#!/bin/sh\necho changed\n")
+        const before = (yield* invocations(store)).length
+        const second = yield* Fleet.up(yield* load, runOptions())
+        // The server refers to the note's ID, which the engine knows only after the note's update.
+        assert.deepStrictEqual(second.plan.summary, { add: 0, change: 2, destroy: 0 })
+        const calls = (yield* invocations(store)).slice(before)
+        const changes = calls.filter((args) => mutating.includes(args[1]!))
+        assert.deepStrictEqual(commandsOf(changes), ["note update"])
+        assert.strictEqual(changes[0]![2], noteId)
+        const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+        assert.strictEqual(cloud.notes[0]!.content, "#!/bin/sh\necho changed\n")
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.live("a transient failure is retried by the engine alone: once, and three attempts at most", () =>
+    Effect.gen(function* () {
+      const once = Either.getOrThrow(Simulator.parseFaults("server create=503*1"))
+      const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
+      const flaky = yield* world({ faults: once })
+      const applied = yield* Fleet.up(target, runOptions()).pipe(Effect.provide(flaky.layer))
+      assert.strictEqual(applied.state.resources[makeKey("server", "a-01")]?.attributes.status, "up")
+      assert.strictEqual(count(yield* invocations(flaky.store), "server create"), 2)
+
+      const always = Either.getOrThrow(Simulator.parseFaults("server create=503"))
+      const down = yield* world({ faults: always })
+      const exit = yield* Effect.exit(Fleet.up(target, runOptions()).pipe(Effect.provide(down.layer)))
+      assert.isTrue(exit._tag === "Failure")
+      assert.strictEqual(count(yield* invocations(down.store), "server create"), 3)
+    })
+  )
+
+  it.effect("an unknown archive name is an invalid error that names it", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const error = yield* Effect.flip(
+        service.apply(
+          request("disk", "web-01", { zone: "is1a", size: 20, plan: "ssd", archive: "Ubuntu Server 99.04" })
+        )
+      )
+      assert.strictEqual(error.reason, "invalid")
+      assert.include(error.message, '"Ubuntu Server 99.04"')
+      assert.include(error.hint, "Ubuntu Server")
+      assert.strictEqual(count(yield* invocations(store), "disk create"), 0)
+    })
+  )
+
+  it.effect("an SSH key or note name must exist in Sakura Cloud; names of existing ones resolve to IDs", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const disk = yield* service.apply(request("disk", "a-01", { zone: "is1a", size: 20, os: "ubuntu-24.04" }))
+      const server = { zone: "is1a", core: 1, memory: 1, disk: disk.id, sshKeys: ["laptop"], startupScripts: [] }
+      const missing = yield* Effect.flip(service.apply(request("server", "a-01", server)))
+      assert.strictEqual(missing.reason, "invalid")
+      assert.include(missing.message, 'no SSH key named "laptop"')
+      assert.include(missing.hint, "usacloud ssh-key create")
+      assert.strictEqual(count(yield* invocations(store), "server create"), 0)
+
+      const [key] = yield* usacloud(
+        store,
+        "ssh-key",
+        "create",
+        "-y",
+        "-o",
+        "json",
+        "--name",
+        "laptop",
+        "--public-key",
+        devKey
+      )
+      const [note] = yield* usacloud(
+        store,
+        "note",
+        "create",
+        "-y",
+        "-o",
+        "json",
+        "--name",
+        "tools",
+        "--content",
+        "echo"
+      )
+      const observed = yield* service.apply(request("server", "a-01", { ...server, startupScripts: ["tools"] }))
+      assert.strictEqual(observed.attributes.status, "up")
+      const edit = (yield* invocations(store)).find((args) => args[0] === "disk" && args[1] === "update")!
+      assert.strictEqual(flagValue(edit, "--edit-disk-ssh-key-ids"), String(key!.ID))
+      assert.strictEqual(flagValue(edit, "--edit-disk-note-ids"), String(note!.ID))
+    })
+  )
+
+  it.effect("a disk still connected to its server is a conflict; a server already gone counts as removed", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const disk = yield* service.apply(request("disk", "a-01", { zone: "is1a", size: 20, os: "ubuntu" }))
+      const server = yield* service.apply(
+        request("server", "a-01", { zone: "is1a", core: 1, memory: 1, disk: disk.id })
+      )
+      const [diskKey, diskStored] = stored("disk", "a-01", disk.id, { zone: "is1a" })
+      const conflict = yield* Effect.flip(service.destroy(scope, diskKey, diskStored))
+      assert.strictEqual(conflict.reason, "conflict")
+      const [serverKey, serverStored] = stored("server", "a-01", server.id, { zone: "is1a" })
+      yield* service.destroy(scope, serverKey, serverStored)
+      yield* service.destroy(scope, serverKey, serverStored)
+      yield* service.destroy(scope, diskKey, diskStored)
+      const left = yield* Simulator.inspect(store).pipe(Effect.orDie)
+      assert.deepStrictEqual([left.servers.length, left.disks.length], [0, 0])
+      const calls = (yield* invocations(store)).filter((args) => args[0] === "server" && args[1] === "shutdown")
+      assert.include(calls[0] ?? [], "--force")
+    })
+  )
+
+  it.effect("a run stopped between disk and server creation, run again, takes the disk it made", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
+      const disk = target.desired.find((resource) => resource.type === "disk")!
+      yield* Effect.gen(function* () {
+        // The disk exists in the cloud; the state never learnt of it.
+        const provider = yield* CloudProvider
+        const made = yield* provider.apply({ ...request("disk", "a-01", disk.inputs) })
+        const applied = yield* Fleet.up(target, runOptions())
+        assert.strictEqual(applied.state.resources[makeKey("disk", "a-01")]?.id, made.id)
+        const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+        assert.strictEqual(cloud.disks.length, 1)
+        assert.strictEqual(count(yield* invocations(store), "disk create"), 1)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("a create after an interrupted one carries on with the server it finds by its tags", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const disk = yield* service.apply(request("disk", "a-01", { zone: "is1a", size: 20, os: "ubuntu" }))
+      const inputs = { zone: "is1a", core: 1, memory: 1, disk: disk.id }
+      // The earlier run created the server, then stopped before it booted it.
+      yield* usacloud(
+        store,
+        "server",
+        "create",
+        "-y",
+        "--zone",
+        "is1a",
+        "-o",
+        "json",
+        "--name",
+        "a-01",
+        "--tags",
+        SakuraProvider.ownershipTags({ project: "shop", stage: "dev", name: "a-01" }).join(","),
+        "--network-interface-upstream",
+        "shared",
+        "--disk-ids",
+        disk.id
+      )
+      const observed = yield* service.apply(request("server", "a-01", inputs))
+      assert.strictEqual(observed.attributes.status, "up")
+      const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+      assert.strictEqual(cloud.servers.length, 1)
+      assert.strictEqual(String(cloud.servers[0]!.id), observed.id)
+    })
+  )
+})
+
+describe("ownership tags", () => {
+  it("fit Sakura's tag rules whatever the names", () => {
+    const owner = { project: "a".repeat(40), stage: "dev stage", name: "server-with-a-very-long-name-01" }
+    const tags = SakuraProvider.ownershipTags(owner)
+    assert.strictEqual(tags.length, 4)
+    for (const tag of tags) {
+      assert.isAtMost([...tag].length, 32)
+      assert.notMatch(tag, /\s/)
+    }
+    assert.isTrue(SakuraProvider.isOwnedBy([...tags, "web"], owner))
+    assert.isFalse(SakuraProvider.isOwnedBy(tags, { ...owner, name: "server-with-a-very-long-name-02" }))
+    assert.isFalse(SakuraProvider.isOwnedBy(tags, { ...owner, stage: "live" }))
+    assert.deepStrictEqual(SakuraProvider.userTags([...tags, "web", "@previous-id=100000000001"]), ["web"])
+  })
+})
