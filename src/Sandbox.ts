@@ -1,8 +1,9 @@
 /**
- * The sandbox: simulated Sakura Cloud and Cloudflare clouds behind one `CloudProvider`,
- * kept in `<config dir>/.fleetflow/sandbox/cloud.json` for `--sandbox`. The two clouds
- * are separate provider services over one store, so either half can later give way to
- * the real provider over a simulated transport.
+ * The sandbox: simulated Sakura Cloud and Cloudflare behind one `CloudProvider`, kept in
+ * `<config dir>/.fleetflow/sandbox/` for `--sandbox`. Its Sakura half is the real Sakura
+ * provider over the usacloud simulator (`usacloud.json`); its Cloudflare half is simulated
+ * (`cloud.json`) until the Cloudflare provider takes its place. `make` (both halves simulated,
+ * in one store) backs the fakes.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
@@ -15,13 +16,14 @@ import type { SandboxOptions } from "./Sandbox/Options.js"
 import * as Sakura from "./Sandbox/Sakura.js"
 import type { Runtime } from "./Sandbox/Simulation.js"
 import * as Store from "./Sandbox/Store.js"
+import * as Usacloud from "./Sandbox/Usacloud.js"
 
 export { FaultKind, FaultRule, FaultSpec, format as formatFault, Operation } from "./Sandbox/Faults.js"
 export { DurationSpec, optionsFromEnv, type SandboxOptions, SandboxOptionsError } from "./Sandbox/Options.js"
 export { type Call, ownerOf, replaceFieldsByType } from "./Sandbox/Simulation.js"
 export { CloudResource, type CloudStore, SandboxStoreError } from "./Sandbox/Store.js"
 
-/** The store file inside a sandbox folder. */
+/** The simulated Cloudflare's store (and the fault rules' counts) inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "cloud.json")
 
 /** Where the fakes hook into the simulation. */
@@ -31,38 +33,52 @@ export interface Hooks {
   readonly record?: Runtime["record"]
 }
 
-/** Both simulated clouds over `store`, as one provider named "sandbox". */
+const runtimeOf = (store: Store.CloudStore, options: SandboxOptions, hooks: Hooks): Runtime => ({
+  store,
+  latency: options.latency ?? Duration.zero,
+  bootTime: options.bootTime ?? Duration.zero,
+  faults: hooks.faults ?? Effect.succeed(options.faults ?? []),
+  record: hooks.record ?? (() => Effect.void)
+})
+
+/** Both clouds simulated over `store`, as one provider named "sandbox" (what the fakes run on). */
 export const make = (
   store: Store.CloudStore,
   options: SandboxOptions = {},
   hooks: Hooks = {}
 ): CloudProviderService => {
-  const runtime: Runtime = {
-    store,
-    latency: options.latency ?? Duration.zero,
-    bootTime: options.bootTime ?? Duration.zero,
-    faults: hooks.faults ?? Effect.succeed(options.faults ?? []),
-    record: hooks.record ?? (() => Effect.void)
-  }
+  const runtime = runtimeOf(store, options, hooks)
   return { ...combineServices([Sakura.make(runtime), Cloudflare.make(runtime)]), name: "sandbox" }
 }
 
-/** The sandbox provider over the cloud store in `directory` (e.g. `<config dir>/.fleetflow/sandbox`). */
+/** The simulated Sakura Cloud's store (the usacloud simulator's) inside a sandbox folder. */
+export const usacloudStorePath = Usacloud.storePath
+
+/**
+ * The sandbox provider over the clouds in `directory` (e.g. `<config dir>/.fleetflow/sandbox`):
+ * the real Sakura provider over the usacloud simulator, and the simulated Cloudflare.
+ */
 export const layer = (
   directory: string,
   options: SandboxOptions = {}
 ): Layer.Layer<CloudProvider, never, FileSystem.FileSystem> =>
   Layer.effect(
     CloudProvider,
-    Effect.map(FileSystem.FileSystem, (fs) => make(Store.file(fs, storePath(directory)), options))
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const runtime = runtimeOf(Store.file(fs, storePath(directory)), options, {})
+      const sakura = Usacloud.withFaults(yield* Usacloud.provider(Usacloud.storePath(directory), options), runtime)
+      return { ...combineServices([sakura, Cloudflare.make(runtime)]), name: "sandbox" }
+    })
   )
 
-/** Everything the sandbox cloud in `directory` holds. */
+/** Everything the sandbox clouds in `directory` hold. */
 export const inspect = (
   directory: string
 ): Effect.Effect<ReadonlyArray<Store.CloudResource>, Store.SandboxStoreError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const document = yield* Store.file(fs, storePath(directory)).load
-    return Store.resourcesOf(document)
+    const sakura = yield* Usacloud.inspect(Usacloud.storePath(directory))
+    return [...sakura, ...Store.resourcesOf(document)]
   })

@@ -8,6 +8,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { type ApplyRequest, CloudProvider } from "../src/Provider.js"
 import { type Inputs, makeKey, providerOf, type ResourceType, type StoredResource } from "../src/Resource.js"
+import * as Simulator from "../src/Sakura/Simulator.js"
 import * as Sandbox from "../src/Sandbox.js"
 import { CloudDocument } from "../src/Sandbox/Store.js"
 
@@ -22,14 +23,14 @@ const create = (type: ResourceType, name: string, inputs: Inputs = {}): ApplyReq
   inputs
 })
 
-const stored = (type: ResourceType, name: string, id: string): StoredResource => ({
+const stored = (type: ResourceType, name: string, id: string, inputs: Inputs = {}): StoredResource => ({
   provider: providerOf[type],
   type,
   name,
   stage: scope.stage,
   id,
   attributes: {},
-  inputs: {},
+  inputs,
   dependsOn: [],
   created_at: "",
   updated_at: ""
@@ -52,6 +53,22 @@ const decodeFile = (fs: FileSystem.FileSystem, directory: string) =>
     Schema.decodeUnknown(Schema.parseJson(CloudDocument))(text)
   )
 
+/** The Sakura half is the real provider over the usacloud simulator, whose cloud has a file of its own. */
+const sakuraCloud = (directory: string) => Simulator.inspect(Simulator.fileStore(Sandbox.usacloudStorePath(directory)))
+
+const sakuraCount = (directory: string) =>
+  Effect.map(sakuraCloud(directory), (cloud) => cloud.servers.length + cloud.disks.length + cloud.sshKeys.length)
+
+/** Only the two stores: no temp or lock file is left. */
+const assertOnlyStores = (fs: FileSystem.FileSystem, directory: string) =>
+  Effect.map(fs.readDirectory(directory), (files) => {
+    for (const file of files) assert.include(["cloud.json", "usacloud.json"], file)
+  })
+
+const zone = "is1a"
+const diskInputs = { zone, size: 20, os: "ubuntu-24.04" }
+const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIp3bRIORsFVVDDs0q34IDerUh6yOL40bHgrjAZPqFpy me@creo"
+
 describe("Sandbox file store", () => {
   it.live("writes a valid store after every change and leaves no temp files", () =>
     inSandbox((directory, fs) =>
@@ -59,8 +76,8 @@ describe("Sandbox file store", () => {
         const provider = yield* CloudProvider
         assert.deepStrictEqual(yield* Sandbox.inspect(directory), [])
         const steps: Array<ApplyRequest> = [
-          create("disk", "web-disk", { size: 40 }),
-          create("ssh-key", "me", { publicKey: "ssh-ed25519 AAAA me" }),
+          create("disk", "web-disk", { ...diskInputs, size: 40 }),
+          create("ssh-key", "me", { publicKey }),
           create("r2", "creo-attachments"),
           create("dns", "api.example.com/A", { zone: "example.com", type: "A", content: "203.0.113.7" })
         ]
@@ -68,13 +85,12 @@ describe("Sandbox file store", () => {
         for (const step of steps) {
           yield* provider.apply(step)
           count++
-          const document = yield* decodeFile(fs, directory)
-          assert.strictEqual(
-            document["sakura-cloud"].resources.length + document.cloudflare.resources.length,
-            count,
-            `after ${step.key}`
-          )
-          assert.deepStrictEqual(yield* fs.readDirectory(directory), ["cloud.json"])
+          const cloudflare =
+            step.type === "r2" || step.type === "dns"
+              ? (yield* decodeFile(fs, directory)).cloudflare.resources.length
+              : 0
+          assert.strictEqual((yield* sakuraCount(directory)) + cloudflare, count, `after ${step.key}`)
+          yield* assertOnlyStores(fs, directory)
         }
         const held = yield* Sandbox.inspect(directory)
         assert.sameMembers(
@@ -100,22 +116,35 @@ describe("Sandbox file store", () => {
             )
           )
         )
-        const observed = yield* Effect.forEach(names, (name) => provider.apply(create("server", name)), {
+        // A real server boots from its own disk: the disks first, then the servers, each batch at once.
+        const disks = yield* Effect.forEach(names, (name) => provider.apply(create("disk", name, diskInputs)), {
           concurrency: "unbounded"
         })
+        const observed = yield* Effect.forEach(
+          names,
+          (name, index) => provider.apply(create("server", name, { zone, core: 1, memory: 1, disk: disks[index]!.id })),
+          { concurrency: "unbounded" }
+        )
         const polled = yield* Fiber.interrupt(reader)
         assert.isTrue(Exit.isInterrupted(polled), "the reader failed")
         assert.isAbove(yield* Ref.get(reads), 0)
-        const document = yield* decodeFile(fs, directory)
-        assert.strictEqual(document["sakura-cloud"].resources.length, 25)
+        const cloud = yield* sakuraCloud(directory)
+        assert.strictEqual(cloud.servers.length, 25)
+        assert.strictEqual(cloud.disks.length, 25)
         assert.strictEqual(new Set(observed.map((server) => server.id)).size, 25)
         assert.strictEqual(new Set(observed.map((server) => server.attributes.ip)).size, 25)
-        assert.deepStrictEqual(yield* fs.readDirectory(directory), ["cloud.json"])
+        yield* assertOnlyStores(fs, directory)
 
         yield* Effect.forEach(
           names,
           (name, index) =>
-            provider.destroy(scope, makeKey("server", name), stored("server", name, observed[index]!.id)),
+            provider.destroy(scope, makeKey("server", name), stored("server", name, observed[index]!.id, { zone })),
+          { concurrency: "unbounded" }
+        )
+        yield* Effect.forEach(
+          names,
+          (name, index) =>
+            provider.destroy(scope, makeKey("disk", name), stored("disk", name, disks[index]!.id, { zone })),
           { concurrency: "unbounded" }
         )
         assert.deepStrictEqual(yield* Sandbox.inspect(directory), [])
@@ -127,21 +156,40 @@ describe("Sandbox file store", () => {
     inSandbox((directory, fs) =>
       Effect.gen(function* () {
         const provider = yield* CloudProvider
-        yield* provider.apply(create("server", "web"))
-        const path = Sandbox.storePath(directory)
-        for (const broken of ['{"version": 1, "sakura-cloud": ', "", '{"version": 2}']) {
-          yield* fs.writeFileString(path, broken)
-          const error = yield* Effect.flip(Sandbox.inspect(directory))
-          assert.strictEqual(error._tag, "SandboxStoreError")
-          assert.strictEqual(error.reason, "corrupt")
-          assert.include(error.message, path)
+        yield* provider.apply(create("r2", "files"))
+        const web = yield* provider.apply(create("disk", "web", diskInputs))
+        // Each half keeps its cloud in its own file; an empty usacloud.json is an empty cloud, as usacloud's own.
+        const halves = [
+          {
+            path: Sandbox.storePath(directory),
+            broken: ['{"version": 1, "sakura-cloud": ', "", '{"version": 2}'],
+            create: create("r2", "more"),
+            held: stored("r2", "files", "1")
+          },
+          {
+            path: Sandbox.usacloudStorePath(directory),
+            broken: ['{"version": 1, "servers": ', '{"version": 2}'],
+            create: create("ssh-key", "me", { publicKey }),
+            held: stored("disk", "web", web.id, { zone })
+          }
+        ]
+        for (const half of halves) {
+          const healthy = yield* fs.readFileString(half.path)
+          for (const broken of half.broken) {
+            yield* fs.writeFileString(half.path, broken)
+            const error = yield* Effect.flip(Sandbox.inspect(directory))
+            assert.strictEqual(error._tag, "SandboxStoreError")
+            assert.strictEqual(error.reason, "corrupt")
+            assert.include(error.message, half.path)
 
-          const refused = yield* Effect.flip(provider.apply(create("server", "api")))
-          assert.strictEqual(refused.reason, "failed")
-          assert.include(refused.message, path)
-          const read = yield* Effect.flip(provider.getState(scope, new Map([["k", stored("server", "web", "1")]])))
-          assert.strictEqual(read.reason, "failed")
-          assert.strictEqual(yield* fs.readFileString(path), broken)
+            const refused = yield* Effect.flip(provider.apply(half.create))
+            assert.strictEqual(refused.reason, "failed")
+            assert.include(refused.message, half.path)
+            const read = yield* Effect.flip(provider.getState(scope, new Map([["k", half.held]])))
+            assert.strictEqual(read.reason, "failed")
+            assert.strictEqual(yield* fs.readFileString(half.path), broken)
+          }
+          yield* fs.writeFileString(half.path, healthy)
         }
       })
     )
@@ -155,10 +203,9 @@ describe("Sandbox file store", () => {
       const options: Sandbox.SandboxOptions = {
         faults: [{ operation: "create", key: "sakura-cloud:*", kind: "transient", times: 2 }]
       }
-      const attempt = Effect.flatMap(CloudProvider, (provider) => provider.apply(create("server", "web"))).pipe(
-        Effect.provide(Sandbox.layer(directory, options)),
-        Effect.either
-      )
+      const attempt = Effect.flatMap(CloudProvider, (provider) =>
+        provider.apply(create("disk", "web", diskInputs))
+      ).pipe(Effect.provide(Sandbox.layer(directory, options)), Effect.either)
       const first = yield* attempt
       assert.isTrue(first._tag === "Left" && first.left.reason === "transient")
       // A second process with the same options has one failure left, then none.

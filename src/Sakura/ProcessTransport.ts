@@ -11,6 +11,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
 import {
   type Output,
   type TransportService,
@@ -28,6 +30,39 @@ export const binary: Effect.Effect<string> = Config.string("FLEETFLOW_USACLOUD")
   Effect.map((value) => (value.trim() === "" ? "usacloud" : value)),
   Effect.orElseSucceed(() => "usacloud")
 )
+
+const isExecutable = (path: string): boolean => {
+  try {
+    NodeFs.accessSync(path, NodeFs.constants.X_OK)
+    return NodeFs.statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Fails with `UsacloudUnavailable` when `binary` names no executable file (a path, or a command
+ * searched on PATH), without running it: callers check before the first call that needs it.
+ */
+export const checkAvailable = (binary: string): Effect.Effect<void, UsacloudUnavailable> =>
+  Effect.suspend(() => {
+    const candidates =
+      binary.includes("/") || binary.includes(NodePath.sep)
+        ? [NodePath.resolve(binary)]
+        : (process.env.PATH ?? "")
+            .split(NodePath.delimiter)
+            .filter((folder) => folder !== "")
+            .flatMap((folder) =>
+              ["", ...(process.platform === "win32" ? [".exe", ".cmd"] : [])].map((ext) =>
+                NodePath.join(folder, `${binary}${ext}`)
+              )
+            )
+    if (candidates.some(isExecutable)) return Effect.void
+    const exists = candidates.some((candidate) => NodeFs.existsSync(candidate))
+    return Effect.fail(
+      new UsacloudUnavailable({ binary, detail: exists ? "permission denied" : "no such file or command" })
+    )
+  })
 
 const text = (stream: Stream.Stream<Uint8Array, PlatformError.PlatformError>) =>
   stream.pipe(Stream.decodeText(), Stream.mkString)

@@ -28,8 +28,10 @@ export {
   isManaged,
   isOwnedBy,
   type Owner,
+  ownerFromTags,
   ownershipDescription,
   ownershipTags,
+  descriptionWords,
   userTags
 } from "./Provider/Ownership.js"
 

@@ -89,7 +89,7 @@ export type Refuse = (
   details?: { readonly code?: number | string; readonly hint?: string }
 ) => ProviderError
 
-const refuser =
+export const refuser =
   (provider: string, operation: string, key: ResourceKey | undefined): Refuse =>
   (reason, message, details) =>
     new ProviderError({
@@ -167,6 +167,43 @@ export interface Rules {
   readonly settle?: (request: ApplyRequest, runtime: Runtime) => Duration.Duration
 }
 
+/** A store that cannot be used fails the call for good, naming the file. */
+export const storeFailure = (refuse: Refuse) => (error: SandboxStoreError) =>
+  error.reason === "corrupt"
+    ? refuse("failed", error.message)
+    : refuse("failed", error.message, { hint: `check that ${error.path} and its folder can be read and written` })
+
+/** Counts a call against the first matching rule that has calls left; the count is kept in the store. */
+export const takeFault = (
+  runtime: Pick<Runtime, "faults" | "store">,
+  operation: Operation,
+  keys: ReadonlyArray<ResourceKey>
+): Effect.Effect<FaultRule | undefined, SandboxStoreError> =>
+  Effect.gen(function* () {
+    const rules = yield* runtime.faults
+    const candidates = rules.filter((rule) => keys.some((key) => matches(rule, operation, key)))
+    if (candidates.length === 0) return undefined
+    return yield* runtime.store.modify((document) =>
+      Effect.sync((): readonly [FaultRule | undefined, CloudDocument] => {
+        const rule = candidates.find((rule) => (document.faults[format(rule)] ?? 0) < limitOf(rule))
+        if (rule === undefined) return [undefined, document]
+        if (limitOf(rule) === Number.POSITIVE_INFINITY) return [rule, document]
+        const id = format(rule)
+        return [rule, { ...document, faults: { ...document.faults, [id]: (document.faults[id] ?? 0) + 1 } }]
+      })
+    )
+  })
+
+/** What a call hit by `fault` does: never answers, or fails as transient or permanent. */
+export const raiseFault = (fault: FaultRule, refuse: Refuse): Effect.Effect<never, ProviderError> => {
+  if (fault.kind === "hang") return Effect.never
+  return Effect.fail(
+    fault.kind === "transient"
+      ? refuse("transient", `injected transient fault (${format(fault)})`, { code: 503 })
+      : refuse("failed", `injected permanent fault (${format(fault)})`)
+  )
+}
+
 const now = Clock.currentTimeMillis.pipe(Effect.map((millis) => new Date(millis).toISOString()))
 
 /** References such as `disk.<name>.id` resolve from attributes, so the ID is one of them. */
@@ -178,27 +215,6 @@ export const observe = (resource: CloudResource): Observed => ({
 
 export const make = (rules: Rules, runtime: Runtime): CloudProviderService => {
   const { cloud } = rules
-  const storeFailure = (refuse: Refuse) => (error: SandboxStoreError) =>
-    error.reason === "corrupt"
-      ? refuse("failed", error.message)
-      : refuse("failed", error.message, { hint: `check that ${error.path} and its folder can be read and written` })
-
-  /** Counts the call against the first matching rule that has calls left. */
-  const takeFault = (operation: Operation, keys: ReadonlyArray<ResourceKey>) =>
-    Effect.gen(function* () {
-      const rules = yield* runtime.faults
-      const candidates = rules.filter((rule) => keys.some((key) => matches(rule, operation, key)))
-      if (candidates.length === 0) return undefined
-      return yield* runtime.store.modify((document) =>
-        Effect.sync((): readonly [FaultRule | undefined, CloudDocument] => {
-          const rule = candidates.find((rule) => (document.faults[format(rule)] ?? 0) < limitOf(rule))
-          if (rule === undefined) return [undefined, document]
-          if (limitOf(rule) === Number.POSITIVE_INFINITY) return [rule, document]
-          const id = format(rule)
-          return [rule, { ...document, faults: { ...document.faults, [id]: (document.faults[id] ?? 0) + 1 } }]
-        })
-      )
-    })
 
   const call = <A>(
     operation: Operation,
@@ -208,15 +224,10 @@ export const make = (rules: Rules, runtime: Runtime): CloudProviderService => {
     const refuse = refuser(rules.name, operation, keys.length === 1 ? keys[0] : undefined)
     return Effect.gen(function* () {
       yield* Effect.forEach(keys, (key) => runtime.record({ operation, key }), { discard: true })
-      const fault = yield* takeFault(operation, keys).pipe(Effect.mapError(storeFailure(refuse)))
+      const fault = yield* takeFault(runtime, operation, keys).pipe(Effect.mapError(storeFailure(refuse)))
       // The store lock is released by now: a hanging call must not block the others.
       yield* pause(runtime.latency)
-      if (fault !== undefined) {
-        if (fault.kind === "hang") return yield* Effect.never
-        return yield* fault.kind === "transient"
-          ? refuse("transient", `injected transient fault (${format(fault)})`, { code: 503 })
-          : refuse("failed", `injected permanent fault (${format(fault)})`)
-      }
+      if (fault !== undefined) return yield* raiseFault(fault, refuse)
       return yield* body(refuse)
     })
   }

@@ -79,3 +79,23 @@ export const checkUserTags = (tags: ReadonlyArray<string>, reserve = 0): string 
   if (new Set(tags).size !== tags.length) return "tags must be unique"
   return undefined
 }
+
+/**
+ * The owner that ownership tags (or an SSH key's description words) name, or undefined when
+ * they are not FleetFlow's. A value shortened to fit a tag comes back as one of `candidates`
+ * when one of them fits to it (a resource's own name, say), else as it is in the tag.
+ */
+export const ownerFromTags = (
+  tags: ReadonlyArray<string>,
+  candidates: ReadonlyArray<string> = []
+): Partial<Owner> | undefined => {
+  if (!isManaged(tags)) return undefined
+  const owner: { -readonly [K in keyof Owner]?: string } = {}
+  for (const [field, prefix] of Object.entries(prefixes) as ReadonlyArray<[keyof Owner, string]>) {
+    const value = tags.find((tag) => tag.startsWith(prefix))?.slice(prefix.length)
+    if (value === undefined) continue
+    const room = maxTagLength - prefix.length
+    owner[field] = candidates.find((candidate) => fitTag(candidate, room) === value) ?? value
+  }
+  return owner
+}

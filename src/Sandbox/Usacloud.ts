@@ -1,0 +1,177 @@
+/**
+ * The Sakura half of the sandbox: the real Sakura provider over the usacloud simulator, whose
+ * cloud is kept in `usacloud.json` beside the sandbox's `cloud.json`. The sandbox's fault rules
+ * (`FLEETFLOW_SANDBOX_FAULTS`) act in front of the provider, before each call, as they do for
+ * the simulated clouds; latency and boot time are the simulator's own.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as NodePath from "node:path"
+import { CloudProvider, type CloudProviderService, type Scope } from "../Provider.js"
+import type { Inputs, ResourceKey, ResourceType } from "../Resource.js"
+import * as SakuraProvider from "../Sakura/Provider.js"
+import * as Simulator from "../Sakura/Simulator.js"
+import { serverState } from "../Sakura/Simulator/Cloud.js"
+import type { DiskRecord, NoteRecord, ServerRecord, SshKeyRecord } from "../Sakura/Simulator/Document.js"
+import type { SandboxOptions } from "./Options.js"
+import { type Call, ownerTags, raiseFault, refuser, type Runtime, storeFailure, takeFault } from "./Simulation.js"
+import { type CloudResource, SandboxStoreError } from "./Store.js"
+
+/** The usacloud simulator's store inside a sandbox folder. */
+export const storePath = (directory: string): string => NodePath.join(directory, "usacloud.json")
+
+/**
+ * `service` with the sandbox's fault rules in front: a matching call is counted in the sandbox
+ * store and fails (transient or permanent) or hangs before it reaches the provider.
+ */
+export const withFaults = (
+  service: CloudProviderService,
+  runtime: Pick<Runtime, "faults" | "store" | "record">
+): CloudProviderService => {
+  const before = (operation: Call["operation"], keys: ReadonlyArray<ResourceKey>) => {
+    const refuse = refuser(service.name, operation, keys.length === 1 ? keys[0] : undefined)
+    return Effect.gen(function* () {
+      yield* Effect.forEach(keys, (key) => runtime.record({ operation, key }), { discard: true })
+      const fault = yield* takeFault(runtime, operation, keys).pipe(Effect.mapError(storeFailure(refuse)))
+      if (fault !== undefined) return yield* raiseFault(fault, refuse)
+    })
+  }
+  return {
+    ...service,
+    getState: (scope, resources) =>
+      resources.size === 0
+        ? service.getState(scope, resources)
+        : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources)),
+    apply: (request) => Effect.zipRight(before(request.operation, [request.key]), service.apply(request)),
+    destroy: (scope: Scope, key, resource) =>
+      Effect.zipRight(before("delete", [key]), service.destroy(scope, key, resource))
+  }
+}
+
+/** The real Sakura provider over the simulator store at `path`, with the sandbox's latency and boot time. */
+export const provider = (
+  path: string,
+  options: SandboxOptions = {}
+): Effect.Effect<CloudProviderService, never, never> =>
+  Effect.provide(
+    CloudProvider,
+    SakuraProvider.layer().pipe(
+      Layer.provide(
+        Simulator.layerTransport(Simulator.fileStore(path), {
+          ...(options.latency === undefined ? {} : { latency: options.latency }),
+          ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime })
+        })
+      )
+    )
+  )
+
+// What the simulator holds, as the sandbox shows it ----------------------------------------
+
+const iso = (millis: number) => new Date(millis).toISOString()
+
+/** The owner's tags in the sandbox's spelling (`fleetflow-name=...`), from Sakura's ownership tags. */
+const ownership = (tags: ReadonlyArray<string>, name: string): ReadonlyArray<string> => {
+  const owner = SakuraProvider.ownerFromTags(tags, [name])
+  if (owner === undefined) return []
+  return ownerTags({ project: owner.project ?? "", stage: owner.stage ?? "" }, owner.name ?? name).filter(
+    (tag) => !tag.endsWith("=")
+  )
+}
+
+const resource = (
+  type: ResourceType,
+  record: { readonly id: number; readonly name: string; readonly createdAt: number },
+  fields: {
+    readonly inputs: Inputs
+    readonly attributes: Inputs
+    readonly tags: ReadonlyArray<string>
+    readonly modifiedAt?: number
+  }
+): CloudResource => ({
+  id: String(record.id),
+  type,
+  name: record.name,
+  inputs: fields.inputs,
+  attributes: fields.attributes,
+  tags: fields.tags,
+  createdAt: iso(record.createdAt),
+  updatedAt: iso(fields.modifiedAt ?? record.createdAt)
+})
+
+const server = (record: ServerRecord, now: number): CloudResource => {
+  const state = serverState(record, now)
+  const ip = record.interfaces.find((nic) => nic.upstream === "shared")?.ipAddress ?? ""
+  return resource("server", record, {
+    inputs: {
+      zone: record.zone,
+      core: record.cpu,
+      memory: record.memoryMB / 1024,
+      tags: [...SakuraProvider.userTags(record.tags)]
+    },
+    attributes: {
+      ip,
+      status: state.availability === "available" ? state.instanceStatus || "unknown" : state.availability,
+      hostname: record.hostName,
+      zone: record.zone
+    },
+    tags: [...SakuraProvider.userTags(record.tags), ...ownership(record.tags, record.name)],
+    modifiedAt: record.modifiedAt
+  })
+}
+
+const disk = (record: DiskRecord): CloudResource =>
+  resource("disk", record, {
+    inputs: {
+      zone: record.zone,
+      size: Math.round(record.sizeMB / 1024),
+      plan: record.planId === 2 ? "hdd" : "ssd",
+      connection: record.connection,
+      tags: [...SakuraProvider.userTags(record.tags)]
+    },
+    attributes: {
+      zone: record.zone,
+      ...(record.serverId === 0 ? {} : { server: String(record.serverId) }),
+      ...(record.sourceArchiveId === 0 ? {} : { sourceArchive: String(record.sourceArchiveId) })
+    },
+    tags: [...SakuraProvider.userTags(record.tags), ...ownership(record.tags, record.name)],
+    modifiedAt: record.modifiedAt
+  })
+
+// SSH keys have no tags: the provider writes their ownership into the description.
+const sshKey = (record: SshKeyRecord): CloudResource =>
+  resource("ssh-key", record, {
+    inputs: { publicKey: record.publicKey },
+    attributes: { fingerprint: record.fingerprint },
+    tags: ownership(SakuraProvider.descriptionWords(record.description), record.name)
+  })
+
+const note = (record: NoteRecord): CloudResource =>
+  resource("startup-script", record, {
+    inputs: { content: record.content, tags: [...SakuraProvider.userTags(record.tags)] },
+    attributes: { class: record.class },
+    tags: [...SakuraProvider.userTags(record.tags), ...ownership(record.tags, record.name)],
+    modifiedAt: record.modifiedAt
+  })
+
+/** Everything the simulated Sakura Cloud at `path` holds, as sandbox resources. */
+export const inspect = (path: string): Effect.Effect<ReadonlyArray<CloudResource>, SandboxStoreError> =>
+  Effect.gen(function* () {
+    const contents = yield* Simulator.inspect(Simulator.fileStore(path)).pipe(
+      Effect.mapError(
+        (error) =>
+          new SandboxStoreError({
+            path: error.path,
+            reason: error.reason === "locked" ? "unwritable" : error.reason,
+            message: error.message
+          })
+      )
+    )
+    const now = yield* Clock.currentTimeMillis
+    return [
+      ...contents.servers.map((record) => server(record, now)),
+      ...contents.disks.map(disk),
+      ...contents.sshKeys.map(sshKey),
+      ...contents.notes.map(note)
+    ]
+  })
