@@ -5,6 +5,7 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Console from "effect/Console"
@@ -15,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Apply from "./Apply.js"
+import * as Clouds from "./Clouds.js"
 import * as Config from "./Config.js"
 import * as Fleet from "./Fleet.js"
 import * as Plan from "./Plan.js"
@@ -24,6 +26,7 @@ import * as Render from "./Render.js"
 import type * as Retry from "./Retry.js"
 import { ExitCode } from "./Report.js"
 import * as Sandbox from "./Sandbox.js"
+import * as Scale from "./Scale.js"
 import * as State from "./State.js"
 
 /** Ends the command with an exit code and nothing more to print. */
@@ -33,13 +36,6 @@ export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
 export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly command: string }> {
   override get message() {
     return `\`fleetflow ${this.command}\` needs a confirmation, and there is no terminal to ask on.\n  Review the plan with \`fleetflow plan\`, then run \`fleetflow ${this.command} --yes\`.`
-  }
-}
-
-/** Real clouds arrive with their providers; until then only the sandbox runs. */
-export class NoProvider extends Data.TaggedError("NoProvider")<{}> {
-  override get message() {
-    return "this build has no Sakura Cloud or Cloudflare provider yet.\n  Run against the built-in sandbox cloud with --sandbox (or FLEETFLOW_SANDBOX=1)."
   }
 }
 
@@ -147,14 +143,15 @@ const openWorkspace = (options: Common) =>
     return { ...folder, stage } satisfies Workspace
   })
 
+/** The sandbox clouds, or the real ones: Sakura Cloud through usacloud (Cloudflare is refused until it is built). */
 const providerLayer = (
   workspace: Folder
-): Layer.Layer<CloudProvider, NoProvider | Sandbox.SandboxOptionsError, FileSystem.FileSystem> =>
+): Layer.Layer<CloudProvider, Sandbox.SandboxOptionsError, FileSystem.FileSystem | CommandExecutor.CommandExecutor> =>
   workspace.sandbox
     ? Layer.unwrapEffect(
         Effect.map(Sandbox.optionsFromEnv, (options) => Sandbox.layer(workspace.stateDirectory, options))
       )
-    : Layer.fail(new NoProvider())
+    : Clouds.layer({ profile: workspace.config.providers.sakura?.profile })
 
 /** Runs `effect` with the state store and the providers of the workspace. */
 const withWorkspace = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>
@@ -164,7 +161,36 @@ const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2)
 
 const encodePlan = Schema.encodeSync(Plan.Plan)
 
-const desiredOf = (workspace: Workspace) => Config.desiredResources(workspace.config, workspace.stage)
+/**
+ * The replica counts `fleetflow scale` recorded for `stage`, checked against the file's ranges;
+ * none when there is no state yet. Reads the state store alone: no provider is needed.
+ */
+const recordedScale = (folder: Folder, stage: string) =>
+  Effect.gen(function* () {
+    const stored = yield* Effect.flatMap(State.StateStore, (store) => store.read).pipe(
+      Effect.provide(State.layerLocal(folder.stateDirectory))
+    )
+    const ranges = yield* Scale.rangesOf(folder.config, stage)
+    const recorded = yield* Scale.checkRecorded(
+      folder.config,
+      stage,
+      ranges,
+      Option.match(stored, { onNone: () => ({}), onSome: (state) => State.scaleOf(state, stage) }),
+      folder.sandbox ? ["--sandbox"] : []
+    )
+    if (recorded.ignored.length > 0) {
+      yield* Effect.logWarning(
+        `The state records a count for ${recorded.ignored.map((name) => `\`${name}\``).join(", ")} in stage "${stage}", ` +
+          "which the file no longer declares with `scale`; the count is ignored."
+      )
+    }
+    return recorded.counts
+  })
+
+const desiredOf = (workspace: Workspace) =>
+  Effect.flatMap(recordedScale(workspace, workspace.stage), (counts) =>
+    Config.desiredResources(workspace.config, workspace.stage, { scale: counts })
+  )
 
 const targetOf = (workspace: Workspace) =>
   Effect.map(desiredOf(workspace), (desired) => ({ config: workspace.config, stage: workspace.stage, desired }))
@@ -223,12 +249,16 @@ const parseRetry = (value: Option.Option<string>, base: Retry.RetryPolicy) =>
 const validate = Command.make("validate", common, (options) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const located = yield* Config.findConfigFile(process.cwd(), Option.getOrUndefined(options.file))
-    const config = yield* Config.load(located)
+    const folder = yield* openFolder(options)
+    const { config } = folder
     const requested = Option.getOrUndefined(options.stage)
     const stages = requested === undefined ? config.stages : [yield* Config.selectStage(config, requested)]
+    // A chosen stage is shown with the counts `fleetflow scale` recorded; all stages with their minimums.
     const declared = yield* Effect.forEach(stages, (name) =>
-      Effect.map(Config.desiredResources(config, name), (desired) => ({ stage: name, desired }))
+      Effect.gen(function* () {
+        const counts = requested === undefined ? {} : yield* recordedScale(folder, name)
+        return { stage: name, desired: yield* Config.desiredResources(config, name, { scale: counts }) }
+      })
     )
     if (options.json) {
       return yield* printJson({
@@ -376,6 +406,57 @@ const applyCommand = (name: "up" | "down", description: string) =>
 const up = applyCommand("up", "plan, confirm and apply the stage")
 const down = applyCommand("down", "destroy the stage's resources, dependents first")
 
+const scale = Command.make(
+  "scale",
+  {
+    ...common,
+    lockTimeout: applyOptions.lockTimeout,
+    server: Args.text({ name: "SERVER" }).pipe(
+      Args.withDescription("a server the stage declares with `scale min= max=`, by its base name")
+    ),
+    count: Args.integer({ name: "COUNT" }).pipe(Args.withDescription("how many servers it runs, within its range"))
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const workspace = yield* openWorkspace(options)
+      const { stage: name, config } = workspace
+      const ranges = yield* Scale.rangesOf(config, name)
+      const range = yield* Scale.checkCount(config, name, ranges, options.server, options.count)
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const recorded = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* State.StateStore
+          yield* store.lock("scale", lockTimeout === undefined ? undefined : { timeout: Duration.millis(lockTimeout) })
+          const current = Option.getOrElse(yield* store.read, () => State.emptyState(config.project))
+          const from = State.scaleOf(current, name)[range.server] ?? range.min
+          if (from === options.count) return { from, state: current }
+          return { from, state: yield* store.write(State.withScale(current, name, range.server, options.count)) }
+        })
+      ).pipe(Effect.provide(State.layerLocal(workspace.stateDirectory)))
+      const changed = recorded.from !== options.count
+      if (options.json) {
+        return yield* printJson({
+          stage: name,
+          server: range.server,
+          from: recorded.from,
+          to: options.count,
+          changed,
+          serial: recorded.state.serial
+        })
+      }
+      const servers = (count: number) => `${count} server${count === 1 ? "" : "s"}`
+      yield* Console.log(
+        changed
+          ? `${range.server}: ${recorded.from} → ${servers(options.count)}; run \`fleetflow up\` to apply`
+          : `${range.server}: already ${servers(options.count)}; nothing changed`
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "set how many servers a scaled server runs in the stage; records the count in the state and applies nothing: `fleetflow up` converges"
+  )
+)
+
 /** Runs `use` on the state; the stage is the one asked for, the only one, or none (all of them). */
 const stateCommand = <A, E, R>(
   options: Common,
@@ -464,7 +545,7 @@ const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ na
 
 export const root = Command.make("fleetflow").pipe(
   Command.withDescription("Declarative infrastructure for Sakura Cloud and Cloudflare, from a KDL file"),
-  Command.withSubcommands([validate, plan, up, down, state, forceUnlock])
+  Command.withSubcommands([validate, plan, up, down, scale, state, forceUnlock])
 )
 
 export const run = Command.run(root, { name: "fleetflow", version: "0.1.0" })

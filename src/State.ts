@@ -51,7 +51,18 @@ export const StateFile = Schema.Struct({
   project: Schema.String,
   /** Keyed `provider:type:name`. */
   resources: Schema.Record({ key: Schema.String, value: StoredResource }),
-  pending: Schema.Array(PendingOperation)
+  pending: Schema.Array(PendingOperation),
+  /**
+   * The replica counts `fleetflow scale` chose, by stage, then by the base name of a server
+   * declared with `scale`. Absent from files written before it existed; a server not listed
+   * runs its `min`.
+   */
+  scale: Schema.optional(
+    Schema.Record({
+      key: Schema.String,
+      value: Schema.Record({ key: Schema.String, value: Schema.Int.pipe(Schema.positive()) })
+    })
+  )
 })
 export type StateFile = typeof StateFile.Type
 
@@ -99,6 +110,24 @@ export const removePending: {
   (state: StateFile, id: string): StateFile => ({
     ...state,
     pending: state.pending.filter((operation) => operation.id !== id)
+  })
+)
+
+/** The replica counts recorded for `stage`, by server base name; empty when none were chosen. */
+export const scaleOf: {
+  (stage: string): (state: StateFile) => Readonly<Record<string, number>>
+  (state: StateFile, stage: string): Readonly<Record<string, number>>
+} = dual(2, (state: StateFile, stage: string): Readonly<Record<string, number>> => state.scale?.[stage] ?? {})
+
+/** Records `count` replicas of the scaled server `server` in `stage`. */
+export const withScale: {
+  (stage: string, server: string, count: number): (state: StateFile) => StateFile
+  (state: StateFile, stage: string, server: string, count: number): StateFile
+} = dual(
+  4,
+  (state: StateFile, stage: string, server: string, count: number): StateFile => ({
+    ...state,
+    scale: { ...state.scale, [stage]: { ...state.scale?.[stage], [server]: count } }
   })
 )
 
