@@ -17,7 +17,7 @@ import * as Fleet from "../src/Fleet.js"
 import * as SakuraProvider from "../src/Sakura/Provider.js"
 import * as Simulator from "../src/Sakura/Simulator.js"
 import * as State from "../src/State.js"
-import { hasStackTrace, repository, run } from "./support/Cli.js"
+import { hasStackTrace, repository, run, start, waitFor } from "./support/Cli.js"
 
 const simulator = path.join(repository, "dist", "usacloud-simulator.mjs")
 const literalKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIp3bRIORsFVVDDs0q34IDerUh6yOL40bHgrjAZPqFpy ops@creo"
@@ -334,5 +334,62 @@ stage "dev" {
         assert.strictEqual(validate.code, 0, validate.stderr)
         assert.isFalse(fs.existsSync(store), "usacloud was never run")
       })
+  )
+
+  it.scopedLive(
+    "a run killed after the disk and while the new server is made ready, then run again, adopts what it made: nothing twice",
+    () =>
+      Effect.gen(function* () {
+        const { dir, env, store } = setup(
+          `project "p"\nproviders { sakura-cloud { zone "tk1a" } }\nstage "dev" {\n    server "web" {\n        plan core=2 memory=4\n        disk size=20 os="ubuntu-24.04"\n    }\n}\n`
+        )
+        // The new server takes seconds to be ready: the first run is killed while it waits.
+        const slow = { ...env, [Simulator.environment.bootTime]: "8s" }
+        const first = yield* start(["up", "-f", "fleet.kdl", "--yes"], dir, slow)
+        const serverMade = () => {
+          if (!fs.existsSync(store)) return false
+          try {
+            const document = JSON.parse(fs.readFileSync(store, "utf8")) as { servers: ReadonlyArray<unknown> }
+            return document.servers.length > 0
+          } catch {
+            return false
+          }
+        }
+        yield* waitFor(serverMade, "the first run to create the server")
+        const made = yield* cloudOf(store)
+        assert.strictEqual(made.disks.length, 1)
+        assert.strictEqual(made.servers.length, 1)
+        yield* first.process.kill("SIGKILL")
+        yield* first.process.exitCode.pipe(Effect.ignore)
+        const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "state.json"), "utf8"))
+        assert.property(state.resources, "sakura-cloud:disk:web")
+        assert.notProperty(state.resources, "sakura-cloud:server:web", "killed before the server was recorded")
+        assert.deepStrictEqual(
+          state.pending.map((operation: { operation: string; key: string }) => [operation.operation, operation.key]),
+          [["create", "sakura-cloud:server:web"]]
+        )
+
+        const stale = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
+        assert.strictEqual(stale.code, 4, "the killed run's lock is reported")
+        const lockId = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "lock.json"), "utf8")).id
+        assert.strictEqual((yield* run(["force-unlock", "-f", "fleet.kdl", lockId], dir, env)).code, 0)
+
+        const again = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
+        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+        const cloud = yield* cloudOf(store)
+        assert.strictEqual(cloud.disks.length, 1, "no second disk")
+        assert.deepStrictEqual(
+          cloud.servers.map((server) => server.id),
+          made.servers.map((server) => server.id),
+          "the server of the killed run was adopted, not made again"
+        )
+        const invocations = yield* invocationsOf(store)
+        assert.strictEqual(invocations.filter((args) => commandOf(args) === "server create").length, 1)
+        assert.strictEqual(invocations.filter((args) => commandOf(args) === "disk create").length, 1)
+        const after = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "state.json"), "utf8"))
+        assert.strictEqual(after.resources["sakura-cloud:server:web"].id, String(made.servers[0]!.id))
+        assert.deepStrictEqual(after.pending, [])
+      }),
+    120_000
   )
 })
