@@ -1,0 +1,235 @@
+/**
+ * What went wrong in a Cloudflare API call, classified from the HTTP status and the API's
+ * error codes (refs/cloudflare.md), and mapped onto the provider contract's `ProviderError`.
+ * No error carries the API token: messages are built from the API's answer and the settings'
+ * names, never from the request's headers.
+ */
+import * as Data from "effect/Data"
+import { ProviderError } from "../../Provider.js"
+import type { ApiMessage } from "./Schemas.js"
+
+export type Reason = "exists" | "not-found" | "auth" | "rate-limited" | "invalid" | "conflict" | "transient" | "failed"
+
+/** A Cloudflare API call that failed; only `rate-limited` and `transient` ones are worth another attempt. */
+export class CloudflareError extends Data.TaggedError("CloudflareError")<{
+  /** What was asked, e.g. "r2 bucket create". */
+  readonly operation: string
+  readonly reason: Reason
+  /** The HTTP status; absent when no answer came (a dropped connection, a timeout, missing settings). */
+  readonly status?: number | undefined
+  /** The first API error code, e.g. 10006. */
+  readonly code?: number | undefined
+  readonly message: string
+  /** Seconds Cloudflare asked to wait before the next request (`retry-after`). */
+  readonly retryAfter?: number | undefined
+  /** What the operator can do about it. */
+  readonly hint?: string | undefined
+}> {}
+
+export const isRetryable = (error: CloudflareError): boolean =>
+  error.reason === "rate-limited" || error.reason === "transient"
+
+export const tokenVariables = "CF_API_TOKEN (or CLOUDFLARE_API_TOKEN)"
+
+const hints: Record<Reason, string | undefined> = {
+  exists: "The name is taken; `fleetflow plan` shows whether FleetFlow already manages it.",
+  "not-found": "The resource is gone or was never created; `fleetflow plan` shows what will be created again.",
+  auth:
+    `Set ${tokenVariables} to an API token that is active and may use R2 (Workers R2 Storage: Edit) ` +
+    "and DNS (Zone: Read, DNS: Edit) in this account.",
+  "rate-limited": "Cloudflare allows 1200 requests per 5 minutes per token; wait a few minutes and run again.",
+  invalid: "Check the values in the configuration against what Cloudflare accepts.",
+  conflict: "Another resource is in the way; remove it or change the configuration.",
+  transient: "Cloudflare is busy or unreachable; run the command again in a while.",
+  failed: undefined
+}
+
+const byCode: ReadonlyMap<number, Reason> = new Map<number, Reason>([
+  // no such bucket, no such record, a malformed object ID
+  [10006, "not-found"],
+  [81044, "not-found"],
+  [7003, "not-found"],
+  // bucket exists (in this account or another), record exists
+  [10004, "exists"],
+  [10073, "exists"],
+  [81057, "exists"],
+  [81058, "exists"],
+  // bucket not empty, an A/AAAA/CNAME clash
+  [10008, "conflict"],
+  [81053, "conflict"],
+  [10005, "invalid"],
+  // authentication, unauthorized, missing or malformed Authorization header
+  [10000, "auth"],
+  [9109, "auth"],
+  [9106, "auth"],
+  [6003, "auth"],
+  [6111, "auth"],
+  [10058, "rate-limited"],
+  [971, "rate-limited"]
+])
+
+const byStatus = (status: number): Reason => {
+  if (status === 429) return "rate-limited"
+  if (status === 408 || status === 423 || status >= 500) return "transient"
+  if (status === 401 || status === 403) return "auth"
+  if (status === 404) return "not-found"
+  if (status === 409) return "conflict"
+  if (status === 400 || status === 405 || status === 413 || status === 415 || status === 422) return "invalid"
+  return "failed"
+}
+
+/** A non-2xx answer, or a 2xx one with `success: false`. */
+export interface Refusal {
+  readonly status: number
+  readonly errors: ReadonlyArray<ApiMessage>
+  /** The body when it is not an API envelope (a proxy's error page). */
+  readonly body?: string | undefined
+  readonly retryAfter?: number | undefined
+}
+
+const excerpt = (text: string) => {
+  const flat = text.trim().replace(/\s+/g, " ")
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat
+}
+
+const described = (message: ApiMessage) => {
+  const text = message.message.trim() === "" ? "(no message)" : message.message.trim()
+  return message.code === undefined ? text : `${text} (code ${message.code})`
+}
+
+const reasonOf = (refusal: Refusal): Reason => {
+  // Throttling and outages decide the reason whatever codes come with them.
+  if (refusal.status === 429 || refusal.status === 408 || refusal.status >= 500) return byStatus(refusal.status)
+  for (const error of refusal.errors) {
+    const reason = error.code === undefined ? undefined : byCode.get(error.code)
+    if (reason !== undefined) return reason
+  }
+  return refusal.status >= 200 && refusal.status < 300 ? "failed" : byStatus(refusal.status)
+}
+
+const seconds = (value: number) => `${value} second${value === 1 ? "" : "s"}`
+
+/** `operation` and `subject` (e.g. `bucket "assets"`) together, for messages. */
+export const what = (operation: string, subject?: string) =>
+  subject === undefined ? operation : `${operation} ${subject}`
+
+/** A refusal from Cloudflare as a CloudflareError. */
+export const classify = (operation: string, subject: string | undefined, refusal: Refusal): CloudflareError => {
+  const reason = reasonOf(refusal)
+  const code = refusal.errors.find((error) => error.code !== undefined)?.code
+  const details = refusal.errors.slice(0, 3).map(described)
+  const answer =
+    details.length > 0
+      ? details.join("; ")
+      : `HTTP ${refusal.status}${refusal.body === undefined || refusal.body.trim() === "" ? "" : `: ${excerpt(refusal.body)}`}`
+  const call = what(operation, subject)
+  let message = `${call}: ${answer}`
+  if (code === 10008) {
+    message = `${call}: the bucket is not empty (code 10008). Cloudflare deletes only empty buckets: delete its objects first, then run again`
+  } else if (reason === "auth") {
+    message = `${message}. Cloudflare refused the API token from ${tokenVariables}: check that it is valid and has the permissions this needs`
+  } else if (reason === "rate-limited") {
+    const wait = refusal.retryAfter === undefined ? "" : `; Cloudflare asks to wait ${seconds(refusal.retryAfter)}`
+    message = `${message}. Cloudflare's rate limit was reached${wait}`
+  }
+  return make(operation, reason, message, {
+    status: refusal.status,
+    code,
+    retryAfter: reason === "rate-limited" ? refusal.retryAfter : undefined
+  })
+}
+
+/** An error with its hint. */
+export const make = (
+  operation: string,
+  reason: Reason,
+  message: string,
+  details: {
+    readonly status?: number | undefined
+    readonly code?: number | undefined
+    readonly retryAfter?: number | undefined
+    readonly hint?: string | undefined
+  } = {}
+): CloudflareError => {
+  const hint = details.hint ?? hints[reason]
+  return new CloudflareError({
+    operation,
+    reason,
+    message,
+    ...(details.status === undefined ? {} : { status: details.status }),
+    ...(details.code === undefined ? {} : { code: details.code }),
+    ...(details.retryAfter === undefined ? {} : { retryAfter: details.retryAfter }),
+    ...(hint === undefined ? {} : { hint })
+  })
+}
+
+/** No answer came: the connection failed or dropped. */
+export const fromTransport = (operation: string, subject: string | undefined, description: string): CloudflareError =>
+  make(operation, "transient", `${what(operation, subject)}: Cloudflare could not be reached: ${description}`)
+
+export const fromTimeout = (operation: string, subject: string | undefined, millis: number): CloudflareError =>
+  make(operation, "transient", `${what(operation, subject)}: Cloudflare did not answer within ${millis} ms`)
+
+export const missingToken = (operation: string): CloudflareError =>
+  make(
+    operation,
+    "auth",
+    `${operation}: no Cloudflare API token: set CF_API_TOKEN or CLOUDFLARE_API_TOKEN to an API token`,
+    { hint: hints.auth }
+  )
+
+export const unusableToken = (operation: string, variable: string): CloudflareError =>
+  make(
+    operation,
+    "auth",
+    `${operation}: the API token in ${variable} holds characters that cannot be sent in a header (spaces, line breaks or non-ASCII)`,
+    { hint: `Set ${variable} to the token exactly as Cloudflare showed it.` }
+  )
+
+export const missingAccount = (operation: string): CloudflareError =>
+  make(
+    operation,
+    "invalid",
+    `${operation}: no Cloudflare account ID: set \`account-id\` in the cloudflare provider block, or CF_ACCOUNT_ID or CLOUDFLARE_ACCOUNT_ID`,
+    { hint: "The account ID is on the Cloudflare dashboard's overview page (32 hexadecimal characters)." }
+  )
+
+export const invalidAccount = (operation: string, source: string, accountId: string): CloudflareError =>
+  make(operation, "invalid", `${operation}: the account ID from ${source} is not valid: ${JSON.stringify(accountId)}`, {
+    hint: "The account ID is on the Cloudflare dashboard's overview page (32 hexadecimal characters)."
+  })
+
+export const invalidBaseUrl = (operation: string, variable: string, value: string, why: string): CloudflareError =>
+  make(
+    operation,
+    "invalid",
+    `${operation}: ${variable} is not a Cloudflare API root (${why}): ${JSON.stringify(value)}`,
+    {
+      hint: `Use the API root with /client/v4 and no trailing slash, e.g. https://api.cloudflare.com/client/v4 or http://127.0.0.1:8787/client/v4.`
+    }
+  )
+
+const providerReasons: Record<Reason, ProviderError["reason"]> = {
+  exists: "conflict",
+  "not-found": "not-found",
+  auth: "auth",
+  "rate-limited": "transient",
+  invalid: "invalid",
+  conflict: "conflict",
+  transient: "transient",
+  failed: "failed"
+}
+
+/** The provider contract's error for a failed API call; `key` is the resource it was for. */
+export const toProviderError = (error: CloudflareError, key?: string): ProviderError => {
+  const code = error.code ?? error.status
+  return new ProviderError({
+    provider: "cloudflare",
+    operation: `cloudflare ${error.operation}`,
+    ...(key === undefined ? {} : { key }),
+    reason: providerReasons[error.reason],
+    message: error.message,
+    ...(code === undefined ? {} : { code }),
+    ...(error.hint === undefined ? {} : { hint: error.hint })
+  })
+}

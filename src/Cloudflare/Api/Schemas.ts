@@ -1,0 +1,153 @@
+/**
+ * The Cloudflare v4 REST API's JSON: the envelope every answer comes in, and one schema per
+ * result. Results are decoded into camelCase types; extra fields are ignored, a missing
+ * documented field is an error that names it.
+ */
+import * as Schema from "effect/Schema"
+
+const optionalField = <S extends Schema.Schema.AnyNoContext>(key: string, schema: S) =>
+  Schema.optional(schema).pipe(Schema.fromKey(key))
+
+/** Absent or `null` reads as absent. */
+const nullable = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.optionalWith(schema, { nullable: true })
+
+const nullableField = <S extends Schema.Schema.AnyNoContext>(key: string, schema: S) =>
+  nullable(schema).pipe(Schema.fromKey(key))
+
+/** One entry of `errors` (or `messages`); the code is absent on a few endpoints' messages. */
+export const ApiMessage = Schema.Struct({
+  code: Schema.optional(Schema.Number),
+  message: Schema.optionalWith(Schema.String, { default: () => "" })
+})
+export type ApiMessage = typeof ApiMessage.Type
+
+/** Page-based (`page`, `total_pages`) or cursor-based (`cursor`) pagination. */
+export const ResultInfo = Schema.Struct({
+  page: nullable(Schema.Number),
+  perPage: nullableField("per_page", Schema.Number),
+  count: nullable(Schema.Number),
+  totalCount: nullableField("total_count", Schema.Number),
+  totalPages: nullableField("total_pages", Schema.Number),
+  cursor: nullable(Schema.String)
+})
+export type ResultInfo = typeof ResultInfo.Type
+
+/** `{ success, errors, messages, result, result_info }`; `result` is decoded by each operation. */
+export const Envelope = Schema.Struct({
+  success: Schema.Boolean,
+  errors: Schema.optionalWith(Schema.Array(ApiMessage), { default: () => [], nullable: true }),
+  messages: Schema.optionalWith(Schema.Array(Schema.Unknown), { default: () => [], nullable: true }),
+  result: Schema.optional(Schema.Unknown),
+  resultInfo: optionalField("result_info", Schema.NullOr(ResultInfo))
+})
+export type Envelope = typeof Envelope.Type
+
+/** Answers whose result nobody reads (deletes): any result is accepted. */
+export const Ignored = Schema.Unknown
+
+// ---------------------------------------------------------------------------------------------
+// R2
+
+export const Bucket = Schema.Struct({
+  name: Schema.String,
+  creationDate: optionalField("creation_date", Schema.String),
+  /** "WNAM", "EEUR", …; Cloudflare's spelling is kept. */
+  location: Schema.optional(Schema.String),
+  storageClass: optionalField("storage_class", Schema.String),
+  jurisdiction: Schema.optional(Schema.String)
+})
+export type Bucket = typeof Bucket.Type
+
+export const BucketList = Schema.Struct({
+  buckets: Schema.Array(Bucket)
+})
+
+/** What a create answers: the bucket, or (some API versions and fakes) nothing useful. */
+export const CreatedBucket = Schema.NullishOr(Schema.partial(Bucket))
+
+export const CorsRule = Schema.Struct({
+  id: Schema.optional(Schema.String),
+  allowed: Schema.Struct({
+    origins: Schema.Array(Schema.String),
+    methods: Schema.Array(Schema.String),
+    headers: Schema.optional(Schema.Array(Schema.String))
+  }),
+  exposeHeaders: Schema.optional(Schema.Array(Schema.String)),
+  maxAgeSeconds: Schema.optional(Schema.Number)
+})
+export type CorsRule = typeof CorsRule.Type
+
+export const CorsPolicy = Schema.Struct({
+  rules: Schema.optionalWith(Schema.Array(CorsRule), { default: () => [], nullable: true })
+})
+
+export const CustomDomain = Schema.Struct({
+  domain: Schema.String,
+  enabled: Schema.optional(Schema.Boolean),
+  status: Schema.optional(
+    Schema.Struct({
+      ownership: Schema.optional(Schema.String),
+      ssl: Schema.optional(Schema.String)
+    })
+  ),
+  /** "1.0" | "1.1" | "1.2" | "1.3" */
+  minTLS: Schema.optional(Schema.String),
+  zoneId: Schema.optional(Schema.String),
+  zoneName: Schema.optional(Schema.String)
+})
+export type CustomDomain = typeof CustomDomain.Type
+
+export const CustomDomainList = Schema.Struct({
+  domains: Schema.optionalWith(Schema.Array(CustomDomain), { default: () => [], nullable: true })
+})
+
+/** What an add or an update answers: the domain, or less. */
+export const ChangedDomain = Schema.NullishOr(Schema.partial(CustomDomain))
+
+// ---------------------------------------------------------------------------------------------
+// Zones and DNS
+
+export const Zone = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  /** "active" | "pending" | "initializing" | "moved" | … */
+  status: Schema.optional(Schema.String),
+  account: Schema.optional(
+    Schema.Struct({
+      id: Schema.String,
+      name: Schema.optional(Schema.String)
+    })
+  )
+})
+export type Zone = typeof Zone.Type
+
+export const DnsRecord = Schema.Struct({
+  id: Schema.String,
+  type: Schema.String,
+  /** The full name (FQDN). */
+  name: Schema.String,
+  content: Schema.String,
+  /** 1 is "automatic". */
+  ttl: Schema.Number,
+  proxied: Schema.optional(Schema.Boolean),
+  proxiable: Schema.optional(Schema.Boolean),
+  comment: nullable(Schema.String),
+  tags: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
+  priority: nullable(Schema.Number),
+  zoneId: optionalField("zone_id", Schema.String),
+  zoneName: optionalField("zone_name", Schema.String),
+  createdOn: optionalField("created_on", Schema.String),
+  modifiedOn: optionalField("modified_on", Schema.String)
+})
+export type DnsRecord = typeof DnsRecord.Type
+
+const records = Schema.optionalWith(Schema.Array(DnsRecord), { default: () => [], nullable: true })
+
+/** The records each part of a batch produced (deleted, patched, replaced, created). */
+export const BatchResult = Schema.Struct({
+  deletes: records,
+  patches: records,
+  puts: records,
+  posts: records
+})
+export type BatchResult = typeof BatchResult.Type
