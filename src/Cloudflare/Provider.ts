@@ -1,0 +1,222 @@
+/**
+ * The Cloudflare provider for R2 buckets (`r2`), their custom domains (`r2-domain`) and DNS
+ * records (`dns`), over the `CloudflareApi` REST client. Reads are batched: one bucket list per
+ * account (and per jurisdiction in use), one record list per zone, and for the buckets the
+ * state holds their CORS rules and custom domains read in parallel.
+ *
+ * Retries: `getState` reads through a client that retries throttling and outages (honouring
+ * `retry-after`); `apply` and `destroy` use a client that makes one attempt and leave retries
+ * to the engine, which runs the whole action again. Each action can run again safely: a
+ * bucket or record an earlier attempt made is adopted, and what is gone counts as removed.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import { diffResource } from "../Plan.js"
+import { type ApplyRequest, CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
+import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
+import * as Retry from "../Retry.js"
+import * as Api from "./Api.js"
+import * as Buckets from "./Provider/Buckets.js"
+import { type Clients, invalid, orFail, providerName } from "./Provider/Common.js"
+import * as Records from "./Provider/Records.js"
+
+export { type Clients, providerName } from "./Provider/Common.js"
+
+export const handles: ReadonlyArray<ResourceType> = ["r2", "r2-domain", "dns"]
+
+export const replaceFields = (type: ResourceType): ReadonlyArray<string> => {
+  switch (type) {
+    case "r2":
+      return Buckets.replaceFields
+    case "r2-domain":
+      return Buckets.domainReplaceFields
+    case "dns":
+      return Records.replaceFields
+    default:
+      return []
+  }
+}
+
+export interface Settings {
+  /** `account-id` from the cloudflare provider block; `CF_ACCOUNT_ID` or `CLOUDFLARE_ACCOUNT_ID` otherwise. */
+  readonly accountId?: string | undefined
+  /** A token instead of `CF_API_TOKEN` / `CLOUDFLARE_API_TOKEN` (the sandbox's simulated account). */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /** An API root instead of `CLOUDFLARE_API_BASE_URL`. */
+  readonly baseUrl?: string | undefined
+  /** How `getState` retries throttled and transient reads. Default: the seed's policy. */
+  readonly readRetry?: Retry.RetryPolicy | undefined
+}
+
+type Entry = readonly [ResourceKey, StoredResource]
+
+const groupBy = (entries: ReadonlyArray<Entry>, keyOf: (resource: StoredResource) => string | undefined) => {
+  const groups = new Map<string | undefined, Array<Entry>>()
+  for (const entry of entries) {
+    const group = keyOf(entry[1])
+    groups.set(group, [...(groups.get(group) ?? []), entry])
+  }
+  return groups
+}
+
+/** The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`. */
+export const make = (clients: Clients): CloudProviderService => {
+  const getState: CloudProviderService["getState"] = (_scope, resources) =>
+    Effect.gen(function* () {
+      const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
+      const ofType = (type: ResourceType) => entries.filter(([, resource]) => resource.type === type)
+      const found = new Map<ResourceKey, Observed>()
+
+      // One bucket list per jurisdiction in use; CORS read for each bucket that is still there.
+      const buckets = Effect.forEach(
+        groupBy(ofType("r2"), Buckets.jurisdictionOf),
+        ([jurisdiction, group]) =>
+          Effect.gen(function* () {
+            const listed = yield* orFail()(clients.read.r2.buckets.list({ jurisdiction }))
+            yield* Effect.forEach(
+              group,
+              ([key, resource]) => {
+                const bucket = listed.find((candidate) => candidate.name === Buckets.bucketNameOf(resource))
+                if (bucket === undefined) return Effect.void
+                return clients.read.r2.cors.get(bucket.name, { jurisdiction }).pipe(
+                  orFail(key),
+                  Effect.map((rules) =>
+                    found.set(
+                      key,
+                      Buckets.observe(bucket, resource.inputs, rules, resource.attributes.adopted === true)
+                    )
+                  )
+                )
+              },
+              { concurrency: 8, discard: true }
+            )
+          }),
+        { concurrency: "unbounded", discard: true }
+      )
+
+      // One domain list per bucket that has domains in the state.
+      const domains = Effect.forEach(
+        groupBy(ofType("r2-domain"), (resource) =>
+          typeof resource.inputs.bucket === "string" ? resource.inputs.bucket : undefined
+        ),
+        ([bucket, group]) =>
+          bucket === undefined
+            ? Effect.void
+            : clients.read.r2.domains.list(bucket).pipe(
+                Effect.catchIf(
+                  (error) => error.reason === "not-found",
+                  () => Effect.succeed([])
+                ),
+                orFail(),
+                Effect.flatMap((listed) =>
+                  Effect.sync(() => {
+                    for (const [key, resource] of group) {
+                      const domain = listed.find((candidate) => candidate.domain === resource.id)
+                      if (domain !== undefined) found.set(key, Buckets.observeDomain(bucket, domain))
+                    }
+                  })
+                )
+              ),
+        { concurrency: 8, discard: true }
+      )
+
+      // One record list per zone.
+      const records = Effect.forEach(
+        groupBy(ofType("dns"), Records.zoneOf),
+        ([zoneName, group]) =>
+          Effect.gen(function* () {
+            if (zoneName === undefined) return
+            const zone = yield* clients.read.zones.byName(zoneName).pipe(
+              Effect.map((zone): Api.Zone | undefined => zone),
+              Effect.catchIf(
+                (error) => error.reason === "not-found",
+                () => Effect.succeed(undefined)
+              ),
+              orFail()
+            )
+            // The zone is gone, and its records with it.
+            if (zone === undefined) return
+            const listed = yield* orFail()(clients.read.dns.records.list(zone.id))
+            for (const [key, resource] of group) {
+              const record = listed.find((candidate) => candidate.id === resource.id)
+              if (record !== undefined)
+                found.set(key, Records.observe(record, zone.id, resource.attributes.adopted === true))
+            }
+          }),
+        { concurrency: "unbounded", discard: true }
+      )
+
+      yield* Effect.all([buckets, domains, records], { concurrency: "unbounded", discard: true })
+      return found
+    })
+
+  const apply = (request: ApplyRequest): Effect.Effect<Observed, ProviderError> => {
+    const create = request.operation === "create"
+    switch (request.type) {
+      case "r2":
+        return create ? Buckets.create(clients, request) : Buckets.update(clients, request)
+      case "r2-domain":
+        return create ? Buckets.createDomain(clients, request) : Buckets.updateDomain(clients, request)
+      case "dns":
+        return create ? Records.create(clients, request) : Records.update(clients, request)
+      default:
+        return Effect.fail(invalid(request.operation, request.key, `${providerName} does not serve ${request.type}`))
+    }
+  }
+
+  const destroy: CloudProviderService["destroy"] = (_scope, key, resource) => {
+    switch (resource.type) {
+      case "r2":
+        return Buckets.destroy(clients, key, resource)
+      case "r2-domain":
+        return Buckets.destroyDomain(clients, key, resource)
+      case "dns":
+        return Records.destroy(clients, key, resource)
+      default:
+        return Effect.fail(invalid("delete", key, `${providerName} does not serve ${resource.type}`))
+    }
+  }
+
+  return {
+    name: providerName,
+    handles,
+    replaceFields,
+    getState,
+    plan: (desired, current) =>
+      Effect.succeed(
+        desired.map((resource) => diffResource(resource, current.get(resource.key), replaceFields(resource.type)))
+      ),
+    apply: (request) => Effect.withSpan(apply(request), `Cloudflare ${request.operation} ${request.type}`),
+    destroy: (scope, key, resource) =>
+      Effect.withSpan(destroy(scope, key, resource), `Cloudflare delete ${resource.type}`)
+  }
+}
+
+/** One attempt per call: the engine retries `apply` and `destroy`. */
+export const writePolicy: Retry.RetryPolicy = { ...Retry.defaultPolicy, maxAttempts: 1 }
+
+/**
+ * The provider over whichever `HttpClient` is provided (the network, or the simulator in
+ * process), with its own clients: reads retried by `readRetry`, writes not retried here.
+ */
+export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never, HttpClient.HttpClient> =>
+  Layer.effect(
+    CloudProvider,
+    Effect.gen(function* () {
+      const common = { accountId: settings.accountId, token: settings.token, baseUrl: settings.baseUrl }
+      const read = yield* Api.make({ ...common, retry: settings.readRetry ?? Retry.defaultPolicy })
+      const write = yield* Api.make({ ...common, retry: writePolicy })
+      return make({ read, write })
+    })
+  )
+
+/**
+ * The provider over a `CloudflareApi` built elsewhere, used for reads and writes alike: build
+ * that client with `retry: writePolicy` so a failure is not retried both by it and by the engine.
+ */
+export const layerWithClient: Layer.Layer<CloudProvider, never, Api.CloudflareApi> = Layer.effect(
+  CloudProvider,
+  Effect.map(Api.CloudflareApi, (client) => make({ read: client, write: client }))
+)

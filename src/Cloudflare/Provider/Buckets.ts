@@ -1,0 +1,232 @@
+/**
+ * R2 buckets (`r2`) with their CORS rules, and their custom domains (`r2-domain`). A bucket has
+ * no tags to mark an owner, so a create answered "exists" adopts the bucket of that name in
+ * the account: an earlier attempt of this project made it, or it was there before. A bucket
+ * that still holds objects is never deleted: Cloudflare refuses, and the error says to empty it.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { type ApplyRequest, ProviderError } from "../../Provider.js"
+import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { type Bucket, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
+import { type Clients, decodeInputs, ignoreNotFound, orFail, providerName } from "./Common.js"
+
+export const replaceFields: ReadonlyArray<string> = ["name", "location", "jurisdiction", "storageClass"]
+export const domainReplaceFields: ReadonlyArray<string> = ["bucket", "domain", "zone"]
+
+/** The `cors` input as the configuration writes it. */
+const Cors = Schema.Struct({
+  allowedOrigins: Schema.Array(Schema.String),
+  allowedMethods: Schema.Array(Schema.String),
+  allowedHeaders: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  exposeHeaders: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  maxAge: Schema.optional(Schema.Number)
+})
+type Cors = typeof Cors.Type
+
+export const BucketInputs = Schema.Struct({
+  name: Schema.String,
+  location: Schema.optional(Schema.String),
+  jurisdiction: Schema.optional(Schema.String),
+  storageClass: Schema.optional(Schema.String),
+  cors: Schema.optional(Cors)
+})
+export type BucketInputs = typeof BucketInputs.Type
+
+export const DomainInputs = Schema.Struct({
+  bucket: Schema.String,
+  domain: Schema.String,
+  zone: Schema.String,
+  minTls: Schema.optional(Schema.Union(Schema.String, Schema.Number))
+})
+export type DomainInputs = typeof DomainInputs.Type
+
+const decodeBucket = decodeInputs(BucketInputs, "an R2 bucket")
+const decodeDomain = decodeInputs(DomainInputs, "an R2 custom domain")
+
+/** The CORS input as R2's rules (R2's own shape, not S3's). */
+export const corsRules = (cors: Cors): ReadonlyArray<CorsRule> => [
+  {
+    allowed: {
+      origins: [...cors.allowedOrigins],
+      methods: [...cors.allowedMethods],
+      ...(cors.allowedHeaders.length === 0 ? {} : { headers: [...cors.allowedHeaders] })
+    },
+    ...(cors.exposeHeaders.length === 0 ? {} : { exposeHeaders: [...cors.exposeHeaders] }),
+    ...(cors.maxAge === undefined ? {} : { maxAgeSeconds: cors.maxAge })
+  }
+]
+
+/** R2's rules as the CORS input reads (the first rule; FleetFlow writes one). */
+const corsInput = (rules: ReadonlyArray<CorsRule>): Json | undefined => {
+  const rule = rules[0]
+  if (rule === undefined) return undefined
+  return {
+    allowedOrigins: [...rule.allowed.origins],
+    allowedMethods: [...rule.allowed.methods],
+    allowedHeaders: [...(rule.allowed.headers ?? [])],
+    exposeHeaders: [...(rule.exposeHeaders ?? [])],
+    ...(rule.maxAgeSeconds === undefined ? {} : { maxAge: rule.maxAgeSeconds })
+  }
+}
+
+/** The jurisdiction a stored bucket lives in: R2 calls for it must name it. */
+export const jurisdictionOf = (resource: StoredResource): string | undefined => {
+  const value = resource.inputs.jurisdiction ?? resource.attributes.jurisdiction
+  return typeof value === "string" && value !== "" ? value : undefined
+}
+
+export const bucketNameOf = (resource: StoredResource): string =>
+  typeof resource.inputs.name === "string" ? resource.inputs.name : resource.id
+
+export const observe = (
+  bucket: Bucket,
+  inputs: Inputs | undefined,
+  rules: ReadonlyArray<CorsRule> | undefined,
+  adopted: boolean
+): Observed => {
+  const cors = rules === undefined ? undefined : corsInput(rules)
+  const { cors: _, ...rest } = inputs ?? {}
+  return {
+    id: bucket.name,
+    attributes: {
+      name: bucket.name,
+      ...(bucket.location === undefined ? {} : { location: bucket.location }),
+      ...(bucket.storageClass === undefined ? {} : { storageClass: bucket.storageClass }),
+      ...(bucket.jurisdiction === undefined || bucket.jurisdiction === "default"
+        ? {}
+        : { jurisdiction: bucket.jurisdiction }),
+      ...(adopted ? { adopted: true } : {})
+    },
+    ...(inputs === undefined || rules === undefined
+      ? {}
+      : { inputs: { ...rest, ...(cors === undefined ? {} : { cors }) } })
+  }
+}
+
+export const observeDomain = (bucket: string, domain: CustomDomain): Observed => ({
+  id: domain.domain,
+  attributes: {
+    bucket,
+    domain: domain.domain,
+    ...(domain.zoneId === undefined ? {} : { zoneId: domain.zoneId }),
+    ...(domain.enabled === undefined ? {} : { enabled: domain.enabled }),
+    ...(domain.minTLS === undefined ? {} : { minTls: domain.minTLS })
+  }
+})
+
+/** Puts the CORS rules the inputs ask for, or removes them when the inputs have none. */
+const syncCors = (clients: Clients, key: ResourceKey, inputs: BucketInputs, hadCors: boolean) => {
+  const options = { jurisdiction: inputs.jurisdiction }
+  if (inputs.cors !== undefined)
+    return orFail(key)(clients.write.r2.cors.put(inputs.name, corsRules(inputs.cors), options))
+  if (!hadCors) return Effect.void
+  return orFail(key)(ignoreNotFound(clients.write.r2.cors.delete(inputs.name, options)))
+}
+
+export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+  Effect.gen(function* () {
+    const inputs = yield* decodeBucket("create", request.key, request.inputs)
+    const options = { jurisdiction: inputs.jurisdiction }
+    const created = yield* clients.write.r2.buckets
+      .create({
+        name: inputs.name,
+        jurisdiction: inputs.jurisdiction,
+        locationHint: inputs.location?.toLowerCase(),
+        storageClass: inputs.storageClass
+      })
+      .pipe(
+        Effect.map((bucket) => ({ bucket, adopted: false })),
+        Effect.catchIf(
+          (error) => error.reason === "exists",
+          () =>
+            // Bucket names are unique per account: the one there is adopted, whoever made it.
+            Effect.map(clients.write.r2.buckets.get(inputs.name, options), (bucket) => ({ bucket, adopted: true }))
+        ),
+        orFail(request.key)
+      )
+    if (created.adopted) {
+      yield* Effect.logInfo(
+        `R2 bucket "${inputs.name}" already exists in the account: FleetFlow adopts it and manages it from now on`
+      )
+    }
+    yield* syncCors(clients, request.key, inputs, created.adopted)
+    return observe(created.bucket, undefined, undefined, created.adopted)
+  })
+
+export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+  Effect.gen(function* () {
+    const inputs = yield* decodeBucket("update", request.key, request.inputs)
+    yield* syncCors(clients, request.key, inputs, request.current?.inputs.cors !== undefined)
+    const bucket = yield* orFail(request.key)(
+      clients.write.r2.buckets.get(inputs.name, { jurisdiction: inputs.jurisdiction })
+    )
+    return observe(bucket, undefined, undefined, request.current?.attributes.adopted === true)
+  })
+
+export const destroy = (clients: Clients, key: ResourceKey, resource: StoredResource) => {
+  const name = bucketNameOf(resource)
+  return clients.write.r2.buckets.delete(name, { jurisdiction: jurisdictionOf(resource) }).pipe(
+    ignoreNotFound,
+    Effect.mapError((error) =>
+      error.code === 10008
+        ? new ProviderError({
+            provider: providerName,
+            operation: `cloudflare ${error.operation}`,
+            key,
+            reason: "conflict",
+            code: 10008,
+            message: `R2 bucket "${name}" is not empty, and Cloudflare deletes only empty buckets`,
+            hint: `Empty the bucket first (delete its objects, e.g. in the dashboard or with \`wrangler r2 object delete ${name}/<key>\`), then run again.`
+          })
+        : toProviderError(error, key)
+    )
+  )
+}
+
+export const createDomain = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+  Effect.gen(function* () {
+    const inputs = yield* decodeDomain("create", request.key, request.inputs)
+    const minTLS = inputs.minTls === undefined ? undefined : String(inputs.minTls)
+    const zone = yield* orFail(request.key)(clients.write.zones.byName(inputs.zone))
+    const domain = yield* clients.write.r2.domains
+      .create(inputs.bucket, { domain: inputs.domain, zoneId: zone.id, minTLS, enabled: true })
+      .pipe(
+        Effect.catchIf(
+          (error) => error.reason === "exists" || error.reason === "conflict",
+          (error) =>
+            // An earlier attempt may have added it: the domain on this bucket is taken over.
+            clients.write.r2.domains
+              .get(inputs.bucket, inputs.domain)
+              .pipe(
+                Effect.flatMap((existing) =>
+                  existing.zoneId !== undefined && existing.zoneId !== zone.id
+                    ? Effect.fail(error)
+                    : clients.write.r2.domains.update(inputs.bucket, inputs.domain, { enabled: true, minTLS })
+                ),
+                Effect.catchIf(
+                  (other) => other.reason === "not-found",
+                  () => Effect.fail(error)
+                )
+              )
+        ),
+        orFail(request.key)
+      )
+    return observeDomain(inputs.bucket, domain)
+  })
+
+export const updateDomain = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+  Effect.gen(function* () {
+    const inputs = yield* decodeDomain("update", request.key, request.inputs)
+    const minTLS = inputs.minTls === undefined ? undefined : String(inputs.minTls)
+    const domain = yield* orFail(request.key)(
+      clients.write.r2.domains.update(inputs.bucket, inputs.domain, { enabled: true, minTLS })
+    )
+    return observeDomain(inputs.bucket, domain)
+  })
+
+export const destroyDomain = (clients: Clients, key: ResourceKey, resource: StoredResource) => {
+  const bucket =
+    typeof resource.inputs.bucket === "string" ? resource.inputs.bucket : String(resource.attributes.bucket)
+  return orFail(key)(ignoreNotFound(clients.write.r2.domains.delete(bucket, resource.id)))
+}

@@ -1,0 +1,339 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import * as NodePath from "node:path"
+import * as CloudflareProvider from "../src/Cloudflare/Provider.js"
+import * as Simulator from "../src/Cloudflare/Simulator.js"
+import * as Config from "../src/Config.js"
+import * as Fleet from "../src/Fleet.js"
+import * as Plan from "../src/Plan.js"
+import { CloudProvider, ProviderError } from "../src/Provider.js"
+import { makeKey, type ResourceType, type StoredResource } from "../src/Resource.js"
+import type * as Retry from "../src/Retry.js"
+import * as State from "../src/State.js"
+import { folder } from "./fixtures/config/support.js"
+import { runOptions } from "./support/Desired.js"
+
+const token = "cf-canary-5d1e0a7b-never-printed"
+const account = Simulator.defaultAccountId
+const zones = ["example.com", "example.org"]
+
+const fastRetry: Retry.RetryPolicy = {
+  maxAttempts: 3,
+  initialDelay: Duration.millis(1),
+  maxDelay: Duration.millis(5),
+  multiplier: 2
+}
+
+const world = (
+  options: Partial<Simulator.SimulatorOptions> = {},
+  settings: Partial<CloudflareProvider.Settings> = {}
+) =>
+  Effect.gen(function* () {
+    const store = yield* Simulator.memoryStore()
+    const provider = CloudflareProvider.layer({
+      accountId: account,
+      token: Redacted.make(token),
+      readRetry: fastRetry,
+      ...settings
+    }).pipe(Layer.provide(Simulator.layerClient(store, { token, zones, ...options })))
+    return { store, provider, layer: Layer.merge(provider, State.layerMemory()) }
+  })
+
+const fleet = (body: string) =>
+  [
+    `project "shop"`,
+    `providers { cloudflare { account-id "${account}"; zone "example.com" } }`,
+    `retry max-attempts=3 initial-delay="1ms" max-delay="5ms" multiplier=2.0`,
+    `stage "dev" {`,
+    body,
+    `}`
+  ].join("\n")
+
+const bucketWith = (origin: string, ip: string) => `
+  r2-bucket "shop-assets" {
+    location "APAC"
+    cors {
+      allowed-origins "${origin}"
+      allowed-methods "GET" "PUT"
+      max-age 3600
+    }
+    custom-domain "cdn.example.com"
+  }
+  dns "example.com" {
+    record "api" type="A" value="${ip}"
+    record "@" type="TXT" value="v=spf1 -all" ttl=300
+  }
+`
+
+const targetOf = (text: string) =>
+  Effect.gen(function* () {
+    const root = folder({ "fleet.kdl": text })
+    const config = yield* Config.load(NodePath.join(root, "fleet.kdl"))
+    const desired = yield* Config.desiredResources(config, "dev")
+    return { config, stage: "dev", desired } satisfies Fleet.Target
+  }).pipe(Effect.provide(NodeFileSystem.layer))
+
+const inspect = (store: Simulator.CloudflareStore) => Simulator.inspect(store).pipe(Effect.orDie)
+const requests = (store: Simulator.CloudflareStore) => Simulator.requests(store).pipe(Effect.orDie)
+
+describe("the Cloudflare provider through the engine", () => {
+  it.effect("a bucket with CORS and a custom domain and two records come up, converge, change in place, go down", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(fleet(bucketWith("https://shop.example.com", "203.0.113.10")))
+      yield* Effect.gen(function* () {
+        const applied = yield* Fleet.up(target, runOptions())
+        assert.deepStrictEqual(applied.plan.summary, { add: 4, change: 0, destroy: 0 })
+        const made = yield* inspect(store)
+        assert.deepStrictEqual(
+          made.buckets.map((bucket) => [bucket.name, bucket.location]),
+          [["shop-assets", "APAC"]]
+        )
+        const bucket = made.buckets[0]!
+        assert.deepStrictEqual(bucket.cors, [
+          { allowed: { origins: ["https://shop.example.com"], methods: ["GET", "PUT"] }, maxAgeSeconds: 3600 }
+        ])
+        assert.deepStrictEqual(
+          bucket.domains.map((domain) => [domain.domain, domain.zoneName]),
+          [["cdn.example.com", "example.com"]]
+        )
+        const records = made.records.map((record) => [record.type, record.name, record.content]).sort()
+        assert.deepStrictEqual(records, [
+          ["A", "api.example.com", "203.0.113.10"],
+          ["TXT", "example.com", "v=spf1 -all"]
+        ])
+
+        // Nothing to do on a second plan.
+        const again = yield* Fleet.plan(target, { refresh: true })
+        assert.isFalse(Plan.hasChanges(again.plan))
+
+        // A CORS change and a new address: both in place, same bucket, same record.
+        const recordId = made.records.find((record) => record.type === "A")!.id
+        const before = (yield* requests(store)).length
+        const changed = yield* Fleet.up(
+          yield* targetOf(fleet(bucketWith("https://www.example.com", "203.0.113.20"))),
+          runOptions()
+        )
+        assert.deepStrictEqual(changed.plan.summary, { add: 0, change: 2, destroy: 0 })
+        const writes = (yield* requests(store))
+          .slice(before)
+          .filter((entry) => entry.method !== "GET")
+          .map((entry) => `${entry.method} ${entry.path.replace(/[0-9a-f]{32}/g, "{id}")}`)
+          .sort()
+        assert.deepStrictEqual(writes, [
+          "PATCH /zones/{id}/dns_records/{id}",
+          "PUT /accounts/{id}/r2/buckets/shop-assets/cors"
+        ])
+        const after = yield* inspect(store)
+        assert.deepStrictEqual(after.buckets[0]!.cors?.[0]?.allowed.origins, ["https://www.example.com"])
+        const record = after.records.find((item) => item.type === "A")!
+        assert.strictEqual(record.id, recordId)
+        assert.strictEqual(record.content, "203.0.113.20")
+
+        yield* Fleet.down(target, runOptions())
+        const gone = yield* inspect(store)
+        assert.deepStrictEqual([gone.buckets.length, gone.records.length], [0, 0])
+      }).pipe(Effect.provide(layer))
+    })
+  )
+})
+
+const stored = (type: ResourceType, name: string, inputs: StoredResource["inputs"]): StoredResource => ({
+  provider: "cloudflare",
+  type,
+  name,
+  stage: "dev",
+  id: name,
+  attributes: {},
+  inputs,
+  dependsOn: [],
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z"
+})
+
+const scope = { project: "shop", stage: "dev" }
+
+describe("the Cloudflare provider's reads", () => {
+  it.effect("a plan for 30 buckets and 100 records lists buckets once per account and records once per zone", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const resources = new Map<string, StoredResource>()
+      for (let index = 0; index < 30; index++) {
+        const name = `bucket-${index}`
+        const inputs = { name, cors: { allowedOrigins: ["*"], allowedMethods: ["GET"] } }
+        const key = makeKey("r2", name)
+        const observed = yield* service.apply({ ...scope, operation: "create", key, type: "r2", name, inputs })
+        resources.set(key, { ...stored("r2", name, inputs), id: observed.id, attributes: observed.attributes })
+      }
+      for (let index = 0; index < 100; index++) {
+        const zone = zones[index % 2]!
+        const name = `host-${index}.${zone}/A`
+        const inputs = {
+          zone,
+          name: `host-${index}.${zone}`,
+          type: "A",
+          content: `192.0.2.${index}`,
+          proxied: false,
+          ttl: 1
+        }
+        const key = makeKey("dns", name)
+        const observed = yield* service.apply({ ...scope, operation: "create", key, type: "dns", name, inputs })
+        resources.set(key, { ...stored("dns", name, inputs), id: observed.id, attributes: observed.attributes })
+      }
+      const before = (yield* requests(store)).length
+      const observed = yield* service.getState(scope, resources)
+      assert.strictEqual(observed.size, 130)
+      const reads = (yield* requests(store)).slice(before)
+      const bucketLists = reads.filter((entry) => entry.method === "GET" && /\/r2\/buckets$/.test(entry.path))
+      const recordLists = reads.filter((entry) => entry.method === "GET" && /\/dns_records$/.test(entry.path))
+      assert.strictEqual(bucketLists.length, 1)
+      assert.strictEqual(recordLists.length, 2)
+      assert.strictEqual(new Set(recordLists.map((entry) => entry.path)).size, 2)
+      // The only other reads are the CORS rules of each bucket and the two zone lookups.
+      const others = reads.filter((entry) => !bucketLists.includes(entry) && !recordLists.includes(entry))
+      assert.strictEqual(others.filter((entry) => entry.path.endsWith("/cors")).length, 30)
+      assert.strictEqual(others.length, 32)
+      const plan = yield* service.plan(
+        [...resources].map(([key, resource]) => ({
+          key,
+          provider: "cloudflare" as const,
+          type: resource.type,
+          name: resource.name,
+          inputs: resource.inputs,
+          dependsOn: []
+        })),
+        resources
+      )
+      assert.isTrue(plan.every((action) => action._tag === "NoOp"))
+    })
+  )
+
+  it.effect("a 429 with retry-after: 2 is waited out, then the read succeeds", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world({}, { readRetry: undefined })
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const key = makeKey("r2", "waited")
+      const inputs = { name: "waited" }
+      yield* service.apply({ ...scope, operation: "create", key, type: "r2", name: "waited", inputs })
+      yield* Simulator.injectFaults(store, [
+        { method: "GET", path: "/accounts/*/r2/buckets", kind: { _tag: "RateLimit", seconds: 2 }, times: 1 }
+      ]).pipe(Effect.orDie)
+      const fiber = yield* Effect.fork(service.getState(scope, new Map([[key, stored("r2", "waited", inputs)]])))
+      yield* TestClock.adjust(Duration.millis(1999))
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust(Duration.millis(1))
+      const observed = yield* Fiber.join(fiber)
+      assert.strictEqual(observed.get(key)?.id, "waited")
+      const lists = (yield* requests(store)).filter(
+        (entry) => /\/r2\/buckets$/.test(entry.path) && entry.method === "GET"
+      )
+      assert.deepStrictEqual(
+        lists.map((entry) => entry.status),
+        [429, 200]
+      )
+    })
+  )
+
+  it.effect("an authentication error (code 10000) fails after one attempt, naming CF_API_TOKEN", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world({}, { token: Redacted.make("not-the-token"), readRetry: undefined })
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const key = makeKey("r2", "locked")
+      const exit = yield* Effect.exit(
+        service.getState(scope, new Map([[key, stored("r2", "locked", { name: "locked" })]]))
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? exit.cause : undefined
+      const failure = error?._tag === "Fail" ? error.error : undefined
+      assert.instanceOf(failure, ProviderError)
+      assert.strictEqual(failure?.reason, "auth")
+      assert.strictEqual(failure?.code, 10000)
+      assert.include(failure?.message ?? "", "CF_API_TOKEN")
+      assert.notInclude(failure?.message ?? "", "not-the-token")
+      assert.strictEqual((yield* requests(store)).length, 1)
+    })
+  )
+})
+
+describe("the Cloudflare provider's writes", () => {
+  it.effect("a bucket that holds objects is not deleted: a conflict that says to empty it", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const key = makeKey("r2", "full")
+      const inputs = { name: "full" }
+      yield* service.apply({ ...scope, operation: "create", key, type: "r2", name: "full", inputs })
+      yield* Simulator.putObject(store, { bucket: "full", key: "a.txt", size: 3 }).pipe(Effect.orDie)
+      const error = yield* Effect.flip(service.destroy(scope, key, stored("r2", "full", inputs)))
+      assert.strictEqual(error.reason, "conflict")
+      assert.strictEqual(error.code, 10008)
+      assert.include(error.message, `"full" is not empty`)
+      assert.include(error.hint ?? "", "Empty the bucket")
+      assert.strictEqual((yield* inspect(store)).buckets.length, 1)
+      // Gone already: removed.
+      yield* service.destroy(scope, makeKey("r2", "never"), stored("r2", "never", { name: "never" }))
+    })
+  )
+
+  it.effect("a create answered 'exists' adopts the bucket and the identical record", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const bucket = { name: "again" }
+      const record = {
+        zone: "example.com",
+        name: "www.example.com",
+        type: "A",
+        content: "192.0.2.1",
+        proxied: false,
+        ttl: 1
+      }
+      const first = yield* service.apply({
+        ...scope,
+        operation: "create",
+        key: "k1",
+        type: "r2",
+        name: "again",
+        inputs: bucket
+      })
+      const second = yield* service.apply({
+        ...scope,
+        operation: "create",
+        key: "k1",
+        type: "r2",
+        name: "again",
+        inputs: bucket
+      })
+      assert.strictEqual(second.id, first.id)
+      assert.strictEqual(second.attributes.adopted, true)
+      const one = yield* service.apply({
+        ...scope,
+        operation: "create",
+        key: "k2",
+        type: "dns",
+        name: "www",
+        inputs: record
+      })
+      const two = yield* service.apply({
+        ...scope,
+        operation: "create",
+        key: "k2",
+        type: "dns",
+        name: "www",
+        inputs: record
+      })
+      assert.strictEqual(two.id, one.id)
+      assert.strictEqual(two.attributes.fqdn, "www.example.com")
+      const contents = yield* inspect(store)
+      assert.deepStrictEqual([contents.buckets.length, contents.records.length], [1, 1])
+    })
+  )
+})
