@@ -1,9 +1,10 @@
 /**
  * The sandbox: simulated Sakura Cloud and Cloudflare behind one `CloudProvider`, kept in
  * `<config dir>/.fleetflow/sandbox/` for `--sandbox`. Its Sakura half is the real Sakura
- * provider over the usacloud simulator (`usacloud.json`); its Cloudflare half is simulated
- * (`cloud.json`) until the Cloudflare provider takes its place. `make` (both halves simulated,
- * in one store) backs the fakes.
+ * provider over the usacloud simulator (`usacloud.json`); in its Cloudflare half, R2 and DNS
+ * are the real Cloudflare provider over the Cloudflare API simulator (`cloudflare-api.json`),
+ * while Workers and Pages are simulated (`cloud.json`, which also keeps the fault counts).
+ * `make` (both halves simulated, in one store) backs the fakes.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
@@ -12,9 +13,10 @@ import * as Layer from "effect/Layer"
 import * as NodePath from "node:path"
 import { CloudProvider, type CloudProviderService, combineServices } from "./Provider.js"
 import * as Cloudflare from "./Sandbox/Cloudflare.js"
+import * as CloudflareApi from "./Sandbox/CloudflareApi.js"
 import type { SandboxOptions } from "./Sandbox/Options.js"
 import * as Sakura from "./Sandbox/Sakura.js"
-import type { Runtime } from "./Sandbox/Simulation.js"
+import { type Runtime, withFaults } from "./Sandbox/Simulation.js"
 import * as Store from "./Sandbox/Store.js"
 import * as Usacloud from "./Sandbox/Usacloud.js"
 
@@ -23,7 +25,7 @@ export { DurationSpec, optionsFromEnv, type SandboxOptions, SandboxOptionsError 
 export { type Call, ownerOf, replaceFieldsByType } from "./Sandbox/Simulation.js"
 export { CloudResource, type CloudStore, SandboxStoreError } from "./Sandbox/Store.js"
 
-/** The simulated Cloudflare's store (and the fault rules' counts) inside a sandbox folder. */
+/** The simulated Workers and Pages' store (and the fault rules' counts) inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "cloud.json")
 
 /** Where the fakes hook into the simulation. */
@@ -54,9 +56,13 @@ export const make = (
 /** The simulated Sakura Cloud's store (the usacloud simulator's) inside a sandbox folder. */
 export const usacloudStorePath = Usacloud.storePath
 
+/** The simulated Cloudflare API's store (R2 and DNS) inside a sandbox folder. */
+export const cloudflareApiStorePath = CloudflareApi.storePath
+
 /**
  * The sandbox provider over the clouds in `directory` (e.g. `<config dir>/.fleetflow/sandbox`):
- * the real Sakura provider over the usacloud simulator, and the simulated Cloudflare.
+ * the real Sakura provider over the usacloud simulator, the real Cloudflare provider (R2 and
+ * DNS) over the Cloudflare API simulator, and simulated Workers and Pages.
  */
 export const layer = (
   directory: string,
@@ -67,8 +73,14 @@ export const layer = (
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const runtime = runtimeOf(Store.file(fs, storePath(directory)), options, {})
-      const sakura = Usacloud.withFaults(yield* Usacloud.provider(Usacloud.storePath(directory), options), runtime)
-      return { ...combineServices([sakura, Cloudflare.make(runtime)]), name: "sandbox" }
+      const sakura = withFaults(yield* Usacloud.provider(Usacloud.storePath(directory), options), runtime)
+      const apiPath = CloudflareApi.storePath(directory)
+      const cloudflare = withFaults(yield* CloudflareApi.provider(apiPath, options), runtime)
+      const workers: CloudProviderService = {
+        ...Cloudflare.make(runtime, CloudflareApi.bucketExists(apiPath)),
+        handles: ["worker", "pages"]
+      }
+      return { ...combineServices([sakura, cloudflare, workers]), name: "sandbox" }
     })
   )
 
@@ -80,5 +92,6 @@ export const inspect = (
     const fs = yield* FileSystem.FileSystem
     const document = yield* Store.file(fs, storePath(directory)).load
     const sakura = yield* Usacloud.inspect(Usacloud.storePath(directory))
-    return [...sakura, ...Store.resourcesOf(document)]
+    const cloudflare = yield* CloudflareApi.inspect(CloudflareApi.storePath(directory))
+    return [...sakura, ...cloudflare, ...Store.resourcesOf(document)]
   })

@@ -5,12 +5,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
-import * as Schema from "effect/Schema"
 import { type ApplyRequest, CloudProvider } from "../src/Provider.js"
 import { type Inputs, makeKey, providerOf, type ResourceType, type StoredResource } from "../src/Resource.js"
+import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
 import * as Simulator from "../src/Sakura/Simulator.js"
 import * as Sandbox from "../src/Sandbox.js"
-import { CloudDocument } from "../src/Sandbox/Store.js"
 
 const scope = { project: "creo", stage: "dev" }
 
@@ -48,21 +47,23 @@ const inSandbox = <A, E>(
     return yield* f(directory, fs).pipe(Effect.provide(Sandbox.layer(directory, options)))
   }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer))
 
-const decodeFile = (fs: FileSystem.FileSystem, directory: string) =>
-  Effect.flatMap(fs.readFileString(Sandbox.storePath(directory)), (text) =>
-    Schema.decodeUnknown(Schema.parseJson(CloudDocument))(text)
-  )
-
 /** The Sakura half is the real provider over the usacloud simulator, whose cloud has a file of its own. */
 const sakuraCloud = (directory: string) => Simulator.inspect(Simulator.fileStore(Sandbox.usacloudStorePath(directory)))
 
 const sakuraCount = (directory: string) =>
   Effect.map(sakuraCloud(directory), (cloud) => cloud.servers.length + cloud.disks.length + cloud.sshKeys.length)
 
-/** Only the two stores: no temp or lock file is left. */
+/** R2 and DNS are the real Cloudflare provider over the Cloudflare API simulator, with a file of its own. */
+const cloudflareCount = (directory: string) =>
+  Effect.map(
+    CloudflareSimulator.inspect(CloudflareSimulator.fileStore(Sandbox.cloudflareApiStorePath(directory))),
+    (account) => account.buckets.length + account.records.length
+  )
+
+/** Only the stores: no temp or lock file is left. */
 const assertOnlyStores = (fs: FileSystem.FileSystem, directory: string) =>
   Effect.map(fs.readDirectory(directory), (files) => {
-    for (const file of files) assert.include(["cloud.json", "usacloud.json"], file)
+    for (const file of files) assert.include(["cloud.json", "usacloud.json", "cloudflare-api.json"], file)
   })
 
 const zone = "is1a"
@@ -78,17 +79,19 @@ describe("Sandbox file store", () => {
         const steps: Array<ApplyRequest> = [
           create("disk", "web-disk", { ...diskInputs, size: 40 }),
           create("ssh-key", "me", { publicKey }),
-          create("r2", "creo-attachments"),
-          create("dns", "api.example.com/A", { zone: "example.com", type: "A", content: "203.0.113.7" })
+          create("r2", "creo-attachments", { name: "creo-attachments" }),
+          create("dns", "api.example.com/A", {
+            zone: "example.com",
+            name: "api.example.com",
+            type: "A",
+            content: "203.0.113.7"
+          })
         ]
         let count = 0
         for (const step of steps) {
           yield* provider.apply(step)
           count++
-          const cloudflare =
-            step.type === "r2" || step.type === "dns"
-              ? (yield* decodeFile(fs, directory)).cloudflare.resources.length
-              : 0
+          const cloudflare = step.type === "r2" || step.type === "dns" ? yield* cloudflareCount(directory) : 0
           assert.strictEqual((yield* sakuraCount(directory)) + cloudflare, count, `after ${step.key}`)
           yield* assertOnlyStores(fs, directory)
         }
@@ -156,15 +159,22 @@ describe("Sandbox file store", () => {
     inSandbox((directory, fs) =>
       Effect.gen(function* () {
         const provider = yield* CloudProvider
-        yield* provider.apply(create("r2", "files"))
+        const site = yield* provider.apply(create("pages", "site"))
+        yield* provider.apply(create("r2", "files", { name: "files" }))
         const web = yield* provider.apply(create("disk", "web", diskInputs))
-        // Each half keeps its cloud in its own file; an empty usacloud.json is an empty cloud, as usacloud's own.
+        // Each cloud keeps its own file; an empty usacloud.json or cloudflare-api.json is an empty cloud.
         const halves = [
           {
             path: Sandbox.storePath(directory),
             broken: ['{"version": 1, "sakura-cloud": ', "", '{"version": 2}'],
-            create: create("r2", "more"),
-            held: stored("r2", "files", "1")
+            create: create("pages", "more"),
+            held: stored("pages", "site", site.id)
+          },
+          {
+            path: Sandbox.cloudflareApiStorePath(directory),
+            broken: ['{"accounts": ', '{"version": 2}'],
+            create: create("r2", "more", { name: "more" }),
+            held: stored("r2", "files", "files", { name: "files" })
           },
           {
             path: Sandbox.usacloudStorePath(directory),

@@ -204,6 +204,34 @@ export const raiseFault = (fault: FaultRule, refuse: Refuse): Effect.Effect<neve
   )
 }
 
+/**
+ * `service` with the sandbox's fault rules in front: a matching call is counted in the sandbox
+ * store and fails (transient or permanent) or hangs before it reaches the provider.
+ */
+export const withFaults = (
+  service: CloudProviderService,
+  runtime: Pick<Runtime, "faults" | "store" | "record">
+): CloudProviderService => {
+  const before = (operation: Call["operation"], keys: ReadonlyArray<ResourceKey>) => {
+    const refuse = refuser(service.name, operation, keys.length === 1 ? keys[0] : undefined)
+    return Effect.gen(function* () {
+      yield* Effect.forEach(keys, (key) => runtime.record({ operation, key }), { discard: true })
+      const fault = yield* takeFault(runtime, operation, keys).pipe(Effect.mapError(storeFailure(refuse)))
+      if (fault !== undefined) return yield* raiseFault(fault, refuse)
+    })
+  }
+  return {
+    ...service,
+    getState: (scope, resources) =>
+      resources.size === 0
+        ? service.getState(scope, resources)
+        : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources)),
+    apply: (request) => Effect.zipRight(before(request.operation, [request.key]), service.apply(request)),
+    destroy: (scope: Scope, key, resource) =>
+      Effect.zipRight(before("delete", [key]), service.destroy(scope, key, resource))
+  }
+}
+
 const now = Clock.currentTimeMillis.pipe(Effect.map((millis) => new Date(millis).toISOString()))
 
 /** References such as `disk.<name>.id` resolve from attributes, so the ID is one of them. */

@@ -8,46 +8,18 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodePath from "node:path"
-import { CloudProvider, type CloudProviderService, type Scope } from "../Provider.js"
-import type { Inputs, ResourceKey, ResourceType } from "../Resource.js"
+import { CloudProvider, type CloudProviderService } from "../Provider.js"
+import type { Inputs, ResourceType } from "../Resource.js"
 import * as SakuraProvider from "../Sakura/Provider.js"
 import * as Simulator from "../Sakura/Simulator.js"
 import { serverState } from "../Sakura/Simulator/Cloud.js"
 import type { DiskRecord, NoteRecord, ServerRecord, SshKeyRecord } from "../Sakura/Simulator/Document.js"
 import type { SandboxOptions } from "./Options.js"
-import { type Call, ownerTags, raiseFault, refuser, type Runtime, storeFailure, takeFault } from "./Simulation.js"
+import { ownerTags } from "./Simulation.js"
 import { type CloudResource, SandboxStoreError } from "./Store.js"
 
 /** The usacloud simulator's store inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "usacloud.json")
-
-/**
- * `service` with the sandbox's fault rules in front: a matching call is counted in the sandbox
- * store and fails (transient or permanent) or hangs before it reaches the provider.
- */
-export const withFaults = (
-  service: CloudProviderService,
-  runtime: Pick<Runtime, "faults" | "store" | "record">
-): CloudProviderService => {
-  const before = (operation: Call["operation"], keys: ReadonlyArray<ResourceKey>) => {
-    const refuse = refuser(service.name, operation, keys.length === 1 ? keys[0] : undefined)
-    return Effect.gen(function* () {
-      yield* Effect.forEach(keys, (key) => runtime.record({ operation, key }), { discard: true })
-      const fault = yield* takeFault(runtime, operation, keys).pipe(Effect.mapError(storeFailure(refuse)))
-      if (fault !== undefined) return yield* raiseFault(fault, refuse)
-    })
-  }
-  return {
-    ...service,
-    getState: (scope, resources) =>
-      resources.size === 0
-        ? service.getState(scope, resources)
-        : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources)),
-    apply: (request) => Effect.zipRight(before(request.operation, [request.key]), service.apply(request)),
-    destroy: (scope: Scope, key, resource) =>
-      Effect.zipRight(before("delete", [key]), service.destroy(scope, key, resource))
-  }
-}
 
 /** The real Sakura provider over the simulator store at `path`, with the sandbox's latency and boot time. */
 export const provider = (
