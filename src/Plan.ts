@@ -166,6 +166,17 @@ export const diffResource = (
   return new Update({ ...fields_, inputs: desired.inputs }, trusted)
 }
 
+/** A provider's `plan`: the generic diff of every resource, with its replace fields. */
+export const diffEach =
+  (replaceFields: (type: ResourceType) => ReadonlyArray<string>) =>
+  (
+    desired: ReadonlyArray<DesiredResource>,
+    current: ReadonlyMap<ResourceKey, StoredResource>
+  ): Effect.Effect<ReadonlyArray<Action>> =>
+    Effect.succeed(
+      desired.map((resource) => diffResource(resource, current.get(resource.key), replaceFields(resource.type)))
+    )
+
 export class PlanError extends Data.TaggedError("PlanError")<{
   readonly message: string
   readonly key?: ResourceKey | undefined

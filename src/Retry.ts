@@ -23,6 +23,12 @@ export const defaultPolicy: RetryPolicy = {
   multiplier: 2
 }
 
+/**
+ * For clients under the engine: one call per attempt, since the engine already retries a
+ * provider's `apply` and `destroy` with the policy; retrying in both would multiply attempts.
+ */
+export const singleAttempt: RetryPolicy = { ...defaultPolicy, maxAttempts: 1 }
+
 /** Exponential, capped at `maxDelay`, bounded by `maxAttempts`, jittered. */
 export const schedule = (policy: RetryPolicy) =>
   Schedule.exponential(policy.initialDelay, policy.multiplier).pipe(

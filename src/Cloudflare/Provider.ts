@@ -13,7 +13,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import { diffResource } from "../Plan.js"
+import { diffEach } from "../Plan.js"
 import { type ApplyRequest, CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
@@ -184,18 +184,12 @@ export const make = (clients: Clients): CloudProviderService => {
     handles,
     replaceFields,
     getState,
-    plan: (desired, current) =>
-      Effect.succeed(
-        desired.map((resource) => diffResource(resource, current.get(resource.key), replaceFields(resource.type)))
-      ),
+    plan: diffEach(replaceFields),
     apply: (request) => Effect.withSpan(apply(request), `Cloudflare ${request.operation} ${request.type}`),
     destroy: (scope, key, resource) =>
       Effect.withSpan(destroy(scope, key, resource), `Cloudflare delete ${resource.type}`)
   }
 }
-
-/** One attempt per call: the engine retries `apply` and `destroy`. */
-export const writePolicy: Retry.RetryPolicy = { ...Retry.defaultPolicy, maxAttempts: 1 }
 
 /**
  * The provider over whichever `HttpClient` is provided (the network, or the simulator in
@@ -207,14 +201,14 @@ export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never
     Effect.gen(function* () {
       const common = { accountId: settings.accountId, token: settings.token, baseUrl: settings.baseUrl }
       const read = yield* Api.make({ ...common, retry: settings.readRetry ?? Retry.defaultPolicy })
-      const write = yield* Api.make({ ...common, retry: writePolicy })
+      const write = yield* Api.make({ ...common, retry: Retry.singleAttempt })
       return make({ read, write })
     })
   )
 
 /**
  * The provider over a `CloudflareApi` built elsewhere, used for reads and writes alike: build
- * that client with `retry: writePolicy` so a failure is not retried both by it and by the engine.
+ * that client with `retry: Retry.singleAttempt` so a failure is not retried both by it and by the engine.
  */
 export const layerWithClient: Layer.Layer<CloudProvider, never, Api.CloudflareApi> = Layer.effect(
   CloudProvider,

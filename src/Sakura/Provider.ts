@@ -12,7 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { diffResource } from "../Plan.js"
+import { diffEach } from "../Plan.js"
 import { type ApplyRequest, CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
@@ -163,18 +163,12 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       handles,
       replaceFields,
       getState,
-      plan: (desired, current) =>
-        Effect.succeed(
-          desired.map((resource) => diffResource(resource, current.get(resource.key), replaceFields(resource.type)))
-        ),
+      plan: diffEach(replaceFields),
       apply: (request) => Effect.withSpan(apply(request), `Sakura ${request.operation} ${request.type}`),
       destroy: (scope, key, resource) =>
         Effect.withSpan(destroy(scope, key, resource), `Sakura delete ${resource.type}`)
     }
   })
-
-/** Calls usacloud once per attempt: the engine retries `apply` and `destroy`. */
-export const writePolicy: Retry.RetryPolicy = { ...Retry.defaultPolicy, maxAttempts: 1 }
 
 /**
  * The provider over whichever usacloud transport is provided (the binary or the simulator),
@@ -185,14 +179,14 @@ export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never
     CloudProvider,
     Effect.gen(function* () {
       const read = yield* Usacloud.make({ profile: settings.profile, retry: settings.readRetry ?? Retry.defaultPolicy })
-      const write = yield* Usacloud.make({ profile: settings.profile, retry: writePolicy })
+      const write = yield* Usacloud.make({ profile: settings.profile, retry: Retry.singleAttempt })
       return yield* make({ read, write })
     })
   )
 
 /**
  * The provider over a `Usacloud` client built elsewhere, used for reads and writes alike:
- * build that client with `retry: writePolicy` so a transient failure is not retried both
+ * build that client with `retry: Retry.singleAttempt` so a transient failure is not retried both
  * by the client and by the engine.
  */
 export const layerWithClient: Layer.Layer<CloudProvider, never, Usacloud.Usacloud> = Layer.effect(

@@ -7,7 +7,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
-import { diffResource } from "../Plan.js"
+import { diffEach } from "../Plan.js"
 import {
   type ApplyRequest,
   type CloudProviderService,
@@ -335,10 +335,7 @@ export const make = (rules: Rules, runtime: Runtime): CloudProviderService => {
     handles: rules.handles,
     replaceFields: (type) => replaceFieldsByType[type],
     getState,
-    plan: (desired, current) =>
-      Effect.succeed(
-        desired.map((resource) => diffResource(resource, current.get(resource.key), replaceFieldsByType[resource.type]))
-      ),
+    plan: diffEach((type) => replaceFieldsByType[type]),
     apply,
     destroy
   }
