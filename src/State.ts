@@ -514,11 +514,7 @@ export const makeLocal = (
       new StateIoError({ path, operation, detail: error.message })
 
     const readText = (path: string): Effect.Effect<Option.Option<string>, StateIoError> =>
-      fs.readFileString(path).pipe(
-        Effect.map((text) => Option.some(text)),
-        Effect.catchIf(AtomicFile.isNotFound, () => Effect.succeedNone),
-        Effect.mapError(ioError(path, "read"))
-      )
+      AtomicFile.readIfExists(path).pipe(provideFs, Effect.mapError(ioError(path, "read")))
 
     const corrupt = (detail: string): Effect.Effect<never, StateCorrupt> =>
       Effect.gen(function* () {

@@ -5,6 +5,7 @@
 import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Crypto from "node:crypto"
 import * as NodePath from "node:path"
 
@@ -54,6 +55,17 @@ const writeDurably = (path: string, data: Uint8Array, options: WriteOptions) =>
       })
     )
   })
+
+/** The text of `path`, or none when there is no such file. */
+export const readIfExists = (
+  path: string
+): Effect.Effect<Option.Option<string>, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    fs.readFileString(path).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeedNone)
+    )
+  )
 
 /**
  * Replaces `path` with `data`: write a temp file in the same folder, fsync it, rename it

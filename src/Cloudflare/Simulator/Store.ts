@@ -14,7 +14,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as NodePath from "node:path"
-import { isNotFound, writeFileAtomic } from "../../State/AtomicFile.js"
+import { readIfExists, writeFileAtomic } from "../../State/AtomicFile.js"
 import { CloudflareDocument, empty } from "./Document.js"
 
 export class CloudflareStoreError extends Data.TaggedError("CloudflareStoreError")<{
@@ -67,9 +67,8 @@ export const file = (path: string): CloudflareStore => {
     new CloudflareStoreError({ path, reason, message: `${what} ${path}: ${error.message}` })
 
   const load: Effect.Effect<CloudflareDocument, CloudflareStoreError> = Effect.gen(function* () {
-    const text = yield* fs.readFileString(path).pipe(
-      Effect.map(Option.some),
-      Effect.catchIf(isNotFound, () => Effect.succeedNone),
+    const text = yield* readIfExists(path).pipe(
+      Effect.provideService(FileSystem.FileSystem, fs),
       Effect.mapError(failWith("unreadable", "cannot read"))
     )
     if (Option.isNone(text) || text.value.trim().length === 0) return empty

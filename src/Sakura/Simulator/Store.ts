@@ -19,7 +19,7 @@ import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Crypto from "node:crypto"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { createFileExclusive, isNotFound, writeFileAtomic } from "../../State/AtomicFile.js"
+import { createFileExclusive, readIfExists, writeFileAtomic } from "../../State/AtomicFile.js"
 import { empty, SimulatorDocument } from "./Document.js"
 
 export class SimulatorStoreError extends Data.TaggedError("SimulatorStoreError")<{
@@ -110,9 +110,8 @@ const makeFileStore = (fs: FileSystem.FileSystem, path: string) => {
     new SimulatorStoreError({ path, reason, message: `${what} ${path}: ${error.message}` })
 
   const load: Effect.Effect<SimulatorDocument, SimulatorStoreError> = Effect.gen(function* () {
-    const text = yield* fs.readFileString(path).pipe(
-      Effect.map(Option.some),
-      Effect.catchIf(isNotFound, () => Effect.succeedNone),
+    const text = yield* readIfExists(path).pipe(
+      Effect.provideService(FileSystem.FileSystem, fs),
       Effect.mapError(failWith("unreadable", "cannot read"))
     )
     if (Option.isNone(text) || text.value.trim().length === 0) return empty
