@@ -608,3 +608,467 @@ describe("Cloudflare simulator: stores", () => {
     })
   )
 })
+
+const scripts = `/accounts/${account}/workers/scripts`
+const namespaces = `/accounts/${account}/storage/kv/namespaces`
+const projects = `/accounts/${account}/pages/projects`
+
+/** A Worker upload as wrangler sends it: `metadata` and the module, multipart. */
+const workerForm = (
+  metadata: Record<string, unknown>,
+  code = "export default { fetch() { return new Response('hi') } }"
+) => {
+  const form = new FormData()
+  form.append("metadata", JSON.stringify(metadata))
+  form.append("index.js", new Blob([code], { type: "application/javascript+module" }), "index.js")
+  return form
+}
+
+const moduleMetadata = (bindings: ReadonlyArray<Record<string, unknown>>, extra: Record<string, unknown> = {}) => ({
+  main_module: "index.js",
+  bindings,
+  compatibility_date: "2025-01-01",
+  compatibility_flags: ["nodejs_compat"],
+  ...extra
+})
+
+/** `setup` with a way to send multipart forms. */
+const setupWithForms = (options: Partial<Simulator.SimulatorOptions> = {}) =>
+  Effect.gen(function* () {
+    const context = yield* setup({ kvNamespaces: ["cache", "sessions"], ...options })
+    const client = yield* Effect.provide(
+      HttpClient.HttpClient,
+      Simulator.layerClient(context.store, { token, zones: ["example.com", "example.org"], ...options })
+    )
+    const sendForm = (method: "PUT" | "POST", path: string, form: FormData) =>
+      Effect.gen(function* () {
+        const request = HttpClientRequest.make(method)(`${base}${path}`).pipe(
+          HttpClientRequest.bearerToken(token),
+          HttpClientRequest.setHeader("user-agent", "wrangler/4.86.0"),
+          HttpClientRequest.bodyFormData(form)
+        )
+        const response = yield* client.execute(request)
+        const text = yield* response.text
+        return { status: response.status, body: JSON.parse(text) as Envelope }
+      }).pipe(Effect.orDie)
+    return { ...context, sendForm }
+  })
+
+describe("Cloudflare simulator: KV namespaces", () => {
+  it.effect("seeds namespaces with fixed IDs, lists them by page and title, creates and deletes", () =>
+    Effect.gen(function* () {
+      const { call } = yield* setupWithForms()
+      const cache = Simulator.kvNamespaceId(account, "cache")
+      assert.match(cache, /^[0-9a-f]{32}$/)
+      const created = yield* call("POST", namespaces, { body: { title: "alpha" } })
+      assert.strictEqual(created.status, 200)
+      assert.deepStrictEqual(Object.keys(created.body.result).sort(), ["id", "supports_url_encoding", "title"])
+      const page = yield* call("GET", `${namespaces}?per_page=2&page=1&order=title&direction=asc`)
+      assert.deepStrictEqual(
+        page.body.result.map((namespace: { title: string }) => namespace.title),
+        ["alpha", "cache"]
+      )
+      assert.deepStrictEqual(page.body.result_info, { page: 1, per_page: 2, count: 2, total_count: 3, total_pages: 2 })
+      const second = yield* call("GET", `${namespaces}?per_page=2&page=2&order=title`)
+      assert.deepStrictEqual(second.body.result, [
+        { id: Simulator.kvNamespaceId(account, "sessions"), title: "sessions", supports_url_encoding: true }
+      ])
+      assert.strictEqual((yield* call("GET", `${namespaces}/${cache}`)).body.result.title, "cache")
+
+      const again = yield* call("POST", namespaces, { body: { title: "alpha" } })
+      assert.strictEqual(again.status, 400)
+      assert.strictEqual(errorCode(again), 10014)
+      assert.strictEqual(errorCode(yield* call("POST", namespaces, { body: { name: "no title" } })), 10001)
+
+      const id = created.body.result.id as string
+      assert.strictEqual((yield* call("DELETE", `${namespaces}/${id}`)).status, 200)
+      const gone = yield* call("DELETE", `${namespaces}/${id}`)
+      assert.strictEqual(gone.status, 404)
+      assert.strictEqual(errorCode(gone), 10013)
+      const malformed = yield* call("GET", `${namespaces}/not-an-id`)
+      assert.strictEqual(malformed.status, 400)
+      assert.strictEqual(errorCode(malformed), 10011)
+    })
+  )
+})
+
+describe("Cloudflare simulator: Workers", () => {
+  it.effect("uploads a module Worker with checked bindings and reports it as the REST reads do", () =>
+    Effect.gen(function* () {
+      const { call, sendForm, store } = yield* setupWithForms()
+      yield* call("POST", buckets, { body: { name: "assets" } })
+      const cache = Simulator.kvNamespaceId(account, "cache")
+      const bindings = [
+        { name: "GREETING", type: "plain_text", text: "hello" },
+        { name: "API_KEY", type: "secret_text", text: "secret-canary-b41c" },
+        { name: "CACHE", type: "kv_namespace", namespace_id: cache },
+        { name: "ASSETS", type: "r2_bucket", bucket_name: "assets" }
+      ]
+      const uploaded = yield* sendForm(
+        "PUT",
+        `${scripts}/api?bindings_inherit=strict`,
+        workerForm(moduleMetadata(bindings))
+      )
+      assert.strictEqual(uploaded.status, 200, JSON.stringify(uploaded.body.errors))
+      assert.strictEqual(uploaded.body.result.id, "api")
+      assert.match(
+        uploaded.body.result.deployment_id,
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+      )
+
+      const listed = yield* call("GET", scripts)
+      assert.strictEqual(listed.body.result.length, 1)
+      const item = listed.body.result[0]
+      assert.strictEqual(item.id, "api")
+      assert.match(item.tag, /^[0-9a-f]{32}$/)
+      assert.strictEqual(item.created_on, "1970-01-01T00:00:00.000Z")
+      assert.strictEqual(item.modified_on, "1970-01-01T00:00:00.000Z")
+      assert.strictEqual(item.compatibility_date, "2025-01-01")
+      assert.strictEqual(item.last_deployed_from, "wrangler")
+
+      const settings = yield* call("GET", `${scripts}/api/settings`)
+      assert.deepStrictEqual(settings.body.result.bindings, [
+        { name: "GREETING", type: "plain_text", text: "hello" },
+        { name: "API_KEY", type: "secret_text" },
+        { name: "CACHE", type: "kv_namespace", namespace_id: cache },
+        { name: "ASSETS", type: "r2_bucket", bucket_name: "assets" }
+      ])
+      assert.strictEqual(settings.body.result.compatibility_date, "2025-01-01")
+      assert.deepStrictEqual(settings.body.result.compatibility_flags, ["nodejs_compat"])
+
+      const service = yield* call("GET", `/accounts/${account}/workers/services/api`)
+      assert.strictEqual(service.body.result.default_environment.script.tag, item.tag)
+      const contents = yield* Simulator.inspect(store)
+      assert.strictEqual(contents.workers[0]?.mainModule, "index.js")
+      assert.strictEqual(contents.workers[0]?.modules[0]?.contentType, "application/javascript+module")
+      assert.notInclude(JSON.stringify(yield* store.load), "secret-canary-b41c")
+    })
+  )
+
+  it.effect(
+    "rejects unknown buckets (10085), unknown namespaces (10042), unnamed bindings (10052) and missing modules (10021)",
+    () =>
+      Effect.gen(function* () {
+        const { sendForm, store } = yield* setupWithForms()
+        const put = (metadata: Record<string, unknown>) => sendForm("PUT", `${scripts}/api`, workerForm(metadata))
+        const bucket = yield* put(moduleMetadata([{ name: "ASSETS", type: "r2_bucket", bucket_name: "missing" }]))
+        assert.strictEqual(bucket.status, 400)
+        assert.strictEqual(errorCode(bucket), 10085)
+        assert.include(bucket.body.errors[0]?.message, "R2 bucket 'missing' not found")
+        const namespace = yield* put(
+          moduleMetadata([{ name: "CACHE", type: "kv_namespace", namespace_id: "0".repeat(32) }])
+        )
+        assert.strictEqual(errorCode(namespace), 10042)
+        const unnamed = yield* put(moduleMetadata([{ type: "plain_text", text: "x" }]))
+        assert.strictEqual(errorCode(unnamed), 10052)
+        const noModule = yield* put(moduleMetadata([], { main_module: "worker.js" }))
+        assert.strictEqual(errorCode(noModule), 10021)
+        const inherit = yield* sendForm(
+          "PUT",
+          `${scripts}/api?bindings_inherit=strict`,
+          workerForm(moduleMetadata([{ name: "TOKEN", type: "inherit" }]))
+        )
+        assert.strictEqual(errorCode(inherit), 10057)
+        const badName = yield* sendForm("PUT", `${scripts}/Bad_Name`, workerForm(moduleMetadata([])))
+        assert.strictEqual(errorCode(badName), 10016)
+        assert.deepStrictEqual((yield* Simulator.inspect(store)).workers, [])
+      })
+  )
+
+  it.effect("answers 10090 under services and 10007 under scripts for a missing Worker", () =>
+    Effect.gen(function* () {
+      const { call } = yield* setupWithForms()
+      const service = yield* call("GET", `/accounts/${account}/workers/services/nothing`)
+      assert.strictEqual(service.status, 404)
+      assert.strictEqual(errorCode(service), 10090)
+      for (const path of ["settings", "deployments", "subdomain", "references"]) {
+        const missing = yield* call("GET", `${scripts}/nothing/${path}`)
+        assert.strictEqual(missing.status, 404, path)
+        assert.strictEqual(errorCode(missing), 10007, path)
+      }
+      assert.strictEqual(errorCode(yield* call("DELETE", `/accounts/${account}/workers/services/nothing`)), 10090)
+    })
+  )
+
+  it.effect("uploads versions, deploys them, inherits bindings and keeps the live one in settings", () =>
+    Effect.gen(function* () {
+      const { call, sendForm, store } = yield* setupWithForms()
+      const first = yield* sendForm(
+        "PUT",
+        `${scripts}/api`,
+        workerForm(
+          moduleMetadata([
+            { name: "MODE", type: "plain_text", text: "one" },
+            { name: "KEY", type: "secret_text", text: "s" }
+          ])
+        )
+      )
+      const firstVersion = first.body.result.deployment_id as string
+      const version = yield* sendForm(
+        "POST",
+        `${scripts}/api/versions?bindings_inherit=strict`,
+        workerForm(
+          moduleMetadata([
+            { name: "MODE", type: "plain_text", text: "two" },
+            { name: "KEY", type: "inherit" }
+          ])
+        )
+      )
+      assert.strictEqual(version.status, 200, JSON.stringify(version.body.errors))
+      assert.strictEqual(version.body.result.number, 2)
+      const modeOf = (bindings: ReadonlyArray<{ name: string; text?: string }>) =>
+        bindings.find((binding) => binding.name === "MODE")?.text
+      // A version is not live until it is deployed.
+      assert.strictEqual(modeOf((yield* call("GET", `${scripts}/api/settings`)).body.result.bindings), "one")
+
+      const bad = yield* call("POST", `${scripts}/api/deployments`, {
+        body: { strategy: "percentage", versions: [{ version_id: version.body.result.id, percentage: 50 }] }
+      })
+      assert.strictEqual(errorCode(bad), 10021)
+      const deployed = yield* call("POST", `${scripts}/api/deployments`, {
+        body: { strategy: "percentage", versions: [{ version_id: version.body.result.id, percentage: 100 }] }
+      })
+      assert.strictEqual(deployed.status, 200)
+      const settings = (yield* call("GET", `${scripts}/api/settings`)).body.result
+      assert.strictEqual(modeOf(settings.bindings), "two")
+      assert.deepInclude(settings.bindings, { name: "KEY", type: "secret_text" })
+
+      const deployments = (yield* call("GET", `${scripts}/api/deployments`)).body.result.deployments
+      assert.deepStrictEqual(
+        deployments.map((item: { versions: ReadonlyArray<{ version_id: string }> }) => item.versions[0]?.version_id),
+        [version.body.result.id, firstVersion]
+      )
+      const contents = yield* Simulator.inspect(store)
+      assert.strictEqual(contents.workers[0]?.versions.length, 2)
+      assert.strictEqual(contents.workers[0]?.deployments.length, 2)
+      assert.strictEqual(modeOf(contents.workers[0]?.bindings ?? []), "two")
+
+      const subdomain = yield* call("POST", `${scripts}/api/subdomain`, { body: { enabled: true } })
+      assert.deepStrictEqual(subdomain.body.result, { enabled: true, previews_enabled: true })
+      const account_ = yield* call("GET", `/accounts/${account}/workers/subdomain`)
+      assert.strictEqual(account_.body.result.subdomain, "fleetflow-simulator")
+    })
+  )
+
+  it.effect(
+    "keeps routes per zone: a script's routes, conflicts (10020), missing scripts (10019), removal with the Worker",
+    () =>
+      Effect.gen(function* () {
+        const { call, sendForm, zoneId, store } = yield* setupWithForms()
+        yield* sendForm("PUT", `${scripts}/api`, workerForm(moduleMetadata([])))
+        yield* sendForm("PUT", `${scripts}/web`, workerForm(moduleMetadata([])))
+        const zone = yield* zoneId("example.com")
+        const put = yield* call("PUT", `${scripts}/api/routes`, {
+          body: [{ pattern: "api.example.com/*", zone_name: "example.com" }, { pattern: "*.example.org/api/*" }]
+        })
+        assert.strictEqual(put.status, 200, JSON.stringify(put.body.errors))
+        const routes = yield* call("GET", `/zones/${zone}/workers/routes`)
+        assert.deepStrictEqual(
+          routes.body.result.map((route: { pattern: string; script: string }) => [route.pattern, route.script]),
+          [["api.example.com/*", "api"]]
+        )
+        assert.deepStrictEqual(Object.keys(routes.body.result[0]).sort(), ["id", "pattern", "script"])
+        const routeId = routes.body.result[0].id as string
+        // Deploying the same routes again keeps their IDs.
+        yield* call("PUT", `${scripts}/api/routes`, {
+          body: [{ pattern: "api.example.com/*", zone_name: "example.com" }, { pattern: "*.example.org/api/*" }]
+        })
+        assert.strictEqual((yield* call("GET", `/zones/${zone}/workers/routes`)).body.result[0].id, routeId)
+
+        const taken = yield* call("PUT", `${scripts}/web/routes`, { body: [{ pattern: "api.example.com/*" }] })
+        assert.strictEqual(taken.status, 409)
+        assert.strictEqual(errorCode(taken), 10020)
+        const missingScript = yield* call("POST", `/zones/${zone}/workers/routes`, {
+          body: { pattern: "www.example.com/*", script: "nothing" }
+        })
+        assert.strictEqual(errorCode(missingScript), 10019)
+        const unknownZone = yield* call("PUT", `${scripts}/web/routes`, { body: [{ pattern: "www.example.net/*" }] })
+        assert.strictEqual(errorCode(unknownZone), 7003)
+        const created = yield* call("POST", `/zones/${zone}/workers/routes`, {
+          body: { pattern: "www.example.com/*", script: "web" }
+        })
+        assert.strictEqual(created.status, 200)
+        assert.strictEqual(
+          (yield* call("DELETE", `/zones/${zone}/workers/routes/${created.body.result.id}`)).body.result.id,
+          created.body.result.id
+        )
+
+        yield* call("DELETE", `/accounts/${account}/workers/services/api?force=true`)
+        const after = yield* Simulator.inspect(store)
+        assert.deepStrictEqual(
+          after.workers.map((worker) => worker.name),
+          ["web"]
+        )
+        assert.deepStrictEqual(after.routes, [])
+      })
+  )
+})
+
+describe("Cloudflare simulator: Pages", () => {
+  it.effect("creates, lists, gets and deletes projects (8000002, 8000007)", () =>
+    Effect.gen(function* () {
+      const { call } = yield* setupWithForms()
+      const created = yield* call("POST", projects, {
+        body: {
+          name: "site",
+          production_branch: "main",
+          deployment_configs: { production: { compatibility_date: "2025-01-01" }, preview: {} }
+        }
+      })
+      assert.strictEqual(created.status, 200, JSON.stringify(created.body.errors))
+      const project = created.body.result
+      assert.strictEqual(project.name, "site")
+      assert.strictEqual(project.subdomain, "site.pages.dev")
+      assert.deepStrictEqual(project.domains, ["site.pages.dev"])
+      assert.strictEqual(project.production_branch, "main")
+      assert.strictEqual(project.deployment_configs.production.compatibility_date, "2025-01-01")
+      assert.deepStrictEqual(project.deployment_configs.preview.compatibility_flags, [])
+      assert.isNull(project.latest_deployment)
+      const again = yield* call("POST", projects, { body: { name: "site", production_branch: "main" } })
+      assert.strictEqual(again.status, 409)
+      assert.strictEqual(errorCode(again), 8000002)
+      assert.strictEqual(errorCode(yield* call("POST", projects, { body: { name: "Not Valid" } })), 8000011)
+
+      for (let index = 0; index < 11; index++) {
+        yield* call("POST", projects, { body: { name: `site-${index}`, production_branch: "main" } })
+      }
+      const first = yield* call("GET", `${projects}?per_page=10&page=1`)
+      assert.strictEqual(first.body.result.length, 10)
+      assert.deepStrictEqual(first.body.result_info, {
+        page: 1,
+        per_page: 10,
+        count: 10,
+        total_count: 12,
+        total_pages: 2
+      })
+      assert.strictEqual((yield* call("GET", `${projects}?per_page=10&page=2`)).body.result.length, 2)
+
+      assert.strictEqual((yield* call("GET", `${projects}/site`)).body.result.id, project.id)
+      assert.strictEqual((yield* call("DELETE", `${projects}/site`)).status, 200)
+      const gone = yield* call("GET", `${projects}/site`)
+      assert.strictEqual(gone.status, 404)
+      assert.strictEqual(errorCode(gone), 8000007)
+      assert.strictEqual(errorCode(yield* call("DELETE", `${projects}/site`)), 8000007)
+    })
+  )
+
+  it.effect("deploys through an upload token: check-missing, upload, upsert-hashes, then a multipart deployment", () =>
+    Effect.gen(function* () {
+      const { call, sendForm, store } = yield* setupWithForms()
+      yield* call("POST", projects, { body: { name: "site", production_branch: "main" } })
+      const { jwt } = (yield* call("GET", `${projects}/site/upload-token`)).body.result
+      assert.match(jwt, /^[\w-]+\.[\w-]+\.[\w-]+$/)
+      const claims = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString())
+      assert.isAbove(claims.exp, 0)
+      assert.isNumber(claims.max_file_count_allowed)
+
+      const index = "a".repeat(32)
+      const style = "b".repeat(32)
+      const apiToken = yield* call("POST", "/pages/assets/check-missing", { body: { hashes: [index] } })
+      assert.strictEqual(apiToken.status, 401)
+      assert.strictEqual(errorCode(apiToken), 8000013)
+      const forged = `${jwt.slice(0, jwt.lastIndexOf("."))}.${"x".repeat(43)}`
+      assert.strictEqual(
+        errorCode(yield* call("POST", "/pages/assets/check-missing", { token: forged, body: { hashes: [] } })),
+        8000013
+      )
+
+      const missing = yield* call("POST", "/pages/assets/check-missing", {
+        token: jwt,
+        body: { hashes: [index, style] }
+      })
+      assert.deepStrictEqual(missing.body.result, [index, style])
+      const uploaded = yield* call("POST", "/pages/assets/upload", {
+        token: jwt,
+        body: [
+          {
+            key: index,
+            value: Buffer.from("<h1>hi</h1>").toString("base64"),
+            metadata: { contentType: "text/html" },
+            base64: true
+          },
+          {
+            key: style,
+            value: Buffer.from("body{}").toString("base64"),
+            metadata: { contentType: "text/css" },
+            base64: true
+          }
+        ]
+      })
+      assert.strictEqual(uploaded.status, 200)
+      assert.deepStrictEqual(
+        (yield* call("POST", "/pages/assets/check-missing", { token: jwt, body: { hashes: [index, style] } })).body
+          .result,
+        []
+      )
+      assert.strictEqual(
+        (yield* call("POST", "/pages/assets/upsert-hashes", { token: jwt, body: { hashes: [index] } })).status,
+        200
+      )
+
+      const deploy = (manifest: Record<string, string>, branch?: string) => {
+        const form = new FormData()
+        form.append("manifest", JSON.stringify(manifest))
+        if (branch !== undefined) form.append("branch", branch)
+        return sendForm("POST", `${projects}/site/deployments`, form)
+      }
+      const production = yield* deploy({ "/index.html": index, "/style.css": style }, "main")
+      assert.strictEqual(production.status, 200, JSON.stringify(production.body.errors))
+      const shortId = (production.body.result.id as string).slice(0, 8)
+      assert.strictEqual(production.body.result.url, `https://${shortId}.site.pages.dev`)
+      assert.strictEqual(production.body.result.environment, "production")
+      assert.deepStrictEqual(production.body.result.latest_stage.status, "success")
+      const preview = yield* deploy({ "/index.html": index }, "feature/login")
+      assert.strictEqual(preview.body.result.environment, "preview")
+      assert.deepStrictEqual(preview.body.result.aliases, ["https://feature-login.site.pages.dev"])
+      const unknown = yield* deploy({ "/other.html": "c".repeat(32) })
+      assert.strictEqual(unknown.status, 400)
+      assert.strictEqual(errorCode(unknown), 8000011)
+
+      const got = yield* call("GET", `${projects}/site/deployments/${production.body.result.id}`)
+      assert.strictEqual(got.body.result.id, production.body.result.id)
+      assert.strictEqual(errorCode(yield* call("GET", `${projects}/site/deployments/nothing`)), 8000009)
+      const project = (yield* Simulator.inspect(store)).pages[0]
+      assert.deepStrictEqual(
+        project?.deployments.map((deployment) => [deployment.branch, deployment.environment, deployment.fileCount]),
+        [
+          ["main", "production", 2],
+          ["feature/login", "preview", 1]
+        ]
+      )
+      assert.strictEqual(
+        (yield* call("GET", `${projects}/site`)).body.result.latest_deployment.id,
+        preview.body.result.id
+      )
+      assert.notInclude(JSON.stringify(yield* store.load), jwt)
+    })
+  )
+})
+
+describe("Cloudflare simulator: older stores", () => {
+  it.effect("decodes a store written before Workers, Pages and KV were simulated", () =>
+    Effect.gen(function* () {
+      const directory = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "cf-simulator-old-"))
+      const path = NodePath.join(directory, "cloudflare.json")
+      const {
+        kvNamespaces: _k,
+        workers: _w,
+        routes: _r,
+        pages: _p,
+        ...old
+      } = yield* Effect.orDie(Simulator.memoryStore().pipe(Effect.flatMap((store) => store.load)))
+      NodeFs.writeFileSync(path, JSON.stringify(old))
+      const contents = yield* Simulator.inspect(Simulator.fileStore(path))
+      assert.deepStrictEqual(
+        [contents.kvNamespaces, contents.workers, contents.routes, contents.pages],
+        [[], [], [], []]
+      )
+      yield* Simulator.prepare(Simulator.fileStore(path), { token, kvNamespaces: ["cache"] })
+      assert.deepStrictEqual(
+        (yield* Simulator.inspect(Simulator.fileStore(path))).kvNamespaces.map((namespace) => namespace.id),
+        [Simulator.kvNamespaceId(account, "cache")]
+      )
+      NodeFs.rmSync(directory, { recursive: true, force: true })
+    })
+  )
+})

@@ -1,8 +1,8 @@
 /**
- * A Cloudflare v4 API simulator: the endpoints FleetFlow's Cloudflare provider and wrangler's
- * account discovery use, answered with the v4 envelope
- * (`{success, errors: [{code, message}], messages, result, result_info}`) and Cloudflare's
- * error codes, against a simulated account kept in a store.
+ * A Cloudflare v4 API simulator: the endpoints FleetFlow's Cloudflare provider and wrangler
+ * (`whoami`, `r2 bucket …`, `deploy`, `delete`, `pages project …`, `pages deploy`) use,
+ * answered with the v4 envelope (`{success, errors: [{code, message}], messages, result,
+ * result_info}`) and Cloudflare's error codes, against a simulated account kept in a store.
  *
  * - Accounts: `GET /user/tokens/verify`, `GET /user` (9109: the token is not a user token),
  *   `GET /accounts[/{a}]`, `GET /memberships`.
@@ -15,6 +15,27 @@
  * - DNS: `GET /zones[?name=]`, `GET /zones/{z}`, `GET|POST /zones/{z}/dns_records` (`type`,
  *   `name`, `content`, `page`, `per_page` ≤ 5000), `GET|PATCH|PUT|DELETE …/dns_records/{id}`,
  *   `POST …/dns_records/batch` (one transaction).
+ * - KV, under `/accounts/{a}/storage/kv/namespaces`: list (`page`, `per_page` ≤ 1000, `order`
+ *   id|title, `direction`), create `{title}`, `GET|PUT {title}|DELETE …/{id}`. The options'
+ *   `kvNamespaces` are seeded with the IDs `kvNamespaceId` gives.
+ * - Workers, under `/accounts/{a}/workers`: `GET scripts` (list), `PUT scripts/{n}` (multipart:
+ *   `metadata` JSON with `main_module`, `bindings`, `compatibility_date`, `compatibility_flags`,
+ *   `keep_bindings`; the modules are kept as size and SHA-256; the upload is deployed at once),
+ *   `DELETE scripts/{n}`, `GET scripts/{n}/settings`, `GET|PATCH scripts/{n}/script-settings`,
+ *   `GET|POST scripts/{n}/versions` (a version, not deployed), `GET scripts/{n}/versions/{v}`,
+ *   `GET|POST scripts/{n}/deployments` (percentages adding up to 100), `GET|POST
+ *   scripts/{n}/subdomain`, `GET scripts/{n}/references`, `GET|PUT scripts/{n}/routes` (the PUT
+ *   replaces the script's routes), `GET|DELETE services/{n}` (deleting removes the script's
+ *   routes), `GET subdomain` (the account name as a label), `GET tails/by-consumer/{n}` (none).
+ *   Bindings are checked: an `r2_bucket` must name a bucket of the account, a `kv_namespace`
+ *   one of its namespaces; `secret_text` bindings are kept without their text.
+ * - Worker routes: `GET|POST /zones/{z}/workers/routes`, `GET|PUT|DELETE …/routes/{id}`.
+ * - Pages, under `/accounts/{a}/pages/projects`: list (`page`, `per_page` ≤ 100), create
+ *   (`deployment_configs` echoed over defaults, subdomain `<name>.pages.dev`), `GET|PATCH|DELETE
+ *   …/{p}`, `GET …/{p}/upload-token` (`{jwt}`), `GET|POST …/{p}/deployments` (multipart:
+ *   `manifest` of uploaded hashes, `branch`: the production branch deploys to production,
+ *   any other to preview), `GET …/{p}/deployments/{id}`; and `POST /pages/assets/check-missing`,
+ *   `upload`, `upsert-hashes`, authorized by the upload token instead of the API token.
  *
  * Codes: 10000 authentication (400 without a bearer token, 403 with another one; the token
  * check answers 401/1000 as the real one does), 9109 another account, 10006 no such bucket
@@ -26,6 +47,19 @@
  * 971 (others) too many requests (429 with `retry-after` seconds), 7000 no route, 7001 method
  * not allowed. Custom domains use 10064 (none on the bucket, 404) and 10065 (taken, 409),
  * codes of the simulator's choosing.
+ * KV: 10013 no such namespace (404), 10014 title taken (400), 10011 malformed namespace ID
+ * (400), 10001 bad body or query (400).
+ * Workers: 10007 no such script (404, under `scripts/`), 10090 no such service (404, under
+ * `services/`), 10021 an upload or deployment the API rejects (400), 10027 modules over 10 MiB
+ * (400), 10052 a binding without a name (400), 10057 an `inherit` binding with nothing to
+ * inherit (400), 10085 an `r2_bucket` binding to a missing bucket (400), 10042 a
+ * `kv_namespace` binding to an unknown namespace (400); routes: 10020 the pattern already has
+ * a route (409), 10019 the route names a missing script (400). Of the simulator's choosing:
+ * 10016 bad script name (400), 10230 no such version (404), 10018 no such route (404), 10022
+ * pattern outside its zone (400).
+ * Pages: 8000007 no such project (404), 8000002 project exists (409), 8000013 missing or bad
+ * upload token (401); of the simulator's choosing: 8000011 bad name or body (400), 8000009 no
+ * such deployment (404).
  *
  * Faults (spec: `POST /accounts*=503*2,GET /zones*=ratelimit:5*1`, see `Simulator/Faults.ts`) come
  * from the options or are injected into a running simulator (`injectFaults`); their counts and
@@ -53,11 +87,25 @@ import type * as Scope from "effect/Scope"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
-import type { Bucket, CloudflareDocument, DnsRecord, FaultRule, RequestEntry, Zone } from "./Simulator/Document.js"
+import type {
+  Bucket,
+  CloudflareDocument,
+  DnsRecord,
+  FaultRule,
+  KvNamespace,
+  PagesProject,
+  RequestEntry,
+  Worker,
+  WorkerBinding,
+  WorkerModule,
+  WorkerRoute,
+  Zone
+} from "./Simulator/Document.js"
 import { envelope, type SimulatorRequest, type SimulatorResponse } from "./Simulator/Envelope.js"
 import * as Faults from "./Simulator/Faults.js"
 import * as Handle from "./Simulator/Handle.js"
 import * as Store from "./Simulator/Store.js"
+import * as Workers from "./Simulator/Workers.js"
 
 export type {
   Account,
@@ -67,13 +115,23 @@ export type {
   CustomDomain,
   DnsRecord,
   FaultRule,
+  KvNamespace,
+  PagesAsset,
+  PagesDeployment,
+  PagesProject,
   RequestEntry,
   StoredObject,
+  Worker,
+  WorkerBinding,
+  WorkerDeployment,
+  WorkerModule,
+  WorkerRoute,
+  WorkerVersion,
   Zone
 } from "./Simulator/Document.js"
 export type { SimulatorRequest, SimulatorResponse } from "./Simulator/Envelope.js"
 export type { SimulatorOptions } from "./Simulator/Handle.js"
-export { defaultAccountId, zoneId } from "./Simulator/Handle.js"
+export { defaultAccountId, kvNamespaceId, zoneId } from "./Simulator/Handle.js"
 export type { CloudflareStore } from "./Simulator/Store.js"
 export { CloudflareStoreError } from "./Simulator/Store.js"
 
@@ -232,28 +290,64 @@ export const serve = (
     return `http://127.0.0.1:${address.port}/client/v4`
   })
 
+/** A Worker with what its live version (the one its last deployment serves) runs. */
+export interface WorkerContents extends Worker {
+  readonly bindings: ReadonlyArray<WorkerBinding>
+  /** Empty when the upload named none. */
+  readonly compatibilityDate: string
+  readonly compatibilityFlags: ReadonlyArray<string>
+  readonly mainModule: string
+  readonly modules: ReadonlyArray<WorkerModule>
+}
+
 export interface AccountContents {
   readonly accounts: CloudflareDocument["accounts"]
   readonly zones: ReadonlyArray<Zone>
   /** With their CORS rules, custom domains and objects. */
   readonly buckets: ReadonlyArray<Bucket>
   readonly records: ReadonlyArray<DnsRecord>
+  readonly kvNamespaces: ReadonlyArray<KvNamespace>
+  /** With every version and deployment. */
+  readonly workers: ReadonlyArray<WorkerContents>
+  /** Zone routes; `script` names the Worker a route runs. */
+  readonly routes: ReadonlyArray<WorkerRoute>
+  /** With their uploaded assets and deployments. */
+  readonly pages: ReadonlyArray<PagesProject>
 }
 
-/** Adds the account and zones `options` name to the store now, rather than on the first request. */
+const workerContents = (worker: Worker): WorkerContents => {
+  const live = Workers.liveVersion(worker)
+  return {
+    ...worker,
+    bindings: live?.bindings ?? [],
+    compatibilityDate: live?.compatibilityDate ?? "",
+    compatibilityFlags: live?.compatibilityFlags ?? [],
+    mainModule: live?.mainModule ?? "",
+    modules: live?.modules ?? []
+  }
+}
+
+/** Adds the account, zones and KV namespaces `options` name to the store now, rather than on the first request. */
 export const prepare = (
   store: Store.CloudflareStore,
   options: SimulatorOptions
 ): Effect.Effect<void, Store.CloudflareStoreError> =>
   store.modify((document) => Effect.succeed([undefined, Handle.seed(document, options)] as const))
 
-/** What the simulated account holds (times in epoch milliseconds); the options' zones are there after `prepare` or a first request. */
+/**
+ * What the simulated account holds (times in epoch milliseconds); the options' zones and KV
+ * namespaces are there after `prepare` or a first request.
+ */
 export const inspect = (store: Store.CloudflareStore): Effect.Effect<AccountContents, Store.CloudflareStoreError> =>
   Effect.map(store.load, (document) => ({
     accounts: document.accounts,
     zones: document.zones,
     buckets: document.buckets,
-    records: document.records
+    records: document.records,
+    kvNamespaces: document.kvNamespaces,
+    workers: document.workers.map((worker) => workerContents(worker)),
+    routes: document.routes,
+    pages: document.pages
   }))
 
 /** Every request the simulator answered, oldest first: method, path, query and status, never headers or bodies. */

@@ -91,6 +91,8 @@ export interface Call {
   readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array
   readonly now: number
+  /** Signs and checks the Pages upload tokens (see `Jwt`); derived from the API token. */
+  readonly signingKey: string
 }
 
 export type Handler = (
@@ -161,6 +163,12 @@ export const paginate = <A>(
 }
 
 export const isoDate = (millis: number): string => new Date(millis).toISOString()
+
+/** A 32-hex ID as a version-4 UUID (`8-4-4-4-12`), as Worker versions and Pages deployments are named. */
+export const asUuid = (hex: string): string => {
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
 
 /** A new 32-hex ID, as Cloudflare's look, and the document that has used it up. */
 export const allocateId = (document: CloudflareDocument, kind: string): readonly [string, CloudflareDocument] => {

@@ -1,7 +1,8 @@
 /**
  * One request in, one response out: the request is logged (method, path, query, status),
  * then checked in this order: an open rate-limit window, the built-in limiter, the fault
- * rules, the bearer token, the route. A handler's failure leaves the account as it was.
+ * rules, the bearer token (under `/pages/assets/` an upload token the simulator issued, see
+ * `Jwt`, instead of the API token), the route. A handler's failure leaves the account as it was.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -18,6 +19,7 @@ import {
   type SimulatorResponse
 } from "./Envelope.js"
 import * as Faults from "./Faults.js"
+import * as Jwt from "./Jwt.js"
 import * as Router from "./Router.js"
 import type { CloudflareStore, CloudflareStoreError } from "./Store.js"
 
@@ -29,6 +31,8 @@ export interface SimulatorOptions {
   readonly accountName?: string
   /** Zones of the account, by name (`example.com`); each gets a fixed ID derived from its name. */
   readonly zones?: ReadonlyArray<string>
+  /** KV namespaces of the account, by title; each gets a fixed ID derived from its title (`kvNamespaceId`). */
+  readonly kvNamespaces?: ReadonlyArray<string>
   /** How long every request takes before it is answered. */
   readonly latency?: Duration.DurationInput
   /** Fault rules (see `Faults`); their use counts are kept in the store. */
@@ -50,14 +54,22 @@ export const defaultAccountId = "023e105f4ecef8ad9ca31a8372d0c353"
 export const zoneId = (accountId: string, name: string): string =>
   Crypto.createHash("md5").update(`zone:${accountId}:${name.toLowerCase()}`).digest("hex")
 
-/** Adds the account and the zones the options name when the store lacks them. */
+/** The ID a KV namespace of `accountId` titled `title` gets when the options seed it. */
+export const kvNamespaceId = (accountId: string, title: string): string =>
+  Crypto.createHash("md5").update(`kv:${accountId}:${title}`).digest("hex")
+
+/** Adds the account, the zones and the KV namespaces the options name when the store lacks them. */
 export const seed = (document: CloudflareDocument, options: SimulatorOptions): CloudflareDocument => {
   const accountId = options.accountId ?? defaultAccountId
   const hasAccount = document.accounts.some((account) => account.id === accountId)
   const missing = (options.zones ?? [])
     .map((name) => name.toLowerCase())
     .filter((name) => !document.zones.some((zone) => zone.name === name && zone.accountId === accountId))
-  if (hasAccount && missing.length === 0) return document
+  const missingNamespaces = [...new Set(options.kvNamespaces ?? [])].filter(
+    (title) =>
+      !document.kvNamespaces.some((namespace) => namespace.title === title && namespace.accountId === accountId)
+  )
+  if (hasAccount && missing.length === 0 && missingNamespaces.length === 0) return document
   return {
     ...document,
     accounts: hasAccount
@@ -66,6 +78,10 @@ export const seed = (document: CloudflareDocument, options: SimulatorOptions): C
     zones: [
       ...document.zones,
       ...missing.map((name) => ({ id: zoneId(accountId, name), name, accountId, createdOn: 0 }))
+    ],
+    kvNamespaces: [
+      ...document.kvNamespaces,
+      ...missingNamespaces.map((title) => ({ id: kvNamespaceId(accountId, title), accountId, title, createdOn: 0 }))
     ]
   }
 }
@@ -90,10 +106,26 @@ const tooManyRequests = (path: string, seconds: number, code?: number): Outcome 
 
 const digest = (text: string) => Crypto.createHash("sha256").update(text).digest()
 
+const bearerOf = (call: Call): string | undefined => {
+  const header = call.headers.authorization
+  return header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+}
+
+/** Paths authorized by a Pages upload token rather than the API token. */
+const isPagesAssets = (path: string) => path.startsWith("/pages/assets/")
+
+/** The account and project a Pages upload token names, or why the request carries none. */
+const uploadTokenClaims = (call: Call): Jwt.UploadClaims | ApiFailure => {
+  const bearer = bearerOf(call)
+  const claims = bearer === undefined ? undefined : Jwt.verify(bearer, call.signingKey, call.now)
+  return (
+    claims ?? new ApiFailure({ status: 401, code: 8000013, message: "Unauthorized: a valid upload JWT is required." })
+  )
+}
+
 /** Why the Authorization header does not carry the configured token, if it does not. */
 const authFailure = (call: Call, token: string): ApiFailure | undefined => {
-  const header = call.headers.authorization
-  const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+  const bearer = bearerOf(call)
   if (bearer === undefined) {
     return new ApiFailure({ status: 400, code: 10000, message: "Authentication error" })
   }
@@ -152,9 +184,15 @@ const decide = (
         }
       }
     }
-    const token = typeof options.token === "string" ? options.token : Redacted.value(options.token)
-    const denied = authFailure(call, token)
-    if (denied !== undefined) return [respond(failureResponse(denied)), document] as const
+    let uploadParams: Record<string, string> = {}
+    if (isPagesAssets(call.path)) {
+      const claims = uploadTokenClaims(call)
+      if (claims instanceof ApiFailure) return [respond(failureResponse(claims)), document] as const
+      uploadParams = { account: claims.accountId, project: claims.projectName }
+    } else {
+      const denied = authFailure(call, tokenOf(options))
+      if (denied !== undefined) return [respond(failureResponse(denied)), document] as const
+    }
     const found = Router.match(call.method, call.path)
     if (found._tag === "NoRoute") {
       return [
@@ -168,13 +206,14 @@ const decide = (
         document
       ] as const
     }
-    const account = found.params.account
+    const params = { ...found.params, ...uploadParams }
+    const account = params.account
     if (account !== undefined && !document.accounts.some((item) => item.id === account)) {
       const failure = new ApiFailure({ status: 403, code: 9109, message: "Unauthorized to access requested resource" })
       return [respond(failureResponse(failure)), document] as const
     }
     const unchanged = document
-    return yield* found.handler({ ...call, params: found.params }, document).pipe(
+    return yield* found.handler({ ...call, params }, document).pipe(
       Effect.map(([answer, after]) => {
         const response = envelope(answer.status ?? 200, {
           result: answer.result,
@@ -188,7 +227,10 @@ const decide = (
 
 const basePath = "/client/v4"
 
-const toCall = (request: SimulatorRequest, now: number): Call => {
+const tokenOf = (options: SimulatorOptions): string =>
+  typeof options.token === "string" ? options.token : Redacted.value(options.token)
+
+const toCall = (request: SimulatorRequest, now: number, signingKey: string): Call => {
   const url = new URL(request.url, "http://simulator.invalid")
   const rawPath =
     url.pathname.startsWith(`${basePath}/`) || url.pathname === basePath
@@ -207,7 +249,8 @@ const toCall = (request: SimulatorRequest, now: number): Call => {
     query: url.searchParams,
     headers,
     body: body === undefined ? new Uint8Array() : typeof body === "string" ? new TextEncoder().encode(body) : body,
-    now
+    now,
+    signingKey
   }
 }
 
@@ -219,10 +262,11 @@ export const handle = (
 ): Effect.Effect<SimulatorResponse, CloudflareStoreError> =>
   Effect.gen(function* () {
     if (options.latency !== undefined) yield* Effect.sleep(options.latency)
+    const signingKey = Jwt.signingKey(tokenOf(options))
     const outcome = yield* store.modify((stored) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const call = toCall(request, now)
+        const call = toCall(request, now, signingKey)
         const [outcome, after] = yield* decide(call, seed(stored, options), options)
         const entry = {
           method: call.method,

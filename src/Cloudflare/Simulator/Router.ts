@@ -5,7 +5,11 @@
 import * as Accounts from "./Accounts.js"
 import * as Dns from "./Dns.js"
 import type { Handler } from "./Envelope.js"
+import * as Kv from "./Kv.js"
+import * as Pages from "./Pages.js"
 import * as R2 from "./R2.js"
+import * as Routes from "./Routes.js"
+import * as Workers from "./Workers.js"
 
 interface Route {
   readonly method: string
@@ -21,6 +25,11 @@ const route = (method: string, pattern: string, handler: Handler): Route => ({
 
 const bucket = "/accounts/:account/r2/buckets/:bucket"
 const records = "/zones/:zone/dns_records"
+const scripts = "/accounts/:account/workers/scripts"
+const script = `${scripts}/:script`
+const namespaces = "/accounts/:account/storage/kv/namespaces"
+const projects = "/accounts/:account/pages/projects"
+const project = `${projects}/:project`
 
 export const routes: ReadonlyArray<Route> = [
   route("GET", "/user/tokens/verify", Accounts.verifyToken),
@@ -52,7 +61,50 @@ export const routes: ReadonlyArray<Route> = [
   route("GET", `${records}/:record`, Dns.getRecord),
   route("PATCH", `${records}/:record`, Dns.patchRecord),
   route("PUT", `${records}/:record`, Dns.putRecord),
-  route("DELETE", `${records}/:record`, Dns.deleteRecord)
+  route("DELETE", `${records}/:record`, Dns.deleteRecord),
+  route("GET", "/zones/:zone/workers/routes", Routes.listZoneRoutes),
+  route("POST", "/zones/:zone/workers/routes", Routes.createZoneRoute),
+  route("GET", "/zones/:zone/workers/routes/:route", Routes.getZoneRoute),
+  route("PUT", "/zones/:zone/workers/routes/:route", Routes.updateZoneRoute),
+  route("DELETE", "/zones/:zone/workers/routes/:route", Routes.deleteZoneRoute),
+  route("GET", "/accounts/:account/workers/subdomain", Workers.getAccountSubdomain),
+  route("GET", "/accounts/:account/workers/services/:script", Workers.getService),
+  route("DELETE", "/accounts/:account/workers/services/:script", Workers.deleteService),
+  route("GET", "/accounts/:account/workers/tails/by-consumer/:script", Workers.listTailProducers),
+  route("GET", scripts, Workers.listScripts),
+  route("PUT", script, Workers.putScript),
+  route("DELETE", script, Workers.deleteScript),
+  route("GET", `${script}/settings`, Workers.getSettings),
+  route("GET", `${script}/script-settings`, Workers.getScriptSettings),
+  route("PATCH", `${script}/script-settings`, Workers.patchScriptSettings),
+  route("GET", `${script}/deployments`, Workers.listDeployments),
+  route("POST", `${script}/deployments`, Workers.createDeployment),
+  route("GET", `${script}/versions`, Workers.listVersions),
+  route("POST", `${script}/versions`, Workers.createVersion),
+  route("GET", `${script}/versions/:version`, Workers.getVersion),
+  route("GET", `${script}/subdomain`, Workers.getScriptSubdomain),
+  route("POST", `${script}/subdomain`, Workers.setScriptSubdomain),
+  route("GET", `${script}/references`, Workers.getReferences),
+  route("GET", `${script}/routes`, Routes.listScriptRoutes),
+  route("PUT", `${script}/routes`, Routes.putScriptRoutes),
+  route("GET", namespaces, Kv.listNamespaces),
+  route("POST", namespaces, Kv.createNamespace),
+  route("GET", `${namespaces}/:namespace`, Kv.getNamespace),
+  route("PUT", `${namespaces}/:namespace`, Kv.renameNamespace),
+  route("DELETE", `${namespaces}/:namespace`, Kv.deleteNamespace),
+  route("GET", projects, Pages.listProjects),
+  route("POST", projects, Pages.createProject),
+  route("GET", project, Pages.getProject),
+  route("PATCH", project, Pages.updateProject),
+  route("DELETE", project, Pages.deleteProject),
+  route("GET", `${project}/upload-token`, Pages.uploadToken),
+  route("GET", `${project}/deployments`, Pages.listDeployments),
+  route("POST", `${project}/deployments`, Pages.createDeployment),
+  route("GET", `${project}/deployments/:deployment`, Pages.getDeployment),
+  // Authorized by an upload token, which names the account and the project (see Handle).
+  route("POST", "/pages/assets/check-missing", Pages.checkMissing),
+  route("POST", "/pages/assets/upload", Pages.uploadAssets),
+  route("POST", "/pages/assets/upsert-hashes", Pages.upsertHashes)
 ]
 
 const matchSegments = (
