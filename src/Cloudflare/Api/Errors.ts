@@ -31,11 +31,13 @@ export const isRetryable = (error: CloudflareError): boolean =>
 
 export const tokenVariables = "CF_API_TOKEN (or CLOUDFLARE_API_TOKEN)"
 
-const hints: Record<Reason, string | undefined> = {
+/** What the operator can do about an error of each reason. */
+export const hints: Readonly<Record<Reason, string | undefined>> = {
   exists: "The name is taken; `fleetflow plan` shows whether FleetFlow already manages it.",
   "not-found": "The resource is gone or was never created; `fleetflow plan` shows what will be created again.",
   auth:
-    `Set ${tokenVariables} to an API token that is active and may use R2 (Workers R2 Storage: Edit) ` +
+    `Set ${tokenVariables} to an API token that is active and may use R2 (Workers R2 Storage: Edit), ` +
+    "Workers (Workers Scripts: Edit, Workers Routes: Edit), Pages (Cloudflare Pages: Edit) " +
     "and DNS (Zone: Read, DNS: Edit) in this account.",
   "rate-limited": "Cloudflare allows 1200 requests per 5 minutes per token; wait a few minutes and run again.",
   invalid: "Check the values in the configuration against what Cloudflare accepts.",
@@ -49,11 +51,16 @@ const byCode: ReadonlyMap<number, Reason> = new Map<number, Reason>([
   [10006, "not-found"],
   [81044, "not-found"],
   [7003, "not-found"],
-  // bucket exists (in this account or another), record exists
+  // no such Worker (services, scripts), no such Pages project
+  [10090, "not-found"],
+  [10007, "not-found"],
+  [8000007, "not-found"],
+  // bucket exists (in this account or another), record exists, Pages project exists
   [10004, "exists"],
   [10073, "exists"],
   [81057, "exists"],
   [81058, "exists"],
+  [8000002, "exists"],
   // bucket not empty, an A/AAAA/CNAME clash
   [10008, "conflict"],
   [81053, "conflict"],
@@ -65,10 +72,20 @@ const byCode: ReadonlyMap<number, Reason> = new Map<number, Reason>([
   [6003, "auth"],
   [6111, "auth"],
   [10058, "rate-limited"],
-  [971, "rate-limited"]
+  [971, "rate-limited"],
+  // internal error, an unknown (Workers) error, service unavailable: what a 5xx answer carries
+  [10001, "transient"],
+  [10013, "transient"],
+  [10043, "transient"]
 ])
 
-const byStatus = (status: number): Reason => {
+/**
+ * The reason an API error code stands for, when it is one FleetFlow knows. wrangler reports
+ * only the code (no HTTP status), so the Wrangler client classifies with this same table.
+ */
+export const reasonForCode = (code: number): Reason | undefined => byCode.get(code)
+
+export const reasonForStatus = (status: number): Reason => {
   if (status === 429) return "rate-limited"
   if (status === 408 || status === 423 || status >= 500) return "transient"
   if (status === 401 || status === 403) return "auth"
@@ -99,12 +116,12 @@ const described = (message: ApiMessage) => {
 
 const reasonOf = (refusal: Refusal): Reason => {
   // Throttling and outages decide the reason whatever codes come with them.
-  if (refusal.status === 429 || refusal.status === 408 || refusal.status >= 500) return byStatus(refusal.status)
+  if (refusal.status === 429 || refusal.status === 408 || refusal.status >= 500) return reasonForStatus(refusal.status)
   for (const error of refusal.errors) {
     const reason = error.code === undefined ? undefined : byCode.get(error.code)
     if (reason !== undefined) return reason
   }
-  return refusal.status >= 200 && refusal.status < 300 ? "failed" : byStatus(refusal.status)
+  return refusal.status >= 200 && refusal.status < 300 ? "failed" : reasonForStatus(refusal.status)
 }
 
 const seconds = (value: number) => `${value} second${value === 1 ? "" : "s"}`
@@ -209,7 +226,8 @@ export const invalidBaseUrl = (operation: string, variable: string, value: strin
     }
   )
 
-const providerReasons: Record<Reason, ProviderError["reason"]> = {
+/** How each reason reads in the provider contract. */
+export const providerReasons: Readonly<Record<Reason, ProviderError["reason"]>> = {
   exists: "conflict",
   "not-found": "not-found",
   auth: "auth",

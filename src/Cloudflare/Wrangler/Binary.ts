@@ -1,0 +1,99 @@
+/**
+ * Which wrangler to run: the `binary` setting, else `FLEETFLOW_WRANGLER`, else `wrangler` on
+ * PATH, else a project's own `node_modules/.bin/wrangler`, looked for upward from the working
+ * directory and from where FleetFlow itself lies (the CLI is one bundled file inside a package).
+ */
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import * as NodeUrl from "node:url"
+import * as Errors from "./Errors.js"
+
+export const variable = "FLEETFLOW_WRANGLER"
+
+const extensions = process.platform === "win32" ? ["", ".cmd", ".exe"] : [""]
+
+const isExecutable = (path: string): boolean => {
+  try {
+    NodeFs.accessSync(path, NodeFs.constants.X_OK)
+    return NodeFs.statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+const isPath = (value: string) => value.includes("/") || value.includes(NodePath.sep)
+
+const onPath = (name: string): ReadonlyArray<string> =>
+  (process.env.PATH ?? "")
+    .split(NodePath.delimiter)
+    .filter((folder) => folder !== "")
+    .flatMap((folder) => extensions.map((ext) => NodePath.join(folder, `${name}${ext}`)))
+
+/** `node_modules/.bin/wrangler` in `start` and each folder above it. */
+const upward = (start: string): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  let folder = NodePath.resolve(start)
+  for (;;) {
+    for (const ext of extensions) found.push(NodePath.join(folder, "node_modules", ".bin", `wrangler${ext}`))
+    const parent = NodePath.dirname(folder)
+    if (parent === folder) return found
+    folder = parent
+  }
+}
+
+const moduleFolder = (): string | undefined => {
+  try {
+    return NodePath.dirname(NodeUrl.fileURLToPath(import.meta.url))
+  } catch {
+    return undefined
+  }
+}
+
+/** Where wrangler would be found without any setting, in order. */
+export const defaultCandidates = (): ReadonlyArray<string> => {
+  const here = moduleFolder()
+  return [...onPath("wrangler"), ...upward(process.cwd()), ...(here === undefined ? [] : upward(here))]
+}
+
+const named = (source: string, value: string): Effect.Effect<string, Errors.WranglerError> => {
+  const candidates = isPath(value) ? [NodePath.resolve(value)] : onPath(value)
+  const found = candidates.find(isExecutable)
+  if (found !== undefined) return Effect.succeed(found)
+  const exists = candidates.some((candidate) => NodeFs.existsSync(candidate))
+  return Effect.fail(
+    Errors.missingBinary(
+      "wrangler",
+      `${source} names ${value}: ${exists ? "not executable" : "no such file or command"}`
+    )
+  )
+}
+
+/** Where the binary was named, if it was: the setting, else `FLEETFLOW_WRANGLER`. Read once, with `effect/Config`. */
+export interface Choice {
+  readonly source: string
+  readonly value: string
+}
+
+export const choice = (explicit?: string | undefined): Effect.Effect<Choice | undefined> =>
+  Effect.gen(function* () {
+    if (explicit !== undefined && explicit.trim() !== "")
+      return { source: "the binary setting", value: explicit.trim() }
+    const fromEnvironment = yield* Config.string(variable).pipe(
+      Config.withDefault(""),
+      Effect.orElseSucceed(() => "")
+    )
+    return fromEnvironment.trim() === "" ? undefined : { source: variable, value: fromEnvironment.trim() }
+  })
+
+/** The executable to run, or a `missing-binary` error that says how to install wrangler. */
+export const find = (chosen: Choice | undefined): Effect.Effect<string, Errors.WranglerError> =>
+  Effect.suspend(() => {
+    if (chosen !== undefined) return named(chosen.source, chosen.value)
+    const found = defaultCandidates().find(isExecutable)
+    if (found !== undefined) return Effect.succeed(found)
+    return Effect.fail(
+      Errors.missingBinary("wrangler", "no wrangler on PATH nor in node_modules/.bin of the project or of FleetFlow")
+    )
+  })
