@@ -13,6 +13,8 @@ const bundle = (entry, outfile) =>
     platform: "node",
     format: "esm",
     target: "node20",
+    // ES module builds first: jsonc-parser's CommonJS entry is a UMD wrapper whose require() esbuild cannot follow.
+    mainFields: ["module", "main"],
     minifyWhitespace: true,
     sourcemap: "linked",
     legalComments: "none",

@@ -222,9 +222,17 @@ export const plan = (plan: Plan, style: Style): string => {
 
 /** `Error: <operation> <key>: <message> (code <code>)`, then the hint indented by two. */
 export const providerError = (error: ProviderError): string => {
-  const subject = error.key === undefined ? `${error.provider} ${error.operation}` : `${error.operation} ${error.key}`
   const code = error.code === undefined ? "" : ` (code ${printable(String(error.code))})`
   const [first = "", ...rest] = error.message.split("\n").map((line) => printable(line))
+  const operation = error.operation.startsWith(`${error.provider} `)
+    ? error.operation.slice(error.provider.length + 1)
+    : error.operation
+  // Clients that start their messages with what they were doing need not be repeated.
+  const subject = first.startsWith(`${operation}`)
+    ? (error.key ?? error.provider)
+    : error.key === undefined
+      ? `${error.provider} ${error.operation}`
+      : `${error.operation} ${error.key}`
   const hint =
     error.hint === undefined || error.hint === "" ? [] : error.hint.split("\n").map((line) => printable(line))
   return [`Error: ${printable(subject)}: ${first}${code}`, ...[...rest, ...hint].map((line) => `  ${line}`)].join("\n")

@@ -5,7 +5,9 @@
  */
 export * as Apply from "./Apply.js"
 export * as CloudflareApi from "./Cloudflare/Api.js"
+export * as CloudflareProvider from "./Cloudflare/Provider.js"
 export * as CloudflareSimulator from "./Cloudflare/Simulator.js"
+export * as CloudflareWrangler from "./Cloudflare/Wrangler.js"
 export * as Clouds from "./Clouds.js"
 export * as Config from "./Config.js"
 export * as Fake from "./Fake.js"

@@ -27,7 +27,17 @@ import * as Schemas from "./Api/Schemas.js"
 
 export { defaultBaseUrl } from "./Api/Environment.js"
 export { CloudflareError, isRetryable, type Reason, toProviderError } from "./Api/Errors.js"
-export type { Bucket, BatchResult, CorsRule, CustomDomain, DnsRecord, Zone } from "./Api/Schemas.js"
+export type {
+  Bucket,
+  BatchResult,
+  CorsRule,
+  CustomDomain,
+  DnsRecord,
+  KvNamespace,
+  PagesProject,
+  WorkerScript,
+  Zone
+} from "./Api/Schemas.js"
 
 type Result<A> = Effect.Effect<A, Errors.CloudflareError>
 
@@ -90,6 +100,11 @@ export interface RecordBatch {
 export interface CloudflareApiService {
   /** The account R2 calls use; fails when none is configured. */
   readonly accountId: Result<string>
+  /**
+   * Fails, without a request, when a call would fail for want of settings: the API root and
+   * the token, and the account when `account` is set.
+   */
+  readonly checkSettings: (operation: string, options: { readonly account: boolean }) => Result<void>
   readonly r2: {
     readonly buckets: {
       /** Every bucket of the account (in one jurisdiction), in as few calls as the API allows: one up to 1000. */
@@ -139,6 +154,19 @@ export interface CloudflareApiService {
       readonly batch: (zoneId: string, batch: RecordBatch) => Result<Schemas.BatchResult>
     }
   }
+  /** Workers and Pages are written by wrangler; these reads serve plans without a process per resource. */
+  readonly workers: {
+    /** Every Workers script of the account, in one call. */
+    readonly list: Result<ReadonlyArray<Schemas.WorkerScript>>
+  }
+  readonly pages: {
+    /** Every Pages project of the account, all pages followed. */
+    readonly list: Result<ReadonlyArray<Schemas.PagesProject>>
+  }
+  readonly kv: {
+    /** Every KV namespace of the account, all pages followed. */
+    readonly list: Result<ReadonlyArray<Schemas.KvNamespace>>
+  }
 }
 
 export class CloudflareApi extends Context.Tag("fleetflow/CloudflareApi")<CloudflareApi, CloudflareApiService>() {}
@@ -166,6 +194,10 @@ export const recordsPerPage = 5000
 
 /** R2 buckets come 1000 a page (the API's maximum). */
 export const bucketsPerPage = 1000
+
+/** Pages projects and KV namespaces: the largest pages those lists accept. */
+export const pagesProjectsPerPage = 10
+export const kvNamespacesPerPage = 100
 
 const maxPages = 1000
 
@@ -702,11 +734,54 @@ export const make = (settings: Settings = {}): Effect.Effect<CloudflareApiServic
         })
     }
 
+    const accountList = <A, I>(
+      operation: string,
+      path: ReadonlyArray<string>,
+      item: Schema.Schema<A, I>,
+      perPage: number
+    ): Result<ReadonlyArray<A>> =>
+      Effect.flatMap(accountId(operation), (account) =>
+        listAll(
+          { operation, path: ["accounts", account, ...path], result: Schema.Array(item), idempotent: true },
+          perPage
+        )
+      )
+
+    const workers: CloudflareApiService["workers"] = {
+      list: Effect.flatMap(accountId("worker list"), (account) =>
+        result({
+          operation: "worker list",
+          method: "GET",
+          path: ["accounts", account, "workers", "scripts"],
+          result: Schema.Array(Schemas.WorkerScript),
+          idempotent: true
+        })
+      )
+    }
+
     return {
       accountId: accountId("account"),
+      checkSettings: (operation, options) =>
+        Effect.all([
+          setting(environment.baseUrl, operation),
+          setting(environment.token, operation),
+          options.account ? accountId(operation) : Effect.void
+        ]).pipe(Effect.asVoid),
       r2: { buckets, cors, domains },
       zones,
-      dns: { records }
+      dns: { records },
+      workers,
+      pages: {
+        list: accountList("pages project list", ["pages", "projects"], Schemas.PagesProject, pagesProjectsPerPage)
+      },
+      kv: {
+        list: accountList(
+          "kv namespace list",
+          ["storage", "kv", "namespaces"],
+          Schemas.KvNamespace,
+          kvNamespacesPerPage
+        )
+      }
     }
   })
 

@@ -1,14 +1,17 @@
 /**
- * The Cloudflare provider for R2 buckets (`r2`), their custom domains (`r2-domain`) and DNS
- * records (`dns`), over the `CloudflareApi` REST client. Reads are batched: one bucket list per
- * account (and per jurisdiction in use), one record list per zone, and for the buckets the
- * state holds their CORS rules and custom domains read in parallel.
+ * The Cloudflare provider: R2 buckets (`r2`), their custom domains (`r2-domain`) and DNS
+ * records (`dns`) over the `CloudflareApi` REST client; Workers (`worker`) and Pages projects
+ * (`pages`) written by `wrangler` and read over REST. Reads are batched: one bucket list per
+ * account (and per jurisdiction in use), one record list per zone, one worker list and one
+ * Pages project list per account, and for the buckets the state holds their CORS rules and
+ * custom domains read in parallel. Plans never start a process.
  *
  * Retries: `getState` reads through a client that retries throttling and outages (honouring
  * `retry-after`); `apply` and `destroy` use a client that makes one attempt and leave retries
  * to the engine, which runs the whole action again. Each action can run again safely: a
  * bucket or record an earlier attempt made is adopted, and what is gone counts as removed.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -19,12 +22,15 @@ import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Res
 import * as Retry from "../Retry.js"
 import * as Api from "./Api.js"
 import * as Buckets from "./Provider/Buckets.js"
-import { type Clients, invalid, orFail, providerName } from "./Provider/Common.js"
+import { type Clients, invalid, nameOf, orFail, providerName } from "./Provider/Common.js"
+import * as Pages from "./Provider/Pages.js"
 import * as Records from "./Provider/Records.js"
+import * as Workers from "./Provider/Workers.js"
+import * as Wrangler from "./Wrangler.js"
 
 export { type Clients, providerName } from "./Provider/Common.js"
 
-export const handles: ReadonlyArray<ResourceType> = ["r2", "r2-domain", "dns"]
+export const handles: ReadonlyArray<ResourceType> = ["r2", "r2-domain", "dns", "worker", "pages"]
 
 export const replaceFields = (type: ResourceType): ReadonlyArray<string> => {
   switch (type) {
@@ -34,6 +40,10 @@ export const replaceFields = (type: ResourceType): ReadonlyArray<string> => {
       return Buckets.domainReplaceFields
     case "dns":
       return Records.replaceFields
+    case "worker":
+      return Workers.replaceFields
+    case "pages":
+      return Pages.replaceFields
     default:
       return []
   }
@@ -50,6 +60,12 @@ export interface Settings {
   readonly readRetry?: Retry.RetryPolicy | undefined
 }
 
+/** What Workers and Pages deploys need beside the REST client. */
+export interface Deployer {
+  readonly wrangler: Wrangler.WranglerService
+  readonly fs: FileSystem.FileSystem
+}
+
 type Entry = readonly [ResourceKey, StoredResource]
 
 const groupBy = (entries: ReadonlyArray<Entry>, keyOf: (resource: StoredResource) => string | undefined) => {
@@ -61,8 +77,22 @@ const groupBy = (entries: ReadonlyArray<Entry>, keyOf: (resource: StoredResource
   return groups
 }
 
-/** The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`. */
-export const make = (clients: Clients): CloudProviderService => {
+/**
+ * The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`;
+ * with `deployer`, Workers and Pages are deployed through wrangler.
+ */
+export const make = (clients: Clients, deployer?: Deployer | undefined): CloudProviderService => {
+  const deps = (operation: string, key: ResourceKey): Effect.Effect<Workers.Deps, ProviderError> =>
+    deployer === undefined
+      ? Effect.fail(
+          invalid(
+            operation,
+            key,
+            "Workers and Pages are deployed with wrangler, and this provider was built without it"
+          )
+        )
+      : Effect.succeed({ api: clients.write, ...deployer })
+
   const getState: CloudProviderService["getState"] = (_scope, resources) =>
     Effect.gen(function* () {
       const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
@@ -78,7 +108,7 @@ export const make = (clients: Clients): CloudProviderService => {
             yield* Effect.forEach(
               group,
               ([key, resource]) => {
-                const bucket = listed.find((candidate) => candidate.name === Buckets.bucketNameOf(resource))
+                const bucket = listed.find((candidate) => candidate.name === nameOf(resource))
                 if (bucket === undefined) return Effect.void
                 return clients.read.r2.cors.get(bucket.name, { jurisdiction }).pipe(
                   orFail(key),
@@ -148,7 +178,33 @@ export const make = (clients: Clients): CloudProviderService => {
         { concurrency: "unbounded", discard: true }
       )
 
-      yield* Effect.all([buckets, domains, records], { concurrency: "unbounded", discard: true })
+      // One list per account for each: a worker or project the list lacks is gone.
+      const listed = <A extends { readonly name: string }>(
+        type: ResourceType,
+        list: Effect.Effect<ReadonlyArray<A>, ProviderError>,
+        observe: (item: A, resource: StoredResource) => Observed
+      ) =>
+        ofType(type).length === 0
+          ? Effect.void
+          : Effect.map(list, (items) => {
+              const byName = new Map(items.map((item) => [item.name, item] as const))
+              for (const [key, resource] of ofType(type)) {
+                const item = byName.get(nameOf(resource))
+                if (item !== undefined) found.set(key, observe(item, resource))
+              }
+            })
+      const workers = listed(
+        "worker",
+        orFail()(
+          Effect.map(clients.read.workers.list, (scripts) => scripts.map((script) => ({ ...script, name: script.id })))
+        ),
+        (script, resource) => ({ id: script.name, attributes: resource.attributes })
+      )
+      const projects = listed("pages", orFail()(clients.read.pages.list), (project, resource) =>
+        Pages.observe(project, resource.attributes)
+      )
+
+      yield* Effect.all([buckets, domains, records, workers, projects], { concurrency: "unbounded", discard: true })
       return found
     })
 
@@ -161,6 +217,10 @@ export const make = (clients: Clients): CloudProviderService => {
         return create ? Buckets.createDomain(clients, request) : Buckets.updateDomain(clients, request)
       case "dns":
         return create ? Records.create(clients, request) : Records.update(clients, request)
+      case "worker":
+        return Effect.flatMap(deps(request.operation, request.key), (deps) => Workers.deploy(deps, request))
+      case "pages":
+        return Effect.flatMap(deps(request.operation, request.key), (deps) => Pages.deploy(deps, request))
       default:
         return Effect.fail(invalid(request.operation, request.key, `${providerName} does not serve ${request.type}`))
     }
@@ -174,6 +234,10 @@ export const make = (clients: Clients): CloudProviderService => {
         return Buckets.destroyDomain(clients, key, resource)
       case "dns":
         return Records.destroy(clients, key, resource)
+      case "worker":
+        return Effect.flatMap(deps("delete", key), (deps) => Workers.destroy(deps, key, resource))
+      case "pages":
+        return Effect.flatMap(deps("delete", key), (deps) => Pages.destroy(deps, key, resource))
       default:
         return Effect.fail(invalid("delete", key, `${providerName} does not serve ${resource.type}`))
     }
@@ -184,26 +248,49 @@ export const make = (clients: Clients): CloudProviderService => {
     handles,
     replaceFields,
     getState,
-    plan: diffEach(replaceFields),
+    // Missing credentials are reported when the plan is made, not halfway through an apply.
+    plan: (desired, current) =>
+      desired.length === 0
+        ? diffEach(replaceFields)(desired, current)
+        : Effect.zipRight(
+            orFail()(
+              clients.read.checkSettings("plan", {
+                account: desired.some((resource) => resource.type !== "dns")
+              })
+            ),
+            diffEach(replaceFields)(desired, current)
+          ),
     apply: (request) => Effect.withSpan(apply(request), `Cloudflare ${request.operation} ${request.type}`),
     destroy: (scope, key, resource) =>
       Effect.withSpan(destroy(scope, key, resource), `Cloudflare delete ${resource.type}`)
   }
 }
 
+const build = (settings: Settings, deployer?: Deployer) =>
+  Effect.gen(function* () {
+    const common = { accountId: settings.accountId, token: settings.token, baseUrl: settings.baseUrl }
+    const read = yield* Api.make({ ...common, retry: settings.readRetry ?? Retry.defaultPolicy })
+    const write = yield* Api.make({ ...common, retry: Retry.singleAttempt })
+    return make({ read, write }, deployer)
+  })
+
 /**
  * The provider over whichever `HttpClient` is provided (the network, or the simulator in
  * process), with its own clients: reads retried by `readRetry`, writes not retried here.
+ * Without wrangler, Workers and Pages can be read but not deployed: see `layerWithWrangler`.
  */
 export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never, HttpClient.HttpClient> =>
+  Layer.effect(CloudProvider, build(settings))
+
+/** The whole provider: REST over the `HttpClient`, and Workers and Pages deployed through `Wrangler`. */
+export const layerWithWrangler = (
+  settings: Settings = {}
+): Layer.Layer<CloudProvider, never, HttpClient.HttpClient | Wrangler.Wrangler | FileSystem.FileSystem> =>
   Layer.effect(
     CloudProvider,
-    Effect.gen(function* () {
-      const common = { accountId: settings.accountId, token: settings.token, baseUrl: settings.baseUrl }
-      const read = yield* Api.make({ ...common, retry: settings.readRetry ?? Retry.defaultPolicy })
-      const write = yield* Api.make({ ...common, retry: Retry.singleAttempt })
-      return make({ read, write })
-    })
+    Effect.flatMap(Effect.all({ wrangler: Wrangler.Wrangler, fs: FileSystem.FileSystem }), (deployer) =>
+      build(settings, deployer)
+    )
   )
 
 /**

@@ -151,3 +151,30 @@ export const BatchResult = Schema.Struct({
   posts: records
 })
 export type BatchResult = typeof BatchResult.Type
+
+// ---------------------------------------------------------------------------------------------
+// Workers, Pages and KV: read here, written by wrangler
+
+/** One entry of the account's Workers script list; its `id` is the worker's name. */
+export const WorkerScript = Schema.Struct({
+  id: Schema.String,
+  createdOn: optionalField("created_on", Schema.String),
+  modifiedOn: optionalField("modified_on", Schema.String)
+})
+export type WorkerScript = typeof WorkerScript.Type
+
+export const PagesProject = Schema.Struct({
+  name: Schema.String,
+  id: Schema.optional(Schema.String),
+  /** `<name>.pages.dev`, or with a suffix when that name was taken. */
+  subdomain: nullable(Schema.String),
+  productionBranch: nullableField("production_branch", Schema.String),
+  createdOn: optionalField("created_on", Schema.String)
+})
+export type PagesProject = typeof PagesProject.Type
+
+export const KvNamespace = Schema.Struct({
+  id: Schema.String,
+  title: Schema.String
+})
+export type KvNamespace = typeof KvNamespace.Type

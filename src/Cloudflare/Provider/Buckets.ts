@@ -9,7 +9,7 @@ import * as Schema from "effect/Schema"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type Bucket, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
-import { type Clients, decodeInputs, ignoreNotFound, orFail, providerName } from "./Common.js"
+import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 export const replaceFields: ReadonlyArray<string> = ["name", "location", "jurisdiction", "storageClass"]
 export const domainReplaceFields: ReadonlyArray<string> = ["bucket", "domain", "zone"]
@@ -75,9 +75,6 @@ export const jurisdictionOf = (resource: StoredResource): string | undefined => 
   const value = resource.inputs.jurisdiction ?? resource.attributes.jurisdiction
   return typeof value === "string" && value !== "" ? value : undefined
 }
-
-export const bucketNameOf = (resource: StoredResource): string =>
-  typeof resource.inputs.name === "string" ? resource.inputs.name : resource.id
 
 export const observe = (
   bucket: Bucket,
@@ -165,7 +162,7 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
   })
 
 export const destroy = (clients: Clients, key: ResourceKey, resource: StoredResource) => {
-  const name = bucketNameOf(resource)
+  const name = nameOf(resource)
   return clients.write.r2.buckets.delete(name, { jurisdiction: jurisdictionOf(resource) }).pipe(
     ignoreNotFound,
     Effect.mapError((error) =>

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ProviderError } from "../../Provider.js"
-import type { Inputs, ResourceKey } from "../../Resource.js"
+import type { Inputs, ResourceKey, StoredResource } from "../../Resource.js"
 import { type CloudflareApiService, type CloudflareError, toProviderError } from "../Api.js"
 
 export const providerName = "cloudflare"
@@ -55,3 +55,7 @@ export const decodeInputs =
         )
       )
     )
+
+/** The name a stored bucket, worker or Pages project has in the account. */
+export const nameOf = (resource: StoredResource): string =>
+  typeof resource.inputs.name === "string" ? resource.inputs.name : resource.id
