@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as NodePath from "node:path"
 import type * as Apply from "./Apply.js"
 import * as Clouds from "./Clouds.js"
 import * as Config from "./Config.js"
@@ -143,7 +144,7 @@ const openWorkspace = (options: Common) =>
     return { ...folder, stage } satisfies Workspace
   })
 
-/** The sandbox clouds, or the real ones: Sakura Cloud through usacloud (Cloudflare is refused until it is built). */
+/** The sandbox clouds, or the real ones: Sakura Cloud through usacloud, Cloudflare through its API and wrangler. */
 const providerLayer = (
   workspace: Folder
 ): Layer.Layer<CloudProvider, Sandbox.SandboxOptionsError, FileSystem.FileSystem | CommandExecutor.CommandExecutor> =>
@@ -151,7 +152,11 @@ const providerLayer = (
     ? Layer.unwrapEffect(
         Effect.map(Sandbox.optionsFromEnv, (options) => Sandbox.layer(workspace.stateDirectory, options))
       )
-    : Clouds.layer({ profile: workspace.config.providers.sakura?.profile })
+    : Clouds.layer({
+        profile: workspace.config.providers.sakura?.profile,
+        cloudflareAccountId: workspace.config.providers.cloudflare?.accountId,
+        wranglerLogDirectory: NodePath.join(workspace.stateDirectory, "logs", "wrangler")
+      })
 
 /** Runs `effect` with the state store and the providers of the workspace. */
 const withWorkspace = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>

@@ -1,49 +1,27 @@
 /**
  * The providers of the real clouds, as the CLI runs them without `--sandbox`: Sakura Cloud
- * through the usacloud binary (`FLEETFLOW_USACLOUD`, else `usacloud` on PATH). Cloudflare has
- * no provider yet: a stage that declares a Cloudflare resource is refused when it is planned.
+ * through the usacloud binary (`FLEETFLOW_USACLOUD`, else `usacloud` on PATH), and Cloudflare
+ * through its REST API (`CLOUDFLARE_API_BASE_URL`, else the real one) and wrangler
+ * (`FLEETFLOW_WRANGLER`, `wrangler` on PATH, else the project's own `node_modules`).
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as CloudflareProvider from "./Cloudflare/Provider.js"
+import * as Wrangler from "./Cloudflare/Wrangler.js"
 import { CloudProvider, type CloudProviderService, combineServices, ProviderError } from "./Provider.js"
-import type { ResourceKey, ResourceType } from "./Resource.js"
 import * as ProcessTransport from "./Sakura/ProcessTransport.js"
 import * as SakuraProvider from "./Sakura/Provider.js"
 
 export interface Settings {
   /** The usacloud profile: `profile` in the sakura-cloud provider block. */
   readonly profile?: string | undefined
-}
-
-export const cloudflareTypes: ReadonlyArray<ResourceType> = ["r2", "r2-domain", "worker", "pages", "dns"]
-
-const cloudflareNotBuilt = (operation: string, keys: ReadonlyArray<ResourceKey>) => {
-  const shown = `${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", …" : ""}`
-  return new ProviderError({
-    provider: "cloudflare",
-    operation,
-    reason: "invalid",
-    message: `Cloudflare support is not built yet, and this stage declares Cloudflare resources (${shown})`,
-    hint: "Run it against the built-in sandbox cloud with --sandbox (or FLEETFLOW_SANDBOX=1)."
-  })
-}
-
-/** Stands in for the Cloudflare provider: refuses every Cloudflare resource with one clear error. */
-export const cloudflarePending: CloudProviderService = {
-  name: "cloudflare",
-  handles: cloudflareTypes,
-  replaceFields: () => [],
-  getState: (_scope, resources) => Effect.fail(cloudflareNotBuilt("read", [...resources.keys()])),
-  plan: (desired) =>
-    Effect.fail(
-      cloudflareNotBuilt(
-        "plan",
-        desired.map((resource) => resource.key)
-      )
-    ),
-  apply: (request) => Effect.fail(cloudflareNotBuilt(request.operation, [request.key])),
-  destroy: (_scope, key) => Effect.fail(cloudflareNotBuilt("delete", [key]))
+  /** `account-id` in the cloudflare provider block. */
+  readonly cloudflareAccountId?: string | undefined
+  /** Where wrangler's debug logs are kept (e.g. `<config dir>/.fleetflow/logs/wrangler`). */
+  readonly wranglerLogDirectory?: string | undefined
 }
 
 /**
@@ -76,8 +54,23 @@ export const requireUsacloud = (service: CloudProviderService, binary: string): 
   }
 }
 
-/** Sakura Cloud through the usacloud binary, with Cloudflare refused until its provider exists. */
-export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never, CommandExecutor.CommandExecutor> =>
+/** The Cloudflare provider over the network: REST for reads, R2 and DNS; wrangler for Workers and Pages. */
+export const cloudflareLayer = (
+  settings: Settings = {}
+): Layer.Layer<CloudProvider, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem> =>
+  CloudflareProvider.layerWithWrangler({ accountId: settings.cloudflareAccountId }).pipe(
+    Layer.provide(
+      Layer.merge(
+        FetchHttpClient.layer,
+        Wrangler.layer({ accountId: settings.cloudflareAccountId, logDirectory: settings.wranglerLogDirectory })
+      )
+    )
+  )
+
+/** Sakura Cloud through the usacloud binary, and Cloudflare. */
+export const layer = (
+  settings: Settings = {}
+): Layer.Layer<CloudProvider, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem> =>
   Layer.effect(
     CloudProvider,
     Effect.gen(function* () {
@@ -86,21 +79,7 @@ export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never
         CloudProvider,
         SakuraProvider.layer({ profile: settings.profile }).pipe(Layer.provide(ProcessTransport.layer))
       )
-      const combined = combineServices([requireUsacloud(sakura, binary), cloudflarePending])
-      // Refused before anything else is checked, whatever the other resources planned with them.
-      return {
-        ...combined,
-        plan: (desired, current) => {
-          const cloudflare = desired.filter((resource) => cloudflareTypes.includes(resource.type))
-          return cloudflare.length > 0
-            ? Effect.fail(
-                cloudflareNotBuilt(
-                  "plan",
-                  cloudflare.map((resource) => resource.key)
-                )
-              )
-            : combined.plan(desired, current)
-        }
-      } satisfies CloudProviderService
+      const cloudflare = yield* Effect.provide(CloudProvider, cloudflareLayer(settings))
+      return combineServices([requireUsacloud(sakura, binary), cloudflare])
     })
   )

@@ -1,11 +1,12 @@
 /**
  * The sandbox: simulated Sakura Cloud and Cloudflare behind one `CloudProvider`, kept in
  * `<config dir>/.fleetflow/sandbox/` for `--sandbox`. Its Sakura half is the real Sakura
- * provider over the usacloud simulator (`usacloud.json`); in its Cloudflare half, R2 and DNS
- * are the real Cloudflare provider over the Cloudflare API simulator (`cloudflare-api.json`),
- * while Workers and Pages are simulated (`cloud.json`, which also keeps the fault counts).
- * `make` (both halves simulated, in one store) backs the fakes.
+ * provider over the usacloud simulator (`usacloud.json`); its Cloudflare half is the real
+ * Cloudflare provider over the Cloudflare API simulator (`cloudflare-api.json`), with Workers
+ * and Pages deployed by the real wrangler. `cloud.json` keeps the fault rules' counts.
+ * `make` (both halves simulated in memory, in one store) backs the fakes.
  */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -25,7 +26,7 @@ export { DurationSpec, optionsFromEnv, type SandboxOptions, SandboxOptionsError 
 export { type Call, ownerOf, replaceFieldsByType } from "./Sandbox/Simulation.js"
 export { CloudResource, type CloudStore, SandboxStoreError } from "./Sandbox/Store.js"
 
-/** The simulated Workers and Pages' store (and the fault rules' counts) inside a sandbox folder. */
+/** The store of the fault rules' counts (and of the fakes' simulated clouds) inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "cloud.json")
 
 /** Where the fakes hook into the simulation. */
@@ -56,31 +57,32 @@ export const make = (
 /** The simulated Sakura Cloud's store (the usacloud simulator's) inside a sandbox folder. */
 export const usacloudStorePath = Usacloud.storePath
 
-/** The simulated Cloudflare API's store (R2 and DNS) inside a sandbox folder. */
+/** The simulated Cloudflare API's store inside a sandbox folder. */
 export const cloudflareApiStorePath = CloudflareApi.storePath
+
+/** Where wrangler's logs are kept for the sandbox in `directory`. */
+export const wranglerLogPath = (directory: string): string => NodePath.join(directory, "logs", "wrangler")
 
 /**
  * The sandbox provider over the clouds in `directory` (e.g. `<config dir>/.fleetflow/sandbox`):
- * the real Sakura provider over the usacloud simulator, the real Cloudflare provider (R2 and
- * DNS) over the Cloudflare API simulator, and simulated Workers and Pages.
+ * the real Sakura provider over the usacloud simulator and the real Cloudflare provider over
+ * the Cloudflare API simulator, Workers and Pages through the real wrangler.
  */
 export const layer = (
   directory: string,
   options: SandboxOptions = {}
-): Layer.Layer<CloudProvider, never, FileSystem.FileSystem> =>
-  Layer.effect(
+): Layer.Layer<CloudProvider, never, FileSystem.FileSystem | CommandExecutor.CommandExecutor> =>
+  Layer.scoped(
     CloudProvider,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const runtime = runtimeOf(Store.file(fs, storePath(directory)), options, {})
       const sakura = withFaults(yield* Usacloud.provider(Usacloud.storePath(directory), options), runtime)
-      const apiPath = CloudflareApi.storePath(directory)
-      const cloudflare = withFaults(yield* CloudflareApi.provider(apiPath, options), runtime)
-      const workers: CloudProviderService = {
-        ...Cloudflare.make(runtime, CloudflareApi.bucketExists(apiPath)),
-        handles: ["worker", "pages"]
-      }
-      return { ...combineServices([sakura, cloudflare, workers]), name: "sandbox" }
+      const cloudflare = withFaults(
+        yield* CloudflareApi.provider(CloudflareApi.storePath(directory), wranglerLogPath(directory), options),
+        runtime
+      )
+      return { ...combineServices([sakura, cloudflare]), name: "sandbox" }
     })
   )
 

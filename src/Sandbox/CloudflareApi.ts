@@ -1,17 +1,29 @@
 /**
- * The R2 and DNS part of the sandbox's Cloudflare half: the real Cloudflare provider (`r2`,
- * `r2-domain`, `dns`) over the Cloudflare API simulator in process, whose account is kept in
- * `cloudflare-api.json` beside the sandbox's `cloud.json`. The sandbox has one fixed token and
- * account; a zone is added to the account the first time a call names it in its inputs.
- * Latency is the simulator's own; the sandbox's fault rules are put in front by the caller.
+ * The sandbox's Cloudflare half: the real Cloudflare provider over the Cloudflare API
+ * simulator, whose account is kept in `cloudflare-api.json`. REST calls reach the simulator in
+ * process; Workers and Pages are deployed by the real wrangler, which reaches it over HTTP on
+ * 127.0.0.1, served from the first deploy until the command ends. The sandbox has one fixed
+ * token and account; zones and KV namespaces exist from the first call that names them (DNS
+ * zones, route zones, KV bindings): they belong to the account, not to FleetFlow. Latency is
+ * the simulator's own; the sandbox's fault rules are put in front by the caller.
  */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
 import * as CloudflareProvider from "../Cloudflare/Provider.js"
+import { looksLikeNamespaceId } from "../Cloudflare/Provider/WorkerConfig.js"
 import * as Simulator from "../Cloudflare/Simulator.js"
-import { CloudProvider, type CloudProviderService, type ProviderError, type Scope } from "../Provider.js"
+import * as Wrangler from "../Cloudflare/Wrangler.js"
+import {
+  CloudProvider,
+  type CloudProviderService,
+  type ProviderError,
+  type Scope as ProviderScope
+} from "../Provider.js"
 import type { Inputs, Json, ResourceKey, StoredResource } from "../Resource.js"
 import type { SandboxOptions } from "./Options.js"
 import { ownerTags, refuser, storeFailure } from "./Simulation.js"
@@ -26,11 +38,20 @@ export const token = "fleetflow-sandbox-token"
 /** The sandbox's Cloudflare account. */
 export const accountId = Simulator.defaultAccountId
 
-const simulatorOptions = (zones: ReadonlyArray<string>, options: SandboxOptions = {}): Simulator.SimulatorOptions => ({
+/** What the account must hold before a call: zones and KV namespaces are not FleetFlow's to make. */
+interface Prerequisites {
+  readonly zones: ReadonlyArray<string>
+  readonly kvNamespaces: ReadonlyArray<string>
+}
+
+const nothing: Prerequisites = { zones: [], kvNamespaces: [] }
+
+const simulatorOptions = (needs: Prerequisites, options: SandboxOptions = {}): Simulator.SimulatorOptions => ({
   token,
   accountId,
   accountName: "FleetFlow Sandbox",
-  zones,
+  zones: [...new Set(needs.zones)],
+  kvNamespaces: [...new Set(needs.kvNamespaces)],
   ...(options.latency === undefined ? {} : { latency: options.latency })
 })
 
@@ -41,16 +62,47 @@ const storeError = (error: Simulator.CloudflareStoreError) =>
     message: error.message
   })
 
-const zoneOf = (inputs: Inputs): ReadonlyArray<string> =>
-  typeof inputs.zone === "string" && inputs.zone !== "" ? [inputs.zone] : []
+const records = (value: Json | undefined): ReadonlyArray<Record<string, Json>> =>
+  Array.isArray(value)
+    ? value.filter(
+        (item): item is Record<string, Json> => typeof item === "object" && item !== null && !Array.isArray(item)
+      )
+    : []
+
+/** The zone a route pattern's host belongs to, as far as the sandbox can tell: its last two labels. */
+const routeZone = (route: Record<string, Json>): ReadonlyArray<string> => {
+  if (typeof route.zone === "string" && route.zone !== "") return [route.zone]
+  if (typeof route.pattern !== "string") return []
+  const host = route.pattern.split("/")[0]?.replace(/^\*\.?/, "") ?? ""
+  const labels = host.split(".").filter((label) => label !== "")
+  return labels.length >= 2 ? [labels.slice(-2).join(".")] : []
+}
+
+const prerequisitesOf = (inputs: Inputs): Prerequisites => ({
+  zones: [
+    ...(typeof inputs.zone === "string" && inputs.zone !== "" ? [inputs.zone] : []),
+    ...records(inputs.routes).flatMap(routeZone)
+  ],
+  kvNamespaces: records(inputs.bindings).flatMap((binding) =>
+    binding.type === "kv" && typeof binding.namespace === "string" && !looksLikeNamespaceId(binding.namespace)
+      ? [binding.namespace]
+      : []
+  )
+})
+
+const combined = (all: ReadonlyArray<Prerequisites>): Prerequisites => ({
+  zones: all.flatMap((needs) => needs.zones),
+  kvNamespaces: all.flatMap((needs) => needs.kvNamespaces)
+})
 
 /**
- * `service` with the zones its calls name added to the simulated account first. A store that
- * cannot be used fails the call for good, naming the file, before the provider sees it.
+ * `service` with the zones and KV namespaces its calls name added to the simulated account
+ * first. A store that cannot be used fails the call for good, naming the file, before the
+ * provider sees it.
  */
-const withZones = (service: CloudProviderService, store: Simulator.CloudflareStore): CloudProviderService => {
-  const prepare = (operation: string, key: ResourceKey | undefined, zones: ReadonlyArray<string>) =>
-    Simulator.prepare(store, simulatorOptions([...new Set(zones)])).pipe(
+const withPrerequisites = (service: CloudProviderService, store: Simulator.CloudflareStore): CloudProviderService => {
+  const prepare = (operation: string, key: ResourceKey | undefined, needs: Prerequisites) =>
+    Simulator.prepare(store, simulatorOptions(needs)).pipe(
       Effect.mapError((error): ProviderError => storeFailure(refuser(service.name, operation, key))(storeError(error)))
     )
   return {
@@ -62,27 +114,61 @@ const withZones = (service: CloudProviderService, store: Simulator.CloudflareSto
             prepare(
               "read",
               undefined,
-              [...resources.values()].flatMap((resource) => zoneOf(resource.inputs))
+              combined([...resources.values()].map((resource) => prerequisitesOf(resource.inputs)))
             ),
             service.getState(scope, resources)
           ),
     apply: (request) =>
-      Effect.zipRight(prepare(request.operation, request.key, zoneOf(request.inputs)), service.apply(request)),
-    destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) =>
-      Effect.zipRight(prepare("delete", key, zoneOf(resource.inputs)), service.destroy(scope, key, resource))
+      Effect.zipRight(prepare(request.operation, request.key, prerequisitesOf(request.inputs)), service.apply(request)),
+    destroy: (scope: ProviderScope, key: ResourceKey, resource: StoredResource) =>
+      Effect.zipRight(prepare("delete", key, prerequisitesOf(resource.inputs)), service.destroy(scope, key, resource))
   }
 }
 
-/** The real Cloudflare provider over the simulator store at `path`, with the sandbox's latency. */
-export const provider = (path: string, options: SandboxOptions = {}): Effect.Effect<CloudProviderService> => {
-  const store = Simulator.fileStore(path)
-  return Effect.provide(
-    CloudProvider,
-    CloudflareProvider.layer({ accountId, token: Redacted.make(token) }).pipe(
-      Layer.provide(Simulator.layerClient(store, simulatorOptions([], options)))
+/**
+ * The real Cloudflare provider over the simulator store at `path`, with the sandbox's latency.
+ * Its wrangler is pointed at the simulator, served on the first deploy until the scope closes,
+ * and keeps its logs in `logDirectory`.
+ */
+export const provider = (
+  path: string,
+  logDirectory: string,
+  options: SandboxOptions = {}
+): Effect.Effect<CloudProviderService, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem | Scope.Scope> =>
+  Effect.gen(function* () {
+    const store = Simulator.fileStore(path)
+    const context = yield* Effect.context<CommandExecutor.CommandExecutor | FileSystem.FileSystem>()
+    const scope = yield* Effect.scope
+    const wrangler = yield* Wrangler.lazy(
+      Simulator.serve(store, simulatorOptions(nothing, options)).pipe(
+        Scope.extend(scope),
+        Effect.mapError(
+          (error) =>
+            new Wrangler.WranglerError({
+              command: "wrangler",
+              reason: "failed",
+              message: `the sandbox could not serve its Cloudflare API to wrangler: ${error.message}`,
+              transient: false
+            })
+        ),
+        Effect.flatMap((baseUrl) => Wrangler.make({ baseUrl, token: Redacted.make(token), accountId, logDirectory })),
+        Effect.provide(context)
+      )
     )
-  ).pipe(Effect.map((service) => withZones(service, store)))
-}
+    const service = yield* Effect.provide(
+      CloudProvider,
+      CloudflareProvider.layerWithWrangler({ accountId, token: Redacted.make(token) }).pipe(
+        Layer.provide(
+          Layer.mergeAll(
+            Simulator.layerClient(store, simulatorOptions(nothing, options)),
+            Layer.succeed(Wrangler.Wrangler, wrangler),
+            Layer.succeed(FileSystem.FileSystem, yield* FileSystem.FileSystem)
+          )
+        )
+      )
+    )
+    return withPrerequisites(service, store)
+  })
 
 // What the simulator holds, as the sandbox shows it ----------------------------------------
 
@@ -167,6 +253,42 @@ const record = (record: Simulator.DnsRecord, zones: ReadonlyArray<Simulator.Zone
   }
 }
 
+const worker = (item: Simulator.WorkerContents, routes: ReadonlyArray<Simulator.WorkerRoute>): CloudResource => ({
+  id: item.name,
+  type: "worker",
+  name: item.name,
+  inputs: {
+    name: item.name,
+    routes: routes.filter((route) => route.script === item.name).map((route) => ({ pattern: route.pattern })),
+    compatibilityDate: item.compatibilityDate,
+    compatibilityFlags: [...item.compatibilityFlags],
+    bindings: item.bindings.map((binding) => ({ ...binding }) as Json)
+  },
+  attributes: { name: item.name, versions: item.versions.length },
+  tags: ownership(item.name),
+  createdAt: iso(item.createdOn),
+  updatedAt: iso(item.modifiedOn)
+})
+
+const pagesProject = (item: Simulator.PagesProject): CloudResource => {
+  const last = item.deployments.at(-1)
+  return {
+    id: item.name,
+    type: "pages",
+    name: item.name,
+    inputs: { name: item.name, productionBranch: item.productionBranch },
+    attributes: {
+      name: item.name,
+      subdomain: `${item.name}.pages.dev`,
+      deployments: item.deployments.length,
+      ...(last === undefined ? {} : { files: last.fileCount, branch: last.branch })
+    },
+    tags: ownership(item.name),
+    createdAt: iso(item.createdOn),
+    updatedAt: iso(last?.createdOn ?? item.createdOn)
+  }
+}
+
 /** Everything the sandbox's account in the simulator at `path` holds, as sandbox resources. */
 export const inspect = (path: string): Effect.Effect<ReadonlyArray<CloudResource>, SandboxStoreError> =>
   Effect.gen(function* () {
@@ -178,15 +300,8 @@ export const inspect = (path: string): Effect.Effect<ReadonlyArray<CloudResource
       ...buckets.flatMap((item) => item.domains.map((domain) => customDomain(item, domain))),
       ...contents.records
         .filter((item) => zones.some((zone) => zone.id === item.zoneId))
-        .map((item) => record(item, zones))
+        .map((item) => record(item, zones)),
+      ...contents.workers.filter((item) => item.accountId === accountId).map((item) => worker(item, contents.routes)),
+      ...contents.pages.filter((item) => item.accountId === accountId).map(pagesProject)
     ]
   })
-
-/** Whether the sandbox's account in the simulator at `path` holds an R2 bucket named `name`. */
-export const bucketExists =
-  (path: string) =>
-  (name: string): Effect.Effect<boolean, SandboxStoreError> =>
-    Simulator.inspect(Simulator.fileStore(path)).pipe(
-      Effect.mapError(storeError),
-      Effect.map((contents) => contents.buckets.some((item) => item.accountId === accountId && item.name === name))
-    )
