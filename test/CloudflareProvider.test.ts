@@ -84,6 +84,36 @@ const inspect = (store: Simulator.CloudflareStore) => Simulator.inspect(store).p
 const requests = (store: Simulator.CloudflareStore) => Simulator.requests(store).pipe(Effect.orDie)
 
 describe("the Cloudflare provider through the engine", () => {
+  it.effect("a custom domain of a bucket in the EU jurisdiction is added, read and removed in that jurisdiction", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(
+        fleet(`
+  r2-bucket "eu-assets" {
+    jurisdiction "eu"
+    custom-domain "eu.example.com"
+  }
+`)
+      )
+      yield* Effect.gen(function* () {
+        yield* Fleet.up(target, runOptions())
+        const made = yield* inspect(store)
+        assert.deepStrictEqual(
+          made.buckets.map((bucket) => [
+            bucket.name,
+            bucket.jurisdiction,
+            bucket.domains.map((domain) => domain.domain)
+          ]),
+          [["eu-assets", "eu", ["eu.example.com"]]]
+        )
+        const again = yield* Fleet.plan(target, { refresh: true })
+        assert.isFalse(Plan.hasChanges(again.plan), "the domain is found in the bucket's jurisdiction")
+        yield* Fleet.down(target, runOptions())
+        assert.deepStrictEqual((yield* inspect(store)).buckets, [])
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
   it.effect("a bucket with CORS and a custom domain and two records come up, converge, change in place, go down", () =>
     Effect.gen(function* () {
       const { layer, store } = yield* world()

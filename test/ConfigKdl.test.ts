@@ -140,7 +140,8 @@ layer(NodeFileSystem.layer)("resource details", (it) => {
         bucket: "logs",
         domain: "logs.example.com",
         zone: "example.com",
-        minTls: "1.2"
+        minTls: "1.2",
+        jurisdiction: "eu"
       })
       assert.strictEqual(get("cloudflare:r2-domain:files.other.org").inputs.zone, "other.org")
       assert.strictEqual(get("cloudflare:r2-domain:a.b.example.net").inputs.zone, "b.example.net")

@@ -134,21 +134,25 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
         ([bucket, group]) =>
           bucket === undefined
             ? Effect.void
-            : clients.read.r2.domains.list(bucket).pipe(
-                Effect.catchIf(
-                  (error) => error.reason === "not-found",
-                  () => Effect.succeed([])
+            : clients.read.r2.domains
+                .list(bucket, {
+                  jurisdiction: group[0] === undefined ? undefined : Buckets.jurisdictionOf(group[0][1])
+                })
+                .pipe(
+                  Effect.catchIf(
+                    (error) => error.reason === "not-found",
+                    () => Effect.succeed([])
+                  ),
+                  orFail(),
+                  Effect.flatMap((listed) =>
+                    Effect.sync(() => {
+                      for (const [key, resource] of group) {
+                        const domain = listed.find((candidate) => candidate.domain === resource.id)
+                        if (domain !== undefined) found.set(key, Buckets.observeDomain(bucket, domain))
+                      }
+                    })
+                  )
                 ),
-                orFail(),
-                Effect.flatMap((listed) =>
-                  Effect.sync(() => {
-                    for (const [key, resource] of group) {
-                      const domain = listed.find((candidate) => candidate.domain === resource.id)
-                      if (domain !== undefined) found.set(key, Buckets.observeDomain(bucket, domain))
-                    }
-                  })
-                )
-              ),
         { concurrency: 8, discard: true }
       )
 

@@ -386,7 +386,9 @@ const expandR2 = (context: ExpandContext, collector: Collector, bucket: R2Spec) 
           bucket: bucket.name,
           domain: domain.host,
           zone: domainZone(domain.host, domain.zone, context.cloudflareZone),
-          minTls: domain.minTls
+          minTls: domain.minTls,
+          // R2 calls about a bucket in a jurisdiction must name it.
+          ...optional("jurisdiction", bucket.jurisdiction)
         },
         [bucketKey],
         domain.at

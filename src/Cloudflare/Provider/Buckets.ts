@@ -12,7 +12,7 @@ import { type Bucket, type CorsRule, type CustomDomain, toProviderError } from "
 import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 export const replaceFields: ReadonlyArray<string> = ["name", "location", "jurisdiction", "storageClass"]
-export const domainReplaceFields: ReadonlyArray<string> = ["bucket", "domain", "zone"]
+export const domainReplaceFields: ReadonlyArray<string> = ["bucket", "domain", "zone", "jurisdiction"]
 
 /** The `cors` input as the configuration writes it. */
 const Cors = Schema.Struct({
@@ -37,7 +37,8 @@ export const DomainInputs = Schema.Struct({
   bucket: Schema.String,
   domain: Schema.String,
   zone: Schema.String,
-  minTls: Schema.optional(Schema.Union(Schema.String, Schema.Number))
+  minTls: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
+  jurisdiction: Schema.optional(Schema.String)
 })
 export type DomainInputs = typeof DomainInputs.Type
 
@@ -185,21 +186,22 @@ export const createDomain = (clients: Clients, request: ApplyRequest): Effect.Ef
   Effect.gen(function* () {
     const inputs = yield* decodeDomain("create", request.key, request.inputs)
     const minTLS = inputs.minTls === undefined ? undefined : String(inputs.minTls)
+    const options = { jurisdiction: inputs.jurisdiction }
     const zone = yield* orFail(request.key)(clients.write.zones.byName(inputs.zone))
     const domain = yield* clients.write.r2.domains
-      .create(inputs.bucket, { domain: inputs.domain, zoneId: zone.id, minTLS, enabled: true })
+      .create(inputs.bucket, { domain: inputs.domain, zoneId: zone.id, minTLS, enabled: true }, options)
       .pipe(
         Effect.catchIf(
           (error) => error.reason === "exists" || error.reason === "conflict",
           (error) =>
             // An earlier attempt may have added it: the domain on this bucket is taken over.
             clients.write.r2.domains
-              .get(inputs.bucket, inputs.domain)
+              .get(inputs.bucket, inputs.domain, options)
               .pipe(
                 Effect.flatMap((existing) =>
                   existing.zoneId !== undefined && existing.zoneId !== zone.id
                     ? Effect.fail(error)
-                    : clients.write.r2.domains.update(inputs.bucket, inputs.domain, { enabled: true, minTLS })
+                    : clients.write.r2.domains.update(inputs.bucket, inputs.domain, { enabled: true, minTLS }, options)
                 ),
                 Effect.catchIf(
                   (other) => other.reason === "not-found",
@@ -217,7 +219,12 @@ export const updateDomain = (clients: Clients, request: ApplyRequest): Effect.Ef
     const inputs = yield* decodeDomain("update", request.key, request.inputs)
     const minTLS = inputs.minTls === undefined ? undefined : String(inputs.minTls)
     const domain = yield* orFail(request.key)(
-      clients.write.r2.domains.update(inputs.bucket, inputs.domain, { enabled: true, minTLS })
+      clients.write.r2.domains.update(
+        inputs.bucket,
+        inputs.domain,
+        { enabled: true, minTLS },
+        { jurisdiction: inputs.jurisdiction }
+      )
     )
     return observeDomain(inputs.bucket, domain)
   })
@@ -225,5 +232,7 @@ export const updateDomain = (clients: Clients, request: ApplyRequest): Effect.Ef
 export const destroyDomain = (clients: Clients, key: ResourceKey, resource: StoredResource) => {
   const bucket =
     typeof resource.inputs.bucket === "string" ? resource.inputs.bucket : String(resource.attributes.bucket)
-  return orFail(key)(ignoreNotFound(clients.write.r2.domains.delete(bucket, resource.id)))
+  return orFail(key)(
+    ignoreNotFound(clients.write.r2.domains.delete(bucket, resource.id, { jurisdiction: jurisdictionOf(resource) }))
+  )
 }
