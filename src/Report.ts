@@ -52,7 +52,14 @@ const partialApply = (error: PartialApplyError): string => {
   const lines = [
     "Error: the apply did not complete.",
     "Failed:",
-    ...error.failed.map((failure) => `  ${failure.step.operation} ${failure.step.key}: ${failure.error.message}`)
+    ...error.failed.flatMap((failure) => {
+      const code = failure.error.code === undefined ? "" : ` (code ${failure.error.code})`
+      const hint = failure.error.hint === undefined || failure.error.hint === "" ? [] : failure.error.hint.split("\n")
+      return [
+        `  ${failure.step.operation} ${failure.step.key}: ${failure.error.message}${code}`,
+        ...hint.map((line) => `    ${line}`)
+      ]
+    })
   ]
   if (error.decision === "rollback") lines.push("Rolled back (newest first):", ...list(error.rolledBack))
   lines.push(
