@@ -11,8 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as NodeFs from "node:fs"
-import * as NodePath from "node:path"
+import * as Executable from "../Executable.js"
 import {
   type Output,
   type TransportService,
@@ -31,37 +30,16 @@ export const binary: Effect.Effect<string> = Config.string("FLEETFLOW_USACLOUD")
   Effect.orElseSucceed(() => "usacloud")
 )
 
-const isExecutable = (path: string): boolean => {
-  try {
-    NodeFs.accessSync(path, NodeFs.constants.X_OK)
-    return NodeFs.statSync(path).isFile()
-  } catch {
-    return false
-  }
-}
-
 /**
  * Fails with `UsacloudUnavailable` when `binary` names no executable file (a path, or a command
  * searched on PATH), without running it: callers check before the first call that needs it.
  */
 export const checkAvailable = (binary: string): Effect.Effect<void, UsacloudUnavailable> =>
   Effect.suspend(() => {
-    const candidates =
-      binary.includes("/") || binary.includes(NodePath.sep)
-        ? [NodePath.resolve(binary)]
-        : (process.env.PATH ?? "")
-            .split(NodePath.delimiter)
-            .filter((folder) => folder !== "")
-            .flatMap((folder) =>
-              ["", ...(process.platform === "win32" ? [".exe", ".cmd"] : [])].map((ext) =>
-                NodePath.join(folder, `${binary}${ext}`)
-              )
-            )
-    if (candidates.some(isExecutable)) return Effect.void
-    const exists = candidates.some((candidate) => NodeFs.existsSync(candidate))
-    return Effect.fail(
-      new UsacloudUnavailable({ binary, detail: exists ? "permission denied" : "no such file or command" })
-    )
+    const lookup = Executable.firstExecutable(Executable.candidates(binary))
+    return lookup._tag === "Found"
+      ? Effect.void
+      : Effect.fail(new UsacloudUnavailable({ binary, detail: lookup.detail }))
   })
 
 const text = (stream: Stream.Stream<Uint8Array, PlatformError.PlatformError>) =>

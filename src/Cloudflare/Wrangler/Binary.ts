@@ -5,38 +5,19 @@
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
-import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as NodeUrl from "node:url"
+import * as Executable from "../../Executable.js"
 import * as Errors from "./Errors.js"
 
 export const variable = "FLEETFLOW_WRANGLER"
-
-const extensions = process.platform === "win32" ? ["", ".cmd", ".exe"] : [""]
-
-const isExecutable = (path: string): boolean => {
-  try {
-    NodeFs.accessSync(path, NodeFs.constants.X_OK)
-    return NodeFs.statSync(path).isFile()
-  } catch {
-    return false
-  }
-}
-
-const isPath = (value: string) => value.includes("/") || value.includes(NodePath.sep)
-
-const onPath = (name: string): ReadonlyArray<string> =>
-  (process.env.PATH ?? "")
-    .split(NodePath.delimiter)
-    .filter((folder) => folder !== "")
-    .flatMap((folder) => extensions.map((ext) => NodePath.join(folder, `${name}${ext}`)))
 
 /** `node_modules/.bin/wrangler` in `start` and each folder above it. */
 const upward = (start: string): ReadonlyArray<string> => {
   const found: Array<string> = []
   let folder = NodePath.resolve(start)
   for (;;) {
-    for (const ext of extensions) found.push(NodePath.join(folder, "node_modules", ".bin", `wrangler${ext}`))
+    for (const ext of Executable.extensions) found.push(NodePath.join(folder, "node_modules", ".bin", `wrangler${ext}`))
     const parent = NodePath.dirname(folder)
     if (parent === folder) return found
     folder = parent
@@ -54,20 +35,14 @@ const moduleFolder = (): string | undefined => {
 /** Where wrangler would be found without any setting, in order. */
 export const defaultCandidates = (): ReadonlyArray<string> => {
   const here = moduleFolder()
-  return [...onPath("wrangler"), ...upward(process.cwd()), ...(here === undefined ? [] : upward(here))]
+  return [...Executable.onPath("wrangler"), ...upward(process.cwd()), ...(here === undefined ? [] : upward(here))]
 }
 
 const named = (source: string, value: string): Effect.Effect<string, Errors.WranglerError> => {
-  const candidates = isPath(value) ? [NodePath.resolve(value)] : onPath(value)
-  const found = candidates.find(isExecutable)
-  if (found !== undefined) return Effect.succeed(found)
-  const exists = candidates.some((candidate) => NodeFs.existsSync(candidate))
-  return Effect.fail(
-    Errors.missingBinary(
-      "wrangler",
-      `${source} names ${value}: ${exists ? "not executable" : "no such file or command"}`
-    )
-  )
+  const lookup = Executable.firstExecutable(Executable.candidates(value))
+  return lookup._tag === "Found"
+    ? Effect.succeed(lookup.path)
+    : Effect.fail(Errors.missingBinary("wrangler", `${source} names ${value}: ${lookup.detail}`))
 }
 
 /** Where the binary was named, if it was: the setting, else `FLEETFLOW_WRANGLER`. Read once, with `effect/Config`. */
@@ -91,8 +66,8 @@ export const choice = (explicit?: string | undefined): Effect.Effect<Choice | un
 export const find = (chosen: Choice | undefined): Effect.Effect<string, Errors.WranglerError> =>
   Effect.suspend(() => {
     if (chosen !== undefined) return named(chosen.source, chosen.value)
-    const found = defaultCandidates().find(isExecutable)
-    if (found !== undefined) return Effect.succeed(found)
+    const lookup = Executable.firstExecutable(defaultCandidates())
+    if (lookup._tag === "Found") return Effect.succeed(lookup.path)
     return Effect.fail(
       Errors.missingBinary("wrangler", "no wrangler on PATH nor in node_modules/.bin of the project or of FleetFlow")
     )
