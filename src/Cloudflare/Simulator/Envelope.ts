@@ -176,3 +176,18 @@ export const allocateId = (document: CloudflareDocument, kind: string): readonly
   const id = Crypto.createHash("md5").update(`${kind}:${sequence}`).digest("hex")
   return [id, { ...document, sequence }]
 }
+
+type Collection = {
+  [K in keyof CloudflareDocument]: CloudflareDocument[K] extends ReadonlyArray<unknown> ? K : never
+}[keyof CloudflareDocument]
+
+/** `document` with `item` of its `field` replaced by `next`. */
+export const replaceIn = <K extends Collection>(
+  document: CloudflareDocument,
+  field: K,
+  item: CloudflareDocument[K][number],
+  next: CloudflareDocument[K][number]
+): CloudflareDocument => ({
+  ...document,
+  [field]: (document[field] as ReadonlyArray<unknown>).map((candidate) => (candidate === item ? next : candidate))
+})

@@ -15,7 +15,8 @@ import {
   fail,
   type Handler,
   pageOf,
-  paginate
+  paginate,
+  replaceIn
 } from "./Envelope.js"
 
 export const codes = {
@@ -89,10 +90,7 @@ export const renameNamespace: Handler = (call, document) =>
     )
     if (taken) return yield* fail(400, codes.titleTaken, "a namespace with this account ID and title already exists")
     const next = { ...namespace, title }
-    return yield* answer(namespaceView(next), {
-      ...document,
-      kvNamespaces: document.kvNamespaces.map((item) => (item === namespace ? next : item))
-    })
+    return yield* answer(namespaceView(next), replaceIn(document, "kvNamespaces", namespace, next))
   })
 
 export const deleteNamespace: Handler = (call, document) =>

@@ -19,7 +19,8 @@ import {
   type Handler,
   isoDate,
   pageOf,
-  paginate
+  paginate,
+  replaceIn
 } from "./Envelope.js"
 import * as Jwt from "./Jwt.js"
 import * as Multipart from "./Multipart.js"
@@ -125,10 +126,7 @@ const findProject = (call: Call, document: CloudflareDocument) =>
       (item) => item.accountId === call.params.account && item.name === call.params.project
     )
     if (project === undefined) return yield* projectNotFound()
-    const replace = (next: PagesProject): CloudflareDocument => ({
-      ...document,
-      pages: document.pages.map((item) => (item === project ? next : item))
-    })
+    const replace = (next: PagesProject): CloudflareDocument => replaceIn(document, "pages", project, next)
     return { project, replace }
   })
 
@@ -352,10 +350,7 @@ export const createDeployment: Handler = (call, document) =>
       createdOn: call.now
     }
     const updated = { ...project, deployments: [...project.deployments, deployment] }
-    return yield* answer(deploymentView(updated, deployment), {
-      ...next,
-      pages: next.pages.map((item) => (item === project ? updated : item))
-    })
+    return yield* answer(deploymentView(updated, deployment), replaceIn(next, "pages", project, updated))
   })
 
 export const listDeployments: Handler = (call, document) =>

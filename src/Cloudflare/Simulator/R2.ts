@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { type Bucket, type CloudflareDocument, CorsRule, type CustomDomain } from "./Document.js"
-import { answer, type ApiFailure, type Call, decodeBody, fail, type Handler, isoDate } from "./Envelope.js"
+import { answer, type ApiFailure, type Call, decodeBody, fail, type Handler, isoDate, replaceIn } from "./Envelope.js"
 
 export const codes = {
   /** A body or parameter R2 does not accept (the simulator's choice of code). */
@@ -66,10 +66,7 @@ const findBucket = (call: Call, document: CloudflareDocument) =>
     const jurisdiction = yield* checkedJurisdiction(call)
     const bucket = document.buckets.find((item) => sameBucket(item, account, jurisdiction, name))
     if (bucket === undefined) return yield* fail(404, codes.noSuchBucket, "The specified bucket does not exist.")
-    const replace = (next: Bucket): CloudflareDocument => ({
-      ...document,
-      buckets: document.buckets.map((item) => (item === bucket ? next : item))
-    })
+    const replace = (next: Bucket): CloudflareDocument => replaceIn(document, "buckets", bucket, next)
     return { bucket, replace }
   })
 

@@ -7,7 +7,16 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { CloudflareDocument, WorkerRoute, Zone } from "./Document.js"
-import { allocateId, answer, type ApiFailure, type Call, decodeBody, fail, type Handler } from "./Envelope.js"
+import {
+  allocateId,
+  answer,
+  type ApiFailure,
+  type Call,
+  decodeBody,
+  fail,
+  type Handler,
+  replaceIn
+} from "./Envelope.js"
 
 export const codes = {
   /** A body the API does not accept. */
@@ -119,10 +128,7 @@ export const updateZoneRoute: Handler = (call, document) =>
       pattern: input.pattern,
       ...(input.script === undefined || input.script === "" ? {} : { script: input.script })
     }
-    return yield* answer(routeView(next), {
-      ...document,
-      routes: document.routes.map((item) => (item === route ? next : item))
-    })
+    return yield* answer(routeView(next), replaceIn(document, "routes", route, next))
   })
 
 export const deleteZoneRoute: Handler = (call, document) =>

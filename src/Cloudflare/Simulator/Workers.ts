@@ -24,7 +24,8 @@ import {
   decodeBody,
   fail,
   type Handler,
-  isoDate
+  isoDate,
+  replaceIn
 } from "./Envelope.js"
 import * as Multipart from "./Multipart.js"
 
@@ -181,10 +182,7 @@ const findWorker = (call: Call, document: CloudflareDocument, missing: () => Eff
       (item) => item.accountId === call.params.account && item.name === call.params.script
     )
     if (worker === undefined) return yield* missing()
-    const replace = (next: Worker): CloudflareDocument => ({
-      ...document,
-      workers: document.workers.map((item) => (item === worker ? next : item))
-    })
+    const replace = (next: Worker): CloudflareDocument => replaceIn(document, "workers", worker, next)
     return { worker, replace }
   })
 
@@ -565,10 +563,7 @@ export const createDeployment: Handler = (call, document) =>
       call,
       messageOf(body.annotations)
     )
-    return yield* answer(deploymentView(deployment, "deployment"), {
-      ...next,
-      workers: next.workers.map((item) => (item === worker ? deployed : item))
-    })
+    return yield* answer(deploymentView(deployment, "deployment"), replaceIn(next, "workers", worker, deployed))
   })
 
 export const listVersions: Handler = (call, document) =>
@@ -593,10 +588,10 @@ export const createVersion: Handler = (call, document) =>
     const { worker } = yield* findWorker(call, document, scriptNotFound)
     const upload = yield* readUpload(call, document, liveVersion(worker))
     const [version, withVersion, next] = addVersion(document, worker, upload, call)
-    return yield* answer(versionView(withVersion, version, "version_upload"), {
-      ...next,
-      workers: next.workers.map((item) => (item === worker ? withVersion : item))
-    })
+    return yield* answer(
+      versionView(withVersion, version, "version_upload"),
+      replaceIn(next, "workers", worker, withVersion)
+    )
   })
 
 const subdomainView = (worker: Worker) => ({ enabled: worker.workersDev, previews_enabled: worker.previewsEnabled })
