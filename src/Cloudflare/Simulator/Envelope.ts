@@ -191,3 +191,19 @@ export const replaceIn = <K extends Collection>(
   ...document,
   [field]: (document[field] as ReadonlyArray<unknown>).map((candidate) => (candidate === item ? next : candidate))
 })
+
+/** The item of `document[field]` that `matches` and a way to replace it, or `missing`'s failure. */
+export const locate = <K extends Collection>(
+  document: CloudflareDocument,
+  field: K,
+  matches: (item: CloudflareDocument[K][number]) => boolean,
+  missing: () => Effect.Effect<never, ApiFailure>
+) => {
+  const item = (document[field] as ReadonlyArray<CloudflareDocument[K][number]>).find(matches)
+  return item === undefined
+    ? missing()
+    : Effect.succeed({
+        item,
+        replace: (next: CloudflareDocument[K][number]): CloudflareDocument => replaceIn(document, field, item, next)
+      })
+}

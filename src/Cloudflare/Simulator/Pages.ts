@@ -18,6 +18,7 @@ import {
   fail,
   type Handler,
   isoDate,
+  locate,
   pageOf,
   paginate,
   replaceIn
@@ -121,14 +122,15 @@ const projectNotFound = () =>
 
 /** The project named by the path (or the upload token), and a way to replace it. */
 const findProject = (call: Call, document: CloudflareDocument) =>
-  Effect.gen(function* () {
-    const project = document.pages.find(
-      (item) => item.accountId === call.params.account && item.name === call.params.project
-    )
-    if (project === undefined) return yield* projectNotFound()
-    const replace = (next: PagesProject): CloudflareDocument => replaceIn(document, "pages", project, next)
-    return { project, replace }
-  })
+  Effect.map(
+    locate(
+      document,
+      "pages",
+      (item) => item.accountId === call.params.account && item.name === call.params.project,
+      projectNotFound
+    ),
+    ({ item, replace }) => ({ project: item, replace })
+  )
 
 export const listProjects: Handler = (call, document) =>
   Effect.gen(function* () {

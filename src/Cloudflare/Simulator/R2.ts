@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { type Bucket, type CloudflareDocument, CorsRule, type CustomDomain } from "./Document.js"
-import { answer, type ApiFailure, type Call, decodeBody, fail, type Handler, isoDate, replaceIn } from "./Envelope.js"
+import { answer, type ApiFailure, type Call, decodeBody, fail, type Handler, isoDate, locate } from "./Envelope.js"
 
 export const codes = {
   /** A body or parameter R2 does not accept (the simulator's choice of code). */
@@ -64,10 +64,13 @@ const findBucket = (call: Call, document: CloudflareDocument) =>
     const account = call.params.account ?? ""
     const name = call.params.bucket ?? ""
     const jurisdiction = yield* checkedJurisdiction(call)
-    const bucket = document.buckets.find((item) => sameBucket(item, account, jurisdiction, name))
-    if (bucket === undefined) return yield* fail(404, codes.noSuchBucket, "The specified bucket does not exist.")
-    const replace = (next: Bucket): CloudflareDocument => replaceIn(document, "buckets", bucket, next)
-    return { bucket, replace }
+    const { item, replace } = yield* locate(
+      document,
+      "buckets",
+      (item) => sameBucket(item, account, jurisdiction, name),
+      () => fail(404, codes.noSuchBucket, "The specified bucket does not exist.")
+    )
+    return { bucket: item, replace }
   })
 
 export const listBuckets: Handler = (call, document) =>

@@ -25,6 +25,7 @@ import {
   fail,
   type Handler,
   isoDate,
+  locate,
   replaceIn
 } from "./Envelope.js"
 import * as Multipart from "./Multipart.js"
@@ -177,14 +178,15 @@ const scriptNotFound = () => fail(404, codes.noSuchScript, "workers.api.error.sc
 
 /** The Worker the path names, and a way to replace it. */
 const findWorker = (call: Call, document: CloudflareDocument, missing: () => Effect.Effect<never, ApiFailure>) =>
-  Effect.gen(function* () {
-    const worker = document.workers.find(
-      (item) => item.accountId === call.params.account && item.name === call.params.script
-    )
-    if (worker === undefined) return yield* missing()
-    const replace = (next: Worker): CloudflareDocument => replaceIn(document, "workers", worker, next)
-    return { worker, replace }
-  })
+  Effect.map(
+    locate(
+      document,
+      "workers",
+      (item) => item.accountId === call.params.account && item.name === call.params.script,
+      missing
+    ),
+    ({ item, replace }) => ({ worker: item, replace })
+  )
 
 export const listScripts: Handler = (call, document) =>
   answer(
