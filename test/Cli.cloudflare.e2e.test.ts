@@ -88,6 +88,17 @@ const filesUnder = (dir: string): ReadonlyArray<string> =>
 
 const stageArgs = ["-f", "fleet.kdl", "--stage", "dev"]
 
+/** Both clouds' settings for the CLI: the usacloud simulator, and the Cloudflare one at `baseUrl` with the canary token. */
+const cloudEnv = (baseUrl: string, folder: ReturnType<typeof setup>) => ({
+  FLEETFLOW_USACLOUD: folder.usacloud,
+  [UsacloudSimulator.environment.store]: folder.usacloudStore,
+  CLOUDFLARE_API_BASE_URL: baseUrl,
+  CF_API_TOKEN: canary,
+  CLOUDFLARE_API_TOKEN: "",
+  CF_ACCOUNT_ID: "",
+  CLOUDFLARE_ACCOUNT_ID: ""
+})
+
 describe("fleetflow on Cloudflare (REST and the real wrangler) and Sakura Cloud, against simulators", () => {
   it.scopedLive(
     "up creates everything, a second plan has no changes, a CORS change is applied in place, down empties both clouds",
@@ -95,16 +106,9 @@ describe("fleetflow on Cloudflare (REST and the real wrangler) and Sakura Cloud,
       Effect.gen(function* () {
         const store = yield* CloudflareSimulator.memoryStore()
         const baseUrl = yield* CloudflareSimulator.serve(store, { token: canary, zones: ["example.com"] })
-        const { dir, usacloud, usacloudStore } = setup()
-        const env = {
-          FLEETFLOW_USACLOUD: usacloud,
-          [UsacloudSimulator.environment.store]: usacloudStore,
-          CLOUDFLARE_API_BASE_URL: baseUrl,
-          CF_API_TOKEN: canary,
-          CLOUDFLARE_API_TOKEN: "",
-          CF_ACCOUNT_ID: "",
-          CLOUDFLARE_ACCOUNT_ID: ""
-        }
+        const folder = setup()
+        const { dir, usacloudStore } = folder
+        const env = cloudEnv(baseUrl, folder)
         const outputs: Array<string> = []
         const cli = (args: ReadonlyArray<string>, extra: Record<string, string> = {}) =>
           Effect.tap(run(args, dir, { ...env, ...extra }), (result) =>
@@ -193,16 +197,8 @@ describe("fleetflow on Cloudflare (REST and the real wrangler) and Sakura Cloud,
       Effect.gen(function* () {
         const store = yield* CloudflareSimulator.memoryStore()
         const baseUrl = yield* CloudflareSimulator.serve(store, { token: "the-right-token", zones: ["example.com"] })
-        const { dir, usacloud, usacloudStore } = setup()
-        const up = yield* run(["up", ...stageArgs, "--yes"], dir, {
-          FLEETFLOW_USACLOUD: usacloud,
-          [UsacloudSimulator.environment.store]: usacloudStore,
-          CLOUDFLARE_API_BASE_URL: baseUrl,
-          CF_API_TOKEN: canary,
-          CLOUDFLARE_API_TOKEN: "",
-          CF_ACCOUNT_ID: "",
-          CLOUDFLARE_ACCOUNT_ID: ""
-        })
+        const folder = setup()
+        const up = yield* run(["up", ...stageArgs, "--yes"], folder.dir, cloudEnv(baseUrl, folder))
         assert.notStrictEqual(up.code, 0)
         assert.include(up.stdout + up.stderr, "CF_API_TOKEN")
         assert.notInclude(up.stdout + up.stderr, canary)
