@@ -286,4 +286,26 @@ ${records.join("\n")}
       }),
     180_000
   )
+
+  it.scopedLive("a missing wrangler is reported when the plan is made, before anything is applied", () =>
+    Effect.gen(function* () {
+      const store = yield* CloudflareSimulator.memoryStore()
+      const baseUrl = yield* CloudflareSimulator.serve(store, { token: canary, zones: ["example.com"] })
+      const folder = setup()
+      const env = { ...cloudEnv(baseUrl, folder), FLEETFLOW_WRANGLER: path.join(folder.dir, "no-such-wrangler") }
+      for (const command of [
+        ["plan", ...stageArgs],
+        ["up", ...stageArgs, "--yes"]
+      ]) {
+        const result = yield* run(command, folder.dir, env)
+        assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+        assert.include(result.stderr, "wrangler could not be run")
+        assert.include(result.stderr, "npm install --save-dev wrangler")
+        assert.isFalse(hasStackTrace(result.stderr), result.stderr)
+      }
+      assert.deepStrictEqual((yield* Effect.orDie(CloudflareSimulator.inspect(store))).buckets, [])
+      const sakura = yield* Effect.orDie(UsacloudSimulator.inspect(UsacloudSimulator.fileStore(folder.usacloudStore)))
+      assert.deepStrictEqual(sakura.servers, [], "nothing was applied")
+    })
+  )
 })

@@ -225,9 +225,11 @@ describe("Wrangler settings and failures", () => {
       const wrangler = yield* client(settings, { FLEETFLOW_WRANGLER: path.join(dir, "no-such-wrangler") })
       const error = yield* failure(wrangler.whoami)
       assert.strictEqual(error.reason, "missing-binary")
-      assert.include(error.message, "npm install --save-dev wrangler")
+      assert.include(error.hint, "npm install --save-dev wrangler")
       assert.include(error.message, "FLEETFLOW_WRANGLER")
       assert.isFalse(error.transient)
+      const checked = yield* failure(wrangler.check)
+      assert.strictEqual(checked.reason, "missing-binary", "found missing before any run")
     })
   )
 

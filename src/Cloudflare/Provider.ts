@@ -93,6 +93,18 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
         )
       : Effect.succeed({ api: clients.write, ...deployer })
 
+  /** Missing credentials or a missing wrangler are reported when the plan is made, not halfway through an apply. */
+  const checkPlan = (desired: ReadonlyArray<{ readonly type: ResourceType }>): Effect.Effect<void, ProviderError> =>
+    Effect.gen(function* () {
+      if (desired.length === 0) return
+      const account = desired.some((resource) => resource.type !== "dns")
+      yield* orFail()(clients.read.checkSettings("plan", { account }))
+      const deploys = desired.some((resource) => resource.type === "worker" || resource.type === "pages")
+      if (deploys && deployer !== undefined) {
+        yield* Effect.mapError(deployer.wrangler.check, (error) => Wrangler.toProviderError(error))
+      }
+    })
+
   const getState: CloudProviderService["getState"] = (_scope, resources) =>
     Effect.gen(function* () {
       const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
@@ -252,18 +264,7 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
     handles,
     replaceFields,
     getState,
-    // Missing credentials are reported when the plan is made, not halfway through an apply.
-    plan: (desired, current) =>
-      desired.length === 0
-        ? diffEach(replaceFields)(desired, current)
-        : Effect.zipRight(
-            orFail()(
-              clients.read.checkSettings("plan", {
-                account: desired.some((resource) => resource.type !== "dns")
-              })
-            ),
-            diffEach(replaceFields)(desired, current)
-          ),
+    plan: (desired, current) => Effect.zipRight(checkPlan(desired), diffEach(replaceFields)(desired, current)),
     apply: (request) => Effect.withSpan(apply(request), `Cloudflare ${request.operation} ${request.type}`),
     destroy: (scope, key, resource) =>
       Effect.withSpan(destroy(scope, key, resource), `Cloudflare delete ${resource.type}`)

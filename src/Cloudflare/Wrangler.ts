@@ -109,6 +109,8 @@ export interface WranglerService {
   readonly deletePagesProject: (name: string) => Result<void>
   /** `wrangler whoami --json`: the accounts the token reaches. */
   readonly whoami: Result<Output.WhoAmI>
+  /** Fails, without starting a process, when no run could start: no wrangler, token or account. */
+  readonly check: Result<void>
 }
 
 export class Wrangler extends Context.Tag("fleetflow/Cloudflare/Wrangler")<Wrangler, WranglerService>() {}
@@ -417,7 +419,8 @@ export const make = (
         Effect.asVoid(run(["pages", "project", "create", spec.name, "--production-branch", spec.productionBranch])),
       deployPages,
       deletePagesProject: (name) => Effect.asVoid(run(["pages", "project", "delete", name, "-y"])),
-      whoami
+      whoami,
+      check: Effect.asVoid(prepare("wrangler"))
     }
   })
 
@@ -443,5 +446,6 @@ export const lazy = (acquire: Result<WranglerService>): Effect.Effect<WranglerSe
     createPagesProject: (spec) => Effect.flatMap(client, (wrangler) => wrangler.createPagesProject(spec)),
     deployPages: (spec) => Effect.flatMap(client, (wrangler) => wrangler.deployPages(spec)),
     deletePagesProject: (name) => Effect.flatMap(client, (wrangler) => wrangler.deletePagesProject(name)),
-    whoami: Effect.flatMap(client, (wrangler) => wrangler.whoami)
+    whoami: Effect.flatMap(client, (wrangler) => wrangler.whoami),
+    check: Effect.flatMap(client, (wrangler) => wrangler.check)
   }))

@@ -149,7 +149,7 @@ export const classify = (failure: Failure): WranglerError => {
 }
 
 export const missingBinary = (command: string, detail: string): WranglerError =>
-  make(command, "missing-binary", `wrangler could not be run (${detail}). ${installHint}`)
+  make(command, "missing-binary", `wrangler could not be run (${detail})`)
 
 export const fromTimeout = (args: ReadonlyArray<string>, millis: number): WranglerError =>
   make(commandOf(args), "timeout", `${shown(args)} did not finish within ${millis} ms; it was stopped`)
