@@ -27,3 +27,5 @@ const bundle = (entry, outfile) =>
 await bundle("src/bin.ts", "dist/fleetflow.mjs")
 // A fake usacloud that integration tests and the sandbox run through the real process path.
 await bundle("src/Sakura/simulator-bin.ts", "dist/usacloud-simulator.mjs")
+// The Cloudflare API simulator as a server of its own, for trying FleetFlow and wrangler by hand.
+await bundle("src/Cloudflare/simulator-bin.ts", "dist/cloudflare-simulator.mjs")

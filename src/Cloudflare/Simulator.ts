@@ -242,13 +242,14 @@ export const layerClient = (
   )
 
 /**
- * Starts the simulator as an HTTP server on 127.0.0.1 with a free port, for as long as the
- * scope lasts, and returns its API root (`http://127.0.0.1:PORT/client/v4`), the value for
+ * Starts the simulator as an HTTP server on 127.0.0.1 (on `listen.port`, else a free port), for
+ * as long as the scope lasts, and returns its API root (`http://127.0.0.1:PORT/client/v4`), the value for
  * `CLOUDFLARE_API_BASE_URL`. The server logs nothing.
  */
 export const serve = (
   store: Store.CloudflareStore,
-  options: SimulatorOptions
+  options: SimulatorOptions,
+  listen: { readonly port?: number | undefined } = {}
 ): Effect.Effect<string, HttpServerError.ServeError, Scope.Scope> =>
   Effect.gen(function* () {
     let raw: Http.Server | undefined
@@ -257,7 +258,7 @@ export const serve = (
         raw = Http.createServer()
         return raw
       },
-      { port: 0, host: "127.0.0.1" }
+      { port: listen.port ?? 0, host: "127.0.0.1" }
     )
     // Runs before the server's own close, so that a hanging request cannot hold the scope open.
     yield* Effect.addFinalizer(() => Effect.sync(() => raw?.closeAllConnections()))
