@@ -12,7 +12,7 @@ import type * as Config from "./Config.js"
 import * as Plan from "./Plan.js"
 import type * as Progress from "./Progress.js"
 import { CloudProvider } from "./Provider.js"
-import type { DesiredResource, ResourceKey, StoredResource } from "./Resource.js"
+import type { DesiredResource, Inputs, ResourceKey, StoredResource } from "./Resource.js"
 import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
 
@@ -70,29 +70,72 @@ const loadState = (project: string) =>
     return Option.getOrElse(stored, () => State.emptyState(project))
   })
 
+/** A field that is not set: absent, `null` from the cloud, or an empty list. */
+const unset = (value: Inputs[string] | undefined): boolean =>
+  value === undefined || value === null || (Array.isArray(value) && value.length === 0)
+
+/** The fields the cloud reports with other values than the state recorded. */
+const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift | undefined => {
+  const changes = Object.keys(seen)
+    .sort()
+    .flatMap((field) => {
+      const before = recorded[field]
+      const after = seen[field]
+      if (unset(before) && unset(after)) return []
+      if (JSON.stringify(before) === JSON.stringify(after)) return []
+      return [
+        {
+          field,
+          ...(before === undefined ? {} : { before }),
+          ...(after === undefined || after === null ? {} : { after })
+        }
+      ]
+    })
+  return changes.length === 0 ? undefined : { key, kind: "changed", changes }
+}
+
+/** The recorded inputs with what the cloud reports laid over them (a field it reports unset stays as recorded if unset there too). */
+const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => {
+  if (seen === undefined) return recorded
+  const merged: Record<string, Inputs[string]> = { ...recorded }
+  for (const [field, value] of Object.entries(seen)) {
+    if (unset(value) && unset(recorded[field])) continue
+    if (value === null) delete merged[field]
+    else merged[field] = value
+  }
+  return merged
+}
+
 /**
- * This stage's resources, with what the clouds report now when `refresh` is on, and the keys
- * the clouds no longer have (deleted outside FleetFlow).
+ * This stage's resources, with what the clouds report now when `refresh` is on; the keys the
+ * clouds no longer have (deleted outside FleetFlow); and what changed outside FleetFlow.
  */
 const currentResources = (state: State.StateFile, config: Config.FleetConfig, stage: string, refresh: boolean) =>
   Effect.gen(function* () {
     const stored = State.resourcesOfStage(state, stage)
-    if (!refresh || stored.size === 0) return { current: stored, vanished: [] }
+    if (!refresh || stored.size === 0) return { current: stored, vanished: [], drift: [] }
     const provider = yield* CloudProvider
     const observed = yield* provider.getState({ project: config.project, stage, directory: config.directory }, stored)
     const current = new Map<ResourceKey, StoredResource>()
     const vanished: Array<ResourceKey> = []
+    const drift: Array<Plan.Drift> = []
     for (const [key, resource] of stored) {
       const seen = observed.get(key)
-      if (seen === undefined) vanished.push(key)
-      else current.set(key, { ...resource, id: seen.id, attributes: seen.attributes })
+      if (seen === undefined) {
+        vanished.push(key)
+        drift.push({ key, kind: "deleted", changes: [] })
+        continue
+      }
+      const changed = seen.inputs === undefined ? undefined : driftOf(key, resource.inputs, seen.inputs)
+      if (changed !== undefined) drift.push(changed)
+      current.set(key, {
+        ...resource,
+        id: seen.id,
+        attributes: seen.attributes,
+        inputs: refreshedInputs(resource.inputs, seen.inputs)
+      })
     }
-    if (vanished.length > 0) {
-      yield* Effect.logWarning(
-        `Deleted outside FleetFlow (the state will forget them; the plan creates again what the file declares):\n${vanished.map((key) => `  ${key}`).join("\n")}`
-      )
-    }
-    return { current, vanished }
+    return { current, vanished, drift }
   })
 
 /** Keeps the targeted actions and everything they depend on, as Terraform's `-target` does. */
@@ -151,7 +194,7 @@ export const plan = (target: Target, options: PlanOptions) =>
     const state = yield* loadState(config.project)
     yield* checkOwnership(state, target)
     yield* warnInterrupted(state, stage)
-    const { current, vanished } = yield* currentResources(state, config, stage, options.refresh)
+    const { current, vanished, drift } = yield* currentResources(state, config, stage, options.refresh)
     const made = yield* Plan.make({
       project: config.project,
       stage,
@@ -159,7 +202,8 @@ export const plan = (target: Target, options: PlanOptions) =>
       serial: state.serial,
       desired: target.desired,
       current,
-      provider
+      provider,
+      drift
     })
     const selected =
       options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)

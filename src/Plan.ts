@@ -67,6 +67,17 @@ export type Action = typeof Action.Type
 export const Summary = Schema.Struct({ add: Schema.Number, change: Schema.Number, destroy: Schema.Number })
 export type Summary = typeof Summary.Type
 
+/** What the refresh found changed outside FleetFlow: `changes` from the state (`before`) to the cloud (`after`). */
+export const Drift = Schema.Struct({
+  key: Schema.String,
+  /** "changed", or "deleted" when the cloud no longer has it. */
+  kind: Schema.Literal("changed", "deleted"),
+  changes: Schema.Array(
+    Schema.Struct({ field: Schema.String, before: Schema.optional(Json), after: Schema.optional(Json) })
+  )
+})
+export type Drift = typeof Drift.Type
+
 /** Everything `up` would do for one stage, bound to the state serial it was computed from. */
 export class Plan extends Schema.Class<Plan>("Plan")({
   project: Schema.String,
@@ -74,7 +85,9 @@ export class Plan extends Schema.Class<Plan>("Plan")({
   lineage: Schema.optional(Schema.String),
   serial: Schema.Number,
   actions: Schema.Array(Action),
-  summary: Summary
+  summary: Summary,
+  /** Changes made outside FleetFlow that the refresh found; the actions bring them back to the file. */
+  drift: Schema.optionalWith(Schema.Array(Drift), { default: () => [] })
 }) {}
 
 export const isUnknown = (value: unknown): value is Unknown =>
@@ -271,6 +284,7 @@ export interface MakeOptions {
   /** This stage's resources as the state (refreshed) holds them. */
   readonly current: ReadonlyMap<ResourceKey, StoredResource>
   readonly provider: CloudProviderService
+  readonly drift?: ReadonlyArray<Drift> | undefined
 }
 
 /**
@@ -322,7 +336,8 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
         lineage: options.lineage,
         serial: options.serial,
         actions,
-        summary: summarize(actions)
+        summary: summarize(actions),
+        drift: options.drift ?? []
       },
       trusted
     )

@@ -2,7 +2,7 @@
  * How a plan and its errors read to a person: Terraform's layout with FleetFlow's resource keys.
  * Everything here is a pure function from data to text; writing it out is the caller's job.
  */
-import { type Action, changesOf, type FieldChange, isUnknown, type Plan, type Summary } from "./Plan.js"
+import { type Action, changesOf, type Drift, type FieldChange, isUnknown, type Plan, type Summary } from "./Plan.js"
 import type { ProviderError } from "./Provider.js"
 import { isReference, showReference } from "./Resource.js"
 
@@ -205,15 +205,40 @@ const block = (action: Exclude<Action, { readonly _tag: "NoOp" }>, style: Style)
   return lines.join("\n")
 }
 
+/** Rows for what changed outside FleetFlow, in the same form as an action's. */
+const driftBlock = (drift: Drift, style: Style): string => {
+  if (drift.kind === "deleted") return `  ${paint(style, bold, `# ${printable(drift.key)}`)} has been deleted`
+  const rows = drift.changes.map((change) => rowOf({ ...change, forcesReplace: false }))
+  const width = Math.max(0, ...rows.map((row) => row.field.length))
+  const lines = [`  ${paint(style, bold, `# ${printable(drift.key)}`)} has changed`]
+  for (const row of rows) {
+    const [first = "", ...rest] = row.text.split("\n")
+    lines.push(`      ${paint(style, signColor[row.sign], row.sign)} ${row.field.padEnd(width)} = ${first}`)
+    for (const line of rest) lines.push(fieldIndent + line)
+  }
+  return lines.join("\n")
+}
+
+const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
+  plan.drift.length === 0
+    ? []
+    : [
+        "Note: the refresh found changes made outside FleetFlow since the last apply:",
+        ...plan.drift.map((drift) => driftBlock(drift, style)),
+        "What follows brings them back to the configuration."
+      ]
+
 /**
- * The plan as Terraform would print it: one block per action in the order given (NoOps left out),
- * then the summary. The text has no trailing newline.
+ * The plan as Terraform would print it: what changed outside FleetFlow, one block per action
+ * in the order given (NoOps left out), then the summary. The text has no trailing newline.
  */
 export const plan = (plan: Plan, style: Style): string => {
   const actions = changesOf(plan) as ReadonlyArray<Exclude<Action, { readonly _tag: "NoOp" }>>
-  if (actions.length === 0) return "No changes. Your infrastructure matches the configuration."
+  const drift = driftSection(plan, style)
+  if (actions.length === 0) return [...drift, "No changes. Your infrastructure matches the configuration."].join("\n\n")
   const summary = summaryLine(plan.summary)
   return [
+    ...drift,
     `FleetFlow will perform the following actions (project ${quote(plan.project)}, stage ${quote(plan.stage)}):`,
     ...actions.map((action) => block(action, style)),
     style.color ? paint(style, bold, "Plan:") + summary.slice("Plan:".length) : summary

@@ -132,7 +132,10 @@ export const Observed = Schema.Struct({
   id: Schema.String,
   /** Outputs such as `ip`, `ipv6`, `status`, `hostname`, `url`. */
   attributes: Inputs,
-  /** The inputs as the cloud sees them now, when the provider can read them back (drift). */
+  /**
+   * The inputs the provider can read back, as the cloud has them now (drift): only the fields
+   * it reads; `null` for a field it reads that is not set (CORS rules removed).
+   */
   inputs: Schema.optional(Inputs)
 })
 export type Observed = typeof Observed.Type

@@ -13,6 +13,7 @@ import * as Simulator from "../src/Cloudflare/Simulator.js"
 import * as Config from "../src/Config.js"
 import * as Fleet from "../src/Fleet.js"
 import * as Plan from "../src/Plan.js"
+import * as Render from "../src/Render.js"
 import { CloudProvider, ProviderError } from "../src/Provider.js"
 import { makeKey, type ResourceType, type StoredResource } from "../src/Resource.js"
 import type * as Retry from "../src/Retry.js"
@@ -84,6 +85,55 @@ const inspect = (store: Simulator.CloudflareStore) => Simulator.inspect(store).p
 const requests = (store: Simulator.CloudflareStore) => Simulator.requests(store).pipe(Effect.orDie)
 
 describe("the Cloudflare provider through the engine", () => {
+  it.effect("a CORS change made outside FleetFlow shows as drift, and the plan puts the file's rules back", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(fleet(bucketWith("https://shop.example.com", "203.0.113.10")))
+      yield* Effect.gen(function* () {
+        yield* Fleet.up(target, runOptions())
+        // Someone edits the bucket's CORS rules on the dashboard.
+        const edited = yield* Simulator.handle(
+          {
+            method: "PUT",
+            url: `/client/v4/accounts/${account}/r2/buckets/shop-assets/cors`,
+            headers: { authorization: `Bearer ${token}` },
+            body: JSON.stringify({ rules: [{ allowed: { origins: ["*"], methods: ["GET"] } }] })
+          },
+          store,
+          { token, zones }
+        ).pipe(Effect.orDie)
+        assert.strictEqual(edited.status, 200, edited.body)
+
+        const refreshed = yield* Fleet.plan(target, { refresh: true })
+        assert.deepStrictEqual(
+          refreshed.plan.drift.map((drift) => [drift.key, drift.kind, drift.changes.map((change) => change.field)]),
+          [["cloudflare:r2:shop-assets", "changed", ["cors"]]]
+        )
+        const update = refreshed.plan.actions.find((action) => action.key === "cloudflare:r2:shop-assets")
+        assert.strictEqual(update?._tag, "Update")
+        assert.deepStrictEqual(
+          update?.changes.map((change) => change.field),
+          ["cors"]
+        )
+        const text = Render.plan(refreshed.plan, { color: false })
+        assert.include(text, "the refresh found changes made outside FleetFlow")
+        assert.include(text, "# cloudflare:r2:shop-assets has changed")
+
+        // Without the refresh, the plan trusts the state and sees nothing.
+        const stale = yield* Fleet.plan(target, { refresh: false })
+        assert.isFalse(Plan.hasChanges(stale.plan))
+        assert.deepStrictEqual(stale.plan.drift, [])
+
+        yield* Fleet.up(target, runOptions())
+        const restored = yield* inspect(store)
+        assert.deepStrictEqual(restored.buckets[0]?.cors?.[0]?.allowed.origins, ["https://shop.example.com"])
+        const settled = yield* Fleet.plan(target, { refresh: true })
+        assert.deepStrictEqual(settled.plan.drift, [])
+        assert.isFalse(Plan.hasChanges(settled.plan))
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
   it.effect("a custom domain of a bucket in the EU jurisdiction is added, read and removed in that jurisdiction", () =>
     Effect.gen(function* () {
       const { layer, store } = yield* world()

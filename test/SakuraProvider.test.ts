@@ -396,6 +396,8 @@ describe("getState", () => {
         new Map([stored("server", "web-01", String(created!.ID), { zone: "is1a" })])
       )
       assert.strictEqual(observed.get(makeKey("server", "web-01"))?.id, String(moved!.ID))
+      // The new plan is read back, so the engine can show it as drift.
+      assert.strictEqual(observed.get(makeKey("server", "web-01"))?.inputs?.memory, 2)
     })
   )
 })

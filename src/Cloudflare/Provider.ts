@@ -125,10 +125,7 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
                 return clients.read.r2.cors.get(bucket.name, { jurisdiction }).pipe(
                   orFail(key),
                   Effect.map((rules) =>
-                    found.set(
-                      key,
-                      Buckets.observe(bucket, resource.inputs, rules, resource.attributes.adopted === true)
-                    )
+                    found.set(key, Buckets.observe(bucket, rules, resource.attributes.adopted === true))
                   )
                 )
               },

@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type Bucket, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
 import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
@@ -77,14 +77,9 @@ export const jurisdictionOf = (resource: StoredResource): string | undefined => 
   return typeof value === "string" && value !== "" ? value : undefined
 }
 
-export const observe = (
-  bucket: Bucket,
-  inputs: Inputs | undefined,
-  rules: ReadonlyArray<CorsRule> | undefined,
-  adopted: boolean
-): Observed => {
+/** The bucket as FleetFlow records it; with `rules` read, its CORS rules are reported for drift. */
+export const observe = (bucket: Bucket, rules: ReadonlyArray<CorsRule> | undefined, adopted: boolean): Observed => {
   const cors = rules === undefined ? undefined : corsInput(rules)
-  const { cors: _, ...rest } = inputs ?? {}
   return {
     id: bucket.name,
     attributes: {
@@ -96,9 +91,7 @@ export const observe = (
         : { jurisdiction: bucket.jurisdiction }),
       ...(adopted ? { adopted: true } : {})
     },
-    ...(inputs === undefined || rules === undefined
-      ? {}
-      : { inputs: { ...rest, ...(cors === undefined ? {} : { cors }) } })
+    ...(rules === undefined ? {} : { inputs: { cors: cors ?? null } })
   }
 }
 
@@ -149,7 +142,7 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
       )
     }
     yield* syncCors(clients, request.key, inputs, created.adopted)
-    return observe(created.bucket, undefined, undefined, created.adopted)
+    return observe(created.bucket, undefined, created.adopted)
   })
 
 export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
@@ -159,7 +152,7 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
     const bucket = yield* orFail(request.key)(
       clients.write.r2.buckets.get(inputs.name, { jurisdiction: inputs.jurisdiction })
     )
-    return observe(bucket, undefined, undefined, request.current?.attributes.adopted === true)
+    return observe(bucket, undefined, request.current?.attributes.adopted === true)
   })
 
 export const destroy = (clients: Clients, key: ResourceKey, resource: StoredResource) => {

@@ -150,3 +150,7 @@ export const osTypeOf = (operation: string, key: ResourceKey, os: string): Effec
 }
 
 export const isId = (value: string): boolean => /^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value))
+
+/** A read-back list for drift: `null` (not set) when empty, as the configuration leaves it out then. */
+export const orNull = (items: ReadonlyArray<string>): ReadonlyArray<string> | null =>
+  items.length === 0 ? null : [...items]

@@ -8,14 +8,15 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { Archive, Disk, UsacloudService } from "../Usacloud.js"
 import {
-  type Clients,
   checkTags,
-  DiskInputs,
+  type Clients,
   decodeInputs,
+  DiskInputs,
   ignoreNotFound,
   invalid,
   isId,
   orFail,
+  orNull,
   osTypeOf,
   ownerOf
 } from "./Common.js"
@@ -40,8 +41,8 @@ export const observe = (disk: Disk): Observed => ({
     size: Math.round(disk.sizeMB / 1024),
     plan: planName(disk.diskPlanId),
     connection: disk.connection,
-    tags: [...userTags(disk.tags)],
-    ...(disk.description === "" ? {} : { description: disk.description })
+    tags: orNull(userTags(disk.tags)),
+    description: disk.description === "" ? null : disk.description
   }
 })
 

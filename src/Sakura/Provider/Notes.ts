@@ -8,13 +8,14 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { Note } from "../Usacloud.js"
 import {
-  type Clients,
   checkTags,
+  type Clients,
   decodeInputs,
   ignoreNotFound,
   invalid,
   NoteInputs,
   orFail,
+  orNull,
   ownerOf
 } from "./Common.js"
 import { isOwnedBy, ownershipTags, userTags } from "./Ownership.js"
@@ -26,7 +27,7 @@ const decode = decodeInputs(NoteInputs, "startup script")
 export const observe = (note: Note, adopted: boolean): Observed => ({
   id: note.id,
   attributes: { name: note.name, class: note.class, ...(adopted ? { adopted: true } : {}) },
-  inputs: { content: note.content, tags: [...userTags(note.tags)] }
+  inputs: { content: note.content, tags: orNull(userTags(note.tags)) }
 })
 
 export const create = (clients: Clients, request: ApplyRequest) =>

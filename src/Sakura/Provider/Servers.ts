@@ -9,12 +9,13 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
 import {
-  type Clients,
   checkTags,
+  type Clients,
   decodeInputs,
   invalid,
   isId,
   orFail,
+  orNull,
   ownerOf,
   ServerInputs,
   type ServerInputs as Inputs
@@ -57,8 +58,8 @@ export const observe = (server: Server): Observed => {
       memory: server.memoryMB / 1024,
       commitment: server.commitment === "" ? "standard" : server.commitment,
       ...(disk === undefined ? {} : { disk }),
-      tags: [...userTags(server.tags)],
-      ...(server.description === "" ? {} : { description: server.description })
+      tags: orNull(userTags(server.tags)),
+      description: server.description === "" ? null : server.description
     }
   }
 }
