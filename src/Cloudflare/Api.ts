@@ -158,6 +158,11 @@ export interface CloudflareApiService {
   readonly workers: {
     /** Every Workers script of the account, in one call. */
     readonly list: Result<ReadonlyArray<Schemas.WorkerScript>>
+    /** Replaces every route of a Worker (wrangler adds routes, but never removes them all). */
+    readonly setRoutes: (
+      name: string,
+      routes: ReadonlyArray<{ readonly pattern: string; readonly zone_name?: string }>
+    ) => Result<void>
   }
   readonly pages: {
     /** Every Pages project of the account, all pages followed. */
@@ -756,7 +761,21 @@ export const make = (settings: Settings = {}): Effect.Effect<CloudflareApiServic
           result: Schema.Array(Schemas.WorkerScript),
           idempotent: true
         })
-      )
+      ),
+      setRoutes: (name, routes) =>
+        Effect.flatMap(accountId("worker routes put"), (account) =>
+          Effect.asVoid(
+            result({
+              operation: "worker routes put",
+              subject: quoted(name),
+              method: "PUT",
+              path: ["accounts", account, "workers", "scripts", name, "routes"],
+              body: routes,
+              result: Schemas.Ignored,
+              idempotent: true
+            })
+          )
+        )
     }
 
     return {

@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
-import { type CloudflareApiService, toProviderError } from "../Api.js"
+import { type CloudflareApiService, type CloudflareError, toProviderError } from "../Api.js"
 import * as Wrangler from "../Wrangler.js"
-import { decodeInputs, nameOf, orFail, providerName } from "./Common.js"
+import { decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 import * as WorkerConfig from "./WorkerConfig.js"
 
 export const replaceFields: ReadonlyArray<string> = ["name"]
@@ -63,6 +63,15 @@ const observed = (name: string, deployed: Wrangler.DeployResult): Observed => {
   }
 }
 
+const refused = (key: ResourceKey, message: string, hint: string) =>
+  new ProviderError({ provider: providerName, operation: "worker deploy", key, reason: "invalid", message, hint })
+
+/** A Cloudflare failure as the provider reports it; "not found" becomes `missing`'s refusal. */
+const unlessMissing =
+  (key: ResourceKey, missing: () => ProviderError) =>
+  <A>(effect: Effect.Effect<A, CloudflareError>): Effect.Effect<A, ProviderError> =>
+    effect.pipe(Effect.mapError((error) => (error.reason === "not-found" ? missing() : toProviderError(error, key))))
+
 /**
  * wrangler would create a bucket a binding names and the account lacks; FleetFlow creates only
  * what the file declares, so such a binding is refused instead.
@@ -71,25 +80,72 @@ const checkBuckets = (deps: Deps, key: ResourceKey, inputs: WorkerConfig.WorkerI
   Effect.forEach(
     inputs.bindings.flatMap((binding) => (binding.type === "r2" ? [binding] : [])),
     (binding) =>
-      deps.api.r2.buckets.get(binding.bucket).pipe(
-        Effect.catchIf(
-          (error) => error.reason === "not-found",
-          () =>
-            Effect.fail(
-              new ProviderError({
-                provider: providerName,
-                operation: "worker deploy",
-                key,
-                reason: "invalid",
-                message: `worker "${inputs.name}": binding ${binding.name} names the R2 bucket "${binding.bucket}", which the account does not have`,
-                hint: `Declare it (r2-bucket "${binding.bucket}") in the same stage, or create it first.`
-              })
-            )
-        ),
-        Effect.mapError((error) => (error._tag === "CloudflareError" ? toProviderError(error, key) : error))
-      ),
+      unlessMissing(key, () =>
+        refused(
+          key,
+          `worker "${inputs.name}": binding ${binding.name} names the R2 bucket "${binding.bucket}", which the account does not have`,
+          `Declare it (r2-bucket "${binding.bucket}") in the same stage, or create it first.`
+        )
+      )(deps.api.r2.buckets.get(binding.bucket)),
     { concurrency: 4, discard: true }
   )
+
+/** The zones a route pattern's host could belong to, longest first: `a.b.example.com` → `b.example.com`, `example.com`. */
+const zoneCandidates = (pattern: string): ReadonlyArray<string> => {
+  const host = (pattern.split("/")[0] ?? "").replace(/^\*\.?/, "").replace(/:\d+$/, "")
+  const labels = host.split(".").filter((label) => label !== "")
+  return labels.slice(0, -1).map((_, index) => labels.slice(index).join("."))
+}
+
+/**
+ * wrangler uploads the script before it looks for a route's zone, so a route in a zone the
+ * account lacks would leave a worker behind that no state records: the zones are checked first.
+ */
+const checkRouteZones = (deps: Deps, key: ResourceKey, inputs: WorkerConfig.WorkerInputs) =>
+  Effect.forEach(
+    inputs.routes,
+    (route) => {
+      const missing = () =>
+        refused(
+          key,
+          `worker "${inputs.name}": no zone of the account holds the route ${route.pattern}${route.zone === undefined ? "" : ` (zone ${route.zone})`}`,
+          "Add the domain to Cloudflare, give the token Zone: Read on it, or correct the route's zone."
+        )
+      if (route.zone !== undefined) return Effect.asVoid(unlessMissing(key, missing)(deps.api.zones.byName(route.zone)))
+      return Effect.gen(function* () {
+        for (const candidate of zoneCandidates(route.pattern)) {
+          const found = yield* deps.api.zones.byName(candidate).pipe(
+            Effect.as(true),
+            Effect.catchIf(
+              (error) => error.reason === "not-found",
+              () => Effect.succeed(false)
+            ),
+            Effect.mapError((error) => toProviderError(error, key))
+          )
+          if (found) return
+        }
+        return yield* missing()
+      })
+    },
+    { concurrency: 4, discard: true }
+  )
+
+/** wrangler leaves a worker's routes alone when the configuration has none; FleetFlow's file says there are none. */
+const clearRoutes = (deps: Deps, key: ResourceKey, name: string, config: Readonly<Record<string, unknown>>) => {
+  const routes = config.routes ?? config.route
+  const none = routes === undefined || (Array.isArray(routes) && routes.length === 0)
+  return none ? orFail(key)(ignoreNotFound(deps.api.workers.setRoutes(name, []))) : Effect.void
+}
+
+/** wrangler names the generated configuration, a file gone by the time anyone reads the message. */
+const generatedConfigNamed = (error: Wrangler.WranglerError, origin: string): Wrangler.WranglerError =>
+  new Wrangler.WranglerError({
+    ...error,
+    message: error.message.replace(
+      /\S*fleetflow-worker-[^/\s]*\/wrangler\.json/g,
+      `the wrangler configuration FleetFlow generated (from KDL and ${origin})`
+    )
+  })
 
 /** Creates or updates: one `wrangler deploy` with the generated configuration. */
 export const deploy = (deps: Deps, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
@@ -101,6 +157,7 @@ export const deploy = (deps: Deps, request: ApplyRequest): Effect.Effect<Observe
       Effect.mapError(sourceProblem(request.operation, request.key))
     )
     yield* checkBuckets(deps, request.key, inputs)
+    yield* checkRouteZones(deps, request.key, inputs)
     const config = yield* WorkerConfig.build({
       inputs,
       folder: inspected.folder,
@@ -127,7 +184,14 @@ export const deploy = (deps: Deps, request: ApplyRequest): Effect.Effect<Observe
           )
         )
       )
-    ).pipe(Effect.mapError((error) => (error._tag === "WranglerError" ? fromWrangler(request.key)(error) : error)))
+    ).pipe(
+      Effect.mapError((error) =>
+        error._tag === "WranglerError"
+          ? fromWrangler(request.key)(generatedConfigNamed(error, inspected.config?.path ?? source))
+          : error
+      )
+    )
+    yield* clearRoutes(deps, request.key, inputs.name, config)
     return observed(inputs.name, deployed)
   })
 
