@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url"
 
 const bundle = fileURLToPath(new URL("../dist/cloudflare-simulator.mjs", import.meta.url))
 if (!existsSync(bundle)) {
-  process.stderr.write("the Cloudflare simulator is not built yet: run `npm run build` (npm install does it for you).\n")
+  process.stderr.write(
+    "the Cloudflare simulator is not built yet: run `npm run build` (npm install does it for you).\n"
+  )
   process.exit(1)
 }
 await import(bundle)
