@@ -47,6 +47,8 @@ export const requireUsacloud = (service: CloudProviderService, binary: string): 
       resources.size === 0
         ? service.getState(scope, resources)
         : Effect.zipRight(check, service.getState(scope, resources)),
+    find: (scope, wanted) =>
+      wanted.length === 0 ? service.find(scope, wanted) : Effect.zipRight(check, service.find(scope, wanted)),
     plan: (desired, current) =>
       desired.length === 0 ? service.plan(desired, current) : Effect.zipRight(check, service.plan(desired, current)),
     apply: (request) => Effect.zipRight(check, service.apply(request)),

@@ -46,6 +46,15 @@ export interface ApplyRequest extends Scope {
   readonly current?: StoredResource | undefined
 }
 
+/** A resource to look for in the clouds without the state: declared in the file, or being made by an interrupted run. */
+export interface Wanted {
+  readonly key: ResourceKey
+  readonly type: ResourceType
+  readonly name: string
+  /** As declared: references may be unresolved (`{ $ref }`), so a lookup must not depend on them. */
+  readonly inputs: Inputs
+}
+
 export interface CloudProviderService {
   readonly name: string
   readonly handles: ReadonlyArray<ResourceType>
@@ -65,6 +74,16 @@ export interface CloudProviderService {
   readonly apply: (request: ApplyRequest) => Effect.Effect<Observed, ProviderError>
   /** Removes one resource; a resource that is already gone counts as removed. */
   readonly destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) => Effect.Effect<void, ProviderError>
+  /**
+   * What the clouds hold for `wanted`, found without the state: by each resource's
+   * deterministic name and the scope's ownership tags (where the cloud has tags), in batched
+   * reads. A key missing from the result was not found. Used to reconcile what an interrupted
+   * run was doing, and to rebuild a lost state.
+   */
+  readonly find: (
+    scope: Scope,
+    wanted: ReadonlyArray<Wanted>
+  ) => Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError>
 }
 
 export class CloudProvider extends Context.Tag("fleetflow/CloudProvider")<CloudProvider, CloudProviderService>() {}
@@ -104,6 +123,15 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
         const results = yield* Effect.forEach(
           grouped(resources),
           ([service, group]) => service.getState(scope, group),
+          { concurrency: "unbounded" }
+        )
+        return new Map(results.flatMap((result) => [...result]))
+      }),
+    find: (scope, wanted) =>
+      Effect.gen(function* () {
+        const results = yield* Effect.forEach(
+          grouped(wanted.map((item) => [item.key, item] as const)),
+          ([service, group]) => service.find(scope, [...group.values()]),
           { concurrency: "unbounded" }
         )
         return new Map(results.flatMap((result) => [...result]))

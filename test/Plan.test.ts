@@ -128,7 +128,8 @@ describe("references at plan time", () => {
     plan: (desired: ReadonlyArray<DesiredResource>, current: ReadonlyMap<string, StoredResource>) =>
       Effect.succeed(desired.map((resource) => Plan.diffResource(resource, current.get(resource.key), []))),
     apply: () => Effect.die("not used"),
-    destroy: () => Effect.die("not used")
+    destroy: () => Effect.die("not used"),
+    find: () => Effect.succeed(new Map())
   }
 
   it.effect("resolve to the stored value when the target does not change", () =>

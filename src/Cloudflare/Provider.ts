@@ -17,7 +17,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import { diffEach } from "../Plan.js"
-import { type ApplyRequest, CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
+import {
+  type ApplyRequest,
+  CloudProvider,
+  type CloudProviderService,
+  type ProviderError,
+  type Wanted
+} from "../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import * as Api from "./Api.js"
@@ -66,17 +72,6 @@ export interface Deployer {
   readonly fs: FileSystem.FileSystem
 }
 
-type Entry = readonly [ResourceKey, StoredResource]
-
-const groupBy = (entries: ReadonlyArray<Entry>, keyOf: (resource: StoredResource) => string | undefined) => {
-  const groups = new Map<string | undefined, Array<Entry>>()
-  for (const entry of entries) {
-    const group = keyOf(entry[1])
-    groups.set(group, [...(groups.get(group) ?? []), entry])
-  }
-  return groups
-}
-
 /**
  * The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`;
  * with `deployer`, Workers and Pages are deployed through wrangler.
@@ -105,119 +100,162 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
       }
     })
 
-  const getState: CloudProviderService["getState"] = (_scope, resources) =>
+  /** One list per account for each: a worker or project the list lacks is not there. */
+  const named = <A extends { readonly name: string }>(
+    list: Effect.Effect<ReadonlyArray<A>, ProviderError>,
+    lookups: ReadonlyArray<{
+      readonly key: ResourceKey
+      readonly name: string
+      readonly observe: (item: A) => Observed
+    }>
+  ): Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError> =>
+    lookups.length === 0
+      ? Effect.succeed([])
+      : Effect.map(list, (items) => {
+          const byName = new Map(items.map((item) => [item.name, item] as const))
+          return lookups.flatMap(({ key, name, observe }) => {
+            const item = byName.get(name)
+            return item === undefined ? [] : [[key, observe(item)] as const]
+          })
+        })
+  const workers = orFail()(
+    Effect.map(clients.read.workers.list, (scripts) => scripts.map((script) => ({ ...script, name: script.id })))
+  )
+  const projects = orFail()(clients.read.pages.list)
+
+  const collect = (
+    reads: ReadonlyArray<Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError>>
+  ): Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError> =>
+    Effect.map(Effect.all(reads, { concurrency: "unbounded" }), (found) => new Map(found.flat()))
+
+  const getState: CloudProviderService["getState"] = (_scope, resources) => {
+    const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
+    const ofType = (type: ResourceType) => entries.filter(([, resource]) => resource.type === type)
+    const adopted = (resource: StoredResource) => resource.attributes.adopted === true
+    return collect([
+      Buckets.read(
+        clients.read,
+        ofType("r2").map(([key, resource]) => ({
+          key,
+          name: nameOf(resource),
+          jurisdiction: Buckets.jurisdictionOf(resource),
+          adopted: adopted(resource)
+        }))
+      ),
+      Buckets.readDomains(
+        clients.read,
+        ofType("r2-domain").flatMap(([key, resource]) =>
+          typeof resource.inputs.bucket === "string"
+            ? [
+                {
+                  key,
+                  bucket: resource.inputs.bucket,
+                  domain: resource.id,
+                  jurisdiction: Buckets.jurisdictionOf(resource)
+                }
+              ]
+            : []
+        )
+      ),
+      Records.read(
+        clients.read,
+        ofType("dns").flatMap(([key, resource]) => {
+          const zone = Records.zoneOf(resource)
+          if (zone === undefined) return []
+          const pick = (records: ReadonlyArray<Api.DnsRecord>) => records.find((record) => record.id === resource.id)
+          return [{ key, zone, pick, adopted: adopted(resource) }]
+        })
+      ),
+      named(
+        workers,
+        ofType("worker").map(([key, resource]) => ({
+          key,
+          name: nameOf(resource),
+          observe: (script: { readonly name: string }) => ({ id: script.name, attributes: resource.attributes })
+        }))
+      ),
+      named(
+        projects,
+        ofType("pages").map(([key, resource]) => ({
+          key,
+          name: nameOf(resource),
+          observe: (project: Api.PagesProject) => Pages.observe(project, resource.attributes)
+        }))
+      )
+    ])
+  }
+
+  /**
+   * Resources by name, since Cloudflare keeps no owner on them: buckets, workers and projects
+   * are unique in the account, a custom domain on its bucket, a record by name and type in its zone.
+   */
+  const find: CloudProviderService["find"] = (_scope, wanted) =>
     Effect.gen(function* () {
-      const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
-      const ofType = (type: ResourceType) => entries.filter(([, resource]) => resource.type === type)
-      const found = new Map<ResourceKey, Observed>()
-
-      // One bucket list per jurisdiction in use; CORS read for each bucket that is still there.
-      const buckets = Effect.forEach(
-        groupBy(ofType("r2"), Buckets.jurisdictionOf),
-        ([jurisdiction, group]) =>
-          Effect.gen(function* () {
-            const listed = yield* orFail()(clients.read.r2.buckets.list({ jurisdiction }))
-            yield* Effect.forEach(
-              group,
-              ([key, resource]) => {
-                const bucket = listed.find((candidate) => candidate.name === nameOf(resource))
-                if (bucket === undefined) return Effect.void
-                return clients.read.r2.cors.get(bucket.name, { jurisdiction }).pipe(
-                  orFail(key),
-                  Effect.map((rules) =>
-                    found.set(key, Buckets.observe(bucket, rules, resource.attributes.adopted === true))
-                  )
-                )
-              },
-              { concurrency: 8, discard: true }
-            )
-          }),
-        { concurrency: "unbounded", discard: true }
-      )
-
-      // One domain list per bucket that has domains in the state.
-      const domains = Effect.forEach(
-        groupBy(ofType("r2-domain"), (resource) =>
-          typeof resource.inputs.bucket === "string" ? resource.inputs.bucket : undefined
+      const ofType = (type: ResourceType) => wanted.filter((item) => item.type === type)
+      const nameIn = (item: Wanted) => (typeof item.inputs.name === "string" ? item.inputs.name : item.name)
+      const ambiguous: Array<readonly [Wanted, ReadonlyArray<Api.DnsRecord>]> = []
+      const found = yield* collect([
+        Buckets.read(
+          clients.read,
+          ofType("r2").map((item) => ({
+            key: item.key,
+            name: nameIn(item),
+            jurisdiction: Buckets.jurisdictionOf(item),
+            adopted: false
+          }))
         ),
-        ([bucket, group]) =>
-          bucket === undefined
-            ? Effect.void
-            : clients.read.r2.domains
-                .list(bucket, {
-                  jurisdiction: group[0] === undefined ? undefined : Buckets.jurisdictionOf(group[0][1])
-                })
-                .pipe(
-                  Effect.catchIf(
-                    (error) => error.reason === "not-found",
-                    () => Effect.succeed([])
-                  ),
-                  orFail(),
-                  Effect.flatMap((listed) =>
-                    Effect.sync(() => {
-                      for (const [key, resource] of group) {
-                        const domain = listed.find((candidate) => candidate.domain === resource.id)
-                        if (domain !== undefined) found.set(key, Buckets.observeDomain(bucket, domain))
-                      }
-                    })
-                  )
-                ),
-        { concurrency: 8, discard: true }
-      )
-
-      // One record list per zone.
-      const records = Effect.forEach(
-        groupBy(ofType("dns"), Records.zoneOf),
-        ([zoneName, group]) =>
-          Effect.gen(function* () {
-            if (zoneName === undefined) return
-            const zone = yield* clients.read.zones.byName(zoneName).pipe(
-              Effect.map((zone): Api.Zone | undefined => zone),
-              Effect.catchIf(
-                (error) => error.reason === "not-found",
-                () => Effect.succeed(undefined)
-              ),
-              orFail()
-            )
-            // The zone is gone, and its records with it.
-            if (zone === undefined) return
-            const listed = yield* orFail()(clients.read.dns.records.list(zone.id))
-            for (const [key, resource] of group) {
-              const record = listed.find((candidate) => candidate.id === resource.id)
-              if (record !== undefined)
-                found.set(key, Records.observe(record, zone.id, resource.attributes.adopted === true))
+        Buckets.readDomains(
+          clients.read,
+          ofType("r2-domain").flatMap((item) =>
+            typeof item.inputs.bucket === "string"
+              ? [
+                  {
+                    key: item.key,
+                    bucket: item.inputs.bucket,
+                    domain: typeof item.inputs.domain === "string" ? item.inputs.domain : item.name,
+                    jurisdiction: Buckets.jurisdictionOf(item)
+                  }
+                ]
+              : []
+          )
+        ),
+        Records.read(
+          clients.read,
+          ofType("dns").flatMap((item) => {
+            const identity = Records.identityOf(item.name, item.inputs)
+            if (identity === undefined) return []
+            const pick = (records: ReadonlyArray<Api.DnsRecord>) => {
+              const matched = Records.match(records, identity)
+              if (matched.ambiguous.length > 0) ambiguous.push([item, matched.ambiguous])
+              return matched.record
             }
-          }),
-        { concurrency: "unbounded", discard: true }
-      )
-
-      // One list per account for each: a worker or project the list lacks is gone.
-      const listed = <A extends { readonly name: string }>(
-        type: ResourceType,
-        list: Effect.Effect<ReadonlyArray<A>, ProviderError>,
-        observe: (item: A, resource: StoredResource) => Observed
-      ) =>
-        ofType(type).length === 0
-          ? Effect.void
-          : Effect.map(list, (items) => {
-              const byName = new Map(items.map((item) => [item.name, item] as const))
-              for (const [key, resource] of ofType(type)) {
-                const item = byName.get(nameOf(resource))
-                if (item !== undefined) found.set(key, observe(item, resource))
-              }
-            })
-      const workers = listed(
-        "worker",
-        orFail()(
-          Effect.map(clients.read.workers.list, (scripts) => scripts.map((script) => ({ ...script, name: script.id })))
+            return [{ key: item.key, zone: identity.zone, pick, adopted: false }]
+          })
         ),
-        (script, resource) => ({ id: script.name, attributes: resource.attributes })
+        named(
+          workers,
+          ofType("worker").map((item) => ({
+            key: item.key,
+            name: nameIn(item),
+            observe: (script: { readonly name: string }) => ({ id: script.name, attributes: { name: script.name } })
+          }))
+        ),
+        named(
+          projects,
+          ofType("pages").map((item) => ({
+            key: item.key,
+            name: nameIn(item),
+            observe: (project: Api.PagesProject) => Pages.observe(project)
+          }))
+        )
+      ])
+      yield* Effect.forEach(ambiguous, ([item, records]) =>
+        Effect.logWarning(
+          `${item.key}: the zone holds ${records.length} records of this name and type and none has the declared content (${records
+            .map((record) => `${record.id}: ${record.content}`)
+            .join(", ")}); it is left out, not guessed`
+        )
       )
-      const projects = listed("pages", orFail()(clients.read.pages.list), (project, resource) =>
-        Pages.observe(project, resource.attributes)
-      )
-
-      yield* Effect.all([buckets, domains, records, workers, projects], { concurrency: "unbounded", discard: true })
       return found
     })
 
@@ -261,6 +299,7 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
     handles,
     replaceFields,
     getState,
+    find: (scope, wanted) => Effect.withSpan(find(scope, wanted), "Cloudflare find"),
     plan: (desired, current) => Effect.zipRight(checkPlan(desired), diffEach(replaceFields)(desired, current)),
     apply: (request) => Effect.withSpan(apply(request), `Cloudflare ${request.operation} ${request.type}`),
     destroy: (scope, key, resource) =>

@@ -13,12 +13,18 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { diffEach } from "../Plan.js"
-import { type ApplyRequest, CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
+import {
+  type ApplyRequest,
+  CloudProvider,
+  type CloudProviderService,
+  type ProviderError,
+  type Wanted
+} from "../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
-import { type Clients, invalid, orFail, providerName } from "./Provider/Common.js"
+import { type Clients, invalid, lookupOwned, orFail, ownerOf, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import * as Notes from "./Provider/Notes.js"
 import * as Servers from "./Provider/Servers.js"
@@ -57,18 +63,24 @@ export interface Settings {
   readonly readRetry?: Retry.RetryPolicy | undefined
 }
 
-const byZone = (
-  resources: ReadonlyArray<readonly [ResourceKey, StoredResource]>,
-  zoneOf: (resource: StoredResource) => string | undefined
-) => {
-  const zones = new Map<string, Array<readonly [ResourceKey, StoredResource]>>()
-  for (const entry of resources) {
-    const zone = zoneOf(entry[1])
+const byZone = <A>(items: ReadonlyArray<A>, zoneOf: (item: A) => string | undefined) => {
+  const zones = new Map<string, Array<A>>()
+  for (const item of items) {
+    const zone = zoneOf(item)
     if (zone === undefined) continue
-    zones.set(zone, [...(zones.get(zone) ?? []), entry])
+    zones.set(zone, [...(zones.get(zone) ?? []), item])
   }
   return zones
 }
+
+const storedZone =
+  (zoneOf: (resource: StoredResource) => string | undefined) =>
+  ([, resource]: readonly [ResourceKey, StoredResource]) =>
+    zoneOf(resource)
+
+/** The KDL default zone is filled in by the configuration, so a declared server or disk names its zone. */
+const wantedZone = (wanted: Wanted): string | undefined =>
+  typeof wanted.inputs.zone === "string" ? wanted.inputs.zone : undefined
 
 /** The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`. */
 export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
@@ -81,7 +93,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
         const ofType = (type: ResourceType) => entries.filter(([, resource]) => resource.type === type)
         const found = new Map<ResourceKey, Observed>()
         const servers = Effect.forEach(
-          byZone(ofType("server"), Servers.zoneOf),
+          byZone(ofType("server"), storedZone(Servers.zoneOf)),
           ([zone, group]) =>
             Effect.map(orFail()(clients.read.servers.list(zone)), (listed) => {
               for (const [key, resource] of group) {
@@ -92,7 +104,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
           { concurrency: "unbounded", discard: true }
         )
         const disks = Effect.forEach(
-          byZone(ofType("disk"), Disks.zoneOf),
+          byZone(ofType("disk"), storedZone(Disks.zoneOf)),
           ([zone, group]) =>
             Effect.map(orFail()(clients.read.disks.list(zone)), (listed) => {
               for (const [key, resource] of group) {
@@ -124,6 +136,72 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
                 }
               })
         yield* Effect.all([servers, disks, sshKeys, notes], { concurrency: "unbounded", discard: true })
+        return found
+      })
+
+    const find: CloudProviderService["find"] = (scope, wanted) =>
+      Effect.gen(function* () {
+        const ofType = (type: ResourceType) => wanted.filter((item) => item.type === type)
+        const found = new Map<ResourceKey, Observed>()
+        // One list per zone, filtered by the project's and stage's tags, matched by name and owner.
+        const owned = <A extends { readonly id: string; readonly name: string; readonly tags: ReadonlyArray<string> }>(
+          type: ResourceType,
+          list: (zone: string, filter: Usacloud.ListFilter) => Effect.Effect<ReadonlyArray<A>, Usacloud.UsacloudError>,
+          observe: (item: A) => Observed
+        ) =>
+          Effect.forEach(
+            byZone(ofType(type), wantedZone),
+            ([zone, group]) =>
+              Effect.map(
+                orFail()(
+                  lookupOwned(
+                    (filter) => list(zone, filter),
+                    group.map((item) => ownerOf(scope, item.name))
+                  )
+                ),
+                (matches) =>
+                  matches.forEach((match, index) => {
+                    if (match !== undefined) found.set(group[index]!.key, observe(match))
+                  })
+              ),
+            { concurrency: "unbounded", discard: true }
+          )
+        const global = <A>(
+          type: ResourceType,
+          list: Effect.Effect<ReadonlyArray<A>, Usacloud.UsacloudError>,
+          match: (listed: ReadonlyArray<A>, item: Wanted) => Observed | undefined
+        ) => {
+          const items = ofType(type)
+          return items.length === 0
+            ? Effect.void
+            : Effect.map(orFail()(list), (listed) => {
+                for (const item of items) {
+                  const observed = match(listed, item)
+                  if (observed !== undefined) found.set(item.key, observed)
+                }
+              })
+        }
+        yield* Effect.all(
+          [
+            owned(
+              "server",
+              (zone, filter) => clients.read.servers.list(zone, filter),
+              (server) => Servers.observe(server)
+            ),
+            owned(
+              "disk",
+              (zone, filter) => clients.read.disks.list(zone, filter),
+              (disk) => Disks.observe(disk)
+            ),
+            global("ssh-key", clients.read.sshKeys.list(), (listed, item) =>
+              SshKeys.findIn(listed, ownerOf(scope, item.name), item.inputs)
+            ),
+            global("startup-script", clients.read.notes.list(), (listed, item) =>
+              Notes.findIn(listed, ownerOf(scope, item.name), item.inputs)
+            )
+          ],
+          { concurrency: "unbounded", discard: true }
+        )
         return found
       })
 
@@ -163,6 +241,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       handles,
       replaceFields,
       getState,
+      find: (scope, wanted) => Effect.withSpan(find(scope, wanted), "Sakura find"),
       plan: diffEach(replaceFields),
       apply: (request) => Effect.withSpan(apply(request), `Sakura ${request.operation} ${request.type}`),
       destroy: (scope, key, resource) =>

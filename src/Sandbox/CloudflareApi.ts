@@ -118,6 +118,13 @@ const withPrerequisites = (service: CloudProviderService, store: Simulator.Cloud
             ),
             service.getState(scope, resources)
           ),
+    find: (scope, wanted) =>
+      wanted.length === 0
+        ? service.find(scope, wanted)
+        : Effect.zipRight(
+            prepare("read", undefined, combined(wanted.map((item) => prerequisitesOf(item.inputs)))),
+            service.find(scope, wanted)
+          ),
     apply: (request) =>
       Effect.zipRight(prepare(request.operation, request.key, prerequisitesOf(request.inputs)), service.apply(request)),
     destroy: (scope: ProviderScope, key: ResourceKey, resource: StoredResource) =>

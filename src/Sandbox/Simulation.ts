@@ -226,6 +226,16 @@ export const withFaults = (
       resources.size === 0
         ? service.getState(scope, resources)
         : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources)),
+    find: (scope, wanted) =>
+      wanted.length === 0
+        ? service.find(scope, wanted)
+        : Effect.zipRight(
+            before(
+              "read",
+              wanted.map((item) => item.key)
+            ),
+            service.find(scope, wanted)
+          ),
     apply: (request) => Effect.zipRight(before(request.operation, [request.key]), service.apply(request)),
     destroy: (scope: Scope, key, resource) =>
       Effect.zipRight(before("delete", [key]), service.destroy(scope, key, resource))
@@ -276,6 +286,32 @@ export const make = (rules: Rules, runtime: Runtime): CloudProviderService => {
         return observed as ReadonlyMap<ResourceKey, Observed>
       })
     )
+
+  /** By the owner tags every resource is stored with: the scope's project and stage, and the resource's name. */
+  const find: CloudProviderService["find"] = (scope, wanted) =>
+    wanted.length === 0
+      ? Effect.succeed(new Map<ResourceKey, Observed>())
+      : call(
+          "read",
+          wanted.map((item) => item.key),
+          (refuse) =>
+            Effect.gen(function* () {
+              const document = yield* runtime.store.load.pipe(Effect.mapError(storeFailure(refuse)))
+              const owned = new Map<string, CloudResource>()
+              for (const resource of document[cloud].resources) {
+                const owner = ownerOf(resource)
+                if (owner.project !== scope.project || owner.stage !== scope.stage) continue
+                // The newest wins should an interrupted run have left two.
+                owned.set(`${resource.type}/${owner.name}`, resource)
+              }
+              const observed = new Map<ResourceKey, Observed>()
+              for (const item of wanted) {
+                const resource = owned.get(`${item.type}/${item.name}`)
+                if (resource !== undefined) observed.set(item.key, observe(resource))
+              }
+              return observed as ReadonlyMap<ResourceKey, Observed>
+            })
+        )
 
   const apply = (request: ApplyRequest) =>
     call(request.operation, [request.key], (refuse) =>
@@ -335,6 +371,7 @@ export const make = (rules: Rules, runtime: Runtime): CloudProviderService => {
     handles: rules.handles,
     replaceFields: (type) => replaceFieldsByType[type],
     getState,
+    find,
     plan: diffEach((type) => replaceFieldsByType[type]),
     apply,
     destroy

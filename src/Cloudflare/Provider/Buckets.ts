@@ -7,8 +7,8 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
-import { type Bucket, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
+import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { type Bucket, type CloudflareApiService, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
 import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 export const replaceFields: ReadonlyArray<string> = ["name", "location", "jurisdiction", "storageClass"]
@@ -71,9 +71,12 @@ const corsInput = (rules: ReadonlyArray<CorsRule>): Json | undefined => {
   }
 }
 
-/** The jurisdiction a stored bucket lives in: R2 calls for it must name it. */
-export const jurisdictionOf = (resource: StoredResource): string | undefined => {
-  const value = resource.inputs.jurisdiction ?? resource.attributes.jurisdiction
+/** The jurisdiction a bucket (stored, or declared) lives in: R2 calls for it must name it. */
+export const jurisdictionOf = (resource: {
+  readonly inputs: Inputs
+  readonly attributes?: Inputs | undefined
+}): string | undefined => {
+  const value = resource.inputs.jurisdiction ?? resource.attributes?.jurisdiction
   return typeof value === "string" && value !== "" ? value : undefined
 }
 
@@ -105,6 +108,84 @@ export const observeDomain = (bucket: string, domain: CustomDomain): Observed =>
     ...(domain.minTLS === undefined ? {} : { minTls: domain.minTLS })
   }
 })
+
+/** A bucket to read: by name, in its jurisdiction. */
+export interface BucketLookup {
+  readonly key: ResourceKey
+  readonly name: string
+  readonly jurisdiction: string | undefined
+  readonly adopted: boolean
+}
+
+const groupBy = <A, K>(items: ReadonlyArray<A>, keyOf: (item: A) => K) => {
+  const groups = new Map<K, Array<A>>()
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item])
+  return groups
+}
+
+/** The buckets there are, with their CORS rules: one bucket list per jurisdiction, one CORS read per bucket found. */
+export const read = (
+  api: CloudflareApiService,
+  lookups: ReadonlyArray<BucketLookup>
+): Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError> =>
+  Effect.map(
+    Effect.forEach(
+      groupBy(lookups, (lookup) => lookup.jurisdiction),
+      ([jurisdiction, group]) =>
+        Effect.gen(function* () {
+          const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
+          return yield* Effect.forEach(
+            group,
+            ({ adopted, key, name }) => {
+              const bucket = listed.find((candidate) => candidate.name === name)
+              if (bucket === undefined) return Effect.succeed([])
+              return api.r2.cors.get(bucket.name, { jurisdiction }).pipe(
+                orFail(key),
+                Effect.map((rules) => [[key, observe(bucket, rules, adopted)] as const])
+              )
+            },
+            { concurrency: 8 }
+          )
+        }),
+      { concurrency: "unbounded" }
+    ),
+    (groups) => groups.flatMap((group) => group.flat())
+  )
+
+/** Custom domains to read: by domain, on their bucket. */
+export interface DomainLookup {
+  readonly key: ResourceKey
+  readonly bucket: string
+  readonly domain: string
+  readonly jurisdiction: string | undefined
+}
+
+/** The custom domains there are: one domain list per bucket; a bucket that is gone has none. */
+export const readDomains = (
+  api: CloudflareApiService,
+  lookups: ReadonlyArray<DomainLookup>
+): Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError> =>
+  Effect.map(
+    Effect.forEach(
+      groupBy(lookups, (lookup) => lookup.bucket),
+      ([bucket, group]) =>
+        api.r2.domains.list(bucket, { jurisdiction: group[0]?.jurisdiction }).pipe(
+          Effect.catchIf(
+            (error) => error.reason === "not-found",
+            () => Effect.succeed([])
+          ),
+          orFail(),
+          Effect.map((listed) =>
+            group.flatMap(({ domain, key }) => {
+              const found = listed.find((candidate) => candidate.domain === domain)
+              return found === undefined ? [] : [[key, observeDomain(bucket, found)] as const]
+            })
+          )
+        ),
+      { concurrency: 8 }
+    ),
+    (groups) => groups.flat()
+  )
 
 /** Puts the CORS rules the inputs ask for, or removes them when the inputs have none. */
 const syncCors = (clients: Clients, key: ResourceKey, inputs: BucketInputs, hadCors: boolean) => {

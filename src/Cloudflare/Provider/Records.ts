@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
 import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
 
@@ -28,6 +28,16 @@ const decode = decodeInputs(RecordInputs, "a DNS record")
 
 const fqdn = (name: string) => name.trim().toLowerCase().replace(/\.$/, "")
 
+/** The full name a record's `name` stands for in `zone`, as Cloudflare reads it: `@` is the apex, a relative name gets the zone. */
+export const qualify = (name: string, zone: string): string => {
+  const full = fqdn(name)
+  const apex = fqdn(zone)
+  if (full === "@" || full === "") return apex
+  return full === apex || full.endsWith(`.${apex}`) ? full : `${full}.${apex}`
+}
+
+const sameValue = (a: string, b: string) => a.toLowerCase().replace(/\.$/, "") === b.toLowerCase().replace(/\.$/, "")
+
 /** The zone a stored record lives in, by name. */
 export const zoneOf = (resource: StoredResource): string | undefined =>
   typeof resource.inputs.zone === "string" ? resource.inputs.zone : undefined
@@ -44,6 +54,78 @@ export const observe = (record: DnsRecord, zoneId: string, adopted: boolean): Ob
   }
 })
 
+/** Records to read in one zone: `pick` chooses a record of the zone's list, or none. */
+export interface RecordLookup {
+  readonly key: ResourceKey
+  readonly zone: string
+  readonly pick: (records: ReadonlyArray<DnsRecord>) => DnsRecord | undefined
+  readonly adopted: boolean
+}
+
+/** The records there are: one zone lookup and one record list per zone; a zone that is gone has none. */
+export const read = (
+  api: CloudflareApiService,
+  lookups: ReadonlyArray<RecordLookup>
+): Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError> => {
+  const zones = new Map<string, Array<RecordLookup>>()
+  for (const lookup of lookups) zones.set(lookup.zone, [...(zones.get(lookup.zone) ?? []), lookup])
+  return Effect.map(
+    Effect.forEach(
+      zones,
+      ([zoneName, group]) =>
+        Effect.gen(function* () {
+          const zone = yield* orFail()(ignoreNotFoundZone(api.zones.byName(zoneName)))
+          if (zone === undefined) return []
+          const listed = yield* orFail()(api.dns.records.list(zone.id))
+          return group.flatMap(({ adopted, key, pick }) => {
+            const record = pick(listed)
+            return record === undefined ? [] : [[key, observe(record, zone.id, adopted)] as const]
+          })
+        }),
+      { concurrency: "unbounded" }
+    ),
+    (groups) => groups.flat()
+  )
+}
+
+/** What a declared record is looked for by: its full name, type and, when the inputs hold it, content. */
+export interface RecordIdentity {
+  readonly fqdn: string
+  readonly type: string
+  readonly content: string | undefined
+}
+
+/** The identity of a declared record (`name` is `<fqdn>/<TYPE>`); undefined without a zone. */
+export const identityOf = (name: string, inputs: Inputs): (RecordIdentity & { readonly zone: string }) | undefined => {
+  if (typeof inputs.zone !== "string") return undefined
+  const slash = name.lastIndexOf("/")
+  const given = typeof inputs.name === "string" ? inputs.name : slash < 0 ? name : name.slice(0, slash)
+  const type = typeof inputs.type === "string" ? inputs.type : slash < 0 ? "" : name.slice(slash + 1)
+  return {
+    zone: inputs.zone,
+    fqdn: qualify(given, inputs.zone),
+    type: type.toUpperCase(),
+    content: typeof inputs.content === "string" ? inputs.content : undefined
+  }
+}
+
+/**
+ * The record of `records` a declared one is: the only one of its name and type, else the one
+ * that also has its content. Several and none of them with its content: `ambiguous`.
+ */
+export const match = (
+  records: ReadonlyArray<DnsRecord>,
+  wanted: RecordIdentity
+): { readonly record: DnsRecord | undefined; readonly ambiguous: ReadonlyArray<DnsRecord> } => {
+  const candidates = records.filter(
+    (record) => record.type.toUpperCase() === wanted.type && fqdn(record.name) === wanted.fqdn
+  )
+  if (candidates.length <= 1) return { record: candidates[0], ambiguous: [] }
+  const { content } = wanted
+  const same = content === undefined ? undefined : candidates.find((record) => sameValue(record.content, content))
+  return same === undefined ? { record: undefined, ambiguous: candidates } : { record: same, ambiguous: [] }
+}
+
 const body = (inputs: RecordInputs): RecordInput => ({
   type: inputs.type,
   name: inputs.name,
@@ -55,8 +137,8 @@ const body = (inputs: RecordInputs): RecordInput => ({
 
 const sameContent = (record: DnsRecord, inputs: RecordInputs) =>
   record.type.toUpperCase() === inputs.type.toUpperCase() &&
-  fqdn(record.name) === fqdn(inputs.name) &&
-  record.content.toLowerCase().replace(/\.$/, "") === inputs.content.toLowerCase().replace(/\.$/, "")
+  fqdn(record.name) === qualify(inputs.name, inputs.zone) &&
+  sameValue(record.content, inputs.content)
 
 /** Creates the record, or adopts the identical one the API says is there. */
 const createIn = (api: CloudflareApiService, zoneId: string, inputs: RecordInputs) =>
@@ -65,10 +147,13 @@ const createIn = (api: CloudflareApiService, zoneId: string, inputs: RecordInput
     Effect.catchIf(
       (error) => error.reason === "exists",
       (error) =>
-        Effect.flatMap(api.dns.records.list(zoneId, { type: inputs.type, name: fqdn(inputs.name) }), (records) => {
-          const same = records.find((record) => sameContent(record, inputs))
-          return same === undefined ? Effect.fail(error) : Effect.succeed({ record: same, adopted: true })
-        })
+        Effect.flatMap(
+          api.dns.records.list(zoneId, { type: inputs.type, name: qualify(inputs.name, inputs.zone) }),
+          (records) => {
+            const same = records.find((record) => sameContent(record, inputs))
+            return same === undefined ? Effect.fail(error) : Effect.succeed({ record: same, adopted: true })
+          }
+        )
     )
   )
 

@@ -8,9 +8,9 @@ import * as Schema from "effect/Schema"
 import { osTypes } from "../../Config/Vocabulary.js"
 import { ProviderError } from "../../Provider.js"
 import type { Inputs, ResourceKey } from "../../Resource.js"
-import { toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
+import { type ListFilter, toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
 import { credentialsHint } from "../Usacloud/Errors.js"
-import { checkUserTags, type Owner } from "./Ownership.js"
+import { checkUserTags, isOwnedBy, type Owner, ownershipTags, previousIdPrefix } from "./Ownership.js"
 
 export const providerName = "sakura-cloud"
 
@@ -77,6 +77,34 @@ export const ownerOf = (scope: { readonly project: string; readonly stage: strin
   stage: scope.stage,
   name
 })
+
+interface Tagged {
+  readonly id: string
+  readonly name: string
+  readonly tags: ReadonlyArray<string>
+}
+
+/**
+ * The resources `owners` made, one answer per owner, from a single list call filtered by the
+ * ownership tags they all share (every tag for one owner; the project's and stage's for
+ * several), then matched by name and ownership tags, since Sakura Cloud filters loosely. Of
+ * servers a plan change left behind (a new ID names the old in `@previous-id=`), the newest wins.
+ */
+export const lookupOwned = <A extends Tagged>(
+  list: (filter: ListFilter) => Effect.Effect<ReadonlyArray<A>, UsacloudError>,
+  owners: ReadonlyArray<Owner>
+): Effect.Effect<ReadonlyArray<A | undefined>, UsacloudError> => {
+  const [first] = owners
+  if (first === undefined) return Effect.succeed([])
+  const tags = ownershipTags(first).filter((tag) => owners.every((owner) => ownershipTags(owner).includes(tag)))
+  return Effect.map(list({ tags }), (listed) =>
+    owners.map((owner) => {
+      const candidates = listed.filter((item) => item.name === owner.name && isOwnedBy(item.tags, owner))
+      const replaced = (item: A) => candidates.some((other) => other.tags.includes(`${previousIdPrefix}${item.id}`))
+      return candidates.find((item) => !replaced(item)) ?? candidates[0]
+    })
+  )
+}
 
 // Inputs ---------------------------------------------------------------------------------
 

@@ -15,12 +15,13 @@ import {
   ignoreNotFound,
   invalid,
   isId,
+  lookupOwned,
   orFail,
   orNull,
   osTypeOf,
   ownerOf
 } from "./Common.js"
-import { isOwnedBy, ownershipTags, userTags } from "./Ownership.js"
+import { ownershipTags, userTags } from "./Ownership.js"
 
 export const replaceFields: ReadonlyArray<string> = ["zone", "size", "plan", "os", "archive", "connection"]
 
@@ -108,9 +109,9 @@ export const create = (clients: Clients, archives: Archives, request: ApplyReque
           : yield* invalid("create", request.key, "a disk needs an OS or an archive")
     const owner = ownerOf(request, request.name)
     // A disk an earlier, interrupted run created carries our tags: take it instead of a second one.
-    const existing = (yield* orFail(request.key)(
-      clients.write.disks.list(inputs.zone, { tags: ownershipTags(owner) })
-    )).find((disk) => disk.name === request.name && isOwnedBy(disk.tags, owner))
+    const [existing] = yield* orFail(request.key)(
+      lookupOwned((filter) => clients.write.disks.list(inputs.zone, filter), [owner])
+    )
     if (existing !== undefined) return observe(existing)
     const disk = yield* orFail(request.key)(
       clients.write.disks.create(inputs.zone, {

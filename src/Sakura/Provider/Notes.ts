@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { Note } from "../Usacloud.js"
 import {
   checkTags,
@@ -18,7 +18,7 @@ import {
   orNull,
   ownerOf
 } from "./Common.js"
-import { isOwnedBy, ownershipTags, userTags } from "./Ownership.js"
+import { isOwnedBy, type Owner, ownershipTags, userTags } from "./Ownership.js"
 
 export const replaceFields: ReadonlyArray<string> = []
 
@@ -30,6 +30,32 @@ export const observe = (note: Note, adopted: boolean): Observed => ({
   inputs: { content: note.content, tags: orNull(userTags(note.tags)) }
 })
 
+/**
+ * The note this resource is: the one of its name carrying its ownership tags, else, for a
+ * built-in script, a note of its name with the same content (adopted, used as it is).
+ */
+export const choose = (
+  notes: ReadonlyArray<Note>,
+  owner: Owner,
+  inputs: { readonly content?: string | undefined; readonly builtin?: string | undefined }
+): { readonly note: Note; readonly adopted: boolean } | undefined => {
+  const named = notes.filter((note) => note.name === owner.name)
+  const ours = named.find((note) => isOwnedBy(note.tags, owner))
+  if (ours !== undefined) return { note: ours, adopted: false }
+  if (inputs.builtin === undefined || inputs.content === undefined) return undefined
+  const same = named.find((note) => note.content === inputs.content)
+  return same === undefined ? undefined : { note: same, adopted: true }
+}
+
+/** What `create` would take for the resource, from the notes there are; `inputs` as declared. */
+export const findIn = (notes: ReadonlyArray<Note>, owner: Owner, inputs: Inputs): Observed | undefined => {
+  const chosen = choose(notes, owner, {
+    content: typeof inputs.content === "string" ? inputs.content : undefined,
+    builtin: typeof inputs.builtin === "string" ? inputs.builtin : undefined
+  })
+  return chosen === undefined ? undefined : observe(chosen.note, chosen.adopted)
+}
+
 export const create = (clients: Clients, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
@@ -37,18 +63,17 @@ export const create = (clients: Clients, request: ApplyRequest) =>
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
     const notes = yield* orFail(request.key)(clients.write.notes.list())
-    const named = notes.filter((note) => note.name === request.name)
-    const ours = named.find((note) => isOwnedBy(note.tags, owner))
-    if (ours !== undefined) {
+    const existing = choose(notes, owner, inputs)
+    if (existing?.adopted === false) {
       // Left by an earlier, interrupted run: bring it up to date.
+      const ours = existing.note
       const current = ours.content === inputs.content && equalTags(ours.tags, tags)
       const note = current
         ? ours
         : yield* orFail(request.key)(clients.write.notes.update(ours.id, { content: inputs.content, tags }))
       return observe(note, false)
     }
-    const same = named.find((note) => note.content === inputs.content)
-    if (same !== undefined && inputs.builtin !== undefined) return observe(same, true)
+    if (existing !== undefined) return observe(existing.note, true)
     const note = yield* orFail(request.key)(
       clients.write.notes.create({ name: request.name, class: "shell", content: inputs.content, tags })
     )

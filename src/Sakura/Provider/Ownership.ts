@@ -35,11 +35,16 @@ export const fitTag = (value: string, room: number): string => {
 
 const tag = (prefix: string, value: string) => `${prefix}${fitTag(value, maxTagLength - prefix.length)}`
 
+/** The ownership tags every resource of one project and stage carries, whatever its name. */
+export const scopeTags = (scope: { readonly project: string; readonly stage: string }): ReadonlyArray<string> => [
+  managedTag,
+  tag(prefixes.project, scope.project),
+  tag(prefixes.stage, scope.stage)
+]
+
 /** The tags that mark a resource as FleetFlow's, for one project, stage and name. */
 export const ownershipTags = (owner: Owner): ReadonlyArray<string> => [
-  managedTag,
-  tag(prefixes.project, owner.project),
-  tag(prefixes.stage, owner.stage),
+  ...scopeTags(owner),
   tag(prefixes.name, owner.name)
 ]
 

@@ -14,13 +14,14 @@ import {
   decodeInputs,
   invalid,
   isId,
+  lookupOwned,
   orFail,
   orNull,
   ownerOf,
   ServerInputs,
   type ServerInputs as Inputs
 } from "./Common.js"
-import { isOwnedBy, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
+import { ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
 
 export const replaceFields: ReadonlyArray<string> = ["zone", "disk"]
 
@@ -166,9 +167,7 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
     const tags = [...ownershipTags(owner), ...inputs.tags]
     const changes = yield* edit(clients, key, request.name, inputs)
     // A server an earlier, interrupted run created carries our tags: carry on with it.
-    const existing = (yield* orFail(key)(usacloud.servers.list(zone, { tags: ownershipTags(owner) }))).find(
-      (server) => server.name === request.name && isOwnedBy(server.tags, owner)
-    )
+    const [existing] = yield* orFail(key)(lookupOwned((filter) => usacloud.servers.list(zone, filter), [owner]))
     let server =
       existing ??
       (yield* orFail(key)(

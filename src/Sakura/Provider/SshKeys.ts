@@ -5,10 +5,10 @@
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { SshKey } from "../Usacloud.js"
 import { type Clients, decodeInputs, ignoreNotFound, invalid, orFail, ownerOf, SshKeyInputs } from "./Common.js"
-import { descriptionWords, isOwnedBy, ownershipDescription } from "./Ownership.js"
+import { descriptionWords, isOwnedBy, type Owner, ownershipDescription } from "./Ownership.js"
 
 export const replaceFields: ReadonlyArray<string> = ["publicKey"]
 
@@ -44,17 +44,40 @@ export const observe = (key: SshKey, adopted: boolean): Observed => ({
   inputs: { publicKey: key.publicKey }
 })
 
+const isOwned = (key: SshKey, owner: Owner) => isOwnedBy(descriptionWords(key.description), owner)
+
+/**
+ * The registered key this resource is: of the keys holding `publicKey`, ours from an earlier
+ * (perhaps interrupted) run first, else someone's key, used as it is (adopted).
+ */
+export const choose = (
+  registered: ReadonlyArray<SshKey>,
+  owner: Owner,
+  publicKey: string
+): { readonly key: SshKey; readonly adopted: boolean } | undefined => {
+  const same = registered.filter((key) => sameKey(key, publicKey))
+  const existing = same.find((key) => isOwned(key, owner)) ?? same[0]
+  return existing === undefined ? undefined : { key: existing, adopted: !isOwned(existing, owner) }
+}
+
+/**
+ * What `create` would take for the resource, from the keys registered: by its public key when
+ * `inputs` hold one, else (or when the file's key changed since) the key FleetFlow registered for it.
+ */
+export const findIn = (registered: ReadonlyArray<SshKey>, owner: Owner, inputs: Inputs): Observed | undefined => {
+  const chosen = typeof inputs.publicKey === "string" ? choose(registered, owner, inputs.publicKey) : undefined
+  if (chosen !== undefined) return observe(chosen.key, chosen.adopted)
+  const ours = registered.find((key) => isOwned(key, owner))
+  return ours === undefined ? undefined : observe(ours, false)
+}
+
 export const create = (clients: Clients, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
     const owner = ownerOf(request, request.name)
     const registered = yield* orFail(request.key)(clients.write.sshKeys.list())
-    const same = registered.filter((key) => sameKey(key, inputs.publicKey))
-    // Ours from an earlier, interrupted run first; else someone's key, used as it is.
-    const existing = same.find((key) => isOwnedBy(descriptionWords(key.description), owner)) ?? same[0]
-    if (existing !== undefined) {
-      return observe(existing, !isOwnedBy(descriptionWords(existing.description), owner))
-    }
+    const existing = choose(registered, owner, inputs.publicKey)
+    if (existing !== undefined) return observe(existing.key, existing.adopted)
     const key = yield* orFail(request.key)(
       clients.write.sshKeys.create({
         name: request.name,
