@@ -26,6 +26,7 @@ import {
   type StoredResource
 } from "./Resource.js"
 import * as Retry from "./Retry.js"
+import * as Crash from "./Crash.js"
 import * as State from "./State.js"
 
 export const Operation = Schema.Literal("create", "update", "delete")
@@ -246,6 +247,7 @@ export const run = (
               message: error.message
             })
           }
+          Crash.point("retry-wait")
           const waited = yield* Effect.either(restore(driver.next(error)))
           if (Either.isLeft(waited)) return yield* Effect.fail(error)
         }
@@ -269,13 +271,16 @@ export const run = (
           key: step.key,
           stage: options.stage,
           started_at: yield* now,
-          ...(inputs === undefined ? {} : { inputs })
+          ...(inputs === undefined ? {} : { inputs }),
+          ...(step.operation === "delete" ? {} : { dependsOn: step.action.dependsOn })
         }
         yield* journal.commit((state) => State.addPending(state, pending))
+        Crash.point("intent-recorded")
         const clear = journal.commit((state) => State.removePending(state, id))
         return yield* call(step, effect, restore).pipe(
           Effect.tapError(() => clear),
           Effect.onInterrupt(() => Effect.ignore(clear)),
+          Effect.tap(() => Effect.sync(() => Crash.point("call-returned"))),
           Effect.map((result) => [result, id] as const)
         )
       })

@@ -530,10 +530,67 @@ const stateShow = Command.make("show", { ...common, key: Args.text({ name: "KEY"
   )
 ).pipe(Command.withDescription("show one resource the state holds"))
 
-const state = Command.make("state").pipe(
-  Command.withDescription("read the state"),
-  Command.withSubcommands([stateList, stateShow])
+const stateRecover = Command.make("recover", { ...common, lockTimeout: applyOptions.lockTimeout }, (options) =>
+  Effect.gen(function* () {
+    const workspace = yield* openWorkspace(options)
+    const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+    const recovered = yield* withWorkspace(workspace, Fleet.recoverState(yield* targetOf(workspace), { lockTimeout }))
+    if (options.json) {
+      return yield* printJson({
+        stage: workspace.stage,
+        found: recovered.found,
+        missing: recovered.missing,
+        unresolved: recovered.unresolved,
+        serial: recovered.state.serial
+      })
+    }
+    const section = (title: string, keys: ReadonlyArray<string>) =>
+      keys.length === 0 ? [] : [title, ...keys.map((key) => `  ${key}`)]
+    const lines = [
+      ...section("Found in the clouds and recorded:", recovered.found),
+      ...section("Not found (`fleetflow up` creates them):", recovered.missing),
+      ...section("Found, but what they refer to was not (left out):", recovered.unresolved)
+    ]
+    yield* Console.log(
+      [
+        ...(lines.length === 0 ? ["The state already holds every resource of the stage; nothing to recover."] : lines),
+        ...(recovered.found.length === 0 ? [] : ["Run `fleetflow plan` to compare them with the file."])
+      ].join("\n")
+    )
+  })
+).pipe(
+  Command.withDescription(
+    "rebuild the stage's state from the clouds: declared resources found by name and ownership tags are recorded"
+  )
 )
+
+const state = Command.make("state").pipe(
+  Command.withDescription("read the state, or rebuild it from the clouds"),
+  Command.withSubcommands([stateList, stateShow, stateRecover])
+)
+
+const importCommand = Command.make(
+  "import",
+  {
+    ...common,
+    lockTimeout: applyOptions.lockTimeout,
+    key: Args.text({ name: "KEY" }).pipe(Args.withDescription("the declared resource, e.g. cloudflare:r2:assets")),
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("the existing resource's ID in its cloud"))
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const workspace = yield* openWorkspace(options)
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const imported = yield* withWorkspace(
+        workspace,
+        Fleet.importResource(yield* targetOf(workspace), options.key, options.id, { lockTimeout })
+      )
+      if (options.json) return yield* printJson({ key: imported.key, ...imported.resource, serial: imported.serial })
+      yield* Console.log(
+        `Imported ${imported.key} (id ${imported.resource.id}). Run \`fleetflow plan\` to compare it with the file.`
+      )
+    })
+).pipe(Command.withDescription("adopt an existing resource as a declared one; the clouds are not changed"))
 
 const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ name: "LOCK_ID" }) }, (options) =>
   Effect.gen(function* () {
@@ -550,7 +607,7 @@ const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ na
 
 export const root = Command.make("fleetflow").pipe(
   Command.withDescription("Declarative infrastructure for Sakura Cloud and Cloudflare, from a KDL file"),
-  Command.withSubcommands([validate, plan, up, down, scale, state, forceUnlock])
+  Command.withSubcommands([validate, plan, up, down, scale, importCommand, state, forceUnlock])
 )
 
 export const run = Command.run(root, { name: "fleetflow", version: "0.1.0" })

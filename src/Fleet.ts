@@ -3,6 +3,7 @@
  * a `CloudProvider` and a `StateStore`; what to ask the operator comes in as functions,
  * so the CLI, a test or another Effect app can answer.
  */
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -11,8 +12,9 @@ import * as Apply from "./Apply.js"
 import type * as Config from "./Config.js"
 import * as Plan from "./Plan.js"
 import type * as Progress from "./Progress.js"
+import * as Recover from "./Recover.js"
 import { CloudProvider } from "./Provider.js"
-import type { DesiredResource, Inputs, ResourceKey, StoredResource } from "./Resource.js"
+import { type DesiredResource, type Inputs, referencesIn, type ResourceKey, type StoredResource } from "./Resource.js"
 import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
 
@@ -170,30 +172,40 @@ const checkOwnership = (state: State.StateFile, target: Target) =>
     { discard: true }
   )
 
-/** Intents a killed run left behind: what it was doing may exist without being recorded. */
-const warnInterrupted = (state: State.StateFile, stage: string) => {
-  const pending = state.pending.filter((operation) => operation.stage === stage)
-  if (pending.length === 0) return Effect.void
-  const lines = pending.map(
-    (operation) => `  ${operation.operation} ${operation.key} (started ${operation.started_at})`
-  )
-  return Effect.logWarning(
-    [
-      "Warning: an earlier run stopped while these were in progress; the cloud may hold them without the state knowing:",
-      ...lines,
-      "FleetFlow does not reconcile these yet: check the cloud before applying, or `up` may create them a second time."
-    ].join("\n")
-  )
-}
+const scopeOf = (target: Target) => ({
+  project: target.config.project,
+  stage: target.stage,
+  directory: target.config.directory
+})
 
-/** The plan for a stage against the current state; changes nothing. */
+/**
+ * Settles what an interrupted run left of this stage (see `Recover`) and records the result;
+ * run under the lock, before planning.
+ */
+const settleInterrupted = (target: Target) =>
+  Effect.gen(function* () {
+    const store = yield* State.StateStore
+    const state = yield* loadState(target.config.project)
+    const { settled, state: next } = yield* Recover.settle(state, scopeOf(target), target.desired, {
+      finishDeletes: true
+    })
+    if (Recover.isEmpty(settled) && next === state) return
+    yield* store.write(next)
+    if (!Recover.isEmpty(settled)) yield* Effect.logWarning(Recover.describe(settled, { recorded: true }))
+  })
+
+/** The plan for a stage against the current state; changes nothing, in the clouds or the state. */
 export const plan = (target: Target, options: PlanOptions) =>
   Effect.gen(function* () {
     const provider = yield* CloudProvider
     const { config, stage } = target
-    const state = yield* loadState(config.project)
-    yield* checkOwnership(state, target)
-    yield* warnInterrupted(state, stage)
+    const loaded = yield* loadState(config.project)
+    yield* checkOwnership(loaded, target)
+    // What an interrupted run left is settled in memory here; `up` records it.
+    const { state, settled } = yield* Recover.settle(loaded, scopeOf(target), target.desired, {
+      finishDeletes: false
+    })
+    if (!Recover.isEmpty(settled)) yield* Effect.logWarning(Recover.describe(settled, { recorded: false }))
     const { current, vanished, drift } = yield* currentResources(state, config, stage, options.refresh)
     const made = yield* Plan.make({
       project: config.project,
@@ -312,6 +324,7 @@ export const up = <R>(target: Target, options: RunOptions<R>) =>
     Effect.gen(function* () {
       const store = yield* State.StateStore
       yield* store.lock("up", lockOptions(options.lockTimeout))
+      yield* settleInterrupted(target)
       const planned = yield* plan(target, options)
       return yield* execute(target, planned, options)
     })
@@ -323,6 +336,7 @@ export const down = <R>(target: Target, options: RunOptions<R>) =>
     Effect.gen(function* () {
       const store = yield* State.StateStore
       yield* store.lock("down", lockOptions(options.lockTimeout))
+      yield* settleInterrupted(target)
       const planned = yield* plan({ ...target, desired: [] }, options)
       return yield* execute(target, planned, options)
     })
@@ -330,3 +344,94 @@ export const down = <R>(target: Target, options: RunOptions<R>) =>
 
 const lockOptions = (timeoutMillis: number | undefined) =>
   timeoutMillis === undefined ? undefined : { timeout: Duration.millis(timeoutMillis) }
+
+/** `import` named a resource the state already holds. */
+export class AlreadyManaged extends Data.TaggedError("AlreadyManaged")<{
+  readonly key: ResourceKey
+  readonly id: string
+}> {
+  override get message() {
+    return `${this.key} is already in the state (id ${this.id})\n  \`fleetflow state show ${this.key}\` shows it`
+  }
+}
+
+/** `import` named a key the stage does not declare. */
+export class NotDeclared extends Data.TaggedError("NotDeclared")<{ readonly key: string; readonly stage: string }> {
+  override get message() {
+    return `${this.key} is not declared in stage "${this.stage}": declare it in the file first, then import it\n  \`fleetflow validate\` lists the keys the stage declares`
+  }
+}
+
+/** `import` found nothing under the ID, or the resource depends on one the state does not hold yet. */
+export class ImportFailed extends Data.TaggedError("ImportFailed")<{ readonly key: string; readonly reason: string }> {
+  override get message() {
+    return `cannot import ${this.key}: ${this.reason}`
+  }
+}
+
+export interface LockedOptions {
+  readonly lockTimeout?: number | undefined
+}
+
+/**
+ * Adopts the existing resource `id` as the declared resource `key`: the clouds are asked for
+ * it, and the state records it with its declared inputs, so the next plan shows how the file
+ * and the resource differ. Nothing in the clouds changes.
+ */
+export const importResource = (target: Target, key: ResourceKey, id: string, options: LockedOptions = {}) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const store = yield* State.StateStore
+      const provider = yield* CloudProvider
+      yield* store.lock("import", lockOptions(options.lockTimeout))
+      const state = yield* loadState(target.config.project)
+      const held = state.resources[key]
+      if (held !== undefined) return yield* new AlreadyManaged({ key, id: held.id })
+      const declared = target.desired.find((resource) => resource.key === key)
+      if (declared === undefined) return yield* new NotDeclared({ key, stage: target.stage })
+      const inputs = yield* Apply.resolveInputs(key, declared.inputs, state.resources).pipe(
+        Effect.mapError(
+          (error) => new ImportFailed({ key, reason: `${error.message}; import the resources it refers to first` })
+        )
+      )
+      const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const candidate: StoredResource = {
+        provider: declared.provider,
+        type: declared.type,
+        name: declared.name,
+        stage: target.stage,
+        id,
+        attributes: {},
+        inputs,
+        ...(referencesIn(declared.inputs).length === 0 ? {} : { declared: declared.inputs }),
+        dependsOn: declared.dependsOn,
+        created_at: at,
+        updated_at: at
+      }
+      const observed = (yield* provider.getState(scopeOf(target), new Map([[key, candidate]]))).get(key)
+      if (observed === undefined) {
+        return yield* new ImportFailed({ key, reason: `the clouds have no ${declared.type} with the ID ${id}` })
+      }
+      const resource = { ...candidate, id: observed.id, attributes: observed.attributes }
+      const saved = yield* store.write(State.putResource(state, key, resource))
+      return { key, resource, serial: saved.serial }
+    })
+  )
+
+/**
+ * Rebuilds the stage's state from the clouds (see `Recover.rebuild`) after settling what an
+ * interrupted run left: for a state file that was lost, or resources made by another checkout.
+ */
+export const recoverState = (target: Target, options: LockedOptions = {}) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const store = yield* State.StateStore
+      yield* store.lock("state recover", lockOptions(options.lockTimeout))
+      yield* settleInterrupted(target)
+      const state = yield* loadState(target.config.project)
+      yield* checkOwnership(state, target)
+      const recovered = yield* Recover.rebuild(state, scopeOf(target), target.desired)
+      const saved = recovered.found.length === 0 ? recovered.state : yield* store.write(recovered.state)
+      return { ...recovered, state: saved }
+    })
+  )

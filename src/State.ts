@@ -23,6 +23,7 @@ import * as Crypto from "node:crypto"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
 import { Inputs, type ResourceKey, StoredResource } from "./Resource.js"
+import * as Crash from "./Crash.js"
 import * as AtomicFile from "./State/AtomicFile.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -37,7 +38,9 @@ export const PendingOperation = Schema.Struct({
   key: Schema.String,
   stage: Schema.String,
   started_at: Schema.String,
-  inputs: Schema.optional(Inputs)
+  inputs: Schema.optional(Inputs),
+  /** What the resource depends on, so one adopted after a crash is deleted in the right order. */
+  dependsOn: Schema.optional(Schema.Array(Schema.String))
 })
 export type PendingOperation = typeof PendingOperation.Type
 
@@ -361,11 +364,23 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
   })
 }
 
+/**
+ * Decoding and describing what does not match both recurse with the document: one nested
+ * thousands deep (valid JSON) overflows the stack, which must read as corrupt, not crash.
+ */
+const decodeJson = <A, I>(schema: Schema.Schema<A, I>, json: unknown): Either.Either<A, string> => {
+  try {
+    return Schema.decodeUnknownEither(schema)(json).pipe(Either.mapLeft((error) => formatIssues(error)))
+  } catch (error) {
+    // A sentence for the operator, never a stack (the overflow can come wrapped in a FiberFailure).
+    if (String(error).includes("Maximum call stack")) return Either.left("it is nested too deeply")
+    return Either.left(`it cannot be checked (${error instanceof Error ? error.message : String(error)})`)
+  }
+}
+
 const decodeState = (text: string): Either.Either<StateFile, string> =>
   Either.flatMap(parseJson(text), (json) =>
-    Schema.decodeUnknownEither(StateFile)(json).pipe(
-      Either.mapLeft((error) => `it does not match the state schema: ${formatIssues(error)}`)
-    )
+    decodeJson(StateFile, json).pipe(Either.mapLeft((issues) => `it does not match the state schema: ${issues}`))
   )
 
 /**
@@ -439,9 +454,7 @@ const lockedError = (path: string, lock: CurrentLock): StateLocked =>
  */
 const parseLock = (text: string): CurrentLock => {
   const json = parseJson(text)
-  const decoded = Either.flatMap(json, (value) =>
-    Schema.decodeUnknownEither(LockInfo)(value).pipe(Either.mapLeft((error) => formatIssues(error)))
-  )
+  const decoded = Either.flatMap(json, (value) => decodeJson(LockInfo, value))
   if (Either.isRight(decoded)) {
     const lock = decoded.right
     return { ...lock, stale: lock.host === Os.hostname() && !processAlive(lock.pid) }
@@ -574,6 +587,7 @@ export const makeLocal = (
                 yield* provideFs(
                   AtomicFile.preserveAtomic(statePath, backupPath, () => previousText, { mode: fileMode })
                 ).pipe(Effect.mapError(ioError(backupPath, "write")))
+                Crash.point("state-backup-kept")
               }
               yield* provideFs(AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode })).pipe(
                 Effect.mapError(ioError(statePath, "write"))

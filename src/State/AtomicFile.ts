@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Crypto from "node:crypto"
 import * as NodePath from "node:path"
+import * as Crash from "../Crash.js"
 
 export interface WriteOptions {
   /** Permission bits of the new file (before the umask). */
@@ -81,6 +82,7 @@ export const writeFileAtomic = (
     const temp = tempPathFor(path)
     yield* Effect.gen(function* () {
       yield* writeDurably(temp, typeof data === "string" ? new TextEncoder().encode(data) : data, options)
+      if (NodePath.basename(path) === "state.json") Crash.point("state-temp-written")
       yield* fs.rename(temp, path)
       yield* syncDirectory(NodePath.dirname(path))
     }).pipe(Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : Effect.ignore(fs.remove(temp)))))
