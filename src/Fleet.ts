@@ -412,6 +412,13 @@ export const importResource = (target: Target, key: ResourceKey, id: string, opt
       if (observed === undefined) {
         return yield* new ImportFailed({ key, reason: `the clouds have no ${declared.type} with the ID ${id}` })
       }
+      // Resources known by name (buckets, workers) are read by their declared name, whatever ID was given.
+      if (observed.id !== id) {
+        return yield* new ImportFailed({
+          key,
+          reason: `the clouds have no ${declared.type} with the ID ${id}; the one declared as ${key} has the ID ${observed.id}`
+        })
+      }
       const resource = { ...candidate, id: observed.id, attributes: observed.attributes }
       const saved = yield* store.write(State.putResource(state, key, resource))
       return { key, resource, serial: saved.serial }
