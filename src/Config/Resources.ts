@@ -395,6 +395,9 @@ const decodeServerDns = (context: DecodeContext, fields: Block) =>
     return spec
   })
 
+/** One server per replica: a runaway count (`max=1e15`) would expand into that many servers. */
+const maxReplicas = 1000
+
 const decodeScale = (env: Env, field: Field) =>
   Effect.gen(function* () {
     const node = field.node
@@ -412,6 +415,13 @@ const decodeScale = (env: Env, field: Field) =>
     const max = maxField !== undefined ? yield* fieldInteger(env, maxField, 1) : min
     if (min > max) {
       return yield* configError(field.at, `\`scale\` min (${min}) is greater than max (${max})`)
+    }
+    if (max > maxReplicas) {
+      return yield* configError(
+        (maxField ?? minField)?.prop?.value.at ?? single?.at ?? field.at,
+        `\`scale\` allows at most ${maxReplicas} servers, got ${max}`,
+        "FleetFlow creates one server per replica: choose a smaller range"
+      )
     }
     const spec: ScaleSpec = { min, max, at: field.at }
     return spec

@@ -21,12 +21,18 @@ export const distance = (a: string, b: string): number => {
   return at(a.length, b.length)
 }
 
+/** Longer names get no suggestion: a typo is short, and the distance costs the product of the lengths. */
+const longestName = 256
+
 /** The closest candidate, if it is close enough to be a likely typo. */
 export const closest = (input: string, candidates: Iterable<string>): string | undefined => {
   const needle = input.toLowerCase()
+  if (needle.length > longestName) return undefined
   const limit = Math.max(1, Math.ceil(needle.length / 3))
   let best: { readonly name: string; readonly score: number } | undefined
   for (const candidate of candidates) {
+    // The difference in length is a lower bound of the distance.
+    if (candidate.length > longestName || Math.abs(candidate.length - needle.length) > limit) continue
     const score = distance(needle, candidate.toLowerCase())
     if (score <= limit && (best === undefined || score < best.score)) best = { name: candidate, score }
   }

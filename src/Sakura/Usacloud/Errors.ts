@@ -62,8 +62,12 @@ const unquote = (text: string) =>
         return "\r"
       case "u":
       case "U":
-      case "x":
-        return String.fromCodePoint(Number.parseInt(sequence.slice(1), 16))
+      case "x": {
+        // Not Go's quoting (a bare `\u`, a code point past U+10FFFF): kept as written, since
+        // String.fromCodePoint would throw.
+        const code = Number.parseInt(sequence.slice(1), 16)
+        return Number.isNaN(code) || code > 0x10ffff ? `\\${sequence}` : String.fromCodePoint(code)
+      }
       default:
         return sequence
     }
@@ -137,7 +141,11 @@ export const classify = (command: string, output: Transport.Output): UsacloudErr
     const reason = Number.isNaN(code) ? byText(api.errorMessage) : byStatus(code, api.errorCode)
     const what = [api.status, api.errorMessage].filter((part) => part.length > 0).join(": ")
     const detail = api.errorCode.length > 0 ? `${what} (${api.errorCode})` : what
-    return make(command, reason, detail, { status: api.status, errorCode: api.errorCode })
+    // An API error with every field empty still has its line on stderr to show.
+    return make(command, reason, detail === "" ? joined(lines) : detail, {
+      status: api.status,
+      errorCode: api.errorCode
+    })
   }
   const detail =
     lines.length > 0
