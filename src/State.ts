@@ -13,7 +13,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Record from "effect/Record"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
@@ -24,6 +24,7 @@ import * as Os from "node:os"
 import * as NodePath from "node:path"
 import { Inputs, type ResourceKey, StoredResource } from "./Resource.js"
 import * as Crash from "./Crash.js"
+import * as ParseIssues from "./ParseIssues.js"
 import * as AtomicFile from "./State/AtomicFile.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -350,11 +351,7 @@ const checkWrite = (
     : Effect.fail(new StateConflict({ path, expected, found }))
 }
 
-const formatIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .slice(0, 3)
-    .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
-    .join("; ")
+const formatIssues = (error: ParseResult.ParseError): string => ParseIssues.describe(error)
 
 const parseJson = (text: string): Either.Either<unknown, string> => {
   if (text.trim() === "") return Either.left("the file is empty")

@@ -653,19 +653,19 @@ describe("Usacloud: reading output", () => {
       const noZone = yield* withReply(ok(json([without(serverJson, "Zone")])), (u) => u.servers.list("is1a"))
       const error = failure(noZone.exit)
       assert.strictEqual(error.reason, "failed")
-      assert.include(error.message, "[0].Zone is missing")
+      assert.include(error.message, "at [0].Zone: is missing")
 
       const nested = { ...serverJson, Interfaces: [without(serverJson.Interfaces[0] ?? {}, "IPAddress")] }
       const noAddress = yield* withReply(ok(json([nested])), (u) => u.servers.list("is1a"))
-      assert.include(failure(noAddress.exit).message, "Interfaces[0].IPAddress is missing")
+      assert.include(failure(noAddress.exit).message, "Interfaces[0].IPAddress: is missing")
 
       const noFingerprint = yield* withReply(ok(json([without(sshKeyJson, "Fingerprint")])), (u) => u.sshKeys.list())
-      assert.include(failure(noFingerprint.exit).message, "Fingerprint is missing")
+      assert.include(failure(noFingerprint.exit).message, "Fingerprint: is missing")
 
       const noDiskZone = yield* withReply(ok(json([without(diskJson, "Zone")])), (u) =>
         u.disks.read("is1a", "113600000101")
       )
-      assert.include(failure(noDiskZone.exit).message, "Zone is missing")
+      assert.include(failure(noDiskZone.exit).message, "Zone: is missing")
     })
   )
 

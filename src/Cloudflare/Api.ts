@@ -16,10 +16,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as ParseIssues from "../ParseIssues.js"
 import * as Retry from "../Retry.js"
 import * as Environment from "./Api/Environment.js"
 import * as Errors from "./Api/Errors.js"
@@ -253,27 +254,17 @@ const retrySchedule = (policy: Retry.RetryPolicy, call: { readonly idempotent: b
     )
   )
 
-const issuePath = (path: ReadonlyArray<PropertyKey>) =>
-  path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("")
-
 const shapeError = (
   call: { readonly operation: string; readonly subject?: string | undefined },
   status: number,
   error: ParseResult.ParseError
-) => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const described = issues.slice(0, 5).map((issue) => {
-    const path = issuePath(issue.path).replace(/^\./, "")
-    return path === "" ? issue.message : `${path} ${issue.message}`
-  })
-  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""
-  return Errors.make(
+) =>
+  Errors.make(
     call.operation,
     "failed",
-    `${Errors.what(call.operation, call.subject)}: Cloudflare answered with a result FleetFlow cannot read: ${described.join("; ")}${more}`,
+    `${Errors.what(call.operation, call.subject)}: Cloudflare answered with a result FleetFlow cannot read: ${ParseIssues.describe(error, 5)}`,
     { status }
   )
-}
 
 const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
   try {

@@ -16,7 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -26,6 +26,7 @@ import * as ApiErrors from "./Api/Errors.js"
 import * as Binary from "./Wrangler/Binary.js"
 import * as Errors from "./Wrangler/Errors.js"
 import * as Output from "./Wrangler/Output.js"
+import * as ParseIssues from "../ParseIssues.js"
 
 export { isRetryable, type Reason, stripAnsi, toProviderError, WranglerError } from "./Wrangler/Errors.js"
 export type {
@@ -195,11 +196,7 @@ const text = (stream: Stream.Stream<Uint8Array, PlatformError.PlatformError>) =>
 
 const unavailableReasons: ReadonlyArray<string> = ["NotFound", "PermissionDenied"]
 
-const issues = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .slice(0, 3)
-    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")} ${issue.message}`))
-    .join("; ")
+const issues = (error: ParseResult.ParseError) => ParseIssues.describe(error)
 
 /** The JSON object in `stdout`, even when something printed a line before it. */
 const jsonObject = (stdout: string) => {

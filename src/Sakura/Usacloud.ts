@@ -8,13 +8,14 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Retry from "../Retry.js"
 import { type Output, UsacloudTransport } from "./Transport.js"
 import * as Args from "./Usacloud/Args.js"
 import * as Errors from "./Usacloud/Errors.js"
 import * as Schemas from "./Usacloud/Schemas.js"
+import * as ParseIssues from "../ParseIssues.js"
 
 export { isTransient, type Reason, toProviderError, UsacloudError } from "./Usacloud/Errors.js"
 export type {
@@ -124,18 +125,8 @@ const excerpt = (text: string) => {
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat
 }
 
-const issuePath = (path: ReadonlyArray<PropertyKey>) =>
-  path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("")
-
-const shapeError = (command: string, error: ParseResult.ParseError) => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const described = issues.slice(0, 5).map((issue) => {
-    const path = issuePath(issue.path).replace(/^\./, "")
-    return path === "" ? issue.message : `${path} ${issue.message}`
-  })
-  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""
-  return Errors.make(command, "failed", `usacloud printed JSON FleetFlow cannot read: ${described.join("; ")}${more}`)
-}
+const shapeError = (command: string, error: ParseResult.ParseError) =>
+  Errors.make(command, "failed", `usacloud printed JSON FleetFlow cannot read: ${ParseIssues.describe(error, 5)}`)
 
 const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
   try {

@@ -6,12 +6,13 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { randomUUID } from "node:crypto"
 import * as NodePath from "node:path"
 import { Inputs, type ProviderName, providerOf, ResourceType } from "../Resource.js"
+import * as ParseIssues from "../ParseIssues.js"
 
 /** One resource as a simulated cloud holds it. */
 export const CloudResource = Schema.Struct({
@@ -105,13 +106,7 @@ export const memory = (initial: CloudDocument = empty) =>
 const decode = Schema.decodeUnknown(Schema.parseJson(CloudDocument))
 
 /** The first few problems, each at its place in the document; the schema itself would drown them. */
-const describe = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const shown = issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
-  return [...shown, ...(issues.length > 3 ? [`${issues.length - 3} more`] : [])].join("; ")
-}
+const describe = (error: ParseResult.ParseError): string => ParseIssues.describe(error)
 
 // The engine applies actions in parallel; every store on one file in this process shares one permit.
 const writers = new Map<string, Effect.Semaphore>()

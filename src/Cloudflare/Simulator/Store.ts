@@ -10,12 +10,13 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as NodePath from "node:path"
 import { readIfExists, writeFileAtomic } from "../../State/AtomicFile.js"
 import { CloudflareDocument, empty } from "./Document.js"
+import * as ParseIssues from "../../ParseIssues.js"
 
 export class CloudflareStoreError extends Data.TaggedError("CloudflareStoreError")<{
   readonly path: string
@@ -41,14 +42,7 @@ export const memory = (initial: Partial<CloudflareDocument> = {}): Effect.Effect
 
 const decodeDocument = Schema.decodeUnknown(Schema.parseJson(CloudflareDocument))
 
-const describe = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
-    .concat(issues.length > 3 ? [`${issues.length - 3} more`] : [])
-    .join("; ")
-}
+const describe = (error: ParseResult.ParseError): string => ParseIssues.describe(error)
 
 // Several stores on one file in this process take turns here.
 const permits = new Map<string, Effect.Semaphore>()

@@ -12,7 +12,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
@@ -21,6 +21,7 @@ import * as Os from "node:os"
 import * as NodePath from "node:path"
 import { createFileExclusive, readIfExists, writeFileAtomic } from "../../State/AtomicFile.js"
 import { empty, SimulatorDocument } from "./Document.js"
+import * as ParseIssues from "../../ParseIssues.js"
 
 export class SimulatorStoreError extends Data.TaggedError("SimulatorStoreError")<{
   readonly path: string
@@ -52,14 +53,7 @@ export const memory = (initial: Partial<SimulatorDocument> = {}): Effect.Effect<
 
 const decodeDocument = Schema.decodeUnknown(Schema.parseJson(SimulatorDocument))
 
-const describe = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length === 0 ? issue.message : `at ${issue.path.join(".")}: ${issue.message}`))
-    .concat(issues.length > 3 ? [`${issues.length - 3} more`] : [])
-    .join("; ")
-}
+const describe = (error: ParseResult.ParseError): string => ParseIssues.describe(error)
 
 const LockInfo = Schema.Struct({
   token: Schema.String,
