@@ -14,7 +14,15 @@ import * as Plan from "./Plan.js"
 import type * as Progress from "./Progress.js"
 import * as Recover from "./Recover.js"
 import { CloudProvider } from "./Provider.js"
-import { type DesiredResource, type Inputs, referencesIn, type ResourceKey, type StoredResource } from "./Resource.js"
+import {
+  type DesiredResource,
+  type Inputs,
+  isUnset,
+  referencesIn,
+  type ResourceKey,
+  sameInput,
+  type StoredResource
+} from "./Resource.js"
 import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
 
@@ -63,6 +71,8 @@ export interface Planned {
   readonly state: State.StateFile
   /** Resources the state holds that the clouds no longer have. */
   readonly vanished: ReadonlyArray<ResourceKey>
+  /** Resources the refresh found changed (ids, attributes, read-back inputs), as they are now. */
+  readonly refreshed: ReadonlyMap<ResourceKey, StoredResource>
 }
 
 const loadState = (project: string) =>
@@ -72,10 +82,6 @@ const loadState = (project: string) =>
     return Option.getOrElse(stored, () => State.emptyState(project))
   })
 
-/** A field that is not set: absent, `null` from the cloud, or an empty list. */
-const unset = (value: Inputs[string] | undefined): boolean =>
-  value === undefined || value === null || (Array.isArray(value) && value.length === 0)
-
 /** The fields the cloud reports with other values than the state recorded. */
 const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift | undefined => {
   const changes = Object.keys(seen)
@@ -83,8 +89,7 @@ const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift |
     .flatMap((field) => {
       const before = recorded[field]
       const after = seen[field]
-      if (unset(before) && unset(after)) return []
-      if (JSON.stringify(before) === JSON.stringify(after)) return []
+      if (sameInput(before, after)) return []
       return [
         {
           field,
@@ -101,7 +106,7 @@ const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => 
   if (seen === undefined) return recorded
   const merged: Record<string, Inputs[string]> = { ...recorded }
   for (const [field, value] of Object.entries(seen)) {
-    if (unset(value) && unset(recorded[field])) continue
+    if (isUnset(value) && isUnset(recorded[field])) continue
     if (value === null) delete merged[field]
     else merged[field] = value
   }
@@ -219,7 +224,10 @@ export const plan = (target: Target, options: PlanOptions) =>
     })
     const selected =
       options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
-    return { plan: ordered(selected), state, vanished } satisfies Planned
+    const refreshed = new Map(
+      [...current].filter(([key, resource]) => JSON.stringify(state.resources[key]) !== JSON.stringify(resource))
+    )
+    return { plan: ordered(selected), state, vanished, refreshed } satisfies Planned
   })
 
 /** Actions in an order a person can follow: dependencies first, then by key. */
@@ -263,10 +271,19 @@ export interface Applied {
 
 const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) =>
   Effect.gen(function* () {
-    const { plan: made, state, vanished } = planned
+    const { plan: made, state, vanished, refreshed } = planned
     const journal = yield* Apply.makeJournal(state)
-    if (vanished.length > 0) {
-      yield* journal.commit((current) => vanished.reduce((next, key) => State.removeResource(next, key), current))
+    // What the refresh found is recorded where no action will record it: a resource that
+    // already matches the file keeps the id, addresses and inputs the clouds report.
+    const acting = new Set(Plan.changesOf(made).map((action) => action.key))
+    const settled = [...refreshed].filter(([key]) => !acting.has(key))
+    if (vanished.length > 0 || settled.length > 0) {
+      yield* journal.commit((current) =>
+        settled.reduce(
+          (next, [key, resource]) => State.putResource(next, key, resource),
+          vanished.reduce((next, key) => State.removeResource(next, key), current)
+        )
+      )
     }
     if (!Plan.hasChanges(made)) {
       const unchanged = { succeeded: [], failed: [], notStarted: [] }

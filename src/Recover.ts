@@ -20,6 +20,7 @@ import {
   providerOf,
   type ResourceKey,
   referencesIn,
+  sameInput,
   type StoredResource
 } from "./Resource.js"
 import * as State from "./State.js"
@@ -67,6 +68,17 @@ const recorded = (
     created_at: at,
     updated_at: at
   }
+}
+
+/**
+ * The inputs to record for an interrupted update: the new ones when the fields the cloud reads
+ * back show them applied, else the old ones, so the plan makes the update again.
+ */
+const updated = (before: Inputs, after: Inputs | undefined, seen: Inputs | undefined): Inputs => {
+  if (after === undefined || seen === undefined) return before
+  const changed = Object.keys(seen).filter((field) => !sameInput(before[field], after[field]))
+  const applied = changed.length > 0 && changed.every((field) => sameInput(seen[field], after[field]))
+  return applied ? after : before
 }
 
 const wantedOf = (key: ResourceKey, inputs: Inputs): Wanted | undefined => {
@@ -132,8 +144,10 @@ export const settle = (
         if (existing === undefined) notMade.push(operation.key)
         continue
       }
-      // An update may or may not have been applied: its old inputs are kept, so the plan repeats it.
-      const inputs = existing?.inputs ?? operation.inputs ?? declared.get(operation.key)?.inputs ?? {}
+      const inputs =
+        existing === undefined
+          ? (operation.inputs ?? declared.get(operation.key)?.inputs ?? {})
+          : updated(existing.inputs, operation.inputs, observed.inputs)
       const dependsOn = existing?.dependsOn ?? operation.dependsOn ?? declared.get(operation.key)?.dependsOn ?? []
       const resource = recorded(
         operation.key,

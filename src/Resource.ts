@@ -73,6 +73,14 @@ export const Json: Schema.Schema<Json> = Schema.Union(
 export const Inputs = Schema.Record({ key: Schema.String, value: Json })
 export type Inputs = typeof Inputs.Type
 
+/** An input that is not set: absent, `null` (a cloud's "none"), or an empty list. */
+export const isUnset = (value: Json | undefined): boolean =>
+  value === undefined || value === null || (Array.isArray(value) && value.length === 0)
+
+/** Whether two input values mean the same: equal JSON, or both unset. */
+export const sameInput = (a: Json | undefined, b: Json | undefined): boolean =>
+  (isUnset(a) && isUnset(b)) || JSON.stringify(a) === JSON.stringify(b)
+
 // A type alias, not an interface, so a Reference is assignable to Json.
 export type Reference = {
   readonly $ref: ResourceKey
