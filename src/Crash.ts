@@ -4,15 +4,19 @@
  * reaches the named point. Without the variable a point costs one comparison.
  *
  * Points: `intent-recorded` (an intent is in the state, the provider call not yet made),
- * `call-returned` (the cloud changed, the state does not know yet), `state-backup-kept` (the
- * backup is written, the new state not yet), `state-temp-written` (the new state is on disk
- * under its temporary name), `retry-wait` (waiting before another attempt).
+ * `call-returned` (the cloud changed, the state does not know yet), `journal-torn` (half of a
+ * journal line is written), `journal-appended` (a line is written and synced, the write not yet
+ * acknowledged), `state-backup-kept` (a full rewrite kept the backup, the new state not yet
+ * written), `state-temp-written` (the new state is on disk under its temporary name),
+ * `retry-wait` (waiting before another attempt).
  */
 export const variable = "FLEETFLOW_CRASH_AT"
 
 export const points = [
   "intent-recorded",
   "call-returned",
+  "journal-torn",
+  "journal-appended",
   "state-backup-kept",
   "state-temp-written",
   "retry-wait"

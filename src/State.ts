@@ -26,6 +26,7 @@ import { Inputs, type ResourceKey, StoredResource } from "./Resource.js"
 import * as Crash from "./Crash.js"
 import * as ParseIssues from "./ParseIssues.js"
 import * as AtomicFile from "./State/AtomicFile.js"
+import * as Journal from "./State/Journal.js"
 
 // ---------------------------------------------------------------------------------------------
 // The state file
@@ -45,6 +46,11 @@ export const PendingOperation = Schema.Struct({
 })
 export type PendingOperation = typeof PendingOperation.Type
 
+const ScaleCounts = Schema.Record({
+  key: Schema.String,
+  value: Schema.Record({ key: Schema.String, value: Schema.Int.pipe(Schema.positive()) })
+})
+
 /** `.fleetflow/state.json`. */
 export const StateFile = Schema.Struct({
   version: Schema.Literal(1),
@@ -61,12 +67,7 @@ export const StateFile = Schema.Struct({
    * declared with `scale`. Absent from files written before it existed; a server not listed
    * runs its `min`.
    */
-  scale: Schema.optional(
-    Schema.Record({
-      key: Schema.String,
-      value: Schema.Record({ key: Schema.String, value: Schema.Int.pipe(Schema.positive()) })
-    })
-  )
+  scale: Schema.optional(ScaleCounts)
 })
 export type StateFile = typeof StateFile.Type
 
@@ -330,6 +331,12 @@ export class StateStore extends Context.Tag("fleetflow/StateStore")<StateStore, 
 export interface LocalOptions {
   /** Recorded in the lock, so a holder can be told apart by version. */
   readonly version?: string
+  /**
+   * How many journal lines may pile up before `state.json` is rewritten in full (at least as
+   * many as there are resources, so rewrites stay rare as the state grows). 0 rewrites it at
+   * every write, with the previous version as the backup each time. Default 64.
+   */
+  readonly journalLines?: number
 }
 
 const fileMode = 0o600
@@ -387,13 +394,23 @@ const decodeState = (text: string): Either.Either<StateFile, string> =>
  */
 const StateEnvelope = StateFile.omit("resources", "pending")
 
-const encodeState = (path: string, state: StateFile): Effect.Effect<string, StateIoError> =>
+const checkEnvelope = (path: string, state: StateFile): Effect.Effect<void, StateIoError> =>
   Schema.validate(StateEnvelope)(state).pipe(
-    Effect.map(() => JSON.stringify(state, null, 2) + "\n"),
+    Effect.asVoid,
     Effect.mapError(
       (error) => new StateIoError({ path, operation: "encode", detail: `the state is invalid: ${formatIssues(error)}` })
     )
   )
+
+const encodeState = (path: string, state: StateFile): Effect.Effect<string, StateIoError> =>
+  Effect.as(checkEnvelope(path, state), JSON.stringify(state, null, 2) + "\n")
+
+const JournalEntry = Journal.entrySchema(PendingOperation, ScaleCounts)
+
+const decodeEntry = (json: unknown): Either.Either<Journal.Entry<PendingOperation, typeof ScaleCounts.Type>, string> =>
+  Either.mapLeft(decodeJson(JournalEntry, json), (issues) => `is not a journal entry: ${issues}`)
+
+const defaultJournalLines = 64
 
 const processAlive = (pid: number): boolean => {
   // 0 and negative pids address process groups, not a holder; an unknown holder counts as alive.
@@ -501,12 +518,24 @@ export const makeLocal = (
     const statePath = NodePath.join(folder, "state.json")
     const backupPath = NodePath.join(folder, "state.json.backup")
     const lockPath = NodePath.join(folder, "lock.json")
+    const journalPath = NodePath.join(folder, "state.journal")
     const semaphore = yield* Effect.makeSemaphore(1)
-    // What this process wrote last, and the file's identity right after: while the file is still
-    // that one (same inode, size and modification time) a write neither reads nor decodes it.
-    const lastWritten = yield* Ref.make(
-      Option.none<{ readonly text: string; readonly state: StateFile; readonly stamp: string }>()
-    )
+    /**
+     * The state as `state.json` and the journal hold it. `base` is the serial of `state.json`,
+     * `lines` how many journal lines apply to it, `validLength` where the last complete line ends.
+     */
+    interface Snapshot {
+      readonly state: StateFile
+      readonly base: number
+      readonly lines: number
+      readonly validLength: number
+      /** The journal has bytes after its last complete line (a write a crash cut short). */
+      readonly torn: boolean
+      readonly stamp: string
+    }
+    // What this process wrote last, and the files' identity right after: while they are still
+    // those (same inode, size and modification time) a write neither reads nor decodes them.
+    const lastWritten = yield* Ref.make(Option.none<Snapshot>())
     const stampOf = (path: string) =>
       fs.stat(path).pipe(
         Effect.map((info) =>
@@ -518,6 +547,7 @@ export const makeLocal = (
         ),
         Effect.orElseSucceed(() => "")
       )
+    const stampsOf = Effect.zipWith(stampOf(statePath), stampOf(journalPath), (state, journal) => `${state}|${journal}`)
 
     const provideFs = Effect.provideService(FileSystem.FileSystem, fs)
     const ioError = (path: string, operation: string) => (error: { readonly message: string }) =>
@@ -540,17 +570,32 @@ export const makeLocal = (
         })
       })
 
-    const readSnapshot = Effect.gen(function* () {
+    const readSnapshot: Effect.Effect<Option.Option<Snapshot>, StateError> = Effect.gen(function* () {
       const cached = yield* Ref.get(lastWritten)
-      if (Option.isSome(cached) && cached.value.stamp !== "" && cached.value.stamp === (yield* stampOf(statePath))) {
-        return cached
-      }
+      const stamp = yield* stampsOf
+      if (Option.isSome(cached) && cached.value.stamp === stamp) return cached
       const text = yield* readText(statePath)
       if (Option.isNone(text)) return Option.none()
-      if (Option.isSome(cached) && cached.value.text === text.value) return cached
-      const state = decodeState(text.value)
-      if (Either.isLeft(state)) return yield* corrupt(state.left)
-      return Option.some({ text: text.value, state: state.right, stamp: "" })
+      const base = decodeState(text.value)
+      if (Either.isLeft(base)) return yield* corrupt(base.left)
+      const journal = Option.getOrElse(yield* readText(journalPath), () => "")
+      const replayed = Journal.replay(base.right, journal, decodeEntry)
+      if (Either.isLeft(replayed)) {
+        return yield* new StateCorrupt({
+          path: journalPath,
+          detail:
+            `${replayed.left}. ${statePath} (serial ${base.right.serial}) holds the state without the journal's ` +
+            "changes: move the journal away to use it, then run `fleetflow plan` (or `fleetflow state recover`)"
+        })
+      }
+      return Option.some({
+        state: replayed.right.state,
+        base: base.right.serial,
+        lines: replayed.right.applied,
+        validLength: replayed.right.validLength,
+        torn: Buffer.byteLength(journal) > replayed.right.validLength,
+        stamp
+      })
     })
 
     const ensureFolder = Effect.gen(function* () {
@@ -563,6 +608,70 @@ export const makeLocal = (
       yield* provideFs(AtomicFile.syncDirectory(NodePath.dirname(folder)))
       yield* Effect.logInfo(`created ${folder} for the state; it is git-ignored, since state holds IP addresses`)
     }).pipe(Effect.mapError(ioError(folder, "create")))
+
+    /** `state.json` rewritten in full (the file it replaces kept as the backup), the journal emptied. */
+    const rewrite = (previous: Option.Option<Snapshot>, written: StateFile) =>
+      Effect.gen(function* () {
+        const text = yield* encodeState(statePath, written)
+        yield* ensureFolder
+        if (Option.isSome(previous)) {
+          yield* provideFs(AtomicFile.preserveAtomic(statePath, backupPath, () => text, { mode: fileMode })).pipe(
+            Effect.mapError(ioError(backupPath, "write"))
+          )
+          Crash.point("state-backup-kept")
+        }
+        yield* provideFs(AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode })).pipe(
+          Effect.mapError(ioError(statePath, "write"))
+        )
+        // Its lines name the old base now and would be passed over; removing it keeps it short.
+        yield* fs.remove(journalPath).pipe(
+          Effect.catchIf(AtomicFile.isNotFound, () => Effect.void),
+          Effect.mapError(ioError(journalPath, "remove"))
+        )
+        return { state: written, base: written.serial, lines: 0, validLength: 0, torn: false }
+      })
+
+    /**
+     * Folds the journal into `state.json` (same serial), so the file is whole whenever no
+     * command holds the lock; the file it replaces, the state before the command, is the backup.
+     */
+    const fold = semaphore.withPermits(1)(
+      Effect.gen(function* () {
+        const current = yield* readSnapshot
+        if (Option.isNone(current) || (current.value.lines === 0 && !current.value.torn)) return
+        const snapshot = yield* rewrite(current, current.value.state)
+        yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+      })
+    )
+
+    /** One line appended to the journal and synced; a torn tail a crash left is cut off first. */
+    const append = (previous: Snapshot, written: StateFile) =>
+      Effect.gen(function* () {
+        yield* checkEnvelope(statePath, written)
+        const line = `${JSON.stringify(Journal.entryOf(previous.base, previous.state, written))}\n`
+        const bytes = new TextEncoder().encode(line)
+        const fresh = previous.validLength === 0 && !previous.torn
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            if (previous.torn) yield* fs.truncate(journalPath, previous.validLength)
+            const handle = yield* fs.open(journalPath, { flag: "a", mode: fileMode })
+            const half = Math.floor(bytes.length / 2)
+            yield* handle.writeAll(bytes.subarray(0, half))
+            Crash.point("journal-torn")
+            yield* handle.writeAll(bytes.subarray(half))
+            yield* handle.sync
+          })
+        ).pipe(Effect.mapError(ioError(journalPath, "write")))
+        if (fresh) yield* provideFs(AtomicFile.syncDirectory(folder)).pipe(Effect.mapError(ioError(folder, "sync")))
+        Crash.point("journal-appended")
+        return {
+          state: written,
+          base: previous.base,
+          lines: previous.lines + 1,
+          validLength: previous.validLength + bytes.length,
+          torn: false
+        }
+      })
 
     const write = (next: StateFile): Effect.Effect<StateFile, StateError> =>
       semaphore
@@ -577,19 +686,16 @@ export const makeLocal = (
                 next
               )
               const written: StateFile = { ...next, serial: next.serial + 1 }
-              const text = yield* encodeState(statePath, written)
-              yield* ensureFolder
-              if (Option.isSome(previous)) {
-                const previousText = previous.value.text
-                yield* provideFs(
-                  AtomicFile.preserveAtomic(statePath, backupPath, () => previousText, { mode: fileMode })
-                ).pipe(Effect.mapError(ioError(backupPath, "write")))
-                Crash.point("state-backup-kept")
-              }
-              yield* provideFs(AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode })).pipe(
-                Effect.mapError(ioError(statePath, "write"))
-              )
-              yield* Ref.set(lastWritten, Option.some({ text, state: written, stamp: yield* stampOf(statePath) }))
+              const limit = options.journalLines ?? defaultJournalLines
+              const full =
+                Option.isNone(previous) ||
+                limit === 0 ||
+                previous.value.lines >= Math.max(limit, Object.keys(previous.value.state.resources).length)
+              const snapshot =
+                Option.isNone(previous) || full
+                  ? yield* rewrite(previous, written)
+                  : yield* append(previous.value, written)
+              yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
               return written
             })
           )
@@ -628,6 +734,11 @@ export const makeLocal = (
             `the state lock ${info.id} was removed by someone else (force-unlock?) while this command held it`
           )
         }
+        yield* fold.pipe(
+          Effect.catchAll((error) =>
+            Effect.logWarning(`the state journal stays beside ${statePath} (${error.message}); it is read with it`)
+          )
+        )
         yield* fs.remove(lockPath).pipe(Effect.mapError(ioError(lockPath, "remove")))
         yield* provideFs(AtomicFile.syncDirectory(folder)).pipe(Effect.ignore)
       }).pipe(

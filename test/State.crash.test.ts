@@ -86,7 +86,7 @@ const killWhileWriting = (script: string, folder: string, millis: number) =>
 
 describe("crash safety", () => {
   it.live(
-    "a writer killed at any moment leaves a readable state, its backup, and a stale lock",
+    "a writer killed at any moment leaves a readable state (state.json and its journal), and a stale lock",
     () =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
@@ -117,11 +117,14 @@ describe("crash safety", () => {
           const state = Option.getOrThrow(yield* store.read)
           assert.isAbove(state.serial, lastSerial)
           lastSerial = state.serial
-          const backup = Schema.decodeUnknownEither(Schema.parseJson(State.StateFile))(
-            yield* fs.readFileString(`${store.location}.backup`)
-          )
-          assert.isTrue(Either.isRight(backup))
-          if (Either.isRight(backup)) assert.include([state.serial - 1, state.serial], backup.right.serial)
+          // The backup, once a full rewrite made one, is a whole earlier state.
+          if (yield* fs.exists(`${store.location}.backup`)) {
+            const backup = Schema.decodeUnknownEither(Schema.parseJson(State.StateFile))(
+              yield* fs.readFileString(`${store.location}.backup`)
+            )
+            assert.isTrue(Either.isRight(backup))
+            if (Either.isRight(backup)) assert.isBelow(backup.right.serial, state.serial)
+          }
 
           const lock = Option.getOrThrow(yield* store.currentLock)
           assert.strictEqual(lock.pid, pid)
@@ -135,7 +138,10 @@ describe("crash safety", () => {
         // The next lock holder clears the temp files the killed writers left.
         yield* Effect.scoped(store.lock("up"))
         const names = (yield* fs.readDirectory(folder)).sort()
-        assert.deepStrictEqual(names, [".gitignore", "state.json", "state.json.backup"])
+        assert.deepStrictEqual(
+          names.filter((name) => !["state.journal", "state.json.backup"].includes(name)),
+          [".gitignore", "state.json"]
+        )
       }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
     60_000
   )

@@ -114,7 +114,7 @@ describe("local state store", () => {
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const folder = yield* freshFolder
-        const store = yield* State.makeLocal(folder)
+        const store = yield* State.makeLocal(folder, { journalLines: 0 })
         const first = yield* store.write(State.emptyState("demo"))
         yield* store.write(first)
         assert.strictEqual((yield* fs.stat(folder)).mode & 0o777, 0o700)
@@ -130,7 +130,7 @@ describe("local state store", () => {
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const folder = yield* freshFolder
-        const store = yield* State.makeLocal(folder)
+        const store = yield* State.makeLocal(folder, { journalLines: 0 })
         const first = yield* store.write(State.emptyState("demo"))
         assert.isFalse(yield* fs.exists(NodePath.join(folder, "state.json.backup")))
         const second = yield* store.write(State.putResource(first, "sakura-cloud:server:a", server("a")))
@@ -188,7 +188,7 @@ describe("local state store", () => {
         Effect.gen(function* () {
           const fs = yield* FileSystem.FileSystem
           const folder = yield* freshFolder
-          const store = yield* State.makeLocal(folder)
+          const store = yield* State.makeLocal(folder, { journalLines: 0 })
           const first = yield* store.write(State.emptyState("demo"))
           yield* store.write(first)
           yield* fs.writeFileString(store.location, contents)
@@ -237,7 +237,7 @@ describe("local state store", () => {
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const folder = yield* freshFolder
-        const store = yield* State.makeLocal(folder)
+        const store = yield* State.makeLocal(folder, { journalLines: 0 })
         let state = State.emptyState("demo")
         for (let i = 0; i < 20; i++) {
           state = yield* store.write(State.putResource(state, `sakura-cloud:server:s${i}`, server(`s${i}`)))
@@ -247,6 +247,104 @@ describe("local state store", () => {
         assert.deepStrictEqual(names, [".gitignore", "state.json", "state.json.backup"])
       })
     )
+  )
+
+  it.scoped("writes after the first are journal lines; state.json is rewritten once they pile up", () =>
+    withFs(
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const folder = yield* freshFolder
+        const store = yield* State.makeLocal(folder, { journalLines: 4 })
+        const journal = NodePath.join(folder, "state.journal")
+        let state = yield* store.write(State.emptyState("demo"))
+        const base = yield* fs.readFileString(store.location)
+        for (let i = 0; i < 4; i++) {
+          state = yield* store.write(State.putResource(state, `sakura-cloud:server:s${i}`, server(`s${i}`)))
+        }
+        // Four writes, four lines; state.json untouched; another reader sees all of them.
+        assert.strictEqual(yield* fs.readFileString(store.location), base)
+        assert.strictEqual((yield* fs.readFileString(journal)).split("\n").filter((line) => line !== "").length, 4)
+        const other = yield* State.makeLocal(folder)
+        assert.deepStrictEqual(Option.getOrThrow(yield* other.read), state)
+
+        // The fifth write rewrites state.json in full, keeps the file it replaces as the backup, empties the journal.
+        state = yield* store.write(State.removeResource(state, "sakura-cloud:server:s0"))
+        assert.deepStrictEqual(decodeFile(yield* fs.readFileString(store.location)), Either.right(state))
+        assert.strictEqual(yield* fs.readFileString(`${store.location}.backup`), base)
+        assert.isFalse(yield* fs.exists(journal))
+        assert.deepStrictEqual(Option.getOrThrow(yield* (yield* State.makeLocal(folder)).read), state)
+      })
+    )
+  )
+
+  it.scoped("releasing the lock folds the journal into state.json, the file it replaces becoming the backup", () =>
+    withFs(
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const folder = yield* freshFolder
+        const store = yield* State.makeLocal(folder)
+        const first = yield* store.write(State.emptyState("demo"))
+        const before = yield* fs.readFileString(store.location)
+        const last = yield* Effect.scoped(
+          Effect.gen(function* () {
+            yield* store.lock("up")
+            const second = yield* store.write(State.putResource(first, "sakura-cloud:server:a", server("a")))
+            return yield* store.write(State.putResource(second, "sakura-cloud:server:b", server("b")))
+          })
+        )
+        assert.deepStrictEqual(decodeFile(yield* fs.readFileString(store.location)), Either.right(last))
+        assert.strictEqual(yield* fs.readFileString(`${store.location}.backup`), before)
+        assert.isFalse(yield* fs.exists(NodePath.join(folder, "state.journal")))
+      })
+    )
+  )
+
+  it.scoped("a journal line a crash cut short is dropped, and cut off before the next write", () =>
+    withFs(
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const folder = yield* freshFolder
+        const store = yield* State.makeLocal(folder)
+        const journal = NodePath.join(folder, "state.journal")
+        const first = yield* store.write(State.emptyState("demo"))
+        const second = yield* store.write(State.putResource(first, "sakura-cloud:server:a", server("a")))
+        yield* fs.writeFileString(journal, `${yield* fs.readFileString(journal)}{"base":1,"serial":3,"lin`)
+        const reader = yield* State.makeLocal(folder)
+        assert.deepStrictEqual(Option.getOrThrow(yield* reader.read), second)
+        const third = yield* reader.write(State.putResource(second, "sakura-cloud:server:b", server("b")))
+        assert.deepStrictEqual(Option.getOrThrow(yield* (yield* State.makeLocal(folder)).read), third)
+        assert.isTrue((yield* fs.readFileString(journal)).endsWith("\n"))
+      })
+    )
+  )
+
+  it.scoped(
+    "journal lines for another state.json (restored from the backup) are passed over; a broken line is refused",
+    () =>
+      withFs(
+        Effect.gen(function* () {
+          const fs = yield* FileSystem.FileSystem
+          const folder = yield* freshFolder
+          const store = yield* State.makeLocal(folder, { journalLines: 1 })
+          const journal = NodePath.join(folder, "state.journal")
+          const first = yield* store.write(State.emptyState("demo"))
+          const second = yield* store.write(State.putResource(first, "sakura-cloud:server:a", server("a")))
+          const third = yield* store.write(State.putResource(second, "sakura-cloud:server:b", server("b")))
+          yield* store.write(State.putResource(third, "sakura-cloud:server:c", server("c")))
+          assert.isTrue(yield* fs.exists(journal))
+          // The operator restores the backup (the state.json the third write replaced: the first
+          // state); the journal's lines name the newer state.json and are passed over.
+          yield* fs.copyFile(`${store.location}.backup`, store.location)
+          assert.deepStrictEqual(Option.getOrThrow(yield* (yield* State.makeLocal(folder)).read), first)
+
+          yield* fs.writeFileString(journal, "not json\n{}\n")
+          const broken = yield* Effect.flip((yield* State.makeLocal(folder)).read)
+          assert.instanceOf(broken, State.StateCorrupt)
+          assert.strictEqual(broken.path, journal)
+          assert.include(broken.message, "line 1 is not valid JSON")
+          assert.include(broken.message, "move the journal away")
+        })
+      )
   )
 
   it.scoped("writes from parallel fibers are serialized: one wins per serial", () =>

@@ -48,16 +48,17 @@ const at = (
 export const cases: ReadonlyArray<KillCase> = [
   ...at("intent-recorded", "create", [1, 5, 12, 18, 23], "between intent and call"),
   ...at("call-returned", "create", [1, 6, 13, 19, 23], "the cloud changed, the state not yet"),
-  ...at("state-backup-kept", "create", [1, 9, 20, 28], "during a state write: backup kept"),
-  ...at("state-temp-written", "create", [1, 10, 25], "during a state write: temp file written"),
+  ...at("journal-torn", "create", [1, 9, 20, 28], "during a state write: half a journal line written"),
+  ...at("state-temp-written", "create", [1], "during the first state write: temp file written"),
+  ...at("journal-appended", "create", [10, 25], "during a state write: line synced, not acknowledged"),
   ...at("retry-wait", "create", [1, 3], "waiting before a retry", createFaults),
   ...at("call-returned", "create", [4], "while disks copy and servers boot", slow),
-  ...at("state-temp-written", "create", [6], "while disks copy and servers boot", slow),
+  ...at("journal-appended", "create", [6], "while disks copy and servers boot", slow),
   ...at("server-boot", "create", [1], "SIGKILL from outside while servers boot", slow),
   ...at("intent-recorded", "update", [2, 7, 11], "between intent and call"),
   ...at("call-returned", "update", [3, 8, 12], "the cloud changed, the state not yet"),
-  ...at("state-backup-kept", "update", [4, 10], "during a state write: backup kept"),
-  ...at("state-temp-written", "update", [5, 12], "during a state write: temp file written"),
+  ...at("journal-torn", "update", [4, 10], "during a state write: half a journal line written"),
+  ...at("journal-appended", "update", [5, 12], "during a state write: line synced, not acknowledged"),
   ...at("retry-wait", "update", [2], "waiting before a retry", updateFaults),
   ...at("server-resize", "update", [1], "SIGKILL from outside while a resized server reboots", slow)
 ]
