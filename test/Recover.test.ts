@@ -5,7 +5,6 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Fake from "../src/Fake.js"
 import * as Fleet from "../src/Fleet.js"
 import * as Plan from "../src/Plan.js"
@@ -20,6 +19,7 @@ import {
   dnsA,
   dnsKey,
   project,
+  readState,
   runOptions,
   server,
   serverKey,
@@ -34,9 +34,7 @@ const web: ReadonlyArray<DesiredResource> = [
   bucket("assets")
 ]
 
-const storedState = Effect.flatMap(State.StateStore, (store) =>
-  Effect.map(store.read, (state) => Option.getOrThrow(state))
-)
+const storedState = readState
 
 /** Rewrites the state as a run killed at that moment would have left it. */
 const leave = (change: (state: State.StateFile) => State.StateFile) =>

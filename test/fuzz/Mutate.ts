@@ -522,6 +522,22 @@ const blockAt = (all: ReadonlyArray<string>, start: number): number | undefined 
   return undefined
 }
 
+/** `change` applied to the lines of a random block (a node with children) of `text`; `text` when it has none. */
+const onBlock = (
+  text: string,
+  random: Rng,
+  change: (all: Array<string>, start: number, end: number) => void
+): string => {
+  const all = lines(text)
+  const starts = blockStarts(all)
+  if (starts.length === 0) return text
+  const start = random.pick(starts)
+  const end = blockAt(all, start)
+  if (end === undefined) return text
+  change(all, start, end)
+  return all.join("\n")
+}
+
 const blockStarts = (all: ReadonlyArray<string>) =>
   all.flatMap((line, index) => (line.trimEnd().endsWith("{") ? [index] : []))
 
@@ -568,45 +584,27 @@ export const kdlMutators: ReadonlyArray<TextMutator> = [
   {
     name: "duplicate-block",
     weight: 4,
-    apply: (text, random) => {
-      const all = lines(text)
-      const starts = blockStarts(all)
-      if (starts.length === 0) return text
-      const start = random.pick(starts)
-      const end = blockAt(all, start)
-      if (end === undefined) return text
-      const block = all.slice(start, end + 1)
-      all.splice(random.chance(0.5) ? end + 1 : random.int(all.length + 1), 0, ...block)
-      return all.join("\n")
-    }
+    apply: (text, random) =>
+      onBlock(text, random, (all, start, end) => {
+        const block = all.slice(start, end + 1)
+        all.splice(random.chance(0.5) ? end + 1 : random.int(all.length + 1), 0, ...block)
+      })
   },
   {
     name: "delete-block",
     weight: 3,
-    apply: (text, random) => {
-      const all = lines(text)
-      const starts = blockStarts(all)
-      if (starts.length === 0) return text
-      const start = random.pick(starts)
-      const end = blockAt(all, start)
-      if (end === undefined) return text
-      all.splice(start, end - start + 1)
-      return all.join("\n")
-    }
+    apply: (text, random) =>
+      onBlock(text, random, (all, start, end) => {
+        all.splice(start, end - start + 1)
+      })
   },
   {
     name: "empty-block",
     weight: 2,
-    apply: (text, random) => {
-      const all = lines(text)
-      const starts = blockStarts(all)
-      if (starts.length === 0) return text
-      const start = random.pick(starts)
-      const end = blockAt(all, start)
-      if (end === undefined) return text
-      all.splice(start + 1, end - start - 1)
-      return all.join("\n")
-    }
+    apply: (text, random) =>
+      onBlock(text, random, (all, start, end) => {
+        all.splice(start + 1, end - start - 1)
+      })
   },
   {
     name: "crossover",
