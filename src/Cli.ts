@@ -17,7 +17,6 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import type * as Apply from "./Apply.js"
-import * as Clouds from "./Clouds.js"
 import * as Config from "./Config.js"
 import * as Fleet from "./Fleet.js"
 import * as Plan from "./Plan.js"
@@ -26,9 +25,10 @@ import type { CloudProvider } from "./Provider.js"
 import * as Render from "./Render.js"
 import type * as Retry from "./Retry.js"
 import { ExitCode } from "./Report.js"
-import * as Sandbox from "./Sandbox.js"
+import type * as Sandbox from "./Sandbox.js"
 import * as Scale from "./Scale.js"
 import * as State from "./State.js"
+import { version } from "./Version.js"
 
 /** Ends the command with an exit code and nothing more to print. */
 export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
@@ -144,23 +144,48 @@ const openWorkspace = (options: Common) =>
     return { ...folder, stage } satisfies Workspace
   })
 
-/** The sandbox clouds, or the real ones: Sakura Cloud through usacloud, Cloudflare through its API and wrangler. */
+/**
+ * The sandbox clouds, or the real ones: Sakura Cloud through usacloud, Cloudflare through its API and wrangler.
+ * Their code is imported here, when a command needs them, so that the others start faster.
+ */
 const providerLayer = (
   workspace: Folder
 ): Layer.Layer<CloudProvider, Sandbox.SandboxOptionsError, FileSystem.FileSystem | CommandExecutor.CommandExecutor> =>
-  workspace.sandbox
-    ? Layer.unwrapEffect(
-        Effect.map(Sandbox.optionsFromEnv, (options) => Sandbox.layer(workspace.stateDirectory, options))
-      )
-    : Clouds.layer({
-        profile: workspace.config.providers.sakura?.profile,
-        cloudflareAccountId: workspace.config.providers.cloudflare?.accountId,
-        wranglerLogDirectory: NodePath.join(workspace.stateDirectory, "logs", "wrangler")
-      })
+  Layer.unwrapEffect(
+    workspace.sandbox
+      ? Effect.gen(function* () {
+          const Sandbox = yield* Effect.promise(() => import("./Sandbox.js"))
+          return Sandbox.layer(workspace.stateDirectory, yield* Sandbox.optionsFromEnv)
+        })
+      : Effect.map(
+          Effect.promise(() => import("./Clouds.js")),
+          (Clouds) =>
+            Clouds.layer({
+              profile: workspace.config.providers.sakura?.profile,
+              cloudflareAccountId: workspace.config.providers.cloudflare?.accountId,
+              wranglerLogDirectory: NodePath.join(workspace.stateDirectory, "logs", "wrangler")
+            })
+        )
+  )
 
 /** Runs `effect` with the state store and the providers of the workspace. */
 const withWorkspace = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>
   Effect.provide(effect, Layer.merge(State.layerLocal(workspace.stateDirectory), providerLayer(workspace)))
+
+/**
+ * Runs `effect` with the state store alone. The sandbox settings are still checked, as on every
+ * command that works on the sandbox.
+ */
+const withState = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>
+  Effect.zipRight(
+    workspace.sandbox
+      ? Effect.flatMap(
+          Effect.promise(() => import("./Sandbox/Options.js")),
+          (Options) => Options.optionsFromEnv
+        )
+      : Effect.void,
+    Effect.provide(effect, State.layerLocal(workspace.stateDirectory))
+  )
 
 const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
@@ -475,7 +500,7 @@ const stateCommand = <A, E, R>(
       : stages.length === 1
         ? stages[0]
         : undefined
-    return yield* withWorkspace(
+    return yield* withState(
       folder,
       Effect.gen(function* () {
         const store = yield* State.StateStore
@@ -595,7 +620,7 @@ const importCommand = Command.make(
 const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ name: "LOCK_ID" }) }, (options) =>
   Effect.gen(function* () {
     const workspace = yield* openFolder(options)
-    const removed = yield* withWorkspace(
+    const removed = yield* withState(
       workspace,
       Effect.flatMap(State.StateStore, (store) => store.forceUnlock(options.id))
     )
@@ -610,4 +635,4 @@ export const root = Command.make("fleetflow").pipe(
   Command.withSubcommands([validate, plan, up, down, scale, importCommand, state, forceUnlock])
 )
 
-export const run = Command.run(root, { name: "fleetflow", version: "0.1.0" })
+export const run = Command.run(root, { name: "fleetflow", version })

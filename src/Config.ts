@@ -13,7 +13,7 @@ import * as NodePath from "node:path"
 import { type ConfigError, configError } from "./Config/ConfigError.js"
 import { expand } from "./Config/Desired.js"
 import { readEnv, variableNames } from "./Config/Interpolate.js"
-import { parse } from "./Config/Kdl.js"
+import { parseLazily } from "./Config/KdlDocument.js"
 import type { ResourceSpec } from "./Config/Resources.js"
 import {
   type CloudflareSettings,
@@ -109,7 +109,7 @@ export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, File
           )
         )
       )
-    const document = yield* parse(path, text)
+    const document = yield* parseLazily(path, text)
     const env = yield* readEnv([...variableNames(document.nodes), "CLOUDFLARE_DOMAIN"])
     const project = yield* decodeProject(document.nodes, env, NodePath.basename(directory))
     const providers = yield* decodeProviders(document.nodes, env)

@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as LogLevel from "effect/LogLevel"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -68,6 +69,13 @@ const upInProcess = (dir: string, store: string) =>
   )
 
 const cloudOf = (store: string) => Effect.orDie(Simulator.inspect(Simulator.fileStore(store)))
+
+const storedState = (dir: string) =>
+  Effect.flatMap(State.makeLocal(path.join(dir, ".fleetflow")), (store) => store.read).pipe(
+    Effect.map(Option.getOrThrow),
+    Effect.provide(NodeContext.layer),
+    Effect.orDie
+  )
 const invocationsOf = (store: string) => Effect.orDie(Simulator.invocations(Simulator.fileStore(store)))
 
 const commandOf = (args: ReadonlyArray<string>) => `${args[0]} ${args[1]}`
@@ -366,7 +374,8 @@ stage "dev" {
         assert.strictEqual(made.servers.length, 1)
         yield* first.process.kill("SIGKILL")
         yield* first.process.exitCode.pipe(Effect.ignore)
-        const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "state.json"), "utf8"))
+        // What a killed run left: state.json and the journal lines it flushed, read as every command reads them.
+        const state = yield* storedState(dir)
         assert.property(state.resources, "sakura-cloud:disk:web")
         assert.notProperty(state.resources, "sakura-cloud:server:web", "killed before the server was recorded")
         assert.deepStrictEqual(

@@ -1,205 +1,28 @@
 /**
- * KDL documents with source positions: kdljs (v2, then v1) parses, the scanner locates.
+ * KDL documents with source positions, parsed synchronously: both kdljs grammars are built when
+ * this module is imported. The configuration loader uses `KdlDocument.parseLazily` instead.
  */
-import * as Either from "effect/Either"
-import * as v2 from "kdljs"
-import * as v1 from "kdljs-v1"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
-import { endOf, type Position, type ScannedEntry, type ScannedNode, scan } from "./Scanner.js"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import type { ConfigError } from "./ConfigError.js"
+import { type KdlDocument, parseWith } from "./KdlDocument.js"
+import * as KdlV1 from "./KdlV1.js"
+import * as KdlV2 from "./KdlV2.js"
 
-export type Scalar = string | number | boolean | null
-
-export interface KdlValue {
-  readonly value: Scalar
-  readonly at: Location
-}
-
-export interface KdlProperty {
-  /** As written; see `fieldName` for comparisons. */
-  readonly key: string
-  readonly value: KdlValue
-  readonly at: Location
-}
-
-export interface KdlNode {
-  readonly name: string
-  readonly args: ReadonlyArray<KdlValue>
-  /** One per key (the last one written wins, as in KDL), in the order written. */
-  readonly props: ReadonlyArray<KdlProperty>
-  readonly children: ReadonlyArray<KdlNode>
-  readonly at: Location
-}
-
-export interface KdlDocument {
-  readonly version: 1 | 2
-  readonly nodes: ReadonlyArray<KdlNode>
-}
-
-/** `-` and `_` spell the same field: `disk-size`, `disk_size`. */
-export const fieldName = (name: string): string => name.replaceAll("_", "-").toLowerCase()
-
-/** A field named like an API token: `token`, `api-token`, `api_token`, `apitoken`, `cf-api-token`. */
-export const isTokenField = (name: string): boolean => /token$/.test(fieldName(name).replaceAll("-", ""))
-
-/** How a node shows in a path: `server "creo-dev-01"`, `plan`. A token's value never shows. */
-export const label = (name: string, args: ReadonlyArray<{ readonly value: Scalar }>): string => {
-  const first = args[0]?.value
-  return typeof first === "string" && !isTokenField(name) ? `${name} ${JSON.stringify(first)}` : name
-}
-
-export const childPath = (parent: string, segment: string): string =>
-  parent === "" ? segment : `${parent} > ${segment}`
-
-interface ParsedNode {
-  readonly name: string
-  readonly values: ReadonlyArray<Scalar>
-  readonly properties: Readonly<Record<string, Scalar>>
-  readonly children: ReadonlyArray<ParsedNode>
-}
-
-interface ParseFailure {
-  readonly message: string
-  readonly expected: string
-  readonly image: string
-  readonly position: Position | undefined
-  readonly offset: number
-}
-
-interface RecognitionError {
-  readonly message: string
-  readonly token?: {
-    readonly image?: string
-    readonly startLine?: number
-    readonly startColumn?: number
-    readonly startOffset?: number
-  }
-}
-
-const firstFailure = (errors: ReadonlyArray<RecognitionError>): ParseFailure => {
-  const error = errors[0]
-  const token = error?.token
-  const line = token?.startLine
-  const column = token?.startColumn
-  const known = line !== undefined && column !== undefined && Number.isFinite(line) && Number.isFinite(column)
-  const offset = token?.startOffset
-  const expected = /Expecting token of type --> (\w+) <--/.exec(error?.message ?? "")?.[1] ?? ""
-  return {
-    message: error?.message ?? "syntax error",
-    expected,
-    image: token?.image ?? "",
-    position: known ? { line, column } : undefined,
-    offset: offset !== undefined && Number.isFinite(offset) ? offset : Number.POSITIVE_INFINITY
-  }
-}
-
-const runParser =
-  (parser: (text: string) => { readonly errors: ReadonlyArray<RecognitionError>; readonly output?: unknown }) =>
-  (text: string): Either.Either<ReadonlyArray<ParsedNode>, ParseFailure> => {
-    try {
-      const result = parser(text)
-      if (result.errors.length > 0 || result.output === undefined) return Either.left(firstFailure(result.errors))
-      return Either.right(result.output as ReadonlyArray<ParsedNode>)
-    } catch (cause) {
-      return Either.left({
-        message: String(cause),
-        expected: "",
-        image: "",
-        position: undefined,
-        offset: Number.POSITIVE_INFINITY
-      })
-    }
-  }
-
-const parseV2 = runParser((text) => v2.parse(text))
-const parseV1 = runParser((text) => v1.parse(text))
-
-const usesV2Syntax = (text: string) =>
-  /(^|[\s=(])#(true|false|null|inf|-inf|nan)\b/.test(text) || /(^|[\s=])#+"/.test(text) || text.includes('"""')
-
-const describe = (image: string) => {
-  if (image === "") return "end of file"
-  if (/^\r?\n$/.test(image)) return "end of line"
-  return `\`${image.length > 20 ? image.slice(0, 20) + "…" : image}\``
-}
-
-const syntaxError = (file: string, text: string, version: 1 | 2, failure: ParseFailure): ConfigError => {
-  const position = failure.position ?? endOf(text)
-  const at: Location = { file, ...position, path: "" }
-  if (failure.expected === "RightBrace" || (failure.image === "" && failure.position === undefined)) {
-    return configError(at, "syntax error: unexpected end of file", "a `{` block is not closed with `}`")
-  }
-  const unterminated = failure.message.startsWith("unexpected character") && /^\r?\n$/.test(failure.image)
-  if (unterminated) {
-    return configError(at, "syntax error: unexpected end of line inside a string", 'close the string with `"`')
-  }
-  const other = version === 2 ? "KDL v1" : "KDL v2"
-  return configError(
-    at,
-    `syntax error: unexpected ${describe(failure.image)}`,
-    `the file is not valid KDL v${version} (nor ${other}); check the text just before this point`
-  )
-}
-
-const valueAt = (file: string, path: string, position: Position): Location => ({ file, path, ...position })
-
-/** Pairs parsed nodes with scanned ones by order, trusting a scanned node only when its name agrees. */
-const locate = (
-  file: string,
-  parsed: ReadonlyArray<ParsedNode>,
-  scanned: ReadonlyArray<ScannedNode>,
-  parentPath: string,
-  fallback: Position
-): ReadonlyArray<KdlNode> => {
-  const aligned = parsed.length === scanned.length
-  let cursor = 0
-  return parsed.map((node, index) => {
-    let match: ScannedNode | undefined
-    if (aligned && scanned[index]?.name === node.name) match = scanned[index]
-    else {
-      const found = scanned.findIndex((candidate, i) => i >= cursor && candidate.name === node.name)
-      if (found >= 0) {
-        match = scanned[found]
-        cursor = found + 1
-      }
-    }
-    const position: Position = match ?? fallback
-    const args = node.values.map((value) => ({ value }))
-    const path = childPath(parentPath, label(node.name, args))
-    const at = valueAt(file, path, position)
-    const positional: ReadonlyArray<ScannedEntry> = match?.entries.filter((entry) => entry.key === undefined) ?? []
-    const keyed = new Map<string, ScannedEntry>()
-    for (const entry of match?.entries ?? []) if (entry.key !== undefined) keyed.set(entry.key, entry)
-    return {
-      name: node.name,
-      args: node.values.map((value, i) => {
-        const entry = positional[i]
-        return { value, at: entry === undefined ? at : valueAt(file, path, entry.value) }
-      }),
-      props: Object.entries(node.properties).map(([key, value]) => {
-        const entry = keyed.get(key)
-        const keyAt = entry === undefined ? at : valueAt(file, path, entry)
-        return { key, value: { value, at: entry === undefined ? at : valueAt(file, path, entry.value) }, at: keyAt }
-      }),
-      children: locate(file, node.children, match?.children ?? [], path, position),
-      at
-    }
-  })
-}
+export {
+  childPath,
+  fieldName,
+  isTokenField,
+  type KdlDocument,
+  type KdlNode,
+  type KdlProperty,
+  type KdlValue,
+  label,
+  type Scalar
+} from "./KdlDocument.js"
 
 /** Parses KDL v2, else v1; a failure of both points at the error of the likelier version. */
-export const parse = (file: string, text: string): Either.Either<KdlDocument, ConfigError> => {
-  const second = parseV2(text)
-  let version: 1 | 2 = 2
-  let nodes: ReadonlyArray<ParsedNode>
-  if (Either.isRight(second)) nodes = second.right
-  else {
-    const first = parseV1(text)
-    if (Either.isLeft(first)) {
-      const preferV2 = usesV2Syntax(text) || second.left.offset >= first.left.offset
-      return Either.left(preferV2 ? syntaxError(file, text, 2, second.left) : syntaxError(file, text, 1, first.left))
-    }
-    version = 1
-    nodes = first.right
-  }
-  return Either.right({ version, nodes: locate(file, nodes, scan(text), "", { line: 1, column: 1 }) })
-}
+export const parse = (file: string, text: string): Either.Either<KdlDocument, ConfigError> =>
+  Effect.runSync(
+    Effect.either(parseWith(file, text, { v2: Effect.succeed(KdlV2.parse), v1: Effect.succeed(KdlV1.parse) }))
+  )

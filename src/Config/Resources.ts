@@ -25,7 +25,7 @@ import {
   fieldValue
 } from "./Fields.js"
 import { type Env, markEnvironmental } from "./Interpolate.js"
-import { fieldName, isTokenField, type KdlNode, type KdlValue } from "./Kdl.js"
+import { fieldName, isTokenField, type KdlNode, type KdlValue } from "./KdlDocument.js"
 import { didYouMean, listOf } from "./Suggest.js"
 import {
   type DnsRecordType,

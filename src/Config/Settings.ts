@@ -18,7 +18,7 @@ import {
   fieldValue
 } from "./Fields.js"
 import type { Env } from "./Interpolate.js"
-import { fieldName, type KdlNode } from "./Kdl.js"
+import { fieldName, type KdlNode } from "./KdlDocument.js"
 import { optional, rejectTokens } from "./Resources.js"
 import { didYouMean, listOf } from "./Suggest.js"
 import { sakuraZones } from "./Vocabulary.js"

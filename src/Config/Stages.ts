@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import { isEnvironmental } from "./Interpolate.js"
-import { fieldName, type KdlNode } from "./Kdl.js"
+import { fieldName, type KdlNode } from "./KdlDocument.js"
 import {
   canonicalField,
   checkAddress,

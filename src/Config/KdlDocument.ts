@@ -1,0 +1,229 @@
+/**
+ * KDL documents with source positions: kdljs (v2, then v1) parses, the scanner locates.
+ * kdljs builds each grammar when its module is imported, which takes tens of milliseconds,
+ * so `parseLazily` imports a grammar only when it is needed: a KDL v2 file never builds the v1
+ * grammar, and a command that parses no file builds neither. `Kdl.parse` is the same, synchronous.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { type ConfigError, configError, type Location } from "./ConfigError.js"
+import { endOf, type Position, type ScannedEntry, type ScannedNode, scan } from "./Scanner.js"
+
+export type Scalar = string | number | boolean | null
+
+export interface KdlValue {
+  readonly value: Scalar
+  readonly at: Location
+}
+
+export interface KdlProperty {
+  /** As written; see `fieldName` for comparisons. */
+  readonly key: string
+  readonly value: KdlValue
+  readonly at: Location
+}
+
+export interface KdlNode {
+  readonly name: string
+  readonly args: ReadonlyArray<KdlValue>
+  /** One per key (the last one written wins, as in KDL), in the order written. */
+  readonly props: ReadonlyArray<KdlProperty>
+  readonly children: ReadonlyArray<KdlNode>
+  readonly at: Location
+}
+
+export interface KdlDocument {
+  readonly version: 1 | 2
+  readonly nodes: ReadonlyArray<KdlNode>
+}
+
+/** `-` and `_` spell the same field: `disk-size`, `disk_size`. */
+export const fieldName = (name: string): string => name.replaceAll("_", "-").toLowerCase()
+
+/** A field named like an API token: `token`, `api-token`, `api_token`, `apitoken`, `cf-api-token`. */
+export const isTokenField = (name: string): boolean => /token$/.test(fieldName(name).replaceAll("-", ""))
+
+/** How a node shows in a path: `server "creo-dev-01"`, `plan`. A token's value never shows. */
+export const label = (name: string, args: ReadonlyArray<{ readonly value: Scalar }>): string => {
+  const first = args[0]?.value
+  return typeof first === "string" && !isTokenField(name) ? `${name} ${JSON.stringify(first)}` : name
+}
+
+export const childPath = (parent: string, segment: string): string =>
+  parent === "" ? segment : `${parent} > ${segment}`
+
+/** A node as kdljs returns it. */
+export interface ParsedNode {
+  readonly name: string
+  readonly values: ReadonlyArray<Scalar>
+  readonly properties: Readonly<Record<string, Scalar>>
+  readonly children: ReadonlyArray<ParsedNode>
+}
+
+export interface ParseFailure {
+  readonly message: string
+  readonly expected: string
+  readonly image: string
+  readonly position: Position | undefined
+  readonly offset: number
+}
+
+interface RecognitionError {
+  readonly message: string
+  readonly token?: {
+    readonly image?: string
+    readonly startLine?: number
+    readonly startColumn?: number
+    readonly startOffset?: number
+  }
+}
+
+const firstFailure = (errors: ReadonlyArray<RecognitionError>): ParseFailure => {
+  const error = errors[0]
+  const token = error?.token
+  const line = token?.startLine
+  const column = token?.startColumn
+  const known = line !== undefined && column !== undefined && Number.isFinite(line) && Number.isFinite(column)
+  const offset = token?.startOffset
+  const expected = /Expecting token of type --> (\w+) <--/.exec(error?.message ?? "")?.[1] ?? ""
+  return {
+    message: error?.message ?? "syntax error",
+    expected,
+    image: token?.image ?? "",
+    position: known ? { line, column } : undefined,
+    offset: offset !== undefined && Number.isFinite(offset) ? offset : Number.POSITIVE_INFINITY
+  }
+}
+
+/** A kdljs `parse` as a function that returns its nodes or its first error, and never throws. */
+export const runParser =
+  (parser: (text: string) => { readonly errors: ReadonlyArray<RecognitionError>; readonly output?: unknown }) =>
+  (text: string): Either.Either<ReadonlyArray<ParsedNode>, ParseFailure> => {
+    try {
+      const result = parser(text)
+      if (result.errors.length > 0 || result.output === undefined) return Either.left(firstFailure(result.errors))
+      return Either.right(result.output as ReadonlyArray<ParsedNode>)
+    } catch (cause) {
+      return Either.left({
+        message: String(cause),
+        expected: "",
+        image: "",
+        position: undefined,
+        offset: Number.POSITIVE_INFINITY
+      })
+    }
+  }
+
+const usesV2Syntax = (text: string) =>
+  /(^|[\s=(])#(true|false|null|inf|-inf|nan)\b/.test(text) || /(^|[\s=])#+"/.test(text) || text.includes('"""')
+
+const describe = (image: string) => {
+  if (image === "") return "end of file"
+  if (/^\r?\n$/.test(image)) return "end of line"
+  return `\`${image.length > 20 ? image.slice(0, 20) + "…" : image}\``
+}
+
+const syntaxError = (file: string, text: string, version: 1 | 2, failure: ParseFailure): ConfigError => {
+  const position = failure.position ?? endOf(text)
+  const at: Location = { file, ...position, path: "" }
+  if (failure.expected === "RightBrace" || (failure.image === "" && failure.position === undefined)) {
+    return configError(at, "syntax error: unexpected end of file", "a `{` block is not closed with `}`")
+  }
+  const unterminated = failure.message.startsWith("unexpected character") && /^\r?\n$/.test(failure.image)
+  if (unterminated) {
+    return configError(at, "syntax error: unexpected end of line inside a string", 'close the string with `"`')
+  }
+  const other = version === 2 ? "KDL v1" : "KDL v2"
+  return configError(
+    at,
+    `syntax error: unexpected ${describe(failure.image)}`,
+    `the file is not valid KDL v${version} (nor ${other}); check the text just before this point`
+  )
+}
+
+const valueAt = (file: string, path: string, position: Position): Location => ({ file, path, ...position })
+
+/** Pairs parsed nodes with scanned ones by order, trusting a scanned node only when its name agrees. */
+const locate = (
+  file: string,
+  parsed: ReadonlyArray<ParsedNode>,
+  scanned: ReadonlyArray<ScannedNode>,
+  parentPath: string,
+  fallback: Position
+): ReadonlyArray<KdlNode> => {
+  const aligned = parsed.length === scanned.length
+  let cursor = 0
+  return parsed.map((node, index) => {
+    let match: ScannedNode | undefined
+    if (aligned && scanned[index]?.name === node.name) match = scanned[index]
+    else {
+      const found = scanned.findIndex((candidate, i) => i >= cursor && candidate.name === node.name)
+      if (found >= 0) {
+        match = scanned[found]
+        cursor = found + 1
+      }
+    }
+    const position: Position = match ?? fallback
+    const args = node.values.map((value) => ({ value }))
+    const path = childPath(parentPath, label(node.name, args))
+    const at = valueAt(file, path, position)
+    const positional: ReadonlyArray<ScannedEntry> = match?.entries.filter((entry) => entry.key === undefined) ?? []
+    const keyed = new Map<string, ScannedEntry>()
+    for (const entry of match?.entries ?? []) if (entry.key !== undefined) keyed.set(entry.key, entry)
+    return {
+      name: node.name,
+      args: node.values.map((value, i) => {
+        const entry = positional[i]
+        return { value, at: entry === undefined ? at : valueAt(file, path, entry.value) }
+      }),
+      props: Object.entries(node.properties).map(([key, value]) => {
+        const entry = keyed.get(key)
+        const keyAt = entry === undefined ? at : valueAt(file, path, entry)
+        return { key, value: { value, at: entry === undefined ? at : valueAt(file, path, entry.value) }, at: keyAt }
+      }),
+      children: locate(file, node.children, match?.children ?? [], path, position),
+      at
+    }
+  })
+}
+
+/** One kdljs grammar. */
+export type Grammar = (text: string) => Either.Either<ReadonlyArray<ParsedNode>, ParseFailure>
+
+/** Parses KDL v2, else v1; a failure of both points at the error of the likelier version. `v1` is used only when v2 fails. */
+export const parseWith = (
+  file: string,
+  text: string,
+  grammars: { readonly v2: Effect.Effect<Grammar>; readonly v1: Effect.Effect<Grammar> }
+): Effect.Effect<KdlDocument, ConfigError> =>
+  Effect.gen(function* () {
+    const second = (yield* grammars.v2)(text)
+    let version: 1 | 2 = 2
+    let nodes: ReadonlyArray<ParsedNode>
+    if (Either.isRight(second)) nodes = second.right
+    else {
+      const first = (yield* grammars.v1)(text)
+      if (Either.isLeft(first)) {
+        const preferV2 = usesV2Syntax(text) || second.left.offset >= first.left.offset
+        return yield* Effect.fail(
+          preferV2 ? syntaxError(file, text, 2, second.left) : syntaxError(file, text, 1, first.left)
+        )
+      }
+      version = 1
+      nodes = first.right
+    }
+    return { version, nodes: locate(file, nodes, scan(text), "", { line: 1, column: 1 }) }
+  })
+
+/** `Kdl.parse`, importing each grammar the first time it is needed. */
+export const parseLazily = (file: string, text: string): Effect.Effect<KdlDocument, ConfigError> =>
+  parseWith(file, text, {
+    v2: Effect.map(
+      Effect.promise(() => import("./KdlV2.js")),
+      (grammar) => grammar.parse
+    ),
+    v1: Effect.map(
+      Effect.promise(() => import("./KdlV1.js")),
+      (grammar) => grammar.parse
+    )
+  })

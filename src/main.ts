@@ -1,0 +1,66 @@
+/**
+ * The `fleetflow` command line, run: the command tree with Node's services, plain log lines on
+ * stderr, and errors mapped to messages and exit codes. `bin.ts` imports it.
+ */
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+import * as Cli from "./Cli.js"
+import * as Report from "./Report.js"
+
+const program = Cli.run(process.argv).pipe(
+  Effect.onInterrupt(() =>
+    Console.error(
+      "Stopped. The lock is released and the state records every action that completed.\n" +
+        "Run `fleetflow plan` to see what is left to do."
+    )
+  ),
+  Effect.catchAllCause((cause) =>
+    Effect.gen(function* () {
+      const error = Report.fromCause(cause)
+      if (typeof error === "object" && error !== null && (error as { _tag?: string })._tag === "Exit") {
+        process.exitCode = (error as Cli.Exit).code
+        return
+      }
+      // @effect/cli already printed its own usage errors.
+      if (ValidationError.isValidationError(error)) {
+        yield* Console.error("\n\nRun `fleetflow --help` or `fleetflow <command> --help` for the usage.")
+        process.exitCode = Report.ExitCode.error
+        return
+      }
+      yield* Console.error(Report.describe(error))
+      if (process.argv.includes("--json")) yield* Console.log(JSON.stringify({ error: Report.toJson(error) }, null, 2))
+      process.exitCode = Report.exitCodeOf(error)
+    })
+  ),
+  Effect.provide(NodeContext.layer),
+  // Log lines are notes for the operator: plain text on stderr, no timestamps or fiber ids.
+  Effect.provide(
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ message }) => {
+        process.stderr.write(`${(Array.isArray(message) ? message : [message]).join(" ")}\n`)
+      })
+    )
+  )
+)
+
+// The first Ctrl-C lets running actions finish and be recorded; the runtime then stops listening,
+// so a second one ends the process at once.
+if (["up", "down"].includes(process.argv[2] ?? "")) {
+  process.once("SIGINT", () => {
+    process.stderr.write(
+      "\nInterrupt received: no new actions start; those running finish and are recorded. Press Ctrl-C again to stop at once.\n"
+    )
+  })
+}
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  disablePrettyLogger: true,
+  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? ((process.exitCode as number | undefined) ?? 0) : 130)
+})
