@@ -324,7 +324,32 @@ export interface StateStoreService {
   readonly currentLock: Effect.Effect<Option.Option<CurrentLock>, StateError>
   /** Removes the lock if its ID is `id`, whoever holds it. */
   readonly forceUnlock: (id: string) => Effect.Effect<LockInfo, LockNotFound | StateError>
+  /**
+   * Stores `state` as it is, lineage and serial included, to copy a state from another store
+   * (`fleetflow state migrate`); `write` is for everything else. Refused when the stored state
+   * belongs to another lineage or is at a later serial.
+   */
+  readonly replace: (state: StateFile) => Effect.Effect<StateFile, StateError>
+  /** Every version kept, newest first. Absent from stores that keep only the last one (and a backup). */
+  readonly history?: Effect.Effect<ReadonlyArray<StateHistoryEntry>, StateError>
+  /** The state at `serial` in the current lineage; `None` when that version is not kept. */
+  readonly readVersion?: (serial: number) => Effect.Effect<Option.Option<StateFile>, StateError>
 }
+
+/** One kept version of the state, for `fleetflow state history`. */
+export const StateHistoryEntry = Schema.Struct({
+  lineage: Schema.String,
+  serial: Schema.NonNegativeInt,
+  /** ISO 8601. */
+  written_at: Schema.String,
+  /** `user@host (pid N)`. */
+  written_by: Schema.String,
+  /** The command that held the lock for the write, when it held one. */
+  operation: Schema.optional(Schema.String),
+  /** How many resources that version records. */
+  resources: Schema.NonNegativeInt
+})
+export type StateHistoryEntry = typeof StateHistoryEntry.Type
 
 export class StateStore extends Context.Tag("fleetflow/StateStore")<StateStore, StateStoreService>() {}
 
@@ -343,9 +368,10 @@ const fileMode = 0o600
 const directoryMode = 0o700
 const defaultPollInterval = Duration.millis(250)
 
-const checkWrite = (
+/** @internal Refuses a write not based on the stored version. */
+export const checkWrite = (
   path: string,
-  stored: Option.Option<StateFile>,
+  stored: Option.Option<StateVersion>,
   next: StateFile
 ): Effect.Effect<void, StateConflict> => {
   const expected = { lineage: next.lineage, serial: next.serial }
@@ -354,6 +380,20 @@ const checkWrite = (
   }
   const found = { lineage: stored.value.lineage, serial: stored.value.serial }
   return found.lineage === expected.lineage && found.serial === expected.serial
+    ? Effect.void
+    : Effect.fail(new StateConflict({ path, expected, found }))
+}
+
+/** @internal Refuses a replace over another lineage or a later serial. */
+export const checkReplace = (
+  path: string,
+  stored: Option.Option<StateVersion>,
+  next: StateFile
+): Effect.Effect<void, StateConflict> => {
+  if (Option.isNone(stored)) return Effect.void
+  const expected = { lineage: next.lineage, serial: next.serial }
+  const found = { lineage: stored.value.lineage, serial: stored.value.serial }
+  return found.lineage === expected.lineage && found.serial <= expected.serial
     ? Effect.void
     : Effect.fail(new StateConflict({ path, expected, found }))
 }
@@ -371,8 +411,9 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
 /**
  * Decoding and describing what does not match both recurse with the document: one nested
  * thousands deep (valid JSON) overflows the stack, which must read as corrupt, not crash.
+ * @internal
  */
-const decodeJson = <A, I>(schema: Schema.Schema<A, I>, json: unknown): Either.Either<A, string> => {
+export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, json: unknown): Either.Either<A, string> => {
   try {
     return Schema.decodeUnknownEither(schema)(json).pipe(Either.mapLeft((error) => formatIssues(error)))
   } catch (error) {
@@ -394,7 +435,8 @@ const decodeState = (text: string): Either.Either<StateFile, string> =>
  */
 const StateEnvelope = StateFile.omit("resources", "pending")
 
-const checkEnvelope = (path: string, state: StateFile): Effect.Effect<void, StateIoError> =>
+/** @internal */
+export const checkEnvelope = (path: string, state: StateFile): Effect.Effect<void, StateIoError> =>
   Schema.validate(StateEnvelope)(state).pipe(
     Effect.asVoid,
     Effect.mapError(
@@ -405,9 +447,13 @@ const checkEnvelope = (path: string, state: StateFile): Effect.Effect<void, Stat
 const encodeState = (path: string, state: StateFile): Effect.Effect<string, StateIoError> =>
   Effect.as(checkEnvelope(path, state), JSON.stringify(state, null, 2) + "\n")
 
-const JournalEntry = Journal.entrySchema(PendingOperation, ScaleCounts)
+/** @internal */
+export const JournalEntry = Journal.entrySchema(PendingOperation, ScaleCounts)
 
-const decodeEntry = (json: unknown): Either.Either<Journal.Entry<PendingOperation, typeof ScaleCounts.Type>, string> =>
+/** @internal */
+export const decodeEntry = (
+  json: unknown
+): Either.Either<Journal.Entry<PendingOperation, typeof ScaleCounts.Type>, string> =>
   Either.mapLeft(decodeJson(JournalEntry, json), (issues) => `is not a journal entry: ${issues}`)
 
 const defaultJournalLines = 64
@@ -424,7 +470,8 @@ const processAlive = (pid: number): boolean => {
   }
 }
 
-const userName = (): string => {
+/** @internal */
+export const userName = (): string => {
   try {
     return Os.userInfo().username
   } catch {
@@ -433,7 +480,8 @@ const userName = (): string => {
   }
 }
 
-const makeLockInfo = (operation: string, version: string | undefined): Effect.Effect<LockInfo> =>
+/** @internal */
+export const makeLockInfo = (operation: string, version: string | undefined): Effect.Effect<LockInfo> =>
   Effect.map(Clock.currentTimeMillis, (now) => ({
     id: Crypto.randomUUID(),
     pid: process.pid,
@@ -444,7 +492,8 @@ const makeLockInfo = (operation: string, version: string | undefined): Effect.Ef
     ...(version === undefined ? {} : { version })
   }))
 
-const lockInfoOf = (lock: CurrentLock): LockInfo => ({
+/** @internal */
+export const lockInfoOf = (lock: CurrentLock): LockInfo => ({
   id: lock.id,
   pid: lock.pid,
   host: lock.host,
@@ -454,7 +503,8 @@ const lockInfoOf = (lock: CurrentLock): LockInfo => ({
   ...(lock.version === undefined ? {} : { version: lock.version })
 })
 
-const lockedError = (path: string, lock: CurrentLock): StateLocked =>
+/** @internal */
+export const lockedError = (path: string, lock: CurrentLock): StateLocked =>
   new StateLocked({
     path,
     lock: lockInfoOf(lock),
@@ -493,8 +543,8 @@ const parseLock = (text: string): CurrentLock => {
   }
 }
 
-/** Retries a lock attempt while another live holder has it, until `timeout` passes. */
-const waitForLock = <R>(
+/** @internal Retries a lock attempt while another live holder has it, until `timeout` passes. */
+export const waitForLock = <R>(
   attempt: Effect.Effect<LockInfo, StateLocked | StateError, R>,
   options: LockOptions | undefined
 ): Effect.Effect<LockInfo, StateLocked | StateError, R> => {
@@ -702,6 +752,23 @@ export const makeLocal = (
         )
         .pipe(Effect.withSpan("StateStore.write", { attributes: { path: statePath, serial: next.serial } }))
 
+    const replace = (state: StateFile): Effect.Effect<StateFile, StateError> =>
+      semaphore.withPermits(1)(
+        Effect.uninterruptible(
+          Effect.gen(function* () {
+            const previous = yield* readSnapshot
+            yield* checkReplace(
+              statePath,
+              Option.map(previous, (snapshot) => snapshot.state),
+              state
+            )
+            const snapshot = yield* rewrite(previous, state)
+            yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+            return state
+          })
+        )
+      )
+
     const currentLock: Effect.Effect<Option.Option<CurrentLock>, StateIoError> = Effect.map(
       readText(lockPath),
       (text) => Option.map(text, (content) => parseLock(content))
@@ -776,7 +843,8 @@ export const makeLocal = (
       write,
       lock,
       currentLock,
-      forceUnlock
+      forceUnlock,
+      replace
     })
   })
 
@@ -800,6 +868,16 @@ export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService
           yield* encodeState(location, written)
           yield* Ref.set(stored, Option.some(written))
           return written
+        })
+      )
+
+    const replace = (state: StateFile): Effect.Effect<StateFile, StateError> =>
+      semaphore.withPermits(1)(
+        Effect.gen(function* () {
+          yield* checkReplace(location, yield* Ref.get(stored), state)
+          yield* encodeState(location, state)
+          yield* Ref.set(stored, Option.some(state))
+          return state
         })
       )
 
@@ -839,7 +917,8 @@ export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService
           lockOptions
         ),
       currentLock: Effect.map(Ref.get(held), (lock) => Option.map(lock, (info) => asCurrent(info))),
-      forceUnlock
+      forceUnlock,
+      replace
     })
   })
 

@@ -742,3 +742,40 @@ describe("memory state store", () => {
     })
   )
 })
+
+describe("replace (state migrate)", () => {
+  const check = (store: State.StateStoreService) =>
+    Effect.gen(function* () {
+      const copied: State.StateFile = State.putResource(
+        { ...State.emptyState("demo"), serial: 7 },
+        "sakura-cloud:server:web",
+        server("web")
+      )
+      // Kept as it is, serial included; the next write goes on from it.
+      assert.deepStrictEqual(yield* store.replace(copied), copied)
+      assert.deepStrictEqual(yield* store.read, Option.some(copied))
+      assert.strictEqual((yield* store.write(copied)).serial, 8)
+      // A later version of the same lineage replaces it; an earlier one or another lineage does not.
+      const later = { ...copied, serial: 12 }
+      yield* store.replace(later)
+      const older = yield* Effect.flip(store.replace(copied))
+      assert.instanceOf(older, State.StateConflict)
+      const other = yield* Effect.flip(store.replace({ ...later, lineage: "another", serial: 20 }))
+      assert.instanceOf(other, State.StateConflict)
+      assert.include(other.message, "another lineage")
+      assert.deepStrictEqual(yield* store.read, Option.some(later))
+    })
+
+  it.scoped("the local store keeps the lineage and serial it is given", () =>
+    withFs(
+      Effect.gen(function* () {
+        const folder = yield* freshFolder
+        yield* check(yield* State.makeLocal(folder))
+        // What a new process reads.
+        assert.strictEqual(Option.getOrThrow(yield* (yield* State.makeLocal(folder)).read).serial, 12)
+      })
+    )
+  )
+
+  it.effect("the memory store too", () => Effect.flatMap(State.makeMemory(), check))
+})

@@ -62,6 +62,20 @@ export const entryOf = <P, C>(base: number, before: StateLike<P, C>, after: Stat
   }
 }
 
+/** `state` with one entry's changes applied; the caller has checked that the entry follows it. */
+export const applyEntry = <P, C, S extends StateLike<P, C>>(state: S, entry: Entry<P, C>): S => {
+  const resources: Record<string, StoredResource> = { ...state.resources, ...entry.set }
+  for (const key of entry.remove) delete resources[key]
+  const { scale: _, ...rest } = state
+  return {
+    ...rest,
+    serial: entry.serial,
+    resources,
+    pending: entry.pending,
+    ...(entry.scale === undefined ? {} : { scale: entry.scale })
+  } as unknown as S
+}
+
 export interface Replayed<S> {
   readonly state: S
   /** Lines applied to the state. */
@@ -98,16 +112,7 @@ export const replay = <P, C, S extends StateLike<P, C>>(
     if (entry.serial !== current.serial + 1) {
       return Either.left(`line ${index + 1} has serial ${entry.serial} after ${current.serial}`)
     }
-    const resources: Record<string, StoredResource> = { ...current.resources, ...entry.set }
-    for (const key of entry.remove) delete resources[key]
-    const { scale: _, ...rest } = current
-    current = {
-      ...rest,
-      serial: entry.serial,
-      resources,
-      pending: entry.pending,
-      ...(entry.scale === undefined ? {} : { scale: entry.scale })
-    } as unknown as S
+    current = applyEntry(current, entry)
     applied++
   }
   return Either.right({ state: current, applied, validLength: Buffer.byteLength(text.slice(0, end)) })
