@@ -1,28 +1,44 @@
 /**
- * `npm run bench`: how plan, up and the CLI's start-up scale with the number of resources,
- * measured at several sizes in one process and reported as ratios (linear ≈ the size ratio,
- * quadratic ≈ its square). Exits non-zero only when a measurement itself fails.
+ * `npm run bench`: every figure of BENCHMARKS.md in one run, one JSON line per figure on stdout
+ * (progress on stderr). Ratios compare two figures of this run and carry their target.
  *
- *   node --expose-gc dist/bench/Main.mjs [--sizes 100,400,1600] [--stores memory,local]
- *     [--plan-runs 5] [--up-runs 1] [--parallelism 10] [--startup-runs 10] [--no-startup] [--json]
+ *   node --expose-gc dist/bench/Main.mjs [--only startup,plan,apply,state,calls,scripts]
+ *     [--startup-runs 15] [--plan-sizes 100,1000,10000] [--plan-runs 5] [--plan-rounds 3] [--apply-runs 5]
+ *     [--state-sizes 1000,2000] [--state-runs 3] [--script-rounds 3]
+ *     [--server-latency 1s]
+ *
+ * Exits non-zero when a measurement itself fails (a plan that is not converged, an `up` that
+ * does not apply everything, a process that fails); a missed target is only reported.
  */
+import * as Fs from "node:fs"
 import * as Os from "node:os"
+import * as NodePath from "node:path"
 import { parseArgs } from "node:util"
+import * as Calls from "./Calls.js"
 import * as Bench from "./Fleet.js"
-import * as Scaling from "./Scaling.js"
+import * as PlanScaling from "./PlanScaling.js"
+import * as Processes from "./Processes.js"
+import { atLeast, atMost, emit, type Figure, figure, type Line, median, megabytes, progress, ratio } from "./Report.js"
+import * as Scripts from "./Scripts.js"
 import * as Startup from "./Startup.js"
+import * as Up from "./Up.js"
+
+const sections = ["startup", "plan", "apply", "state", "calls", "scripts"] as const
+type Section = (typeof sections)[number]
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: "string", default: "100,400,1600" },
-    stores: { type: "string", default: "memory,local" },
+    only: { type: "string", default: sections.join(",") },
+    "startup-runs": { type: "string", default: "15" },
+    "plan-sizes": { type: "string", default: "100,1000,10000" },
     "plan-runs": { type: "string", default: "5" },
-    "up-runs": { type: "string", default: "1" },
-    parallelism: { type: "string", default: "10" },
-    "startup-runs": { type: "string", default: "10" },
-    "no-startup": { type: "boolean", default: false },
-    cli: { type: "string", default: "dist/fleetflow.mjs" },
-    json: { type: "boolean", default: false }
+    "plan-rounds": { type: "string", default: "3" },
+    "apply-runs": { type: "string", default: "5" },
+    "state-sizes": { type: "string", default: "1000,2000" },
+    "state-runs": { type: "string", default: "3" },
+    "script-rounds": { type: "string", default: "3" },
+    "server-latency": { type: "string" },
+    parallelism: { type: "string", default: "10" }
   }
 })
 
@@ -31,143 +47,309 @@ const positive = (name: string, text: string): number => {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got "${text}"`)
   return value
 }
+const list = (name: string, text: string) => text.split(",").map((item) => positive(name, item.trim()))
 
-const sizes = values.sizes
-  .split(",")
-  .map((text) => positive("sizes", text.trim()))
-  .sort((a, b) => a - b)
-const stores = values.stores.split(",").map((text): Scaling.StoreKind => {
-  const kind = text.trim()
-  if (kind !== "memory" && kind !== "local") throw new Error(`--stores takes memory and local, got "${kind}"`)
-  return kind
-})
-const options: Scaling.ScalingOptions = {
-  planRuns: positive("plan-runs", values["plan-runs"]),
-  upRuns: positive("up-runs", values["up-runs"]),
-  parallelism: positive("parallelism", values.parallelism)
+const only = new Set(
+  values.only.split(",").map((item): Section => {
+    const name = item.trim() as Section
+    if (!sections.includes(name)) throw new Error(`--only takes ${sections.join(", ")}, got "${item}"`)
+    return name
+  })
+)
+const parallelism = positive("parallelism", values.parallelism)
+
+const printed: Array<Line> = []
+const out = (line: Line) => {
+  printed.push(line)
+  emit(line)
 }
 
-const progress = (line: string) => process.stderr.write(`${line}\n`)
+const timed = (name: string, times: ReadonlyArray<number>, note?: string): Figure =>
+  figure(name, median(times), "ms", { runs: times.length, ...(note === undefined ? {} : { note }) })
 
 // ---------------------------------------------------------------------------------------------
-// The table
-// ---------------------------------------------------------------------------------------------
 
-interface Row {
-  readonly label: string
-  readonly stores: ReadonlyArray<Scaling.StoreKind>
-  readonly value: (result: Scaling.SizeResult) => number
-  readonly digits: number
-  /** Show ratios between sizes. */
-  readonly ratios: boolean
-}
-
-const mb = (bytes: number) => bytes / 1024 / 1024
-
-const rows: ReadonlyArray<Row> = [
-  { label: "plan, empty state (ms)", stores, value: (r) => r.planEmpty, digits: 1, ratios: true },
-  { label: "plan, converged (ms)", stores, value: (r) => r.planConverged, digits: 1, ratios: true },
-  { label: "plan, teardown (ms)", stores, value: (r) => r.planDestroy, digits: 1, ratios: true },
-  { label: "  Plan.make of it (ms)", stores: ["memory"], value: (r) => r.makeDestroy, digits: 1, ratios: true },
-  { label: "  Apply.steps of it (ms)", stores: ["memory"], value: (r) => r.stepsDestroy, digits: 2, ratios: true },
-  { label: "up from empty (ms)", stores, value: (r) => r.up, digits: 0, ratios: true },
-  { label: "  in StateStore.write (ms)", stores, value: (r) => r.writeMillis, digits: 0, ratios: true },
-  { label: "  state writes", stores: ["memory"], value: (r) => r.writes, digits: 0, ratios: true },
-  { label: "  to state.json (MB)", stores: ["local"], value: (r) => mb(r.stateBytes), digits: 1, ratios: true },
-  { label: "  to the backup (MB)", stores: ["local"], value: (r) => mb(r.backupBytes), digits: 1, ratios: true },
-  { label: "  final state.json (MB)", stores: ["local"], value: (r) => mb(r.finalBytes), digits: 2, ratios: true },
-  { label: "  heap peak growth (MB)", stores, value: (r) => mb(r.heapPeak), digits: 1, ratios: true },
-  { label: "  heap retained (MB)", stores, value: (r) => mb(r.heapRetained), digits: 2, ratios: true }
-]
-
-const format = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-")
-
-const table = (results: ReadonlyArray<Scaling.SizeResult>): string => {
-  const pairs = sizes.slice(1).map((size, index) => [sizes[index]!, size] as const)
-  const header = [
-    "measure",
-    "store",
-    ...sizes.map((size) => `N=${size}`),
-    ...pairs.map(([a, b]) => `${b}/${a}`),
-    ...(pairs.length > 0 ? ["exponent"] : [])
+const startup = () => {
+  const runs = positive("startup-runs", values["startup-runs"])
+  progress(`start-up: ${runs} rounds`)
+  const bin = Processes.bin
+  const validate = ["validate", "-f", "examples/fleet.kdl", "--stage", "dev"]
+  const commands: ReadonlyArray<Startup.NodeCommand> = [
+    { name: "startup.node-e-0", args: ["-e", "0"] },
+    { name: "startup.version", args: [bin, "--version"] },
+    { name: "startup.version.dist", args: [Processes.cli, "--version"] },
+    { name: "startup.validate", args: [bin, ...validate] },
+    { name: "startup.validate.dist", args: [Processes.cli, ...validate] }
   ]
-  const lines: Array<ReadonlyArray<string>> = [header]
-  for (const row of rows) {
-    for (const store of row.stores.filter((kind) => stores.includes(kind))) {
-      const values = sizes.map((size) => {
-        const found = results.find((result) => result.store === store && result.size === size)
-        return found === undefined ? Number.NaN : row.value(found)
-      })
-      const ratios = pairs.map((_, index) => values[index + 1]! / values[index]!)
-      const last = pairs.at(-1)
-      const exponent = last === undefined ? [] : [format(Math.log(ratios.at(-1)!) / Math.log(last[1] / last[0]), 2)]
-      lines.push([
-        row.label,
-        store,
-        ...values.map((value) => format(value, row.digits)),
-        ...(row.ratios ? [...ratios.map((ratio) => format(ratio, 1)), ...exponent] : [])
-      ])
+  const times = Startup.measure(commands, runs, Processes.repository)
+  const figures = new Map(commands.map(({ name }) => [name, timed(name, times.get(name)!)]))
+  for (const line of figures.values()) out(line)
+  const node = figures.get("startup.node-e-0")!
+  out(ratio("startup.version.ratio", figures.get("startup.version")!, node, atMost(2), "bin/fleetflow.mjs --version"))
+  out(ratio("startup.version.dist.ratio", figures.get("startup.version.dist")!, node, atMost(2)))
+  out(ratio("startup.validate.ratio", figures.get("startup.validate")!, node, atMost(3), "bin/fleetflow.mjs validate"))
+  out(ratio("startup.validate.dist.ratio", figures.get("startup.validate.dist")!, node, atMost(3)))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface ChildResult {
+  readonly size: number
+  readonly times: ReadonlyArray<number>
+  readonly maxRSS: number
+}
+
+/** Plans of `size` in a process of its own: `warmup` unmeasured, then at least `runs` measured. */
+const planChild = async (folder: string, size: number, warmup: number, runs: number): Promise<ChildResult> => {
+  const child = NodePath.join(import.meta.dirname, "PlanChild.mjs")
+  const args = ["--size", String(size), "--folder", folder, "--warmup", String(warmup), "--runs", String(runs)]
+  const finished = Processes.expectExit(
+    await Processes.run(process.execPath, [child, ...args, "--min-millis", runs > 1 ? "1000" : "0"], {
+      cwd: NodePath.dirname(folder),
+      env: process.env
+    }),
+    `the plan of ${size}`
+  )
+  return JSON.parse(finished.stdout) as ChildResult
+}
+
+const plan = async () => {
+  const sizes = list("plan-sizes", values["plan-sizes"])
+  const runs = positive("plan-runs", values["plan-runs"])
+  const rounds = positive("plan-rounds", values["plan-rounds"])
+  const root = Fs.mkdtempSync(NodePath.join(Os.tmpdir(), "fleetflow-bench-plan-"))
+  try {
+    const folders = new Map<number, string>()
+    for (const size of sizes) {
+      const folder = NodePath.join(root, String(size), ".fleetflow")
+      await PlanScaling.writeState(folder, Bench.converged(Bench.desired(size)).state)
+      folders.set(size, folder)
+    }
+    // Every size in each round, so that a noisy minute does not fall on one size only.
+    const times = new Map<number, Array<number>>(sizes.map((size) => [size, []]))
+    const repeated = new Map<number, number>(sizes.map((size) => [size, 0]))
+    const peaks = new Map<number, Array<number>>(sizes.map((size) => [size, []]))
+    for (let round = 0; round < rounds; round++) {
+      progress(`plan: ${sizes.join(", ")} resources, converged, round ${round + 1} of ${rounds}`)
+      for (const size of sizes) {
+        const timing = await planChild(folders.get(size)!, size, 2, runs)
+        times.get(size)!.push(...timing.times)
+        repeated.set(size, Math.max(repeated.get(size)!, timing.maxRSS))
+        peaks.get(size)!.push((await planChild(folders.get(size)!, size, 0, 1)).maxRSS)
+      }
+    }
+    const byName = new Map<number, Figure>()
+    for (const size of sizes) {
+      const time = timed(
+        `plan.converged.${size}`,
+        times.get(size)!,
+        `${rounds} processes, each after 2 unmeasured plans`
+      )
+      byName.set(size, time)
+      out(time)
+      out(
+        figure(`plan.peak-rss.${size}`, megabytes(median(peaks.get(size)!)), "MB", {
+          runs: rounds,
+          ...(size === 10_000 ? { bound: atMost(300) } : {}),
+          note: "maxRSS of a process that runs one plan, as the CLI does; the fake clouds' copy of every resource included"
+        })
+      )
+      out(
+        figure(`plan.peak-rss.${size}.repeated`, megabytes(repeated.get(size)!), "MB", {
+          note: "the highest maxRSS of the processes that ran many plans for the time above"
+        })
+      )
+    }
+    const pairs = sizes.slice(1).map((size, index) => [sizes[index]!, size] as const)
+    for (const [smaller, larger] of pairs) {
+      const bound = smaller === 1000 && larger === 10_000 ? atMost(12) : undefined
+      out(ratio(`plan.scaling.${larger}/${smaller}`, byName.get(larger)!, byName.get(smaller)!, bound))
+    }
+  } finally {
+    Fs.rmSync(root, { recursive: true, force: true })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const latencyMillis = 200
+
+const apply = async () => {
+  const runs = positive("apply-runs", values["apply-runs"])
+  const shapes = [
+    {
+      name: "independent",
+      fleet: Bench.independent(100),
+      ideal: Math.ceil(100 / parallelism) * latencyMillis,
+      idealName: `ideal: 100 × ${latencyMillis} ms / ${parallelism}`,
+      bound: atMost(1.15)
+    },
+    {
+      name: "chains",
+      fleet: Bench.chains(10, 5),
+      ideal: 5 * latencyMillis,
+      idealName: `critical path: 5 × ${latencyMillis} ms (10 chains of 5)`,
+      bound: atMost(1.15)
+    },
+    {
+      name: "mixed",
+      fleet: [...Bench.chains(5, 5), ...Bench.independent(25)],
+      ideal: 5 * latencyMillis,
+      idealName: `critical path: 5 × ${latencyMillis} ms (5 chains of 5 and 25 independent)`,
+      bound: undefined
+    }
+  ]
+  for (const store of ["local", "memory"] as const) {
+    progress(
+      `apply: ${shapes.map((shape) => shape.name).join(", ")} at ${latencyMillis} ms, ${store} state, ${runs} rounds`
+    )
+    const results = await Up.alternate(shapes, { store, parallelism, latencyMillis }, runs)
+    for (const shape of shapes) {
+      const times = results.get(shape.name)!
+      const applied = timed(
+        `apply.${shape.name}.${store}`,
+        times.map((t) => t.apply),
+        "from confirmation to the end"
+      )
+      out(applied)
+      out(
+        timed(
+          `apply.${shape.name}.${store}.up`,
+          times.map((t) => t.up),
+          "the whole up: lock, plan, apply"
+        )
+      )
+      const ideal = figure(shape.idealName, shape.ideal, "ms")
+      out(ratio(`apply.${shape.name}.${store}.efficiency`, applied, ideal, store === "local" ? shape.bound : undefined))
     }
   }
-  const widths = header.map((_, column) => Math.max(...lines.map((line) => (line[column] ?? "").length)))
-  return lines
-    .map((line) =>
-      line
-        .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-        .join("  ")
-        .trimEnd()
-    )
-    .join("\n")
 }
 
 // ---------------------------------------------------------------------------------------------
-// The run
+
+const state = async () => {
+  const sizes = list("state-sizes", values["state-sizes"])
+  for (const size of sizes) Bench.checkAppliable(size)
+  const runs = positive("state-runs", values["state-runs"])
+  progress(`state: up of ${sizes.join(", ")} on the local state, no latency, ${runs} rounds`)
+  const fleets = sizes.map((size) => ({ name: String(size), fleet: Bench.desired(size) }))
+  const results = await Up.alternate(fleets, { store: "local", parallelism, latencyMillis: 0 }, runs)
+  const figures = sizes.map((size) =>
+    timed(
+      `state.up.${size}`,
+      results.get(String(size))!.map((t) => t.up)
+    )
+  )
+  for (const line of figures) out(line)
+  for (let index = 1; index < sizes.length; index++) {
+    const bound = sizes[index - 1] === 1000 && sizes[index] === 2000 ? atMost(2.3) : undefined
+    out(ratio(`state.scaling.${sizes[index]}/${sizes[index - 1]}`, figures[index]!, figures[index - 1]!, bound))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const isList = (call: string) => / list(@|$)/.test(call) || /^GET .*(\/r2\/buckets|\/dns_records|\/zones)$/.test(call)
+
+const calls = async () => {
+  progress(`calls: plan of ${Calls.servers} servers, ${Calls.buckets} buckets, ${Calls.records} DNS records`)
+  const result = await Calls.measure()
+  const processes = [...result.usacloud.values()].reduce((sum, n) => sum + n, 0)
+  const requests = [...result.http.values()].reduce((sum, n) => sum + n, 0)
+  // Servers and disks, each listed once per zone.
+  const sakuraLists = 2 * Calls.sakuraZones.length
+  out(
+    figure("calls.plan.usacloud.processes", processes, "processes", {
+      bound: atMost(sakuraLists),
+      note: `one list per resource type and zone: servers and disks in ${Calls.sakuraZones.join(", ")}`
+    })
+  )
+  for (const [call, n] of result.usacloud) {
+    out(figure(`calls.plan.usacloud.${call}`, n, "processes", isList(call) ? { bound: atMost(1) } : {}))
+  }
+  // The R2 buckets of the account, the records of the zone, and the zone looked up by name.
+  out(
+    figure("calls.plan.http.requests", requests, "requests", {
+      bound: atMost(3),
+      note: "one list per account (R2) and per zone (DNS), and the zone's ID by its name"
+    })
+  )
+  for (const [call, n] of result.http) {
+    out(figure(`calls.plan.http.${call}`, n, "requests", isList(call) ? { bound: atMost(1) } : {}))
+  }
+  out(figure("calls.plan.wrangler.processes", result.wrangler, "processes", { bound: atMost(0) }))
+  out(figure("calls.plan.time", result.planMillis, "ms", { note: "fleetflow plan, a process, no changes" }))
+  out(
+    figure("calls.setup.up", result.upMillis, "ms", { note: "the up that made it, in process (no usacloud processes)" })
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const scripts = async () => {
+  const rounds = positive("script-rounds", values["script-rounds"])
+  progress(`scripts: ${Scripts.count} R2 buckets, fleetflow up and a wrangler loop, ${rounds} rounds`)
+  const buckets = await Scripts.buckets(rounds)
+  const up = timed("scripts.r2.fleetflow-up", buckets.fleetflow)
+  const loop = timed("scripts.r2.wrangler-loop", buckets.script)
+  out(up)
+  out(loop)
+  out(ratio("scripts.r2.speedup", loop, up, atLeast(5)))
+
+  progress(`scripts: ${Scripts.count} servers, fleetflow up and a usacloud loop, ${rounds} rounds`)
+  const servers = await Scripts.servers(rounds)
+  const serversUp = timed("scripts.servers.fleetflow-up", servers.fleetflow)
+  const serversLoop = timed("scripts.servers.usacloud-loop", servers.script)
+  out(serversUp)
+  out(serversLoop)
+  out(ratio("scripts.servers.speedup", serversLoop, serversUp, atLeast(3)))
+  out(figure("scripts.servers.fleetflow-up.usacloud-runs", servers.fleetflowRuns, "processes"))
+  out(figure("scripts.servers.usacloud-loop.usacloud-runs", servers.scriptRuns, "processes"))
+
+  const latency = values["server-latency"]
+  if (latency !== undefined) {
+    progress(`scripts: the same, the simulator taking ${latency} per usacloud run`)
+    const slow = await Scripts.servers(rounds, { latency })
+    const slowUp = timed(`scripts.servers.latency-${latency}.fleetflow-up`, slow.fleetflow)
+    const slowLoop = timed(`scripts.servers.latency-${latency}.usacloud-loop`, slow.script)
+    out(slowUp)
+    out(slowLoop)
+    out(ratio(`scripts.servers.latency-${latency}.speedup`, slowLoop, slowUp, undefined))
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const main = async () => {
   const started = performance.now()
-  if (!Scaling.canCollect) progress("note: run node with --expose-gc for clean heap baselines")
-  for (const size of sizes) Bench.desired(size)
-
-  // Warm the JIT on a small fleet so the first measured size does not pay for it.
-  const warmup = Math.min(sizes[0]!, 100)
-  progress(`warming up (memory, N=${warmup})`)
-  await Scaling.measure("memory", warmup, { ...options, planRuns: 2, upRuns: 1 })
-
-  const results: Array<Scaling.SizeResult> = []
-  for (const store of stores) {
-    for (const size of sizes) {
-      const before = performance.now()
-      results.push(await Scaling.measure(store, size, options))
-      progress(`measured ${store} N=${size} in ${((performance.now() - before) / 1000).toFixed(1)} s`)
-    }
-  }
-
-  const startup = values["no-startup"]
-    ? undefined
-    : Startup.measure(values.cli, positive("startup-runs", values["startup-runs"]))
-
+  Processes.checkBuilt()
   const cpus = Os.cpus()
-  const lines = [
-    "",
-    `FleetFlow scaling: node ${process.version} ${process.platform}/${process.arch}, ${cpus.length} × ${cpus[0]?.model.trim() ?? "cpu"}`,
-    `fleet: per ${Bench.groupSize} resources 1 disk, 1 server on it, 4 DNS A records → its ip, 4 R2 buckets; ` +
-      `Fake.layer() clouds; up with parallelism ${options.parallelism}`,
-    `median of at least ${options.planRuns} plans (250 ms) and ${options.upRuns} up (1 s) per size; ` +
-      `ratio = value(N2)/value(N1); exponent k in value ∝ N^k from the last pair (1 linear, 2 quadratic)`,
-    "",
-    table(results)
+  progress(
+    `FleetFlow benchmarks: node ${process.version} ${process.platform}/${process.arch}, ` +
+      `${cpus.length} × ${cpus[0]?.model.trim() ?? "cpu"}`
+  )
+  const steps: ReadonlyArray<readonly [Section, () => void | Promise<void>]> = [
+    ["startup", startup],
+    ["plan", plan],
+    ["apply", apply],
+    ["state", state],
+    ["calls", calls],
+    ["scripts", scripts]
   ]
-  if (startup !== undefined) {
-    lines.push(
-      "",
-      `CLI start-up (median of ${startup.runs}): node -e 0 ${startup.node.toFixed(0)} ms, ` +
-        `node ${values.cli} --version ${startup.cli.toFixed(0)} ms, ratio ${(startup.cli / startup.node).toFixed(1)}`
-    )
+  for (const [name, step] of steps) {
+    if (!only.has(name)) continue
+    const before = performance.now()
+    await step()
+    progress(`  ${name} took ${((performance.now() - before) / 1000).toFixed(0)} s`)
   }
-  lines.push("", `benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s`)
-  process.stdout.write(`${lines.join("\n")}\n`)
-  if (values.json) process.stdout.write(`${JSON.stringify({ options, results, startup }, null, 2)}\n`)
+  const seconds = (performance.now() - started) / 1000
+  out(figure("bench.duration", seconds, "s"))
+  const judged = printed.filter((line) => line.met !== undefined)
+  const missed = judged.filter((line) => line.met === false).map((line) => line.name)
+  progress(
+    `${judged.length - missed.length} of ${judged.length} targets met` +
+      (missed.length === 0 ? "" : `; missed: ${missed.join(", ")}`)
+  )
 }
 
 main().catch((error: unknown) => {

@@ -1,38 +1,42 @@
 /**
- * CLI start-up: the bundled CLI printing its version against a bare `node -e 0`, each spawned
- * in turn so that both see the same machine load.
+ * Start-up: node commands spawned in turn, round after round, so that each sees the same
+ * machine load; the time is the wall time from spawn to exit as the shell would see it.
  */
 import { spawnSync } from "node:child_process"
-import * as Fs from "node:fs"
-import { median } from "./Scaling.js"
 
-export interface StartupResult {
-  readonly runs: number
-  /** Median milliseconds. */
-  readonly node: number
-  readonly cli: number
+export interface NodeCommand {
+  readonly name: string
+  /** Arguments to `node`. */
+  readonly args: ReadonlyArray<string>
 }
 
-const spawnMillis = (args: ReadonlyArray<string>): number => {
+const spawnMillis = (command: NodeCommand, cwd: string): number => {
   const started = performance.now()
-  const child = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" })
+  const child = spawnSync(process.execPath, command.args, {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   const millis = performance.now() - started
   if (child.status !== 0) {
-    throw new Error(`node ${args.join(" ")} exited with ${child.status}: ${child.stderr.trim() || child.stdout.trim()}`)
+    throw new Error(
+      `node ${command.args.join(" ")} exited with ${child.status}: ${(child.stderr || child.stdout).trim()}`
+    )
   }
   return millis
 }
 
-export const measure = (cli: string, runs: number): StartupResult => {
-  if (!Fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`)
-  const node: Array<number> = []
-  const bundled: Array<number> = []
-  // One of each first, to warm the file cache.
-  spawnMillis(["-e", "0"])
-  spawnMillis([cli, "--version"])
+/** Every command once to warm the file cache, then `runs` rounds of all of them; the times by name. */
+export const measure = (
+  commands: ReadonlyArray<NodeCommand>,
+  runs: number,
+  cwd: string
+): ReadonlyMap<string, ReadonlyArray<number>> => {
+  for (const command of commands) spawnMillis(command, cwd)
+  const times = new Map<string, Array<number>>(commands.map((command) => [command.name, []]))
   for (let run = 0; run < runs; run++) {
-    node.push(spawnMillis(["-e", "0"]))
-    bundled.push(spawnMillis([cli, "--version"]))
+    for (const command of commands) times.get(command.name)!.push(spawnMillis(command, cwd))
   }
-  return { runs, node: median(node), cli: median(bundled) }
+  return times
 }
