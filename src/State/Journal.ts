@@ -45,12 +45,15 @@ export interface Entry<P, C> {
 
 /** What changed from `before` to `after`; resources are compared by identity first, as the engine keeps unchanged ones. */
 export const entryOf = <P, C>(base: number, before: StateLike<P, C>, after: StateLike<P, C>): Entry<P, C> => {
+  // Runs at every write over the whole state: plain loops, no arrays of entries to collect.
   const set: Record<string, StoredResource> = {}
-  for (const [key, resource] of Object.entries(after.resources)) {
+  for (const key in after.resources) {
+    const resource = after.resources[key]!
     const previous = before.resources[key]
     if (previous !== resource && JSON.stringify(previous) !== JSON.stringify(resource)) set[key] = resource
   }
-  const remove = Object.keys(before.resources).filter((key) => !(key in after.resources))
+  const remove: Array<string> = []
+  for (const key in before.resources) if (!(key in after.resources)) remove.push(key)
   return {
     base,
     serial: after.serial,
