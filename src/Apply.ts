@@ -9,6 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -219,11 +220,24 @@ export const run = (
 ) =>
   Effect.gen(function* () {
     const provider = yield* CloudProvider
-    const permits = yield* Effect.makeSemaphore(Math.max(1, options.parallelism))
+    // A queue of tokens rather than a semaphore: a returned token wakes one waiting step, where a
+    // semaphore's release wakes every waiter, which made an apply of thousands quadratic.
+    const slots = Math.max(1, options.parallelism)
+    const tokens = yield* Queue.bounded<true>(slots)
+    yield* Queue.offerAll(
+      tokens,
+      Array.from({ length: slots }, () => true as const)
+    )
+    // Waiting for a slot can be interrupted; once taken, the slot is given back however the step ends.
+    const withSlot = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(restore(Queue.take(tokens)), restore(effect).pipe(Effect.ensuring(Queue.offer(tokens, true))))
+      )
     const stopped = yield* Ref.make(false)
     const outcomes = new Map<string, Deferred.Deferred<Outcome>>()
     for (const step of all) outcomes.set(step.id, yield* Deferred.make<Outcome>())
-    const completed = yield* Ref.make<ReadonlyArray<{ step: Step; previous: StoredResource | undefined }>>([])
+    // Appended to in place: copying the list at every completion made long applies quadratic.
+    const completed: Array<{ step: Step; previous: StoredResource | undefined }> = []
 
     /**
      * One provider call with the retry policy; each retry is reported, the last failure is not.
@@ -369,7 +383,7 @@ export const run = (
             if (options.reporter !== undefined) yield* options.reporter.started(step.key, verb)
             const result = yield* Effect.either(execute(step, restore))
             if (result._tag === "Right") {
-              yield* Ref.update(completed, (list) => [...list, { step, previous: result.right }])
+              completed.push({ step, previous: result.right })
               if (options.reporter !== undefined) {
                 const id = (yield* journal.latest).resources[step.key]?.id
                 yield* options.reporter.finished(
@@ -388,7 +402,7 @@ export const run = (
             return yield* Deferred.succeed(own, { _tag: "Failed", error })
           })
         )
-        yield* permits.withPermits(1)(attempt)
+        yield* withSlot(attempt)
       })
 
     yield* Effect.forEach(all, runStep, { concurrency: "unbounded", discard: true })
@@ -400,7 +414,7 @@ export const run = (
       if (outcome._tag === "Failed") failed.push({ step, error: outcome.error })
       if (outcome._tag === "NotStarted") notStarted.push(step)
     }
-    const result: RunResult = { succeeded: yield* Ref.get(completed), failed, notStarted }
+    const result: RunResult = { succeeded: [...completed], failed, notStarted }
     return result
   })
 
