@@ -9,14 +9,10 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as NodePath from "node:path"
-import { readIfExists, writeFileAtomic } from "../../State/AtomicFile.js"
+import { readDocument, writeFileAtomic } from "../../State/AtomicFile.js"
 import { CloudflareDocument, empty } from "./Document.js"
-import * as ParseIssues from "../../ParseIssues.js"
 
 export class CloudflareStoreError extends Data.TaggedError("CloudflareStoreError")<{
   readonly path: string
@@ -40,10 +36,6 @@ export const memory = (initial: Partial<CloudflareDocument> = {}): Effect.Effect
       SynchronizedRef.modifyEffect(ref, (document) => f(document))
   }))
 
-const decodeDocument = Schema.decodeUnknown(Schema.parseJson(CloudflareDocument))
-
-const describe = (error: ParseResult.ParseError): string => ParseIssues.describe(error)
-
 // Several stores on one file in this process take turns here.
 const permits = new Map<string, Effect.Semaphore>()
 const permitFor = (path: string): Effect.Semaphore => {
@@ -60,23 +52,13 @@ export const file = (path: string): CloudflareStore => {
   const failWith = (reason: CloudflareStoreError["reason"], what: string) => (error: PlatformError.PlatformError) =>
     new CloudflareStoreError({ path, reason, message: `${what} ${path}: ${error.message}` })
 
-  const load: Effect.Effect<CloudflareDocument, CloudflareStoreError> = Effect.gen(function* () {
-    const text = yield* readIfExists(path).pipe(
-      Effect.provideService(FileSystem.FileSystem, fs),
-      Effect.mapError(failWith("unreadable", "cannot read"))
-    )
-    if (Option.isNone(text) || text.value.trim().length === 0) return empty
-    return yield* decodeDocument(text.value).pipe(
-      Effect.mapError(
-        (error) =>
-          new CloudflareStoreError({
-            path,
-            reason: "corrupt",
-            message: `${path} is not a Cloudflare simulator store (${describe(error)}); remove it to start from an empty account`
-          })
-      )
-    )
-  })
+  const load: Effect.Effect<CloudflareDocument, CloudflareStoreError> = readDocument(path, CloudflareDocument, empty, {
+    what: "a Cloudflare simulator store",
+    fresh: "an empty account"
+  }).pipe(
+    Effect.provideService(FileSystem.FileSystem, fs),
+    Effect.mapError((problem) => new CloudflareStoreError({ path, ...problem }))
+  )
 
   const save = (document: CloudflareDocument) =>
     Effect.gen(function* () {

@@ -12,16 +12,14 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Crypto from "node:crypto"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { createFileExclusive, readIfExists, writeFileAtomic } from "../../State/AtomicFile.js"
+import { createFileExclusive, readDocument, writeFileAtomic } from "../../State/AtomicFile.js"
 import { empty, SimulatorDocument } from "./Document.js"
-import * as ParseIssues from "../../ParseIssues.js"
 
 export class SimulatorStoreError extends Data.TaggedError("SimulatorStoreError")<{
   readonly path: string
@@ -50,10 +48,6 @@ export const memory = (initial: Partial<SimulatorDocument> = {}): Effect.Effect<
         SynchronizedRef.modifyEffect(ref, (document) => f(document))
     }
   })
-
-const decodeDocument = Schema.decodeUnknown(Schema.parseJson(SimulatorDocument))
-
-const describe = (error: ParseResult.ParseError): string => ParseIssues.describe(error)
 
 const LockInfo = Schema.Struct({
   token: Schema.String,
@@ -103,23 +97,13 @@ const makeFileStore = (fs: FileSystem.FileSystem, path: string) => {
   const failWith = (reason: SimulatorStoreError["reason"], what: string) => (error: PlatformError.PlatformError) =>
     new SimulatorStoreError({ path, reason, message: `${what} ${path}: ${error.message}` })
 
-  const load: Effect.Effect<SimulatorDocument, SimulatorStoreError> = Effect.gen(function* () {
-    const text = yield* readIfExists(path).pipe(
-      Effect.provideService(FileSystem.FileSystem, fs),
-      Effect.mapError(failWith("unreadable", "cannot read"))
-    )
-    if (Option.isNone(text) || text.value.trim().length === 0) return empty
-    return yield* decodeDocument(text.value).pipe(
-      Effect.mapError(
-        (error) =>
-          new SimulatorStoreError({
-            path,
-            reason: "corrupt",
-            message: `${path} is not a usacloud simulator store (${describe(error)}); remove it to start from an empty cloud`
-          })
-      )
-    )
-  })
+  const load: Effect.Effect<SimulatorDocument, SimulatorStoreError> = readDocument(path, SimulatorDocument, empty, {
+    what: "a usacloud simulator store",
+    fresh: "an empty cloud"
+  }).pipe(
+    Effect.provideService(FileSystem.FileSystem, fs),
+    Effect.mapError((problem) => new SimulatorStoreError({ path, ...problem }))
+  )
 
   const save = (document: SimulatorDocument) =>
     writeFileAtomic(path, `${JSON.stringify(document)}\n`).pipe(
