@@ -12,13 +12,11 @@ import {
   describeOwner,
   fields,
   make as makeSimulation,
-  type Runtime,
-  storeFailure
+  type Runtime
 } from "./Simulation.js"
-import type { CloudResource, SandboxStoreError, Section } from "./Store.js"
+import type { CloudResource, Section } from "./Store.js"
 
 /** Whether the account holds an R2 bucket of this name, when the buckets are kept elsewhere. */
-export type BucketLookup = (name: string) => Effect.Effect<boolean, SandboxStoreError>
 
 /** The account's workers.dev subdomain. */
 export const workersSubdomain = "sandbox"
@@ -119,7 +117,7 @@ const boundBuckets = (value: Json | undefined): ReadonlyArray<string> => {
   return [...own, ...Object.values(record).flatMap((item) => boundBuckets(item))]
 }
 
-const worker = (context: ApplyContext, lookup: BucketLookup | undefined): Effect.Effect<Draft, ProviderError> =>
+const worker = (context: ApplyContext): Effect.Effect<Draft, ProviderError> =>
   Effect.gen(function* () {
     const { request, refuse, section } = context
     const name = (yield* fields(request.inputs, refuse).string("name")) ?? request.name
@@ -132,11 +130,7 @@ const worker = (context: ApplyContext, lookup: BucketLookup | undefined): Effect
     const holder = others(section, "worker", context).find((resource) => resource.name === name)
     if (holder !== undefined) return yield* refuse("conflict", taken(holder, "worker"))
     for (const bucketName of boundBuckets(request.inputs.bindings)) {
-      const exists =
-        lookup === undefined
-          ? bucketNamed(section, bucketName) !== undefined
-          : yield* lookup(bucketName).pipe(Effect.mapError(storeFailure(refuse)))
-      if (!exists) {
+      if (bucketNamed(section, bucketName) === undefined) {
         return yield* refuse("not-found", `R2 bucket '${bucketName}' not found for the binding`, {
           code: 10085,
           hint: "declare the bucket (r2-bucket) or fix the binding's bucket name"
@@ -242,11 +236,8 @@ const destroy = ({ refuse, resource, section }: DestroyContext): Effect.Effect<v
       )
 }
 
-/**
- * The Cloudflare half of the sandbox: r2, r2-domain, worker, pages and dns. With `lookup`, a
- * worker's R2 bindings are checked against the buckets it finds rather than this store's.
- */
-export const make = (runtime: Runtime, lookup?: BucketLookup): CloudProviderService =>
+/** The simulated Cloudflare behind the fakes: r2, r2-domain, worker, pages and dns. */
+export const make = (runtime: Runtime): CloudProviderService =>
   makeSimulation(
     {
       cloud: "cloudflare",
@@ -259,7 +250,7 @@ export const make = (runtime: Runtime, lookup?: BucketLookup): CloudProviderServ
           case "r2-domain":
             return customDomain(context)
           case "worker":
-            return worker(context, lookup)
+            return worker(context)
           case "pages":
             return pages(context)
           default:
