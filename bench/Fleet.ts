@@ -244,6 +244,7 @@ const config = (directory: string): Config.FleetConfig => ({
   kdlVersion: 2,
   providers: {},
   retry,
+  state: { backend: "local" },
   stages: [stage],
   definitions: new Map()
 })

@@ -20,16 +20,18 @@ import {
   decodeProviders,
   decodeProject,
   decodeRetry,
+  decodeState,
   parseDuration as parseDurationText,
-  type SakuraSettings
+  type SakuraSettings,
+  type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
 import { didYouMean, listOf } from "./Config/Suggest.js"
 import type { DesiredResource } from "./Resource.js"
 import type { RetryPolicy } from "./Retry.js"
 
-export { ConfigError } from "./Config/ConfigError.js"
-export type { CloudflareSettings, SakuraSettings } from "./Config/Settings.js"
+export { ConfigError, configError } from "./Config/ConfigError.js"
+export type { CloudflareSettings, SakuraSettings, StateSettings } from "./Config/Settings.js"
 export type { ResourceSpec, StageDefinition }
 
 export interface FleetConfig {
@@ -46,6 +48,8 @@ export interface FleetConfig {
   }
   /** `defaultPolicy` when the file has no `retry`. */
   readonly retry: RetryPolicy
+  /** Where the state lives; the local file when the file has no `state`. */
+  readonly state: StateSettings
   /** In declared order; `["default"]` when the file has no `stage`. */
   readonly stages: ReadonlyArray<string>
   /** The decoded resources of each stage, by stage name. */
@@ -114,6 +118,7 @@ export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, File
     const project = yield* decodeProject(document.nodes, env, NodePath.basename(directory))
     const providers = yield* decodeProviders(document.nodes, env)
     const retry = yield* decodeRetry(document.nodes, env)
+    const state = yield* decodeState(document.nodes, env)
     const dnsZone = providers.cloudflare?.zone ?? (env.get("CLOUDFLARE_DOMAIN") || undefined)
     const stages = yield* decodeStages(
       { env, sakuraZone: providers.sakura?.zone, dnsZone: dnsZone?.toLowerCase() },
@@ -127,6 +132,7 @@ export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, File
       kdlVersion: document.version,
       providers,
       retry,
+      state,
       stages: stages.map((stage) => stage.name),
       definitions: new Map(stages.map((stage) => [stage.name, stage]))
     }

@@ -3,8 +3,10 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
-import { type ConfigError, configError } from "./ConfigError.js"
+import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import {
   type Block,
   block,
@@ -224,4 +226,104 @@ export const decodeRetry = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect.Eff
       }
     }
     return policy
+  })
+
+/** Where the state lives: `.fleetflow/state.json` (the default) or a PostgreSQL database. */
+export type StateSettings =
+  | { readonly backend: "local" }
+  | {
+      readonly backend: "postgres"
+      /**
+       * The connection string, or why it cannot be had (a variable that is not set): only the
+       * commands that open the state need it. Absent when the file leaves it to `--state-url`.
+       */
+      readonly url?: Either.Either<Redacted.Redacted<string>, ConfigError> | undefined
+      readonly schema?: string | undefined
+      readonly at: Location
+    }
+
+export const stateBackends = ["local", "postgres"] as const
+
+const schemaName = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+/** A password written out in a connection string (`postgres://user:pw@host/db`, `?password=`), not `${VARIABLE}`. */
+const writtenPassword = (text: string) => {
+  if (!URL.canParse(text)) return false
+  const url = new URL(text)
+  const password = url.password !== "" ? url.password : (url.searchParams.get("password") ?? "")
+  return password !== "" && !password.startsWith("$")
+}
+
+/** The `state` node: `state { backend "postgres"; url env="FLEETFLOW_PG_URL"; schema "fleetflow" }`. */
+export const decodeState = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect.Effect<StateSettings, ConfigError> =>
+  Effect.gen(function* () {
+    let settings: StateSettings = { backend: "local" }
+    for (const node of nodes) {
+      if (fieldName(node.name) !== "state") continue
+      yield* rejectTokens(node)
+      const fields = yield* block(node, ["backend", "url", "schema"], { props: true })
+      const backendField = one(fields, "backend")
+      const backend =
+        backendField === undefined
+          ? "local"
+          : yield* Effect.flatMap(fieldValue(env, backendField), (value) =>
+              Effect.flatMap(stringValue(env, value, "`backend`"), (text) =>
+                oneOf(text.toLowerCase(), stateBackends, value.at, "backend")
+              )
+            )
+      const urlField = one(fields, "url")
+      const schemaField = one(fields, "schema")
+      if (backend === "local") {
+        const extra = urlField ?? schemaField
+        if (extra !== undefined) {
+          return yield* configError(
+            extra.at,
+            `\`${extra.written}\` is a setting of the postgres backend, and this \`state\` uses the local file`,
+            `write backend "postgres", or remove \`${extra.written}\``
+          )
+        }
+        settings = { backend }
+        continue
+      }
+      const url =
+        urlField === undefined
+          ? undefined
+          : yield* Effect.either(decodeUrl(env, urlField, { ...urlField.at, path: "state > url" }))
+      const schema = schemaField === undefined ? undefined : yield* fieldString(env, schemaField)
+      if (schema !== undefined && !schemaName.test(schema)) {
+        return yield* configError(
+          schemaField!.at,
+          `\`schema\` must be a PostgreSQL name of letters, digits and underscores (at most 63), got ${JSON.stringify(schema)}`,
+          `write schema "fleetflow"`
+        )
+      }
+      settings = { backend, url, schema, at: node.at }
+    }
+    return settings
+  })
+
+/**
+ * The connection string: from the environment (`url env="FLEETFLOW_PG_URL"`) or written out, the
+ * latter only without a password. Errors point at `state > url`, never at the string itself.
+ */
+const decodeUrl = (env: Env, field: Field, at: Location) =>
+  Effect.gen(function* () {
+    const value = yield* fieldValue(env, field)
+    const fromEnvironment = field.node !== undefined && field.node.props.some((prop) => fieldName(prop.key) === "env")
+    const url = yield* stringValue(env, { ...value, at }, "`url`")
+    if (!fromEnvironment && typeof value.value === "string" && writtenPassword(value.value)) {
+      return yield* configError(
+        at,
+        "a database password must not be written in the configuration file",
+        `write url env="FLEETFLOW_PG_URL" and set FLEETFLOW_PG_URL, or keep the password in PGPASSWORD or ~/.pgpass`
+      )
+    }
+    if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
+      return yield* configError(
+        at,
+        "`url` must be a PostgreSQL connection string",
+        "write it as postgres://user@host:5432/database"
+      )
+    }
+    return Redacted.make(url)
   })

@@ -52,6 +52,7 @@ export const config = (retry: Retry.RetryPolicy = Retry.defaultPolicy): Config.F
   kdlVersion: 2,
   providers: {},
   retry,
+  state: { backend: "local" },
   stages: ["dev", "live"],
   definitions: new Map()
 })
