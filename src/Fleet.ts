@@ -20,6 +20,7 @@ import {
   isUnset,
   referencesIn,
   type ResourceKey,
+  equalJson,
   sameInput,
   type StoredResource
 } from "./Resource.js"
@@ -224,9 +225,7 @@ export const plan = (target: Target, options: PlanOptions) =>
     })
     const selected =
       options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
-    const refreshed = new Map(
-      [...current].filter(([key, resource]) => JSON.stringify(state.resources[key]) !== JSON.stringify(resource))
-    )
+    const refreshed = new Map([...current].filter(([key, resource]) => !equalJson(state.resources[key], resource)))
     return { plan: ordered(selected), state, vanished, refreshed } satisfies Planned
   })
 

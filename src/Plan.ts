@@ -7,6 +7,7 @@ import * as Schema from "effect/Schema"
 import type { CloudProviderService, ProviderError } from "./Provider.js"
 import {
   attributeOf,
+  equalJson,
   type DesiredResource,
   Inputs,
   isReference,
@@ -117,20 +118,6 @@ export const summarize = (actions: ReadonlyArray<Action>): Summary => {
  * recursive `Json` schema costs a hundred microseconds per action on large plans.
  */
 const trusted = true
-
-export const equalJson = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
-  if (Array.isArray(a) !== Array.isArray(b)) return false
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((item, index) => equalJson(item, b[index]))
-  }
-  const left = a as Record<string, unknown>
-  const right = b as Record<string, unknown>
-  const keys = new Set([...Object.keys(left), ...Object.keys(right)])
-  for (const key of keys) if (!equalJson(left[key], right[key])) return false
-  return true
-}
 
 const containsUnknown = (value: unknown): boolean => {
   if (isUnknown(value)) return true

@@ -77,9 +77,24 @@ export type Inputs = typeof Inputs.Type
 export const isUnset = (value: Json | undefined): boolean =>
   value === undefined || value === null || (Array.isArray(value) && value.length === 0)
 
+/** Equal JSON values, whatever the order of their keys (a database may not keep it). */
+export const equalJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, index) => equalJson(item, b[index]))
+  }
+  const left = a as Record<string, unknown>
+  const right = b as Record<string, unknown>
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)])
+  for (const key of keys) if (!equalJson(left[key], right[key])) return false
+  return true
+}
+
 /** Whether two input values mean the same: equal JSON, or both unset. */
 export const sameInput = (a: Json | undefined, b: Json | undefined): boolean =>
-  (isUnset(a) && isUnset(b)) || JSON.stringify(a) === JSON.stringify(b)
+  (isUnset(a) && isUnset(b)) || equalJson(a, b)
 
 // A type alias, not an interface, so a Reference is assignable to Json.
 export type Reference = {
