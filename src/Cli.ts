@@ -13,7 +13,9 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import type * as Apply from "./Apply.js"
@@ -23,20 +25,27 @@ import * as Plan from "./Plan.js"
 import * as Progress from "./Progress.js"
 import type { CloudProvider } from "./Provider.js"
 import * as Render from "./Render.js"
+import { equalJson } from "./Resource.js"
 import type * as Retry from "./Retry.js"
 import { ExitCode } from "./Report.js"
 import type * as Sandbox from "./Sandbox.js"
 import * as Scale from "./Scale.js"
 import * as State from "./State.js"
+import * as StateBackend from "./State/Backend.js"
 import { version } from "./Version.js"
 
 /** Ends the command with an exit code and nothing more to print. */
 export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
 
 /** A command that would change the clouds, run where nobody can confirm it. */
-export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly command: string }> {
+export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{
+  readonly command: string
+  /** What to check before confirming; the plan by default. */
+  readonly review?: string
+}> {
   override get message() {
-    return `\`fleetflow ${this.command}\` needs a confirmation, and there is no terminal to ask on.\n  Review the plan with \`fleetflow plan\`, then run \`fleetflow ${this.command} --yes\`.`
+    const review = this.review ?? "Review the plan with `fleetflow plan`"
+    return `\`fleetflow ${this.command}\` needs a confirmation, and there is no terminal to ask on.\n  ${review}, then run \`fleetflow ${this.command} --yes\`.`
   }
 }
 
@@ -68,12 +77,20 @@ const json = Options.boolean("json").pipe(Options.withDescription("print machine
 const sandbox = Options.boolean("sandbox").pipe(
   Options.withDescription("work on the built-in sandbox cloud in .fleetflow/sandbox/ (or FLEETFLOW_SANDBOX=1)")
 )
-const common = { file, stage, json, sandbox }
+const stateUrl = Options.redacted("state-url").pipe(
+  Options.withDescription(
+    "keep the state in this PostgreSQL database (postgres://user@host:5432/db) instead of where the file's `state` says; " +
+      "a password given here shows in the process list: prefer `url env=` in the file"
+  ),
+  Options.optional
+)
+const common = { file, stage, json, sandbox, stateUrl }
 type Common = {
   readonly file: Option.Option<string>
   readonly stage: Option.Option<string>
   readonly json: boolean
   readonly sandbox: boolean
+  readonly stateUrl: Option.Option<Redacted.Redacted<string>>
 }
 
 const refresh = Options.choice("refresh", ["true", "false"]).pipe(
@@ -114,7 +131,12 @@ const applyOptions = {
 interface Folder {
   readonly config: Config.FleetConfig
   readonly sandbox: boolean
+  /** `.fleetflow/` (or `.fleetflow/sandbox/`): the local state, logs and the sandbox's clouds. */
   readonly stateDirectory: string
+  /** The store that holds the state, or why it cannot be opened (only commands that open it fail). */
+  readonly backend: Either.Either<StateBackend.Backend, Config.ConfigError | InvalidOption>
+  /** The PostgreSQL database the file or `--state-url` names, whichever store holds the state now. */
+  readonly database: Either.Either<StateBackend.Backend, Config.ConfigError | InvalidOption>
 }
 
 interface Workspace extends Folder {
@@ -123,6 +145,44 @@ interface Workspace extends Folder {
 
 const sandboxRequested = (flag: boolean) => flag || ["1", "true", "yes"].includes(process.env.FLEETFLOW_SANDBOX ?? "")
 
+/**
+ * The PostgreSQL database of `--state-url`, else of the file's `state` block. The sandbox's state
+ * is kept apart from the real one there too, under its own key.
+ */
+const databaseOf = (
+  config: Config.FleetConfig,
+  inSandbox: boolean,
+  flag: Option.Option<Redacted.Redacted<string>>
+): Either.Either<StateBackend.Backend, Config.ConfigError | InvalidOption> => {
+  const settings = config.state
+  const project = inSandbox ? `${config.project} (sandbox)` : config.project
+  const schema = settings.backend === "postgres" ? settings.schema : undefined
+  if (Option.isSome(flag)) {
+    const text = Redacted.value(flag.value)
+    return /^postgres(ql)?:\/\//.test(text) && URL.canParse(text)
+      ? Either.right({ kind: "postgres", url: flag.value, schema, project })
+      : Either.left(
+          new InvalidOption({
+            option: "--state-url",
+            reason: "must be a PostgreSQL connection string such as postgres://user@host:5432/database"
+          })
+        )
+  }
+  if (settings.backend === "local" || settings.url === undefined) {
+    const at = settings.backend === "postgres" ? settings.at : { file: config.file, line: 0, column: 0, path: "" }
+    return Either.left(
+      Config.configError(
+        at,
+        settings.backend === "postgres"
+          ? "`state` uses the postgres backend but gives no `url`"
+          : "no PostgreSQL database is configured for the state",
+        `write state { backend "postgres"; url env="FLEETFLOW_PG_URL" } in the file, or pass --state-url`
+      )
+    )
+  }
+  return Either.map(settings.url, (url) => ({ kind: "postgres", url, schema, project }))
+}
+
 const openFolder = (options: Common) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
@@ -130,10 +190,17 @@ const openFolder = (options: Common) =>
     const config = yield* Config.load(located)
     const inSandbox = sandboxRequested(options.sandbox)
     const base = path.join(config.directory, ".fleetflow")
+    const stateDirectory = inSandbox ? path.join(base, "sandbox") : base
+    const database = databaseOf(config, inSandbox, options.stateUrl)
     return {
       config,
       sandbox: inSandbox,
-      stateDirectory: inSandbox ? path.join(base, "sandbox") : base
+      stateDirectory,
+      database,
+      backend:
+        config.state.backend === "local" && Option.isNone(options.stateUrl)
+          ? Either.right({ kind: "local", directory: stateDirectory })
+          : database
     } satisfies Folder
   })
 
@@ -168,24 +235,25 @@ const providerLayer = (
         )
   )
 
+/** The workspace's state store, opened for the command and closed after it. */
+const stateLayer = (workspace: Folder) => Layer.unwrapEffect(Effect.map(workspace.backend, StateBackend.layer))
+
 /** Runs `effect` with the state store and the providers of the workspace. */
 const withWorkspace = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>
-  Effect.provide(effect, Layer.merge(State.layerLocal(workspace.stateDirectory), providerLayer(workspace)))
+  Effect.provide(effect, Layer.merge(stateLayer(workspace), providerLayer(workspace)))
 
-/**
- * Runs `effect` with the state store alone. The sandbox settings are still checked, as on every
- * command that works on the sandbox.
- */
+/** The sandbox settings are checked on every command that works on the sandbox, also those that need no cloud. */
+const checkSandboxSettings = (workspace: Folder) =>
+  workspace.sandbox
+    ? Effect.flatMap(
+        Effect.promise(() => import("./Sandbox/Options.js")),
+        (Options) => Options.optionsFromEnv
+      )
+    : Effect.void
+
+/** Runs `effect` with the state store alone. */
 const withState = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>
-  Effect.zipRight(
-    workspace.sandbox
-      ? Effect.flatMap(
-          Effect.promise(() => import("./Sandbox/Options.js")),
-          (Options) => Options.optionsFromEnv
-        )
-      : Effect.void,
-    Effect.provide(effect, State.layerLocal(workspace.stateDirectory))
-  )
+  Effect.zipRight(checkSandboxSettings(workspace), Effect.provide(effect, stateLayer(workspace)))
 
 const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
@@ -193,13 +261,11 @@ const encodePlan = Schema.encodeSync(Plan.Plan)
 
 /**
  * The replica counts `fleetflow scale` recorded for `stage`, checked against the file's ranges;
- * none when there is no state yet. Reads the state store alone: no provider is needed.
+ * none when there is no state yet.
  */
 const recordedScale = (folder: Folder, stage: string) =>
   Effect.gen(function* () {
-    const stored = yield* Effect.flatMap(State.StateStore, (store) => store.read).pipe(
-      Effect.provide(State.layerLocal(folder.stateDirectory))
-    )
+    const stored = yield* Effect.flatMap(State.StateStore, (store) => store.read)
     const ranges = yield* Scale.rangesOf(folder.config, stage)
     const recorded = yield* Scale.checkRecorded(
       folder.config,
@@ -286,7 +352,7 @@ const validate = Command.make("validate", common, (options) =>
     // A chosen stage is shown with the counts `fleetflow scale` recorded; all stages with their minimums.
     const declared = yield* Effect.forEach(stages, (name) =>
       Effect.gen(function* () {
-        const counts = requested === undefined ? {} : yield* recordedScale(folder, name)
+        const counts = requested === undefined ? {} : yield* withState(folder, recordedScale(folder, name))
         return { stage: name, desired: yield* Config.desiredResources(config, name, { scale: counts }) }
       })
     )
@@ -326,10 +392,11 @@ const plan = Command.make(
   (options) =>
     Effect.gen(function* () {
       const workspace = yield* openWorkspace(options)
-      const planTarget = yield* targetOf(workspace)
       const { plan: made } = yield* withWorkspace(
         workspace,
-        Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target })
+        Effect.flatMap(targetOf(workspace), (planTarget) =>
+          Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target })
+        )
       )
       if (options.json) yield* printJson({ plan: encodePlan(made) })
       else yield* Console.log(Render.plan(made, { color: terminal.color() }))
@@ -383,7 +450,9 @@ const applyCommand = (name: "up" | "down", description: string) =>
       if (!options.yes && !terminal.interactive()) return yield* new ConfirmationRequired({ command: name })
       const workspace = yield* openWorkspace(options)
       const applyTarget =
-        name === "up" ? yield* targetOf(workspace) : { config: workspace.config, stage: workspace.stage, desired: [] }
+        name === "up"
+          ? targetOf(workspace)
+          : Effect.succeed({ config: workspace.config, stage: workspace.stage, desired: [] })
       const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
       const retry = yield* parseRetry(options.retry, workspace.config.retry)
       if (options.parallelism < 1) {
@@ -403,16 +472,18 @@ const applyCommand = (name: "up" | "down", description: string) =>
           })
           return yield* withWorkspace(
             workspace,
-            (name === "up" ? Fleet.up : Fleet.down)(applyTarget, {
-              refresh: options.refresh,
-              targets: options.target,
-              parallelism: options.parallelism,
-              retry,
-              lockTimeout,
-              reporter,
-              confirm: confirmPlan(name, options, workspace),
-              onFailure: decideOnFailure(options)
-            })
+            Effect.flatMap(applyTarget, (target) =>
+              (name === "up" ? Fleet.up : Fleet.down)(target, {
+                refresh: options.refresh,
+                targets: options.target,
+                parallelism: options.parallelism,
+                retry,
+                lockTimeout,
+                reporter,
+                confirm: confirmPlan(name, options, workspace),
+                onFailure: decideOnFailure(options)
+              })
+            )
           )
         })
       )
@@ -462,7 +533,7 @@ const scale = Command.make(
           if (from === options.count) return { from, state: current }
           return { from, state: yield* store.write(State.withScale(current, name, range.server, options.count)) }
         })
-      ).pipe(Effect.provide(State.layerLocal(workspace.stateDirectory)))
+      ).pipe((effect) => withState(workspace, effect))
       const changed = recorded.from !== options.count
       if (options.json) {
         return yield* printJson({
@@ -559,7 +630,10 @@ const stateRecover = Command.make("recover", { ...common, lockTimeout: applyOpti
   Effect.gen(function* () {
     const workspace = yield* openWorkspace(options)
     const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
-    const recovered = yield* withWorkspace(workspace, Fleet.recoverState(yield* targetOf(workspace), { lockTimeout }))
+    const recovered = yield* withWorkspace(
+      workspace,
+      Effect.flatMap(targetOf(workspace), (target) => Fleet.recoverState(target, { lockTimeout }))
+    )
     if (options.json) {
       return yield* printJson({
         stage: workspace.stage,
@@ -589,9 +663,228 @@ const stateRecover = Command.make("recover", { ...common, lockTimeout: applyOpti
   )
 )
 
+/** `state history` and `state rollback` on a store that keeps only the last version. */
+export class HistoryUnavailable extends Data.TaggedError("HistoryUnavailable")<{
+  readonly command: string
+  readonly location: string
+}> {
+  override get message() {
+    return (
+      `\`fleetflow state ${this.command}\` needs a store that keeps every version of the state; ` +
+      `${this.location} keeps the last one and a backup (state.json.backup).\n` +
+      `  Keep the state in PostgreSQL (\`state { backend "postgres" }\`, see the README) to have its history.`
+    )
+  }
+}
+
+export class UnknownSerial extends Data.TaggedError("UnknownSerial")<{
+  readonly serial: number
+  readonly current: number
+}> {
+  override get message() {
+    return this.serial >= this.current
+      ? `serial ${this.serial} is not an earlier version: the state is at serial ${this.current}`
+      : `the state keeps no version with serial ${this.serial}\n  \`fleetflow state history\` lists the versions kept`
+  }
+}
+
+export class PendingActions extends Data.TaggedError("PendingActions")<{ readonly keys: ReadonlyArray<string> }> {
+  override get message() {
+    return (
+      `the state records actions a stopped command left unsettled (${this.keys.join(", ")})\n` +
+      "  Run `fleetflow up` or `fleetflow state recover` first, so that the clouds and the state agree on them."
+    )
+  }
+}
+
+/** The store's `history` and `readVersion`, or the error saying this store keeps no history. */
+const versioned = (command: string) =>
+  Effect.flatMap(State.StateStore, (store) =>
+    store.history === undefined || store.readVersion === undefined
+      ? Effect.fail(new HistoryUnavailable({ command, location: store.location }))
+      : Effect.succeed({ store, history: store.history, readVersion: store.readVersion })
+  )
+
+const historyLimit = Options.integer("limit").pipe(
+  Options.withDefault(20),
+  Options.withDescription("how many versions to list, newest first; 0 lists them all")
+)
+
+const stateHistory = Command.make("history", { ...common, limit: historyLimit }, (options) =>
+  Effect.gen(function* () {
+    const folder = yield* openFolder(options)
+    if (options.limit < 0) return yield* new InvalidOption({ option: "--limit", reason: "must be 0 or more" })
+    const kept = yield* withState(
+      folder,
+      Effect.flatMap(versioned("history"), ({ history }) => history)
+    )
+    const entries = options.limit === 0 ? kept : kept.slice(0, options.limit)
+    if (options.json) return yield* printJson(entries)
+    if (entries.length === 0) return yield* Console.error("The state has no versions yet.")
+    const rows = entries.map((entry, index) => [
+      String(entry.serial),
+      entry.written_at.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+      entry.written_by,
+      entry.operation ?? "",
+      String(entry.resources),
+      index === 0 ? "(current)" : ""
+    ])
+    const header = ["SERIAL", "WRITTEN", "BY", "COMMAND", "RESOURCES", ""]
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+    const line = (cells: ReadonlyArray<string>) =>
+      cells
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join("  ")
+        .trimEnd()
+    const lineages = new Set(entries.map((entry) => entry.lineage))
+    yield* Console.log(
+      [
+        line(header),
+        ...rows.map(line),
+        ...(kept.length > entries.length
+          ? [`… ${kept.length - entries.length} older versions (--limit 0 lists them all)`]
+          : []),
+        ...(lineages.size > 1 ? ["", `Versions of ${lineages.size} lineages; the first row is the current state.`] : [])
+      ].join("\n")
+    )
+  })
+).pipe(Command.withDescription("list the kept versions of the state, newest first (PostgreSQL state)"))
+
+/** Keys whose record differs between two states. */
+const changedKeys = (from: State.StateFile, to: State.StateFile) => {
+  const keys = new Set([...Object.keys(from.resources), ...Object.keys(to.resources)])
+  return [...keys].filter((key) => !equalJson(from.resources[key], to.resources[key])).sort()
+}
+
+const stateRollback = Command.make(
+  "rollback",
+  {
+    ...common,
+    lockTimeout: applyOptions.lockTimeout,
+    yes: applyOptions.yes,
+    serial: Args.integer({ name: "SERIAL" }).pipe(
+      Args.withDescription("the earlier version to restore, as `fleetflow state history` lists it")
+    )
+  },
+  (options) =>
+    Effect.gen(function* () {
+      if (!options.yes && !terminal.interactive())
+        return yield* new ConfirmationRequired({
+          command: `state rollback ${options.serial}`,
+          review: "See what it restores in `fleetflow state history`"
+        })
+      const folder = yield* openFolder(options)
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const outcome = yield* withState(
+        folder,
+        Effect.scoped(
+          Effect.gen(function* () {
+            const { store, readVersion } = yield* versioned("rollback")
+            yield* store.lock("state rollback", lockTimeout === undefined ? undefined : { timeout: lockTimeout })
+            const current = yield* store.read
+            const serialNow = Option.match(current, { onNone: () => 0, onSome: (state) => state.serial })
+            if (Option.isNone(current) || options.serial >= serialNow) {
+              return yield* new UnknownSerial({ serial: options.serial, current: serialNow })
+            }
+            if (current.value.pending.length > 0) {
+              return yield* new PendingActions({ keys: current.value.pending.map((pending) => pending.key) })
+            }
+            const earlier = yield* readVersion(options.serial)
+            if (Option.isNone(earlier)) return yield* new UnknownSerial({ serial: options.serial, current: serialNow })
+            const changed = changedKeys(current.value, earlier.value)
+            if (!options.json) {
+              yield* Console.log(
+                changed.length === 0
+                  ? `Serial ${options.serial} records the same resources as the current state.`
+                  : `Restoring serial ${options.serial} changes the record of:\n${changed.map((key) => `  ${key}`).join("\n")}`
+              )
+            }
+            if (!options.yes) {
+              const confirmed = yield* Prompt.confirm({
+                message: `Make the state what serial ${options.serial} recorded? The clouds are not changed.`,
+                initial: false
+              }).pipe(Effect.catchAll(() => Effect.succeed(false)))
+              if (!confirmed) return yield* new Fleet.Cancelled({ reason: "Cancelled; the state was not changed." })
+            }
+            const written = yield* store.write({
+              ...earlier.value,
+              lineage: current.value.lineage,
+              serial: current.value.serial
+            })
+            return { changed, serial: written.serial }
+          })
+        )
+      )
+      if (options.json) {
+        return yield* printJson({ restored: options.serial, serial: outcome.serial, changed: outcome.changed })
+      }
+      yield* Console.log(
+        `The state is now serial ${outcome.serial}, a copy of serial ${options.serial}. The clouds did not change: ` +
+          "run `fleetflow plan` to see how they differ from it, and `fleetflow state recover` if it records fewer resources " +
+          "than the clouds hold."
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "make the state what an earlier version recorded, as a new version (PostgreSQL state); changes no cloud"
+  )
+)
+
+const stateMigrate = Command.make(
+  "migrate",
+  {
+    ...common,
+    lockTimeout: applyOptions.lockTimeout,
+    to: Options.choice("to", ["postgres", "local"]).pipe(
+      Options.withDescription(
+        "where the state goes: the PostgreSQL database of the file or --state-url, or .fleetflow/"
+      )
+    )
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const folder = yield* openFolder(options)
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const database = yield* folder.database
+      const local: StateBackend.Backend = { kind: "local", directory: folder.stateDirectory }
+      const [from, to] = options.to === "postgres" ? [local, database] : [database, local]
+      const { migrate } = yield* Effect.promise(() => import("./State/Migrate.js"))
+      yield* checkSandboxSettings(folder)
+      const result = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const source = yield* StateBackend.open(from)
+          const target = yield* StateBackend.open(to)
+          return yield* migrate(source, target, {
+            ...(lockTimeout === undefined ? {} : { lock: { timeout: lockTimeout } })
+          })
+        })
+      )
+      if (options.json) return yield* printJson(result)
+      const version =
+        result.version === undefined ? "" : ` (lineage ${result.version.lineage}, serial ${result.version.serial})`
+      const next =
+        folder.config.state.backend === options.to
+          ? ""
+          : options.to === "postgres"
+            ? '\nMake the file use it: state { backend "postgres"; url env="FLEETFLOW_PG_URL" }.'
+            : '\nMake the file use it: remove its `state` block (or write backend "local").'
+      yield* Console.log(
+        result.outcome === "empty"
+          ? `There is no state in ${result.from} to copy.`
+          : result.outcome === "unchanged"
+            ? `${result.to} already holds this state${version}; nothing was copied.${next}`
+            : `Copied the state${version} from ${result.from} to ${result.to}. The source is left as it was.${next}`
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "copy the state to PostgreSQL or back to .fleetflow/, lineage and serial kept; never overwrites another state"
+  )
+)
+
 const state = Command.make("state").pipe(
-  Command.withDescription("read the state, or rebuild it from the clouds"),
-  Command.withSubcommands([stateList, stateShow, stateRecover])
+  Command.withDescription("read the state, rebuild it from the clouds, or move it between stores"),
+  Command.withSubcommands([stateList, stateShow, stateRecover, stateHistory, stateRollback, stateMigrate])
 )
 
 const importCommand = Command.make(
@@ -608,7 +901,9 @@ const importCommand = Command.make(
       const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
       const imported = yield* withWorkspace(
         workspace,
-        Fleet.importResource(yield* targetOf(workspace), options.key, options.id, { lockTimeout })
+        Effect.flatMap(targetOf(workspace), (target) =>
+          Fleet.importResource(target, options.key, options.id, { lockTimeout })
+        )
       )
       if (options.json) return yield* printJson({ key: imported.key, ...imported.resource, serial: imported.serial })
       yield* Console.log(

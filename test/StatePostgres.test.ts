@@ -29,18 +29,7 @@ import * as TestPostgres from "./support/Postgres.js"
 
 const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "..")
 
-const started = await TestPostgres.start()
-const server = "unavailable" in started ? undefined : started
-if (server === undefined) {
-  const why = "unavailable" in started ? started.unavailable : ""
-  if (process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false") {
-    throw new Error(`CI must run the PostgreSQL state tests, but no server could be started: ${why}`)
-  }
-  console.warn(
-    `\n${"!".repeat(100)}\n!! SKIPPING the PostgreSQL state tests: no server could be started.\n!! ${why}\n` +
-      `!! .ci/run installs Debian's postgresql; install it (apt-get install postgresql) to run them.\n${"!".repeat(100)}\n`
-  )
-}
+const server = await TestPostgres.forTests("the PostgreSQL state tests")
 afterAll(() => server?.stop())
 
 const url = Redacted.make(server?.url ?? "postgres://unused@127.0.0.1:1/none")

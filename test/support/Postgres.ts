@@ -195,3 +195,20 @@ export const start = async (): Promise<TestServer | { readonly unavailable: stri
   }
   return { url, password, port, user, stop }
 }
+
+const inCi = () => process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false"
+
+/**
+ * A server for a test file, or `undefined` after a loud warning when none can be started
+ * (CI fails instead: it must run these tests). Stopped when the file's tests end.
+ */
+export const forTests = async (what: string): Promise<TestServer | undefined> => {
+  const started = await start()
+  if (!("unavailable" in started)) return started
+  if (inCi()) throw new Error(`CI must run ${what}, but no PostgreSQL server could be started: ${started.unavailable}`)
+  console.warn(
+    `\n${"!".repeat(100)}\n!! SKIPPING ${what}: no PostgreSQL server could be started.\n!! ${started.unavailable}\n` +
+      `!! .ci/run installs Debian's postgresql; install it (apt-get install postgresql) to run them.\n${"!".repeat(100)}\n`
+  )
+  return undefined
+}
