@@ -1,6 +1,9 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as NodePath from "node:path"
 import * as Config from "../src/Config.js"
 import { folder, withEnv } from "./fixtures/config/support.js"
@@ -337,5 +340,68 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
         })
       )
     }
+  })
+
+  describe("the state block", () => {
+    const load = (text: string, env: Record<string, string> = {}) => Config.load(fileOf(text)).pipe(withEnv(env))
+
+    it.effect("is the local folder by default, and PostgreSQL as properties or child nodes", () =>
+      Effect.gen(function* () {
+        assert.deepStrictEqual((yield* load(`project "p"\n`)).state, { backend: "local" })
+        const url = "postgres://ops:s3cret@db:5432/infra"
+        const asProps = (yield* load(`state backend="postgres" url="postgres://ops@db/infra" schema="ff"\n`)).state
+        assert.strictEqual(asProps.backend, "postgres")
+        if (asProps.backend !== "postgres") return
+        assert.strictEqual(asProps.schema, "ff")
+        assert.strictEqual(Redacted.value(Either.getOrThrow(asProps.url!)), "postgres://ops@db/infra")
+        const fromEnv = (yield* load(`state {\n  backend "postgres"\n  url env="PG"\n}\n`, { PG: url })).state
+        if (fromEnv.backend !== "postgres") return assert.fail("postgres")
+        assert.strictEqual(Redacted.value(Either.getOrThrow(fromEnv.url!)), url)
+        assert.notInclude(String(fromEnv.url), "s3cret")
+        // A variable that is not set fails the commands that open the state, not the loading.
+        const unset = (yield* load(`state { backend "postgres"; url env="PG"; }\n`)).state
+        if (unset.backend !== "postgres") return assert.fail("postgres")
+        const missing = Either.getLeft(unset.url!).pipe(Option.getOrThrow)
+        assert.include(missing.message, "environment variable PG is not set")
+      })
+    )
+
+    it.effect("refuses a password written in the file, without repeating it", () =>
+      Effect.gen(function* () {
+        const loaded = yield* load(`state { backend "postgres"; url "postgres://ops:s3cret@db/infra"; }\n`)
+        if (loaded.state.backend !== "postgres") return assert.fail("postgres")
+        const error = Either.getLeft(loaded.state.url!).pipe(Option.getOrThrow)
+        assert.strictEqual(error.message, "a database password must not be written in the configuration file")
+        assert.strictEqual(error.path, "state > url")
+        assert.notInclude(JSON.stringify({ ...error, message: error.message, suggestion: error.suggestion }), "s3cret")
+        // Interpolated from the environment, it is not written in the file.
+        const interpolated = yield* load(`state { backend "postgres"; url "postgres://ops:\${PW}@db/infra"; }\n`, {
+          PW: "s3cret"
+        })
+        if (interpolated.state.backend !== "postgres") return assert.fail("postgres")
+        assert.isTrue(Either.isRight(interpolated.state.url!))
+      })
+    )
+
+    it.effect("names a wrong backend, schema or field", () =>
+      Effect.gen(function* () {
+        const backend = yield* Effect.flip(load(`state { backend "postgress"; }\n`))
+        assert.match(backend.message, /backend/)
+        assert.include(backend.suggestion ?? "", "postgres")
+        const schema = yield* Effect.flip(load(`state { backend "postgres"; schema "a-b"; }\n`))
+        assert.include(schema.message, "`schema` must be a PostgreSQL name")
+        const local = yield* Effect.flip(load(`state { url "postgres://db/x"; }\n`))
+        assert.include(local.message, "is a setting of the postgres backend")
+        const field = yield* Effect.flip(load(`state { backend "postgres"; uri "postgres://db/x"; }\n`))
+        assert.include(field.message, "unknown field `uri` in `state`")
+        assert.include(field.suggestion ?? "", "url")
+        const notUrl = yield* load(`state { backend "postgres"; url "db.internal"; }\n`)
+        if (notUrl.state.backend !== "postgres") return assert.fail("postgres")
+        assert.include(
+          Either.getLeft(notUrl.state.url!).pipe(Option.getOrThrow).message,
+          "PostgreSQL connection string"
+        )
+      })
+    )
   })
 })
