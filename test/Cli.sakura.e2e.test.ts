@@ -182,20 +182,33 @@ describe("fleetflow on Sakura Cloud through usacloud (the simulator as the binar
         assert.strictEqual(flagValue(diskCreates.get("web")!, "--os-type"), "ubuntu2404")
         assert.strictEqual(flagValue(diskCreates.get("api")!, "--os-type"), "debian12")
         assert.notInclude(runsOf("server create")[0]!, "--disk-os-type", "servers connect the disks FleetFlow made")
-        // Keys and the script are written into the disks before the first boot.
+        // Keys and the script are written into the disks before the first boot, by the server create.
         const web = cloud.servers.find((server) => server.name === "web")!
         const api = cloud.servers.find((server) => server.name === "api")!
-        const diskOf = (serverId: number) => String(cloud.disks.find((disk) => disk.serverId === serverId)!.id)
-        const edits = runsOf("disk update")
-        const webEdit = edits.find((args) => args[2] === diskOf(web.id))!
+        const diskOf = (serverId: number) => cloud.disks.find((disk) => disk.serverId === serverId)!.id
+        const editOf = (name: string, diskId: number) => {
+          const create = runsOf("server create").find((args) => flagValue(args, "--name") === name)!
+          assert.include(create, "--boot-after-create")
+          const disks = JSON.parse(flagValue(create, "--disks") ?? "[]") as ReadonlyArray<{
+            readonly ID: number
+            readonly EditDisk: { readonly SSHKeyIDs?: ReadonlyArray<number>; readonly Notes?: unknown }
+          }>
+          assert.deepStrictEqual(
+            disks.map((disk) => disk.ID),
+            [diskId]
+          )
+          return disks[0]!.EditDisk
+        }
         assert.sameMembers(
-          (flagValue(webEdit, "--edit-disk-ssh-key-ids") ?? "").split(","),
+          (editOf("web", diskOf(web.id)).SSHKeyIDs ?? []).map(String),
           cloud.sshKeys.map((key) => String(key.id))
         )
-        const apiEdit = edits.find((args) => args[2] === diskOf(api.id))!
-        assert.deepStrictEqual(JSON.parse(flagValue(apiEdit, "--edit-disk-notes") ?? "[]"), [
+        assert.deepStrictEqual(editOf("api", diskOf(api.id)).Notes, [
           { ID: cloud.notes[0]!.id, Variables: { ROLE: "api" } }
         ])
+        assert.strictEqual(web.hostName, "web")
+        assert.deepStrictEqual(runsOf("disk update"), [])
+        assert.deepStrictEqual(runsOf("server boot"), [])
         assert.include(
           cloud.notes[0]!.content,
           fs.readFileSync(path.join(dir, "scripts", "bootstrap.sh"), "utf8").trim()

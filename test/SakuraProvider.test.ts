@@ -15,6 +15,7 @@ import { makeKey, type StoredResource } from "../src/Resource.js"
 import type * as Retry from "../src/Retry.js"
 import * as SakuraProvider from "../src/Sakura/Provider.js"
 import * as Simulator from "../src/Sakura/Simulator.js"
+import { UsacloudTransport } from "../src/Sakura/Transport.js"
 import * as State from "../src/State.js"
 import { folder } from "./fixtures/config/support.js"
 import { runOptions } from "./support/Desired.js"
@@ -106,6 +107,17 @@ const flagValue = (args: ReadonlyArray<string>, flag: string) => {
 
 const mutating = ["create", "update", "delete", "boot", "shutdown"]
 
+interface EditDisk {
+  readonly HostName?: string
+  readonly SSHKeyIDs?: ReadonlyArray<number>
+  readonly DisablePWAuth?: boolean
+  readonly Notes?: ReadonlyArray<{ readonly ID: number; readonly Variables?: Record<string, string> }>
+}
+
+/** The disks a `server create` connects (`--disks`), each with what it writes into it. */
+const disksOf = (args: ReadonlyArray<string>) =>
+  JSON.parse(flagValue(args, "--disks") ?? "[]") as ReadonlyArray<{ readonly ID: number; readonly EditDisk?: EditDisk }>
+
 describe("the Sakura provider through the engine", () => {
   it.effect("three servers come up with the right usacloud commands, converge, follow a plan change, go down", () =>
     Effect.gen(function* () {
@@ -129,8 +141,14 @@ describe("the Sakura provider through the engine", () => {
         assert.strictEqual(count(calls, "note create"), 2)
         assert.strictEqual(count(calls, "disk create"), 3)
         assert.strictEqual(count(calls, "server create"), 3)
-        assert.strictEqual(count(calls, "server boot"), 3)
-        assert.strictEqual(count(calls, "server wait-until-ready"), 3)
+        // One server create connects, edits and boots each server, and waits until it is up.
+        assert.strictEqual(count(calls, "server boot"), 0)
+        assert.strictEqual(count(calls, "server wait-until-ready"), 0)
+        assert.strictEqual(count(calls, "disk update"), 0)
+        assert.strictEqual(count(calls, "server read"), 0)
+        // What might exist already is looked for with one list per type and zone.
+        assert.strictEqual(count(calls, "server list"), 1)
+        assert.strictEqual(count(calls, "disk list"), 1)
 
         const state = applied.state.resources
         const idOf = (type: "server" | "disk" | "ssh-key" | "startup-script", name: string) =>
@@ -149,28 +167,35 @@ describe("the Sakura provider through the engine", () => {
         assert.strictEqual(flagValue(fromOs, "--os-type"), "ubuntu2404")
         assert.strictEqual(flagValue(fromOs, "--size"), "40")
 
-        // Servers connect their disk by ID and boot only after the disk was edited.
+        // Servers connect their disk by ID, write into it, then boot: usacloud does it in this order.
+        const serverCreates = calls.filter((args) => args[0] === "server" && args[1] === "create")
+        const editOf = (name: string) => {
+          const create = serverCreates.find((args) => flagValue(args, "--name") === name)!
+          const [disk, ...others] = disksOf(create)
+          assert.deepStrictEqual(others, [])
+          assert.strictEqual(String(disk!.ID), idOf("disk", name))
+          return disk!.EditDisk!
+        }
         for (const name of ["web-01", "app-01", "job-01"]) {
-          const create = calls.find((args) => args[1] === "create" && args[0] === "server" && args.includes(name))!
-          assert.strictEqual(flagValue(create, "--disk-ids"), idOf("disk", name))
+          const create = serverCreates.find((args) => flagValue(args, "--name") === name)!
           assert.strictEqual(flagValue(create, "--network-interface-upstream"), "shared")
-          assert.notInclude(create, "--boot-after-create")
+          assert.include(create, "--boot-after-create")
+          assert.notInclude(create, "--disk-ids")
+          assert.strictEqual(editOf(name).HostName, name)
           const server = state[makeKey("server", name)]!
           assert.strictEqual(server.attributes.status, "up")
+          assert.strictEqual(server.attributes.hostname, name)
           assert.match(String(server.attributes.ip), /^153\.120\.\d+\.\d+$/)
           assert.strictEqual(server.attributes.disk, idOf("disk", name))
         }
-        const edits = calls.filter((args) => args[0] === "disk" && args[1] === "update")
-        const editOf = (name: string) => edits.find((args) => args[2] === idOf("disk", name))!
         assert.deepStrictEqual(
-          flagValue(editOf("app-01"), "--edit-disk-ssh-key-ids")?.split(",").sort(),
+          editOf("app-01")
+            .SSHKeyIDs?.map((id) => String(id))
+            .sort(),
           [idOf("ssh-key", "dev"), idOf("ssh-key", "ops-example")].sort()
         )
-        assert.include(editOf("app-01"), "--edit-disk-disable-pw-auth")
-        const notes = JSON.parse(flagValue(editOf("job-01"), "--edit-disk-notes")!) as ReadonlyArray<{
-          readonly ID: number
-          readonly Variables: Record<string, string>
-        }>
+        assert.isTrue(editOf("app-01").DisablePWAuth)
+        const notes = editOf("job-01").Notes!
         assert.deepStrictEqual(
           notes.map((note) => String(note.ID)),
           [idOf("startup-script", "fleetflow-docker-setup"), idOf("startup-script", "setup")]
@@ -204,7 +229,7 @@ describe("the Sakura provider through the engine", () => {
         const updateCalls = (yield* invocations(store)).slice(before2)
         assert.deepStrictEqual(
           commandsOf(updateCalls.filter((args) => mutating.includes(args[1]!) || args[1]!.startsWith("wait"))),
-          ["server shutdown", "server wait-until-shutdown", "server update", "server boot", "server wait-until-ready"]
+          ["server shutdown", "server update", "server boot"]
         )
         const update = updateCalls.find((args) => args[1] === "update")!
         assert.strictEqual(update[2], before)
@@ -231,16 +256,42 @@ describe("the Sakura provider through the engine", () => {
   )
 })
 
+/** The provider alone over `store`, as a new run builds it. */
+const providerOver = (
+  store: Simulator.SimulatorStore,
+  options: Simulator.SimulatorOptions = {},
+  settings: SakuraProvider.Settings = {}
+) =>
+  Effect.provide(
+    CloudProvider,
+    SakuraProvider.layer(settings).pipe(Layer.provide(Simulator.layerTransport(store, options)))
+  )
+
 /** The provider alone, over a fresh simulator. */
 const provider = (options: Simulator.SimulatorOptions = {}, settings: SakuraProvider.Settings = {}) =>
   Effect.gen(function* () {
     const store = yield* Simulator.memoryStore()
-    const service = yield* Effect.provide(
-      CloudProvider,
-      SakuraProvider.layer(settings).pipe(Layer.provide(Simulator.layerTransport(store, options)))
-    )
+    const service = yield* providerOver(store, options, settings)
     return { store, service }
   })
+
+/** A server created by hand with the ownership tags FleetFlow gives `name`, not booted. */
+const handMade = (name: string, extra: ReadonlyArray<string> = []) => [
+  "server",
+  "create",
+  "-y",
+  "--zone",
+  "is1a",
+  "-o",
+  "json",
+  "--name",
+  name,
+  "--tags",
+  SakuraProvider.ownershipTags({ project: "shop", stage: "dev", name }).join(","),
+  "--network-interface-upstream",
+  "shared",
+  ...extra
+]
 
 const usacloud = (store: Simulator.SimulatorStore, ...args: ReadonlyArray<string>) =>
   Effect.map(Simulator.run(args, {}, store).pipe(Effect.orDie), (output) => {
@@ -431,9 +482,9 @@ describe("apply and destroy", () => {
         const ops = applied.state.resources[makeKey("ssh-key", "ops-example")]!
         assert.strictEqual(ops.id, String(registered!.ID))
         assert.strictEqual(ops.attributes.adopted, true)
-        const edits = calls.filter((args) => args[0] === "disk" && args[1] === "update")
+        const edits = calls.filter((args) => args[0] === "server" && args[1] === "create").map(disksOf)
         assert.strictEqual(edits.length, 2)
-        for (const edit of edits) assert.include(flagValue(edit, "--edit-disk-ssh-key-ids")!.split(","), ops.id)
+        for (const [disk] of edits) assert.include(disk!.EditDisk!.SSHKeyIDs!.map(String), ops.id)
         yield* Fleet.down(target, runOptions())
         const left = yield* Simulator.inspect(store).pipe(Effect.orDie)
         assert.deepStrictEqual(
@@ -541,9 +592,10 @@ describe("apply and destroy", () => {
       )
       const observed = yield* service.apply(request("server", "a-01", { ...server, startupScripts: ["tools"] }))
       assert.strictEqual(observed.attributes.status, "up")
-      const edit = (yield* invocations(store)).find((args) => args[0] === "disk" && args[1] === "update")!
-      assert.strictEqual(flagValue(edit, "--edit-disk-ssh-key-ids"), String(key!.ID))
-      assert.strictEqual(flagValue(edit, "--edit-disk-note-ids"), String(note!.ID))
+      const create = (yield* invocations(store)).find((args) => args[0] === "server" && args[1] === "create")!
+      const [connected] = disksOf(create)
+      assert.deepStrictEqual(connected!.EditDisk!.SSHKeyIDs, [key!.ID])
+      assert.deepStrictEqual(connected!.EditDisk!.Notes, [{ ID: note!.ID }])
     })
   )
 
@@ -592,29 +644,63 @@ describe("apply and destroy", () => {
       const disk = yield* service.apply(request("disk", "a-01", { zone: "is1a", size: 20, os: "ubuntu" }))
       const inputs = { zone: "is1a", core: 1, memory: 1, disk: disk.id }
       // The earlier run created the server, then stopped before it booted it.
-      yield* usacloud(
-        store,
-        "server",
-        "create",
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
-        "--name",
-        "a-01",
-        "--tags",
-        SakuraProvider.ownershipTags({ project: "shop", stage: "dev", name: "a-01" }).join(","),
-        "--network-interface-upstream",
-        "shared",
-        "--disk-ids",
-        disk.id
-      )
-      const observed = yield* service.apply(request("server", "a-01", inputs))
+      yield* usacloud(store, ...handMade("a-01", ["--disk-ids", disk.id]))
+      const next = yield* providerOver(store)
+      const observed = yield* next.apply(request("server", "a-01", inputs))
       assert.strictEqual(observed.attributes.status, "up")
       const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
       assert.strictEqual(cloud.servers.length, 1)
       assert.strictEqual(String(cloud.servers[0]!.id), observed.id)
+      const calls = (yield* invocations(store)).slice(-3)
+      assert.deepStrictEqual(commandsOf(calls), ["disk update", "server boot", "server read"])
+    })
+  )
+
+  it.effect("a server an interrupted create left without its disk is deleted and made again", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const disk = yield* service.apply(request("disk", "a-01", { zone: "is1a", size: 20, os: "ubuntu" }))
+      // The earlier run's server create stopped after it made the server, before it connected the disk.
+      const [left] = yield* usacloud(store, ...handMade("a-01"))
+      const next = yield* providerOver(store)
+      const observed = yield* next.apply(request("server", "a-01", { zone: "is1a", core: 1, memory: 1, disk: disk.id }))
+      assert.notStrictEqual(observed.id, String(left!.ID))
+      assert.strictEqual(observed.attributes.disk, disk.id)
+      const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+      assert.deepStrictEqual(
+        cloud.servers.map((server) => String(server.id)),
+        [observed.id]
+      )
+    })
+  )
+
+  it.live("a create that failed after the server was made is looked up again when retried: nothing twice", () =>
+    Effect.gen(function* () {
+      const store = yield* Simulator.memoryStore()
+      let timedOut = false
+      // The first server create makes the server, but usacloud reports a timeout (transient, and ambiguous).
+      const transport = Layer.succeed(UsacloudTransport, {
+        run: (args) =>
+          Effect.map(Effect.orDie(Simulator.run(args, {}, store)), (output) => {
+            if (timedOut || args[0] !== "server" || args[1] !== "create") return output
+            timedOut = true
+            return {
+              exitCode: 1,
+              stdout: "",
+              stderr: "\ncommand[server/create] timed out: context deadline exceeded\n"
+            }
+          })
+      })
+      const layer = Layer.merge(SakuraProvider.layer().pipe(Layer.provide(transport)), State.layerMemory())
+      const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
+      const applied = yield* Fleet.up(target, runOptions()).pipe(Effect.provide(layer))
+      const calls = yield* invocations(store)
+      assert.strictEqual(count(calls, "server create"), 1)
+      // The shared list was read before the create; the retry lists the server's own tags again.
+      assert.strictEqual(count(calls, "server list"), 2)
+      const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+      assert.strictEqual(cloud.servers.length, 1)
+      assert.strictEqual(applied.state.resources[makeKey("server", "a-01")]?.id, String(cloud.servers[0]!.id))
     })
   )
 })

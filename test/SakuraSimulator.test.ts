@@ -465,34 +465,101 @@ describe("usacloud simulator", () => {
         assert.include(running.stderr, "409 Conflict")
       })
     )
+
+    it.effect(
+      "server create --disks connects each disk, writes its EditDisk into it and, with --boot-after-create, waits until up",
+      () =>
+        Effect.gen(function* () {
+          const { store, usacloud } = yield* setup({ bootTime: Duration.seconds(20) })
+          const [key] = parse(
+            (yield* usacloud("ssh-key", "create", "-y", "-o", "json", "--name", "k", "--public-key", publicKey)).stdout
+          )
+          const [disk] = parse((yield* usacloud(...createDisk("web-01"))).stdout)
+          const withDisks = (name: string, disks: string, extra: ReadonlyArray<string> = []) => [
+            "server",
+            "create",
+            "-y",
+            "--zone",
+            "is1a",
+            "-o",
+            "json",
+            "--name",
+            name,
+            "--network-interface-upstream",
+            "shared",
+            "--disks",
+            disks,
+            "--boot-after-create",
+            ...extra
+          ]
+          // Keys match whatever their case, as Go reads JSON; IDs may be strings of digits.
+          const disks = JSON.stringify([
+            { id: String(disk!.ID), EditDisk: { hostname: "app", SSHKeyIDs: [key!.ID], DisablePWAuth: true } }
+          ])
+          const creating = yield* Effect.fork(usacloud(...withDisks("web-01", disks)))
+          yield* TestClock.adjust(Duration.seconds(19))
+          assert.isTrue((yield* Fiber.poll(creating))._tag === "None")
+          yield* TestClock.adjust(Duration.seconds(1))
+          const output = yield* Fiber.join(creating)
+          assert.strictEqual(output.exitCode, 0, output.stderr)
+          const [server] = parse(output.stdout)
+          assert.strictEqual(server!.InstanceStatus, "up")
+          assert.strictEqual(server!.HostName, "app")
+          assert.deepStrictEqual(
+            (server!.Disks as Array<Json>).map((item) => item.ID),
+            [disk!.ID]
+          )
+          assert.strictEqual((yield* Simulator.inspect(store)).disks[0]!.serverId, server!.ID)
+
+          const [other] = parse((yield* usacloud(...createDisk("web-02"))).stdout)
+          const unknownKey = JSON.stringify([{ ID: other!.ID, EditDisk: { SSHKeyIDs: [100000099999] } }])
+          assert.include((yield* usacloud(...withDisks("web-02", unknownKey))).stderr, "404 Not Found")
+          const wrongType = JSON.stringify([{ ID: other!.ID, EditDisk: { HostName: 7 } }])
+          assert.include(
+            (yield* usacloud(...withDisks("web-02", wrongType))).stderr,
+            "json: cannot unmarshal number into Go struct field diskApplyParameter.EditDisk.HostName of type string"
+          )
+          assert.include((yield* usacloud(...withDisks("web-02", "[{"))).stderr, "unexpected end of JSON input")
+          const both = yield* usacloud(...withDisks("web-02", disks, ["--disk-ids", String(other!.ID)]))
+          assert.include(both.stderr, "--disk & --disks & --disk-ids: only one of them can be specified")
+          assert.strictEqual((yield* Simulator.inspect(store)).servers.length, 1)
+        })
+    )
   })
 
   describe("servers over time", () => {
-    it.effect("a new server is migrating, then available and up once booted; wait-until-ready waits for it", () =>
-      Effect.gen(function* () {
-        const { usacloud } = yield* setup({ bootTime: Duration.seconds(60) })
-        const [created] = parse((yield* usacloud(...createServer("web-01"))).stdout)
-        assert.strictEqual(created!.Availability, "migrating")
-        assert.strictEqual(created!.InstanceStatus, "")
-        const id = String(created!.ID)
-        const waiting = yield* Effect.fork(usacloud("server", "wait-until-ready", id, "--zone", "is1a"))
-        yield* TestClock.adjust(Duration.seconds(30))
-        assert.isTrue((yield* Fiber.poll(waiting))._tag === "None")
-        const [half] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
-        assert.strictEqual(half!.Availability, "migrating")
-        yield* TestClock.adjust(Duration.seconds(30))
-        assert.deepStrictEqual(yield* Fiber.join(waiting), { exitCode: 0, stdout: "", stderr: "" })
-        const [ready] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
-        assert.strictEqual(ready!.Availability, "available")
-        assert.strictEqual(ready!.InstanceStatus, "up")
-      })
+    it.effect(
+      "a new server is migrating, then available and up once booted; create --boot-after-create and wait-until-ready wait for it",
+      () =>
+        Effect.gen(function* () {
+          const { store, usacloud } = yield* setup({ bootTime: Duration.seconds(60) })
+          const creating = yield* Effect.fork(usacloud(...createServer("web-01")))
+          yield* TestClock.adjust(Duration.seconds(30))
+          assert.isTrue((yield* Fiber.poll(creating))._tag === "None")
+          const id = String((yield* Simulator.inspect(store)).servers[0]!.id)
+          const [half] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
+          assert.strictEqual(half!.Availability, "migrating")
+          assert.strictEqual(half!.InstanceStatus, "")
+          const waiting = yield* Effect.fork(usacloud("server", "wait-until-ready", id, "--zone", "is1a"))
+          yield* TestClock.adjust(Duration.seconds(30))
+          assert.deepStrictEqual(yield* Fiber.join(waiting), { exitCode: 0, stdout: "", stderr: "" })
+          // usacloud prints the server as it is once up.
+          const [created] = parse((yield* Fiber.join(creating)).stdout)
+          assert.strictEqual(String(created!.ID), id)
+          assert.strictEqual(created!.Availability, "available")
+          assert.strictEqual(created!.InstanceStatus, "up")
+          const [ready] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
+          assert.strictEqual(ready!.Availability, "available")
+          assert.strictEqual(ready!.InstanceStatus, "up")
+        })
     )
 
     it.effect("a plan change gives the server a new ID tagged @previous-id, its disk follows, it boots again", () =>
       Effect.gen(function* () {
         const { store, usacloud } = yield* setup({ bootTime: Duration.seconds(10) })
-        const [created] = parse((yield* usacloud(...createServer("app", "is1a", ["--tags", "role=app"]))).stdout)
+        const creating = yield* Effect.fork(usacloud(...createServer("app", "is1a", ["--tags", "role=app"])))
         yield* TestClock.adjust(Duration.seconds(10))
+        const [created] = parse((yield* Fiber.join(creating)).stdout)
         const oldId = String(created!.ID)
         const update = yield* Effect.fork(
           usacloud("server", "update", oldId, "-y", "--zone", "is1a", "-o", "json", "--cpu", "4", "--memory", "8")

@@ -337,6 +337,46 @@ describe("Usacloud: argument vectors", () => {
       ]
     ],
     [
+      "server create over an existing disk, edited, then booted",
+      (u) =>
+        u.servers.create("is1a", {
+          name: "web-02",
+          cpu: 1,
+          memory: 2,
+          disks: [
+            {
+              id: "113600000301",
+              edit: {
+                hostName: "web-02",
+                sshKeyIds: ["113600000501"],
+                disablePasswordAuth: true,
+                notes: [{ id: "113600000601", variables: { port: 22 } }]
+              }
+            }
+          ]
+        }),
+      [
+        "server",
+        "create",
+        "-y",
+        "--zone",
+        "is1a",
+        "-o",
+        "json",
+        "--name",
+        "web-02",
+        "--cpu",
+        "1",
+        "--memory",
+        "2",
+        "--network-interface-upstream",
+        "shared",
+        "--disks",
+        '[{"ID":113600000301,"EditDisk":{"HostName":"web-02","DisablePWAuth":true,"SSHKeyIDs":[113600000501],"Notes":[{"ID":113600000601,"Variables":{"port":22}}]}}]',
+        "--boot-after-create"
+      ]
+    ],
+    [
       "server update",
       (u) => u.servers.update("is1a", "113600000001", { cpu: 4, memory: 8, tags: [] }),
       [
@@ -536,7 +576,31 @@ describe("Usacloud: argument vectors", () => {
             sshKeyIds: ["deploy"]
           }),
         (u) => u.servers.create("is1a", { name: "web", cpu: 1.5, memory: 1, disk: { size: 20, osType: "ubuntu2404" } }),
-        (u) => u.servers.create("is1a", { name: "web", cpu: 1, memory: 1, disk: { size: 20 } })
+        (u) => u.servers.create("is1a", { name: "web", cpu: 1, memory: 1, disk: { size: 20 } }),
+        (u) => u.servers.create("is1a", { name: "web", cpu: 1, memory: 1, disks: [{ id: "web-disk" }] }),
+        (u) =>
+          u.servers.create("is1a", {
+            name: "web",
+            cpu: 1,
+            memory: 1,
+            disks: [{ id: "113600000301", edit: { sshKeyIds: ["deploy"] } }]
+          }),
+        (u) =>
+          u.servers.create("is1a", {
+            name: "web",
+            cpu: 1,
+            memory: 1,
+            disks: [{ id: "113600000301" }],
+            diskIds: ["113600000302"]
+          }),
+        (u) =>
+          u.servers.create("is1a", {
+            name: "web",
+            cpu: 1,
+            memory: 1,
+            disks: [{ id: "113600000301" }],
+            hostName: "web"
+          })
       ]
       for (const operation of attempts) {
         const { exit, calls } = yield* withReply(ok(json([serverJson])), operation)

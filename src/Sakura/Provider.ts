@@ -7,8 +7,9 @@
  * Retries: `getState` reads through a client that retries transient failures (nothing above
  * retries a read); `apply` and `destroy` call usacloud once per step and leave retries to the
  * engine, which runs the whole action again with the shared policy. Each action can run again
- * safely: a create finds what an earlier attempt made by its ownership tags, an update follows
- * a server's new ID through `@previous-id`, and a destroy treats what is gone as removed.
+ * safely: a create finds what an earlier attempt made by its ownership tags (one list per type
+ * and zone for all the creates of an apply, see `Provider/Lookups.ts`), an update follows a
+ * server's new ID through `@previous-id`, and a destroy treats what is gone as removed.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -26,6 +27,7 @@ import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
 import { type Clients, invalid, lookupOwned, orFail, ownerOf, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
+import * as Lookups from "./Provider/Lookups.js"
 import * as Notes from "./Provider/Notes.js"
 import * as Servers from "./Provider/Servers.js"
 import * as SshKeys from "./Provider/SshKeys.js"
@@ -86,9 +88,11 @@ const wantedZone = (wanted: Wanted): string | undefined =>
 export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
   Effect.gen(function* () {
     const archives = yield* Disks.makeArchives(clients.write)
+    const lookups = Lookups.make(clients.write)
 
     const getState: CloudProviderService["getState"] = (_scope, resources) =>
       Effect.gen(function* () {
+        yield* lookups.reset
         const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
         const ofType = (type: ResourceType) => entries.filter(([, resource]) => resource.type === type)
         const found = new Map<ResourceKey, Observed>()
@@ -141,6 +145,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
 
     const find: CloudProviderService["find"] = (scope, wanted) =>
       Effect.gen(function* () {
+        yield* lookups.reset
         const ofType = (type: ResourceType) => wanted.filter((item) => item.type === type)
         const found = new Map<ResourceKey, Observed>()
         // One list per zone, filtered by the project's and stage's tags, matched by name and owner.
@@ -209,9 +214,9 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       const create = request.operation === "create"
       switch (request.type) {
         case "server":
-          return create ? Servers.create(clients, request) : Servers.update(clients, request)
+          return create ? Servers.create(clients, lookups, request) : Servers.update(clients, request)
         case "disk":
-          return create ? Disks.create(clients, archives, request) : Disks.update(clients, request)
+          return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, request)
         case "ssh-key":
           return create ? SshKeys.create(clients, request) : SshKeys.update(clients, request)
         case "startup-script":
@@ -221,12 +226,12 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       }
     }
 
-    const destroy: CloudProviderService["destroy"] = (_scope, key, resource) => {
+    const destroy: CloudProviderService["destroy"] = (scope, key, resource) => {
       switch (resource.type) {
         case "server":
-          return Servers.destroy(clients, key, resource)
+          return Servers.destroy(clients, lookups, scope, key, resource)
         case "disk":
-          return Disks.destroy(clients, key, resource)
+          return Disks.destroy(clients, lookups, scope, key, resource)
         case "ssh-key":
           return SshKeys.destroy(clients, key, resource)
         case "startup-script":

@@ -23,6 +23,7 @@ export type {
   DiskCreateSpec,
   DiskEdit,
   DiskUpdate,
+  ExistingDisk,
   ListFilter,
   NoteCreateSpec,
   NoteRef,

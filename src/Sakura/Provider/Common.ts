@@ -97,13 +97,14 @@ export const lookupOwned = <A extends Tagged>(
   const [first] = owners
   if (first === undefined) return Effect.succeed([])
   const tags = ownershipTags(first).filter((tag) => owners.every((owner) => ownershipTags(owner).includes(tag)))
-  return Effect.map(list({ tags }), (listed) =>
-    owners.map((owner) => {
-      const candidates = listed.filter((item) => item.name === owner.name && isOwnedBy(item.tags, owner))
-      const replaced = (item: A) => candidates.some((other) => other.tags.includes(`${previousIdPrefix}${item.id}`))
-      return candidates.find((item) => !replaced(item)) ?? candidates[0]
-    })
-  )
+  return Effect.map(list({ tags }), (listed) => owners.map((owner) => ownedIn(listed, owner)))
+}
+
+/** What `owner` made, in a list: matched by name and ownership tags, the newest after a plan change. */
+export const ownedIn = <A extends Tagged>(listed: ReadonlyArray<A>, owner: Owner): A | undefined => {
+  const candidates = listed.filter((item) => item.name === owner.name && isOwnedBy(item.tags, owner))
+  const replaced = (item: A) => candidates.some((other) => other.tags.includes(`${previousIdPrefix}${item.id}`))
+  return candidates.find((item) => !replaced(item)) ?? candidates[0]
 }
 
 // Inputs ---------------------------------------------------------------------------------

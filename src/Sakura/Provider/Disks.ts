@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
-import type { ApplyRequest, ProviderError } from "../../Provider.js"
+import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { Archive, Disk, UsacloudService } from "../Usacloud.js"
 import {
@@ -15,12 +15,12 @@ import {
   ignoreNotFound,
   invalid,
   isId,
-  lookupOwned,
   orFail,
   orNull,
   osTypeOf,
   ownerOf
 } from "./Common.js"
+import type { Lookups } from "./Lookups.js"
 import { ownershipTags, userTags } from "./Ownership.js"
 
 export const replaceFields: ReadonlyArray<string> = ["zone", "size", "plan", "os", "archive", "connection"]
@@ -94,7 +94,7 @@ const archiveId = (archives: Archives, zone: string, key: ResourceKey, archive: 
     )
   })
 
-export const create = (clients: Clients, archives: Archives, request: ApplyRequest) =>
+export const create = (clients: Clients, lookups: Lookups, archives: Archives, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
     yield* checkTags("create", request.key, inputs.tags)
@@ -109,20 +109,22 @@ export const create = (clients: Clients, archives: Archives, request: ApplyReque
           : yield* invalid("create", request.key, "a disk needs an OS or an archive")
     const owner = ownerOf(request, request.name)
     // A disk an earlier, interrupted run created carries our tags: take it instead of a second one.
-    const [existing] = yield* orFail(request.key)(
-      lookupOwned((filter) => clients.write.disks.list(inputs.zone, filter), [owner])
-    )
+    const existing = yield* orFail(request.key)(lookups.existing("disk", inputs.zone, owner))
     if (existing !== undefined) return observe(existing)
-    const disk = yield* orFail(request.key)(
-      clients.write.disks.create(inputs.zone, {
-        name: request.name,
-        description: inputs.description,
-        tags: [...ownershipTags(owner), ...inputs.tags],
-        plan: inputs.plan,
-        size: inputs.size,
-        connection: inputs.connection,
-        ...source
-      })
+    const disk = yield* lookups.changing(
+      "disk",
+      owner,
+      orFail(request.key)(
+        clients.write.disks.create(inputs.zone, {
+          name: request.name,
+          description: inputs.description,
+          tags: [...ownershipTags(owner), ...inputs.tags],
+          plan: inputs.plan,
+          size: inputs.size,
+          connection: inputs.connection,
+          ...source
+        })
+      )
     )
     return observe(disk)
   })
@@ -150,11 +152,17 @@ export const zoneOf = (resource: StoredResource): string | undefined => {
 
 export const destroy = (
   clients: Clients,
+  lookups: Lookups,
+  scope: Scope,
   key: ResourceKey,
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> =>
   Effect.gen(function* () {
     const zone = zoneOf(resource)
     if (zone === undefined) return yield* invalid("delete", key, "the state holds no zone for this disk")
-    yield* orFail(key)(ignoreNotFound(clients.write.disks.delete(zone, resource.id)))
+    yield* lookups.changing(
+      "disk",
+      ownerOf(scope, resource.name),
+      orFail(key)(ignoreNotFound(clients.write.disks.delete(zone, resource.id)))
+    )
   })

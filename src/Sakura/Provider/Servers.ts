@@ -1,27 +1,29 @@
 /**
- * Servers, the seed's flow: the disk exists already (its own resource), so `server create`
- * connects it by ID without booting, `disk update` writes host name, SSH keys and startup
- * scripts into it, then the server boots and is waited for. A plan change shuts the server
- * down, changes it (Sakura gives it a new ID, tagged `@previous-id=<old>`) and boots it again.
+ * Servers, the seed's flow: the disk exists already (its own resource), so one `server create`
+ * connects it by ID, writes host name, SSH keys and startup scripts into it, boots the server
+ * and waits until it is up (usacloud's `--disks` with an edit, and `--boot-after-create`). A
+ * plan change shuts the server down, changes it (Sakura gives it a new ID, tagged
+ * `@previous-id=<old>`) and boots it again.
  */
 import * as Effect from "effect/Effect"
-import type { ApplyRequest, ProviderError } from "../../Provider.js"
+import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
-import type { NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
+import type { DiskEdit, NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
 import {
   checkTags,
   type Clients,
   decodeInputs,
+  ignoreNotFound,
   invalid,
   isId,
-  lookupOwned,
   orFail,
   orNull,
   ownerOf,
   ServerInputs,
   type ServerInputs as Inputs
 } from "./Common.js"
-import { ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
+import type { Lookups } from "./Lookups.js"
+import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
 
 export const replaceFields: ReadonlyArray<string> = ["zone", "disk"]
 
@@ -140,16 +142,55 @@ const sameTags = (server: Server, wanted: ReadonlyArray<string>) => {
   return actual.length === wanted.length && wanted.every((tag) => actual.includes(tag))
 }
 
-/** Boots a server that is not up and waits until it is ready; reads it back. */
+/** Boots a server that is not up (usacloud waits until it is) and reads it back. */
 const bootAndRead = (usacloud: UsacloudService, key: ResourceKey, zone: string, server: Server) =>
   Effect.gen(function* () {
     if (server.instanceStatus === "up" && server.availability === "available") return server
     yield* orFail(key)(usacloud.servers.boot(zone, server.id))
-    yield* orFail(key)(usacloud.servers.waitUntilReady(zone, server.id))
     return yield* orFail(key)(usacloud.servers.read(zone, server.id))
   })
 
-export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+/**
+ * A server an earlier, interrupted run created, carried on with: booted when it is not yet up
+ * (its disk edited first), waited for when it is booting. One that never got its disk (the run
+ * stopped inside `server create`) is deleted and made again.
+ */
+const carryOn = (
+  clients: Clients,
+  lookups: Lookups,
+  key: ResourceKey,
+  owner: Owner,
+  server: Server,
+  disk: string,
+  changes: DiskEdit
+): Effect.Effect<Server | undefined, ProviderError> =>
+  Effect.gen(function* () {
+    const usacloud = clients.write
+    const zone = server.zone.name
+    if (server.instanceStatus === "up") {
+      if (server.availability === "available") return server
+      yield* orFail(key)(usacloud.servers.waitUntilReady(zone, server.id))
+      return yield* orFail(key)(usacloud.servers.read(zone, server.id))
+    }
+    // usacloud waits until a new server is available; wait-until-shutdown covers one that is not yet.
+    if (server.availability !== "available") yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
+    if (!server.disks.some((connected) => connected.id === disk)) {
+      yield* lookups.changing(
+        "server",
+        owner,
+        orFail(key)(ignoreNotFound(usacloud.servers.delete(zone, server.id, { force: true })))
+      )
+      return undefined
+    }
+    yield* orFail(key)(usacloud.disks.update(zone, disk, { edit: changes }))
+    return yield* bootAndRead(usacloud, key, zone, { ...server, instanceStatus: "down" })
+  })
+
+export const create = (
+  clients: Clients,
+  lookups: Lookups,
+  request: ApplyRequest
+): Effect.Effect<Observed, ProviderError> =>
   Effect.gen(function* () {
     const { key } = request
     const inputs = yield* decode("create", key, request.inputs)
@@ -161,17 +202,19 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
         `disk must be the ID of the server's disk, got ${JSON.stringify(inputs.disk)}`
       )
     }
-    const usacloud = clients.write
     const zone = inputs.zone
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
     const changes = yield* edit(clients, key, request.name, inputs)
-    // A server an earlier, interrupted run created carries our tags: carry on with it.
-    const [existing] = yield* orFail(key)(lookupOwned((filter) => usacloud.servers.list(zone, filter), [owner]))
-    let server =
-      existing ??
-      (yield* orFail(key)(
-        usacloud.servers.create(zone, {
+    const existing = yield* orFail(key)(lookups.existing("server", zone, owner))
+    const carried =
+      existing === undefined ? undefined : yield* carryOn(clients, lookups, key, owner, existing, inputs.disk, changes)
+    if (carried !== undefined) return observe(carried)
+    const server = yield* lookups.changing(
+      "server",
+      owner,
+      orFail(key)(
+        clients.write.servers.create(zone, {
           name: request.name,
           description: inputs.description,
           tags,
@@ -179,19 +222,11 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
           memory: inputs.memory,
           commitment: inputs.commitment,
           network: "shared",
-          diskIds: [inputs.disk],
-          bootAfterCreate: false
+          disks: [{ id: inputs.disk, edit: changes }],
+          bootAfterCreate: true
         })
-      ))
-    if (server.instanceStatus !== "up") {
-      // usacloud waits until a new server is available; wait-until-shutdown covers one that is not yet.
-      if (server.availability !== "available") yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
-      yield* orFail(key)(usacloud.disks.update(zone, inputs.disk, { edit: changes }))
-      server = yield* bootAndRead(usacloud, key, zone, { ...server, instanceStatus: "down" })
-    } else if (server.availability !== "available") {
-      yield* orFail(key)(usacloud.servers.waitUntilReady(zone, server.id))
-      server = yield* orFail(key)(usacloud.servers.read(zone, server.id))
-    }
+      )
+    )
     return observe(server)
   })
 
@@ -212,10 +247,8 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
       server.memoryMB !== inputs.memory * 1024 ||
       (server.commitment === "" ? "standard" : server.commitment) !== inputs.commitment
     if (planChanged) {
-      if (server.instanceStatus !== "down") {
-        yield* orFail(key)(usacloud.servers.shutdown(zone, server.id))
-        yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
-      }
+      // usacloud waits until the server is down.
+      if (server.instanceStatus !== "down") yield* orFail(key)(usacloud.servers.shutdown(zone, server.id))
       server = yield* orFail(key)(
         usacloud.servers.update(zone, server.id, {
           cpu: inputs.core,
@@ -240,6 +273,8 @@ export const zoneOf = (resource: StoredResource): string | undefined => {
 
 export const destroy = (
   clients: Clients,
+  lookups: Lookups,
+  scope: Scope,
   key: ResourceKey,
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> =>
@@ -257,17 +292,14 @@ export const destroy = (
       )
     )
     if (server === undefined) return
+    // usacloud waits until the server is down.
     if (server.instanceStatus !== "down") {
       yield* orFail(key)(usacloud.servers.shutdown(zone, server.id, { force: true }))
-      yield* orFail(key)(usacloud.servers.waitUntilShutdown(zone, server.id))
     }
     // Not --with-disks: the disk is a resource of its own, destroyed after the server.
-    yield* orFail(key)(
-      usacloud.servers.delete(zone, server.id).pipe(
-        Effect.catchIf(
-          (error) => error.reason === "not-found",
-          () => Effect.void
-        )
-      )
+    yield* lookups.changing(
+      "server",
+      ownerOf(scope, resource.name),
+      orFail(key)(ignoreNotFound(usacloud.servers.delete(zone, server.id)))
     )
   })

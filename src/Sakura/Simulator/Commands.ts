@@ -5,6 +5,7 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as NodeFs from "node:fs"
 import { boolFlag, hasFlag, type Invocation, intFlag, listFlag, stringFlag } from "./Args.js"
 import {
@@ -31,6 +32,7 @@ import {
   sshKeyJson,
   zones
 } from "./Cloud.js"
+import * as DisksFlag from "./DisksFlag.js"
 import { allocateId, type DiskRecord, type ServerRecord, type SimulatorDocument } from "./Document.js"
 import { type Status, statuses } from "./Faults.js"
 
@@ -318,6 +320,34 @@ const checkEdit = (context: Context, document: SimulatorDocument, prefix: string
     }
   })
 
+/** `--disks` as usacloud reads it; entries without an ID would make new disks, which is not simulated. */
+const disksEntries = (context: Context) =>
+  Effect.gen(function* () {
+    const text = readPathOrContent(stringFlag(context.invocation, "disks") ?? "")
+    const parsed = DisksFlag.parse(text, goJsonError)
+    if (Either.isLeft(parsed)) return yield* fail(parsed.left)
+    if (parsed.right.some((entry) => entry.id === 0)) {
+      return yield* fail("usacloud simulator: --disks entries without an ID (new disks) are not simulated")
+    }
+    return parsed.right
+  })
+
+/** What `checkEdit` checks, for the `EditDisk` of a `--disks` entry. */
+const checkEditEntry = (context: Context, document: SimulatorDocument, edit: DisksFlag.EditEntry) =>
+  Effect.gen(function* () {
+    for (const id of edit.sshKeyIds) {
+      if (!document.sshKeys.some((key) => key.id === id)) return yield* notFound(context)
+    }
+    for (const id of [...edit.noteIds, ...edit.notes.map((note) => note.id)]) {
+      if (!document.notes.some((note) => note.id === id)) return yield* notFound(context)
+    }
+    for (const key of edit.sshKeys) {
+      if (fingerprintOf(readPathOrContent(key)) === undefined) {
+        return yield* apiError(context, 400, "不適切な要求です。公開鍵の形式が正しくありません。")
+      }
+    }
+  })
+
 const diskSizeMB = (context: Context, flag: string) =>
   Effect.gen(function* () {
     const size = intFlag(context.invocation, flag) ?? 20
@@ -359,16 +389,19 @@ const serverCreate = (context: Context, document: SimulatorDocument) =>
         : [])
     ])
     const diskIds = listFlag(invocation, "disk-ids") ?? []
-    if (diskIds.length > 0 && (diskFlagsGiven(invocation) || hasFlag(invocation, "disks"))) {
+    const disksGiven = hasFlag(invocation, "disks")
+    if ([diskFlagsGiven(invocation), disksGiven, diskIds.length > 0].filter(Boolean).length > 1) {
       yield* validationError(["--disk & --disks & --disk-ids: only one of them can be specified"])
     }
-    for (const flag of ["network-interfaces", "disks"]) {
-      if (hasFlag(invocation, flag)) return yield* fail(`usacloud simulator: --${flag} is not simulated`)
+    if (hasFlag(invocation, "network-interfaces")) {
+      return yield* fail("usacloud simulator: --network-interfaces is not simulated")
     }
-    // usacloud reads every disk of --disk-ids before it creates anything.
+    const entries = disksGiven ? yield* disksEntries(context) : []
+    const edits = new Map(entries.map((entry) => [String(entry.id), entry.edit]))
+    // usacloud reads every disk of --disk-ids and --disks before it creates anything.
     const attach: Array<DiskRecord> = []
     for (const zone of zonesOf(context)) {
-      for (const id of diskIds) {
+      for (const id of [...diskIds, ...edits.keys()]) {
         const disk = document.disks.find((candidate) => candidate.zone === zone && String(candidate.id) === id)
         if (disk === undefined) return yield* notFound(context)
         if (disk.serverId !== 0) {
@@ -383,6 +416,7 @@ const serverCreate = (context: Context, document: SimulatorDocument) =>
       }
     }
     yield* checkEdit(context, document, "disk-edit-")
+    for (const edit of edits.values()) if (edit !== undefined) yield* checkEditEntry(context, document, edit)
     yield* confirm(context)
     if (boolFlag(invocation, "no-wait") && boolFlag(invocation, "boot-after-create")) {
       return yield* fail("NoWait=true is not supported with BootAfterCreate=true")
@@ -421,7 +455,12 @@ const serverCreate = (context: Context, document: SimulatorDocument) =>
         name,
         description: stringFlag(invocation, "description") ?? "",
         tags: tags ?? [],
-        hostName: stringFlag(invocation, "disk-edit-host-name") ?? "",
+        // Each edit of a connected disk names the server after its host name; the last one wins.
+        hostName:
+          [...edits.values()].reduce(
+            (name: string | undefined, edit) => edit?.hostName ?? name,
+            stringFlag(invocation, "disk-edit-host-name")
+          ) ?? "",
         cpu,
         memoryMB: memoryGB * 1024,
         commitment: stringFlag(invocation, "commitment") ?? "standard",
@@ -474,7 +513,11 @@ const serverCreate = (context: Context, document: SimulatorDocument) =>
       }
       created.push(server)
     }
-    return [created.map((server) => serverJson(current, server, context.now)), current] as const
+    // With --boot-after-create usacloud boots the server, waits until it is up, and prints it as it is then.
+    const until = boolFlag(invocation, "boot-after-create")
+      ? Math.max(context.now, ...created.map((server) => readyAt(server) ?? context.now))
+      : context.now
+    return [created.map((server) => serverJson(current, server, until)), current, until] as const
   })
 
 const previousIdTag = "@previous-id"
@@ -762,8 +805,8 @@ const execute = (context: Context, document: SimulatorDocument): Effect.Effect<R
         return same([serverJson(document, server as ServerRecord, now)])
       }
       case "server create": {
-        const [values, next] = yield* serverCreate(context, document)
-        return { values, document: next }
+        const [values, next, until] = yield* serverCreate(context, document)
+        return { values, document: next, until }
       }
       case "server update": {
         const targets = yield* select(context, inZones(context, document.servers))

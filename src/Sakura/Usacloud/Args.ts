@@ -58,10 +58,15 @@ export interface ServerCreateSpec extends DiskEdit {
   /** `shared` (default) connects a NIC to the shared segment with a public IP; `none` adds no NIC. */
   readonly network?: "shared" | "disconnected" | "none" | undefined
   /**
-   * Existing disks to connect (`--disk-ids`), instead of a new `disk`. usacloud edits only a
-   * disk it creates: edit an existing one with `disk update` before the first boot.
+   * Existing disks to connect (`--disk-ids`), instead of a new `disk`; `--disk-edit-*` applies
+   * only to a disk usacloud creates.
    */
   readonly diskIds?: ReadonlyArray<string> | undefined
+  /**
+   * Existing disks to connect, each with what to write into it (`--disks` JSON): usacloud
+   * connects each, edits it, then boots the server when asked, all in one run.
+   */
+  readonly disks?: ReadonlyArray<ExistingDisk> | undefined
   readonly disk?: {
     readonly name?: string | undefined
     readonly description?: string | undefined
@@ -78,6 +83,11 @@ export interface ServerCreateSpec extends DiskEdit {
   }
   /** Default true. */
   readonly bootAfterCreate?: boolean | undefined
+}
+
+export interface ExistingDisk {
+  readonly id: string
+  readonly edit?: DiskEdit | undefined
 }
 
 export interface ServerUpdate {
@@ -292,15 +302,56 @@ const hasEdit = (edit: DiskEdit) =>
   (edit.notes ?? []).length > 0 ||
   edit.disablePasswordAuth === true
 
-/** `server create`'s disk: a new one (`--disk-*`, edited with `--disk-edit-*`) or existing ones (`--disk-ids`). */
+/**
+ * One disk of `--disks` as usacloud's JSON reads it: `ID`, and `EditDisk` with the fields of
+ * the `--disk-edit-*` flags (IDs as JSON numbers; they are below 2^53).
+ */
+const existingDiskJson = (command: string, disk: ExistingDisk) =>
+  Effect.gen(function* () {
+    const diskId = yield* id(command, disk.id, "disk ID")
+    const edit = disk.edit
+    if (edit === undefined || !hasEdit(edit)) return { ID: Number(diskId) }
+    const keyIds = yield* ids(command, edit.sshKeyIds ?? [], "SSH key ID")
+    const notes = edit.notes ?? []
+    yield* ids(
+      command,
+      notes.map((note) => note.id),
+      "note ID"
+    )
+    const editDisk = {
+      ...(edit.hostName === undefined ? {} : { HostName: edit.hostName }),
+      ...(edit.disablePasswordAuth === true ? { DisablePWAuth: true } : {}),
+      ...((edit.sshKeys ?? []).length === 0 ? {} : { SSHKeys: [...edit.sshKeys!] }),
+      ...(keyIds.length === 0 ? {} : { SSHKeyIDs: keyIds.map(Number) }),
+      ...(notes.length === 0
+        ? {}
+        : {
+            Notes: notes.map((note) => ({
+              ID: Number(note.id),
+              ...(note.variables === undefined ? {} : { Variables: note.variables })
+            }))
+          })
+    }
+    return { ID: Number(diskId), EditDisk: editDisk }
+  })
+
+/**
+ * `server create`'s disk: a new one (`--disk-*`, edited with `--disk-edit-*`), existing ones
+ * (`--disk-ids`), or existing ones each with an edit (`--disks`).
+ */
 const serverDiskFlags = (command: string, spec: ServerCreateSpec): Check<ReadonlyArray<string>> =>
   Effect.gen(function* () {
     const diskIds = spec.diskIds ?? []
-    if (diskIds.length > 0) {
-      if (spec.disk !== undefined)
-        return yield* refuse(command, "a server takes either a new disk or disk IDs, not both")
+    const existing = spec.disks ?? []
+    const given = [spec.disk !== undefined, diskIds.length > 0, existing.length > 0].filter(Boolean).length
+    if (given > 1) return yield* refuse(command, "a server takes one of a new disk, disk IDs or disks, not several")
+    if (diskIds.length > 0 || existing.length > 0) {
       if (hasEdit(spec)) {
-        return yield* refuse(command, "usacloud edits only a disk it creates; edit an existing disk with disk update")
+        return yield* refuse(command, "the --disk-edit-* flags edit only a disk usacloud creates; give disks an edit")
+      }
+      if (existing.length > 0) {
+        const disks = yield* Effect.forEach(existing, (disk) => existingDiskJson(command, disk))
+        return ["--disks", JSON.stringify(disks)]
       }
       return ["--disk-ids", csv(yield* ids(command, diskIds, "disk ID"))]
     }
