@@ -1,6 +1,6 @@
 // Builds the library (ES modules + type declarations) and the CLI bundle.
 import { execFileSync } from "node:child_process"
-import { readFileSync, rmSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { build } from "esbuild"
 
 rmSync("dist", { recursive: true, force: true })
@@ -25,31 +25,44 @@ const skipGrammarChecks = {
 const options = {
   bundle: true,
   platform: "node",
-  format: "esm",
   target: "node20",
   // ES module builds first: jsonc-parser's CommonJS entry is a UMD wrapper whose require() esbuild cannot follow.
   mainFields: ["module", "main"],
   minifyWhitespace: true,
   sourcemap: "linked",
   legalComments: "none",
+  logLevel: "warning"
+}
+const esm = {
+  ...options,
+  format: "esm",
   // Some dependencies call require() while loading; an ES module bundle has none of its own.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-  },
-  logLevel: "warning"
+  }
 }
-// The CLI: dist/fleetflow.mjs, and what it imports only when a command needs it (the command tree,
-// the providers, each KDL grammar) as chunks in dist/chunks/, so that a command loads no more than it uses.
-await build({
+// The CLI: dist/fleetflow.mjs answers --version and runs dist/cli.cjs, the command tree, from V8's code cache
+// (src/CompileCache.ts), which Node 20 offers for scripts but not for ES modules. In one CommonJS file, what
+// the command tree imports with import() (the providers, each KDL grammar) is still evaluated only when a
+// command imports it.
+await build({ ...esm, entryPoints: ["src/bin.ts"], outfile: "dist/fleetflow.mjs" })
+const cli = await build({
   ...options,
-  entryPoints: { fleetflow: "src/bin.ts" },
-  outdir: "dist",
-  outExtension: { ".js": ".mjs" },
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-  plugins: [skipGrammarChecks]
+  format: "cjs",
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/cli.cjs",
+  define: { "import.meta.url": "__importMetaUrl" },
+  // "use strict" first: the modules are ES modules, strict, and a banner would push esbuild's own out of place.
+  banner: { js: '"use strict"; const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [skipGrammarChecks],
+  write: false
 })
-const bundle = (entry, outfile) => build({ ...options, entryPoints: [entry], outfile })
+for (const file of cli.outputFiles) {
+  // The code cache runs the bundle as a script, which has no import(): every import() must have been bundled.
+  if (file.path.endsWith(".cjs") && /\bimport\(/.test(file.text)) throw new Error(`${file.path}: an import() was left`)
+  writeFileSync(file.path, file.contents)
+}
+const bundle = (entry, outfile) => build({ ...esm, entryPoints: [entry], outfile })
 // A fake usacloud that integration tests and the sandbox run through the real process path.
 await bundle("src/Sakura/simulator-bin.ts", "dist/usacloud-simulator.mjs")
 // The Cloudflare API simulator as a server of its own, for trying FleetFlow and wrangler by hand.

@@ -43,10 +43,10 @@ export const requireUsacloud = (service: CloudProviderService, binary: string): 
   )
   return {
     ...service,
-    getState: (scope, resources) =>
+    getState: (scope, resources, declared) =>
       resources.size === 0
-        ? service.getState(scope, resources)
-        : Effect.zipRight(check, service.getState(scope, resources)),
+        ? service.getState(scope, resources, declared)
+        : Effect.zipRight(check, service.getState(scope, resources, declared)),
     find: (scope, wanted) =>
       wanted.length === 0 ? service.find(scope, wanted) : Effect.zipRight(check, service.find(scope, wanted)),
     plan: (desired, current) =>

@@ -118,12 +118,13 @@ const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => 
  * This stage's resources, with what the clouds report now when `refresh` is on; the keys the
  * clouds no longer have (deleted outside FleetFlow); and what changed outside FleetFlow.
  */
-const currentResources = (state: State.StateFile, config: Config.FleetConfig, stage: string, refresh: boolean) =>
+const currentResources = (state: State.StateFile, target: Target, refresh: boolean) =>
   Effect.gen(function* () {
-    const stored = State.resourcesOfStage(state, stage)
+    const stored = State.resourcesOfStage(state, target.stage)
     if (!refresh || stored.size === 0) return { current: stored, vanished: [], drift: [] }
     const provider = yield* CloudProvider
-    const observed = yield* provider.getState({ project: config.project, stage, directory: config.directory }, stored)
+    const declared = new Map(target.desired.map((resource) => [resource.key, resource.inputs]))
+    const observed = yield* provider.getState(scopeOf(target), stored, declared)
     const current = new Map<ResourceKey, StoredResource>()
     const vanished: Array<ResourceKey> = []
     const drift: Array<Plan.Drift> = []
@@ -212,7 +213,7 @@ export const plan = (target: Target, options: PlanOptions) =>
       finishDeletes: false
     })
     if (!Recover.isEmpty(settled)) yield* Effect.logWarning(Recover.describe(settled, { recorded: false }))
-    const { current, vanished, drift } = yield* currentResources(state, config, stage, options.refresh)
+    const { current, vanished, drift } = yield* currentResources(state, target, options.refresh)
     const made = yield* Plan.make({
       project: config.project,
       stage,

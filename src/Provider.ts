@@ -60,10 +60,16 @@ export interface CloudProviderService {
   readonly handles: ReadonlyArray<ResourceType>
   /** Input fields whose change cannot be applied in place. */
   readonly replaceFields: (type: ResourceType) => ReadonlyArray<string>
-  /** A batched read of what exists now. A key missing from the result no longer exists. */
+  /**
+   * A batched read of what exists now. A key missing from the result no longer exists.
+   * `declared` holds the inputs the file declares now for these keys (references unresolved):
+   * a part of a resource that neither they nor the state's inputs hold is not FleetFlow's to
+   * manage, and a provider may leave it unread (an R2 bucket's CORS rules, a read per bucket).
+   */
   readonly getState: (
     scope: Scope,
-    resources: ReadonlyMap<ResourceKey, StoredResource>
+    resources: ReadonlyMap<ResourceKey, StoredResource>,
+    declared?: ReadonlyMap<ResourceKey, Inputs>
   ) => Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError>
   /** The diff for this provider's resources (inputs with references resolved where known). */
   readonly plan: (
@@ -118,11 +124,11 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     name: services.map((service) => service.name).join("+"),
     handles: [...byType.keys()],
     replaceFields: (type) => forType(type)?.replaceFields(type) ?? [],
-    getState: (scope, resources) =>
+    getState: (scope, resources, declared) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(
           grouped(resources),
-          ([service, group]) => service.getState(scope, group),
+          ([service, group]) => service.getState(scope, group, declared),
           { concurrency: "unbounded" }
         )
         return new Map(results.flatMap((result) => [...result]))

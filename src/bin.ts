@@ -1,7 +1,10 @@
 /**
  * The `fleetflow` executable. `fleetflow --version` is answered here, without loading the command
- * tree and its dependencies; everything else runs in `main.ts`.
+ * tree and its dependencies; everything else runs in `main.ts`, bundled as `cli.cjs` beside this
+ * file and run from V8's code cache (see `CompileCache.ts`).
  */
+import { fileURLToPath } from "node:url"
+import * as CompileCache from "./CompileCache.js"
 import { version } from "./Version.js"
 
 if (process.argv.length === 3 && process.argv[2] === "--version") {
@@ -9,5 +12,5 @@ if (process.argv.length === 3 && process.argv[2] === "--version") {
   // ignores a reader that has gone away): the version as a paragraph.
   console.log(`${version}\n`)
 } else {
-  await import("./main.js")
+  CompileCache.run(fileURLToPath(new URL("./cli.cjs", import.meta.url)))
 }

@@ -3,11 +3,15 @@
  * stderr, and errors mapped to messages and exit codes. `bin.ts` imports it.
  */
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Cli from "./Cli.js"
 import * as Report from "./Report.js"
@@ -37,7 +41,12 @@ const program = Cli.run(process.argv).pipe(
       process.exitCode = Report.exitCodeOf(error)
     })
   ),
-  Effect.provide(NodeContext.layer),
+  // NodeContext.layer without its worker manager, which no command uses and which costs start-up time.
+  Effect.provide(
+    Layer.mergeAll(NodePath.layer, NodeCommandExecutor.layer, NodeTerminal.layer).pipe(
+      Layer.provideMerge(NodeFileSystem.layer)
+    )
+  ),
   // Log lines are notes for the operator: plain text on stderr, no timestamps or fiber ids.
   Effect.provide(
     Logger.replace(

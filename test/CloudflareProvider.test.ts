@@ -84,6 +84,31 @@ const targetOf = (text: string) =>
 const inspect = (store: Simulator.CloudflareStore) => Simulator.inspect(store).pipe(Effect.orDie)
 const requests = (store: Simulator.CloudflareStore) => Simulator.requests(store).pipe(Effect.orDie)
 
+/** Someone sets a bucket's CORS rules on the dashboard. */
+const corsOutside = (store: Simulator.CloudflareStore, bucket: string, origin: string) =>
+  Effect.gen(function* () {
+    const edited = yield* Simulator.handle(
+      {
+        method: "PUT",
+        url: `/client/v4/accounts/${account}/r2/buckets/${bucket}/cors`,
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ rules: [{ allowed: { origins: [origin], methods: ["GET"] } }] })
+      },
+      store,
+      { token, zones }
+    ).pipe(Effect.orDie)
+    assert.strictEqual(edited.status, 200, edited.body)
+  })
+
+/** The requests `effect` makes, as `METHOD path`. */
+const requestsOf = <A, E, R>(store: Simulator.CloudflareStore, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const before = (yield* requests(store)).length
+    const result = yield* effect
+    const made = (yield* requests(store)).slice(before).map((entry) => `${entry.method} ${entry.path}`)
+    return [result, made] as const
+  })
+
 describe("the Cloudflare provider through the engine", () => {
   it.effect("a CORS change made outside FleetFlow shows as drift, and the plan puts the file's rules back", () =>
     Effect.gen(function* () {
@@ -91,18 +116,7 @@ describe("the Cloudflare provider through the engine", () => {
       const target = yield* targetOf(fleet(bucketWith("https://shop.example.com", "203.0.113.10")))
       yield* Effect.gen(function* () {
         yield* Fleet.up(target, runOptions())
-        // Someone edits the bucket's CORS rules on the dashboard.
-        const edited = yield* Simulator.handle(
-          {
-            method: "PUT",
-            url: `/client/v4/accounts/${account}/r2/buckets/shop-assets/cors`,
-            headers: { authorization: `Bearer ${token}` },
-            body: JSON.stringify({ rules: [{ allowed: { origins: ["*"], methods: ["GET"] } }] })
-          },
-          store,
-          { token, zones }
-        ).pipe(Effect.orDie)
-        assert.strictEqual(edited.status, 200, edited.body)
+        yield* corsOutside(store, "shop-assets", "*")
 
         const refreshed = yield* Fleet.plan(target, { refresh: true })
         assert.deepStrictEqual(
@@ -132,6 +146,69 @@ describe("the Cloudflare provider through the engine", () => {
         assert.isFalse(Plan.hasChanges(settled.plan))
       }).pipe(Effect.provide(layer))
     })
+  )
+
+  it.effect("the CORS rules of a bucket whose file and state have no cors block are neither read nor touched", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(fleet(`  r2-bucket "plain" { location "APAC"; }`))
+      yield* Effect.gen(function* () {
+        yield* Fleet.up(target, runOptions())
+        // Rules set outside FleetFlow are not FleetFlow's: no drift, no change, no read.
+        yield* corsOutside(store, "plain", "https://elsewhere.example.com")
+        const [planned, reads] = yield* requestsOf(store, Fleet.plan(target, { refresh: true }))
+        assert.deepStrictEqual(planned.plan.drift, [])
+        assert.isFalse(Plan.hasChanges(planned.plan))
+        assert.deepStrictEqual(reads, [`GET /accounts/${account}/r2/buckets`])
+        yield* Fleet.up(target, runOptions())
+        const kept = yield* inspect(store)
+        assert.deepStrictEqual(kept.buckets[0]?.cors?.[0]?.allowed.origins, ["https://elsewhere.example.com"])
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect(
+    "a cors block added to the file is read first, then put; removed from the file, the rules are removed",
+    () =>
+      Effect.gen(function* () {
+        const { layer, store } = yield* world()
+        const plain = yield* targetOf(fleet(`  r2-bucket "shop-assets" { location "APAC"; }`))
+        const withCors = yield* targetOf(fleet(bucketWith("https://shop.example.com", "203.0.113.10")))
+        const cors = `GET /accounts/${account}/r2/buckets/shop-assets/cors`
+        yield* Effect.gen(function* () {
+          yield* Fleet.up(plain, runOptions())
+          // Declared but not yet recorded: read, so the plan shows what the cloud holds now.
+          yield* corsOutside(store, "shop-assets", "*")
+          const [added, addReads] = yield* requestsOf(store, Fleet.plan(withCors, { refresh: true }))
+          assert.include(addReads, cors)
+          assert.deepStrictEqual(
+            added.plan.drift.map((drift) => [drift.key, drift.kind, drift.changes.map((change) => change.field)]),
+            [["cloudflare:r2:shop-assets", "changed", ["cors"]]]
+          )
+          yield* Fleet.up(withCors, runOptions())
+          assert.deepStrictEqual((yield* inspect(store)).buckets[0]?.cors?.[0]?.allowed.origins, [
+            "https://shop.example.com"
+          ])
+
+          // The block is gone from the file, the state still records it: read, and removed.
+          const [removing, removeReads] = yield* requestsOf(store, Fleet.plan(plain, { refresh: true }))
+          assert.include(removeReads, cors)
+          const update = removing.plan.actions.find((action) => action.key === "cloudflare:r2:shop-assets")
+          assert.strictEqual(update?._tag, "Update")
+          assert.deepStrictEqual(
+            update?.changes.map((change) => [change.field, change.after]),
+            [["cors", undefined]]
+          )
+          const [, writes] = yield* requestsOf(store, Fleet.up(plain, runOptions()))
+          assert.include(writes, `DELETE /accounts/${account}/r2/buckets/shop-assets/cors`)
+          assert.isUndefined((yield* inspect(store)).buckets[0]?.cors)
+
+          // From then on the bucket's CORS is not FleetFlow's, and not read.
+          const [settled, settledReads] = yield* requestsOf(store, Fleet.plan(plain, { refresh: true }))
+          assert.isFalse(Plan.hasChanges(settled.plan))
+          assert.notInclude(settledReads, cors)
+        }).pipe(Effect.provide(layer))
+      })
   )
 
   it.effect("a custom domain of a bucket in the EU jurisdiction is added, read and removed in that jurisdiction", () =>
@@ -248,7 +325,7 @@ describe("the Cloudflare provider's reads", () => {
       const resources = new Map<string, StoredResource>()
       for (let index = 0; index < 30; index++) {
         const name = `bucket-${index}`
-        const inputs = { name, cors: { allowedOrigins: ["*"], allowedMethods: ["GET"] } }
+        const inputs = { name, location: "APAC" }
         const key = makeKey("r2", name)
         const observed = yield* service.apply({ ...scope, operation: "create", key, type: "r2", name, inputs })
         resources.set(key, { ...stored("r2", name, inputs), id: observed.id, attributes: observed.attributes })
@@ -277,10 +354,12 @@ describe("the Cloudflare provider's reads", () => {
       assert.strictEqual(bucketLists.length, 1)
       assert.strictEqual(recordLists.length, 2)
       assert.strictEqual(new Set(recordLists.map((entry) => entry.path)).size, 2)
-      // The only other reads are the CORS rules of each bucket and the two zone lookups.
+      // The only other reads are the two zone lookups: no bucket declares CORS, so none is read.
       const others = reads.filter((entry) => !bucketLists.includes(entry) && !recordLists.includes(entry))
-      assert.strictEqual(others.filter((entry) => entry.path.endsWith("/cors")).length, 30)
-      assert.strictEqual(others.length, 32)
+      assert.deepStrictEqual(
+        others.map((entry) => `${entry.method} ${entry.path}`),
+        ["GET /zones", "GET /zones"]
+      )
       const plan = yield* service.plan(
         [...resources].map(([key, resource]) => ({
           key,
@@ -293,6 +372,40 @@ describe("the Cloudflare provider's reads", () => {
         resources
       )
       assert.isTrue(plan.every((action) => action._tag === "NoOp"))
+    })
+  )
+
+  it.effect("getState reads the CORS rules of the buckets whose recorded or declared inputs have a cors block", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const cors = { allowedOrigins: ["*"], allowedMethods: ["GET"] }
+      const resources = new Map<string, StoredResource>()
+      const declared = new Map<string, StoredResource["inputs"]>()
+      for (const [name, recorded, wanted] of [
+        ["recorded", { cors }, { cors }],
+        ["dropped", { cors }, {}],
+        ["added", {}, { cors }],
+        ["plain", {}, {}],
+        ["undeclared", {}, undefined]
+      ] as const) {
+        const key = makeKey("r2", name)
+        yield* service.apply({ ...scope, operation: "create", key, type: "r2", name, inputs: { name, ...recorded } })
+        resources.set(key, stored("r2", name, { name, ...recorded }))
+        if (wanted !== undefined) declared.set(key, { name, ...wanted })
+      }
+      const [observed, reads] = yield* requestsOf(store, service.getState(scope, resources, declared))
+      assert.strictEqual(observed.size, 5)
+      assert.deepStrictEqual(reads.filter((read) => read.endsWith("/cors")).sort(), [
+        `GET /accounts/${account}/r2/buckets/added/cors`,
+        `GET /accounts/${account}/r2/buckets/dropped/cors`,
+        `GET /accounts/${account}/r2/buckets/recorded/cors`
+      ])
+      // A bucket whose CORS was read reports it (none: null); the others leave their inputs as recorded.
+      assert.deepStrictEqual(observed.get(makeKey("r2", "added"))?.inputs, { cors: null })
+      assert.strictEqual(observed.get(makeKey("r2", "recorded"))?.inputs?.cors !== undefined, true)
+      assert.isUndefined(observed.get(makeKey("r2", "plain"))?.inputs)
+      assert.isUndefined(observed.get(makeKey("r2", "undeclared"))?.inputs)
     })
   )
 

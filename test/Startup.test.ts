@@ -1,7 +1,8 @@
 /**
- * Start-up: `fleetflow --version` is answered before the command tree is loaded, and the
- * providers and the KDL v1 grammar are loaded only by the commands that need them. These tests
- * check that the shortcuts change nothing a user sees, and that the built chunks keep that shape.
+ * Start-up: `fleetflow --version` is answered before the command tree is loaded; the command tree
+ * runs from V8's code cache; the providers and the KDL v1 grammar are evaluated only by the
+ * commands that need them. These tests check that the shortcuts change nothing a user sees, and
+ * that the built files keep that shape.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
@@ -11,40 +12,22 @@ import * as path from "node:path"
 import { bundle, repository } from "./support/Cli.js"
 
 const launcher = path.join(repository, "bin/fleetflow.mjs")
+const commandTree = path.join(repository, "dist/cli.cjs")
 
-const run = (command: string, args: ReadonlyArray<string>, cwd = repository) => {
+const run = (command: string, args: ReadonlyArray<string>, cwd = repository, env: Record<string, string> = {}) => {
   const child = spawnSync(command, args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", FLEETFLOW_SANDBOX: "", FLEETFLOW_STAGE: "", FLEET_STAGE: "" }
+    env: { ...process.env, NO_COLOR: "1", FLEETFLOW_SANDBOX: "", FLEETFLOW_STAGE: "", FLEET_STAGE: "", ...env }
   })
   return { code: child.status, stdout: child.stdout, stderr: child.stderr }
 }
 
 const node = (...args: ReadonlyArray<string>) => run(process.execPath, args)
 
-/** The files `file` imports statically (not through `import()`), and theirs, with `file` itself. */
-const staticGraph = (file: string, seen = new Set<string>()): ReadonlySet<string> => {
-  if (seen.has(file)) return seen
-  seen.add(file)
-  const text = fs.readFileSync(file, "utf8")
-  for (const [, specifier] of text.matchAll(/(?:\bfrom|\bimport)\s*"(\.{1,2}\/[^"]+)"/g)) {
-    staticGraph(path.resolve(path.dirname(file), specifier!), seen)
-  }
-  return seen
-}
-
-/** The files `file` imports with `import()`. */
-const dynamicImports = (file: string): ReadonlyArray<string> =>
-  [...fs.readFileSync(file, "utf8").matchAll(/\bimport\("(\.{1,2}\/[^"]+)"\)/g)].map(([, specifier]) =>
-    path.resolve(path.dirname(file), specifier!)
-  )
-
-/** The source files bundled into `files`, from their source maps. */
-const sourcesOf = (files: ReadonlySet<string>): ReadonlyArray<string> =>
-  [...files].flatMap(
-    (file) => (JSON.parse(fs.readFileSync(`${file}.map`, "utf8")) as { sources: Array<string> }).sources
-  )
+/** The source files bundled into `file`, from its source map. */
+const sourcesOf = (file: string): ReadonlyArray<string> =>
+  (JSON.parse(fs.readFileSync(`${file}.map`, "utf8")) as { sources: Array<string> }).sources
 
 describe("fleetflow --version", () => {
   it("prints the same from the launcher, the bundle, npx and @effect/cli: package.json's version", () => {
@@ -59,9 +42,10 @@ describe("fleetflow --version", () => {
     assert.deepStrictEqual(node(bundle, "--log-level", "info", "--version"), expected, "@effect/cli's --version")
   })
 
-  it("loads nothing but the entry and the version", () => {
-    const sources = sourcesOf(staticGraph(bundle)).filter((source) => !source.includes("node_modules"))
+  it("loads nothing but the entry, the version and the code cache's loader", () => {
+    const sources = sourcesOf(bundle).filter((source) => !source.includes("node_modules"))
     assert.deepStrictEqual(sources.map((source) => source.replace(/^(\.\.\/)+/, "")).sort(), [
+      "src/CompileCache.ts",
       "src/Version.ts",
       "src/bin.ts"
     ])
@@ -114,17 +98,61 @@ stage "dev": 20 resources
     })
   })
 
-  it("does not load the providers or the KDL v1 grammar", () => {
-    const [tree, ...others] = dynamicImports(bundle)
-    assert.lengthOf(others, 0, "the entry imports the command tree and nothing else")
-    const sources = sourcesOf(staticGraph(tree!))
-    assert.include(sources.join("\n"), "src/Cli.ts")
+  it("does not evaluate the providers or the KDL v1 grammar", () => {
+    // The bundle's modules that only import() reaches are wrapped by esbuild's `__esm` helper and
+    // evaluated when first imported: a copy whose helper reports each evaluation shows which ran.
+    const text = fs.readFileSync(commandTree, "utf8")
+    const helper = "var __esm=(fn,res)=>function __init(){"
+    assert.include(text, helper)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-startup-"))
+    const copy = path.join(dir, "cli.cjs")
+    fs.writeFileSync(
+      copy,
+      text.replace(helper, `${helper}if(fn)process.stderr.write("evaluated "+__getOwnPropNames(fn)[0]+"\\n");`)
+    )
+    const validate = run(process.execPath, [copy, "validate", "-f", path.join(repository, "examples/fleet.kdl")])
+    assert.strictEqual(validate.code, 0, validate.stderr)
+    const evaluated = validate.stderr
+      .split("\n")
+      .flatMap((line) => (line.startsWith("evaluated ") ? [line.slice("evaluated ".length)] : []))
+    assert.include(evaluated, "src/Config/KdlV2.ts", "the KDL v2 grammar, imported with import()")
     const needless =
-      /src\/(Clouds|Sandbox)\.ts$|src\/Sandbox\/|src\/(Sakura|Cloudflare)\/Provider\.ts$|kdljs-v1|kdljs\/src\/parser\/kdl\.js/
+      /^src\/(Clouds|Sandbox)\.ts$|^src\/Sandbox\/|^src\/(Sakura|Cloudflare)\/Provider\.ts$|^src\/Config\/KdlV1\.ts$/
+    for (const module of ["src/Clouds.ts", "src/Sandbox.ts", "src/Config/KdlV1.ts"]) {
+      assert.include(text, `"${module}"(){`, `${module} is evaluated only when imported`)
+    }
     assert.deepStrictEqual(
-      sources.filter((source) => needless.test(source)),
+      evaluated.filter((module) => needless.test(module)),
       [],
       "imported with import() when a command needs them"
     )
+  })
+})
+
+describe("the code cache", () => {
+  it("is written by the first run, used by the next, and made again when it does not fit", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-cache-"))
+    fs.cpSync(path.join(repository, "dist", "fleetflow.mjs"), path.join(dir, "fleetflow.mjs"))
+    fs.cpSync(commandTree, path.join(dir, "cli.cjs"))
+    const entry = path.join(dir, "fleetflow.mjs")
+    const cache = path.join(dir, "compile-cache")
+    const expected = node(bundle, "validate", "-f", "examples/fleet.kdl", "--stage", "dev")
+    assert.strictEqual(expected.code, 0, expected.stderr)
+    const first = node(entry, "validate", "-f", "examples/fleet.kdl", "--stage", "dev")
+    assert.deepStrictEqual(first, expected)
+    const [written, ...others] = fs.readdirSync(cache)
+    assert.deepStrictEqual(others, [])
+    assert.match(written!, new RegExp(`^cli\\.cjs-${process.version}-${process.arch}-[0-9a-f]+-\\d+-\\d+\\.bin$`))
+    const made = fs.statSync(path.join(cache, written!)).mtimeMs
+    assert.deepStrictEqual(node(entry, "validate", "-f", "examples/fleet.kdl", "--stage", "dev"), expected)
+    assert.strictEqual(fs.statSync(path.join(cache, written!)).mtimeMs, made, "the cache was used, not written again")
+    // A cache V8 rejects (here: not one at all) is replaced; the run is as without one.
+    fs.writeFileSync(path.join(cache, written!), "not a code cache")
+    assert.deepStrictEqual(node(entry, "validate", "-f", "examples/fleet.kdl", "--stage", "dev"), expected)
+    assert.isAbove(fs.statSync(path.join(cache, written!)).size, 1000)
+    // Where it cannot be written, the command runs all the same.
+    fs.rmSync(cache, { recursive: true })
+    fs.writeFileSync(cache, "a file where the folder would go")
+    assert.deepStrictEqual(node(entry, "validate", "-f", "examples/fleet.kdl", "--stage", "dev"), expected)
   })
 })

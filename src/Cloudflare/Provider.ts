@@ -3,8 +3,10 @@
  * records (`dns`) over the `CloudflareApi` REST client; Workers (`worker`) and Pages projects
  * (`pages`) written by `wrangler` and read over REST. Reads are batched: one bucket list per
  * account (and per jurisdiction in use), one record list per zone, one worker list and one
- * Pages project list per account, and for the buckets the state holds their CORS rules and
- * custom domains read in parallel. Plans never start a process.
+ * Pages project list per account, and in parallel the custom domains of the buckets that have
+ * some in the state, and the CORS rules of the buckets whose file or state declares CORS (Cloudflare
+ * has no bulk CORS read, and FleetFlow leaves alone the CORS of a bucket it was never given).
+ * Plans never start a process.
  *
  * Retries: `getState` reads through a client that retries throttling and outages (honouring
  * `retry-after`); `apply` and `destroy` use a client that makes one attempt and leave retries
@@ -128,7 +130,7 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
   ): Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError> =>
     Effect.map(Effect.all(reads, { concurrency: "unbounded" }), (found) => new Map(found.flat()))
 
-  const getState: CloudProviderService["getState"] = (_scope, resources) => {
+  const getState: CloudProviderService["getState"] = (_scope, resources, declared) => {
     const entries = [...resources].filter(([, resource]) => handles.includes(resource.type))
     const ofType = (type: ResourceType) => entries.filter(([, resource]) => resource.type === type)
     const adopted = (resource: StoredResource) => resource.attributes.adopted === true
@@ -139,7 +141,8 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
           key,
           name: nameOf(resource),
           jurisdiction: Buckets.jurisdictionOf(resource),
-          adopted: adopted(resource)
+          adopted: adopted(resource),
+          cors: Buckets.managesCors(resource.inputs) || Buckets.managesCors(declared?.get(key))
         }))
       ),
       Buckets.readDomains(
@@ -201,7 +204,8 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
             key: item.key,
             name: nameIn(item),
             jurisdiction: Buckets.jurisdictionOf(item),
-            adopted: false
+            adopted: false,
+            cors: Buckets.managesCors(item.inputs)
           }))
         ),
         Buckets.readDomains(

@@ -99,6 +99,10 @@ const firstFailure = (errors: ReadonlyArray<RecognitionError>): ParseFailure => 
 export const runParser =
   (parser: (text: string) => { readonly errors: ReadonlyArray<RecognitionError>; readonly output?: unknown }) =>
   (text: string): Either.Either<ReadonlyArray<ParsedNode>, ParseFailure> => {
+    // kdljs backtracks through chevrotain, which throws an Error at every alternative it abandons:
+    // their stack traces, never shown, were a tenth of a parse.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     try {
       const result = parser(text)
       if (result.errors.length > 0 || result.output === undefined) return Either.left(firstFailure(result.errors))
@@ -111,6 +115,8 @@ export const runParser =
         position: undefined,
         offset: Number.POSITIVE_INFINITY
       })
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit
     }
   }
 

@@ -107,16 +107,16 @@ const withPrerequisites = (service: CloudProviderService, store: Simulator.Cloud
     )
   return {
     ...service,
-    getState: (scope, resources) =>
+    getState: (scope, resources, declared) =>
       resources.size === 0
-        ? service.getState(scope, resources)
+        ? service.getState(scope, resources, declared)
         : Effect.zipRight(
             prepare(
               "read",
               undefined,
               combined([...resources.values()].map((resource) => prerequisitesOf(resource.inputs)))
             ),
-            service.getState(scope, resources)
+            service.getState(scope, resources, declared)
           ),
     find: (scope, wanted) =>
       wanted.length === 0

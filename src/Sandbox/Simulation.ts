@@ -222,10 +222,10 @@ export const withFaults = (
   }
   return {
     ...service,
-    getState: (scope, resources) =>
+    getState: (scope, resources, declared) =>
       resources.size === 0
-        ? service.getState(scope, resources)
-        : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources)),
+        ? service.getState(scope, resources, declared)
+        : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources, declared)),
     find: (scope, wanted) =>
       wanted.length === 0
         ? service.find(scope, wanted)

@@ -185,8 +185,8 @@ export const world = (
 
       const provider: CloudProviderService = {
         ...inner,
-        getState: (scope, resources) =>
-          observe("read", [...resources.keys()].join(","), inner.getState(scope, resources)),
+        getState: (scope, resources, declared) =>
+          observe("read", [...resources.keys()].join(","), inner.getState(scope, resources, declared)),
         apply: (request) => observe(request.operation, request.key, inner.apply(request)),
         destroy: (scope, key, stored) => observe("delete", key, inner.destroy(scope, key, stored))
       }

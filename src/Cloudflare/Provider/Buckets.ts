@@ -109,12 +109,19 @@ export const observeDomain = (bucket: string, domain: CustomDomain): Observed =>
   }
 })
 
-/** A bucket to read: by name, in its jurisdiction. */
+/**
+ * Whether FleetFlow manages a bucket's CORS rules: only when its inputs (declared or recorded)
+ * have a `cors` block, as Terraform keeps a bucket's CORS configuration a resource of its own.
+ */
+export const managesCors = (inputs: Inputs | undefined): boolean => inputs?.cors !== undefined
+
+/** A bucket to read: by name, in its jurisdiction; its CORS rules only when FleetFlow manages them. */
 export interface BucketLookup {
   readonly key: ResourceKey
   readonly name: string
   readonly jurisdiction: string | undefined
   readonly adopted: boolean
+  readonly cors: boolean
 }
 
 const groupBy = <A, K>(items: ReadonlyArray<A>, keyOf: (item: A) => K) => {
@@ -123,7 +130,7 @@ const groupBy = <A, K>(items: ReadonlyArray<A>, keyOf: (item: A) => K) => {
   return groups
 }
 
-/** The buckets there are, with their CORS rules: one bucket list per jurisdiction, one CORS read per bucket found. */
+/** The buckets there are: one bucket list per jurisdiction, and one CORS read per bucket found whose CORS is managed. */
 export const read = (
   api: CloudflareApiService,
   lookups: ReadonlyArray<BucketLookup>
@@ -136,9 +143,10 @@ export const read = (
           const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
           return yield* Effect.forEach(
             group,
-            ({ adopted, key, name }) => {
+            ({ adopted, cors, key, name }) => {
               const bucket = listed.find((candidate) => candidate.name === name)
               if (bucket === undefined) return Effect.succeed([])
+              if (!cors) return Effect.succeed([[key, observe(bucket, undefined, adopted)] as const])
               return api.r2.cors.get(bucket.name, { jurisdiction }).pipe(
                 orFail(key),
                 Effect.map((rules) => [[key, observe(bucket, rules, adopted)] as const])
@@ -187,7 +195,7 @@ export const readDomains = (
     (groups) => groups.flat()
   )
 
-/** Puts the CORS rules the inputs ask for, or removes them when the inputs have none. */
+/** Puts the CORS rules the inputs ask for, or removes them when the inputs have none and the state had some. */
 const syncCors = (clients: Clients, key: ResourceKey, inputs: BucketInputs, hadCors: boolean) => {
   const options = { jurisdiction: inputs.jurisdiction }
   if (inputs.cors !== undefined)
@@ -222,7 +230,8 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
         `R2 bucket "${inputs.name}" already exists in the account: FleetFlow adopts it and manages it from now on`
       )
     }
-    yield* syncCors(clients, request.key, inputs, created.adopted)
+    // An adopted bucket's CORS rules are FleetFlow's only if the file declares them.
+    yield* syncCors(clients, request.key, inputs, false)
     return observe(created.bucket, undefined, created.adopted)
   })
 
