@@ -5,7 +5,7 @@
  *   node --expose-gc dist/bench/Main.mjs [--only startup,plan,apply,state,calls,scripts]
  *     [--startup-runs 15] [--plan-sizes 100,1000,10000] [--plan-runs 5] [--plan-rounds 3] [--apply-runs 5]
  *     [--state-sizes 1000,2000] [--state-runs 3] [--script-rounds 3]
- *     [--server-latency 1s]
+ *     [--server-latency 1s] [--server-call 200ms] [--server-boot 2s]
  *
  * Exits non-zero when a measurement itself fails (a plan that is not converged, an `up` that
  * does not apply everything, a process that fails); a missed target is only reported.
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     "state-runs": { type: "string", default: "3" },
     "script-rounds": { type: "string", default: "3" },
     "server-latency": { type: "string", default: "1s" },
+    "server-call": { type: "string", default: "200ms" },
+    "server-boot": { type: "string", default: "2s" },
     parallelism: { type: "string", default: "10" }
   }
 })
@@ -296,21 +298,40 @@ const scripts = async () => {
   out(loop)
   out(ratio("scripts.r2.speedup", loop, up, atLeast(5)))
 
-  // Twice: with the simulator answering at once, which times node start-ups on this machine and
-  // nothing of Sakura Cloud, so it carries no target; and with each usacloud run taking
-  // `--server-latency` (1 s), a floor for a real run (its API round trips; a create waits for its
-  // disk and its boot for far longer), where the target is.
-  const comparisons: ReadonlyArray<{ readonly label: string; readonly latency?: string; readonly bound?: number }> = [
-    { label: "no-latency" },
-    { label: `latency-${values["server-latency"]}`, latency: values["server-latency"], bound: 3 }
+  // Three times: with the simulator answering at once, which times node start-ups on this machine and
+  // nothing of Sakura Cloud, so it carries no target; with each usacloud run taking `--server-latency`
+  // (1 s), a list as long as a create that boots; and with API calls of `--server-call` (200 ms) and
+  // boots of `--server-boot` (2 s), the shape of a real run (where a boot takes a minute or more).
+  const comparisons: ReadonlyArray<{
+    readonly label: string
+    readonly latency?: string
+    readonly bootTime?: string
+    readonly bound?: number
+    readonly note?: string
+  }> = [
+    { label: "no-latency", note: "node start-ups of the simulator on this machine, not Sakura Cloud: no target" },
+    {
+      label: `latency-${values["server-latency"]}`,
+      latency: values["server-latency"],
+      bound: 3,
+      note: `each usacloud run takes ${values["server-latency"]}, whatever it does: up has 3 in sequence, the loop 10`
+    },
+    {
+      label: `call-${values["server-call"]}-boot-${values["server-boot"]}`,
+      latency: values["server-call"],
+      bootTime: values["server-boot"],
+      bound: 3,
+      note: `each usacloud run takes ${values["server-call"]} and a boot ${values["server-boot"]} more`
+    }
   ]
   for (const comparison of comparisons) {
     const name = `scripts.servers.${comparison.label}`
     progress(
       `scripts: ${Scripts.count} servers, fleetflow up and a usacloud loop, ${rounds} rounds, ` +
-        `the simulator taking ${comparison.latency ?? "no time"} per usacloud run`
+        `the simulator taking ${comparison.latency ?? "no time"} per usacloud run` +
+        (comparison.bootTime === undefined ? "" : ` and ${comparison.bootTime} per boot`)
     )
-    const servers = await Scripts.servers(rounds, { latency: comparison.latency })
+    const servers = await Scripts.servers(rounds, { latency: comparison.latency, bootTime: comparison.bootTime })
     const serversUp = timed(`${name}.fleetflow-up`, servers.fleetflow)
     const serversLoop = timed(`${name}.usacloud-loop`, servers.script)
     out(serversUp)
@@ -321,9 +342,7 @@ const scripts = async () => {
         serversLoop,
         serversUp,
         comparison.bound === undefined ? undefined : atLeast(comparison.bound),
-        comparison.latency === undefined
-          ? "node start-ups of the simulator on this machine, not Sakura Cloud: no target"
-          : `each usacloud run takes ${comparison.latency}, a floor for a real one`
+        comparison.note
       )
     )
     out(figure(`${name}.fleetflow-up.usacloud-runs`, servers.fleetflowRuns, "processes"))

@@ -141,13 +141,18 @@ export const serverCreateFlags = [
 export interface ServerOptions {
   /** The simulator's latency per usacloud run (`FLEETFLOW_USACLOUD_SIMULATOR_LATENCY`), e.g. `1s`; none by default. */
   readonly latency?: string | undefined
+  /** How long a server takes to boot (`FLEETFLOW_USACLOUD_SIMULATOR_BOOT_TIME`), e.g. `2s`; none by default. */
+  readonly bootTime?: string | undefined
 }
 
 export const servers = async (rounds: number, options: ServerOptions = {}): Promise<ServerComparison> => {
   const root = Fs.mkdtempSync(NodePath.join(Os.tmpdir(), "fleetflow-bench-servers-"))
   try {
     const usacloud = Processes.writeUsacloud(root)
-    const latency = options.latency === undefined ? {} : { [UsacloudSimulator.environment.latency]: options.latency }
+    const latency = {
+      ...(options.latency === undefined ? {} : { [UsacloudSimulator.environment.latency]: options.latency }),
+      ...(options.bootTime === undefined ? {} : { [UsacloudSimulator.environment.bootTime]: options.bootTime })
+    }
     const runs = { fleetflow: 0, script: 0 }
     /** Checks that the store holds ten servers and ten disks; returns how many usacloud runs made them. */
     const check = async (store: string, who: string) => {
