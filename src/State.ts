@@ -409,11 +409,31 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
 }
 
 /**
+ * How deep a document may nest. Decoding recurses with it, and where the stack runs out depends
+ * on how deep it already is and on what the JIT made of the decoder, so a document near that
+ * edge could read once and fail the next time; refusing it up front gives the same answer
+ * every time. States nest a few levels.
+ */
+const maximumNesting = 500
+
+const nestsDeeperThan = (json: unknown, limit: number): boolean => {
+  const open: Array<{ readonly value: unknown; readonly depth: number }> = [{ value: json, depth: 0 }]
+  while (open.length > 0) {
+    const { value, depth } = open.pop()!
+    if (typeof value !== "object" || value === null) continue
+    if (depth >= limit) return true
+    for (const item of Array.isArray(value) ? value : Object.values(value)) open.push({ value: item, depth: depth + 1 })
+  }
+  return false
+}
+
+/**
  * Decoding and describing what does not match both recurse with the document: one nested
  * thousands deep (valid JSON) overflows the stack, which must read as corrupt, not crash.
  * @internal
  */
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, json: unknown): Either.Either<A, string> => {
+  if (nestsDeeperThan(json, maximumNesting)) return Either.left("it is nested too deeply")
   try {
     return Schema.decodeUnknownEither(schema)(json).pipe(Either.mapLeft((error) => formatIssues(error)))
   } catch (error) {
