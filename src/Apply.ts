@@ -210,13 +210,7 @@ export const makeJournal = (initial: State.StateFile) =>
       }
       return { set, remove, pending, scale: initial.scale }
     }
-    const persist = (serial: number, changed: ReadonlyMap<ResourceKey, StoredResource | undefined>) =>
-      store.writeChanges !== undefined && serial > 0
-        ? Effect.map(
-            store.writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)),
-            (written) => written.serial
-          )
-        : Effect.map(store.write(stateAt(serial)), (written) => written.serial)
+    const writeChanges = store.writeChanges
 
     const record = (edit: Edit) =>
       Effect.sync(() => {
@@ -231,12 +225,18 @@ export const makeJournal = (initial: State.StateFile) =>
         if (edit.pending !== undefined) pending = edit.pending(pending)
         return ++version
       })
-    // What the next write takes; given back when it fails, behind what changed meanwhile.
-    const takeUnwritten = Effect.sync(() => {
-      const taken = { changed: unwritten, version }
-      unwritten = new Map()
-      return taken
-    })
+    // The next write, with what it takes in one step, so that the intents it records match the
+    // resources it records; what it took is given back when it fails, behind what changed meanwhile.
+    const takeWrite = (serial: number) =>
+      Effect.sync(() => {
+        const changed = unwritten
+        unwritten = new Map()
+        const write =
+          writeChanges !== undefined && serial > 0
+            ? Effect.map(writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)), (next) => next.serial)
+            : Effect.map(store.write(stateAt(serial)), (next) => next.serial)
+        return { changed, version, write }
+      })
     const giveBack = (changed: ReadonlyMap<ResourceKey, StoredResource | undefined>) =>
       Effect.sync(() => {
         for (const [key, resource] of changed) if (!unwritten.has(key)) unwritten.set(key, resource)
@@ -250,8 +250,8 @@ export const makeJournal = (initial: State.StateFile) =>
             Effect.gen(function* () {
               const written = yield* Ref.get(durable)
               if (written.version >= mine) return
-              const { changed, version } = yield* takeUnwritten
-              const serial = yield* persist(written.serial, changed).pipe(Effect.onError(() => giveBack(changed)))
+              const { changed, version, write } = yield* takeWrite(written.serial)
+              const serial = yield* write.pipe(Effect.onError(() => giveBack(changed)))
               yield* Ref.set(durable, { version, serial })
             })
           )
