@@ -94,24 +94,34 @@ export const median = (values: ReadonlyArray<number>): number => {
 const countingStore = (kind: StoreKind, folder: string, counters: Counters): Layer.Layer<State.StateStore> => {
   const statePath = NodePath.join(folder, "state.json")
   const backupPath = NodePath.join(folder, "state.json.backup")
-  const wrap = (store: State.StateStoreService): State.StateStoreService => ({
-    ...store,
-    write: (next) =>
-      Effect.suspend(() => {
-        const started = performance.now()
-        return Effect.tap(store.write(next), () =>
-          Effect.sync(() => {
-            counters.writeMillis += performance.now() - started
-            counters.writes++
-            if (kind === "local") {
-              counters.stateBytes += sizeOf(statePath)
-              counters.backupBytes += sizeOf(backupPath)
-            }
-            counters.heapPeak = Math.max(counters.heapPeak, heapUsed())
+  const counted = <A, E>(write: Effect.Effect<A, E>) =>
+    Effect.suspend(() => {
+      const started = performance.now()
+      return Effect.tap(write, () =>
+        Effect.sync(() => {
+          counters.writeMillis += performance.now() - started
+          counters.writes++
+          if (kind === "local") {
+            counters.stateBytes += sizeOf(statePath)
+            counters.backupBytes += sizeOf(backupPath)
+          }
+          counters.heapPeak = Math.max(counters.heapPeak, heapUsed())
+        })
+      )
+    })
+  const wrap = (store: State.StateStoreService): State.StateStoreService => {
+    const writeChanges = store.writeChanges
+    return {
+      ...store,
+      write: (next) => counted(store.write(next)),
+      ...(writeChanges === undefined
+        ? {}
+        : {
+            writeChanges: (from: State.StateVersion, changes: State.StateChanges) =>
+              counted(writeChanges(from, changes))
           })
-        )
-      })
-  })
+    }
+  }
   return kind === "memory"
     ? Layer.effect(State.StateStore, Effect.map(State.makeMemory(), wrap))
     : Layer.effect(State.StateStore, Effect.map(State.makeLocal(folder), wrap)).pipe(

@@ -142,10 +142,10 @@ export const resolveInputs = (
 ): Effect.Effect<Inputs, UnresolvedReference> => Effect.map(resolve(key, inputs, resources), (json) => json as Inputs)
 
 /** Clears this step's intent, and those an earlier, interrupted run left for the same key. */
-const settle = (state: State.StateFile, key: ResourceKey, intent: string): State.StateFile => ({
-  ...state,
-  pending: state.pending.filter((operation) => operation.id !== intent && operation.key !== key)
-})
+const settle =
+  (key: ResourceKey, intent: string) =>
+  (pending: ReadonlyArray<State.PendingOperation>): ReadonlyArray<State.PendingOperation> =>
+    pending.filter((operation) => operation.id !== intent && operation.key !== key)
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
@@ -174,40 +174,99 @@ const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toI
 const verbOf = (step: Step): Progress.Verb =>
   step.action._tag === "Replace" ? "replace" : step.operation === "create" ? "create" : step.operation
 
+/** One change the engine records: the resources it puts or removes, and what it does to the intents. */
+export interface Edit {
+  readonly put?: ReadonlyArray<readonly [ResourceKey, StoredResource]>
+  readonly remove?: ReadonlyArray<ResourceKey>
+  readonly pending?: (pending: ReadonlyArray<State.PendingOperation>) => ReadonlyArray<State.PendingOperation>
+}
+
 /**
  * Keeps the latest state in memory and makes every change durable before `commit` returns.
  * Changes that arrive while a write is under way go to disk together in the next write (a
  * group commit), so parallel steps never lose each other's updates and do not queue one
- * whole-state write each.
+ * write each. The state is changed in place and the store is handed only what changed since
+ * the last write (`writeChanges`): copying the state, or handing it over whole, at every
+ * change made an apply quadratic in the number of resources.
  */
 export const makeJournal = (initial: State.StateFile) =>
   Effect.gen(function* () {
     const store = yield* State.StateStore
-    const memory = yield* Ref.make({ state: initial, version: 0 })
+    const resources: Record<ResourceKey, StoredResource> = { ...initial.resources }
+    let pending = initial.pending
+    let version = 0
+    // Changed since the last durable write: each key's resource as it is now, undefined once removed.
+    let unwritten = new Map<ResourceKey, StoredResource | undefined>()
     const durable = yield* Ref.make({ version: 0, serial: initial.serial })
     const writer = yield* Effect.makeSemaphore(1)
-    const latest = Effect.zipWith(Ref.get(memory), Ref.get(durable), (current, written) => ({
-      ...current.state,
-      serial: written.serial
-    }))
-    const commit = (change: (state: State.StateFile) => State.StateFile) =>
-      Effect.gen(function* () {
-        const mine = yield* Ref.modify(memory, (current) => {
-          const next = { state: change(current.state), version: current.version + 1 }
-          return [next.version, next] as const
-        })
-        yield* writer.withPermits(1)(
-          Effect.gen(function* () {
-            const written = yield* Ref.get(durable)
-            if (written.version >= mine) return
-            const current = yield* Ref.get(memory)
-            const saved = yield* store.write({ ...current.state, serial: written.serial })
-            yield* Ref.set(durable, { version: current.version, serial: saved.serial })
-          })
-        )
-        return yield* latest
+
+    const stateAt = (serial: number): State.StateFile => ({ ...initial, serial, resources: { ...resources }, pending })
+    const changesOf = (changed: ReadonlyMap<ResourceKey, StoredResource | undefined>): State.StateChanges => {
+      const set: Record<ResourceKey, StoredResource> = {}
+      const remove: Array<ResourceKey> = []
+      for (const [key, resource] of changed) {
+        if (resource === undefined) remove.push(key)
+        else set[key] = resource
+      }
+      return { set, remove, pending, scale: initial.scale }
+    }
+    const writeChanges = store.writeChanges
+
+    const record = (edit: Edit) =>
+      Effect.sync(() => {
+        for (const key of edit.remove ?? []) {
+          delete resources[key]
+          unwritten.set(key, undefined)
+        }
+        for (const [key, resource] of edit.put ?? []) {
+          resources[key] = resource
+          unwritten.set(key, resource)
+        }
+        if (edit.pending !== undefined) pending = edit.pending(pending)
+        return ++version
       })
-    return { latest, commit }
+    // The next write, with what it takes in one step, so that the intents it records match the
+    // resources it records; what it took is given back when it fails, behind what changed meanwhile.
+    const takeWrite = (serial: number) =>
+      Effect.sync(() => {
+        const changed = unwritten
+        unwritten = new Map()
+        const write =
+          writeChanges !== undefined && serial > 0
+            ? Effect.map(writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)), (next) => next.serial)
+            : Effect.map(store.write(stateAt(serial)), (next) => next.serial)
+        return { changed, version, write }
+      })
+    const giveBack = (changed: ReadonlyMap<ResourceKey, StoredResource | undefined>) =>
+      Effect.sync(() => {
+        for (const [key, resource] of changed) if (!unwritten.has(key)) unwritten.set(key, resource)
+      })
+
+    const commit = (edit: Edit) =>
+      Effect.gen(function* () {
+        const mine = yield* record(edit)
+        yield* writer.withPermits(1)(
+          Effect.uninterruptible(
+            Effect.gen(function* () {
+              const written = yield* Ref.get(durable)
+              if (written.version >= mine) return
+              const { changed, version, write } = yield* takeWrite(written.serial)
+              const serial = yield* write.pipe(Effect.onError(() => giveBack(changed)))
+              yield* Ref.set(durable, { version, serial })
+            })
+          )
+        )
+      })
+
+    return {
+      /** The state as recorded so far, with the serial of the last durable write: a copy. */
+      latest: Effect.map(Ref.get(durable), (written) => stateAt(written.serial)),
+      /** One resource as recorded so far. */
+      resource: (key: ResourceKey) => Effect.sync(() => resources[key]),
+      /** The resources as recorded so far, changed in place by later commits: read what is needed at once. */
+      resources: Effect.sync((): Readonly<Record<ResourceKey, StoredResource>> => resources),
+      commit
+    }
   })
 export type Journal = Effect.Effect.Success<ReturnType<typeof makeJournal>>
 
@@ -288,9 +347,9 @@ export const run = (
           ...(inputs === undefined ? {} : { inputs }),
           ...(step.operation === "delete" ? {} : { dependsOn: step.action.dependsOn })
         }
-        yield* journal.commit((state) => State.addPending(state, pending))
+        yield* journal.commit({ pending: (recorded) => [...recorded, pending] })
         Crash.point("intent-recorded")
-        const clear = journal.commit((state) => State.removePending(state, id))
+        const clear = journal.commit({ pending: (recorded) => recorded.filter((operation) => operation.id !== id) })
         return yield* call(step, effect, restore).pipe(
           Effect.tapError(() => clear),
           Effect.onInterrupt(() => Effect.ignore(clear)),
@@ -304,17 +363,16 @@ export const run = (
       restore: Restore
     ): Effect.Effect<StoredResource | undefined, ProviderError | State.StateError> =>
       Effect.gen(function* () {
-        const state = yield* journal.latest
-        const previous = state.resources[step.key]
+        const previous = yield* journal.resource(step.key)
         if (step.operation === "delete") {
           if (previous === undefined) return undefined
           const [, intent] = yield* withIntent(step, undefined, provider.destroy(options, step.key, previous), restore)
-          yield* journal.commit((s) => settle(State.removeResource(s, step.key), step.key, intent))
+          yield* journal.commit({ remove: [step.key], pending: settle(step.key, intent) })
           return previous
         }
         const action = step.action
         if (!("inputs" in action)) return previous
-        const inputs = yield* resolveInputs(step.key, action.inputs, state.resources).pipe(
+        const inputs = yield* resolveInputs(step.key, action.inputs, yield* journal.resources).pipe(
           Effect.mapError(
             (error) =>
               new ProviderError({
@@ -357,7 +415,7 @@ export const run = (
           created_at: current?.created_at ?? finished,
           updated_at: finished
         }
-        yield* journal.commit((s) => settle(State.putResource(s, step.key, resource), step.key, intent))
+        yield* journal.commit({ put: [[step.key, resource]], pending: settle(step.key, intent) })
         return previous
       })
 
@@ -385,7 +443,7 @@ export const run = (
             if (result._tag === "Right") {
               completed.push({ step, previous: result.right })
               if (options.reporter !== undefined) {
-                const id = (yield* journal.latest).resources[step.key]?.id
+                const id = (yield* journal.resource(step.key))?.id
                 yield* options.reporter.finished(
                   step.key,
                   verb,

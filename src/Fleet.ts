@@ -278,12 +278,7 @@ const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) 
     const acting = new Set(Plan.changesOf(made).map((action) => action.key))
     const settled = [...refreshed].filter(([key]) => !acting.has(key))
     if (vanished.length > 0 || settled.length > 0) {
-      yield* journal.commit((current) =>
-        settled.reduce(
-          (next, [key, resource]) => State.putResource(next, key, resource),
-          vanished.reduce((next, key) => State.removeResource(next, key), current)
-        )
-      )
+      yield* journal.commit({ remove: vanished, put: settled })
     }
     if (!Plan.hasChanges(made)) {
       const unchanged = { succeeded: [], failed: [], notStarted: [] }

@@ -316,6 +316,14 @@ export interface StateStoreService {
    * fibers run one at a time; the serial check guards against other processes.
    */
   readonly write: (state: StateFile) => Effect.Effect<StateFile, StateError>
+  /**
+   * Stores the stored state with `changes` applied and its serial bumped, and returns the new
+   * version: what `write` does, for a writer that knows what it changed, at a cost proportional
+   * to the changes rather than to the state. `from` must be the stored lineage and serial; with
+   * no state stored yet, the first version is written with `write`. Absent from stores that only
+   * take whole states; a wrapper that intercepts `write` intercepts this too, or leaves it out.
+   */
+  readonly writeChanges?: (from: StateVersion, changes: StateChanges) => Effect.Effect<StateVersion, StateError>
   /** Holds the lock until the scope closes, also on interruption. */
   readonly lock: (
     operation: string,
@@ -335,6 +343,9 @@ export interface StateStoreService {
   /** The state at `serial` in the current lineage; `None` when that version is not kept. */
   readonly readVersion?: (serial: number) => Effect.Effect<Option.Option<StateFile>, StateError>
 }
+
+/** What one write changes: the resources it sets or removes, and the intents and scale counts as they are after it. */
+export type StateChanges = Journal.Changes<PendingOperation, typeof ScaleCounts.Type>
 
 /** One kept version of the state, for `fleetflow state history`. */
 export const StateHistoryEntry = Schema.Struct({
@@ -372,7 +383,7 @@ const defaultPollInterval = Duration.millis(250)
 export const checkWrite = (
   path: string,
   stored: Option.Option<StateVersion>,
-  next: StateFile
+  next: StateVersion
 ): Effect.Effect<void, StateConflict> => {
   const expected = { lineage: next.lineage, serial: next.serial }
   if (Option.isNone(stored)) {
@@ -409,11 +420,31 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
 }
 
 /**
+ * How deep a document may nest. Decoding recurses with it, and where the stack runs out depends
+ * on how deep it already is and on what the JIT made of the decoder, so a document near that
+ * edge could read once and fail the next time; refusing it up front gives the same answer
+ * every time. States nest a few levels.
+ */
+const maximumNesting = 500
+
+const nestsDeeperThan = (json: unknown, limit: number): boolean => {
+  const open: Array<{ readonly value: unknown; readonly depth: number }> = [{ value: json, depth: 0 }]
+  while (open.length > 0) {
+    const { value, depth } = open.pop()!
+    if (typeof value !== "object" || value === null) continue
+    if (depth >= limit) return true
+    for (const item of Array.isArray(value) ? value : Object.values(value)) open.push({ value: item, depth: depth + 1 })
+  }
+  return false
+}
+
+/**
  * Decoding and describing what does not match both recurse with the document: one nested
  * thousands deep (valid JSON) overflows the stack, which must read as corrupt, not crash.
  * @internal
  */
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, json: unknown): Either.Either<A, string> => {
+  if (nestsDeeperThan(json, maximumNesting)) return Either.left("it is nested too deeply")
   try {
     return Schema.decodeUnknownEither(schema)(json).pipe(Either.mapLeft((error) => formatIssues(error)))
   } catch (error) {
@@ -457,6 +488,21 @@ export const decodeEntry = (
   Either.mapLeft(decodeJson(JournalEntry, json), (issues) => `is not a journal entry: ${issues}`)
 
 const defaultJournalLines = 64
+
+/** `state` with a resources record of its own, for a store that changes its record in place. */
+const copyOf = (state: StateFile): StateFile => ({ ...state, resources: { ...state.resources } })
+
+/** How many resources `resources`, holding `count`, holds once `changes` are applied. */
+const countAfter = (
+  resources: Readonly<Record<string, StoredResource>>,
+  count: number,
+  changes: StateChanges
+): number => {
+  let after = count
+  for (const key in changes.set) if (!(key in resources)) after++
+  for (const key of changes.remove) if (key in resources || key in changes.set) after--
+  return after
+}
 
 const processAlive = (pid: number): boolean => {
   // 0 and negative pids address process groups, not a holder; an unknown holder counts as alive.
@@ -573,9 +619,13 @@ export const makeLocal = (
     /**
      * The state as `state.json` and the journal hold it. `base` is the serial of `state.json`,
      * `lines` how many journal lines apply to it, `validLength` where the last complete line ends.
+     * `state.resources` is the store's own record, changed in place by `writeChanges`: it is
+     * copied on the way in and out.
      */
     interface Snapshot {
       readonly state: StateFile
+      /** How many resources `state` holds. */
+      readonly count: number
       readonly base: number
       readonly lines: number
       readonly validLength: number
@@ -640,6 +690,7 @@ export const makeLocal = (
       }
       return Option.some({
         state: replayed.right.state,
+        count: Object.keys(replayed.right.state.resources).length,
         base: base.right.serial,
         lines: replayed.right.applied,
         validLength: replayed.right.validLength,
@@ -660,7 +711,7 @@ export const makeLocal = (
     }).pipe(Effect.mapError(ioError(folder, "create")))
 
     /** `state.json` rewritten in full (the file it replaces kept as the backup), the journal emptied. */
-    const rewrite = (previous: Option.Option<Snapshot>, written: StateFile) =>
+    const rewrite = (previous: Option.Option<Snapshot>, written: StateFile, count: number) =>
       Effect.gen(function* () {
         const text = yield* encodeState(statePath, written)
         yield* ensureFolder
@@ -678,7 +729,7 @@ export const makeLocal = (
           Effect.catchIf(AtomicFile.isNotFound, () => Effect.void),
           Effect.mapError(ioError(journalPath, "remove"))
         )
-        return { state: written, base: written.serial, lines: 0, validLength: 0, torn: false }
+        return { state: written, count, base: written.serial, lines: 0, validLength: 0, torn: false }
       })
 
     /**
@@ -689,16 +740,15 @@ export const makeLocal = (
       Effect.gen(function* () {
         const current = yield* readSnapshot
         if (Option.isNone(current) || (current.value.lines === 0 && !current.value.torn)) return
-        const snapshot = yield* rewrite(current, current.value.state)
+        const snapshot = yield* rewrite(current, current.value.state, current.value.count)
         yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
       })
     )
 
     /** One line appended to the journal and synced; a torn tail a crash left is cut off first. */
-    const append = (previous: Snapshot, written: StateFile) =>
+    const append = (previous: Snapshot, entry: Journal.Entry<PendingOperation, typeof ScaleCounts.Type>) =>
       Effect.gen(function* () {
-        yield* checkEnvelope(statePath, written)
-        const line = `${JSON.stringify(Journal.entryOf(previous.base, previous.state, written))}\n`
+        const line = `${JSON.stringify(entry)}\n`
         const bytes = new TextEncoder().encode(line)
         const fresh = previous.validLength === 0 && !previous.torn
         yield* Effect.scoped(
@@ -714,14 +764,19 @@ export const makeLocal = (
         ).pipe(Effect.mapError(ioError(journalPath, "write")))
         if (fresh) yield* provideFs(AtomicFile.syncDirectory(folder)).pipe(Effect.mapError(ioError(folder, "sync")))
         Crash.point("journal-appended")
-        return {
-          state: written,
-          base: previous.base,
-          lines: previous.lines + 1,
-          validLength: previous.validLength + bytes.length,
-          torn: false
-        }
+        return { lines: previous.lines + 1, validLength: previous.validLength + bytes.length, torn: false }
       })
+
+    /** Whether the next write rewrites `state.json` rather than appending to the journal. */
+    const rewritesNext = (previous: Snapshot) => {
+      const limit = options.journalLines ?? defaultJournalLines
+      return limit === 0 || previous.lines >= Math.max(limit, previous.count)
+    }
+
+    // A failed write may have left the files half changed, or the snapshot's record changed in
+    // place: the next one reads them again.
+    const forgetOnFailure = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.tapError(effect, () => Ref.set(lastWritten, Option.none()))
 
     const write = (next: StateFile): Effect.Effect<StateFile, StateError> =>
       semaphore
@@ -736,21 +791,51 @@ export const makeLocal = (
                 next
               )
               const written: StateFile = { ...next, serial: next.serial + 1 }
-              const limit = options.journalLines ?? defaultJournalLines
-              const full =
-                Option.isNone(previous) ||
-                limit === 0 ||
-                previous.value.lines >= Math.max(limit, Object.keys(previous.value.state.resources).length)
-              const snapshot =
-                Option.isNone(previous) || full
-                  ? yield* rewrite(previous, written)
-                  : yield* append(previous.value, written)
+              const own: StateFile = { ...written, resources: { ...written.resources } }
+              const count = Object.keys(own.resources).length
+              if (Option.isNone(previous) || rewritesNext(previous.value)) {
+                const snapshot = yield* rewrite(previous, own, count)
+                yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+                return written
+              }
+              yield* checkEnvelope(statePath, written)
+              const appended = yield* append(
+                previous.value,
+                Journal.entryOf(previous.value.base, previous.value.state, written)
+              )
+              const snapshot = { ...previous.value, ...appended, state: own, count }
               yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
               return written
-            })
+            }).pipe(forgetOnFailure)
           )
         )
         .pipe(Effect.withSpan("StateStore.write", { attributes: { path: statePath, serial: next.serial } }))
+
+    const writeChanges = (from: StateVersion, changes: StateChanges): Effect.Effect<StateVersion, StateError> =>
+      semaphore
+        .withPermits(1)(
+          Effect.uninterruptible(
+            Effect.gen(function* () {
+              const previous = yield* readSnapshot
+              if (Option.isNone(previous)) return yield* new StateConflict({ path: statePath, expected: from })
+              yield* checkWrite(statePath, Option.some(previous.value.state), from)
+              const stored = previous.value.state
+              const count = countAfter(stored.resources, previous.value.count, changes)
+              const written = Journal.applyOwned(stored, from.serial + 1, changes)
+              yield* checkEnvelope(statePath, written)
+              if (rewritesNext(previous.value)) {
+                const snapshot = yield* rewrite(previous, written, count)
+                yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+              } else {
+                const appended = yield* append(previous.value, Journal.entryFor(previous.value.base, written, changes))
+                const snapshot = { ...previous.value, ...appended, state: written, count }
+                yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+              }
+              return { lineage: written.lineage, serial: written.serial }
+            }).pipe(forgetOnFailure)
+          )
+        )
+        .pipe(Effect.withSpan("StateStore.writeChanges", { attributes: { path: statePath, serial: from.serial } }))
 
     const replace = (state: StateFile): Effect.Effect<StateFile, StateError> =>
       semaphore.withPermits(1)(
@@ -762,10 +847,11 @@ export const makeLocal = (
               Option.map(previous, (snapshot) => snapshot.state),
               state
             )
-            const snapshot = yield* rewrite(previous, state)
+            const own: StateFile = { ...state, resources: { ...state.resources } }
+            const snapshot = yield* rewrite(previous, own, Object.keys(own.resources).length)
             yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
             return state
-          })
+          }).pipe(forgetOnFailure)
         )
       )
 
@@ -839,8 +925,11 @@ export const makeLocal = (
 
     return StateStore.of({
       location: statePath,
-      read: Effect.map(readSnapshot, (snapshot) => Option.map(snapshot, (found) => found.state)),
+      read: semaphore.withPermits(1)(
+        Effect.map(readSnapshot, (snapshot) => Option.map(snapshot, (found) => copyOf(found.state)))
+      ),
       write,
+      writeChanges,
       lock,
       currentLock,
       forceUnlock,
@@ -855,7 +944,8 @@ export const makeLocal = (
 export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService> =>
   Effect.gen(function* () {
     const location = "memory"
-    const stored = yield* Ref.make(Option.fromNullable(initial))
+    // Its resources record is the store's own, changed in place by `writeChanges`.
+    const stored = yield* Ref.make(Option.map(Option.fromNullable(initial), copyOf))
     const held = yield* Ref.make(Option.none<LockInfo>())
     const semaphore = yield* Effect.makeSemaphore(1)
     const asCurrent = (lock: LockInfo): CurrentLock => ({ ...lock, stale: false })
@@ -866,8 +956,21 @@ export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService
           yield* checkWrite(location, yield* Ref.get(stored), next)
           const written: StateFile = { ...next, serial: next.serial + 1 }
           yield* encodeState(location, written)
-          yield* Ref.set(stored, Option.some(written))
+          yield* Ref.set(stored, Option.some(copyOf(written)))
           return written
+        })
+      )
+
+    const writeChanges = (from: StateVersion, changes: StateChanges): Effect.Effect<StateVersion, StateError> =>
+      semaphore.withPermits(1)(
+        Effect.gen(function* () {
+          const current = yield* Ref.get(stored)
+          if (Option.isNone(current)) return yield* new StateConflict({ path: location, expected: from })
+          yield* checkWrite(location, current, from)
+          yield* checkEnvelope(location, { ...current.value, scale: changes.scale })
+          const written = Journal.applyOwned(current.value, from.serial + 1, changes)
+          yield* Ref.set(stored, Option.some(written))
+          return { lineage: written.lineage, serial: written.serial }
         })
       )
 
@@ -876,7 +979,7 @@ export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService
         Effect.gen(function* () {
           yield* checkReplace(location, yield* Ref.get(stored), state)
           yield* encodeState(location, state)
-          yield* Ref.set(stored, Option.some(state))
+          yield* Ref.set(stored, Option.some(copyOf(state)))
           return state
         })
       )
@@ -906,8 +1009,9 @@ export const makeMemory = (initial?: StateFile): Effect.Effect<StateStoreService
 
     return StateStore.of({
       location,
-      read: Ref.get(stored),
+      read: Effect.map(Ref.get(stored), Option.map(copyOf)),
       write,
+      writeChanges,
       lock: (operation, lockOptions) =>
         waitForLock(
           Effect.acquireRelease(

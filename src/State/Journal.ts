@@ -33,19 +33,41 @@ export const entrySchema = <P, PI, C, CI>(pending: Schema.Schema<P, PI>, scale: 
     scale: Schema.optional(scale)
   })
 
-export interface Entry<P, C> {
-  readonly base: number
-  readonly serial: number
-  readonly lineage: string
+/** What one write changes: the resources it sets or removes, and the intents and scale counts as they are after it. */
+export interface Changes<P, C> {
   readonly set: Readonly<Record<string, StoredResource>>
   readonly remove: ReadonlyArray<string>
   readonly pending: ReadonlyArray<P>
   readonly scale?: C | undefined
 }
 
-/** What changed from `before` to `after`; resources are compared by identity first, as the engine keeps unchanged ones. */
+/** One write's line: its changes, the serial it produced and the serial of the `state.json` it applies to. */
+export interface Entry<P, C> extends Changes<P, C> {
+  readonly base: number
+  readonly serial: number
+  readonly lineage: string
+}
+
+/** The line for `changes`, made by the write that produced `version`. */
+export const entryFor = <P, C>(
+  base: number,
+  version: { readonly lineage: string; readonly serial: number },
+  changes: Changes<P, C>
+): Entry<P, C> => ({
+  base,
+  serial: version.serial,
+  lineage: version.lineage,
+  set: changes.set,
+  remove: changes.remove,
+  pending: changes.pending,
+  ...(changes.scale === undefined ? {} : { scale: changes.scale })
+})
+
+/**
+ * What changed from `before` to `after`, for a writer that hands over whole states; it walks
+ * both. Resources are compared by identity first, as the engine keeps unchanged ones.
+ */
 export const entryOf = <P, C>(base: number, before: StateLike<P, C>, after: StateLike<P, C>): Entry<P, C> => {
-  // Runs at every write over the whole state: plain loops, no arrays of entries to collect.
   const set: Record<string, StoredResource> = {}
   for (const key in after.resources) {
     const resource = after.resources[key]!
@@ -54,29 +76,59 @@ export const entryOf = <P, C>(base: number, before: StateLike<P, C>, after: Stat
   }
   const remove: Array<string> = []
   for (const key in before.resources) if (!(key in after.resources)) remove.push(key)
-  return {
-    base,
-    serial: after.serial,
-    lineage: after.lineage,
-    set,
-    remove,
-    pending: after.pending,
-    ...(after.scale === undefined ? {} : { scale: after.scale })
-  }
+  return entryFor(base, after, { set, remove, pending: after.pending, scale: after.scale })
 }
 
-/** `state` with one entry's changes applied; the caller has checked that the entry follows it. */
-export const applyEntry = <P, C, S extends StateLike<P, C>>(state: S, entry: Entry<P, C>): S => {
-  const resources: Record<string, StoredResource> = { ...state.resources, ...entry.set }
-  for (const key of entry.remove) delete resources[key]
+/**
+ * Applies `changes` to `resources` in place: for a record its owner has copied, so that
+ * recording a change costs what the change holds.
+ */
+const applyInPlace = <P, C>(
+  resources: Record<string, StoredResource>,
+  changes: Changes<P, C>
+): Record<string, StoredResource> => {
+  for (const key in changes.set) resources[key] = changes.set[key]!
+  for (const key of changes.remove) delete resources[key]
+  return resources
+}
+
+/** `state` with `changes` applied, the resources in `resources` (the state's own or a copy its caller owns). */
+const withChanges = <P, C, S extends StateLike<P, C>>(
+  state: S,
+  serial: number,
+  resources: Record<string, StoredResource>,
+  changes: Changes<P, C>
+): S => {
   const { scale: _, ...rest } = state
   return {
     ...rest,
-    serial: entry.serial,
-    resources,
-    pending: entry.pending,
-    ...(entry.scale === undefined ? {} : { scale: entry.scale })
+    serial,
+    resources: applyInPlace(resources, changes),
+    pending: changes.pending,
+    ...(changes.scale === undefined ? {} : { scale: changes.scale })
   } as unknown as S
+}
+
+/**
+ * `state` at `serial` with `changes` applied to its own resources record, in place: for a state
+ * whose resources only its owner holds, so that recording a change costs what the change holds.
+ */
+export const applyOwned = <P, C, S extends StateLike<P, C>>(state: S, serial: number, changes: Changes<P, C>): S =>
+  withChanges(state, serial, state.resources as Record<string, StoredResource>, changes)
+
+/** `state` with one entry's changes applied; the caller has checked that the entry follows it. */
+export const applyEntry = <P, C, S extends StateLike<P, C>>(state: S, entry: Entry<P, C>): S =>
+  withChanges(state, entry.serial, { ...state.resources }, entry)
+
+/**
+ * `state` with entries applied in turn, its resources copied once; the caller has checked
+ * that each follows the one before.
+ */
+export const applyEntries = <P, C, S extends StateLike<P, C>>(state: S, entries: Iterable<Entry<P, C>>): S => {
+  const resources = { ...state.resources }
+  let current = state
+  for (const entry of entries) current = withChanges(current, entry.serial, resources, entry)
+  return current
 }
 
 export interface Replayed<S> {
@@ -98,8 +150,8 @@ export const replay = <P, C, S extends StateLike<P, C>>(
 ): Either.Either<Replayed<S>, string> => {
   const end = text.lastIndexOf("\n") + 1
   const lines = text.slice(0, end).split("\n").slice(0, -1)
-  let current: S = state
-  let applied = 0
+  const entries: Array<Entry<P, C>> = []
+  let serial = state.serial
   for (const [index, line] of lines.entries()) {
     let json: unknown
     try {
@@ -111,12 +163,16 @@ export const replay = <P, C, S extends StateLike<P, C>>(
     if (Either.isLeft(decoded)) return Either.left(`line ${index + 1} ${decoded.left}`)
     const entry = decoded.right
     if (entry.base !== state.serial) continue
-    if (entry.lineage !== current.lineage) return Either.left(`line ${index + 1} belongs to another state (lineage)`)
-    if (entry.serial !== current.serial + 1) {
-      return Either.left(`line ${index + 1} has serial ${entry.serial} after ${current.serial}`)
+    if (entry.lineage !== state.lineage) return Either.left(`line ${index + 1} belongs to another state (lineage)`)
+    if (entry.serial !== serial + 1) {
+      return Either.left(`line ${index + 1} has serial ${entry.serial} after ${serial}`)
     }
-    current = applyEntry(current, entry)
-    applied++
+    entries.push(entry)
+    serial = entry.serial
   }
-  return Either.right({ state: current, applied, validLength: Buffer.byteLength(text.slice(0, end)) })
+  return Either.right({
+    state: applyEntries(state, entries),
+    applied: entries.length,
+    validLength: Buffer.byteLength(text.slice(0, end))
+  })
 }

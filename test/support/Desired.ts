@@ -190,9 +190,19 @@ export const world = (
         apply: (request) => observe(request.operation, request.key, inner.apply(request)),
         destroy: (scope, key, stored) => observe("delete", key, inner.destroy(scope, key, stored))
       }
+      const writeChanges = store.writeChanges
       const state: State.StateStoreService = {
         ...store,
-        write: (next) => Effect.tap(store.write(next), (written) => append({ _tag: "Write", state: written }))
+        write: (next) => Effect.tap(store.write(next), (written) => append({ _tag: "Write", state: written })),
+        // The engine hands the store what changed: each such write is recorded as the state it left.
+        ...(writeChanges === undefined
+          ? {}
+          : {
+              writeChanges: (from: State.StateVersion, changes: State.StateChanges) =>
+                Effect.tap(writeChanges(from, changes), () =>
+                  Effect.flatMap(store.read, (written) => append({ _tag: "Write", state: Option.getOrThrow(written) }))
+                )
+            })
       }
       const recorder: RecorderService = {
         events: Ref.get(log),
