@@ -16,6 +16,7 @@ import {
   fieldString,
   one,
   oneOf,
+  prop,
   stringValue,
   fieldValue
 } from "./Fields.js"
@@ -309,7 +310,7 @@ export const decodeState = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect.Eff
 const decodeUrl = (env: Env, field: Field, at: Location) =>
   Effect.gen(function* () {
     const value = yield* fieldValue(env, field)
-    const fromEnvironment = field.node !== undefined && field.node.props.some((prop) => fieldName(prop.key) === "env")
+    const fromEnvironment = field.node !== undefined && prop(field.node, "env") !== undefined
     const url = yield* stringValue(env, { ...value, at }, "`url`")
     if (!fromEnvironment && typeof value.value === "string" && writtenPassword(value.value)) {
       return yield* configError(
