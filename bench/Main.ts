@@ -299,9 +299,9 @@ const scripts = async () => {
   out(ratio("scripts.r2.speedup", loop, up, atLeast(5)))
 
   // Three times: with the simulator answering at once, which times node start-ups on this machine and
-  // nothing of Sakura Cloud, so it carries no target; with each usacloud run taking `--server-latency`
-  // (1 s), a list as long as a create that boots; and with API calls of `--server-call` (200 ms) and
-  // boots of `--server-boot` (2 s), the shape of a real run (where a boot takes a minute or more).
+  // nothing of Sakura Cloud; with each usacloud run taking `--server-latency` (1 s), a list as long as
+  // a create that boots; and with API calls of `--server-call` (200 ms) and boots of `--server-boot`
+  // (2 s), the shape of a real run (where a boot takes a minute or more), which carries the target.
   const comparisons: ReadonlyArray<{
     readonly label: string
     readonly latency?: string
@@ -313,8 +313,9 @@ const scripts = async () => {
     {
       label: `latency-${values["server-latency"]}`,
       latency: values["server-latency"],
-      bound: 3,
-      note: `each usacloud run takes ${values["server-latency"]}, whatever it does: up has 3 in sequence, the loop 10`
+      note:
+        `each usacloud run takes ${values["server-latency"]}, a list as long as a create that boots: ` +
+        "up has 3 runs in sequence against the loop's 10, a bound of 3.3 × before any overhead; no target"
     },
     {
       label: `call-${values["server-call"]}-boot-${values["server-boot"]}`,
