@@ -152,6 +152,7 @@ const sandboxRequested = (flag: boolean) => flag || ["1", "true", "yes"].include
 const databaseOf = (
   config: Config.FleetConfig,
   inSandbox: boolean,
+  localDirectory: string,
   flag: Option.Option<Redacted.Redacted<string>>
 ): Either.Either<StateBackend.Backend, Config.ConfigError | InvalidOption> => {
   const settings = config.state
@@ -160,7 +161,7 @@ const databaseOf = (
   if (Option.isSome(flag)) {
     const text = Redacted.value(flag.value)
     return /^postgres(ql)?:\/\//.test(text) && URL.canParse(text)
-      ? Either.right({ kind: "postgres", url: flag.value, schema, project })
+      ? Either.right({ kind: "postgres", url: flag.value, schema, project, localDirectory })
       : Either.left(
           new InvalidOption({
             option: "--state-url",
@@ -180,7 +181,7 @@ const databaseOf = (
       )
     )
   }
-  return Either.map(settings.url, (url) => ({ kind: "postgres", url, schema, project }))
+  return Either.map(settings.url, (url) => ({ kind: "postgres", url, schema, project, localDirectory }))
 }
 
 const openFolder = (options: Common) =>
@@ -191,7 +192,7 @@ const openFolder = (options: Common) =>
     const inSandbox = sandboxRequested(options.sandbox)
     const base = path.join(config.directory, ".fleetflow")
     const stateDirectory = inSandbox ? path.join(base, "sandbox") : base
-    const database = databaseOf(config, inSandbox, options.stateUrl)
+    const database = databaseOf(config, inSandbox, stateDirectory, options.stateUrl)
     return {
       config,
       sandbox: inSandbox,

@@ -97,7 +97,8 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
         assert.include(table.stdout, `${versions.length - 3} older versions`)
 
         // Rollback: needs a confirmation, refuses what is not an earlier version, then restores.
-        const target = versions.find((entry) => entry.resources === 10)!
+        // Writes made together record several resources at once: take a version about halfway.
+        const target = versions.find((entry) => entry.resources > 0 && entry.resources <= 12)!
         const unconfirmed = yield* run(["state", "rollback", String(target.serial), "--sandbox"], dir, env)
         assert.strictEqual(unconfirmed.code, 1)
         assert.include(unconfirmed.stderr, `fleetflow state rollback ${target.serial} --yes`)
@@ -109,7 +110,7 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
         assert.include(rollback.stdout, `a copy of serial ${target.serial}`)
         const after = yield* history(dir)
         assert.strictEqual(after[0]!.serial, versions[0]!.serial + 1)
-        assert.strictEqual(after[0]!.resources, 10)
+        assert.strictEqual(after[0]!.resources, target.resources)
         assert.strictEqual(after[0]!.operation, "state rollback")
 
         // The clouds still hold everything: up records it again without making anything twice.
@@ -195,6 +196,12 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
         assert.strictEqual(noDatabase.code, 1)
         assert.include(noDatabase.stderr, "no PostgreSQL database is configured for the state")
 
+        // Pointed at the database before the state is copied there, a command stops rather than plan from nothing.
+        const early = yield* run(["plan", ...sandbox("dev"), ...flag], dir)
+        assert.strictEqual(early.code, 1, early.stdout)
+        assert.include(early.stderr, `holds no state for this project, but ${local} does (serial ${before.serial})`)
+        assert.include(early.stderr, "fleetflow state migrate --to postgres")
+
         const there = yield* run(["state", "migrate", "--to", "postgres", "--sandbox", "--json", ...flag], dir)
         assert.strictEqual(there.code, 0, there.stderr)
         const copied = JSON.parse(there.stdout) as { outcome: string; version: { lineage: string; serial: number } }
@@ -233,7 +240,7 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
         assert.notInclude(refused.stderr, "    at ")
         const unchanged = yield* run(["state", "history", "--sandbox", "--json", "--limit", "1", ...flag], dir)
         assert.strictEqual((JSON.parse(unchanged.stdout) as ReadonlyArray<HistoryEntry>)[0]!.serial, before.serial + 1)
-        assertNoSecret(there, plan, scale, back, same, refused, unchanged)
+        assertNoSecret(early, there, plan, scale, back, same, refused, unchanged)
       }),
     180_000
   )

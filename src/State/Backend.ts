@@ -5,9 +5,11 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { makeLocal, StateStore, type StateIoError, type StateStoreService } from "../State.js"
+import { makeLocal, type StateError, StateStore, type StateIoError, type StateStoreService } from "../State.js"
 import { version } from "../Version.js"
 
 export type Backend =
@@ -19,7 +21,23 @@ export type Backend =
       readonly schema?: string | undefined
       /** The key of the state in the database: one state per project. */
       readonly project: string
+      /** The `.fleetflow/` folder whose state a switch to the database would leave behind, checked on opening. */
+      readonly localDirectory?: string | undefined
     }
+
+/** The file was switched to PostgreSQL, but the state is still in `.fleetflow/`: planning from nothing would make everything again. */
+export class StateNotMigrated extends Schema.TaggedError<StateNotMigrated>()("StateNotMigrated", {
+  location: Schema.String,
+  local: Schema.String,
+  serial: Schema.Number
+}) {
+  override get message(): string {
+    return (
+      `${this.location} holds no state for this project, but ${this.local} does (serial ${this.serial}).\n` +
+      "  Copy it there first with `fleetflow state migrate --to postgres`; planning from no state would make everything again."
+    )
+  }
+}
 
 /** The store of `backend`, open until the scope closes (the PostgreSQL connections close with it). */
 export const open = (
@@ -38,5 +56,24 @@ export const open = (
           })
       )
 
-export const layer = (backend: Backend): Layer.Layer<StateStore, StateIoError, FileSystem.FileSystem> =>
-  Layer.scoped(StateStore, open(backend))
+/** Fails when the database is empty and the local folder still holds a state. */
+const checkMigrated = (store: StateStoreService, localDirectory: string) =>
+  Effect.gen(function* () {
+    if (Option.isSome(yield* store.read)) return
+    const local = yield* makeLocal(localDirectory)
+    // A local state that cannot be read is no reason to stop using the database.
+    const left = yield* Effect.orElseSucceed(local.read, () => Option.none())
+    if (Option.isSome(left)) {
+      return yield* new StateNotMigrated({ location: store.location, local: local.location, serial: left.value.serial })
+    }
+  })
+
+export const layer = (
+  backend: Backend
+): Layer.Layer<StateStore, StateIoError | StateError | StateNotMigrated, FileSystem.FileSystem> =>
+  Layer.scoped(
+    StateStore,
+    backend.kind === "postgres" && backend.localDirectory !== undefined
+      ? Effect.tap(open(backend), (store) => checkMigrated(store, backend.localDirectory!))
+      : open(backend)
+  )
