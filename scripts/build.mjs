@@ -60,6 +60,10 @@ const cli = await build({
 for (const file of cli.outputFiles) {
   // The code cache runs the bundle as a script, which has no import(): every import() must have been bundled.
   if (file.path.endsWith(".cjs") && /\bimport\(/.test(file.text)) throw new Error(`${file.path}: an import() was left`)
+  // One character past ASCII makes V8 keep the whole source as two bytes a character; CompileCache.ts reads it
+  // as Latin-1, which is the same text only for ASCII.
+  if (file.path.endsWith(".cjs") && file.contents.some((byte) => byte > 0x7f))
+    throw new Error(`${file.path}: not ASCII`)
   writeFileSync(file.path, file.contents)
 }
 const bundle = (entry, outfile) => build({ ...esm, entryPoints: [entry], outfile })

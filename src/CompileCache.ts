@@ -72,9 +72,13 @@ const writeCache = (file: string, cacheFile: string, bundle: string, script: Vm.
   })
 }
 
-/** Runs `file`, a CommonJS module, as `require` would, compiled from its code cache when there is one. */
+/**
+ * Runs `file`, a CommonJS module in ASCII (the build checks it), as `require` would, compiled from its code
+ * cache when there is one.
+ */
 export const run = (file: string): void => {
-  const source = Fs.readFileSync(file, "utf8")
+  // Latin-1, the same as UTF-8 for ASCII, is decoded faster and gives V8 its one-byte string at once.
+  const source = Fs.readFileSync(file, "latin1")
   const stat = Fs.statSync(file)
   const bundle = `${stat.size}-${Math.trunc(stat.mtimeMs)}`
   const cacheFile = cacheFileOf(file, bundle)

@@ -24,7 +24,10 @@ export interface ScannedNode extends Position {
 }
 
 const isNewline = (ch: string) => ch === "\n" || ch === "\r" || ch === "\u0085" || ch === "\u2028" || ch === "\u2029"
-const isSpace = (ch: string) => ch === " " || ch === "\t" || ch === "\uFEFF" || /\p{Zs}/u.test(ch)
+// One expression for the whole scan, and only for characters past ASCII (where only " " is Zs): the bundle
+// builds this regular expression with `new RegExp`, compiled again at each call.
+const unicodeSpace = /\p{Zs}/u
+const isSpace = (ch: string) => ch === " " || ch === "\t" || ch === "\uFEFF" || (ch > "\u007f" && unicodeSpace.test(ch))
 const stopsIdentifier = (ch: string) => isNewline(ch) || isSpace(ch) || '\\/(){}[];="'.includes(ch)
 
 class Cursor {

@@ -91,7 +91,7 @@ const codedLine = (stderr: string): { readonly text: string; readonly code: numb
 /** The first `✘ [ERROR] …` line, without its marker. */
 const errorLine = (stderr: string): string | undefined => {
   for (const line of stderr.split(/\r?\n/)) {
-    const match = /^\s*(?:✘\s*)?\[ERROR\]\s*(.+)$/.exec(line)
+    const match = /^\s*(?:\u2718\s*)?\[ERROR\]\s*(.+)$/.exec(line)
     if (match?.[1] !== undefined) return match[1].trim()
   }
   return undefined
