@@ -307,7 +307,8 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
         planned.set(action.key, restored)
       }
     }
-    const deletes = [...current].filter(([key]) => !byKey.has(key))
+    const deletes: Array<readonly [ResourceKey, StoredResource]> = []
+    for (const entry of current) if (!byKey.has(entry[0])) deletes.push(entry)
     const deleted = new Set(deletes.map(([key]) => key))
     const dependentsOf = dependentsIn(deletes)
     for (const [key, resource] of deletes) {

@@ -139,11 +139,14 @@ export const withScale: {
 export const resourcesOfStage: {
   (stage: string): (state: StateFile) => ReadonlyMap<ResourceKey, StoredResource>
   (state: StateFile, stage: string): ReadonlyMap<ResourceKey, StoredResource>
-} = dual(
-  2,
-  (state: StateFile, stage: string): ReadonlyMap<ResourceKey, StoredResource> =>
-    new Map(Object.entries(state.resources).filter(([, resource]) => resource.stage === stage))
-)
+} = dual(2, (state: StateFile, stage: string): ReadonlyMap<ResourceKey, StoredResource> => {
+  const result = new Map<ResourceKey, StoredResource>()
+  for (const key of Object.keys(state.resources)) {
+    const resource = state.resources[key]!
+    if (resource.stage === stage) result.set(key, resource)
+  }
+  return result
+})
 
 // ---------------------------------------------------------------------------------------------
 // The lock
