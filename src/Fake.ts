@@ -11,7 +11,6 @@
  * }).pipe(Effect.provide(Fake.layer()))
  * ```
  */
-import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -50,14 +49,18 @@ export const layer = (options: FakeOptions = {}): Layer.Layer<CloudProvider | Fa
     Effect.gen(function* () {
       const store = yield* Store.memory(Store.fromResources(options.initial ?? []))
       const faults = yield* Ref.make<ReadonlyArray<FaultRule>>(options.faults ?? [])
-      const calls = yield* Ref.make(Chunk.empty<Call>())
+      // Appended in place, read as a copy: a refresh of 10,000 resources records 10,000 reads.
+      const calls: Array<Call> = []
       const provider = Sandbox.make(store, options, {
         faults: Ref.get(faults),
-        record: (call) => Ref.update(calls, (all) => Chunk.append(all, call))
+        record: (call) =>
+          Effect.sync(() => {
+            calls.push(call)
+          })
       })
       const fake = FakeCloud.of({
         resources: Effect.map(store.load, (document) => Store.resourcesOf(document)),
-        calls: Effect.map(Ref.get(calls), (all) => Chunk.toReadonlyArray(all)),
+        calls: Effect.sync(() => calls.slice()),
         injectFault: (rule) => Ref.update(faults, (rules) => [...rules, rule]),
         clearFaults: Effect.zipRight(
           Ref.set(faults, []),

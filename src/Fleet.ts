@@ -85,6 +85,14 @@ const loadState = (project: string) =>
 
 /** The fields the cloud reports with other values than the state recorded. */
 const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift | undefined => {
+  let drifted = false
+  for (const field in seen) {
+    if (!sameInput(recorded[field], seen[field])) {
+      drifted = true
+      break
+    }
+  }
+  if (!drifted) return undefined
   const changes = Object.keys(seen)
     .sort()
     .flatMap((field) => {
@@ -100,6 +108,37 @@ const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift |
       ]
     })
   return changes.length === 0 ? undefined : { key, kind: "changed", changes }
+}
+
+/** Equal JSON with the keys in the same order: a copy of one would not differ from the other at all. */
+const identicalJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    for (let index = 0; index < a.length; index++) if (!identicalJson(a[index], b[index])) return false
+    return true
+  }
+  const left = Object.keys(a)
+  const right = Object.keys(b)
+  if (left.length !== right.length) return false
+  for (let index = 0; index < left.length; index++) {
+    const field = left[index]!
+    if (field !== right[index]) return false
+    if (!identicalJson((a as Record<string, unknown>)[field], (b as Record<string, unknown>)[field])) return false
+  }
+  return true
+}
+
+/** Whether `refreshedInputs(recorded, seen)` would be a copy of `recorded`, key order included. */
+const keepsInputs = (recorded: Inputs, seen: Inputs | undefined): boolean => {
+  if (seen === undefined) return true
+  for (const field in seen) {
+    const value = seen[field]
+    if (isUnset(value) && isUnset(recorded[field])) continue
+    if (value === null || !Object.hasOwn(recorded, field) || !identicalJson(recorded[field], value)) return false
+  }
+  return true
 }
 
 /** The recorded inputs with what the cloud reports laid over them (a field it reports unset stays as recorded if unset there too). */
@@ -137,6 +176,16 @@ const currentResources = (state: State.StateFile, target: Target, refresh: boole
       }
       const changed = seen.inputs === undefined ? undefined : driftOf(key, resource.inputs, seen.inputs)
       if (changed !== undefined) drift.push(changed)
+      // What the clouds report is what the state holds: the stored resource is kept rather than
+      // copied, which is most of the memory a large refresh would allocate.
+      if (
+        seen.id === resource.id &&
+        identicalJson(resource.attributes, seen.attributes) &&
+        keepsInputs(resource.inputs, seen.inputs)
+      ) {
+        current.set(key, resource)
+        continue
+      }
       current.set(key, {
         ...resource,
         id: seen.id,
@@ -168,16 +217,15 @@ const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
   })
 
 const checkOwnership = (state: State.StateFile, target: Target) =>
-  Effect.forEach(
-    target.desired,
-    (resource) => {
+  Effect.suspend(() => {
+    for (const resource of target.desired) {
       const owner = state.resources[resource.key]?.stage
-      return owner === undefined || owner === target.stage
-        ? Effect.void
-        : Effect.fail(new StageConflict({ key: resource.key, stage: target.stage, owner }))
-    },
-    { discard: true }
-  )
+      if (owner !== undefined && owner !== target.stage) {
+        return Effect.fail(new StageConflict({ key: resource.key, stage: target.stage, owner }))
+      }
+    }
+    return Effect.void
+  })
 
 const scopeOf = (target: Target) => ({
   project: target.config.project,
@@ -226,7 +274,8 @@ export const plan = (target: Target, options: PlanOptions) =>
     })
     const selected =
       options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
-    const refreshed = new Map([...current].filter(([key, resource]) => !equalJson(state.resources[key], resource)))
+    const refreshed = new Map<ResourceKey, StoredResource>()
+    for (const [key, resource] of current) if (!equalJson(state.resources[key], resource)) refreshed.set(key, resource)
     return { plan: ordered(selected), state, vanished, refreshed } satisfies Planned
   })
 
@@ -234,20 +283,33 @@ export const plan = (target: Target, options: PlanOptions) =>
 const ordered = (plan: Plan.Plan): Plan.Plan => {
   const byKey = new Map(plan.actions.map((action) => [action.key, action]))
   const depth = new Map<string, number>()
-  const depthOf = (key: string, visiting: Set<string>): number => {
+  // One set for all walks: every key a walk visits has its depth known when the walk returns.
+  const visiting = new Set<string>()
+  const depthOf = (key: string): number => {
     const known = depth.get(key)
     if (known !== undefined) return known
     const action = byKey.get(key)
     if (action === undefined || visiting.has(key)) return 0
     visiting.add(key)
-    const value = Math.max(0, ...action.dependsOn.map((dep) => depthOf(dep, visiting) + 1))
+    let value = 0
+    for (const dep of action.dependsOn) value = Math.max(value, depthOf(dep) + 1)
     depth.set(key, value)
     return value
   }
-  for (const key of byKey.keys()) depthOf(key, new Set())
-  const actions = [...plan.actions].sort(
-    (a, b) => depth.get(a.key)! - depth.get(b.key)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
-  )
+  // Grouped by depth, then sorted by key within each group (keys are unique).
+  const byDepth: Array<Array<Plan.Action>> = []
+  for (const action of plan.actions) {
+    const level = depthOf(action.key)
+    const group = byDepth[level]
+    if (group === undefined) byDepth[level] = [action]
+    else group.push(action)
+  }
+  const actions: Array<Plan.Action> = []
+  for (const group of byDepth) {
+    if (group === undefined) continue
+    group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    for (const action of group) actions.push(action)
+  }
   return new Plan.Plan({ ...plan, actions }, true)
 }
 

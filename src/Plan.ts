@@ -119,12 +119,20 @@ export const summarize = (actions: ReadonlyArray<Action>): Summary => {
  */
 const trusted = true
 
-const containsUnknown = (value: unknown): boolean => {
-  if (isUnknown(value)) return true
-  if (Array.isArray(value)) return value.some(containsUnknown)
-  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown)
+/** Whether `value` holds a node that `matches`; walked without copying, it runs on every input of every plan. */
+const holds = (value: unknown, matches: (value: unknown) => boolean): boolean => {
+  if (matches(value)) return true
+  if (Array.isArray(value)) {
+    for (const item of value) if (holds(item, matches)) return true
+    return false
+  }
+  if (typeof value === "object" && value !== null) {
+    for (const field in value) if (holds((value as Record<string, unknown>)[field], matches)) return true
+  }
   return false
 }
+
+const containsUnknown = (value: unknown): boolean => holds(value, isUnknown)
 
 /**
  * The generic diff of one resource: field by field over its inputs, `replaceFields`
@@ -146,12 +154,11 @@ export const diffResource = (
     const changes = Object.entries(desired.inputs).map(([field, after]) => ({ field, after, forcesReplace: false }))
     return new Create({ ...base, changes, inputs: desired.inputs }, trusted)
   }
-  const fields = new Set([...Object.keys(current.inputs), ...Object.keys(desired.inputs)])
   const changes: Array<FieldChange> = []
-  for (const field of fields) {
+  const compare = (field: string) => {
     const before = current.inputs[field]
     const after = desired.inputs[field]
-    if (!containsUnknown(after) && equalJson(before, after)) continue
+    if (!containsUnknown(after) && equalJson(before, after)) return
     changes.push({
       field,
       ...(before === undefined ? {} : { before }),
@@ -159,6 +166,9 @@ export const diffResource = (
       forcesReplace: replaceFields.includes(field)
     })
   }
+  // The current fields, then the desired ones it lacks: the order a set of both would give.
+  for (const field of Object.keys(current.inputs)) compare(field)
+  for (const field of Object.keys(desired.inputs)) if (!Object.hasOwn(current.inputs, field)) compare(field)
   const fields_ = { ...base, changes, id: current.id }
   if (changes.length === 0) return new NoOp(fields_, trusted)
   if (changes.some((change) => change.forcesReplace))
@@ -286,6 +296,8 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
     for (const level of yield* levels(desired)) {
       const resolved = level.map((key) => {
         const resource = byKey.get(key)!
+        // Most inputs refer to nothing; resolving would only copy them.
+        if (!holds(resource.inputs, isReference)) return resource
         return { ...resource, inputs: resolveForPlan(resource.inputs, current, planned) as Inputs }
       })
       const actions = yield* provider.plan(resolved, current)
@@ -295,7 +307,8 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
         planned.set(action.key, restored)
       }
     }
-    const deletes = [...current].filter(([key]) => !byKey.has(key))
+    const deletes: Array<readonly [ResourceKey, StoredResource]> = []
+    for (const entry of current) if (!byKey.has(entry[0])) deletes.push(entry)
     const deleted = new Set(deletes.map(([key]) => key))
     const dependentsOf = dependentsIn(deletes)
     for (const [key, resource] of deletes) {

@@ -131,7 +131,9 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
           ([service, group]) => service.getState(scope, group, declared),
           { concurrency: "unbounded" }
         )
-        return new Map(results.flatMap((result) => [...result]))
+        const observed = new Map<ResourceKey, Observed>()
+        for (const result of results) for (const [key, seen] of result) observed.set(key, seen)
+        return observed
       }),
     find: (scope, wanted) =>
       Effect.gen(function* () {

@@ -125,9 +125,13 @@ export const applyEntry = <P, C, S extends StateLike<P, C>>(state: S, entry: Ent
  * that each follows the one before.
  */
 export const applyEntries = <P, C, S extends StateLike<P, C>>(state: S, entries: Iterable<Entry<P, C>>): S => {
-  const resources = { ...state.resources }
+  // Copied at the first entry: with an empty journal the copy of a large record would be garbage.
+  let resources: Record<string, StoredResource> | undefined
   let current = state
-  for (const entry of entries) current = withChanges(current, entry.serial, resources, entry)
+  for (const entry of entries) {
+    resources ??= { ...state.resources }
+    current = withChanges(current, entry.serial, resources, entry)
+  }
   return current
 }
 
