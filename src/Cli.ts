@@ -820,9 +820,9 @@ const stateRollback = Command.make(
         return yield* printJson({ restored: options.serial, serial: outcome.serial, changed: outcome.changed })
       }
       yield* Console.log(
-        `The state is now serial ${outcome.serial}, a copy of serial ${options.serial}. The clouds did not change: ` +
-          "run `fleetflow plan` to see how they differ from it, and `fleetflow state recover` if it records fewer resources " +
-          "than the clouds hold."
+        `The state is now serial ${outcome.serial}, a copy of serial ${options.serial}. The clouds did not change:\n` +
+          "run `fleetflow plan` to see how they differ from it, and `fleetflow state recover`\n" +
+          "if it records fewer resources than the clouds hold."
       )
     })
 ).pipe(
@@ -874,7 +874,7 @@ const stateMigrate = Command.make(
           ? `There is no state in ${result.from} to copy.`
           : result.outcome === "unchanged"
             ? `${result.to} already holds this state${version}; nothing was copied.${next}`
-            : `Copied the state${version} from ${result.from} to ${result.to}. The source is left as it was.${next}`
+            : `Copied the state${version}\n  from ${result.from}\n  to   ${result.to}\nThe source is left as it was.${next}`
       )
     })
 ).pipe(
