@@ -252,7 +252,8 @@ const notesJson = (notes: ReadonlyArray<NoteRef>) =>
   )
 
 /** The disk edit flags with a prefix: `--disk-edit-` on server create, `--edit-disk-` on disk create. */
-const editFlags = (command: string, prefix: string, edit: DiskEdit): Check<ReadonlyArray<string>> =>
+/** The SSH key and note IDs of a disk edit, checked. */
+const editIds = (command: string, edit: DiskEdit) =>
   Effect.gen(function* () {
     const keyIds = yield* ids(command, edit.sshKeyIds ?? [], "SSH key ID")
     const notes = edit.notes ?? []
@@ -261,6 +262,12 @@ const editFlags = (command: string, prefix: string, edit: DiskEdit): Check<Reado
       notes.map((note) => note.id),
       "note ID"
     )
+    return { keyIds, notes }
+  })
+
+const editFlags = (command: string, prefix: string, edit: DiskEdit): Check<ReadonlyArray<string>> =>
+  Effect.gen(function* () {
+    const { keyIds, notes } = yield* editIds(command, edit)
     // The JSON form keeps the order of notes with and without variables.
     const withVariables = notes.some((note) => note.variables !== undefined)
     return [
@@ -311,13 +318,7 @@ const existingDiskJson = (command: string, disk: ExistingDisk) =>
     const diskId = yield* id(command, disk.id, "disk ID")
     const edit = disk.edit
     if (edit === undefined || !hasEdit(edit)) return { ID: Number(diskId) }
-    const keyIds = yield* ids(command, edit.sshKeyIds ?? [], "SSH key ID")
-    const notes = edit.notes ?? []
-    yield* ids(
-      command,
-      notes.map((note) => note.id),
-      "note ID"
-    )
+    const { keyIds, notes } = yield* editIds(command, edit)
     const editDisk = {
       ...(edit.hostName === undefined ? {} : { HostName: edit.hostName }),
       ...(edit.disablePasswordAuth === true ? { DisablePWAuth: true } : {}),
