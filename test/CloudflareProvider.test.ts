@@ -20,6 +20,7 @@ import type * as Retry from "../src/Retry.js"
 import * as State from "../src/State.js"
 import { folder } from "./fixtures/config/support.js"
 import { runOptions } from "./support/Desired.js"
+import { storedResource } from "./support/Builders.js"
 
 const token = "cf-canary-5d1e0a7b-never-printed"
 const account = Simulator.defaultAccountId
@@ -302,18 +303,8 @@ describe("the Cloudflare provider through the engine", () => {
   )
 })
 
-const stored = (type: ResourceType, name: string, inputs: StoredResource["inputs"]): StoredResource => ({
-  provider: "cloudflare",
-  type,
-  name,
-  stage: "dev",
-  id: name,
-  attributes: {},
-  inputs,
-  dependsOn: [],
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z"
-})
+const stored = (type: ResourceType, name: string, inputs: StoredResource["inputs"]): StoredResource =>
+  storedResource(type, name, { inputs, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" })
 
 const scope = { project: "shop", stage: "dev" }
 

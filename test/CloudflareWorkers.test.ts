@@ -23,6 +23,7 @@ import * as Simulator from "../src/Cloudflare/Simulator.js"
 import * as Wrangler from "../src/Cloudflare/Wrangler.js"
 import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderError } from "../src/Provider.js"
 import { makeKey, type ResourceType, type StoredResource } from "../src/Resource.js"
+import { storedResource } from "./support/Builders.js"
 
 const canary = "canary-workers-7f3a91-do-not-print"
 const account = Simulator.defaultAccountId
@@ -312,18 +313,8 @@ describe("WorkerConfig: the wrangler configuration a worker is deployed with", (
 
 const scopeIn = (directory: string) => ({ project: "shop", stage: "dev", directory })
 
-const stored = (type: ResourceType, name: string, inputs: StoredResource["inputs"]): StoredResource => ({
-  provider: "cloudflare",
-  type,
-  name,
-  stage: "dev",
-  id: name,
-  attributes: {},
-  inputs,
-  dependsOn: [],
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z"
-})
+const stored = (type: ResourceType, name: string, inputs: StoredResource["inputs"]): StoredResource =>
+  storedResource(type, name, { inputs, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" })
 
 const request = (
   directory: string,

@@ -8,13 +8,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import { generateKeyPairSync } from "node:crypto"
 import * as CloudflareProvider from "../src/Cloudflare/Provider.js"
 import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
 import { requireUsacloud } from "../src/Clouds.js"
 import * as Fake from "../src/Fake.js"
 import {
-  type ApplyRequest,
   CloudProvider,
   type CloudProviderService,
   isTransient,
@@ -39,6 +37,7 @@ import * as SakuraSimulator from "../src/Sakura/Simulator.js"
 import * as Sandbox from "../src/Sandbox.js"
 import { withFaults } from "../src/Sandbox/Simulation.js"
 import * as SandboxStore from "../src/Sandbox/Store.js"
+import { createRequest, sshPublicKey } from "./support/Builders.js"
 
 const dev: Scope = { project: "shop", stage: "dev" }
 const live: Scope = { project: "shop", stage: "live" }
@@ -50,27 +49,6 @@ const fastRetry: Retry.RetryPolicy = {
   maxDelay: Duration.millis(5),
   multiplier: 2
 }
-
-/** A fresh ed25519 public key in OpenSSH form. */
-const newKey = (comment: string) => {
-  const der = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "der" })
-  const string = (bytes: Buffer) => {
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(bytes.length)
-    return Buffer.concat([length, bytes])
-  }
-  const blob = Buffer.concat([string(Buffer.from("ssh-ed25519")), string(der.subarray(der.length - 32))])
-  return `ssh-ed25519 ${blob.toString("base64")} ${comment}`
-}
-
-const request = (scope: Scope, type: ResourceType, name: string, inputs: Inputs): ApplyRequest => ({
-  ...scope,
-  operation: "create",
-  key: makeKey(type, name),
-  type,
-  name,
-  inputs
-})
 
 const wanted = (type: ResourceType, name: string, inputs: Inputs): Wanted => ({
   key: makeKey(type, name),
@@ -141,8 +119,8 @@ describe("Sakura find", () => {
     () =>
       Effect.gen(function* () {
         const { service, store } = yield* sakura
-        const ours = newKey("dev@example")
-        const theirs = newKey("ops@example")
+        const ours = sshPublicKey("dev@example")
+        const theirs = sshPublicKey("ops@example")
         yield* usacloud(store, "ssh-key", "create", "-y", "-o", "json", "--name", "mine", "--public-key", theirs)
         const builtin = "#!/bin/sh\necho docker\n"
         yield* usacloud(
@@ -164,7 +142,7 @@ describe("Sakura find", () => {
         const applied = new Map<ResourceKey, Observed>()
         const resolved = new Map<ResourceKey, Inputs>()
         const make = (item: Wanted, inputs: Inputs) =>
-          Effect.map(service.apply(request(dev, item.type, item.name, inputs)), (observed) => {
+          Effect.map(service.apply(createRequest(dev, item.type, item.name, inputs)), (observed) => {
             items.push(item)
             applied.set(item.key, observed)
             resolved.set(item.key, inputs)
@@ -251,12 +229,14 @@ describe("Sakura find", () => {
   it.effect("does not find what another project or stage made under the same name, nor what was never made", () =>
     Effect.gen(function* () {
       const { service, store } = yield* sakura
-      const liveDisk = yield* service.apply(request(live, "disk", "web-01", diskInputs("is1a")))
-      yield* service.apply(request(blog, "disk", "web-01", diskInputs("is1a")))
-      yield* service.apply(request(live, "server", "web-01", { zone: "is1a", core: 1, memory: 1, disk: liveDisk.id }))
-      yield* service.apply(request(live, "startup-script", "setup", { content: "#!/bin/sh\n" }))
-      const key = newKey("live@example")
-      const liveKey = yield* service.apply(request(live, "ssh-key", "live-example", { publicKey: key }))
+      const liveDisk = yield* service.apply(createRequest(live, "disk", "web-01", diskInputs("is1a")))
+      yield* service.apply(createRequest(blog, "disk", "web-01", diskInputs("is1a")))
+      yield* service.apply(
+        createRequest(live, "server", "web-01", { zone: "is1a", core: 1, memory: 1, disk: liveDisk.id })
+      )
+      yield* service.apply(createRequest(live, "startup-script", "setup", { content: "#!/bin/sh\n" }))
+      const key = sshPublicKey("live@example")
+      const liveKey = yield* service.apply(createRequest(live, "ssh-key", "live-example", { publicKey: key }))
 
       const items = [
         wanted("disk", "web-01", diskInputs("is1a")),
@@ -269,7 +249,7 @@ describe("Sakura find", () => {
         wanted("startup-script", "setup", { content: "#!/bin/sh\n" }),
         wanted("ssh-key", "live-example", { publicKey: reference("sakura-cloud:ssh-key:file", "publicKey") }),
         wanted("disk", "never", diskInputs("tk1a")),
-        wanted("ssh-key", "never", { publicKey: newKey("never@example") })
+        wanted("ssh-key", "never", { publicKey: sshPublicKey("never@example") })
       ]
       const [found, calls] = yield* counting(store, service.find(dev, items))
       assert.strictEqual(found.size, 0)
@@ -295,9 +275,9 @@ describe("Sakura find", () => {
   it.effect("a server whose plan was changed outside FleetFlow is found under its new ID", () =>
     Effect.gen(function* () {
       const { service, store } = yield* sakura
-      const disk = yield* service.apply(request(dev, "disk", "web-01", diskInputs("is1a")))
+      const disk = yield* service.apply(createRequest(dev, "disk", "web-01", diskInputs("is1a")))
       const server = yield* service.apply(
-        request(dev, "server", "web-01", { zone: "is1a", core: 1, memory: 1, disk: disk.id })
+        createRequest(dev, "server", "web-01", { zone: "is1a", core: 1, memory: 1, disk: disk.id })
       )
       const [moved] = yield* usacloud(
         store,
@@ -467,7 +447,7 @@ describe("Cloudflare find", () => {
         const items: Array<Wanted> = []
         const applied = new Map<ResourceKey, Observed>()
         const make = (item: Wanted, inputs: Inputs = item.inputs) =>
-          Effect.map(service.apply(request(dev, item.type, item.name, inputs)), (observed) => {
+          Effect.map(service.apply(createRequest(dev, item.type, item.name, inputs)), (observed) => {
             items.push(item)
             applied.set(item.key, observed)
           })
@@ -540,13 +520,18 @@ describe("Cloudflare find", () => {
     Effect.gen(function* () {
       const { service } = yield* cloudflare
       const first = yield* service.apply(
-        request(dev, "dns", "multi.example.com/A", recordInputs("example.com", "multi", "192.0.2.1"))
+        createRequest(dev, "dns", "multi.example.com/A", recordInputs("example.com", "multi", "192.0.2.1"))
       )
       const second = yield* service.apply(
-        request(dev, "dns", "multi.example.com/A#2", recordInputs("example.com", "multi.example.com", "192.0.2.2"))
+        createRequest(
+          dev,
+          "dns",
+          "multi.example.com/A#2",
+          recordInputs("example.com", "multi.example.com", "192.0.2.2")
+        )
       )
       const single = yield* service.apply(
-        request(dev, "dns", "one.example.com/A", recordInputs("example.com", "one", "192.0.2.3"))
+        createRequest(dev, "dns", "one.example.com/A", recordInputs("example.com", "one", "192.0.2.3"))
       )
       const multi = makeKey("dns", "multi.example.com/A")
       const one = makeKey("dns", "one.example.com/A")
@@ -602,12 +587,14 @@ describe("find in the simulated clouds", () => {
     Effect.gen(function* () {
       const provider = yield* CloudProvider
       const fake = yield* Fake.FakeCloud
-      const disk = yield* provider.apply(request(dev, "disk", "web-01", { zone: "is1a", size: 20, os: "ubuntu" }))
-      const server = yield* provider.apply(request(dev, "server", "web-01", { core: 1, memory: 1, disk: disk.id }))
-      const record = yield* provider.apply(
-        request(dev, "dns", "www.example.com/A", recordInputs("example.com", "www.example.com", "192.0.2.1"))
+      const disk = yield* provider.apply(createRequest(dev, "disk", "web-01", { zone: "is1a", size: 20, os: "ubuntu" }))
+      const server = yield* provider.apply(
+        createRequest(dev, "server", "web-01", { core: 1, memory: 1, disk: disk.id })
       )
-      yield* provider.apply(request(live, "disk", "db-01", { zone: "is1a", size: 20, os: "ubuntu" }))
+      const record = yield* provider.apply(
+        createRequest(dev, "dns", "www.example.com/A", recordInputs("example.com", "www.example.com", "192.0.2.1"))
+      )
+      yield* provider.apply(createRequest(live, "disk", "db-01", { zone: "is1a", size: 20, os: "ubuntu" }))
       const items = [
         wanted("disk", "web-01", { zone: "is1a", size: 20, os: "ubuntu" }),
         wanted("server", "web-01", { core: 1, memory: 1, disk: reference(makeKey("disk", "web-01"), "id") }),

@@ -4,7 +4,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import { generateKeyPairSync } from "node:crypto"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as Config from "../src/Config.js"
@@ -19,21 +18,10 @@ import { UsacloudTransport } from "../src/Sakura/Transport.js"
 import * as State from "../src/State.js"
 import { folder } from "./fixtures/config/support.js"
 import { runOptions } from "./support/Desired.js"
+import { sshPublicKey } from "./support/Builders.js"
 
-/** A fresh ed25519 public key in OpenSSH form. */
-const newKey = (comment: string) => {
-  const der = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "der" })
-  const string = (bytes: Buffer) => {
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(bytes.length)
-    return Buffer.concat([length, bytes])
-  }
-  const blob = Buffer.concat([string(Buffer.from("ssh-ed25519")), string(der.subarray(der.length - 32))])
-  return `ssh-ed25519 ${blob.toString("base64")} ${comment}`
-}
-
-const devKey = newKey("dev@example")
-const opsKey = newKey("ops@example")
+const devKey = sshPublicKey("dev@example")
+const opsKey = sshPublicKey("ops@example")
 const archiveName = "Ubuntu Server 24.04.2 LTS 64bit"
 
 const fastRetry: Retry.RetryPolicy = {

@@ -6,34 +6,19 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import { type ApplyRequest, CloudProvider } from "../src/Provider.js"
-import { type Inputs, makeKey, providerOf, type ResourceType, type StoredResource } from "../src/Resource.js"
+import { type Inputs, makeKey, type ResourceType, type StoredResource } from "../src/Resource.js"
 import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
 import * as Simulator from "../src/Sakura/Simulator.js"
 import * as Sandbox from "../src/Sandbox.js"
+import { createRequest, storedResource } from "./support/Builders.js"
 
 const scope = { project: "creo", stage: "dev" }
 
-const create = (type: ResourceType, name: string, inputs: Inputs = {}): ApplyRequest => ({
-  ...scope,
-  operation: "create",
-  key: makeKey(type, name),
-  type,
-  name,
-  inputs
-})
+const create = (type: ResourceType, name: string, inputs: Inputs = {}): ApplyRequest =>
+  createRequest(scope, type, name, inputs)
 
-const stored = (type: ResourceType, name: string, id: string, inputs: Inputs = {}): StoredResource => ({
-  provider: providerOf[type],
-  type,
-  name,
-  stage: scope.stage,
-  id,
-  attributes: {},
-  inputs,
-  dependsOn: [],
-  created_at: "",
-  updated_at: ""
-})
+const stored = (type: ResourceType, name: string, id: string, inputs: Inputs = {}): StoredResource =>
+  storedResource(type, name, { stage: scope.stage, id, inputs })
 
 /** Runs `f` with a fresh sandbox folder. */
 const inSandbox = <A, E>(

@@ -7,40 +7,18 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import type { ApplyRequest, CloudProviderService, ProviderError } from "../src/Provider.js"
-import {
-  type Inputs,
-  makeKey,
-  type Observed,
-  providerOf,
-  type ResourceType,
-  type StoredResource
-} from "../src/Resource.js"
+import { type Inputs, makeKey, type Observed, type ResourceType, type StoredResource } from "../src/Resource.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as Store from "../src/Sandbox/Store.js"
+import { createRequest, storedResource } from "./support/Builders.js"
 
 const scope = { project: "creo", stage: "dev" }
 
-const create = (type: ResourceType, name: string, inputs: Inputs): ApplyRequest => ({
-  ...scope,
-  operation: "create",
-  key: makeKey(type, name),
-  type,
-  name,
-  inputs
-})
+const create = (type: ResourceType, name: string, inputs: Inputs): ApplyRequest =>
+  createRequest(scope, type, name, inputs)
 
-const stored = (type: ResourceType, name: string, observed: Observed, inputs: Inputs = {}): StoredResource => ({
-  provider: providerOf[type],
-  type,
-  name,
-  stage: scope.stage,
-  id: observed.id,
-  attributes: observed.attributes,
-  inputs,
-  dependsOn: [],
-  created_at: "",
-  updated_at: ""
-})
+const stored = (type: ResourceType, name: string, observed: Observed, inputs: Inputs = {}): StoredResource =>
+  storedResource(type, name, { stage: scope.stage, id: observed.id, attributes: observed.attributes, inputs })
 
 const update = (
   type: ResourceType,
