@@ -788,9 +788,13 @@ export const makeLocal = (
         const current = yield* readSnapshot
         if (Option.isNone(current) || (current.value.lines === 0 && !current.value.torn)) return
         const snapshot = yield* rewrite(current, current.value.state, current.value.count)
-        yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+        yield* remember(snapshot)
       })
     )
+
+    /** `snapshot` as what this store last wrote, with the files' stamps to notice another writer. */
+    const remember = (snapshot: Omit<Snapshot, "stamp">) =>
+      Effect.flatMap(stampsOf, (stamp) => Ref.set(lastWritten, Option.some({ ...snapshot, stamp })))
 
     /** One line appended to the journal and synced; a torn tail a crash left is cut off first. */
     const append = (previous: Snapshot, entry: Journal.Entry<PendingOperation, typeof ScaleCounts.Type>) =>
@@ -838,11 +842,11 @@ export const makeLocal = (
                 next
               )
               const written: StateFile = { ...next, serial: next.serial + 1 }
-              const own: StateFile = { ...written, resources: { ...written.resources } }
+              const own = copyOf(written)
               const count = Object.keys(own.resources).length
               if (Option.isNone(previous) || rewritesNext(previous.value)) {
                 const snapshot = yield* rewrite(previous, own, count)
-                yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+                yield* remember(snapshot)
                 return written
               }
               yield* checkEnvelope(statePath, written)
@@ -851,7 +855,7 @@ export const makeLocal = (
                 Journal.entryOf(previous.value.base, previous.value.state, written)
               )
               const snapshot = { ...previous.value, ...appended, state: own, count }
-              yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+              yield* remember(snapshot)
               return written
             }).pipe(forgetOnFailure)
           )
@@ -872,11 +876,11 @@ export const makeLocal = (
               yield* checkEnvelope(statePath, written)
               if (rewritesNext(previous.value)) {
                 const snapshot = yield* rewrite(previous, written, count)
-                yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+                yield* remember(snapshot)
               } else {
                 const appended = yield* append(previous.value, Journal.entryFor(previous.value.base, written, changes))
                 const snapshot = { ...previous.value, ...appended, state: written, count }
-                yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+                yield* remember(snapshot)
               }
               return { lineage: written.lineage, serial: written.serial }
             }).pipe(forgetOnFailure)
@@ -894,9 +898,9 @@ export const makeLocal = (
               Option.map(previous, (snapshot) => snapshot.state),
               state
             )
-            const own: StateFile = { ...state, resources: { ...state.resources } }
+            const own = copyOf(state)
             const snapshot = yield* rewrite(previous, own, Object.keys(own.resources).length)
-            yield* Ref.set(lastWritten, Option.some({ ...snapshot, stamp: yield* stampsOf }))
+            yield* remember(snapshot)
             return state
           }).pipe(forgetOnFailure)
         )
