@@ -3,6 +3,6 @@
  * Only the document parser is imported: kdljs's entry point also builds its query language's grammar.
  */
 import * as kdljs from "kdljs-v1/src/parser/kdl.js"
-import { type Grammar, runParser } from "./KdlDocument.js"
+import { type Grammar, runParser } from "./KdlGrammar.js"
 
 export const parse: Grammar = runParser((text) => kdljs.parse(text))

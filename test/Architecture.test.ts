@@ -1,0 +1,186 @@
+/**
+ * The shape of `src/`: no import cycles (type-only and lazy imports included), no file over
+ * 450 lines and no function over 100. The modules still over a limit are listed by name; the
+ * list may only shrink: a listed module that now fits fails the test until it is taken off.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import ts from "typescript"
+
+const root = Path.resolve(import.meta.dirname, "../src")
+const maxFileLines = 450
+const maxFunctionLines = 100
+
+/** Files still over `maxFileLines`, to be split. */
+const oversizedFiles = new Set([
+  "Apply.ts",
+  "Cli.ts",
+  "Cloudflare/Api.ts",
+  "Cloudflare/Simulator/Workers.ts",
+  "Config/Desired.ts",
+  "Config/Resources.ts",
+  "Fleet.ts",
+  "Sakura/Simulator/Args.ts",
+  "Sakura/Simulator/Cloud.ts",
+  "Sakura/Simulator/Commands.ts",
+  "Sakura/Usacloud/Args.ts",
+  "State.ts",
+  "State/Postgres.ts"
+])
+
+/** Functions still over `maxFunctionLines` (file and name), to be split. */
+const oversizedFunctions = new Set([
+  "Apply.ts run",
+  "Cloudflare/Api.ts make",
+  "Cloudflare/Provider.ts make",
+  "Cloudflare/Wrangler.ts make",
+  "Progress.ts make",
+  "Sakura/Provider.ts make",
+  "Sakura/Simulator/Args.ts parse",
+  "Sakura/Simulator/Commands.ts execute",
+  "Sakura/Simulator/Commands.ts serverCreate",
+  "Sakura/Simulator/Store.ts makeFileStore",
+  "Sakura/Usacloud.ts make",
+  "Sakura/Usacloud/Args.ts make",
+  "Sandbox/Simulation.ts make",
+  "State.ts makeLocal",
+  "State/Postgres.ts makePostgres"
+])
+
+const sources = (directory: string): ReadonlyArray<string> =>
+  Fs.readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = Path.join(directory, entry.name)
+    if (entry.isDirectory()) return sources(path)
+    return entry.name.endsWith(".ts") ? [path] : []
+  })
+
+const files = sources(root).map((path) => {
+  const text = Fs.readFileSync(path, "utf8")
+  return {
+    name: Path.relative(root, path).split(Path.sep).join("/"),
+    path,
+    text,
+    source: ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true)
+  }
+})
+
+/** Every relative module a file names: `import`, `import type`, `export … from` and `import()`. */
+const importsOf = (file: (typeof files)[number]): ReadonlyArray<string> => {
+  const specifiers: Array<string> = []
+  const visit = (node: ts.Node) => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) specifiers.push(node.moduleSpecifier.text)
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [argument] = node.arguments
+      if (argument !== undefined && ts.isStringLiteral(argument)) specifiers.push(argument.text)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(file.source)
+  return specifiers
+    .filter((specifier) => specifier.startsWith("."))
+    .map((specifier) => Path.resolve(Path.dirname(file.path), specifier.replace(/\.js$/, ".ts")))
+}
+
+/** Strongly connected components with more than one module (or a module importing itself). */
+const cycles = (graph: ReadonlyMap<string, ReadonlyArray<string>>): ReadonlyArray<ReadonlyArray<string>> => {
+  let next = 0
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: Array<string> = []
+  const onStack = new Set<string>()
+  const found: Array<ReadonlyArray<string>> = []
+  const connect = (node: string) => {
+    index.set(node, next)
+    low.set(node, next)
+    next++
+    stack.push(node)
+    onStack.add(node)
+    for (const target of graph.get(node) ?? []) {
+      if (!index.has(target)) {
+        connect(target)
+        low.set(node, Math.min(low.get(node)!, low.get(target)!))
+      } else if (onStack.has(target)) low.set(node, Math.min(low.get(node)!, index.get(target)!))
+    }
+    if (low.get(node) !== index.get(node)) return
+    const component: Array<string> = []
+    let member: string
+    do {
+      member = stack.pop()!
+      onStack.delete(member)
+      component.push(member)
+    } while (member !== node)
+    if (component.length > 1 || (graph.get(node) ?? []).includes(node)) found.push(component.sort())
+  }
+  for (const node of graph.keys()) if (!index.has(node)) connect(node)
+  return found
+}
+
+const linesOf = (source: ts.SourceFile, node: ts.Node) =>
+  source.getLineAndCharacterOfPosition(node.getEnd()).line -
+  source.getLineAndCharacterOfPosition(node.getStart(source)).line +
+  1
+
+const functionName = (node: ts.FunctionLikeDeclaration): string => {
+  if (node.name !== undefined) return node.name.getText()
+  let parent: ts.Node = node.parent
+  // `Effect.gen(function* () { … })` and other calls: named after what the call is assigned to.
+  while (ts.isCallExpression(parent) || ts.isParenthesizedExpression(parent) || ts.isArrowFunction(parent))
+    parent = parent.parent
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))
+    return parent.name.getText()
+  return "(anonymous)"
+}
+
+/** Function-like nodes longer than the limit, as `file name (lines)`. */
+const longFunctions = (file: (typeof files)[number]) => {
+  const found: Array<{ readonly id: string; readonly lines: number }> = []
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && "body" in node && node.body !== undefined) {
+      const lines = linesOf(file.source, node)
+      if (lines > maxFunctionLines) found.push({ id: `${file.name} ${functionName(node)}`, lines })
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(file.source)
+  return found
+}
+
+describe("the shape of src/", () => {
+  it("has no import cycle", () => {
+    const graph = new Map(files.map((file) => [file.path, importsOf(file)] as const))
+    const found = cycles(graph).map((component) =>
+      component.map((path) => Path.relative(root, path).split(Path.sep).join("/")).join(" → ")
+    )
+    assert.deepStrictEqual(found, [], `import cycles:\n${found.join("\n")}`)
+  })
+
+  it(`has no file over ${maxFileLines} lines but the listed ones, each still over`, () => {
+    const over = files.filter((file) => file.text.split("\n").length > maxFileLines).map((file) => file.name)
+    assert.deepStrictEqual(
+      over.filter((name) => !oversizedFiles.has(name)),
+      [],
+      "split these files, or put a data table in a module of its own"
+    )
+    assert.deepStrictEqual(
+      [...oversizedFiles].filter((name) => !over.includes(name)),
+      [],
+      "these files fit now: take them off oversizedFiles"
+    )
+  })
+
+  it(`has no function over ${maxFunctionLines} lines but the listed ones, each still over`, () => {
+    const over = new Set(files.flatMap((file) => longFunctions(file).map((found) => found.id)))
+    assert.deepStrictEqual(
+      [...over].filter((id) => !oversizedFunctions.has(id)),
+      [],
+      "split these functions"
+    )
+    assert.deepStrictEqual(
+      [...oversizedFunctions].filter((id) => !over.has(id)),
+      [],
+      "these functions fit now: take them off oversizedFunctions"
+    )
+  })
+})
