@@ -49,8 +49,8 @@ export const requireUsacloud = (service: CloudProviderService, binary: string): 
         : Effect.zipRight(check, service.getState(scope, resources, declared)),
     find: (scope, wanted) =>
       wanted.length === 0 ? service.find(scope, wanted) : Effect.zipRight(check, service.find(scope, wanted)),
-    plan: (desired, current) =>
-      desired.length === 0 ? service.plan(desired, current) : Effect.zipRight(check, service.plan(desired, current)),
+    check: (desired) =>
+      desired.length === 0 ? service.check(desired) : Effect.zipRight(check, service.check(desired)),
     apply: (request) => Effect.zipRight(check, service.apply(request)),
     destroy: (scope, key, resource) => Effect.zipRight(check, service.destroy(scope, key, resource))
   }

@@ -135,8 +135,8 @@ const holds = (value: unknown, matches: (value: unknown) => boolean): boolean =>
 const containsUnknown = (value: unknown): boolean => holds(value, isUnknown)
 
 /**
- * The generic diff of one resource: field by field over its inputs, `replaceFields`
- * deciding between an update in place and a replacement. Providers call it from `plan`.
+ * The diff of one resource: field by field over its inputs, `replaceFields` (its type's)
+ * deciding between an update in place and a replacement.
  */
 export const diffResource = (
   desired: DesiredResource,
@@ -175,17 +175,6 @@ export const diffResource = (
     return new Replace({ ...fields_, inputs: desired.inputs }, trusted)
   return new Update({ ...fields_, inputs: desired.inputs }, trusted)
 }
-
-/** A provider's `plan`: the generic diff of every resource, with its replace fields. */
-export const diffEach =
-  (replaceFields: (type: ResourceType) => ReadonlyArray<string>) =>
-  (
-    desired: ReadonlyArray<DesiredResource>,
-    current: ReadonlyMap<ResourceKey, StoredResource>
-  ): Effect.Effect<ReadonlyArray<Action>> =>
-    Effect.succeed(
-      desired.map((resource) => diffResource(resource, current.get(resource.key), replaceFields(resource.type)))
-    )
 
 export class PlanError extends Data.TaggedError("PlanError")<{
   readonly message: string
@@ -291,20 +280,21 @@ export interface MakeOptions {
 export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | ProviderError> =>
   Effect.gen(function* () {
     const { current, desired, provider } = options
+    yield* provider.check(desired)
     const byKey = new Map(desired.map((resource) => [resource.key, resource]))
     const planned = new Map<ResourceKey, Action>()
     for (const level of yield* levels(desired)) {
-      const resolved = level.map((key) => {
+      for (const key of level) {
         const resource = byKey.get(key)!
+        const replaceFields = provider.replaceFields(resource.type)
         // Most inputs refer to nothing; resolving would only copy them.
-        if (!holds(resource.inputs, isReference)) return resource
-        return { ...resource, inputs: resolveForPlan(resource.inputs, current, planned) as Inputs }
-      })
-      const actions = yield* provider.plan(resolved, current)
-      for (const action of actions) {
-        const original = byKey.get(action.key)
-        const restored = original !== undefined && "inputs" in action ? withInputs(action, original.inputs) : action
-        planned.set(action.key, restored)
+        if (!holds(resource.inputs, isReference)) {
+          planned.set(key, diffResource(resource, current.get(key), replaceFields))
+          continue
+        }
+        const resolved = { ...resource, inputs: resolveForPlan(resource.inputs, current, planned) as Inputs }
+        // The action applies the declared inputs: their references are resolved when it runs.
+        planned.set(key, withInputs(diffResource(resolved, current.get(key), replaceFields), resource.inputs))
       }
     }
     const deletes: Array<readonly [ResourceKey, StoredResource]> = []

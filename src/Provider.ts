@@ -7,7 +7,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type { Action } from "./Plan.js"
 import type { DesiredResource, Inputs, Observed, ResourceKey, ResourceType, StoredResource } from "./Resource.js"
 
 export const ErrorReason = Schema.Literal("transient", "not-found", "conflict", "auth", "invalid", "failed")
@@ -71,11 +70,12 @@ export interface CloudProviderService {
     resources: ReadonlyMap<ResourceKey, StoredResource>,
     declared?: ReadonlyMap<ResourceKey, Inputs>
   ) => Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError>
-  /** The diff for this provider's resources (inputs with references resolved where known). */
-  readonly plan: (
-    desired: ReadonlyArray<DesiredResource>,
-    current: ReadonlyMap<ResourceKey, StoredResource>
-  ) => Effect.Effect<ReadonlyArray<Action>, ProviderError>
+  /**
+   * Fails when the provider cannot serve `desired` at all — credentials, an account, a tool it
+   * runs — so that a plan stops before showing changes that could never be applied. The diff
+   * itself is the engine's (`Plan.make`, with `replaceFields`).
+   */
+  readonly check: (desired: ReadonlyArray<DesiredResource>) => Effect.Effect<void, ProviderError>
   /** Creates or updates one resource and reports how it looks afterwards. */
   readonly apply: (request: ApplyRequest) => Effect.Effect<Observed, ProviderError>
   /** Removes one resource; a resource that is already gone counts as removed. */
@@ -144,16 +144,15 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
         )
         return new Map(results.flatMap((result) => [...result]))
       }),
-    plan: (desired, current) =>
+    check: (desired) =>
       Effect.gen(function* () {
         const missing = desired.find((resource) => forType(resource.type) === undefined)
         if (missing !== undefined) return yield* unsupported(missing.type, "plan", missing.key)
-        const actions = yield* Effect.forEach(
+        yield* Effect.forEach(
           grouped(desired.map((resource) => [resource.key, resource] as const)),
-          ([service, group]) => service.plan([...group.values()], current),
-          { concurrency: "unbounded" }
+          ([service, group]) => service.check([...group.values()]),
+          { concurrency: "unbounded", discard: true }
         )
-        return actions.flat()
       }),
     apply: (request) => {
       const service = forType(request.type)

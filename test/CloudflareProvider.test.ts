@@ -351,8 +351,10 @@ describe("the Cloudflare provider's reads", () => {
         others.map((entry) => `${entry.method} ${entry.path}`),
         ["GET /zones", "GET /zones"]
       )
-      const plan = yield* service.plan(
-        [...resources].map(([key, resource]) => ({
+      const plan = yield* Plan.make({
+        ...scope,
+        serial: 1,
+        desired: [...resources].map(([key, resource]) => ({
           key,
           provider: "cloudflare" as const,
           type: resource.type,
@@ -360,9 +362,10 @@ describe("the Cloudflare provider's reads", () => {
           inputs: resource.inputs,
           dependsOn: []
         })),
-        resources
-      )
-      assert.isTrue(plan.every((action) => action._tag === "NoOp"))
+        current: resources,
+        provider: service
+      })
+      assert.isTrue(plan.actions.every((action) => action._tag === "NoOp"))
     })
   )
 

@@ -125,8 +125,7 @@ describe("references at plan time", () => {
     handles: ["server", "dns"] as const,
     replaceFields: () => [],
     getState: () => Effect.succeed(new Map()),
-    plan: (desired: ReadonlyArray<DesiredResource>, current: ReadonlyMap<string, StoredResource>) =>
-      Effect.succeed(desired.map((resource) => Plan.diffResource(resource, current.get(resource.key), []))),
+    check: () => Effect.void,
     apply: () => Effect.die("not used"),
     destroy: () => Effect.die("not used"),
     find: () => Effect.succeed(new Map())

@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import type { ApplyRequest, CloudProviderService, ProviderError } from "../src/Provider.js"
+import * as Plan from "../src/Plan.js"
 import { type Inputs, makeKey, type Observed, type ResourceType, type StoredResource } from "../src/Resource.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as Store from "../src/Sandbox/Store.js"
@@ -347,10 +348,13 @@ describe("Sandbox provider", () => {
           stored("server", "web", { id: "100000000001", attributes: {} }, { zone: "is1a", core: 1 })
         ]
       ])
-      const [resize] = yield* provider.plan([desired({ zone: "is1a", core: 2 })], current)
-      assert.strictEqual(resize?._tag, "Update")
-      const [move] = yield* provider.plan([desired({ zone: "tk1a", core: 1 })], current)
-      assert.strictEqual(move?._tag, "Replace")
+      const planned = (inputs: Inputs) =>
+        Effect.map(
+          Plan.make({ project: "p", stage: "dev", serial: 1, desired: [desired(inputs)], current, provider }),
+          (plan) => plan.actions[0]?._tag
+        )
+      assert.strictEqual(yield* planned({ zone: "is1a", core: 2 }), "Update")
+      assert.strictEqual(yield* planned({ zone: "tk1a", core: 1 }), "Replace")
     })
   )
 })

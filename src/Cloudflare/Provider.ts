@@ -18,7 +18,6 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import { diffEach } from "../Plan.js"
 import {
   type ApplyRequest,
   CloudProvider,
@@ -304,7 +303,7 @@ export const make = (clients: Clients, deployer?: Deployer | undefined): CloudPr
     replaceFields,
     getState,
     find: (scope, wanted) => Effect.withSpan(find(scope, wanted), "Cloudflare find"),
-    plan: (desired, current) => Effect.zipRight(checkPlan(desired), diffEach(replaceFields)(desired, current)),
+    check: checkPlan,
     apply: (request) => Effect.withSpan(apply(request), `Cloudflare ${request.operation} ${request.type}`),
     destroy: (scope, key, resource) =>
       Effect.withSpan(destroy(scope, key, resource), `Cloudflare delete ${resource.type}`)

@@ -13,7 +13,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { diffEach } from "../Plan.js"
 import {
   type ApplyRequest,
   CloudProvider,
@@ -247,7 +246,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       replaceFields,
       getState,
       find: (scope, wanted) => Effect.withSpan(find(scope, wanted), "Sakura find"),
-      plan: diffEach(replaceFields),
+      check: () => Effect.void,
       apply: (request) => Effect.withSpan(apply(request), `Sakura ${request.operation} ${request.type}`),
       destroy: (scope, key, resource) =>
         Effect.withSpan(destroy(scope, key, resource), `Sakura delete ${resource.type}`)

@@ -7,7 +7,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
-import { diffEach } from "../Plan.js"
 import {
   type ApplyRequest,
   type CloudProviderService,
@@ -372,7 +371,7 @@ export const make = (rules: Rules, runtime: Runtime): CloudProviderService => {
     replaceFields: (type) => replaceFieldsByType[type],
     getState,
     find,
-    plan: diffEach((type) => replaceFieldsByType[type]),
+    check: () => Effect.void,
     apply,
     destroy
   }
