@@ -16,16 +16,7 @@ import * as Schema from "effect/Schema"
 import { Action, Create, dependentsIn, type Plan, Update } from "./Plan.js"
 import type * as Progress from "./Progress.js"
 import { CloudProvider, isTransient, ProviderError, type Scope } from "./Provider.js"
-import {
-  attributeOf,
-  type Inputs,
-  isReference,
-  type Json,
-  referencesIn,
-  type ResourceKey,
-  showReference,
-  type StoredResource
-} from "./Resource.js"
+import { type Inputs, referencesIn, type ResourceKey, resolveInputs, type StoredResource } from "./Resource.js"
 import * as Retry from "./Retry.js"
 import * as Crash from "./Crash.js"
 import * as State from "./State.js"
@@ -59,16 +50,6 @@ export class PartialApplyError extends Schema.TaggedError<PartialApplyError>()("
   override get message() {
     const failed = this.failed.map((failure) => `${failure.step.operation} ${failure.step.key}`).join(", ")
     return `apply stopped: ${failed} failed; ${this.succeeded.length} succeeded, ${this.notStarted.length} not started`
-  }
-}
-
-/** A reference whose target has no such attribute in state: the plan and the state disagree. */
-export class UnresolvedReference extends Schema.TaggedError<UnresolvedReference>()("UnresolvedReference", {
-  key: Schema.String,
-  reference: Schema.String
-}) {
-  override get message() {
-    return `${this.key} refers to ${this.reference}, which the state does not hold`
   }
 }
 
@@ -111,35 +92,6 @@ export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResourc
   }
   return result
 }
-
-const resolve = (
-  key: ResourceKey,
-  value: Json,
-  resources: Readonly<Record<string, StoredResource>>
-): Effect.Effect<Json, UnresolvedReference> => {
-  if (isReference(value)) {
-    const found = attributeOf(resources[value.$ref], value.attribute)
-    return found === undefined
-      ? Effect.fail(new UnresolvedReference({ key, reference: showReference(value) }))
-      : Effect.succeed(found)
-  }
-  if (Array.isArray(value)) return Effect.forEach(value as ReadonlyArray<Json>, (item) => resolve(key, item, resources))
-  if (typeof value === "object" && value !== null) {
-    return Effect.map(
-      Effect.forEach(Object.entries(value), ([field, item]) =>
-        Effect.map(resolve(key, item as Json, resources), (resolved) => [field, resolved] as const)
-      ),
-      (entries) => Object.fromEntries(entries) as Json
-    )
-  }
-  return Effect.succeed(value)
-}
-
-export const resolveInputs = (
-  key: ResourceKey,
-  inputs: Inputs,
-  resources: Readonly<Record<string, StoredResource>>
-): Effect.Effect<Inputs, UnresolvedReference> => Effect.map(resolve(key, inputs, resources), (json) => json as Inputs)
 
 /** Clears this step's intent, and those an earlier, interrupted run left for the same key. */
 const settle =

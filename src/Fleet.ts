@@ -21,6 +21,7 @@ import {
   referencesIn,
   type ResourceKey,
   equalJson,
+  resolveInputs,
   sameInput,
   type StoredResource
 } from "./Resource.js"
@@ -110,33 +111,13 @@ const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift |
   return changes.length === 0 ? undefined : { key, kind: "changed", changes }
 }
 
-/** Equal JSON with the keys in the same order: a copy of one would not differ from the other at all. */
-const identicalJson = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    for (let index = 0; index < a.length; index++) if (!identicalJson(a[index], b[index])) return false
-    return true
-  }
-  const left = Object.keys(a)
-  const right = Object.keys(b)
-  if (left.length !== right.length) return false
-  for (let index = 0; index < left.length; index++) {
-    const field = left[index]!
-    if (field !== right[index]) return false
-    if (!identicalJson((a as Record<string, unknown>)[field], (b as Record<string, unknown>)[field])) return false
-  }
-  return true
-}
-
-/** Whether `refreshedInputs(recorded, seen)` would be a copy of `recorded`, key order included. */
+/** Whether `refreshedInputs(recorded, seen)` would hold what `recorded` holds. */
 const keepsInputs = (recorded: Inputs, seen: Inputs | undefined): boolean => {
   if (seen === undefined) return true
   for (const field in seen) {
     const value = seen[field]
     if (isUnset(value) && isUnset(recorded[field])) continue
-    if (value === null || !Object.hasOwn(recorded, field) || !identicalJson(recorded[field], value)) return false
+    if (value === null || !Object.hasOwn(recorded, field) || !equalJson(recorded[field], value)) return false
   }
   return true
 }
@@ -180,7 +161,7 @@ const currentResources = (state: State.StateFile, target: Target, refresh: boole
       // copied, which is most of the memory a large refresh would allocate.
       if (
         seen.id === resource.id &&
-        identicalJson(resource.attributes, seen.attributes) &&
+        equalJson(resource.attributes, seen.attributes) &&
         keepsInputs(resource.inputs, seen.inputs)
       ) {
         current.set(key, resource)
@@ -276,42 +257,8 @@ export const plan = (target: Target, options: PlanOptions) =>
       options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
     const refreshed = new Map<ResourceKey, StoredResource>()
     for (const [key, resource] of current) if (!equalJson(state.resources[key], resource)) refreshed.set(key, resource)
-    return { plan: ordered(selected), state, vanished, refreshed } satisfies Planned
+    return { plan: yield* Plan.ordered(selected), state, vanished, refreshed } satisfies Planned
   })
-
-/** Actions in an order a person can follow: dependencies first, then by key. */
-const ordered = (plan: Plan.Plan): Plan.Plan => {
-  const byKey = new Map(plan.actions.map((action) => [action.key, action]))
-  const depth = new Map<string, number>()
-  // One set for all walks: every key a walk visits has its depth known when the walk returns.
-  const visiting = new Set<string>()
-  const depthOf = (key: string): number => {
-    const known = depth.get(key)
-    if (known !== undefined) return known
-    const action = byKey.get(key)
-    if (action === undefined || visiting.has(key)) return 0
-    visiting.add(key)
-    let value = 0
-    for (const dep of action.dependsOn) value = Math.max(value, depthOf(dep) + 1)
-    depth.set(key, value)
-    return value
-  }
-  // Grouped by depth, then sorted by key within each group (keys are unique).
-  const byDepth: Array<Array<Plan.Action>> = []
-  for (const action of plan.actions) {
-    const level = depthOf(action.key)
-    const group = byDepth[level]
-    if (group === undefined) byDepth[level] = [action]
-    else group.push(action)
-  }
-  const actions: Array<Plan.Action> = []
-  for (const group of byDepth) {
-    if (group === undefined) continue
-    group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    for (const action of group) actions.push(action)
-  }
-  return new Plan.Plan({ ...plan, actions }, true)
-}
 
 export type FailureChoice = "continue" | "rollback" | "abort"
 
@@ -463,7 +410,7 @@ export const importResource = (target: Target, key: ResourceKey, id: string, opt
       if (held !== undefined) return yield* new AlreadyManaged({ key, id: held.id })
       const declared = target.desired.find((resource) => resource.key === key)
       if (declared === undefined) return yield* new NotDeclared({ key, stage: target.stage })
-      const inputs = yield* Apply.resolveInputs(key, declared.inputs, state.resources).pipe(
+      const inputs = yield* resolveInputs(key, declared.inputs, state.resources).pipe(
         Effect.mapError(
           (error) => new ImportFailed({ key, reason: `${error.message}; import the resources it refers to first` })
         )

@@ -217,6 +217,14 @@ export const levels = (
     return Effect.succeed(result)
   })
 
+/** The plan with its actions in an order a person can follow: by dependency level, then by key. */
+export const ordered = (plan: Plan): Effect.Effect<Plan, PlanError> =>
+  Effect.map(levels(plan.actions), (groups) => {
+    const byKey = new Map(plan.actions.map((action) => [action.key, action]))
+    const actions = groups.flatMap((group) => group.map((key) => byKey.get(key)!))
+    return new Plan({ ...plan, actions }, trusted)
+  })
+
 /** For each key, the stored resources that depend on it. */
 export const dependentsIn = (
   resources: Iterable<readonly [ResourceKey, { readonly dependsOn: ReadonlyArray<ResourceKey> }]>

@@ -10,7 +10,6 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { resolveInputs } from "./Apply.js"
 import { CloudProvider, type ProviderError, type Scope, type Wanted } from "./Provider.js"
 import {
   type DesiredResource,
@@ -20,6 +19,7 @@ import {
   providerOf,
   type ResourceKey,
   referencesIn,
+  resolveInputs,
   sameInput,
   type StoredResource
 } from "./Resource.js"

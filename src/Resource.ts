@@ -2,6 +2,7 @@
  * The vocabulary shared by configuration, plan, state and providers: resource keys,
  * JSON values with references, desired resources and what a provider reports back.
  */
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
 export const ProviderName = Schema.Literal("sakura-cloud", "cloudflare")
@@ -77,18 +78,19 @@ export type Inputs = typeof Inputs.Type
 export const isUnset = (value: Json | undefined): boolean =>
   value === undefined || value === null || (Array.isArray(value) && value.length === 0)
 
-/** Equal JSON values, whatever the order of their keys (a database may not keep it). */
+/** Equal JSON values, whatever the order of their keys (a database may not keep it); walked without copying. */
 export const equalJson = (a: unknown, b: unknown): boolean => {
   if (a === b) return true
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
-  if (Array.isArray(a) !== Array.isArray(b)) return false
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((item, index) => equalJson(item, b[index]))
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    for (let index = 0; index < a.length; index++) if (!equalJson(a[index], b[index])) return false
+    return true
   }
   const left = a as Record<string, unknown>
   const right = b as Record<string, unknown>
-  const keys = new Set([...Object.keys(left), ...Object.keys(right)])
-  for (const key of keys) if (!equalJson(left[key], right[key])) return false
+  for (const key in left) if (!equalJson(left[key], right[key])) return false
+  for (const key in right) if (!Object.hasOwn(left, key) && right[key] !== undefined) return false
   return true
 }
 
@@ -185,3 +187,42 @@ export type StoredResource = typeof StoredResource.Type
 /** An attribute a reference can name: `id` is the resource's id, the rest are its outputs. */
 export const attributeOf = (resource: StoredResource | undefined, attribute: string): Json | undefined =>
   resource === undefined ? undefined : attribute === "id" ? resource.id : resource.attributes[attribute]
+
+/** A reference whose target has no such attribute in state: the plan and the state disagree. */
+export class UnresolvedReference extends Schema.TaggedError<UnresolvedReference>()("UnresolvedReference", {
+  key: Schema.String,
+  reference: Schema.String
+}) {
+  override get message() {
+    return `${this.key} refers to ${this.reference}, which the state does not hold`
+  }
+}
+
+const resolve = (
+  key: ResourceKey,
+  value: Json,
+  resources: Readonly<Record<string, StoredResource>>
+): Effect.Effect<Json, UnresolvedReference> => {
+  if (isReference(value)) {
+    const found = attributeOf(resources[value.$ref], value.attribute)
+    return found === undefined
+      ? Effect.fail(new UnresolvedReference({ key, reference: showReference(value) }))
+      : Effect.succeed(found)
+  }
+  if (Array.isArray(value)) return Effect.forEach(value as ReadonlyArray<Json>, (item) => resolve(key, item, resources))
+  if (typeof value === "object" && value !== null) {
+    return Effect.map(
+      Effect.forEach(Object.entries(value), ([field, item]) =>
+        Effect.map(resolve(key, item as Json, resources), (resolved) => [field, resolved] as const)
+      ),
+      (entries) => Object.fromEntries(entries) as Json
+    )
+  }
+  return Effect.succeed(value)
+}
+
+export const resolveInputs = (
+  key: ResourceKey,
+  inputs: Inputs,
+  resources: Readonly<Record<string, StoredResource>>
+): Effect.Effect<Inputs, UnresolvedReference> => Effect.map(resolve(key, inputs, resources), (json) => json as Inputs)
