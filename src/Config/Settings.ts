@@ -49,12 +49,6 @@ const providerAliases: Readonly<Record<string, (typeof providerNames)[number]>> 
   cloudflare: "cloudflare"
 }
 
-/** Top-level nodes that declare a provider directly (`cloudflare { ... }`). */
-export const isProviderNode = (name: string): boolean => {
-  const normalized = fieldName(name)
-  return normalized === "providers" || normalized === "provider" || providerAliases[normalized] !== undefined
-}
-
 interface Declared {
   readonly provider: (typeof providerNames)[number]
   readonly fields: Block

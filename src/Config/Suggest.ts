@@ -45,10 +45,3 @@ export const didYouMean = (input: string, candidates: Iterable<string>): string 
 }
 
 export const listOf = (names: Iterable<string>): string => [...names].map((name) => `\`${name}\``).join(", ")
-
-/** "did you mean `x`? valid: `a`, `b`" — the likely fix first, then every option. */
-export const suggestAmong = (input: string, candidates: ReadonlyArray<string>): string => {
-  const guess = didYouMean(input, candidates)
-  const all = `valid: ${listOf(candidates)}`
-  return guess === undefined ? all : `${guess} ${all}`
-}

@@ -39,5 +39,3 @@ export const dnsRecordTypes = ["A", "AAAA", "CNAME", "TXT", "MX"] as const
 export type DnsRecordType = (typeof dnsRecordTypes)[number]
 
 export const referenceAttributes = ["ip", "ipv6", "id", "hostname"] as const
-
-export const builtinStartupScripts = ["fleetflow-docker-setup"] as const
