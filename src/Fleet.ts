@@ -281,7 +281,7 @@ export interface Applied {
 const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) =>
   Effect.gen(function* () {
     const { plan: made, state, vanished, refreshed } = planned
-    const journal = yield* Apply.makeJournal(state)
+    const journal = yield* Apply.makeStateWriter(state)
     // What the refresh found is recorded where no action will record it: a resource that
     // already matches the file keeps the id, addresses and inputs the clouds report.
     const acting = new Set(Plan.changesOf(made).map((action) => action.key))

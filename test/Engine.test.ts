@@ -571,7 +571,7 @@ describe("Apply.run", () => {
       const fake = yield* Fake.FakeCloud
       yield* fake.injectFault({ operation: "create", key: diskKey("web"), kind: "permanent" })
       const { plan, state } = yield* Fleet.plan(target(web), { refresh: true })
-      const journal = yield* Apply.makeJournal(state)
+      const journal = yield* Apply.makeStateWriter(state)
       const all = Apply.steps(plan, State.resourcesOfStage(state, "dev"))
       const result = yield* Apply.run(journal, all, {
         project: "shop",

@@ -1,0 +1,66 @@
+/**
+ * The provider calls a plan expands into: a Replace is a delete followed by a create, and each
+ * call names the calls that must succeed before it starts.
+ */
+import * as Schema from "effect/Schema"
+import { Action, dependentsIn, type Plan } from "../Plan.js"
+import type * as Progress from "../Progress.js"
+import type { ResourceKey, StoredResource } from "../Resource.js"
+
+export const Operation = Schema.Literal("create", "update", "delete")
+export type Operation = typeof Operation.Type
+
+/** One provider call the engine makes: a Replace is a delete followed by a create. */
+export const Step = Schema.Struct({
+  id: Schema.String,
+  operation: Operation,
+  key: Schema.String,
+  action: Action,
+  /** Step ids that must succeed first. */
+  after: Schema.Array(Schema.String)
+})
+export type Step = typeof Step.Type
+
+const stepId = (operation: Operation, key: ResourceKey) => `${operation}:${key}`
+
+/** Expands a plan into provider calls and the order between them. */
+export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResource>): ReadonlyArray<Step> => {
+  const creates = new Set<ResourceKey>()
+  const deletes = new Set<ResourceKey>()
+  for (const action of plan.actions) {
+    if (action._tag === "Create" || action._tag === "Replace") creates.add(action.key)
+    if (action._tag === "Delete" || action._tag === "Replace") deletes.add(action.key)
+  }
+  const applied = new Set(
+    plan.actions.filter((action) => action._tag !== "NoOp" && action._tag !== "Delete").map((action) => action.key)
+  )
+  const dependentsOf = dependentsIn([...stored].filter(([key]) => deletes.has(key)))
+  const result: Array<Step> = []
+  for (const action of plan.actions) {
+    if (action._tag === "NoOp") continue
+    if (action._tag === "Delete" || action._tag === "Replace") {
+      // A resource goes before the resources it depends on, as in the state.
+      const dependents = dependentsOf.get(action.key) ?? []
+      result.push({
+        id: stepId("delete", action.key),
+        operation: "delete",
+        key: action.key,
+        action,
+        after: dependents.map((other) => stepId("delete", other))
+      })
+    }
+    if (action._tag !== "Delete") {
+      const operation: Operation = action._tag === "Update" ? "update" : "create"
+      const after = action.dependsOn
+        .filter((dep) => applied.has(dep))
+        .map((dep) => stepId(creates.has(dep) ? "create" : "update", dep))
+      if (action._tag === "Replace") after.push(stepId("delete", action.key))
+      result.push({ id: stepId(operation, action.key), operation, key: action.key, action, after })
+    }
+  }
+  return result
+}
+
+/** How progress names a step. */
+export const verbOf = (step: Step): Progress.Verb =>
+  step.action._tag === "Replace" ? "replace" : step.operation === "create" ? "create" : step.operation
