@@ -12,17 +12,15 @@ import * as Apply from "./Apply.js"
 import type * as Config from "./Config.js"
 import * as Plan from "./Plan.js"
 import type * as Progress from "./Progress.js"
+import { currentResources } from "./Fleet/Refresh.js"
 import * as Recover from "./Recover.js"
-import { CloudProvider } from "./Provider.js"
+import { CloudProvider, type ProviderError } from "./Provider.js"
 import {
   type DesiredResource,
-  type Inputs,
-  isUnset,
   referencesIn,
   type ResourceKey,
   equalJson,
   resolveInputs,
-  sameInput,
   type StoredResource
 } from "./Resource.js"
 import type * as Retry from "./Retry.js"
@@ -84,99 +82,6 @@ const loadState = (project: string) =>
     return Option.getOrElse(stored, () => State.emptyState(project))
   })
 
-/** The fields the cloud reports with other values than the state recorded. */
-const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift | undefined => {
-  let drifted = false
-  for (const field in seen) {
-    if (!sameInput(recorded[field], seen[field])) {
-      drifted = true
-      break
-    }
-  }
-  if (!drifted) return undefined
-  const changes = Object.keys(seen)
-    .sort()
-    .flatMap((field) => {
-      const before = recorded[field]
-      const after = seen[field]
-      if (sameInput(before, after)) return []
-      return [
-        {
-          field,
-          ...(before === undefined ? {} : { before }),
-          ...(after === undefined || after === null ? {} : { after })
-        }
-      ]
-    })
-  return changes.length === 0 ? undefined : { key, kind: "changed", changes }
-}
-
-/** Whether `refreshedInputs(recorded, seen)` would hold what `recorded` holds. */
-const keepsInputs = (recorded: Inputs, seen: Inputs | undefined): boolean => {
-  if (seen === undefined) return true
-  for (const field in seen) {
-    const value = seen[field]
-    if (isUnset(value) && isUnset(recorded[field])) continue
-    if (value === null || !Object.hasOwn(recorded, field) || !equalJson(recorded[field], value)) return false
-  }
-  return true
-}
-
-/** The recorded inputs with what the cloud reports laid over them (a field it reports unset stays as recorded if unset there too). */
-const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => {
-  if (seen === undefined) return recorded
-  const merged: Record<string, Inputs[string]> = { ...recorded }
-  for (const [field, value] of Object.entries(seen)) {
-    if (isUnset(value) && isUnset(recorded[field])) continue
-    if (value === null) delete merged[field]
-    else merged[field] = value
-  }
-  return merged
-}
-
-/**
- * This stage's resources, with what the clouds report now when `refresh` is on; the keys the
- * clouds no longer have (deleted outside FleetFlow); and what changed outside FleetFlow.
- */
-const currentResources = (state: State.StateFile, target: Target, refresh: boolean) =>
-  Effect.gen(function* () {
-    const stored = State.resourcesOfStage(state, target.stage)
-    if (!refresh || stored.size === 0) return { current: stored, vanished: [], drift: [] }
-    const provider = yield* CloudProvider
-    const declared = new Map(target.desired.map((resource) => [resource.key, resource.inputs]))
-    const observed = yield* provider.getState(scopeOf(target), stored, declared)
-    const current = new Map<ResourceKey, StoredResource>()
-    const vanished: Array<ResourceKey> = []
-    const drift: Array<Plan.Drift> = []
-    for (const [key, resource] of stored) {
-      const seen = observed.get(key)
-      if (seen === undefined) {
-        vanished.push(key)
-        drift.push({ key, kind: "deleted", changes: [] })
-        continue
-      }
-      const changed = seen.inputs === undefined ? undefined : driftOf(key, resource.inputs, seen.inputs)
-      if (changed !== undefined) drift.push(changed)
-      // What the clouds report is what the state holds: the stored resource is kept rather than
-      // copied, which is most of the memory a large refresh would allocate.
-      if (
-        seen.id === resource.id &&
-        equalJson(resource.attributes, seen.attributes) &&
-        keepsInputs(resource.inputs, seen.inputs)
-      ) {
-        current.set(key, resource)
-        continue
-      }
-      current.set(key, {
-        ...resource,
-        id: seen.id,
-        attributes: seen.attributes,
-        inputs: refreshedInputs(resource.inputs, seen.inputs)
-      })
-    }
-    return { current, vanished, drift }
-  })
-
 /** Keeps the targeted actions and everything they depend on, as Terraform's `-target` does. */
 const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -230,8 +135,17 @@ const settleInterrupted = (target: Target) =>
     if (!Recover.isEmpty(settled)) yield* Effect.logWarning(Recover.describe(settled, { recorded: true }))
   })
 
+/** Why a plan could not be made. */
+export type PlanFailure = State.StateError | StageConflict | UnknownTarget | Plan.PlanError | ProviderError
+
+/** Why `up` or `down` stopped: a plan that could not be made, the lock, the operator, or a partial apply. */
+export type ApplyFailure = PlanFailure | State.StateLocked | Cancelled | Apply.PartialApplyError
+
 /** The plan for a stage against the current state; changes nothing, in the clouds or the state. */
-export const plan = (target: Target, options: PlanOptions) =>
+export const plan = (
+  target: Target,
+  options: PlanOptions
+): Effect.Effect<Planned, PlanFailure, CloudProvider | State.StateStore> =>
   Effect.gen(function* () {
     const provider = yield* CloudProvider
     const { config, stage } = target
@@ -242,7 +156,12 @@ export const plan = (target: Target, options: PlanOptions) =>
       finishDeletes: false
     })
     if (!Recover.isEmpty(settled)) yield* Effect.logWarning(Recover.describe(settled, { recorded: false }))
-    const { current, vanished, drift } = yield* currentResources(state, target, options.refresh)
+    const { current, vanished, drift } = yield* currentResources(
+      state,
+      scopeOf(target),
+      target.desired,
+      options.refresh
+    )
     const made = yield* Plan.make({
       project: config.project,
       stage,
@@ -278,7 +197,11 @@ export interface Applied {
   readonly state: State.StateFile
 }
 
-const execute = <R>(target: Target, planned: Planned, options: ApplyOptions<R>) =>
+const execute = <R>(
+  target: Target,
+  planned: Planned,
+  options: ApplyOptions<R>
+): Effect.Effect<Applied, ApplyFailure, CloudProvider | State.StateStore | R> =>
   Effect.gen(function* () {
     const { plan: made, state, vanished, refreshed } = planned
     const journal = yield* Apply.makeStateWriter(state)
@@ -340,7 +263,10 @@ export interface RunOptions<R> extends ApplyOptions<R>, PlanOptions {
   readonly lockTimeout?: number | undefined
 }
 
-export const up = <R>(target: Target, options: RunOptions<R>) =>
+export const up = <R>(
+  target: Target,
+  options: RunOptions<R>
+): Effect.Effect<Applied, ApplyFailure, CloudProvider | State.StateStore | R> =>
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* State.StateStore
@@ -352,7 +278,10 @@ export const up = <R>(target: Target, options: RunOptions<R>) =>
   )
 
 /** Destroys every resource the state holds for the stage, dependents first. */
-export const down = <R>(target: Target, options: RunOptions<R>) =>
+export const down = <R>(
+  target: Target,
+  options: RunOptions<R>
+): Effect.Effect<Applied, ApplyFailure, CloudProvider | State.StateStore | R> =>
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* State.StateStore
@@ -399,7 +328,23 @@ export interface LockedOptions {
  * it, and the state records it with its declared inputs, so the next plan shows how the file
  * and the resource differ. Nothing in the clouds changes.
  */
-export const importResource = (target: Target, key: ResourceKey, id: string, options: LockedOptions = {}) =>
+export interface Imported {
+  readonly key: ResourceKey
+  readonly resource: StoredResource
+  /** The state's serial after the import was recorded. */
+  readonly serial: number
+}
+
+export const importResource = (
+  target: Target,
+  key: ResourceKey,
+  id: string,
+  options: LockedOptions = {}
+): Effect.Effect<
+  Imported,
+  State.StateError | State.StateLocked | AlreadyManaged | NotDeclared | ImportFailed | ProviderError,
+  CloudProvider | State.StateStore
+> =>
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* State.StateStore
@@ -450,7 +395,14 @@ export const importResource = (target: Target, key: ResourceKey, id: string, opt
  * Rebuilds the stage's state from the clouds (see `Recover.rebuild`) after settling what an
  * interrupted run left: for a state file that was lost, or resources made by another checkout.
  */
-export const recoverState = (target: Target, options: LockedOptions = {}) =>
+export const recoverState = (
+  target: Target,
+  options: LockedOptions = {}
+): Effect.Effect<
+  Recover.Recovered,
+  State.StateError | State.StateLocked | StageConflict | ProviderError,
+  CloudProvider | State.StateStore
+> =>
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* State.StateStore

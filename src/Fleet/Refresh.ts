@@ -1,0 +1,123 @@
+/**
+ * The refresh before a plan: what the clouds report for the stage's resources, laid over what
+ * the state recorded, and what changed outside FleetFlow.
+ */
+import * as Effect from "effect/Effect"
+import type * as Plan from "../Plan.js"
+import { CloudProvider, type ProviderError, type Scope } from "../Provider.js"
+import {
+  type DesiredResource,
+  equalJson,
+  type Inputs,
+  isUnset,
+  type ResourceKey,
+  sameInput,
+  type StoredResource
+} from "../Resource.js"
+import * as State from "../State.js"
+
+export interface Refreshed {
+  /** The stage's resources as they are now. */
+  readonly current: ReadonlyMap<ResourceKey, StoredResource>
+  /** Keys the clouds no longer have (deleted outside FleetFlow). */
+  readonly vanished: ReadonlyArray<ResourceKey>
+  readonly drift: ReadonlyArray<Plan.Drift>
+}
+
+/** The fields the cloud reports with other values than the state recorded. */
+const driftOf = (key: ResourceKey, recorded: Inputs, seen: Inputs): Plan.Drift | undefined => {
+  let drifted = false
+  for (const field in seen) {
+    if (!sameInput(recorded[field], seen[field])) {
+      drifted = true
+      break
+    }
+  }
+  if (!drifted) return undefined
+  const changes = Object.keys(seen)
+    .sort()
+    .flatMap((field) => {
+      const before = recorded[field]
+      const after = seen[field]
+      if (sameInput(before, after)) return []
+      return [
+        {
+          field,
+          ...(before === undefined ? {} : { before }),
+          ...(after === undefined || after === null ? {} : { after })
+        }
+      ]
+    })
+  return changes.length === 0 ? undefined : { key, kind: "changed", changes }
+}
+
+/** Whether `refreshedInputs(recorded, seen)` would hold what `recorded` holds. */
+const keepsInputs = (recorded: Inputs, seen: Inputs | undefined): boolean => {
+  if (seen === undefined) return true
+  for (const field in seen) {
+    const value = seen[field]
+    if (isUnset(value) && isUnset(recorded[field])) continue
+    if (value === null || !Object.hasOwn(recorded, field) || !equalJson(recorded[field], value)) return false
+  }
+  return true
+}
+
+/** The recorded inputs with what the cloud reports laid over them (a field it reports unset stays as recorded if unset there too). */
+const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => {
+  if (seen === undefined) return recorded
+  const merged: Record<string, Inputs[string]> = { ...recorded }
+  for (const [field, value] of Object.entries(seen)) {
+    if (isUnset(value) && isUnset(recorded[field])) continue
+    if (value === null) delete merged[field]
+    else merged[field] = value
+  }
+  return merged
+}
+
+/**
+ * This stage's resources, with what the clouds report now when `refresh` is on; the keys the
+ * clouds no longer have (deleted outside FleetFlow); and what changed outside FleetFlow.
+ */
+export const currentResources = (
+  state: State.StateFile,
+  scope: Scope,
+  desired: ReadonlyArray<DesiredResource>,
+  refresh: boolean
+): Effect.Effect<Refreshed, ProviderError, CloudProvider> =>
+  Effect.gen(function* () {
+    const stored = State.resourcesOfStage(state, scope.stage)
+    if (!refresh || stored.size === 0) return { current: stored, vanished: [], drift: [] }
+    const provider = yield* CloudProvider
+    const declared = new Map(desired.map((resource) => [resource.key, resource.inputs]))
+    const observed = yield* provider.getState(scope, stored, declared)
+    const current = new Map<ResourceKey, StoredResource>()
+    const vanished: Array<ResourceKey> = []
+    const drift: Array<Plan.Drift> = []
+    for (const [key, resource] of stored) {
+      const seen = observed.get(key)
+      if (seen === undefined) {
+        vanished.push(key)
+        drift.push({ key, kind: "deleted", changes: [] })
+        continue
+      }
+      const changed = seen.inputs === undefined ? undefined : driftOf(key, resource.inputs, seen.inputs)
+      if (changed !== undefined) drift.push(changed)
+      // What the clouds report is what the state holds: the stored resource is kept rather than
+      // copied, which is most of the memory a large refresh would allocate.
+      if (
+        seen.id === resource.id &&
+        equalJson(resource.attributes, seen.attributes) &&
+        keepsInputs(resource.inputs, seen.inputs)
+      ) {
+        current.set(key, resource)
+        continue
+      }
+      current.set(key, {
+        ...resource,
+        id: seen.id,
+        attributes: seen.attributes,
+        inputs: refreshedInputs(resource.inputs, seen.inputs)
+      })
+    }
+    return { current, vanished, drift }
+  })
