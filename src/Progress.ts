@@ -76,50 +76,78 @@ interface Running {
   ticker: Fiber.RuntimeFiber<void> | undefined
 }
 
+const painter = (options: Options) => (code: string, text: string) =>
+  options.color ? `\u001b[${code}m${text}\u001b[0m` : text
+
+/**
+ * The output: permanent lines and, on a terminal, the live area of the steps running longer
+ * than `showAfter`, redrawn beneath them. Everything here changes inside one `Effect.sync` at a
+ * time, so a permanent line and the live area redrawn after it reach the terminal together and
+ * in order.
+ */
+const makeScreen = (options: Options, running: ReadonlyMap<string, Running>) => {
+  const showAfter = Duration.toMillis(options.showAfter ?? "3 seconds")
+  const paint = painter(options)
+  let drawn = 0
+  let frame = 0
+  let closed = false
+
+  const liveLines = (now: number): ReadonlyArray<string> => {
+    const lines: Array<string> = []
+    for (const [key, entry] of running) {
+      const age = now - entry.startedAt
+      if (age < showAfter) continue
+      const head = `${spinner[frame % spinner.length]} ${words[entry.verb].ing} `
+      const tail = ` … ${formatElapsed(age)}`
+      let shown = printable(key)
+      const room = options.columns === undefined ? Infinity : options.columns - 1 - head.length - tail.length
+      if (shown.length > room) shown = room <= 1 ? "…" : `…${shown.slice(shown.length - room + 1)}`
+      lines.push(`${paint("36", head.slice(0, 1))}${head.slice(1)}${shown}${tail}`)
+    }
+    return lines
+  }
+
+  /** Writes a permanent line (if any) and, on a terminal, redraws the live area beneath it. */
+  const emit = (now: number, line: string | undefined) =>
+    Effect.sync(() => {
+      let text = ""
+      if (options.tty) {
+        text += eraseLine.repeat(drawn)
+        drawn = 0
+      }
+      if (line !== undefined) text += `${line}\n`
+      if (options.tty && !closed) {
+        const live = liveLines(now)
+        text += live.map((entry) => `${entry}\n`).join("")
+        drawn = live.length
+      }
+      if (text !== "") options.write(text)
+    })
+
+  /** The spinner's next frame, drawn when there is a live area to draw or to clear. */
+  const tick = (now: number) =>
+    Effect.suspend(() => {
+      frame++
+      return drawn > 0 || liveLines(now).length > 0 ? emit(now, undefined) : Effect.void
+    })
+
+  /** Clears the live area for good: what follows is written below the last permanent line. */
+  const close = Effect.sync(() => {
+    closed = true
+    if (drawn > 0) options.write(eraseLine.repeat(drawn))
+    drawn = 0
+  })
+
+  return { emit, tick, close }
+}
+
 export const make = (options: Options): Effect.Effect<Reporter, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
     const tickEvery = Duration.decode(options.tickEvery ?? "10 seconds")
-    const showAfter = Duration.toMillis(options.showAfter ?? "3 seconds")
-    const paint = (code: string, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text)
+    const paint = painter(options)
     const running = new Map<string, Running>()
-    // Everything below changes inside one `Effect.sync` at a time, so a permanent line and the live
-    // area redrawn after it always reach the terminal together and in order.
-    let drawn = 0
-    let frame = 0
-    let closed = false
-
-    const liveLines = (now: number): ReadonlyArray<string> => {
-      const lines: Array<string> = []
-      for (const [key, entry] of running) {
-        const age = now - entry.startedAt
-        if (age < showAfter) continue
-        const head = `${spinner[frame % spinner.length]} ${words[entry.verb].ing} `
-        const tail = ` … ${formatElapsed(age)}`
-        let shown = printable(key)
-        const room = options.columns === undefined ? Infinity : options.columns - 1 - head.length - tail.length
-        if (shown.length > room) shown = room <= 1 ? "…" : `…${shown.slice(shown.length - room + 1)}`
-        lines.push(`${paint("36", head.slice(0, 1))}${head.slice(1)}${shown}${tail}`)
-      }
-      return lines
-    }
-
-    /** Writes a permanent line (if any) and, on a terminal, redraws the live area beneath it. */
-    const emit = (now: number, line: string | undefined) =>
-      Effect.sync(() => {
-        let text = ""
-        if (options.tty) {
-          text += eraseLine.repeat(drawn)
-          drawn = 0
-        }
-        if (line !== undefined) text += `${line}\n`
-        if (options.tty && !closed) {
-          const live = liveLines(now)
-          text += live.map((entry) => `${entry}\n`).join("")
-          drawn = live.length
-        }
-        if (text !== "") options.write(text)
-      })
+    const { emit, tick, close } = makeScreen(options, running)
 
     const prefix = (key: string) => paint("1", `${printable(key)}:`)
 
@@ -132,23 +160,12 @@ export const make = (options: Options): Effect.Effect<Reporter, never, Scope.Sco
         Effect.forever
       )
 
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        closed = true
-        if (drawn > 0) options.write(eraseLine.repeat(drawn))
-        drawn = 0
-      })
-    )
+    yield* Effect.addFinalizer(() => close)
 
     if (options.tty) {
       yield* Effect.sleep("1 second").pipe(
         Effect.zipRight(Clock.currentTimeMillis),
-        Effect.flatMap((now) =>
-          Effect.suspend(() => {
-            frame++
-            return drawn > 0 || liveLines(now).length > 0 ? emit(now, undefined) : Effect.void
-          })
-        ),
+        Effect.flatMap((now) => tick(now)),
         Effect.forever,
         Effect.forkScoped
       )

@@ -32,7 +32,6 @@ const oversizedFunctions = new Set([
   "Cloudflare/Api.ts make",
   "Cloudflare/Provider.ts make",
   "Cloudflare/Wrangler.ts make",
-  "Progress.ts make",
   "Sakura/Provider.ts make",
   "Sakura/Simulator/Args.ts parse",
   "Sakura/Simulator/Commands.ts execute",
