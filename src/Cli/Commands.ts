@@ -1,0 +1,287 @@
+/**
+ * The commands that read the configuration and work on a stage: validate, plan, up, down,
+ * scale, import, force-unlock.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Prompt from "@effect/cli/Prompt"
+import * as Path from "@effect/platform/Path"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Apply from "../Apply.js"
+import * as Config from "../Config.js"
+import * as Fleet from "../Fleet.js"
+import * as Plan from "../Plan.js"
+import * as Progress from "../Progress.js"
+import * as Render from "../Render.js"
+import { ExitCode } from "../Report.js"
+import * as Scale from "../Scale.js"
+import * as State from "../State.js"
+import { ConfirmationRequired, Exit, InvalidOption } from "./Errors.js"
+import {
+  type ApplyCommandOptions,
+  applyOptions,
+  common,
+  encodePlan,
+  parseLockTimeout,
+  parseRetry,
+  planOptions,
+  printJson,
+  terminal
+} from "./Options.js"
+import {
+  openFolder,
+  openWorkspace,
+  recordedScale,
+  targetOf,
+  type Workspace,
+  withState,
+  withWorkspace
+} from "./Workspace.js"
+
+export const validate = Command.make("validate", common, (options) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const folder = yield* openFolder(options)
+    const { config } = folder
+    const requested = Option.getOrUndefined(options.stage)
+    const stages = requested === undefined ? config.stages : [yield* Config.selectStage(config, requested)]
+    // A chosen stage is shown with the counts `fleetflow scale` recorded; all stages with their minimums.
+    const declared = yield* Effect.forEach(stages, (name) =>
+      Effect.gen(function* () {
+        const counts = requested === undefined ? {} : yield* withState(folder, recordedScale(folder, name))
+        return { stage: name, desired: yield* Config.desiredResources(config, name, { scale: counts }) }
+      })
+    )
+    if (options.json) {
+      return yield* printJson({
+        file: config.file,
+        project: config.project,
+        kdlVersion: config.kdlVersion,
+        stages: declared.map(({ stage: name, desired }) => ({
+          name,
+          resources: desired.map((resource) => ({ key: resource.key, dependsOn: resource.dependsOn }))
+        }))
+      })
+    }
+    const lines = [`${path.relative(process.cwd(), config.file) || config.file} is valid (KDL v${config.kdlVersion}).`]
+    lines.push(`project "${config.project}"`)
+    for (const { stage: name, desired } of declared) {
+      lines.push(``, `stage "${name}": ${desired.length} resource${desired.length === 1 ? "" : "s"}`)
+      for (const resource of desired) {
+        const deps = resource.dependsOn.length === 0 ? "" : `  (needs ${resource.dependsOn.join(", ")})`
+        lines.push(`  ${resource.key}${deps}`)
+      }
+    }
+    yield* Console.log(lines.join("\n"))
+  })
+).pipe(Command.withDescription("parse and check the configuration, and print what it declares"))
+
+export const plan = Command.make(
+  "plan",
+  {
+    ...common,
+    ...planOptions,
+    detailedExitcode: Options.boolean("detailed-exitcode").pipe(
+      Options.withDescription("exit 0 with no changes, 2 with changes, 1 on error")
+    )
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const workspace = yield* openWorkspace(options)
+      const { plan: made } = yield* withWorkspace(
+        workspace,
+        Effect.flatMap(targetOf(workspace), (planTarget) =>
+          Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target })
+        )
+      )
+      if (options.json) yield* printJson({ plan: encodePlan(made) })
+      else yield* Console.log(Render.plan(made, { color: terminal.color() }))
+      if (options.detailedExitcode && Plan.hasChanges(made)) return yield* new Exit({ code: ExitCode.changes })
+    })
+).pipe(Command.withDescription("show what `up` would change; changes nothing"))
+
+const confirmPlan = (command: "up" | "down", options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
+  Effect.gen(function* () {
+    if (!options.json) yield* Console.log(Render.plan(made, { color: terminal.color() }))
+    if (options.yes) return true
+    const where = workspace.sandbox ? "the sandbox" : "the clouds"
+    const question =
+      command === "down"
+        ? `Destroy ${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"} of stage "${workspace.stage}" on ${where}? This cannot be undone.`
+        : `Apply these changes to stage "${workspace.stage}" on ${where}?`
+    return yield* Prompt.confirm({
+      message: question,
+      initial: false
+    }).pipe(Effect.catchAll(() => Effect.succeed(false)))
+  })
+
+const decideOnFailure = (options: ApplyCommandOptions) => (error: Apply.PartialApplyError) =>
+  Effect.gen(function* () {
+    const fromFlag = Option.getOrUndefined(options.onFailure)
+    if (fromFlag !== undefined) return fromFlag
+    if (!terminal.interactive() || options.json) return "abort" as const
+    return yield* Prompt.select<Fleet.FailureChoice>({
+      message: `${error.succeeded.length} succeeded, ${error.failed.length} failed, ${error.notStarted.length} not started. What now?`,
+      choices: [
+        { title: "abort", value: "abort", description: "stop here; the state holds what was done" },
+        { title: "continue", value: "continue", description: "run what does not depend on the failure" },
+        { title: "rollback", value: "rollback", description: "undo what this run did, newest first" }
+      ]
+    }).pipe(Effect.catchAll(() => Effect.succeed("abort" as const)))
+  })
+
+const applyCommand = (name: "up" | "down", description: string) =>
+  Command.make(name, { ...common, ...applyOptions }, (options) =>
+    Effect.gen(function* () {
+      if (!options.yes && !terminal.interactive()) return yield* new ConfirmationRequired({ command: name })
+      const workspace = yield* openWorkspace(options)
+      const applyTarget =
+        name === "up"
+          ? targetOf(workspace)
+          : Effect.succeed({ config: workspace.config, stage: workspace.stage, desired: [] })
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const retry = yield* parseRetry(options.retry, workspace.config.retry)
+      if (options.parallelism < 1) {
+        return yield* new InvalidOption({ option: "--parallelism", reason: "must be 1 or more" })
+      }
+      const write = (text: string) => {
+        ;(options.json ? process.stderr : process.stdout).write(text)
+      }
+      const outcome = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const out = options.json ? process.stderr : process.stdout
+          const reporter = yield* Progress.make({
+            tty: out.isTTY === true,
+            color: terminal.color(),
+            write,
+            columns: out.columns
+          })
+          return yield* withWorkspace(
+            workspace,
+            Effect.flatMap(applyTarget, (target) =>
+              (name === "up" ? Fleet.up : Fleet.down)(target, {
+                refresh: options.refresh,
+                targets: options.target,
+                parallelism: options.parallelism,
+                retry,
+                lockTimeout,
+                reporter,
+                confirm: confirmPlan(name, options, workspace),
+                onFailure: decideOnFailure(options)
+              })
+            )
+          )
+        })
+      )
+      const { summary } = outcome.plan
+      if (options.json) {
+        return yield* printJson({
+          plan: encodePlan(outcome.plan),
+          applied: outcome.result.succeeded.map(({ step }) => ({ operation: step.operation, key: step.key })),
+          serial: outcome.state.serial
+        })
+      }
+      if (!Plan.hasChanges(outcome.plan))
+        return yield* Console.log(Render.plan(outcome.plan, { color: terminal.color() }))
+      const verb = name === "up" ? "Apply" : "Destroy"
+      yield* Console.log(
+        `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed.`
+      )
+    })
+  ).pipe(Command.withDescription(description))
+
+export const up = applyCommand("up", "plan, confirm and apply the stage")
+export const down = applyCommand("down", "destroy the stage's resources, dependents first")
+
+export const scale = Command.make(
+  "scale",
+  {
+    ...common,
+    lockTimeout: applyOptions.lockTimeout,
+    server: Args.text({ name: "SERVER" }).pipe(
+      Args.withDescription("a server the stage declares with `scale min= max=`, by its base name")
+    ),
+    count: Args.integer({ name: "COUNT" }).pipe(Args.withDescription("how many servers it runs, within its range"))
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const workspace = yield* openWorkspace(options)
+      const { stage: name, config } = workspace
+      const ranges = yield* Scale.rangesOf(config, name)
+      const range = yield* Scale.checkCount(config, name, ranges, options.server, options.count)
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const recorded = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* State.StateStore
+          yield* store.lock("scale", lockTimeout === undefined ? undefined : { timeout: Duration.millis(lockTimeout) })
+          const current = Option.getOrElse(yield* store.read, () => State.emptyState(config.project))
+          const from = State.scaleOf(current, name)[range.server] ?? range.min
+          if (from === options.count) return { from, state: current }
+          return { from, state: yield* store.write(State.withScale(current, name, range.server, options.count)) }
+        })
+      ).pipe((effect) => withState(workspace, effect))
+      const changed = recorded.from !== options.count
+      if (options.json) {
+        return yield* printJson({
+          stage: name,
+          server: range.server,
+          from: recorded.from,
+          to: options.count,
+          changed,
+          serial: recorded.state.serial
+        })
+      }
+      const servers = (count: number) => `${count} server${count === 1 ? "" : "s"}`
+      yield* Console.log(
+        changed
+          ? `${range.server}: ${recorded.from} → ${servers(options.count)}; run \`fleetflow up\` to apply`
+          : `${range.server}: already ${servers(options.count)}; nothing changed`
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "set how many servers a scaled server runs in the stage; records the count in the state and applies nothing: `fleetflow up` converges"
+  )
+)
+
+export const importCommand = Command.make(
+  "import",
+  {
+    ...common,
+    lockTimeout: applyOptions.lockTimeout,
+    key: Args.text({ name: "KEY" }).pipe(Args.withDescription("the declared resource, e.g. cloudflare:r2:assets")),
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("the existing resource's ID in its cloud"))
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const workspace = yield* openWorkspace(options)
+      const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
+      const imported = yield* withWorkspace(
+        workspace,
+        Effect.flatMap(targetOf(workspace), (target) =>
+          Fleet.importResource(target, options.key, options.id, { lockTimeout })
+        )
+      )
+      if (options.json) return yield* printJson({ key: imported.key, ...imported.resource, serial: imported.serial })
+      yield* Console.log(
+        `Imported ${imported.key} (id ${imported.resource.id}). Run \`fleetflow plan\` to compare it with the file.`
+      )
+    })
+).pipe(Command.withDescription("adopt an existing resource as a declared one; the clouds are not changed"))
+
+export const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ name: "LOCK_ID" }) }, (options) =>
+  Effect.gen(function* () {
+    const workspace = yield* openFolder(options)
+    const removed = yield* withState(
+      workspace,
+      Effect.flatMap(State.StateStore, (store) => store.forceUnlock(options.id))
+    )
+    yield* Console.log(
+      `Removed the lock ${removed.id} held by ${removed.user}@${removed.host} (pid ${removed.pid}, ${removed.operation}).`
+    )
+  })
+).pipe(Command.withDescription("remove a stale state lock by its ID"))
