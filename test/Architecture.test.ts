@@ -22,8 +22,6 @@ const oversizedFiles = new Set([
   "Config/Resources.ts",
   "Fleet.ts",
   "Sakura/Simulator/Args.ts",
-  "Sakura/Simulator/Cloud.ts",
-  "Sakura/Simulator/Commands.ts",
   "Sakura/Usacloud/Args.ts",
   "State.ts",
   "State/Postgres.ts"
@@ -38,8 +36,6 @@ const oversizedFunctions = new Set([
   "Progress.ts make",
   "Sakura/Provider.ts make",
   "Sakura/Simulator/Args.ts parse",
-  "Sakura/Simulator/Commands.ts execute",
-  "Sakura/Simulator/Commands.ts serverCreate",
   "Sakura/Simulator/Store.ts makeFileStore",
   "Sakura/Usacloud.ts make",
   "Sakura/Usacloud/Args.ts make",
