@@ -21,7 +21,6 @@ const oversizedFiles = new Set([
   "Config/Desired.ts",
   "Config/Resources.ts",
   "Fleet.ts",
-  "Sakura/Simulator/Args.ts",
   "Sakura/Usacloud/Args.ts",
   "State.ts",
   "State/Postgres.ts"
@@ -35,7 +34,6 @@ const oversizedFunctions = new Set([
   "Cloudflare/Wrangler.ts make",
   "Progress.ts make",
   "Sakura/Provider.ts make",
-  "Sakura/Simulator/Args.ts parse",
   "Sakura/Simulator/Store.ts makeFileStore",
   "Sakura/Usacloud.ts make",
   "Sakura/Usacloud/Args.ts make",
