@@ -34,7 +34,6 @@ const oversizedFunctions = new Set([
   "Cloudflare/Wrangler.ts make",
   "Progress.ts make",
   "Sakura/Provider.ts make",
-  "Sakura/Simulator/Store.ts makeFileStore",
   "Sakura/Usacloud.ts make",
   "Sakura/Usacloud/Args.ts make",
   "Sandbox/Simulation.ts make",
