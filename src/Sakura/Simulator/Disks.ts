@@ -10,24 +10,19 @@ import { inZones, zonesOf } from "./Context.js"
 import { checkEdit, diskSizeMB, resolveSource } from "./DiskSetup.js"
 import { allocateId, type DiskRecord, type SimulatorDocument } from "./Document.js"
 import { apiError, notFound } from "./Failure.js"
-import { type Handler, unchanged } from "./Handler.js"
+import type { Handler } from "./Handler.js"
 import { diskJson } from "./Shapes.js"
-import { confirm, filterList, select } from "./Targets.js"
+import { confirm, select, zonedReads } from "./Targets.js"
 import { checkTagCharacters, descriptionRule, oneOf, required, tagRules, validationError } from "./Validation.js"
 
-export const diskList: Handler = (context, document) =>
-  Effect.succeed(
-    unchanged(
-      document,
-      filterList(context, inZones(context, document.disks)).map((disk) => diskJson(document, disk, context.now))
-    )
-  )
+const reads = zonedReads(
+  (document) => document.disks,
+  (document, disk, now) => diskJson(document, disk, now)
+)
 
-export const diskRead: Handler = (context, document) =>
-  Effect.gen(function* () {
-    const [disk] = yield* select(context, inZones(context, document.disks))
-    return unchanged(document, [diskJson(document, disk!, context.now)])
-  })
+export const diskList = reads.list
+
+export const diskRead = reads.read
 
 export const diskCreate: Handler = (context, document) =>
   Effect.gen(function* () {

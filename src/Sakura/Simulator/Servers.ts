@@ -8,24 +8,19 @@ import { isUp, planExists, readyAt, serverState } from "./Cloud.js"
 import { type Context, inZones } from "./Context.js"
 import { allocateId, type ServerRecord, type SimulatorDocument } from "./Document.js"
 import { apiError, fail, goQuote } from "./Failure.js"
-import { type Handler, unchanged } from "./Handler.js"
+import type { Handler } from "./Handler.js"
 import { serverJson } from "./Shapes.js"
-import { confirm, filterList, select } from "./Targets.js"
+import { confirm, select, zonedReads } from "./Targets.js"
 import { checkTagCharacters, descriptionRule, oneOf, tagRules, validationError } from "./Validation.js"
 
-export const serverList: Handler = (context, document) =>
-  Effect.succeed(
-    unchanged(
-      document,
-      filterList(context, inZones(context, document.servers)).map((server) => serverJson(document, server, context.now))
-    )
-  )
+const reads = zonedReads(
+  (document) => document.servers,
+  (document, server, now) => serverJson(document, server, now)
+)
 
-export const serverRead: Handler = (context, document) =>
-  Effect.gen(function* () {
-    const [server] = yield* select(context, inZones(context, document.servers))
-    return unchanged(document, [serverJson(document, server!, context.now)])
-  })
+export const serverList = reads.list
+
+export const serverRead = reads.read
 
 const previousIdTag = "@previous-id"
 

@@ -1,11 +1,14 @@
 /**
  * Which resources a command works on: the targets its arguments select, the confirmation
- * it asks for first, and the filters and paging of a list.
+ * it asks for first, the filters and paging of a list, and the `list` and `read` commands
+ * of the zoned resources built from them.
  */
 import * as Effect from "effect/Effect"
 import { boolFlag, intFlag, listFlag } from "./Args.js"
-import { type Context, matchMode } from "./Context.js"
+import { type Context, inZones, matchMode } from "./Context.js"
+import type { SimulatorDocument } from "./Document.js"
 import { type Failure, fail, goQuote } from "./Failure.js"
+import { type Handler, type Json, unchanged } from "./Handler.js"
 
 export interface Labeled {
   readonly id: number
@@ -54,3 +57,22 @@ export const filterList = <A extends Labeled>(context: Context, items: ReadonlyA
   )
   return matching.slice(from, count > 0 ? from + count : undefined)
 }
+
+/** `list` and `read` of a zoned resource: the filtered page of its items, or the ones the arguments select. */
+export const zonedReads = <A extends Labeled & { readonly zone: string }>(
+  itemsOf: (document: SimulatorDocument) => ReadonlyArray<A>,
+  json: (document: SimulatorDocument, item: A, now: number) => Json
+): { readonly list: Handler; readonly read: Handler } => ({
+  list: (context, document) =>
+    Effect.succeed(
+      unchanged(
+        document,
+        filterList(context, inZones(context, itemsOf(document))).map((item) => json(document, item, context.now))
+      )
+    ),
+  read: (context, document) =>
+    Effect.gen(function* () {
+      const [item] = yield* select(context, inZones(context, itemsOf(document)))
+      return unchanged(document, [json(document, item!, context.now)])
+    })
+})
