@@ -5,317 +5,17 @@
  * list flags, and cobra's own errors for what it cannot read.
  */
 import * as Either from "effect/Either"
+import {
+  type CommandSpec,
+  commands,
+  defaultVerbs,
+  type FlagSpec,
+  globalFlags,
+  resourceAliases,
+  resources
+} from "./CommandSpecs.js"
 
-export type FlagKind = "string" | "int" | "bool" | "strings" | "id" | "ids"
-
-export interface FlagSpec {
-  readonly kind: FlagKind
-  readonly short?: string
-  readonly aliases?: ReadonlyArray<string>
-}
-
-export type Selector = "none" | "single" | "multi"
-
-export interface CommandSpec {
-  readonly resource: string
-  readonly verb: string
-  readonly verbAliases: ReadonlyArray<string>
-  readonly zoned: boolean
-  readonly selector: Selector
-  readonly flags: Readonly<Record<string, FlagSpec>>
-}
-
-const s = (extra: Partial<FlagSpec> = {}): FlagSpec => ({ kind: "string", ...extra })
-const i: FlagSpec = { kind: "int" }
-const b = (extra: Partial<FlagSpec> = {}): FlagSpec => ({ kind: "bool", ...extra })
-const list: FlagSpec = { kind: "strings" }
-const id: FlagSpec = { kind: "id" }
-const ids: FlagSpec = { kind: "ids" }
-
-export const globalFlags: Readonly<Record<string, FlagSpec>> = {
-  profile: s(),
-  token: s(),
-  secret: s(),
-  zones: list,
-  "no-color": b(),
-  trace: b(),
-  fake: b(),
-  "fake-store": s(),
-  "process-timeout-sec": i,
-  "argument-match-mode": s(),
-  help: b({ short: "h" }),
-  version: b({ short: "v" })
-}
-
-const zone = { zone: s() }
-const common = { parameters: s(), "generate-skeleton": b({ aliases: ["skeleton"] }), example: b() }
-const confirm = { assumeyes: b({ short: "y" }) }
-const output = {
-  "output-type": s({ short: "o", aliases: ["out"] }),
-  quiet: b({ short: "q" }),
-  format: s({ aliases: ["fmt"] }),
-  query: s(),
-  "query-driver": s()
-}
-const paging = { count: i, from: i }
-const labels = { name: s(), description: s({ aliases: ["desc"] }), tags: list, "icon-id": id }
-
-const editFlags = (prefix: string) => ({
-  [`${prefix}host-name`]: s(),
-  [`${prefix}password`]: s(),
-  [`${prefix}ip-address`]: s(),
-  [`${prefix}netmask`]: i,
-  [`${prefix}gateway`]: s(),
-  [`${prefix}disable-pw-auth`]: b(),
-  [`${prefix}enable-dhcp`]: b(),
-  [`${prefix}change-partition-uuid`]: b(),
-  [`${prefix}ssh-key-ids`]: ids,
-  [`${prefix}ssh-keys`]: list,
-  [`${prefix}make-ssh-keys-ephemeral`]: b(),
-  [`${prefix}note-ids`]: ids,
-  [`${prefix}notes`]: s(),
-  [`${prefix}make-notes-ephemeral`]: b()
-})
-
-const plan = {
-  cpu: { kind: "int", aliases: ["core"] } satisfies FlagSpec,
-  memory: i,
-  gpu: i,
-  "gpu-model": s(),
-  "cpu-model": s(),
-  commitment: s(),
-  generation: s(),
-  "interface-driver": s()
-}
-
-const command = (
-  resource: string,
-  verb: string,
-  options: {
-    readonly aliases?: ReadonlyArray<string>
-    readonly zoned: boolean
-    readonly selector: Selector
-    readonly flags: Readonly<Record<string, FlagSpec>>
-  }
-): CommandSpec => ({
-  resource,
-  verb,
-  verbAliases: options.aliases ?? [],
-  zoned: options.zoned,
-  selector: options.selector,
-  flags: { ...(options.zoned ? zone : {}), ...common, ...options.flags }
-})
-
-const listAliases = ["ls", "find", "select"]
-
-export const commands: ReadonlyArray<CommandSpec> = [
-  command("server", "list", {
-    aliases: listAliases,
-    zoned: true,
-    selector: "none",
-    flags: { ...paging, ...output, names: list, tags: list }
-  }),
-  command("server", "read", { aliases: ["show"], zoned: true, selector: "single", flags: output }),
-  command("server", "create", {
-    aliases: ["build"],
-    zoned: true,
-    selector: "none",
-    flags: {
-      ...confirm,
-      ...output,
-      ...labels,
-      ...plan,
-      "boot-after-create": b(),
-      "cdrom-id": { kind: "id", aliases: ["iso-image-id"] },
-      "private-host-id": id,
-      "network-interface-upstream": s(),
-      "network-interface-packet-filter-id": id,
-      "network-interface-user-ip-address": s(),
-      "network-interfaces": s(),
-      "disk-id": id,
-      "disk-name": s(),
-      "disk-description": s(),
-      "disk-tags": list,
-      "disk-icon-id": id,
-      "disk-disk-plan": s(),
-      "disk-connection": s(),
-      "disk-encryption-algorithm": s(),
-      "disk-kms-key-id": id,
-      "disk-source-disk-id": id,
-      "disk-source-archive-id": id,
-      "disk-size": { kind: "int", aliases: ["disk-size-gb"] },
-      "disk-distant-from": ids,
-      "disk-os-type": s(),
-      ...editFlags("disk-edit-"),
-      "disk-no-wait": b(),
-      "disk-ids": ids,
-      disks: s(),
-      "no-wait": b()
-    }
-  }),
-  command("server", "update", {
-    zoned: true,
-    selector: "multi",
-    flags: {
-      ...confirm,
-      ...output,
-      ...labels,
-      ...plan,
-      "cdrom-id": { kind: "id", aliases: ["iso-image-id"] },
-      "private-host-id": id,
-      "network-interfaces": s(),
-      disks: s(),
-      "no-wait": b(),
-      "force-shutdown": b()
-    }
-  }),
-  command("server", "delete", {
-    aliases: ["rm"],
-    zoned: true,
-    selector: "multi",
-    flags: { ...confirm, "fail-if-not-found": b(), force: b({ short: "f" }), "with-disks": b() }
-  }),
-  command("server", "boot", {
-    aliases: ["power-on"],
-    zoned: true,
-    selector: "multi",
-    flags: { ...confirm, "user-data": s(), "no-wait": b() }
-  }),
-  command("server", "shutdown", {
-    aliases: ["power-off"],
-    zoned: true,
-    selector: "multi",
-    flags: { ...confirm, "no-wait": b(), "force-shutdown": b({ short: "f", aliases: ["force"] }) }
-  }),
-  command("server", "wait-until-ready", { aliases: ["wait-for-boot"], zoned: true, selector: "multi", flags: {} }),
-  command("server", "wait-until-shutdown", {
-    aliases: ["wait-for-down"],
-    zoned: true,
-    selector: "multi",
-    flags: {}
-  }),
-  command("disk", "list", {
-    aliases: listAliases,
-    zoned: true,
-    selector: "none",
-    flags: { ...paging, ...output, names: list, tags: list }
-  }),
-  command("disk", "read", { aliases: ["show"], zoned: true, selector: "single", flags: output }),
-  command("disk", "create", {
-    zoned: true,
-    selector: "none",
-    flags: {
-      ...confirm,
-      ...output,
-      ...labels,
-      "disk-plan": s(),
-      size: { kind: "int", aliases: ["size-gb"] },
-      connector: { kind: "string", aliases: ["connection"] },
-      "encryption-algorithm": s(),
-      "kms-key-id": id,
-      "os-type": s(),
-      "source-disk-id": id,
-      "source-archive-id": id,
-      "server-id": id,
-      "distant-from": ids,
-      ...editFlags("edit-disk-"),
-      "no-wait": b()
-    }
-  }),
-  command("disk", "update", {
-    zoned: true,
-    selector: "multi",
-    flags: {
-      ...confirm,
-      ...output,
-      ...labels,
-      connector: { kind: "string", aliases: ["connection"] },
-      ...editFlags("edit-disk-"),
-      "no-wait": b()
-    }
-  }),
-  command("disk", "delete", {
-    aliases: ["rm"],
-    zoned: true,
-    selector: "multi",
-    flags: {
-      ...confirm,
-      ...output,
-      "fail-if-not-found": b(),
-      "wait-for-release": b(),
-      "wait-for-release-timeout": i,
-      "wait-for-release-tick": i
-    }
-  }),
-  command("ssh-key", "list", {
-    aliases: listAliases,
-    zoned: false,
-    selector: "none",
-    flags: { ...paging, ...output, names: list }
-  }),
-  command("ssh-key", "read", { aliases: ["show"], zoned: false, selector: "single", flags: output }),
-  command("ssh-key", "create", {
-    zoned: false,
-    selector: "none",
-    flags: { ...confirm, ...output, name: s(), description: s({ aliases: ["desc"] }), "public-key": s() }
-  }),
-  command("ssh-key", "update", {
-    zoned: false,
-    selector: "multi",
-    flags: { ...confirm, ...output, name: s(), description: s({ aliases: ["desc"] }) }
-  }),
-  command("ssh-key", "delete", {
-    aliases: ["rm"],
-    zoned: false,
-    selector: "multi",
-    flags: { ...confirm, ...output, "fail-if-not-found": b() }
-  }),
-  command("note", "list", {
-    aliases: listAliases,
-    zoned: false,
-    selector: "none",
-    flags: { ...paging, ...output, names: list, tags: list, scope: s() }
-  }),
-  command("note", "read", { aliases: ["show"], zoned: false, selector: "single", flags: output }),
-  command("note", "create", {
-    zoned: false,
-    selector: "none",
-    flags: { ...confirm, ...output, name: s(), tags: list, "icon-id": id, class: s(), content: s() }
-  }),
-  command("note", "update", {
-    zoned: false,
-    selector: "multi",
-    flags: { ...confirm, ...output, name: s(), tags: list, "icon-id": id, class: s(), content: s() }
-  }),
-  command("note", "delete", {
-    aliases: ["rm"],
-    zoned: false,
-    selector: "multi",
-    flags: { ...confirm, ...output, "fail-if-not-found": b() }
-  }),
-  command("archive", "list", {
-    aliases: listAliases,
-    zoned: true,
-    selector: "none",
-    flags: { ...paging, ...output, names: list, tags: list, scope: s(), "os-type": s() }
-  }),
-  command("archive", "read", { aliases: ["show"], zoned: true, selector: "single", flags: output }),
-  command("auth-status", "read", { aliases: ["show"], zoned: false, selector: "none", flags: output })
-]
-
-const resourceAliases: Readonly<Record<string, string>> = { sshkey: "ssh-key", "startup-script": "note" }
-/** Resources a bare `usacloud <resource>` runs a default command of. */
-const defaultVerbs: Readonly<Record<string, string>> = { "auth-status": "read" }
-
-export const resources: ReadonlyArray<string> = [...new Set(commands.map((spec) => spec.resource))]
-
-/** `server create`, `server *`, `server` or `*`: whether a fault target names commands. */
-export const isKnownTarget = (target: string): boolean => {
-  if (target === "*") return true
-  const [resource, verb, ...rest] = target.split(" ")
-  if (rest.length > 0 || resource === undefined || !resources.includes(resource)) return false
-  return verb === undefined || verb === "*" || commands.some((spec) => spec.resource === resource && spec.verb === verb)
-}
+export { isKnownTarget } from "./CommandSpecs.js"
 
 export type FlagValue = string | boolean | ReadonlyArray<string>
 
@@ -424,9 +124,10 @@ const parseValue = (name: string, spec: FlagSpec, raw: string, previous: FlagVal
   }
 }
 
-/** Reads `argv` (without the program name) into a command invocation, or what cobra prints instead. */
-export const parse = (argv: ReadonlyArray<string>): Either.Either<Invocation, Early> => {
-  const words = positionalWords(argv)
+/** Which command the positional words name, or the usage or error cobra prints when they name none. */
+const resolveCommand = (
+  words: ReadonlyArray<string>
+): Either.Either<{ readonly spec: CommandSpec; readonly root: string; readonly pathLength: number }, Early> => {
   const path = [...words]
   if (path[0] === "iaas") path.shift()
   const resourceWord = path[0]
@@ -458,12 +159,19 @@ export const parse = (argv: ReadonlyArray<string>): Either.Either<Invocation, Ea
       )
     }
   }
-  const found = spec!
-  const flagSpecs = { ...globalFlags, ...found.flags }
+  return Either.right({ spec: spec!, root, pathLength })
+}
+
+/** The flags and positional arguments of `argv` as pflag reads them; the first `pathLength` words name the command. */
+const readArguments = (
+  argv: ReadonlyArray<string>,
+  flagSpecs: Readonly<Record<string, FlagSpec>>,
+  pathLength: number,
+  help: string
+): Either.Either<{ readonly flags: Map<string, FlagValue>; readonly positionals: Array<string> }, Early> => {
   const flags = new Map<string, FlagValue>()
   const positionals: Array<string> = []
   let skipped = 0
-  const help = `usacloud ${words.slice(0, pathLength).join(" ")}`
   const set = (name: string, flag: FlagSpec, raw: string): Early | undefined => {
     const value = parseValue(name, flag, raw, flags.get(name))
     if (Either.isLeft(value)) return cobraError(value.left, help)
@@ -531,16 +239,29 @@ export const parse = (argv: ReadonlyArray<string>): Either.Either<Invocation, Ea
     }
     positionals.push(token)
   }
-  if (flags.get("help") === true) {
-    return Either.left({
-      exitCode: 0,
-      stdout: `Usage:\n  ${root} ${found.resource} ${found.verb} [flags]\n\nFlags:\n${Object.keys(found.flags)
-        .map((name) => `      --${name}`)
-        .join("\n")}\n`,
-      stderr: ""
-    })
-  }
-  return Either.right({ spec: found, name: `${found.resource} ${found.verb}`, args: positionals, flags })
+  return Either.right({ flags, positionals })
+}
+
+const helpOf = (root: string, spec: CommandSpec): Early => ({
+  exitCode: 0,
+  stdout: `Usage:\n  ${root} ${spec.resource} ${spec.verb} [flags]\n\nFlags:\n${Object.keys(spec.flags)
+    .map((name) => `      --${name}`)
+    .join("\n")}\n`,
+  stderr: ""
+})
+
+/** Reads `argv` (without the program name) into a command invocation, or what cobra prints instead. */
+export const parse = (argv: ReadonlyArray<string>): Either.Either<Invocation, Early> => {
+  const words = positionalWords(argv)
+  const resolved = resolveCommand(words)
+  if (Either.isLeft(resolved)) return Either.left(resolved.left)
+  const { spec, root, pathLength } = resolved.right
+  const help = `usacloud ${words.slice(0, pathLength).join(" ")}`
+  const read = readArguments(argv, { ...globalFlags, ...spec.flags }, pathLength, help)
+  if (Either.isLeft(read)) return Either.left(read.left)
+  const { flags, positionals } = read.right
+  if (flags.get("help") === true) return Either.left(helpOf(root, spec))
+  return Either.right({ spec, name: `${spec.resource} ${spec.verb}`, args: positionals, flags })
 }
 
 export const stringFlag = (invocation: Invocation, name: string): string | undefined => {
