@@ -19,7 +19,6 @@ const oversizedFiles = new Set([
   "Cloudflare/Api.ts",
   "Cloudflare/Simulator/Workers.ts",
   "Config/Desired.ts",
-  "Config/Resources.ts",
   "Fleet.ts",
   "Sakura/Simulator/Args.ts",
   "Sakura/Simulator/Cloud.ts",
