@@ -60,27 +60,28 @@ export const parseReference = (text: string): ServerReference | undefined => {
   return { server: rest.slice(0, dot), attribute: rest.slice(dot + 1) }
 }
 
+/** What an address record holds, and the reference that names such an address instead. */
+const addressFamilies: Partial<
+  Record<
+    DnsRecordType,
+    { readonly family: string; readonly isAddress: (text: string) => boolean; readonly attribute: string }
+  >
+> = {
+  A: { family: "IPv4", isAddress: isIPv4, attribute: "ip" },
+  AAAA: { family: "IPv6", isAddress: isIPv6, attribute: "ipv6" }
+}
+
 /** A and AAAA records hold addresses of their family. */
 export const checkAddress = (type: DnsRecordType, text: string, at: Location): Effect.Effect<void, ConfigError> => {
-  if (type === "A" && !isIPv4(text)) {
-    return Effect.fail(
-      configError(
-        at,
-        `an A record needs an IPv4 address, got ${JSON.stringify(text)}`,
-        "or a reference such as server.NAME.ip"
-      )
+  const address = addressFamilies[type]
+  if (address === undefined || address.isAddress(text)) return Effect.void
+  return Effect.fail(
+    configError(
+      at,
+      `an ${type} record needs an ${address.family} address, got ${JSON.stringify(text)}`,
+      `or a reference such as server.NAME.${address.attribute}`
     )
-  }
-  if (type === "AAAA" && !isIPv6(text)) {
-    return Effect.fail(
-      configError(
-        at,
-        `an AAAA record needs an IPv6 address, got ${JSON.stringify(text)}`,
-        "or a reference such as server.NAME.ipv6"
-      )
-    )
-  }
-  return Effect.void
+  )
 }
 
 const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
