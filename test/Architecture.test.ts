@@ -17,7 +17,6 @@ const oversizedFiles = new Set([
   "Cloudflare/Api.ts",
   "Cloudflare/Simulator/Workers.ts",
   "Config/Desired.ts",
-  "Config/Resources.ts",
   "Sakura/Usacloud/Args.ts",
   "State.ts",
   "State/Postgres.ts"

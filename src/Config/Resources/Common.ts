@@ -1,0 +1,136 @@
+/**
+ * What every resource decoder shares: its context, the resource's name and provider, and readers for the
+ * field shapes the resource nodes have in common.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import {
+  all,
+  type Block,
+  type Field,
+  fieldInteger,
+  fieldString,
+  fieldStrings,
+  fieldValue,
+  missing,
+  oneOf,
+  one,
+  stringValue,
+  tokenError
+} from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+import { isTokenField, type KdlNode, type KdlValue } from "../KdlDocument.js"
+
+/** A string as written, with where it was written (files are resolved later). */
+export interface Located<A> {
+  readonly value: A
+  readonly at: Location
+}
+
+/** What a resource decoder needs beyond the node. */
+export interface DecodeContext {
+  readonly env: Env
+  /** The sakura-cloud provider's zone. */
+  readonly sakuraZone?: string | undefined
+  /** The default DNS zone: the cloudflare provider's, else `CLOUDFLARE_DOMAIN`. */
+  readonly dnsZone?: string | undefined
+}
+
+/** `{ key: value }` when the value is present, `{}` otherwise: no `undefined` in the result. */
+export const optional = <K extends string, A>(key: K, value: A | undefined): { [P in K]?: A } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
+
+/** A token anywhere inside a resource or provider block is refused before anything else is read. */
+export const rejectTokens = (node: KdlNode): Effect.Effect<void, ConfigError> =>
+  Effect.gen(function* () {
+    for (const property of node.props)
+      if (isTokenField(property.key)) return yield* tokenError(property.at, property.key)
+    for (const child of node.children) {
+      if (isTokenField(child.name)) return yield* tokenError(child.at, child.name)
+      yield* rejectTokens(child)
+    }
+  })
+
+/** The name argument of a resource node. */
+export const resourceName = (env: Env, node: KdlNode): Effect.Effect<string, ConfigError> =>
+  Effect.gen(function* () {
+    const first = node.args[0]
+    if (first === undefined) {
+      return yield* configError(node.at, `\`${node.name}\` needs a name`, `write ${node.name} "name"`)
+    }
+    return yield* stringValue(env, first, `the name of \`${node.name}\``)
+  })
+
+/** A `provider` field, when written, must name the provider that serves the resource. */
+export const checkProvider = (
+  env: Env,
+  fields: Block,
+  expected: "sakura-cloud" | "cloudflare"
+): Effect.Effect<void, ConfigError> =>
+  Effect.gen(function* () {
+    const field = one(fields, "provider")
+    if (field === undefined) return
+    const value = yield* fieldString(env, field)
+    const normalized = value === "sakura" ? "sakura-cloud" : value
+    if (normalized !== expected) {
+      return yield* configError(
+        (yield* fieldValue(env, field)).at,
+        `\`${fields.node.name}\` is served by \`${expected}\`, not \`${value}\``,
+        `write provider "${expected}" or leave it out`
+      )
+    }
+  })
+
+/** A field read with `read` when it is written, else `undefined`. */
+export const ifWritten = <A>(
+  field: Field | undefined,
+  read: (field: Field) => Effect.Effect<A, ConfigError>
+): Effect.Effect<A | undefined, ConfigError> => (field === undefined ? Effect.succeed(undefined) : read(field))
+
+export const optionalString = (env: Env, field: Field | undefined): Effect.Effect<string | undefined, ConfigError> =>
+  ifWritten(field, (written) => fieldString(env, written))
+
+export const optionalInteger = (
+  env: Env,
+  field: Field | undefined,
+  minimum: number
+): Effect.Effect<number | undefined, ConfigError> => ifWritten(field, (written) => fieldInteger(env, written, minimum))
+
+/** Every value of every occurrence of a list field (`tags "a" "b"`, written once or more), in order. */
+export const allStrings = (env: Env, fields: Block, name: string): Effect.Effect<ReadonlyArray<string>, ConfigError> =>
+  Effect.map(
+    Effect.forEach(all(fields, name), (field) => fieldStrings(env, field)),
+    (lists) => lists.flat()
+  )
+
+/** A field's string from a closed set, once `normalize` has put it in the set's spelling. */
+export const fieldChoice = <A extends string>(
+  env: Env,
+  field: Field,
+  valid: ReadonlyArray<A>,
+  what: string,
+  normalize: (text: string) => string
+): Effect.Effect<A, ConfigError> =>
+  Effect.gen(function* () {
+    const value = yield* fieldValue(env, field)
+    const text = yield* stringValue(env, value, `\`${field.name}\``)
+    return yield* oneOf(normalize(text), valid, value.at, what)
+  })
+
+/** A field the resource cannot do without, read as a string with where it was written. */
+export const requiredLocated = (
+  env: Env,
+  fields: Block,
+  name: string,
+  hint: string
+): Effect.Effect<Located<string>, ConfigError> =>
+  Effect.gen(function* () {
+    const field = one(fields, name)
+    if (field === undefined) return yield* missing(fields.node, `\`${name}\``, hint)
+    const value = yield* fieldValue(env, field)
+    return { value: yield* stringValue(env, value, `\`${name}\``), at: value.at }
+  })
+
+/** A value written as text: strings are interpolated, numbers, booleans and null are taken as they print. */
+export const scalarText = (env: Env, value: KdlValue, what: string): Effect.Effect<string, ConfigError> =>
+  typeof value.value === "string" ? stringValue(env, value, what) : Effect.succeed(String(value.value))

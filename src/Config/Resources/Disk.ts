@@ -1,0 +1,91 @@
+/**
+ * A server's disk: the `disk` block (`disk size=40 os="ubuntu-24.04"`), and the server-level `disk-size`, `os`
+ * and `archive` that override it.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { type Block, block, type Field, fieldValue, integerValue, missing, one, stringValue } from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+import type { KdlNode } from "../KdlDocument.js"
+import { didYouMean, listOf } from "../Suggest.js"
+import { diskPlans, osTypes } from "../Vocabulary.js"
+import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "./Common.js"
+
+export interface DiskSpec {
+  readonly size: number
+  readonly plan: "ssd" | "hdd"
+  readonly os?: string | undefined
+  readonly archive?: string | undefined
+  readonly at: Location
+}
+
+interface DiskParts {
+  readonly size?: number | undefined
+  readonly plan: "ssd" | "hdd"
+  readonly os?: string | undefined
+  readonly archive?: string | undefined
+}
+
+const decodeOs = (env: Env, field: Field) =>
+  Effect.gen(function* () {
+    const value = yield* fieldValue(env, field)
+    const os = (yield* stringValue(env, value, "`os`")).toLowerCase()
+    const type = osTypes[os]
+    if (type !== undefined) return type
+    const names = Object.keys(osTypes)
+    return yield* configError(
+      value.at,
+      `unknown OS \`${os}\``,
+      `${didYouMean(os, names) ?? ""} valid OS names: ${listOf(names)}`.trim()
+    )
+  })
+
+/** The `disk` block; a bare argument (`disk 40`) is its size. */
+const decodeDiskNode = (env: Env, node: KdlNode) =>
+  Effect.gen(function* () {
+    const disk = yield* block(node, ["size", "os", "plan", "archive"], { props: true })
+    const sizeField = one(disk, "size")
+    const size = yield* optionalInteger(env, sizeField, 1)
+    const plan = yield* ifWritten(one(disk, "plan"), (field) =>
+      fieldChoice(env, field, diskPlans, "disk plan", (text) => text.toLowerCase())
+    )
+    const os = yield* ifWritten(one(disk, "os"), (field) => decodeOs(env, field))
+    const archive = yield* optionalString(env, one(disk, "archive"))
+    const first = node.args[0]
+    const parts: DiskParts = {
+      size: sizeField === undefined && first !== undefined ? yield* integerValue(env, first, "`disk`", 1) : size,
+      plan: plan ?? "ssd",
+      os,
+      archive
+    }
+    return parts
+  })
+
+export const decodeDisk = (env: Env, server: KdlNode, fields: Block): Effect.Effect<DiskSpec, ConfigError> =>
+  Effect.gen(function* () {
+    const diskField = one(fields, "disk")
+    const parts: DiskParts =
+      diskField?.node === undefined ? { plan: "ssd" } : yield* decodeDiskNode(env, diskField.node)
+    const at = diskField?.node === undefined ? server.at : diskField.at
+    // Server-level `disk-size`, `os` and `archive` win over the `disk` node, so a stage can override one of them.
+    const size = (yield* optionalInteger(env, one(fields, "disk-size"), 1)) ?? parts.size
+    const os = (yield* ifWritten(one(fields, "os"), (field) => decodeOs(env, field))) ?? parts.os
+    const archive = (yield* optionalString(env, one(fields, "archive"))) ?? parts.archive
+    if (size === undefined) {
+      return yield* missing(server, "a disk size", 'write disk size=40 os="ubuntu-24.04" or disk-size 40')
+    }
+    if (os === undefined && archive === undefined) {
+      return yield* missing(server, "an OS or an archive", 'write os "ubuntu-24.04" or archive "name-or-id"')
+    }
+    if (os !== undefined && archive !== undefined) {
+      return yield* configError(at, "a disk takes either an OS or an archive, not both", "remove `os` or `archive`")
+    }
+    const disk: DiskSpec = {
+      size,
+      plan: parts.plan,
+      at,
+      ...optional("os", os),
+      ...optional("archive", archive)
+    }
+    return disk
+  })

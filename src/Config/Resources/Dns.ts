@@ -1,0 +1,156 @@
+/**
+ * The `dns` node: a Cloudflare DNS zone and its records, whose values may point at a server (`server.NAME.ip`).
+ */
+import * as Effect from "effect/Effect"
+import { isIPv4, isIPv6 } from "node:net"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { all, block, fieldBoolean, fieldValue, missing, one, stringValue } from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+import type { KdlNode } from "../KdlDocument.js"
+import { listOf } from "../Suggest.js"
+import { type DnsRecordType, dnsRecordTypes } from "../Vocabulary.js"
+import {
+  checkProvider,
+  type DecodeContext,
+  fieldChoice,
+  ifWritten,
+  optional,
+  optionalInteger,
+  resourceName
+} from "./Common.js"
+
+export interface ServerReference {
+  readonly server: string
+  readonly attribute: string
+}
+
+export interface RecordSpec {
+  readonly name: string
+  /** The value as written, for a `server.x.y` that turns out not to be a reference. */
+  readonly written: string
+  readonly fqdn: string
+  readonly type: DnsRecordType
+  readonly content: string | ServerReference
+  readonly proxied: boolean
+  readonly ttl: number
+  readonly priority?: number | undefined
+  readonly at: Location
+}
+
+export interface DnsZoneSpec {
+  readonly type: "dns"
+  readonly name: string
+  readonly at: Location
+  readonly records: ReadonlyArray<RecordSpec>
+}
+
+/** `name.zone` unless the name already ends with the zone; `@` is the apex. */
+export const qualify = (name: string, zone: string): string => {
+  const lower = name.toLowerCase().replace(/\.$/, "")
+  if (lower === "@" || lower === "") return zone
+  return lower === zone || lower.endsWith("." + zone) ? lower : `${lower}.${zone}`
+}
+
+/** `server.<name>.<attribute>`, else undefined. */
+export const parseReference = (text: string): ServerReference | undefined => {
+  if (!text.startsWith("server.")) return undefined
+  const rest = text.slice("server.".length)
+  const dot = rest.lastIndexOf(".")
+  if (dot <= 0 || dot === rest.length - 1) return undefined
+  return { server: rest.slice(0, dot), attribute: rest.slice(dot + 1) }
+}
+
+/** What an address record holds, and the reference that names such an address instead. */
+const addressFamilies: Partial<
+  Record<
+    DnsRecordType,
+    { readonly family: string; readonly isAddress: (text: string) => boolean; readonly attribute: string }
+  >
+> = {
+  A: { family: "IPv4", isAddress: isIPv4, attribute: "ip" },
+  AAAA: { family: "IPv6", isAddress: isIPv6, attribute: "ipv6" }
+}
+
+/** A and AAAA records hold addresses of their family. */
+export const checkAddress = (type: DnsRecordType, text: string, at: Location): Effect.Effect<void, ConfigError> => {
+  const address = addressFamilies[type]
+  if (address === undefined || address.isAddress(text)) return Effect.void
+  return Effect.fail(
+    configError(
+      at,
+      `an ${type} record needs an ${address.family} address, got ${JSON.stringify(text)}`,
+      `or a reference such as server.NAME.${address.attribute}`
+    )
+  )
+}
+
+const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
+  Effect.gen(function* () {
+    const fields = yield* block(node, ["type", "value", "proxied", "ttl", "priority"], {
+      props: true,
+      aliases: { content: "value" }
+    })
+    const first = node.args[0]
+    if (first === undefined) {
+      return yield* configError(node.at, "`record` needs a name", 'write record "api" type="A" value="192.0.2.1"')
+    }
+    const name = yield* stringValue(env, first, "the record name")
+    const typeField = one(fields, "type")
+    if (typeField === undefined) return yield* missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`)
+    const type = yield* fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase())
+    const valueField = one(fields, "value")
+    if (valueField === undefined) return yield* missing(node, "`value`", 'write value="..." (or content="...")')
+    const raw = yield* fieldValue(env, valueField)
+    const text = typeof raw.value === "number" ? String(raw.value) : yield* stringValue(env, raw, "`value`")
+    // Whether `server.x.y` is a reference or a host name is settled against the stage's servers later.
+    const reference = parseReference(text)
+    if (reference === undefined) yield* checkAddress(type, text, raw.at)
+    const proxiedField = one(fields, "proxied")
+    const proxied = (yield* ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
+    if (proxied && type !== "A" && type !== "AAAA" && type !== "CNAME") {
+      return yield* configError(
+        proxiedField!.at,
+        `a ${type} record cannot be proxied`,
+        "only A, AAAA and CNAME records can be"
+      )
+    }
+    const ttlField = one(fields, "ttl")
+    const ttl = (yield* optionalInteger(env, ttlField, 1)) ?? 1
+    if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
+      return yield* configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
+    }
+    const priority = yield* optionalInteger(env, one(fields, "priority"), 0)
+    if (type === "MX" && priority === undefined) {
+      return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
+    }
+    const spec: RecordSpec = {
+      name,
+      fqdn: qualify(name, zone),
+      type,
+      content: reference !== undefined ? reference : text,
+      written: text,
+      proxied,
+      ttl,
+      at: node.at,
+      ...optional("priority", priority)
+    }
+    return spec
+  })
+
+export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Effect<DnsZoneSpec, ConfigError> =>
+  Effect.gen(function* () {
+    const env = context.env
+    const zone = (yield* resourceName(env, node)).toLowerCase().replace(/\.$/, "")
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) {
+      return yield* configError(
+        node.args[0]!.at,
+        `\`${zone}\` is not a DNS zone name`,
+        'write dns "example.com" { ... }'
+      )
+    }
+    const fields = yield* block(node, ["provider", "record"])
+    yield* checkProvider(env, fields, "cloudflare")
+    const records = yield* Effect.forEach(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))
+    const spec: DnsZoneSpec = { type: "dns", name: zone, at: node.at, records }
+    return spec
+  })

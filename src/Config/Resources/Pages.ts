@@ -1,0 +1,42 @@
+/**
+ * The `pages` node: a Cloudflare Pages project deployed from a folder.
+ */
+import * as Effect from "effect/Effect"
+import type { ConfigError, Location } from "../ConfigError.js"
+import { block, one } from "../Fields.js"
+import type { KdlNode } from "../KdlDocument.js"
+import {
+  checkProvider,
+  type DecodeContext,
+  type Located,
+  optional,
+  optionalString,
+  requiredLocated,
+  resourceName
+} from "./Common.js"
+
+export interface PagesSpec {
+  readonly type: "pages"
+  readonly name: string
+  readonly at: Location
+  readonly directory: Located<string>
+  readonly productionBranch: string
+  readonly branch?: string | undefined
+}
+
+export const decodePages = (context: DecodeContext, node: KdlNode): Effect.Effect<PagesSpec, ConfigError> =>
+  Effect.gen(function* () {
+    const env = context.env
+    const name = yield* resourceName(env, node)
+    const fields = yield* block(node, ["provider", "directory", "production-branch", "branch"])
+    yield* checkProvider(env, fields, "cloudflare")
+    const spec: PagesSpec = {
+      type: "pages",
+      name,
+      at: node.at,
+      directory: yield* requiredLocated(env, fields, "directory", 'write directory "./dist"'),
+      productionBranch: (yield* optionalString(env, one(fields, "production-branch"))) ?? "main",
+      ...optional("branch", yield* optionalString(env, one(fields, "branch")))
+    }
+    return spec
+  })

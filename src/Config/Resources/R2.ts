@@ -1,0 +1,154 @@
+/**
+ * The `r2-bucket` node: a Cloudflare R2 bucket with its location or jurisdiction, storage class, CORS rules and
+ * custom domains.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { all, block, checkProps, type Field, fieldValue, one, oneOf, prop, stringValue } from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+import type { KdlNode } from "../KdlDocument.js"
+import { minTlsVersions, r2Jurisdictions, r2Locations, r2StorageClasses } from "../Vocabulary.js"
+import {
+  allStrings,
+  checkProvider,
+  type DecodeContext,
+  fieldChoice,
+  ifWritten,
+  optional,
+  optionalInteger,
+  resourceName
+} from "./Common.js"
+
+export interface CorsSpec {
+  readonly allowedOrigins: ReadonlyArray<string>
+  readonly allowedMethods: ReadonlyArray<string>
+  readonly allowedHeaders: ReadonlyArray<string>
+  readonly exposeHeaders: ReadonlyArray<string>
+  readonly maxAge?: number | undefined
+}
+
+export interface CustomDomainSpec {
+  readonly host: string
+  readonly zone?: string | undefined
+  readonly minTls: string
+  readonly at: Location
+}
+
+export interface R2Spec {
+  readonly type: "r2"
+  readonly name: string
+  readonly at: Location
+  readonly location?: string | undefined
+  readonly jurisdiction?: string | undefined
+  readonly storageClass?: string | undefined
+  readonly cors?: CorsSpec | undefined
+  readonly customDomains: ReadonlyArray<CustomDomainSpec>
+}
+
+const r2NamePattern = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
+
+const corsMethods = ["GET", "PUT", "POST", "DELETE", "HEAD"] as const
+
+const decodeCors = (env: Env, field: Field) =>
+  Effect.gen(function* () {
+    const node = field.node
+    if (node === undefined) return yield* configError(field.at, '`cors` is a block: cors { allowed-origins "..." }')
+    const cors = yield* block(
+      node,
+      ["allowed-origins", "allowed-methods", "allowed-headers", "expose-headers", "max-age"],
+      { props: true, aliases: { "exposed-headers": "expose-headers", "max-age-seconds": "max-age" } }
+    )
+    const methods: Array<string> = []
+    for (const item of all(cors, "allowed-methods")) {
+      for (const value of item.node?.args ?? [yield* fieldValue(env, item)]) {
+        const text = (yield* stringValue(env, value, "`allowed-methods`")).toUpperCase()
+        methods.push(yield* oneOf(text, corsMethods, value.at, "method"))
+      }
+    }
+    const spec: CorsSpec = {
+      allowedOrigins: yield* allStrings(env, cors, "allowed-origins"),
+      allowedMethods: methods,
+      allowedHeaders: yield* allStrings(env, cors, "allowed-headers"),
+      exposeHeaders: yield* allStrings(env, cors, "expose-headers"),
+      ...optional("maxAge", yield* optionalInteger(env, one(cors, "max-age"), 0))
+    }
+    return spec
+  })
+
+const decodeCustomDomain = (env: Env, field: Field) =>
+  Effect.gen(function* () {
+    const node = field.node
+    if (node === undefined) return yield* configError(field.at, "`custom-domain` takes a host name")
+    yield* checkProps(node, ["zone", "min-tls"])
+    const first = node.args[0]
+    if (first === undefined) {
+      return yield* configError(node.at, "`custom-domain` needs a host name", 'write custom-domain "cdn.example.com"')
+    }
+    const host = (yield* stringValue(env, first, "`custom-domain`")).toLowerCase()
+    const zone = prop(node, "zone")
+    const minTls = prop(node, "min-tls")
+    let tls = "1.0"
+    if (minTls !== undefined) {
+      const raw = minTls.value.value
+      const text = typeof raw === "number" ? raw.toFixed(1) : yield* stringValue(env, minTls.value, "`min-tls`")
+      tls = yield* oneOf(text, minTlsVersions, minTls.value.at, "TLS version")
+    }
+    const spec: CustomDomainSpec = {
+      host,
+      minTls: tls,
+      at: node.at,
+      ...optional(
+        "zone",
+        zone === undefined ? undefined : (yield* stringValue(env, zone.value, "`zone`")).toLowerCase()
+      )
+    }
+    return spec
+  })
+
+export const decodeR2 = (context: DecodeContext, node: KdlNode): Effect.Effect<R2Spec, ConfigError> =>
+  Effect.gen(function* () {
+    const env = context.env
+    const name = yield* resourceName(env, node)
+    if (!r2NamePattern.test(name)) {
+      return yield* configError(
+        node.args[0]!.at,
+        `invalid bucket name \`${name}\``,
+        "use 3–63 characters: lowercase letters, digits and `-`, not starting or ending with `-`"
+      )
+    }
+    const fields = yield* block(
+      node,
+      ["provider", "location", "jurisdiction", "storage-class", "cors", "custom-domain"],
+      { aliases: { "location-hint": "location" } }
+    )
+    yield* checkProvider(env, fields, "cloudflare")
+    const locationField = one(fields, "location")
+    const jurisdictionField = one(fields, "jurisdiction")
+    if (locationField !== undefined && jurisdictionField !== undefined) {
+      return yield* configError(
+        jurisdictionField.at,
+        "`location` and `jurisdiction` cannot be used together",
+        "keep one of them"
+      )
+    }
+    const location = yield* ifWritten(locationField, (field) =>
+      fieldChoice(env, field, r2Locations, "location", (text) => text.toUpperCase())
+    )
+    const jurisdiction = yield* ifWritten(jurisdictionField, (field) =>
+      fieldChoice(env, field, r2Jurisdictions, "jurisdiction", (text) => text.toLowerCase())
+    )
+    const storageClass = yield* ifWritten(one(fields, "storage-class"), (field) =>
+      fieldChoice(env, field, r2StorageClasses, "storage class", (text) => text.replaceAll(/[-_ ]/g, ""))
+    )
+    const spec: R2Spec = {
+      type: "r2",
+      name,
+      at: node.at,
+      ...optional("location", location),
+      ...optional("jurisdiction", jurisdiction),
+      ...optional("storageClass", storageClass),
+      ...optional("cors", yield* ifWritten(one(fields, "cors"), (field) => decodeCors(env, field))),
+      customDomains: yield* Effect.forEach(all(fields, "custom-domain"), (field) => decodeCustomDomain(env, field))
+    }
+    return spec
+  })

@@ -1,0 +1,45 @@
+/**
+ * How many replicas of a server: `scale min=2 max=4`, or `scale 3` for a fixed count.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { block, type Field, fieldInteger, integerValue, one } from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+
+export interface ScaleSpec {
+  readonly min: number
+  readonly max: number
+  readonly at: Location
+}
+
+/** One server per replica: a runaway count (`max=1e15`) would expand into that many servers. */
+const maxReplicas = 1000
+
+export const decodeScale = (env: Env, field: Field): Effect.Effect<ScaleSpec, ConfigError> =>
+  Effect.gen(function* () {
+    const node = field.node
+    if (node === undefined) return yield* configError(field.at, "`scale` takes min= and max=")
+    const scale = yield* block(node, ["min", "max"], { props: true })
+    const minField = one(scale, "min")
+    const maxField = one(scale, "max")
+    const single = node.args[0]
+    const min =
+      minField !== undefined
+        ? yield* fieldInteger(env, minField, 1)
+        : single !== undefined
+          ? yield* integerValue(env, single, "`scale`", 1)
+          : 1
+    const max = maxField !== undefined ? yield* fieldInteger(env, maxField, 1) : min
+    if (min > max) {
+      return yield* configError(field.at, `\`scale\` min (${min}) is greater than max (${max})`)
+    }
+    if (max > maxReplicas) {
+      return yield* configError(
+        (maxField ?? minField)?.prop?.value.at ?? single?.at ?? field.at,
+        `\`scale\` allows at most ${maxReplicas} servers, got ${max}`,
+        "FleetFlow creates one server per replica: choose a smaller range"
+      )
+    }
+    const spec: ScaleSpec = { min, max, at: field.at }
+    return spec
+  })

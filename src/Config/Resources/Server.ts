@@ -1,0 +1,184 @@
+/**
+ * The `server` node: a Sakura Cloud server with its plan, zone, disk, keys, scripts, DNS names and replica count.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import {
+  all,
+  type Block,
+  block,
+  checkProps,
+  type Field,
+  fieldStrings,
+  fieldValue,
+  integerValue,
+  missing,
+  one,
+  prop,
+  stringValue
+} from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+import type { KdlNode } from "../KdlDocument.js"
+import { sakuraZones } from "../Vocabulary.js"
+import {
+  allStrings,
+  checkProvider,
+  type DecodeContext,
+  fieldChoice,
+  ifWritten,
+  type Located,
+  optional,
+  optionalInteger,
+  optionalString,
+  resourceName
+} from "./Common.js"
+import { type DiskSpec, decodeDisk } from "./Disk.js"
+import { decodeScriptVars, locatedStrings } from "./KeysAndScripts.js"
+import { decodeScale, type ScaleSpec } from "./Scale.js"
+import { decodeServerDns, type ServerDnsSpec } from "./ServerDns.js"
+
+export interface ServerMetadata {
+  readonly deployPath?: string | undefined
+  readonly sshHost?: string | undefined
+  readonly sshUser?: string | undefined
+  readonly deployServices?: ReadonlyArray<string> | undefined
+}
+
+export interface ServerSpec {
+  readonly type: "server"
+  readonly name: string
+  readonly at: Location
+  readonly zone: string
+  readonly core: number
+  readonly memory: number
+  readonly disk: DiskSpec
+  readonly sshKeys: ReadonlyArray<Located<string>>
+  readonly startupScripts: ReadonlyArray<Located<string>>
+  readonly startupScriptVars?: Readonly<Record<string, string>> | undefined
+  readonly tags: ReadonlyArray<string>
+  readonly description?: string | undefined
+  readonly metadata: ServerMetadata
+  readonly dns?: ServerDnsSpec | undefined
+  readonly scale?: ScaleSpec | undefined
+}
+
+const serverFields = [
+  "provider",
+  "plan",
+  "core",
+  "memory",
+  "disk",
+  "disk-size",
+  "os",
+  "archive",
+  "ssh-key",
+  "tags",
+  "startup-script",
+  "init-script-vars",
+  "dns",
+  "dns-aliases",
+  "zone",
+  "scale",
+  "description",
+  "deploy-path",
+  "ssh-host",
+  "ssh-user",
+  "deploy-services"
+]
+
+/** Other spellings of the server's fields: alias → canonical. */
+export const serverAliases: Readonly<Record<string, string>> = {
+  "ssh-keys": "ssh-key",
+  tag: "tags",
+  "startup-scripts": "startup-script"
+}
+
+/** `plan "2core-4gb"` or `plan core=2 memory=4`. */
+const decodePlan = (env: Env, field: Field) =>
+  Effect.gen(function* () {
+    const node = field.node
+    if (node !== undefined && node.props.length > 0) {
+      yield* checkProps(node, ["core", "memory"])
+      const core = prop(node, "core")
+      const memory = prop(node, "memory")
+      return {
+        core: core === undefined ? undefined : yield* integerValue(env, core.value, "`core`", 1),
+        memory: memory === undefined ? undefined : yield* integerValue(env, memory.value, "`memory`", 1)
+      }
+    }
+    const value = yield* fieldValue(env, field)
+    const text = yield* stringValue(env, value, "`plan`")
+    const match = /^(\d+)\s*core-(\d+)\s*gb$/i.exec(text.trim())
+    if (match === null) {
+      return yield* configError(
+        value.at,
+        `\`plan\` must look like "2core-4gb", got ${JSON.stringify(text)}`,
+        'write plan "2core-4gb" or plan core=2 memory=4'
+      )
+    }
+    return { core: Number(match[1]), memory: Number(match[2]) }
+  })
+
+const decodeMetadata = (env: Env, fields: Block) =>
+  Effect.gen(function* () {
+    const metadata: ServerMetadata = {
+      ...optional("deployPath", yield* optionalString(env, one(fields, "deploy-path"))),
+      ...optional("sshHost", yield* optionalString(env, one(fields, "ssh-host"))),
+      ...optional("sshUser", yield* optionalString(env, one(fields, "ssh-user"))),
+      ...optional(
+        "deployServices",
+        yield* ifWritten(one(fields, "deploy-services"), (field) => fieldStrings(env, field))
+      )
+    }
+    return metadata
+  })
+
+export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effect<ServerSpec, ConfigError> =>
+  Effect.gen(function* () {
+    const env = context.env
+    const name = yield* resourceName(env, node)
+    const fields = yield* block(node, serverFields, { aliases: serverAliases })
+    yield* checkProvider(env, fields, "sakura-cloud")
+    const plan = yield* ifWritten(one(fields, "plan"), (field) => decodePlan(env, field))
+    const core = (yield* optionalInteger(env, one(fields, "core"), 1)) ?? plan?.core
+    const memory = (yield* optionalInteger(env, one(fields, "memory"), 1)) ?? plan?.memory
+    if (core === undefined || memory === undefined) {
+      return yield* missing(
+        node,
+        core === undefined ? "a plan (CPU cores)" : "a plan (memory)",
+        'write plan core=2 memory=4 or plan "2core-4gb"'
+      )
+    }
+    const disk = yield* decodeDisk(env, node, fields)
+    const zoneField = one(fields, "zone")
+    const zone =
+      zoneField === undefined
+        ? context.sakuraZone
+        : yield* fieldChoice(env, zoneField, sakuraZones, "zone", (text) => text.toLowerCase())
+    if (zone === undefined) {
+      return yield* configError(node.at, "no zone: set providers { sakura-cloud { zone ... } } or zone on the server")
+    }
+    const tags = yield* allStrings(env, fields, "tags")
+    const metadata = yield* decodeMetadata(env, fields)
+    const spec: ServerSpec = {
+      type: "server",
+      name,
+      at: node.at,
+      zone,
+      core,
+      memory,
+      disk,
+      sshKeys: yield* locatedStrings(env, all(fields, "ssh-key")),
+      startupScripts: yield* locatedStrings(env, all(fields, "startup-script")),
+      tags,
+      metadata,
+      ...optional(
+        "startupScriptVars",
+        yield* ifWritten(one(fields, "init-script-vars"), (field) => decodeScriptVars(env, field))
+      ),
+      ...optional("description", yield* optionalString(env, one(fields, "description"))),
+      ...optional("dns", yield* decodeServerDns(context, fields)),
+      ...optional("scale", yield* ifWritten(one(fields, "scale"), (field) => decodeScale(env, field)))
+    }
+    return spec
+  })

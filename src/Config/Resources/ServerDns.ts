@@ -1,0 +1,53 @@
+/**
+ * A server's own DNS names: the `dns` block (`dns { hostname "app" }`) and `dns-aliases`, in the zone of the block,
+ * else the default DNS zone.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { all, type Block, block, one } from "../Fields.js"
+import { markEnvironmental } from "../Interpolate.js"
+import { allStrings, type DecodeContext, optionalString } from "./Common.js"
+
+export interface ServerDnsSpec {
+  readonly hostname: string
+  readonly aliases: ReadonlyArray<string>
+  readonly zone: string
+  readonly at: Location
+}
+
+export const decodeServerDns = (
+  context: DecodeContext,
+  fields: Block
+): Effect.Effect<ServerDnsSpec | undefined, ConfigError> =>
+  Effect.gen(function* () {
+    const env = context.env
+    const dnsField = one(fields, "dns")
+    const aliasFields = all(fields, "dns-aliases")
+    if (dnsField === undefined && aliasFields.length === 0) return undefined
+    let hostname: string | undefined
+    let zone: string | undefined
+    const aliases: Array<string> = []
+    if (dnsField?.node !== undefined) {
+      const dns = yield* block(dnsField.node, ["hostname", "aliases", "zone"], { props: true })
+      hostname = yield* optionalString(env, one(dns, "hostname"))
+      zone = yield* optionalString(env, one(dns, "zone"))
+      aliases.push(...(yield* allStrings(env, dns, "aliases")))
+    }
+    aliases.push(...(yield* allStrings(env, fields, "dns-aliases")))
+    const at = dnsField?.at ?? aliasFields[0]!.at
+    if (hostname === undefined) {
+      return yield* configError(at, "`dns` is missing `hostname`", 'write dns { hostname "app" }')
+    }
+    zone ??= context.dnsZone
+    if (zone === undefined) {
+      return yield* markEnvironmental(
+        configError(
+          at,
+          "no DNS zone for this server's records",
+          'set providers { cloudflare { zone "example.com" } }, zone in the dns block, or CLOUDFLARE_DOMAIN'
+        )
+      )
+    }
+    const spec: ServerDnsSpec = { hostname, aliases, zone, at }
+    return spec
+  })

@@ -1,0 +1,164 @@
+/**
+ * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
+ */
+import * as Effect from "effect/Effect"
+import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { all, type Block, block, checkProps, fieldValue, one, prop, stringValue } from "../Fields.js"
+import type { Env } from "../Interpolate.js"
+import { fieldName, type KdlNode } from "../KdlDocument.js"
+import { didYouMean, listOf } from "../Suggest.js"
+import {
+  allStrings,
+  checkProvider,
+  type DecodeContext,
+  type Located,
+  optional,
+  requiredLocated,
+  resourceName,
+  scalarText
+} from "./Common.js"
+
+export type BindingSpec =
+  | { readonly type: "r2"; readonly name: string; readonly bucket: string }
+  | { readonly type: "kv"; readonly name: string; readonly namespace: string }
+  | { readonly type: "var"; readonly name: string; readonly value: string }
+
+export interface RouteSpec {
+  readonly pattern: string
+  readonly zone?: string | undefined
+}
+
+export interface WorkerSpec {
+  readonly type: "worker"
+  readonly name: string
+  readonly at: Location
+  readonly source: Located<string>
+  readonly routes: ReadonlyArray<RouteSpec>
+  readonly compatibilityDate?: string | undefined
+  readonly compatibilityFlags: ReadonlyArray<string>
+  readonly bindings: ReadonlyArray<BindingSpec>
+}
+
+/** Other spellings of the worker's fields: alias → canonical. */
+export const workerAliases: Readonly<Record<string, string>> = { "compatibility-flag": "compatibility-flags" }
+
+const decodeRoute = (env: Env, node: KdlNode) =>
+  Effect.gen(function* () {
+    yield* checkProps(node, ["zone", "pattern"])
+    const pattern = prop(node, "pattern")?.value ?? node.args[0]
+    if (pattern === undefined) {
+      return yield* configError(node.at, "`route` needs a pattern", 'write route "api.example.com/*"')
+    }
+    const zone = prop(node, "zone")
+    const route: RouteSpec = {
+      pattern: yield* stringValue(env, pattern, "`route`"),
+      ...optional("zone", zone === undefined ? undefined : yield* stringValue(env, zone.value, "`zone`"))
+    }
+    return route
+  })
+
+/** `route` fields, then `routes` groups: their arguments, then their `route` children. */
+const decodeRoutes = (env: Env, fields: Block) =>
+  Effect.gen(function* () {
+    const routes: Array<RouteSpec> = []
+    for (const field of all(fields, "route"))
+      if (field.node !== undefined) routes.push(yield* decodeRoute(env, field.node))
+    for (const field of all(fields, "routes")) {
+      const group = field.node
+      if (group === undefined) continue
+      for (const value of group.args) routes.push({ pattern: yield* stringValue(env, value, "`routes`") })
+      const inner = yield* block(group, ["route"])
+      for (const route of all(inner, "route"))
+        if (route.node !== undefined) routes.push(yield* decodeRoute(env, route.node))
+    }
+    return routes
+  })
+
+const bindingTypes = ["r2", "kv", "var"] as const
+
+const decodeBinding = (env: Env, node: KdlNode) =>
+  Effect.gen(function* () {
+    const type = fieldName(node.name)
+    if (!(bindingTypes as ReadonlyArray<string>).includes(type)) {
+      return yield* configError(
+        node.at,
+        `unknown binding type \`${node.name}\``,
+        didYouMean(type, bindingTypes) ?? `valid binding types: ${listOf(bindingTypes)}`
+      )
+    }
+    const first = node.args[0]
+    if (first === undefined) return yield* configError(node.at, `\`${node.name}\` binding needs a name`)
+    const name = yield* stringValue(env, first, "the binding name")
+    if (type === "r2") {
+      yield* checkProps(node, ["bucket"])
+      const bucket = prop(node, "bucket")
+      if (bucket === undefined) {
+        return yield* configError(node.at, "`r2` binding is missing `bucket`", `write r2 "${name}" bucket="my-bucket"`)
+      }
+      return { type: "r2", name, bucket: yield* stringValue(env, bucket.value, "`bucket`") } as const
+    }
+    if (type === "kv") {
+      yield* checkProps(node, ["namespace"])
+      const namespace = prop(node, "namespace")
+      if (namespace === undefined) {
+        return yield* configError(
+          node.at,
+          "`kv` binding is missing `namespace`",
+          `write kv "${name}" namespace="my-namespace"`
+        )
+      }
+      return { type: "kv", name, namespace: yield* stringValue(env, namespace.value, "`namespace`") } as const
+    }
+    yield* checkProps(node, ["value"])
+    const value = prop(node, "value")?.value ?? node.args[1]
+    if (value === undefined) {
+      return yield* configError(node.at, "`var` binding is missing its value", `write var "${name}" "value"`)
+    }
+    return { type: "var", name, value: yield* scalarText(env, value, "the value") } as const
+  })
+
+const decodeCompatibilityDate = (env: Env, fields: Block) =>
+  Effect.gen(function* () {
+    const dateField = one(fields, "compatibility-date")
+    if (dateField === undefined) return undefined
+    const value = yield* fieldValue(env, dateField)
+    const date = yield* stringValue(env, value, "`compatibility-date`")
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+      return yield* configError(
+        value.at,
+        `\`compatibility-date\` must be a date like "2026-11-01", got ${JSON.stringify(date)}`
+      )
+    }
+    return date
+  })
+
+export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effect<WorkerSpec, ConfigError> =>
+  Effect.gen(function* () {
+    const env = context.env
+    const name = yield* resourceName(env, node)
+    const fields = yield* block(
+      node,
+      ["provider", "source", "route", "routes", "compatibility-date", "compatibility-flags", "bindings"],
+      { aliases: workerAliases }
+    )
+    yield* checkProvider(env, fields, "cloudflare")
+    const source = yield* requiredLocated(env, fields, "source", 'write source "./workers/' + name + '"')
+    const routes = yield* decodeRoutes(env, fields)
+    const compatibilityDate = yield* decodeCompatibilityDate(env, fields)
+    const flags = yield* allStrings(env, fields, "compatibility-flags")
+    const bindings: Array<BindingSpec> = []
+    for (const field of all(fields, "bindings")) {
+      for (const child of field.node?.children ?? []) bindings.push(yield* decodeBinding(env, child))
+    }
+    const spec: WorkerSpec = {
+      type: "worker",
+      name,
+      at: node.at,
+      source,
+      routes,
+      compatibilityFlags: flags,
+      bindings,
+      ...optional("compatibilityDate", compatibilityDate)
+    }
+    return spec
+  })
