@@ -16,7 +16,6 @@ const maxFunctionLines = 100
 const oversizedFiles = new Set([
   "Apply.ts",
   "Cli.ts",
-  "Cloudflare/Api.ts",
   "Cloudflare/Simulator/Workers.ts",
   "Config/Desired.ts",
   "Config/Resources.ts",
@@ -32,7 +31,6 @@ const oversizedFiles = new Set([
 /** Functions still over `maxFunctionLines` (file and name), to be split. */
 const oversizedFunctions = new Set([
   "Apply.ts run",
-  "Cloudflare/Api.ts make",
   "Cloudflare/Provider.ts make",
   "Cloudflare/Wrangler.ts make",
   "Progress.ts make",
