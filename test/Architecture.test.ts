@@ -32,7 +32,6 @@ const oversizedFiles = new Set([
 const oversizedFunctions = new Set([
   "Apply.ts run",
   "Cloudflare/Provider.ts make",
-  "Cloudflare/Wrangler.ts make",
   "Progress.ts make",
   "Sakura/Provider.ts make",
   "Sakura/Simulator/Args.ts parse",
