@@ -16,7 +16,6 @@ const maxFunctionLines = 100
 const oversizedFiles = new Set([
   "Apply.ts",
   "Cli.ts",
-  "Cloudflare/Simulator/Workers.ts",
   "Config/Desired.ts",
   "Config/Resources.ts",
   "Fleet.ts",
