@@ -17,18 +17,10 @@ import type * as Redacted from "effect/Redacted"
 import * as Environment from "./Api/Environment.js"
 import * as Binary from "./Wrangler/Binary.js"
 import * as Commands from "./Wrangler/Commands.js"
-import type {
-  DeployResult,
-  DeploySpec,
-  PagesDeployment,
-  PagesDeploySpec,
-  PagesProjectSpec
-} from "./Wrangler/Commands.js"
 import * as Credentials from "./Wrangler/Credentials.js"
 import type * as Errors from "./Wrangler/Errors.js"
 import type * as Output from "./Wrangler/Output.js"
 import * as Process from "./Wrangler/Process.js"
-import type { RunOptions, RunResult } from "./Wrangler/Process.js"
 
 export type {
   DeployResult,
@@ -54,15 +46,15 @@ type Result<A> = Effect.Effect<A, Errors.WranglerError>
 
 export interface WranglerService {
   /** Runs wrangler with `args`; a non-zero exit is a `WranglerError`. */
-  readonly run: (args: ReadonlyArray<string>, options?: RunOptions) => Result<RunResult>
+  readonly run: (args: ReadonlyArray<string>, options?: Process.RunOptions) => Result<Process.RunResult>
   /** `wrangler deploy --config CONFIG --name NAME ...extraArgs` in `cwd`. */
-  readonly deploy: (spec: DeploySpec) => Result<DeployResult>
+  readonly deploy: (spec: Commands.DeploySpec) => Result<Commands.DeployResult>
   /** `wrangler delete --name NAME --force`; a Worker that does not exist fails with reason `not-found`. */
   readonly deleteWorker: (name: string) => Result<void>
   /** `wrangler pages project create NAME --production-branch BRANCH`. */
-  readonly createPagesProject: (spec: PagesProjectSpec) => Result<void>
+  readonly createPagesProject: (spec: Commands.PagesProjectSpec) => Result<void>
   /** `wrangler pages deploy DIRECTORY --project-name PROJECT [--branch BRANCH]`. */
-  readonly deployPages: (spec: PagesDeploySpec) => Result<PagesDeployment>
+  readonly deployPages: (spec: Commands.PagesDeploySpec) => Result<Commands.PagesDeployment>
   /** `wrangler pages project delete NAME -y`. */
   readonly deletePagesProject: (name: string) => Result<void>
   /** `wrangler whoami --json`: the accounts the token reaches. */
