@@ -210,7 +210,6 @@ export const makeJournal = (initial: State.StateFile) =>
       }
       return { set, remove, pending, scale: initial.scale }
     }
-    const writeChanges = store.writeChanges
 
     const record = (edit: Edit) =>
       Effect.sync(() => {
@@ -232,8 +231,11 @@ export const makeJournal = (initial: State.StateFile) =>
         const changed = unwritten
         unwritten = new Map()
         const write =
-          writeChanges !== undefined && serial > 0
-            ? Effect.map(writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)), (next) => next.serial)
+          serial > 0
+            ? Effect.map(
+                store.writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)),
+                (next) => next.serial
+              )
             : Effect.map(store.write(stateAt(serial)), (next) => next.serial)
         return { changed, version, write }
       })
@@ -320,7 +322,7 @@ export const run = (
               message: error.message
             })
           }
-          Crash.point("retry-wait")
+          yield* Crash.point("retry-wait")
           const waited = yield* Effect.either(restore(driver.next(error)))
           if (Either.isLeft(waited)) return yield* Effect.fail(error)
         }
@@ -348,12 +350,12 @@ export const run = (
           ...(step.operation === "delete" ? {} : { dependsOn: step.action.dependsOn })
         }
         yield* journal.commit({ pending: (recorded) => [...recorded, pending] })
-        Crash.point("intent-recorded")
+        yield* Crash.point("intent-recorded")
         const clear = journal.commit({ pending: (recorded) => recorded.filter((operation) => operation.id !== id) })
         return yield* call(step, effect, restore).pipe(
           Effect.tapError(() => clear),
           Effect.onInterrupt(() => Effect.ignore(clear)),
-          Effect.tap(() => Effect.sync(() => Crash.point("call-returned"))),
+          Effect.tap(() => Crash.point("call-returned")),
           Effect.map((result) => [result, id] as const)
         )
       })
