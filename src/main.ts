@@ -14,9 +14,12 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Cli from "./Cli.js"
+import * as Crash from "./Crash.js"
 import * as Report from "./Report.js"
 
 const program = Cli.run(process.argv).pipe(
+  // Only the executable turns the kill points on: a library user's process never reads the variable.
+  Effect.provide(Crash.layerFromEnv),
   Effect.onInterrupt(() =>
     Console.error(
       "Stopped. The lock is released and the state records every action that completed.\n" +

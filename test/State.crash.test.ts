@@ -6,6 +6,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -16,6 +17,7 @@ import * as esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as NodePath from "node:path"
 import * as Url from "node:url"
+import * as Crash from "../src/Crash.js"
 import * as State from "../src/State.js"
 
 const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "..")
@@ -144,5 +146,32 @@ describe("crash safety", () => {
         )
       }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
     60_000
+  )
+})
+
+describe("kill points", () => {
+  const arrivals = (point: Crash.Point, times: number) =>
+    Effect.all(Array.from({ length: times }, () => Crash.due(point)))
+
+  it.effect("are never due unless turned on", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* arrivals("journal-torn", 3), [false, false, false])
+    })
+  )
+
+  it.effect("turned on, are due at the named arrival at the named point only", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* arrivals("journal-appended", 2), [false, false])
+      assert.deepStrictEqual(yield* arrivals("journal-torn", 3), [false, true, false])
+    }).pipe(Effect.provideService(Crash.CrashPoints, Crash.make("journal-torn#2")))
+  )
+
+  it.effect("are turned on from FLEETFLOW_CRASH_AT by the layer the executable provides", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* arrivals("retry-wait", 2), [true, false])
+    }).pipe(
+      Effect.provide(Crash.layerFromEnv),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[Crash.variable, "retry-wait"]])))
+    )
   )
 })

@@ -239,6 +239,29 @@ describe.skipIf(server === undefined)("the PostgreSQL state store", () => {
     })
   )
 
+  it.scopedLive("takes a write as its changes, stored as the next version, and refuses stale ones", () =>
+    Effect.gen(function* () {
+      const project = uniqueProject()
+      const store = yield* makeStore(project, { fullEvery: 0 })
+      const first = yield* store.write(withResource(withResource(State.emptyState(project), 1), 2))
+      const changes = {
+        set: { "sakura-cloud:server:s3": resource(3) },
+        remove: ["sakura-cloud:server:s1"],
+        pending: []
+      }
+      const version = yield* store.writeChanges({ lineage: first.lineage, serial: first.serial }, changes)
+      assert.deepStrictEqual(version, { lineage: first.lineage, serial: 2 })
+      const expected = withResource(State.removeResource(first, "sakura-cloud:server:s1"), 3)
+      const other = yield* makeStore(project)
+      assert.deepStrictEqual(Option.getOrThrow(yield* other.read), { ...expected, serial: 2 })
+      assert.deepStrictEqual(Option.getOrThrow(yield* other.readVersion(1)), first)
+      const stale = yield* Effect.flip(store.writeChanges({ lineage: first.lineage, serial: 1 }, changes))
+      assert.strictEqual(stale._tag, "StateConflict")
+      const none = yield* Effect.flip((yield* makeStore(uniqueProject())).writeChanges(version, changes))
+      assert.strictEqual(none._tag, "StateConflict")
+    })
+  )
+
   it.scopedLive("refuses a write based on a stale serial, and one from another lineage", () =>
     Effect.gen(function* () {
       const project = uniqueProject()

@@ -64,7 +64,7 @@ const call = <A>(context: StepContext, step: Step, effect: Effect.Effect<A, Prov
           message: error.message
         })
       }
-      Crash.point("retry-wait")
+      yield* Crash.point("retry-wait")
       const waited = yield* Effect.either(restore(driver.next(error)))
       if (Either.isLeft(waited)) return yield* Effect.fail(error)
     }
@@ -94,12 +94,12 @@ const withIntent = <A>(
       ...(step.operation === "delete" ? {} : { dependsOn: step.action.dependsOn })
     }
     yield* writer.commit({ pending: (recorded) => [...recorded, pending] })
-    Crash.point("intent-recorded")
+    yield* Crash.point("intent-recorded")
     const clear = writer.commit({ pending: (recorded) => recorded.filter((operation) => operation.id !== id) })
     return yield* call(context, step, effect, restore).pipe(
       Effect.tapError(() => clear),
       Effect.onInterrupt(() => Effect.ignore(clear)),
-      Effect.tap(() => Effect.sync(() => Crash.point("call-returned"))),
+      Effect.tap(() => Crash.point("call-returned")),
       Effect.map((result) => [result, id] as const)
     )
   })

@@ -42,7 +42,6 @@ export const makeStateWriter = (initial: State.StateFile) =>
       }
       return { set, remove, pending, scale: initial.scale }
     }
-    const writeChanges = store.writeChanges
 
     const record = (edit: Edit) =>
       Effect.sync(() => {
@@ -64,8 +63,11 @@ export const makeStateWriter = (initial: State.StateFile) =>
         const changed = unwritten
         unwritten = new Map()
         const write =
-          writeChanges !== undefined && serial > 0
-            ? Effect.map(writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)), (next) => next.serial)
+          serial > 0
+            ? Effect.map(
+                store.writeChanges({ lineage: initial.lineage, serial }, changesOf(changed)),
+                (next) => next.serial
+              )
             : Effect.map(store.write(stateAt(serial)), (next) => next.serial)
         return { changed, version, write }
       })

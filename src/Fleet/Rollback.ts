@@ -44,13 +44,14 @@ export class PendingActions extends Data.TaggedError("PendingActions")<{ readonl
   }
 }
 
-/** The store's `history` and `readVersion`, or the error saying this store keeps no history. */
+/** The store and the versions it keeps, or the error saying this store keeps none. */
 const versioned = (command: string) =>
-  Effect.flatMap(State.StateStore, (store) =>
-    store.history === undefined || store.readVersion === undefined
-      ? Effect.fail(new HistoryUnavailable({ command, location: store.location }))
-      : Effect.succeed({ store, history: store.history, readVersion: store.readVersion })
-  )
+  Effect.gen(function* () {
+    const store = yield* State.StateStore
+    const versions = yield* Effect.serviceOption(State.StateVersions)
+    if (Option.isNone(versions)) return yield* new HistoryUnavailable({ command, location: store.location })
+    return { store, history: versions.value.history, readVersion: versions.value.readVersion }
+  })
 
 /** The versions the store keeps, newest first. */
 export const history: Effect.Effect<

@@ -9,7 +9,6 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
 import * as NodePath from "node:path"
-import * as Crash from "../Crash.js"
 import * as ParseIssues from "../ParseIssues.js"
 
 export interface WriteOptions {
@@ -70,6 +69,11 @@ export const readIfExists = (
     )
   )
 
+export interface AtomicWriteOptions extends WriteOptions {
+  /** Runs once the data is durable under the temp name, before it takes the target's (a kill point). */
+  readonly beforeRename?: Effect.Effect<void>
+}
+
 /**
  * Replaces `path` with `data`: write a temp file in the same folder, fsync it, rename it
  * over `path`, fsync the folder. A failure or interruption removes the temp file.
@@ -77,14 +81,15 @@ export const readIfExists = (
 export const writeFileAtomic = (
   path: string,
   data: Uint8Array | string,
-  options: WriteOptions = {}
+  options: AtomicWriteOptions = {}
 ): Effect.Effect<void, PlatformError.PlatformError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
+    const { beforeRename = Effect.void, ...fileOptions } = options
     const temp = tempPathFor(path)
     yield* Effect.gen(function* () {
-      yield* writeDurably(temp, typeof data === "string" ? new TextEncoder().encode(data) : data, options)
-      if (NodePath.basename(path) === "state.json") Crash.point("state-temp-written")
+      yield* writeDurably(temp, typeof data === "string" ? new TextEncoder().encode(data) : data, fileOptions)
+      yield* beforeRename
       yield* fs.rename(temp, path)
       yield* syncDirectory(NodePath.dirname(path))
     }).pipe(Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : Effect.ignore(fs.remove(temp)))))

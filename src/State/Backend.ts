@@ -3,14 +3,18 @@
  * PostgreSQL code and its driver are imported only when a command opens that store.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { makeLocal, type StateError, StateStore, type StateIoError, type StateStoreService } from "../State.js"
 import { version } from "../Version.js"
+import { makeLocal } from "./Local.js"
+import type { PostgresStore } from "./Postgres.js"
+import { type StateError, type StateIoError, StateStore, type StateStoreService } from "./Store.js"
+import { StateVersions } from "./Versions.js"
 
 export type Backend =
   | { readonly kind: "local"; readonly directory: string }
@@ -39,22 +43,25 @@ export class StateNotMigrated extends Schema.TaggedError<StateNotMigrated>()("St
   }
 }
 
+const openPostgres = (
+  backend: Extract<Backend, { readonly kind: "postgres" }>
+): Effect.Effect<PostgresStore, StateIoError, Scope.Scope> =>
+  Effect.flatMap(
+    Effect.promise(() => import("./Postgres.js")),
+    (Postgres) =>
+      Postgres.makePostgres({
+        url: backend.url,
+        project: backend.project,
+        version,
+        ...(backend.schema === undefined ? {} : { schema: backend.schema })
+      })
+  )
+
 /** The store of `backend`, open until the scope closes (the PostgreSQL connections close with it). */
 export const open = (
   backend: Backend
 ): Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> =>
-  backend.kind === "local"
-    ? makeLocal(backend.directory, { version })
-    : Effect.flatMap(
-        Effect.promise(() => import("./Postgres.js")),
-        (Postgres) =>
-          Postgres.makePostgres({
-            url: backend.url,
-            project: backend.project,
-            version,
-            ...(backend.schema === undefined ? {} : { schema: backend.schema })
-          })
-      )
+  backend.kind === "local" ? makeLocal(backend.directory, { version }) : openPostgres(backend)
 
 /** Fails when the database is empty and the local folder still holds a state. */
 const checkMigrated = (store: StateStoreService, localDirectory: string) =>
@@ -68,12 +75,20 @@ const checkMigrated = (store: StateStoreService, localDirectory: string) =>
     }
   })
 
+/**
+ * The store of `backend` as `StateStore`; a store that keeps every version (PostgreSQL) provides
+ * `StateVersions` beside it, which `Effect.serviceOption(StateVersions)` finds.
+ */
 export const layer = (
   backend: Backend
-): Layer.Layer<StateStore, StateIoError | StateError | StateNotMigrated, FileSystem.FileSystem> =>
-  Layer.scoped(
-    StateStore,
-    backend.kind === "postgres" && backend.localDirectory !== undefined
-      ? Effect.tap(open(backend), (store) => checkMigrated(store, backend.localDirectory!))
-      : open(backend)
+): Layer.Layer<StateStore, StateIoError | StateError | StateNotMigrated, FileSystem.FileSystem> => {
+  if (backend.kind === "local") return Layer.effect(StateStore, makeLocal(backend.directory, { version }))
+  const localDirectory = backend.localDirectory
+  return Layer.scopedContext(
+    Effect.gen(function* () {
+      const store = yield* openPostgres(backend)
+      if (localDirectory !== undefined) yield* checkMigrated(store, localDirectory)
+      return Context.make(StateStore, store).pipe(Context.add(StateVersions, store))
+    })
   )
+}

@@ -7,14 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import {
-  type LockOptions,
-  type StateError,
-  type StateFile,
-  type StateLocked,
-  type StateStoreService,
-  StateVersion
-} from "../State.js"
+import { type StateFile, StateVersion } from "./Document.js"
+import type { LockOptions, StateError, StateLocked, StateStoreService } from "./Store.js"
 
 /** The target holds a state that the copy would overwrite. */
 export class MigrateRefused extends Schema.TaggedError<MigrateRefused>()("MigrateRefused", {

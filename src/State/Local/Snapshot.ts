@@ -1,0 +1,144 @@
+/**
+ * The state as a local folder's files hold it: `state.json` with the journal's lines replayed
+ * over it. A write appends one journal line, or rewrites `state.json` in full (the file it
+ * replaces kept as the backup) and empties the journal.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Crash from "../../Crash.js"
+import * as AtomicFile from "../AtomicFile.js"
+import { decodeEntry, decodeState, encodeState } from "../Decode.js"
+import type { PendingOperation, ScaleCounts, StateFile } from "../Document.js"
+import * as Journal from "../Journal.js"
+import { StateCorrupt, type StateError, type StateIoError } from "../Store.js"
+import { ensureFolder, type Files, fileMode, ioError, onFiles, readText, stampsOf, syncFolder } from "./Files.js"
+
+/**
+ * The state as `state.json` and the journal hold it. `base` is the serial of `state.json`,
+ * `lines` how many journal lines apply to it, `validLength` where the last complete line ends.
+ * `state.resources` is the store's own record, changed in place by `writeChanges`: it is
+ * copied on the way in and out.
+ */
+export interface Snapshot {
+  readonly state: StateFile
+  /** How many resources `state` holds. */
+  readonly count: number
+  readonly base: number
+  readonly lines: number
+  readonly validLength: number
+  /** The journal has bytes after its last complete line (a write a crash cut short). */
+  readonly torn: boolean
+  /** The files' identity when the snapshot was taken (`stampsOf`). */
+  readonly stamp: string
+}
+
+export type JournalLine = Journal.Entry<PendingOperation, typeof ScaleCounts.Type>
+
+/** `state.json` does not read: the error says whether the backup does. */
+const corrupt = (files: Files, detail: string): Effect.Effect<never, StateCorrupt> =>
+  Effect.gen(function* () {
+    const { backupPath, statePath } = files
+    const backup = yield* readText(files, backupPath).pipe(
+      Effect.map((text) => Option.map(text, (content) => decodeState(content))),
+      Effect.catchAll((error) => Effect.succeed(Option.some(Either.left(error.detail))))
+    )
+    if (Option.isNone(backup)) return yield* new StateCorrupt({ path: statePath, detail })
+    return yield* Either.match(backup.value, {
+      onLeft: (backupDetail) => new StateCorrupt({ path: statePath, detail, backup: backupPath, backupDetail }),
+      onRight: (state) => new StateCorrupt({ path: statePath, detail, backup: backupPath, backupSerial: state.serial })
+    })
+  })
+
+/**
+ * The state the files hold. While they are still what this process wrote last (`lastWritten`,
+ * same stamps), it is taken from there without reading or decoding them.
+ */
+export const readSnapshot = (
+  files: Files,
+  lastWritten: Ref.Ref<Option.Option<Snapshot>>
+): Effect.Effect<Option.Option<Snapshot>, StateError> =>
+  Effect.gen(function* () {
+    const { journalPath, statePath } = files
+    const cached = yield* Ref.get(lastWritten)
+    const stamp = yield* stampsOf(files)
+    if (Option.isSome(cached) && cached.value.stamp === stamp) return cached
+    const text = yield* readText(files, statePath)
+    if (Option.isNone(text)) return Option.none()
+    const base = decodeState(text.value)
+    if (Either.isLeft(base)) return yield* corrupt(files, base.left)
+    const journal = Option.getOrElse(yield* readText(files, journalPath), () => "")
+    const replayed = Journal.replay(base.right, journal, decodeEntry)
+    if (Either.isLeft(replayed)) {
+      return yield* new StateCorrupt({
+        path: journalPath,
+        detail:
+          `${replayed.left}. ${statePath} (serial ${base.right.serial}) holds the state without the journal's ` +
+          "changes: move the journal away to use it, then run `fleetflow plan` (or `fleetflow state recover`)"
+      })
+    }
+    return Option.some({
+      state: replayed.right.state,
+      count: Object.keys(replayed.right.state.resources).length,
+      base: base.right.serial,
+      lines: replayed.right.applied,
+      validLength: replayed.right.validLength,
+      torn: Buffer.byteLength(journal) > replayed.right.validLength,
+      stamp
+    })
+  })
+
+/** `state.json` rewritten in full (the file it replaces kept as the backup), the journal emptied. */
+export const rewrite = (
+  files: Files,
+  previous: Option.Option<Snapshot>,
+  written: StateFile,
+  count: number
+): Effect.Effect<Omit<Snapshot, "stamp">, StateIoError> =>
+  Effect.gen(function* () {
+    const { backupPath, journalPath, statePath } = files
+    const text = yield* encodeState(statePath, written)
+    yield* ensureFolder(files)
+    if (Option.isSome(previous)) {
+      yield* onFiles(files)(AtomicFile.preserveAtomic(statePath, backupPath, () => text, { mode: fileMode })).pipe(
+        Effect.mapError(ioError(backupPath, "write"))
+      )
+      yield* Crash.point("state-backup-kept")
+    }
+    yield* onFiles(files)(
+      AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode, beforeRename: Crash.point("state-temp-written") })
+    ).pipe(Effect.mapError(ioError(statePath, "write")))
+    // Its lines name the old base now and would be passed over; removing it keeps it short.
+    yield* files.fs.remove(journalPath).pipe(
+      Effect.catchIf(AtomicFile.isNotFound, () => Effect.void),
+      Effect.mapError(ioError(journalPath, "remove"))
+    )
+    return { state: written, count, base: written.serial, lines: 0, validLength: 0, torn: false }
+  })
+
+/** One line appended to the journal in one write, and synced; a torn tail a crash left is cut off first. */
+export const append = (
+  files: Files,
+  previous: Snapshot,
+  entry: JournalLine
+): Effect.Effect<Pick<Snapshot, "lines" | "validLength" | "torn">, StateIoError> =>
+  Effect.gen(function* () {
+    const { fs, journalPath } = files
+    const bytes = new TextEncoder().encode(`${JSON.stringify(entry)}\n`)
+    const fresh = previous.validLength === 0 && !previous.torn
+    // The crash suite's torn write: half the line reaches the file, then the process dies.
+    const torn = yield* Crash.due("journal-torn")
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        if (previous.torn) yield* fs.truncate(journalPath, previous.validLength)
+        const handle = yield* fs.open(journalPath, { flag: "a", mode: fileMode })
+        yield* handle.writeAll(torn ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes)
+        if (torn) yield* Crash.kill
+        yield* handle.sync
+      })
+    ).pipe(Effect.mapError(ioError(journalPath, "write")))
+    if (fresh) yield* syncFolder(files)
+    yield* Crash.point("journal-appended")
+    return { lines: previous.lines + 1, validLength: previous.validLength + bytes.length, torn: false }
+  })

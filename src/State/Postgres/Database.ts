@@ -1,0 +1,223 @@
+/**
+ * The connection to PostgreSQL behind a store: the pool, the tables (created on first use),
+ * statements whose rows are decoded or the state taken for corrupt, and the connection string
+ * kept out of every message.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlConnection from "@effect/sql/SqlConnection"
+import type * as SqlError from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Crypto from "node:crypto"
+import { decodeJson } from "../Decode.js"
+import { StateCorrupt, StateIoError } from "../Store.js"
+
+const secretParameter = /pass|secret|token|key/i
+
+/** The connection string with its password (and any secret-looking parameter) masked, for messages. */
+export const maskUrl = (url: string): string => {
+  if (!URL.canParse(url)) return "postgres://(a connection string that is not a URL, hidden)"
+  const parsed = new URL(url)
+  if (parsed.password !== "") parsed.password = "***"
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (secretParameter.test(name)) parsed.searchParams.set(name, "***")
+  }
+  return parsed.toString()
+}
+
+/** Removes the connection string and its password from a driver's message, should one quote them. */
+const scrubber = (url: string) => {
+  const secrets = [url]
+  if (URL.canParse(url)) {
+    const password = new URL(url).password
+    // A very short password would mask ordinary words; drivers do not quote it anyway.
+    if (password.length >= 4) secrets.push(password, decodeURIComponent(password))
+  }
+  return (text: string): string => secrets.reduce((result, secret) => result.split(secret).join("***"), text)
+}
+
+const describeSqlError = (error: SqlError.SqlError): string => {
+  const cause = error.cause
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return `${error.message}: ${cause.errors.map((inner) => String(inner instanceof Error ? inner.message : inner)).join("; ")}`
+  }
+  if (cause instanceof Error) {
+    const code = (cause as { readonly code?: unknown }).code
+    return `${error.message}: ${cause.message}${typeof code === "string" ? ` (${code})` : ""}`
+  }
+  return error.message
+}
+
+/** A signed 64-bit advisory lock key, and the two halves `pg_locks` shows it as. */
+export const advisoryKey = (purpose: string, ...parts: ReadonlyArray<string>) => {
+  const key = Crypto.createHash("sha256")
+    .update([`fleetflow-${purpose}`, ...parts].join("\u0000"))
+    .digest()
+    .readBigInt64BE(0)
+  const unsigned = BigInt.asUintN(64, key)
+  return { text: key.toString(), high: Number(unsigned >> 32n), low: Number(unsigned & 0xffffffffn) }
+}
+export type AdvisoryKey = ReturnType<typeof advisoryKey>
+
+/** `identifier` quoted for SQL text, as `to_regclass` takes it. */
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`
+
+/** One project's state in one schema of a database, connected. */
+export interface Database {
+  readonly sql: SqlClient.SqlClient
+  /** The schema holding FleetFlow's tables, as an identifier for statements. */
+  readonly schema: Statement.Identifier
+  readonly schemaName: string
+  readonly project: string
+  /** Where the state lives, for messages, with the password masked. */
+  readonly location: string
+  /** A driver's error as the store's, with the connection string removed from it. */
+  readonly ioError: (operation: string) => (error: SqlError.SqlError) => StateIoError
+}
+
+export interface ConnectSettings {
+  readonly url: Redacted.Redacted<string>
+  readonly schema: string
+  readonly project: string
+  readonly connectTimeout?: Duration.DurationInput | undefined
+}
+
+/** Connects (the connections close with the scope) and creates the tables when they are missing. */
+export const connect = (settings: ConnectSettings): Effect.Effect<Database, StateIoError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const url = Redacted.value(settings.url)
+    const scrub = scrubber(url)
+    const location = `${maskUrl(url)} (schema ${settings.schema}, project ${settings.project})`
+    const ioError =
+      (operation: string) =>
+      (error: SqlError.SqlError): StateIoError =>
+        new StateIoError({ path: location, operation, detail: scrub(describeSqlError(error)) })
+    const context = yield* Layer.build(
+      PgClient.layer({
+        url: settings.url,
+        applicationName: "fleetflow",
+        maxConnections: 4,
+        idleTimeout: Duration.seconds(30),
+        connectTimeout: settings.connectTimeout ?? Duration.seconds(10)
+      })
+    ).pipe(Effect.mapError(ioError("connect to")))
+    const sql = Context.get(context, SqlClient.SqlClient)
+    const database: Database = {
+      sql,
+      schema: sql(settings.schema),
+      schemaName: settings.schema,
+      project: settings.project,
+      location,
+      ioError
+    }
+    // Checked first, so that a role allowed to use the tables but not to create them works.
+    yield* Effect.flatMap(tablesExist(database), (exist) => (exist ? Effect.void : createTables(database))).pipe(
+      Effect.mapError(ioError("create the tables of"))
+    )
+    return database
+  })
+
+const tablesExist = ({ schemaName, sql }: Database) =>
+  Effect.map(
+    sql<{ readonly done: boolean }>`SELECT
+      to_regclass(${`${quote(schemaName)}.states`}) IS NOT NULL
+      AND to_regclass(${`${quote(schemaName)}.state_versions`}) IS NOT NULL
+      AND to_regclass(${`${quote(schemaName)}.locks`}) IS NOT NULL AS done`,
+    (rows) => rows[0]?.done === true
+  )
+
+// Two processes creating the same table at once can both fail `IF NOT EXISTS` on the catalog's
+// unique index: a transaction-scoped advisory lock makes them take turns.
+const createTables = (database: Database) => {
+  const { schema, schemaName, sql } = database
+  return sql.withTransaction(
+    Effect.gen(function* () {
+      yield* sql`SELECT pg_advisory_xact_lock(${advisoryKey("schema", schemaName).text}::bigint)`
+      if (yield* tablesExist(database)) return
+      yield* sql`CREATE SCHEMA IF NOT EXISTS ${schema}`
+      yield* sql`CREATE TABLE IF NOT EXISTS ${schema}.states (
+        project text PRIMARY KEY,
+        lineage text NOT NULL,
+        serial bigint NOT NULL,
+        base bigint NOT NULL,
+        changes integer NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`
+      yield* sql`CREATE TABLE IF NOT EXISTS ${schema}.state_versions (
+        project text NOT NULL,
+        lineage text NOT NULL,
+        serial bigint NOT NULL,
+        written_at timestamptz NOT NULL DEFAULT now(),
+        written_by text NOT NULL,
+        operation text,
+        resources integer NOT NULL,
+        full_state jsonb,
+        changes jsonb,
+        PRIMARY KEY (project, lineage, serial),
+        CHECK ((full_state IS NULL) <> (changes IS NULL))
+      )`
+      yield* sql`CREATE TABLE IF NOT EXISTS ${schema}.locks (
+        project text PRIMARY KEY,
+        id text NOT NULL,
+        pid integer NOT NULL,
+        host text NOT NULL,
+        username text NOT NULL,
+        operation text NOT NULL,
+        created text NOT NULL,
+        version text,
+        backend_pid integer NOT NULL
+      )`
+    })
+  )
+}
+
+/** Decodes rows; a row that does not decode is a state that cannot be trusted. */
+const decodeRows = <A, I>(
+  database: Database,
+  rows: ReadonlyArray<unknown>,
+  row: Schema.Schema<A, I>,
+  what: string
+): Effect.Effect<ReadonlyArray<A>, StateCorrupt> =>
+  Effect.forEach(rows, (value) =>
+    Either.match(decodeJson(row, value), {
+      onLeft: (issues) => Effect.fail(new StateCorrupt({ path: database.location, detail: `${what}: ${issues}` })),
+      onRight: (decoded) => Effect.succeed(decoded)
+    })
+  )
+
+/** The rows of `statement`, decoded with `row`; `what` names them in the error when they do not decode. */
+export const query = <A, I>(
+  database: Database,
+  statement: Statement.Statement<object>,
+  row: Schema.Schema<A, I>,
+  what: string,
+  operation = "read"
+): Effect.Effect<ReadonlyArray<A>, StateIoError | StateCorrupt> =>
+  Effect.flatMap(Effect.mapError(statement, database.ioError(operation)), (rows) =>
+    decodeRows(database, rows, row, what)
+  )
+
+/** `query` on the connection that holds the lock, not on one from the pool. */
+export const queryOn = <A, I>(
+  database: Database,
+  connection: SqlConnection.Connection,
+  statement: Statement.Statement<object>,
+  row: Schema.Schema<A, I>,
+  what: string,
+  operation = "lock"
+): Effect.Effect<ReadonlyArray<A>, StateIoError | StateCorrupt> =>
+  Effect.suspend(() => {
+    const [text, parameters] = statement.compile()
+    return connection.execute(text, parameters, undefined)
+  }).pipe(
+    Effect.mapError(database.ioError(operation)),
+    Effect.flatMap((rows) => decodeRows(database, rows, row, what))
+  )
