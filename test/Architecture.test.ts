@@ -24,7 +24,6 @@ const oversizedFiles = new Set([
   "Sakura/Simulator/Args.ts",
   "Sakura/Simulator/Cloud.ts",
   "Sakura/Simulator/Commands.ts",
-  "Sakura/Usacloud/Args.ts",
   "State.ts",
   "State/Postgres.ts"
 ])
@@ -42,7 +41,6 @@ const oversizedFunctions = new Set([
   "Sakura/Simulator/Commands.ts serverCreate",
   "Sakura/Simulator/Store.ts makeFileStore",
   "Sakura/Usacloud.ts make",
-  "Sakura/Usacloud/Args.ts make",
   "Sandbox/Simulation.ts make",
   "State.ts makeLocal",
   "State/Postgres.ts makePostgres"
