@@ -40,7 +40,6 @@ const oversizedFunctions = new Set([
   "Sakura/Simulator/Commands.ts execute",
   "Sakura/Simulator/Commands.ts serverCreate",
   "Sakura/Simulator/Store.ts makeFileStore",
-  "Sakura/Usacloud.ts make",
   "Sandbox/Simulation.ts make",
   "State.ts makeLocal",
   "State/Postgres.ts makePostgres"
