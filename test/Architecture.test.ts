@@ -35,7 +35,6 @@ const oversizedFunctions = new Set([
   "Cloudflare/Provider.ts make",
   "Cloudflare/Wrangler.ts make",
   "Progress.ts make",
-  "Sakura/Provider.ts make",
   "Sakura/Simulator/Args.ts parse",
   "Sakura/Simulator/Commands.ts execute",
   "Sakura/Simulator/Commands.ts serverCreate",
