@@ -64,6 +64,23 @@ export const call = (globals: Globals, shape: Shape): Call => ({
 
 type Rest<K extends keyof Shape> = Omit<Shape, "resource" | "verb" | K>
 
+/** A create prints what it made; it is retried only where the API refused it, or it could make two. */
+export const creating = (flags: ReadonlyArray<string>, duration: Call["duration"] = "short"): Rest<"zone" | "id"> => ({
+  confirm: true,
+  json: true,
+  flags,
+  duration,
+  retry: "refused"
+})
+
+/** An update prints the resource as it is now. */
+export const updating = (flags: ReadonlyArray<string>, duration: Call["duration"] = "short"): Rest<"zone" | "id"> => ({
+  confirm: true,
+  json: true,
+  flags,
+  duration
+})
+
 /** Calls for one set of global flags, their zone and ID checked. */
 export interface Calls {
   readonly plain: (resource: string, verb: string, shape: Rest<"zone" | "id">) => Call

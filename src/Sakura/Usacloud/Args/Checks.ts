@@ -34,5 +34,11 @@ export const count = (command: string, what: string, value: number): Check<strin
 export const name = (command: string, value: string, what = "name"): Check<string> =>
   value.trim().length > 0 ? Effect.succeed(value) : refuse(command, `${what} must not be empty`)
 
-/** Whether an update sets any field. */
-export const hasChange = (changes: object) => Object.values(changes).some((value) => value !== undefined)
+const hasChange = (changes: object) => Object.values(changes).some((value) => value !== undefined)
+
+/** An update sets some field, and a new name is not empty. */
+export const checkUpdate = (command: string, fields: { readonly name?: string | undefined }): Check<void> =>
+  Effect.gen(function* () {
+    if (!hasChange(fields)) return yield* refuse(command, "nothing to change")
+    if (fields.name !== undefined) yield* name(command, fields.name)
+  })

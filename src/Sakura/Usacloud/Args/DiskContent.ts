@@ -23,6 +23,22 @@ export interface DiskEdit {
   readonly disablePasswordAuth?: boolean | undefined
 }
 
+/** A disk usacloud creates: `disk create`, or `server create`'s new disk (`--disk-*`). */
+export interface NewDisk {
+  readonly name?: string | undefined
+  readonly description?: string | undefined
+  readonly tags?: ReadonlyArray<string> | undefined
+  /** Default ssd. */
+  readonly plan?: "ssd" | "hdd" | undefined
+  /** GB. */
+  readonly size: number
+  /** Default virtio. */
+  readonly connection?: "virtio" | "ide" | undefined
+  /** Exactly one of `osType` (e.g. "ubuntu2404") and `sourceArchiveId`. */
+  readonly osType?: string | undefined
+  readonly sourceArchiveId?: string | undefined
+}
+
 export interface ExistingDisk {
   readonly id: string
   readonly edit?: DiskEdit | undefined

@@ -1,20 +1,12 @@
 /** `disk` commands: list, read, create (from an OS type or archive, edited), update and delete. */
 import * as Effect from "effect/Effect"
-import type { Call, Calls } from "./Call.js"
-import { type Check, count, hasChange, id, name, refuse } from "./Checks.js"
-import { type DiskEdit, editFlags, sourceFlags } from "./DiskContent.js"
+import { type Call, type Calls, creating, updating } from "./Call.js"
+import { type Check, checkUpdate, count, id, name } from "./Checks.js"
+import { type DiskEdit, editFlags, type NewDisk, sourceFlags } from "./DiskContent.js"
 import { filterFlags, flag, type ListFilter, listFlag, replaceFlag } from "./Flags.js"
 
-export interface DiskCreateSpec {
+export interface DiskCreateSpec extends NewDisk {
   readonly name: string
-  readonly description?: string | undefined
-  readonly tags?: ReadonlyArray<string> | undefined
-  readonly plan?: "ssd" | "hdd" | undefined
-  /** GB. */
-  readonly size: number
-  readonly connection?: "virtio" | "ide" | undefined
-  readonly osType?: string | undefined
-  readonly sourceArchiveId?: string | undefined
   /** Connect the new disk to this server. */
   readonly serverId?: string | undefined
   readonly edit?: DiskEdit | undefined
@@ -49,31 +41,27 @@ const create = (calls: Calls, zoneName: string, spec: DiskCreateSpec): Check<Cal
       ...flag("--server-id", serverId),
       ...(spec.edit === undefined ? [] : yield* editFlags(command, "--edit-disk-", spec.edit))
     ]
-    return yield* calls.zoned("disk", "create", zoneName, {
-      confirm: true,
-      json: true,
-      flags,
-      duration: "long",
-      retry: "refused"
-    })
+    return yield* calls.zoned("disk", "create", zoneName, creating(flags, "long"))
   })
 
 const update = (calls: Calls, zoneName: string, idValue: string, changes: DiskUpdate): Check<Call> =>
   Effect.gen(function* () {
     const command = "disk update"
-    if (!hasChange(changes)) return yield* refuse(command, "nothing to change")
-    if (changes.name !== undefined) yield* name(command, changes.name)
-    return yield* calls.zonedId("disk", "update", zoneName, idValue, {
-      confirm: true,
-      json: true,
-      flags: [
-        ...flag("--name", changes.name),
-        ...flag("--description", changes.description),
-        ...replaceFlag("--tags", changes.tags),
-        ...(changes.edit === undefined ? [] : yield* editFlags(command, "--edit-disk-", changes.edit))
-      ],
-      ...(changes.edit === undefined ? {} : { duration: "long" as const })
-    })
+    yield* checkUpdate(command, changes)
+    const flags = [
+      ...flag("--name", changes.name),
+      ...flag("--description", changes.description),
+      ...replaceFlag("--tags", changes.tags),
+      ...(changes.edit === undefined ? [] : yield* editFlags(command, "--edit-disk-", changes.edit))
+    ]
+    // Writing into a disk waits on Sakura Cloud; a new name or tags do not.
+    return yield* calls.zonedId(
+      "disk",
+      "update",
+      zoneName,
+      idValue,
+      updating(flags, changes.edit === undefined ? "short" : "long")
+    )
   })
 
 export const make = (calls: Calls) => ({

@@ -1,7 +1,7 @@
 /** `note` commands (startup scripts); notes are global, so no `--zone`. */
 import * as Effect from "effect/Effect"
-import type { Call, Calls } from "./Call.js"
-import { type Check, hasChange, name, refuse } from "./Checks.js"
+import { type Call, type Calls, creating, updating } from "./Call.js"
+import { type Check, checkUpdate, name } from "./Checks.js"
 import { filterFlags, flag, type ListFilter, listFlag, replaceFlag } from "./Flags.js"
 
 export interface NoteCreateSpec {
@@ -24,36 +24,27 @@ const create = (calls: Calls, spec: NoteCreateSpec): Check<Call> =>
     const command = "note create"
     yield* name(command, spec.name)
     yield* name(command, spec.content, "content")
-    return calls.plain("note", "create", {
-      confirm: true,
-      json: true,
-      flags: [
-        "--name",
-        spec.name,
-        ...listFlag("--tags", spec.tags),
-        "--class",
-        spec.class ?? "shell",
-        "--content",
-        spec.content
-      ],
-      retry: "refused"
-    })
+    const flags = [
+      "--name",
+      spec.name,
+      ...listFlag("--tags", spec.tags),
+      "--class",
+      spec.class ?? "shell",
+      "--content",
+      spec.content
+    ]
+    return calls.plain("note", "create", creating(flags))
   })
 
 const update = (calls: Calls, idValue: string, changes: NoteUpdate): Check<Call> =>
   Effect.gen(function* () {
-    const command = "note update"
-    if (!hasChange(changes)) return yield* refuse(command, "nothing to change")
-    if (changes.name !== undefined) yield* name(command, changes.name)
-    return yield* calls.global("note", "update", idValue, {
-      confirm: true,
-      json: true,
-      flags: [
-        ...flag("--name", changes.name),
-        ...replaceFlag("--tags", changes.tags),
-        ...flag("--content", changes.content)
-      ]
-    })
+    yield* checkUpdate("note update", changes)
+    const flags = [
+      ...flag("--name", changes.name),
+      ...replaceFlag("--tags", changes.tags),
+      ...flag("--content", changes.content)
+    ]
+    return yield* calls.global("note", "update", idValue, updating(flags))
   })
 
 export const make = (calls: Calls) => ({

@@ -1,8 +1,16 @@
 /** `server` commands: list, read, create (with its disk), update, power, wait and delete. */
 import * as Effect from "effect/Effect"
-import type { Call, Calls } from "./Call.js"
-import { type Check, count, hasChange, ids, name, refuse } from "./Checks.js"
-import { type DiskEdit, type ExistingDisk, editFlags, existingDiskJson, hasEdit, sourceFlags } from "./DiskContent.js"
+import { type Call, type Calls, creating, updating } from "./Call.js"
+import { type Check, checkUpdate, count, ids, name, refuse } from "./Checks.js"
+import {
+  type DiskEdit,
+  type ExistingDisk,
+  editFlags,
+  existingDiskJson,
+  hasEdit,
+  type NewDisk,
+  sourceFlags
+} from "./DiskContent.js"
 import { csv, filterFlags, flag, type ListFilter, listFlag, replaceFlag, switchFlag } from "./Flags.js"
 
 export interface ServerCreateSpec extends DiskEdit {
@@ -25,20 +33,7 @@ export interface ServerCreateSpec extends DiskEdit {
    * connects each, edits it, then boots the server when asked, all in one run.
    */
   readonly disks?: ReadonlyArray<ExistingDisk> | undefined
-  readonly disk?: {
-    readonly name?: string | undefined
-    readonly description?: string | undefined
-    readonly tags?: ReadonlyArray<string> | undefined
-    /** Default ssd. */
-    readonly plan?: "ssd" | "hdd" | undefined
-    /** GB. */
-    readonly size: number
-    /** Default virtio. */
-    readonly connection?: "virtio" | "ide" | undefined
-    /** Exactly one of `osType` (e.g. "ubuntu2404") and `sourceArchiveId`. */
-    readonly osType?: string | undefined
-    readonly sourceArchiveId?: string | undefined
-  }
+  readonly disk?: NewDisk | undefined
   /** Default true. */
   readonly bootAfterCreate?: boolean | undefined
 }
@@ -122,37 +117,26 @@ const create = (calls: Calls, zoneName: string, spec: ServerCreateSpec): Check<C
       ...disk,
       ...switchFlag("--boot-after-create", spec.bootAfterCreate ?? true)
     ]
-    return yield* calls.zoned("server", "create", zoneName, {
-      confirm: true,
-      json: true,
-      flags,
-      duration: "long",
-      retry: "refused"
-    })
+    return yield* calls.zoned("server", "create", zoneName, creating(flags, "long"))
   })
 
 const update = (calls: Calls, zoneName: string, idValue: string, changes: ServerUpdate): Check<Call> =>
   Effect.gen(function* () {
     const command = "server update"
     const { forceShutdown, ...fields } = changes
-    if (!hasChange(fields)) return yield* refuse(command, "nothing to change")
-    if (changes.name !== undefined) yield* name(command, changes.name)
+    yield* checkUpdate(command, fields)
     const cpu = changes.cpu === undefined ? undefined : yield* count(command, "cpu", changes.cpu)
     const memory = changes.memory === undefined ? undefined : yield* count(command, "memory", changes.memory)
-    return yield* calls.zonedId("server", "update", zoneName, idValue, {
-      confirm: true,
-      json: true,
-      flags: [
-        ...flag("--name", changes.name),
-        ...flag("--description", changes.description),
-        ...replaceFlag("--tags", changes.tags),
-        ...flag("--cpu", cpu),
-        ...flag("--memory", memory),
-        ...flag("--commitment", changes.commitment),
-        ...switchFlag("--force-shutdown", forceShutdown)
-      ],
-      duration: "long"
-    })
+    const flags = [
+      ...flag("--name", changes.name),
+      ...flag("--description", changes.description),
+      ...replaceFlag("--tags", changes.tags),
+      ...flag("--cpu", cpu),
+      ...flag("--memory", memory),
+      ...flag("--commitment", changes.commitment),
+      ...switchFlag("--force-shutdown", forceShutdown)
+    ]
+    return yield* calls.zonedId("server", "update", zoneName, idValue, updating(flags, "long"))
   })
 
 export const make = (calls: Calls) => ({

@@ -1,6 +1,6 @@
 /** `ssh-key` commands; SSH keys are global, so no `--zone`. */
 import * as Effect from "effect/Effect"
-import type { Call, Calls } from "./Call.js"
+import { type Call, type Calls, creating } from "./Call.js"
 import { type Check, name } from "./Checks.js"
 import { flag, listFlag } from "./Flags.js"
 
@@ -16,12 +16,8 @@ const create = (calls: Calls, spec: SshKeyCreateSpec): Check<Call> =>
     const command = "ssh-key create"
     yield* name(command, spec.name)
     yield* name(command, spec.publicKey, "public key")
-    return calls.plain("ssh-key", "create", {
-      confirm: true,
-      json: true,
-      flags: ["--name", spec.name, ...flag("--description", spec.description), "--public-key", spec.publicKey],
-      retry: "refused"
-    })
+    const flags = ["--name", spec.name, ...flag("--description", spec.description), "--public-key", spec.publicKey]
+    return calls.plain("ssh-key", "create", creating(flags))
   })
 
 export const make = (calls: Calls) => ({
