@@ -38,6 +38,7 @@ import * as Sandbox from "../src/Sandbox.js"
 import { withFaults } from "../src/Sandbox/Simulation.js"
 import * as SandboxStore from "../src/Sandbox/Store.js"
 import { createRequest, sshPublicKey } from "./support/Builders.js"
+import { flagValue, global, zoned } from "./support/UsacloudArgs.js"
 
 const dev: Scope = { project: "shop", stage: "dev" }
 const live: Scope = { project: "shop", stage: "live" }
@@ -106,11 +107,6 @@ const counting = <A, E>(store: SakuraSimulator.SimulatorStore, effect: Effect.Ef
 
 const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((args) => `${args[0]} ${args[1]}`).sort()
 
-const flagValue = (args: ReadonlyArray<string>, flag: string) => {
-  const index = args.indexOf(flag)
-  return index < 0 ? undefined : args[index + 1]
-}
-
 const diskInputs = (zone: string) => ({ zone, size: 20, plan: "ssd", connection: "virtio", os: "ubuntu" })
 
 describe("Sakura find", () => {
@@ -121,21 +117,11 @@ describe("Sakura find", () => {
         const { service, store } = yield* sakura
         const ours = sshPublicKey("dev@example")
         const theirs = sshPublicKey("ops@example")
-        yield* usacloud(store, "ssh-key", "create", "-y", "-o", "json", "--name", "mine", "--public-key", theirs)
+        yield* usacloud(store, ...global("ssh-key").create("--name", "mine", "--public-key", theirs))
         const builtin = "#!/bin/sh\necho docker\n"
         yield* usacloud(
           store,
-          "note",
-          "create",
-          "-y",
-          "-o",
-          "json",
-          "--name",
-          "fleetflow-docker-setup",
-          "--class",
-          "shell",
-          "--content",
-          builtin
+          ...global("note").create("--name", "fleetflow-docker-setup", "--class", "shell", "--content", builtin)
         )
 
         const items: Array<Wanted> = []
@@ -279,19 +265,7 @@ describe("Sakura find", () => {
       const server = yield* service.apply(
         createRequest(dev, "server", "web-01", { zone: "is1a", core: 1, memory: 1, disk: disk.id })
       )
-      const [moved] = yield* usacloud(
-        store,
-        "server",
-        "update",
-        server.id,
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
-        "--memory",
-        "2"
-      )
+      const [moved] = yield* usacloud(store, ...zoned("server", "is1a").update(server.id, "--memory", "2"))
       assert.notStrictEqual(String(moved!.ID), server.id)
       const item = wanted("server", "web-01", {
         zone: "is1a",

@@ -18,7 +18,8 @@ import { UsacloudTransport } from "../src/Sakura/Transport.js"
 import * as State from "../src/State.js"
 import { folder } from "./fixtures/config/support.js"
 import { runOptions } from "./support/Desired.js"
-import { sshPublicKey } from "./support/Builders.js"
+import { createRequest, sshPublicKey } from "./support/Builders.js"
+import { flagValue, global, matchExact, zoned } from "./support/UsacloudArgs.js"
 
 const devKey = sshPublicKey("dev@example")
 const opsKey = sshPublicKey("ops@example")
@@ -87,11 +88,6 @@ const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((a
 
 const count = (calls: ReadonlyArray<ReadonlyArray<string>>, command: string) =>
   commandsOf(calls).filter((name) => name === command).length
-
-const flagValue = (args: ReadonlyArray<string>, flag: string) => {
-  const index = args.indexOf(flag)
-  return index < 0 ? undefined : args[index + 1]
-}
 
 const mutating = ["create", "update", "delete", "boot", "shutdown"]
 
@@ -264,22 +260,16 @@ const provider = (options: Simulator.SimulatorOptions = {}, settings: SakuraProv
   })
 
 /** A server created by hand with the ownership tags FleetFlow gives `name`, not booted. */
-const handMade = (name: string, extra: ReadonlyArray<string> = []) => [
-  "server",
-  "create",
-  "-y",
-  "--zone",
-  "is1a",
-  "-o",
-  "json",
-  "--name",
-  name,
-  "--tags",
-  SakuraProvider.ownershipTags({ project: "shop", stage: "dev", name }).join(","),
-  "--network-interface-upstream",
-  "shared",
-  ...extra
-]
+const handMade = (name: string, extra: ReadonlyArray<string> = []) =>
+  zoned("server", "is1a").create(
+    "--name",
+    name,
+    "--tags",
+    SakuraProvider.ownershipTags({ project: "shop", stage: "dev", name }).join(","),
+    "--network-interface-upstream",
+    "shared",
+    ...extra
+  )
 
 const usacloud = (store: Simulator.SimulatorStore, ...args: ReadonlyArray<string>) =>
   Effect.map(Simulator.run(args, {}, store).pipe(Effect.orDie), (output) => {
@@ -287,24 +277,18 @@ const usacloud = (store: Simulator.SimulatorStore, ...args: ReadonlyArray<string
     return output.stdout === "" ? [] : (JSON.parse(output.stdout) as ReadonlyArray<{ readonly ID: number }>)
   })
 
-const serverArgs = (name: string) => [
-  "server",
-  "create",
-  "-y",
-  "--zone",
-  "is1a",
-  "-o",
-  "json",
-  "--name",
-  name,
-  "--network-interface-upstream",
-  "shared",
-  "--disk-size",
-  "20",
-  "--disk-os-type",
-  "ubuntu2404",
-  "--boot-after-create"
-]
+const serverArgs = (name: string) =>
+  zoned("server", "is1a").create(
+    "--name",
+    name,
+    "--network-interface-upstream",
+    "shared",
+    "--disk-size",
+    "20",
+    "--disk-os-type",
+    "ubuntu2404",
+    "--boot-after-create"
+  )
 
 const stored = (type: StoredResource["type"], name: string, id: string, inputs: StoredResource["inputs"]) =>
   [
@@ -325,14 +309,8 @@ const stored = (type: StoredResource["type"], name: string, id: string, inputs: 
 
 const scope = { project: "shop", stage: "dev" }
 
-const request = (type: ApplyRequest["type"], name: string, inputs: ApplyRequest["inputs"]): ApplyRequest => ({
-  ...scope,
-  operation: "create",
-  key: makeKey(type, name),
-  type,
-  name,
-  inputs
-})
+const request = (type: ApplyRequest["type"], name: string, inputs: ApplyRequest["inputs"]) =>
+  createRequest(scope, type, name, inputs)
 
 /** Fifty servers made directly in the simulator, as the state would record them. */
 const fiftyServers = (store: Simulator.SimulatorStore) =>
@@ -358,16 +336,7 @@ describe("getState", () => {
       const observed = yield* service.getState(scope, resources)
       const calls = (yield* invocations(store)).slice(before)
       assert.deepStrictEqual(commandsOf(calls), ["server list"])
-      assert.deepStrictEqual(calls[0], [
-        "server",
-        "list",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
-        "--argument-match-mode",
-        "exact"
-      ])
+      assert.deepStrictEqual(calls[0], [...zoned("server", "is1a").list(), ...matchExact])
       assert.strictEqual(observed.size, 50)
       assert.isFalse(observed.has(makeKey("server", "gone")))
       const first = observed.get(makeKey("server", "web-01"))!
@@ -417,19 +386,7 @@ describe("getState", () => {
     Effect.gen(function* () {
       const { service, store } = yield* provider()
       const [created] = yield* usacloud(store, ...serverArgs("web-01"))
-      const [moved] = yield* usacloud(
-        store,
-        "server",
-        "update",
-        String(created!.ID),
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
-        "--memory",
-        "2"
-      )
+      const [moved] = yield* usacloud(store, ...zoned("server", "is1a").update(String(created!.ID), "--memory", "2"))
       const observed = yield* service.getState(
         scope,
         new Map([stored("server", "web-01", String(created!.ID), { zone: "is1a" })])
@@ -445,18 +402,7 @@ describe("apply and destroy", () => {
   it.effect("an SSH key two servers share is registered once; an existing key is adopted and kept", () =>
     Effect.gen(function* () {
       const { layer, store } = yield* world()
-      const [registered] = yield* usacloud(
-        store,
-        "ssh-key",
-        "create",
-        "-y",
-        "-o",
-        "json",
-        "--name",
-        "mine",
-        "--public-key",
-        opsKey
-      )
+      const [registered] = yield* usacloud(store, ...global("ssh-key").create("--name", "mine", "--public-key", opsKey))
       const target = yield* targetOf(
         fleet(`
           server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu"; ssh-key "./keys/dev.pub"; ssh-key "$OPS_KEY" }
@@ -554,30 +500,8 @@ describe("apply and destroy", () => {
       assert.include(missing.hint, "usacloud ssh-key create")
       assert.strictEqual(count(yield* invocations(store), "server create"), 0)
 
-      const [key] = yield* usacloud(
-        store,
-        "ssh-key",
-        "create",
-        "-y",
-        "-o",
-        "json",
-        "--name",
-        "laptop",
-        "--public-key",
-        devKey
-      )
-      const [note] = yield* usacloud(
-        store,
-        "note",
-        "create",
-        "-y",
-        "-o",
-        "json",
-        "--name",
-        "tools",
-        "--content",
-        "echo"
-      )
+      const [key] = yield* usacloud(store, ...global("ssh-key").create("--name", "laptop", "--public-key", devKey))
+      const [note] = yield* usacloud(store, ...global("note").create("--name", "tools", "--content", "echo"))
       const observed = yield* service.apply(request("server", "a-01", { ...server, startupScripts: ["tools"] }))
       assert.strictEqual(observed.attributes.status, "up")
       const create = (yield* invocations(store)).find((args) => args[0] === "server" && args[1] === "create")!

@@ -12,6 +12,7 @@ import * as Retry from "../src/Retry.js"
 import { type Output, UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../src/Sakura/Transport.js"
 import * as Usacloud from "../src/Sakura/Usacloud.js"
 import * as Errors from "../src/Sakura/Usacloud/Errors.js"
+import { authStatus, global, matchExact, withProfile, zoned } from "./support/UsacloudArgs.js"
 
 // ---------------------------------------------------------------------------------------------
 // A scripted usacloud: canned replies per argv, every argv recorded.
@@ -199,8 +200,7 @@ const without = (object: Record<string, unknown>, key: string) =>
 // ---------------------------------------------------------------------------------------------
 
 describe("Usacloud: argument vectors", () => {
-  const exact = ["--argument-match-mode", "exact"]
-  const profiled = [...exact, "--profile", "fleet"]
+  const profiled = withProfile("fleet")
   const settings: Usacloud.Settings = { profile: "fleet" }
 
   const replyFor = (args: ReadonlyArray<string>): Reply => {
@@ -231,13 +231,9 @@ describe("Usacloud: argument vectors", () => {
     [
       "server list",
       (u) => u.servers.list("is1a", { names: ["web-01", "web-02"], tags: ["fleetflow"] }),
-      ["server", "list", "--zone", "is1a", "-o", "json", "--names", "web-01,web-02", "--tags", "fleetflow"]
+      zoned("server", "is1a").list("--names", "web-01,web-02", "--tags", "fleetflow")
     ],
-    [
-      "server read",
-      (u) => u.servers.read("is1a", "113600000001"),
-      ["server", "read", "113600000001", "--zone", "is1a", "-o", "json"]
-    ],
+    ["server read", (u) => u.servers.read("is1a", "113600000001"), zoned("server", "is1a").read("113600000001")],
     [
       "server create",
       (u) =>
@@ -255,14 +251,7 @@ describe("Usacloud: argument vectors", () => {
           notes: [{ id: "113600000601" }, { id: "113600000602", variables: { user: "ops", port: 22 } }],
           disablePasswordAuth: true
         }),
-      [
-        "server",
-        "create",
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
+      zoned("server", "is1a").create(
         "--name",
         "web-01",
         "--description",
@@ -295,7 +284,7 @@ describe("Usacloud: argument vectors", () => {
         "--disk-edit-notes",
         '[{"ID":113600000601},{"ID":113600000602,"Variables":{"user":"ops","port":22}}]',
         "--boot-after-create"
-      ]
+      )
     ],
     [
       "server create from an archive, notes without variables",
@@ -308,14 +297,7 @@ describe("Usacloud: argument vectors", () => {
           notes: [{ id: "113600000601" }, { id: "113600000602" }],
           bootAfterCreate: false
         }),
-      [
-        "server",
-        "create",
-        "-y",
-        "--zone",
-        "tk1b",
-        "-o",
-        "json",
+      zoned("server", "tk1b").create(
         "--name",
         "db",
         "--cpu",
@@ -334,7 +316,7 @@ describe("Usacloud: argument vectors", () => {
         "113600000401",
         "--disk-edit-note-ids",
         "113600000601,113600000602"
-      ]
+      )
     ],
     [
       "server create over an existing disk, edited, then booted",
@@ -355,14 +337,7 @@ describe("Usacloud: argument vectors", () => {
             }
           ]
         }),
-      [
-        "server",
-        "create",
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
+      zoned("server", "is1a").create(
         "--name",
         "web-02",
         "--cpu",
@@ -374,59 +349,40 @@ describe("Usacloud: argument vectors", () => {
         "--disks",
         '[{"ID":113600000301,"EditDisk":{"HostName":"web-02","DisablePWAuth":true,"SSHKeyIDs":[113600000501],"Notes":[{"ID":113600000601,"Variables":{"port":22}}]}}]',
         "--boot-after-create"
-      ]
+      )
     ],
     [
       "server update",
       (u) => u.servers.update("is1a", "113600000001", { cpu: 4, memory: 8, tags: [] }),
-      [
-        "server",
-        "update",
-        "113600000001",
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
-        "--tags",
-        "",
-        "--cpu",
-        "4",
-        "--memory",
-        "8"
-      ]
+      zoned("server", "is1a").update("113600000001", "--tags", "", "--cpu", "4", "--memory", "8")
     ],
     [
       "server boot",
       (u) => u.servers.boot("is1a", "113600000001"),
-      ["server", "boot", "113600000001", "-y", "--zone", "is1a"]
+      zoned("server", "is1a").change("boot", "113600000001")
     ],
     [
       "server shutdown",
       (u) => u.servers.shutdown("is1a", "113600000001", { force: true }),
-      ["server", "shutdown", "113600000001", "-y", "--zone", "is1a", "--force"]
+      zoned("server", "is1a").change("shutdown", "113600000001", "--force")
     ],
     [
       "server wait-until-ready",
       (u) => u.servers.waitUntilReady("is1a", "113600000001"),
-      ["server", "wait-until-ready", "113600000001", "--zone", "is1a"]
+      zoned("server", "is1a").wait("wait-until-ready", "113600000001")
     ],
     [
       "server wait-until-shutdown",
       (u) => u.servers.waitUntilShutdown("is1a", "113600000001"),
-      ["server", "wait-until-shutdown", "113600000001", "--zone", "is1a"]
+      zoned("server", "is1a").wait("wait-until-shutdown", "113600000001")
     ],
     [
       "server delete",
       (u) => u.servers.delete("is1a", "113600000001", { force: true, withDisks: true }),
-      ["server", "delete", "113600000001", "-y", "--zone", "is1a", "--force", "--with-disks"]
+      zoned("server", "is1a").change("delete", "113600000001", "--force", "--with-disks")
     ],
-    ["disk list", (u) => u.disks.list("is1b"), ["disk", "list", "--zone", "is1b", "-o", "json"]],
-    [
-      "disk read",
-      (u) => u.disks.read("is1a", "113600000101"),
-      ["disk", "read", "113600000101", "--zone", "is1a", "-o", "json"]
-    ],
+    ["disk list", (u) => u.disks.list("is1b"), zoned("disk", "is1b").list()],
+    ["disk read", (u) => u.disks.read("is1a", "113600000101"), zoned("disk", "is1a").read("113600000101")],
     [
       "disk create",
       (u) =>
@@ -437,14 +393,7 @@ describe("Usacloud: argument vectors", () => {
           osType: "ubuntu2404",
           edit: { hostName: "data", sshKeyIds: ["113600000501"], disablePasswordAuth: true }
         }),
-      [
-        "disk",
-        "create",
-        "-y",
-        "--zone",
-        "is1a",
-        "-o",
-        "json",
+      zoned("disk", "is1a").create(
         "--name",
         "data",
         "--tags",
@@ -462,63 +411,45 @@ describe("Usacloud: argument vectors", () => {
         "--edit-disk-ssh-key-ids",
         "113600000501",
         "--edit-disk-disable-pw-auth"
-      ]
+      )
     ],
     [
       "disk update",
       (u) => u.disks.update("is1a", "113600000101", { name: "data-2", description: "" }),
-      ["disk", "update", "113600000101", "-y", "--zone", "is1a", "-o", "json", "--name", "data-2", "--description", ""]
+      zoned("disk", "is1a").update("113600000101", "--name", "data-2", "--description", "")
     ],
     [
       "disk delete",
       (u) => u.disks.delete("is1a", "113600000101"),
-      ["disk", "delete", "113600000101", "-y", "--zone", "is1a"]
+      zoned("disk", "is1a").change("delete", "113600000101")
     ],
-    [
-      "ssh-key list",
-      (u) => u.sshKeys.list({ names: ["deploy"] }),
-      ["ssh-key", "list", "-o", "json", "--names", "deploy"]
-    ],
-    ["ssh-key read", (u) => u.sshKeys.read("113600000501"), ["ssh-key", "read", "113600000501", "-o", "json"]],
+    ["ssh-key list", (u) => u.sshKeys.list({ names: ["deploy"] }), global("ssh-key").list("--names", "deploy")],
+    ["ssh-key read", (u) => u.sshKeys.read("113600000501"), global("ssh-key").read("113600000501")],
     [
       "ssh-key create",
       (u) => u.sshKeys.create({ name: "deploy", publicKey: sshKeyJson.PublicKey }),
-      ["ssh-key", "create", "-y", "-o", "json", "--name", "deploy", "--public-key", sshKeyJson.PublicKey]
+      global("ssh-key").create("--name", "deploy", "--public-key", sshKeyJson.PublicKey)
     ],
-    ["ssh-key delete", (u) => u.sshKeys.delete("113600000501"), ["ssh-key", "delete", "113600000501", "-y"]],
+    ["ssh-key delete", (u) => u.sshKeys.delete("113600000501"), global("ssh-key").change("delete", "113600000501")],
     [
       "archive list",
       (u) => u.archives.list("is1a", { osType: "ubuntu2404" }),
-      ["archive", "list", "--zone", "is1a", "-o", "json", "--os-type", "ubuntu2404"]
+      zoned("archive", "is1a").list("--os-type", "ubuntu2404")
     ],
-    ["note list", (u) => u.notes.list({ names: ["a,b"] }), ["note", "list", "-o", "json", "--names", '"a,b"']],
-    ["note read", (u) => u.notes.read("113600000601"), ["note", "read", "113600000601", "-o", "json"]],
+    ["note list", (u) => u.notes.list({ names: ["a,b"] }), global("note").list("--names", '"a,b"')],
+    ["note read", (u) => u.notes.read("113600000601"), global("note").read("113600000601")],
     [
       "note create",
       (u) => u.notes.create({ name: "setup", content: noteJson.Content, tags: ["fleetflow"] }),
-      [
-        "note",
-        "create",
-        "-y",
-        "-o",
-        "json",
-        "--name",
-        "setup",
-        "--tags",
-        "fleetflow",
-        "--class",
-        "shell",
-        "--content",
-        noteJson.Content
-      ]
+      global("note").create("--name", "setup", "--tags", "fleetflow", "--class", "shell", "--content", noteJson.Content)
     ],
     [
       "note update",
       (u) => u.notes.update("113600000601", { content: "#!/bin/bash\n" }),
-      ["note", "update", "113600000601", "-y", "-o", "json", "--content", "#!/bin/bash\n"]
+      global("note").update("113600000601", "--content", "#!/bin/bash\n")
     ],
-    ["note delete", (u) => u.notes.delete("113600000601"), ["note", "delete", "113600000601", "-y"]],
-    ["auth-status", (u) => u.authStatus(), ["auth-status", "-o", "json"]]
+    ["note delete", (u) => u.notes.delete("113600000601"), global("note").change("delete", "113600000601")],
+    ["auth-status", (u) => u.authStatus(), [...authStatus]]
   ]
 
   for (const [name, operation, expected] of cases) {
@@ -526,7 +457,7 @@ describe("Usacloud: argument vectors", () => {
       Effect.gen(function* () {
         const plain = yield* withReply(replyFor, operation)
         success(plain.exit)
-        assert.deepStrictEqual(plain.calls, [[...expected, ...exact]])
+        assert.deepStrictEqual(plain.calls, [[...expected, ...matchExact]])
         const withProfile = yield* withReply(replyFor, operation, settings)
         success(withProfile.exit)
         assert.deepStrictEqual(withProfile.calls, [[...expected, ...profiled]])

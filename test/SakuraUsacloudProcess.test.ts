@@ -10,6 +10,7 @@ import * as path from "node:path"
 import * as ProcessTransport from "../src/Sakura/ProcessTransport.js"
 import { UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../src/Sakura/Transport.js"
 import * as Usacloud from "../src/Sakura/Usacloud.js"
+import { zoned } from "./support/UsacloudArgs.js"
 
 // A stand-in usacloud: prints its argv as JSON, some stderr, and exits with FAKE_EXIT.
 const script = `#!/usr/bin/env node
@@ -59,13 +60,14 @@ describe("ProcessTransport", () => {
   it.live("reads exit code, stdout and stderr together, with the parent's environment and the call's", () =>
     Effect.gen(function* () {
       const run = (yield* transport(binary)).run
-      const output = yield* run(["server", "list", "--zone", "is1a", "-o", "json"], {
+      const serverList = zoned("server", "is1a").list()
+      const output = yield* run(serverList, {
         env: { FAKE_EXIT: "3", FAKE_STDERR: "\nsomething failed\n", FAKE_EXTRA: "yes" }
       })
       assert.strictEqual(output.exitCode, 3)
       assert.strictEqual(output.stderr, "\nsomething failed\n")
       assert.deepStrictEqual(JSON.parse(output.stdout), {
-        args: ["server", "list", "--zone", "is1a", "-o", "json"],
+        args: serverList,
         home: true,
         extra: "yes"
       })

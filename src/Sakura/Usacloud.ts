@@ -8,14 +8,13 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import * as Retry from "../Retry.js"
-import { type Output, UsacloudTransport } from "./Transport.js"
+import { type Output, UsacloudTransport, type TransportService } from "./Transport.js"
 import * as Args from "./Usacloud/Args.js"
 import * as Errors from "./Usacloud/Errors.js"
+import * as Readers from "./Usacloud/Readers.js"
 import * as Schemas from "./Usacloud/Schemas.js"
-import * as ParseIssues from "../ParseIssues.js"
 
 export { isTransient, type Reason, toProviderError, UsacloudError } from "./Usacloud/Errors.js"
 export type {
@@ -121,157 +120,98 @@ const shouldRetry = (call: Args.Call, error: Errors.UsacloudError) => {
 const shown = (args: ReadonlyArray<string>) =>
   args.map((arg) => (arg.length > 80 ? `${arg.slice(0, 77)}...` : arg)).join(" ")
 
-const excerpt = (text: string) => {
-  const flat = text.trim().replace(/\s+/g, " ")
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat
+const logWarnings = (call: Args.Call, output: Output) => {
+  const warnings = Errors.warningLines(output.stderr)
+  return warnings.length === 0
+    ? Effect.void
+    : Effect.logDebug(`usacloud ${call.command} warned`).pipe(Effect.annotateLogs("warnings", warnings))
 }
 
-const shapeError = (command: string, error: ParseResult.ParseError) =>
-  Errors.make(command, "failed", `usacloud printed JSON FleetFlow cannot read: ${ParseIssues.describe(error, 5)}`)
-
-const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
+/** What every run of one client shares. */
+interface Runner {
+  readonly transport: TransportService
+  readonly policy: Retry.RetryPolicy
+  readonly timeouts: Record<Args.Call["duration"], Duration.DurationInput>
 }
+
+/** One process; a failed run becomes a UsacloudError. */
+const attempt = (runner: Runner, call: Args.Call): Result<Output> =>
+  Effect.logDebug(`usacloud ${call.command}`).pipe(
+    Effect.zipRight(runner.transport.run(call.args, { timeout: runner.timeouts[call.duration] })),
+    Effect.catchTags({
+      UsacloudUnavailable: (error) => Effect.fail(Errors.fromUnavailable(call.command, error)),
+      UsacloudTimeout: (error) => Effect.fail(Errors.fromTimeout(call.command, error))
+    }),
+    Effect.tap((output) => logWarnings(call, output)),
+    Effect.filterOrFail(
+      (output) => output.exitCode === 0,
+      (output) => Errors.classify(call.command, output)
+    ),
+    Effect.annotateLogs("args", shown(call.args))
+  )
+
+/** Runs `call`, then `read` on its output, again while the failure is transient. */
+const run = <A>(runner: Runner, call: Result<Args.Call>, read: Readers.Reader<A>): Result<A> =>
+  Effect.flatMap(call, (checked) =>
+    attempt(runner, checked).pipe(
+      Effect.flatMap((output) => read(checked, output)),
+      Retry.retryTransient(runner.policy, (error: Errors.UsacloudError) => shouldRetry(checked, error)),
+      Effect.withSpan(`Usacloud ${checked.command}`)
+    )
+  )
 
 export const make = (settings: Settings = {}): Effect.Effect<UsacloudService, never, UsacloudTransport> =>
   Effect.gen(function* () {
-    const transport = yield* UsacloudTransport
-    const policy = settings.retry ?? Retry.defaultPolicy
+    const runner: Runner = {
+      transport: yield* UsacloudTransport,
+      policy: settings.retry ?? Retry.defaultPolicy,
+      timeouts: {
+        short: settings.shortTimeout ?? defaultShortTimeout,
+        long: settings.longTimeout ?? defaultLongTimeout
+      }
+    }
     const build = Args.make({ profile: settings.profile })
-    const timeouts = {
-      short: settings.shortTimeout ?? defaultShortTimeout,
-      long: settings.longTimeout ?? defaultLongTimeout
-    }
-
-    const logWarnings = (call: Args.Call, output: Output) => {
-      const warnings = Errors.warningLines(output.stderr)
-      return warnings.length === 0
-        ? Effect.void
-        : Effect.logDebug(`usacloud ${call.command} warned`).pipe(Effect.annotateLogs("warnings", warnings))
-    }
-
-    /** One process; a failed run becomes a UsacloudError. */
-    const attempt = (call: Args.Call): Result<Output> =>
-      Effect.logDebug(`usacloud ${call.command}`).pipe(
-        Effect.zipRight(transport.run(call.args, { timeout: timeouts[call.duration] })),
-        Effect.catchTags({
-          UsacloudUnavailable: (error) => Effect.fail(Errors.fromUnavailable(call.command, error)),
-          UsacloudTimeout: (error) => Effect.fail(Errors.fromTimeout(call.command, error))
-        }),
-        Effect.tap((output) => logWarnings(call, output)),
-        Effect.filterOrFail(
-          (output) => output.exitCode === 0,
-          (output) => Errors.classify(call.command, output)
-        ),
-        Effect.annotateLogs("args", shown(call.args))
-      )
-
-    /** Runs `call`, then `read` on its output, again while the failure is transient. */
-    const run = <A>(call: Result<Args.Call>, read: (call: Args.Call, output: Output) => Result<A>): Result<A> =>
-      Effect.flatMap(call, (checked) =>
-        attempt(checked).pipe(
-          Effect.flatMap((output) => read(checked, output)),
-          Retry.retryTransient(policy, (error: Errors.UsacloudError) => shouldRetry(checked, error)),
-          Effect.withSpan(`Usacloud ${checked.command}`)
-        )
-      )
-
-    /** Commands that print nothing; exit 0 with an error on stderr is a failure (usacloud's config errors). */
-    const nothing = (call: Args.Call, output: Output): Result<void> =>
-      Errors.errorLines(output.stderr).length > 0 ? Effect.fail(Errors.classify(call.command, output)) : Effect.void
-
-    const list =
-      <A, I>(schema: Schema.Schema<A, I>, empty: "empty-list" | "error") =>
-      (call: Args.Call, output: Output): Result<ReadonlyArray<A>> =>
-        Effect.gen(function* () {
-          const problems = Errors.errorLines(output.stderr)
-          const text = output.stdout.trim()
-          if (text === "") {
-            if (problems.length > 0) return yield* Errors.classify(call.command, output)
-            if (empty === "empty-list") return []
-            return yield* Errors.make(call.command, "failed", "usacloud printed nothing where a result was expected")
-          }
-          const parsed = parseJson(text)
-          if (!parsed.ok) {
-            if (problems.length > 0) return yield* Errors.classify(call.command, output)
-            return yield* Errors.make(
-              call.command,
-              "failed",
-              `usacloud printed output that is not JSON: ${excerpt(text)}`
-            )
-          }
-          if (problems.length > 0) {
-            yield* Effect.logDebug(`usacloud ${call.command} succeeded with messages`).pipe(
-              Effect.annotateLogs("stderr", problems)
-            )
-          }
-          return yield* Schema.decodeUnknown(Schema.Array(schema))(parsed.value, { errors: "all" }).pipe(
-            Effect.mapError((error) => shapeError(call.command, error))
-          )
-        })
-
-    const one =
-      <A, I>(schema: Schema.Schema<A, I>, id?: string) =>
-      (call: Args.Call, output: Output): Result<A> =>
-        Effect.gen(function* () {
-          const items = yield* list(schema, "error")(call, output)
-          const matching =
-            id === undefined ? items : items.filter((item) => (item as { readonly id?: unknown }).id === id)
-          const [first] = matching
-          if (first === undefined || matching.length > 1) {
-            const what = id === undefined ? "one result" : `the resource with ID ${id}`
-            return yield* Errors.make(
-              call.command,
-              "failed",
-              `usacloud printed ${items.length} result(s) where ${what} was expected`
-            )
-          }
-          return first
-        })
-
+    const exec = <A>(call: Result<Args.Call>, read: Readers.Reader<A>) => run(runner, call, read)
+    const { list, nothing, one } = Readers
     const readOne = <A, I>(schema: Schema.Schema<A, I>, call: Result<Args.Call>, id: string) =>
-      run(call, one(schema, id))
+      exec(call, one(schema, id))
 
     return {
       servers: {
-        list: (zone, filter) => run(build.serverList(zone, filter), list(Schemas.Server, "empty-list")),
+        list: (zone, filter) => exec(build.serverList(zone, filter), list(Schemas.Server, "empty-list")),
         read: (zone, id) => readOne(Schemas.Server, build.serverRead(zone, id), id),
-        create: (zone, spec) => run(build.serverCreate(zone, spec), one(Schemas.Server)),
-        update: (zone, id, changes) => run(build.serverUpdate(zone, id, changes), one(Schemas.Server)),
-        boot: (zone, id) => run(build.serverBoot(zone, id), nothing),
-        shutdown: (zone, id, options) => run(build.serverShutdown(zone, id, options), nothing),
-        waitUntilReady: (zone, id) => run(build.serverWaitUntilReady(zone, id), nothing),
-        waitUntilShutdown: (zone, id) => run(build.serverWaitUntilShutdown(zone, id), nothing),
-        delete: (zone, id, options) => run(build.serverDelete(zone, id, options), nothing)
+        create: (zone, spec) => exec(build.serverCreate(zone, spec), one(Schemas.Server)),
+        update: (zone, id, changes) => exec(build.serverUpdate(zone, id, changes), one(Schemas.Server)),
+        boot: (zone, id) => exec(build.serverBoot(zone, id), nothing),
+        shutdown: (zone, id, options) => exec(build.serverShutdown(zone, id, options), nothing),
+        waitUntilReady: (zone, id) => exec(build.serverWaitUntilReady(zone, id), nothing),
+        waitUntilShutdown: (zone, id) => exec(build.serverWaitUntilShutdown(zone, id), nothing),
+        delete: (zone, id, options) => exec(build.serverDelete(zone, id, options), nothing)
       },
       disks: {
-        list: (zone, filter) => run(build.diskList(zone, filter), list(Schemas.Disk, "empty-list")),
+        list: (zone, filter) => exec(build.diskList(zone, filter), list(Schemas.Disk, "empty-list")),
         read: (zone, id) => readOne(Schemas.Disk, build.diskRead(zone, id), id),
-        create: (zone, spec) => run(build.diskCreate(zone, spec), one(Schemas.Disk)),
-        update: (zone, id, changes) => run(build.diskUpdate(zone, id, changes), one(Schemas.Disk)),
-        delete: (zone, id) => run(build.diskDelete(zone, id), nothing)
+        create: (zone, spec) => exec(build.diskCreate(zone, spec), one(Schemas.Disk)),
+        update: (zone, id, changes) => exec(build.diskUpdate(zone, id, changes), one(Schemas.Disk)),
+        delete: (zone, id) => exec(build.diskDelete(zone, id), nothing)
       },
       sshKeys: {
-        list: (filter) => run(build.sshKeyList(filter), list(Schemas.SshKey, "empty-list")),
+        list: (filter) => exec(build.sshKeyList(filter), list(Schemas.SshKey, "empty-list")),
         read: (id) => readOne(Schemas.SshKey, build.sshKeyRead(id), id),
-        create: (spec) => run(build.sshKeyCreate(spec), one(Schemas.SshKey)),
-        delete: (id) => run(build.sshKeyDelete(id), nothing)
+        create: (spec) => exec(build.sshKeyCreate(spec), one(Schemas.SshKey)),
+        delete: (id) => exec(build.sshKeyDelete(id), nothing)
       },
       archives: {
-        list: (zone, filter) => run(build.archiveList(zone, filter), list(Schemas.Archive, "empty-list"))
+        list: (zone, filter) => exec(build.archiveList(zone, filter), list(Schemas.Archive, "empty-list"))
       },
       notes: {
-        list: (filter) => run(build.noteList(filter), list(Schemas.Note, "empty-list")),
+        list: (filter) => exec(build.noteList(filter), list(Schemas.Note, "empty-list")),
         read: (id) => readOne(Schemas.Note, build.noteRead(id), id),
-        create: (spec) => run(build.noteCreate(spec), one(Schemas.Note)),
-        update: (id, changes) => run(build.noteUpdate(id, changes), one(Schemas.Note)),
-        delete: (id) => run(build.noteDelete(id), nothing)
+        create: (spec) => exec(build.noteCreate(spec), one(Schemas.Note)),
+        update: (id, changes) => exec(build.noteUpdate(id, changes), one(Schemas.Note)),
+        delete: (id) => exec(build.noteDelete(id), nothing)
       },
-      authStatus: () => run(build.authStatus(), one(Schemas.AuthStatus))
+      authStatus: () => exec(build.authStatus(), one(Schemas.AuthStatus))
     }
   })
 

@@ -7,12 +7,14 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { osTypes } from "../../Config/Vocabulary.js"
 import { ProviderError } from "../../Provider.js"
-import type { Inputs, ResourceKey } from "../../Resource.js"
+import type { Inputs, ResourceKey, ResourceType } from "../../Resource.js"
 import { type ListFilter, toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
 import { credentialsHint } from "../Usacloud/Errors.js"
 import { checkUserTags, isOwnedBy, type Owner, ownershipTags, previousIdPrefix } from "./Ownership.js"
 
 export const providerName = "sakura-cloud"
+
+export const handles: ReadonlyArray<ResourceType> = ["server", "disk", "ssh-key", "startup-script"]
 
 export interface Clients {
   /** For `getState`: retried here, since nothing above retries a read. */
@@ -70,6 +72,17 @@ export const checkTags = (
   return problem === undefined
     ? Effect.void
     : Effect.fail(invalid(operation, key, problem, "Sakura Cloud allows 10 tags of at most 32 characters"))
+}
+
+/** Items grouped by zone, for one list per zone; an item of no zone is left out. */
+export const byZone = <A>(items: ReadonlyArray<A>, zoneOf: (item: A) => string | undefined) => {
+  const zones = new Map<string, Array<A>>()
+  for (const item of items) {
+    const zone = zoneOf(item)
+    if (zone === undefined) continue
+    zones.set(zone, [...(zones.get(zone) ?? []), item])
+  }
+  return zones
 }
 
 export const ownerOf = (scope: { readonly project: string; readonly stage: string }, name: string): Owner => ({
