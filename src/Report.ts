@@ -2,35 +2,84 @@
  * The one place that turns a failure into what the operator reads and the exit code
  * the shell sees: 1 error, 3 partial apply, 4 state locked.
  */
-import * as NodePath from "node:path"
 import * as Cause from "effect/Cause"
-import * as Option from "effect/Option"
-import { PartialApplyError } from "./Apply.js"
-import { ConfigError } from "./Config.js"
-import { ProviderError } from "./Provider.js"
+import * as NodePath from "node:path"
+import type { PartialApplyError } from "./Apply.js"
+import type { ConfirmationRequired, InvalidOption, UnknownKey } from "./Cli/Errors.js"
+import type { ConfigError } from "./Config.js"
+import type * as Fleet from "./Fleet.js"
+import type * as Rollback from "./Fleet/Rollback.js"
+import type { PlanError } from "./Plan.js"
+import type { ProviderError } from "./Provider.js"
 import * as Render from "./Render.js"
+import type { CountOutOfRange, NotScaled } from "./Scale.js"
+import type { SandboxOptionsError } from "./Sandbox/Options.js"
+import type * as State from "./State.js"
+import type { StateNotMigrated } from "./State/Backend.js"
+import type { MigrateRefused } from "./State/Migrate.js"
 
 export const ExitCode = { ok: 0, error: 1, changes: 2, partial: 3, locked: 4 } as const
 
-interface Tagged {
-  readonly _tag: string
-  readonly message?: string
+/**
+ * Every failure a command can end with. Each has its exit code and its message below, checked
+ * by the compiler: a command that can fail in a new way does not compile until it is reported.
+ */
+export type Failure =
+  | ConfigError
+  | SandboxOptionsError
+  | ProviderError
+  | PlanError
+  | PartialApplyError
+  | State.StateError
+  | State.StateLocked
+  | State.LockNotFound
+  | StateNotMigrated
+  | MigrateRefused
+  | Fleet.StageConflict
+  | Fleet.UnknownTarget
+  | Fleet.Cancelled
+  | Fleet.AlreadyManaged
+  | Fleet.NotDeclared
+  | Fleet.ImportFailed
+  | Rollback.HistoryUnavailable
+  | Rollback.UnknownSerial
+  | Rollback.PendingActions
+  | NotScaled
+  | CountOutOfRange
+  | ConfirmationRequired
+  | InvalidOption
+  | UnknownKey
+
+const exitCodes: { readonly [Tag in Failure["_tag"]]: number } = {
+  ConfigError: ExitCode.error,
+  SandboxOptionsError: ExitCode.error,
+  ProviderError: ExitCode.error,
+  PlanError: ExitCode.error,
+  PartialApplyError: ExitCode.partial,
+  StateCorrupt: ExitCode.error,
+  StateConflict: ExitCode.error,
+  StateIoError: ExitCode.error,
+  StateLocked: ExitCode.locked,
+  LockNotFound: ExitCode.error,
+  StateNotMigrated: ExitCode.error,
+  MigrateRefused: ExitCode.error,
+  StageConflict: ExitCode.error,
+  UnknownTarget: ExitCode.error,
+  Cancelled: ExitCode.error,
+  AlreadyManaged: ExitCode.error,
+  NotDeclared: ExitCode.error,
+  ImportFailed: ExitCode.error,
+  HistoryUnavailable: ExitCode.error,
+  UnknownSerial: ExitCode.error,
+  PendingActions: ExitCode.error,
+  NotScaled: ExitCode.error,
+  CountOutOfRange: ExitCode.error,
+  ConfirmationRequired: ExitCode.error,
+  InvalidOption: ExitCode.error,
+  UnknownKey: ExitCode.error
 }
 
-const isTagged = (value: unknown): value is Tagged =>
-  typeof value === "object" && value !== null && typeof (value as Tagged)._tag === "string"
-
-export const exitCodeOf = (error: unknown): number => {
-  if (!isTagged(error)) return ExitCode.error
-  switch (error._tag) {
-    case "PartialApplyError":
-      return ExitCode.partial
-    case "StateLocked":
-      return ExitCode.locked
-    default:
-      return ExitCode.error
-  }
-}
+export const exitCodeOf = (failure: Failure): number => exitCodes[failure._tag]
 
 /** A path as the operator typed it: relative when it is below the working folder. */
 const relativeToHere = (file: string): string => {
@@ -77,28 +126,30 @@ const partialApply = (error: PartialApplyError): string => {
 }
 
 /** What went wrong, why, and what to do, without a stack trace. */
-export const describe = (error: unknown): string => {
-  if (error instanceof ConfigError) return configError(error)
-  if (error instanceof ProviderError) return Render.providerError(error)
-  if (error instanceof PartialApplyError) return partialApply(error)
-  if (!isTagged(error)) return `Error: ${String(error)}`
-  // The prompt line was left open by the answer that cancelled it.
-  if (error._tag === "Cancelled") return `\n${error.message}`
-  return `Error: ${error.message ?? error._tag}`
+export const describe = (failure: Failure): string => {
+  switch (failure._tag) {
+    case "ConfigError":
+      return configError(failure)
+    case "ProviderError":
+      return Render.providerError(failure)
+    case "PartialApplyError":
+      return partialApply(failure)
+    // The prompt line was left open by the answer that cancelled it.
+    case "Cancelled":
+      return `\n${failure.message}`
+    default:
+      return `Error: ${failure.message}`
+  }
 }
 
-/** The failure a cause carries, or its defect, for printing. */
-export const fromCause = (cause: Cause.Cause<unknown>): unknown =>
-  Option.getOrElse(Cause.failureOption(cause), () =>
-    Option.match(Cause.dieOption(cause), {
-      onNone: () => Cause.pretty(cause),
-      onSome: (defect) => defect
-    })
-  )
-
 /** The error as `--json` prints it: its tag, its message and its fields. */
-export const toJson = (error: unknown): Record<string, unknown> => {
-  if (!isTagged(error)) return { _tag: "UnknownError", message: String(error) }
-  const fields = JSON.parse(JSON.stringify(error)) as Record<string, unknown>
-  return { ...fields, _tag: error._tag, message: error.message ?? error._tag }
+export const toJson = (failure: Failure): Record<string, unknown> => {
+  const fields = JSON.parse(JSON.stringify(failure)) as Record<string, unknown>
+  return { ...fields, _tag: failure._tag, message: failure.message }
+}
+
+/** What a cause that carries no failure (a defect, an interruption) has to say. */
+export const describeDefect = (cause: Cause.Cause<unknown>): string => {
+  const defect = Cause.dieOption(cause)
+  return defect._tag === "Some" ? `Error: ${String(defect.value)}` : `Error: ${Cause.pretty(cause)}`
 }

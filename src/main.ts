@@ -8,11 +8,13 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as Cli from "./Cli.js"
 import * as Crash from "./Crash.js"
 import * as Report from "./Report.js"
@@ -28,9 +30,15 @@ const program = Cli.run(process.argv).pipe(
   ),
   Effect.catchAllCause((cause) =>
     Effect.gen(function* () {
-      const error = Report.fromCause(cause)
-      if (typeof error === "object" && error !== null && (error as { _tag?: string })._tag === "Exit") {
-        process.exitCode = (error as Cli.Exit).code
+      const failure = Cause.failureOption(cause)
+      if (Option.isNone(failure)) {
+        yield* Console.error(Report.describeDefect(cause))
+        process.exitCode = Report.ExitCode.error
+        return
+      }
+      const error = failure.value
+      if (error._tag === "Exit") {
+        process.exitCode = error.code
         return
       }
       // @effect/cli already printed its own usage errors.

@@ -78,7 +78,7 @@ const printable = (error: unknown): string => {
 }
 
 /** What the CLI would print for `error`; bad when it shows a stack or nothing at all. */
-const checkPrinted = (error: unknown): string | undefined => {
+const checkPrinted = (error: Report.Failure): string | undefined => {
   let printed: string
   try {
     printed = Report.describe(error)
@@ -97,7 +97,9 @@ const checkPrinted = (error: unknown): string | undefined => {
 const classify = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   accept: (error: E) => string | undefined,
-  onSuccess: (value: A) => Effect.Effect<Outcome, never, R> = () => Effect.succeed(ok)
+  onSuccess: (value: A) => Effect.Effect<Outcome, never, R> = () => Effect.succeed(ok),
+  /** The failure the CLI reports for `error`: a client's error reaches it as a provider's. */
+  reported: (error: E) => Report.Failure = (error) => error as Report.Failure
 ): Effect.Effect<Outcome, never, R> =>
   Effect.gen(function* () {
     const exit = yield* Effect.exit(effect)
@@ -105,7 +107,7 @@ const classify = <A, E, R>(
     const failure = Cause.failureOption(exit.cause)
     if (Option.isSome(failure) && Cause.isFailType(exit.cause)) {
       const error = failure.value
-      const problem = accept(error) ?? checkPrinted(error)
+      const problem = accept(error) ?? checkPrinted(reported(error))
       if (problem !== undefined) return bad(problem)
       const { _tag, message } = error as { readonly _tag?: string; readonly message?: string }
       return { kind: "expected-error", tag: _tag ?? "unknown", message: message ?? "" }
@@ -547,8 +549,11 @@ const runUsacloud = (operation: UsacloudOperation, output: Output): Effect.Effec
   const transport = Layer.succeed(UsacloudTransport, { run: () => Effect.succeed(output) })
   return Effect.gen(function* () {
     const client = yield* Usacloud.make({ retry: quickRetry })
-    return yield* classify(operation.run(client), (error) =>
-      error instanceof Usacloud.UsacloudError ? undefined : `not a UsacloudError: ${printable(error)}`
+    return yield* classify(
+      operation.run(client),
+      (error) => (error instanceof Usacloud.UsacloudError ? undefined : `not a UsacloudError: ${printable(error)}`),
+      undefined,
+      (error) => Usacloud.toProviderError(error)
     )
   }).pipe(Effect.provide(transport), quiet)
 }
@@ -730,12 +735,16 @@ const runCloudflare = (operation: CloudflareOperation, answer: Answer): Effect.E
   const client = HttpClient.make((request) => Effect.sync(() => respond(request, answer)))
   return Effect.gen(function* () {
     const api = yield* apiOver(client)
-    return yield* classify(operation.run(api), (error) =>
-      error instanceof CloudflareApi.CloudflareError
-        ? error.message.includes(cloudflareToken)
-          ? "the error shows the API token"
-          : undefined
-        : `not a CloudflareError: ${printable(error)}`
+    return yield* classify(
+      operation.run(api),
+      (error) =>
+        error instanceof CloudflareApi.CloudflareError
+          ? error.message.includes(cloudflareToken)
+            ? "the error shows the API token"
+            : undefined
+          : `not a CloudflareError: ${printable(error)}`,
+      undefined,
+      (error) => CloudflareApi.toProviderError(error)
     )
   }).pipe(quiet)
 }
