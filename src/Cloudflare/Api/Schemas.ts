@@ -5,13 +5,14 @@
  */
 import * as Schema from "effect/Schema"
 
-const optionalField = <S extends Schema.Schema.AnyNoContext>(key: string, schema: S) =>
+// The key is a literal type parameter: typed `string`, the encoded side would get an index signature.
+const optionalField = <const Key extends string, S extends Schema.Schema.AnyNoContext>(key: Key, schema: S) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 
 /** Absent or `null` reads as absent. */
 const nullable = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.optionalWith(schema, { nullable: true })
 
-const nullableField = <S extends Schema.Schema.AnyNoContext>(key: string, schema: S) =>
+const nullableField = <const Key extends string, S extends Schema.Schema.AnyNoContext>(key: Key, schema: S) =>
   nullable(schema).pipe(Schema.fromKey(key))
 
 /** One entry of `errors` (or `messages`); the code is absent on a few endpoints' messages. */

@@ -38,14 +38,18 @@ const Tags = Schema.transform(Schema.NullOr(Schema.Array(Schema.String)), Schema
   encode: (tags) => tags
 })
 
-const field = <S extends Schema.Schema.Any>(key: string, schema: S) =>
+// Keys are literal type parameters: typed `string`, the encoded side would get an index signature.
+const field = <const Key extends string, S extends Schema.Schema.Any>(key: Key, schema: S) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** Fields Go omits when empty (`json:",omitempty"`): absent reads as the empty value. */
-const omitEmpty = <S extends Schema.Schema.AnyNoContext>(key: string, schema: S, empty: () => Schema.Schema.Type<S>) =>
-  Schema.optionalWith(schema, { default: empty }).pipe(Schema.fromKey(key))
+const omitEmpty = <const Key extends string, S extends Schema.Schema.AnyNoContext>(
+  key: Key,
+  schema: S,
+  empty: () => Schema.Schema.Type<S>
+) => Schema.optionalWith(schema, { default: empty }).pipe(Schema.fromKey(key))
 
-const optionalField = <S extends Schema.Schema.AnyNoContext>(key: string, schema: S) =>
+const optionalField = <const Key extends string, S extends Schema.Schema.AnyNoContext>(key: Key, schema: S) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 
 export const Region = Schema.Struct({
