@@ -7,6 +7,7 @@ import type * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as DurationText from "../DurationText.js"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
+import { sakuraZones } from "../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import {
   type Block,
@@ -25,7 +26,6 @@ import type { Env } from "./Interpolate.js"
 import { fieldName, type KdlNode } from "./KdlDocument.js"
 import { optional, rejectTokens } from "./Resources.js"
 import { didYouMean, listOf } from "./Suggest.js"
-import { sakuraZones } from "./Vocabulary.js"
 
 export interface SakuraSettings {
   readonly zone: string
