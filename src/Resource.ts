@@ -116,6 +116,9 @@ export type WithReferences<T> =
         ? { readonly [K in keyof T]: WithReferences<T[K]> }
         : T)
 
+/** The fields of a resource's inputs whose change needs a new resource instead of an update. */
+export type ReplaceFields<Inputs> = ReadonlyArray<keyof Inputs & string>
+
 /** A resource's inputs as the configuration declares them: each field as its type has it, or a reference. */
 export type DeclaredInputs<T> = { readonly [K in keyof T]: WithReferences<T[K]> }
 

@@ -2,7 +2,7 @@
  * An R2 bucket (`r2`) with its CORS rules: what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 
 /** The `cors` input as the configuration writes it. */
 export const Cors = Schema.Struct({
@@ -23,11 +23,6 @@ export const BucketInputs = Schema.Struct({
 })
 export type BucketInputs = typeof BucketInputs.Type
 
-export const bucketReplaceFields: ReadonlyArray<keyof BucketInputs> = [
-  "name",
-  "location",
-  "jurisdiction",
-  "storageClass"
-]
+export const bucketReplaceFields: ReplaceFields<BucketInputs> = ["name", "location", "jurisdiction", "storageClass"]
 
 export type DeclaredBucket = DeclaredInputs<typeof BucketInputs.Encoded>

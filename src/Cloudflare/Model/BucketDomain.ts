@@ -2,7 +2,7 @@
  * A custom domain of an R2 bucket (`r2-domain`): what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 
 export const BucketDomainInputs = Schema.Struct({
   bucket: Schema.String,
@@ -14,11 +14,6 @@ export const BucketDomainInputs = Schema.Struct({
 })
 export type BucketDomainInputs = typeof BucketDomainInputs.Type
 
-export const bucketDomainReplaceFields: ReadonlyArray<keyof BucketDomainInputs> = [
-  "bucket",
-  "domain",
-  "zone",
-  "jurisdiction"
-]
+export const bucketDomainReplaceFields: ReplaceFields<BucketDomainInputs> = ["bucket", "domain", "zone", "jurisdiction"]
 
 export type DeclaredBucketDomain = DeclaredInputs<typeof BucketDomainInputs.Encoded>

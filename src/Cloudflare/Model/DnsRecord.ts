@@ -2,7 +2,7 @@
  * A DNS record (`dns`): what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 
 export const DnsRecordInputs = Schema.Struct({
   zone: Schema.String,
@@ -15,6 +15,6 @@ export const DnsRecordInputs = Schema.Struct({
 })
 export type DnsRecordInputs = typeof DnsRecordInputs.Type
 
-export const dnsRecordReplaceFields: ReadonlyArray<keyof DnsRecordInputs> = ["zone", "name", "type"]
+export const dnsRecordReplaceFields: ReplaceFields<DnsRecordInputs> = ["zone", "name", "type"]
 
 export type DeclaredDnsRecord = DeclaredInputs<typeof DnsRecordInputs.Encoded>

@@ -2,7 +2,7 @@
  * A Pages project (`pages`): what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 
 export const PagesInputs = Schema.Struct({
   name: Schema.String,
@@ -14,6 +14,6 @@ export const PagesInputs = Schema.Struct({
 })
 export type PagesInputs = typeof PagesInputs.Type
 
-export const pagesReplaceFields: ReadonlyArray<keyof PagesInputs> = ["name", "productionBranch"]
+export const pagesReplaceFields: ReplaceFields<PagesInputs> = ["name", "productionBranch"]
 
 export type DeclaredPages = DeclaredInputs<typeof PagesInputs.Encoded>

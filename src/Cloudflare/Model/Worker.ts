@@ -2,7 +2,7 @@
  * A Worker (`worker`): what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 
 export const Binding = Schema.Union(
   Schema.Struct({ type: Schema.Literal("r2"), name: Schema.String, bucket: Schema.String }),
@@ -26,6 +26,6 @@ export const WorkerInputs = Schema.Struct({
 })
 export type WorkerInputs = typeof WorkerInputs.Type
 
-export const workerReplaceFields: ReadonlyArray<keyof WorkerInputs> = ["name"]
+export const workerReplaceFields: ReplaceFields<WorkerInputs> = ["name"]
 
 export type DeclaredWorker = DeclaredInputs<typeof WorkerInputs.Encoded>

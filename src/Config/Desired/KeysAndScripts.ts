@@ -18,12 +18,15 @@ import { readText, resolvePath } from "./Files.js"
 /** A key or script as a server's inputs name it: a reference to its resource, or a registered one's name. */
 export type Named = string | Reference
 
-export const sshKeyResource = (
+/** The resource a server's `value` names, made once per content in `shared`, or the name of a registered one. */
+type NamedResource = (
   context: ExpandContext,
   collector: Collector,
   shared: Shared,
   value: Located<string>
-): Effect.Effect<Named, ConfigError, FileSystem.FileSystem> =>
+) => Effect.Effect<Named, ConfigError, FileSystem.FileSystem>
+
+export const sshKeyResource: NamedResource = (context, collector, shared, value) =>
   Effect.gen(function* () {
     let text: string
     let wanted: string | undefined
@@ -52,12 +55,7 @@ export const sshKeyResource = (
     return ref(resourceKey, "id")
   })
 
-export const scriptResource = (
-  context: ExpandContext,
-  collector: Collector,
-  shared: Shared,
-  value: Located<string>
-): Effect.Effect<Named, ConfigError, FileSystem.FileSystem> =>
+export const scriptResource: NamedResource = (context, collector, shared, value) =>
   Effect.gen(function* () {
     const builtin = builtinScripts[value.value]
     let content: string

@@ -2,7 +2,7 @@
  * A Sakura Cloud disk (`disk`): what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 import { Tags, Zone } from "./Vocabulary.js"
 
 export const DiskInputs = Schema.Struct({
@@ -19,13 +19,6 @@ export const DiskInputs = Schema.Struct({
 })
 export type DiskInputs = typeof DiskInputs.Type
 
-export const diskReplaceFields: ReadonlyArray<keyof DiskInputs> = [
-  "zone",
-  "size",
-  "plan",
-  "os",
-  "archive",
-  "connection"
-]
+export const diskReplaceFields: ReplaceFields<DiskInputs> = ["zone", "size", "plan", "os", "archive", "connection"]
 
 export type DeclaredDisk = DeclaredInputs<typeof DiskInputs.Encoded>

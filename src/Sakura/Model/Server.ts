@@ -2,7 +2,7 @@
  * A Sakura Cloud server (`server`): what it is declared with, and which changes need a new one.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 import { Tags, Zone } from "./Vocabulary.js"
 
 /** What the deploy tooling reads about a server; kept in the inputs, never sent to the cloud. */
@@ -32,6 +32,6 @@ export const ServerInputs = Schema.Struct({
 })
 export type ServerInputs = typeof ServerInputs.Type
 
-export const serverReplaceFields: ReadonlyArray<keyof ServerInputs> = ["zone", "disk"]
+export const serverReplaceFields: ReplaceFields<ServerInputs> = ["zone", "disk"]
 
 export type DeclaredServer = DeclaredInputs<typeof ServerInputs.Encoded>

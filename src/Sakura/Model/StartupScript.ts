@@ -3,7 +3,7 @@
  * Every change is made in place.
  */
 import * as Schema from "effect/Schema"
-import type { DeclaredInputs } from "../../Resource.js"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
 import { Tags } from "./Vocabulary.js"
 
 export const StartupScriptInputs = Schema.Struct({
@@ -16,6 +16,6 @@ export const StartupScriptInputs = Schema.Struct({
 })
 export type StartupScriptInputs = typeof StartupScriptInputs.Type
 
-export const startupScriptReplaceFields: ReadonlyArray<keyof StartupScriptInputs> = []
+export const startupScriptReplaceFields: ReplaceFields<StartupScriptInputs> = []
 
 export type DeclaredStartupScript = DeclaredInputs<typeof StartupScriptInputs.Encoded>
