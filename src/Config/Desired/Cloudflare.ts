@@ -3,6 +3,7 @@
  * projects and DNS zones' records, built as the Cloudflare models declare them.
  */
 import * as Effect from "effect/Effect"
+import type { DeclaredBucket } from "../../Cloudflare/Model.js"
 import { makeKey, type Reference, type ResourceKey } from "../../Resource.js"
 import { configError } from "../ConfigError.js"
 import { type DnsZoneSpec, optional, type PagesSpec, type R2Spec, type WorkerSpec } from "../Resources.js"
@@ -22,6 +23,16 @@ const domainZone = (host: string, given: string | undefined, cloudflareZone: str
 export const expandR2 = (context: ExpandContext, collector: Collector, bucket: R2Spec) =>
   Effect.gen(function* () {
     const cors = bucket.cors
+    const corsInputs: DeclaredBucket["cors"] =
+      cors === undefined
+        ? undefined
+        : {
+            allowedOrigins: [...cors.allowedOrigins],
+            allowedMethods: [...cors.allowedMethods],
+            allowedHeaders: [...cors.allowedHeaders],
+            exposeHeaders: [...cors.exposeHeaders],
+            ...optional("maxAge", cors.maxAge)
+          }
     const bucketKey = yield* collector.add(
       "r2",
       bucket.name,
@@ -30,18 +41,7 @@ export const expandR2 = (context: ExpandContext, collector: Collector, bucket: R
         ...optional("location", bucket.location),
         ...optional("jurisdiction", bucket.jurisdiction),
         ...optional("storageClass", bucket.storageClass),
-        ...optional(
-          "cors",
-          cors === undefined
-            ? undefined
-            : {
-                allowedOrigins: [...cors.allowedOrigins],
-                allowedMethods: [...cors.allowedMethods],
-                allowedHeaders: [...cors.allowedHeaders],
-                exposeHeaders: [...cors.exposeHeaders],
-                ...optional("maxAge", cors.maxAge)
-              }
-        )
+        ...optional("cors", corsInputs)
       },
       [],
       bucket.at
