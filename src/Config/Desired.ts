@@ -16,13 +16,9 @@ import { didYouMean, listOf } from "./Suggest.js"
 
 export type { ExpandContext } from "./Desired/Collector.js"
 
-export const expand = (
-  context: ExpandContext,
-  specs: ReadonlyArray<ResourceSpec>
-): Effect.Effect<ReadonlyArray<DesiredResource>, ConfigError, FileSystem.FileSystem> =>
+/** The names each server expands to (its replicas when scaled), after checking what `--scale` asks for. */
+const serverReplicas = (context: ExpandContext, servers: ReadonlyArray<ServerSpec>) =>
   Effect.gen(function* () {
-    const collector = new Collector()
-    const servers = specs.filter((spec): spec is ServerSpec => spec.type === "server")
     const requested = context.scale ?? {}
     const scaledNames = servers.filter((server) => server.scale !== undefined).map((server) => server.name)
     for (const name of Object.keys(requested)) {
@@ -50,6 +46,17 @@ export const expand = (
         count === undefined ? [server.name] : Array.from({ length: count }, (_, i) => replicaName(server.name, i + 1))
       )
     }
+    return replicas
+  })
+
+export const expand = (
+  context: ExpandContext,
+  specs: ReadonlyArray<ResourceSpec>
+): Effect.Effect<ReadonlyArray<DesiredResource>, ConfigError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const collector = new Collector()
+    const servers = specs.filter((spec): spec is ServerSpec => spec.type === "server")
+    const replicas = yield* serverReplicas(context, servers)
     const buckets = new Set(specs.flatMap((spec) => (spec.type === "r2" ? [spec.name] : [])))
     const keys = makeShared()
     const scripts = makeShared()
