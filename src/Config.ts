@@ -21,12 +21,12 @@ import {
   decodeProject,
   decodeRetry,
   decodeState,
-  parseDuration as parseDurationText,
   type SakuraSettings,
   type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
 import { didYouMean, listOf } from "./Config/Suggest.js"
+import * as DurationText from "./DurationText.js"
 import type { DesiredResource } from "./Resource.js"
 import type { RetryPolicy } from "./Retry.js"
 
@@ -60,7 +60,7 @@ export const configFileName = "fleet.kdl"
 
 /** A duration as the language writes it: "500ms", "1s", "2m", "1h". */
 export const parseDuration = (text: string): Option.Option<Duration.Duration> =>
-  Option.fromNullable(parseDurationText(text))
+  Option.fromNullable(DurationText.parse(text))
 
 const nowhere = (file: string) => ({ file, line: 0, column: 0, path: "" })
 

@@ -104,6 +104,24 @@ export type Reference = {
   readonly attribute: string
 }
 
+/**
+ * A value as the configuration declares it: `T`, where any value, at any depth, may instead be
+ * a reference to another resource's attribute that the engine resolves at apply time.
+ */
+export type WithReferences<T> =
+  | Reference
+  | (T extends ReadonlyArray<infer Item>
+      ? ReadonlyArray<WithReferences<Item>>
+      : T extends object
+        ? { readonly [K in keyof T]: WithReferences<T[K]> }
+        : T)
+
+/** The fields of a resource's inputs whose change needs a new resource instead of an update. */
+export type ReplaceFields<Inputs> = ReadonlyArray<keyof Inputs & string>
+
+/** A resource's inputs as the configuration declares them: each field as its type has it, or a reference. */
+export type DeclaredInputs<T> = { readonly [K in keyof T]: WithReferences<T[K]> }
+
 export const reference = (key: ResourceKey, attribute: string): Reference => ({ $ref: key, attribute })
 
 export const isReference = (value: unknown): value is Reference =>

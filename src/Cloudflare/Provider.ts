@@ -22,13 +22,10 @@ import { CloudProvider, type CloudProviderService, type ProviderError } from "..
 import type { ResourceType } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import * as Api from "./Api.js"
+import * as Model from "./Model.js"
 import * as Actions from "./Provider/Actions.js"
-import * as Buckets from "./Provider/Buckets.js"
 import { type Clients, orFail, providerName } from "./Provider/Common.js"
-import * as Pages from "./Provider/Pages.js"
 import * as Reads from "./Provider/Reads.js"
-import * as Records from "./Provider/Records.js"
-import * as Workers from "./Provider/Workers.js"
 import * as Wrangler from "./Wrangler.js"
 
 export type { Deployer } from "./Provider/Actions.js"
@@ -36,22 +33,7 @@ export { type Clients, providerName } from "./Provider/Common.js"
 
 export const handles: ReadonlyArray<ResourceType> = ["r2", "r2-domain", "dns", "worker", "pages"]
 
-export const replaceFields = (type: ResourceType): ReadonlyArray<string> => {
-  switch (type) {
-    case "r2":
-      return Buckets.replaceFields
-    case "r2-domain":
-      return Buckets.domainReplaceFields
-    case "dns":
-      return Records.replaceFields
-    case "worker":
-      return Workers.replaceFields
-    case "pages":
-      return Pages.replaceFields
-    default:
-      return []
-  }
-}
+export const replaceFields = (type: ResourceType): ReadonlyArray<string> => Model.replaceFields[type] ?? []
 
 export interface Settings {
   /** `account-id` from the cloudflare provider block; `CF_ACCOUNT_ID` or `CLOUDFLARE_ACCOUNT_ID` otherwise. */

@@ -8,9 +8,8 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import { parseArgs } from "node:util"
-import { parseDuration } from "../Config.js"
+import * as DurationText from "../DurationText.js"
 import * as Simulator from "./Simulator.js"
 
 const tokenVariable = "FLEETFLOW_CLOUDFLARE_SIMULATOR_TOKEN"
@@ -60,8 +59,8 @@ const port = parsed.port === undefined ? 0 : Number(parsed.port)
 if (!Number.isInteger(port) || port < 0 || port > 65535) refuse(`--port ${parsed.port} is not a port number`)
 const faults = parsed.faults === undefined ? Either.right([]) : Simulator.parseFaults(parsed.faults)
 if (Either.isLeft(faults)) refuse(`--faults: ${faults.left}`)
-const latency = parsed.latency === undefined ? Option.none() : parseDuration(parsed.latency)
-if (parsed.latency !== undefined && Option.isNone(latency)) refuse(`--latency ${parsed.latency} is not a duration`)
+const latency = parsed.latency === undefined ? undefined : DurationText.parse(parsed.latency)
+if (parsed.latency !== undefined && latency === undefined) refuse(`--latency ${parsed.latency} is not a duration`)
 
 const options: Simulator.SimulatorOptions = {
   token,
@@ -69,7 +68,7 @@ const options: Simulator.SimulatorOptions = {
   zones: parsed.zone ?? [],
   kvNamespaces: parsed.kv ?? [],
   faults: Either.getOrElse(faults, () => []),
-  ...(Option.isSome(latency) ? { latency: Duration.toMillis(latency.value) } : {})
+  ...(latency === undefined ? {} : { latency: Duration.toMillis(latency) })
 }
 
 const program = Effect.gen(function* () {

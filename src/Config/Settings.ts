@@ -5,7 +5,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import * as DurationText from "../DurationText.js"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
+import { sakuraZones } from "../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import {
   type Block,
@@ -24,7 +26,6 @@ import type { Env } from "./Interpolate.js"
 import { fieldName, type KdlNode } from "./KdlDocument.js"
 import { optional, rejectTokens } from "./Resources.js"
 import { didYouMean, listOf } from "./Suggest.js"
-import { sakuraZones } from "./Vocabulary.js"
 
 export interface SakuraSettings {
   readonly zone: string
@@ -156,23 +157,6 @@ export const decodeProject = (nodes: ReadonlyArray<KdlNode>, env: Env, fallback:
     return project
   })
 
-/** `500ms`, `1s`, `2m`, `1h`. */
-export const parseDuration = (text: string): Duration.Duration | undefined => {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text)
-  if (match === null) return undefined
-  const amount = Number(match[1])
-  switch (match[2]) {
-    case "ms":
-      return Duration.millis(amount)
-    case "s":
-      return Duration.millis(amount * 1000)
-    case "m":
-      return Duration.millis(amount * 60_000)
-    default:
-      return Duration.millis(amount * 3_600_000)
-  }
-}
-
 const durationField = (env: Env, field: Field) =>
   Effect.gen(function* () {
     const value = yield* fieldValue(env, field)
@@ -181,7 +165,7 @@ const durationField = (env: Env, field: Field) =>
       return yield* configError(value.at, `\`${field.written}\` must be a duration, got ${String(value.value)}`, hint)
     }
     const text = yield* stringValue(env, value, `\`${field.written}\``)
-    const duration = parseDuration(text)
+    const duration = DurationText.parse(text)
     if (duration === undefined) {
       return yield* configError(value.at, `\`${field.written}\` must be a duration, got ${JSON.stringify(text)}`, hint)
     }

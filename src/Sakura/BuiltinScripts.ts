@@ -1,6 +1,7 @@
 /**
  * Startup scripts that ship with FleetFlow, registered as Sakura Cloud notes on demand.
  */
+import type { BuiltinScriptName } from "./Model/Vocabulary.js"
 
 /**
  * Installs Docker Engine and the Docker Compose plugin from Docker's apt repository on
@@ -90,4 +91,4 @@ log "done"
 
 export const builtinScripts: Readonly<Record<string, string>> = {
   "fleetflow-docker-setup": fleetflowDockerSetup
-}
+} satisfies Record<BuiltinScriptName, string>

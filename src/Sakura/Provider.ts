@@ -22,6 +22,7 @@ import {
 } from "../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
+import * as Model from "./Model.js"
 import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
 import { type Clients, handles, invalid, providerName } from "./Provider/Common.js"
@@ -45,18 +46,7 @@ export {
   userTags
 } from "./Provider/Ownership.js"
 
-export const replaceFields = (type: ResourceType): ReadonlyArray<string> => {
-  switch (type) {
-    case "server":
-      return Servers.replaceFields
-    case "disk":
-      return Disks.replaceFields
-    case "ssh-key":
-      return SshKeys.replaceFields
-    default:
-      return Notes.replaceFields
-  }
-}
+export const replaceFields = (type: ResourceType): ReadonlyArray<string> => Model.replaceFields[type] ?? []
 
 export interface Settings {
   /** The usacloud profile (the KDL provider block's `profile`); usacloud's current one otherwise. */

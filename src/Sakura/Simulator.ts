@@ -31,7 +31,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { DurationSpec } from "../Sandbox/Options.js"
+import { DurationText } from "../DurationText.js"
 import * as Args from "./Simulator/Args.js"
 import * as Commands from "./Simulator/Commands.js"
 import type { ArchiveRecord, DiskRecord, NoteRecord, ServerRecord, SshKeyRecord } from "./Simulator/Document.js"
@@ -216,7 +216,7 @@ export const optionsFromEnv = (
     const value = env[name]
     if (value === undefined || value === "") return Either.right(undefined)
     return Either.mapLeft(
-      Schema.decodeEither(DurationSpec)(value),
+      Schema.decodeEither(DurationText)(value),
       () => `${name}: "${value}" is not a duration such as 200ms, 2s or 1m`
     )
   }

@@ -5,11 +5,12 @@
  */
 import * as Config from "effect/Config"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { DurationText } from "../DurationText.js"
 import { type FaultRule, FaultSpec } from "./Faults.js"
 
 export interface SandboxOptions {
@@ -26,28 +27,8 @@ export class SandboxOptionsError extends Data.TaggedError("SandboxOptionsError")
   readonly message: string
 }> {}
 
-const units: Record<string, (amount: number) => Duration.Duration> = {
-  ms: Duration.millis,
-  s: Duration.seconds,
-  m: Duration.minutes,
-  h: Duration.hours
-}
-
 /** `200ms`, `2s`, `1.5s`, `1m`, `0`. */
-export const DurationSpec = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
-  strict: true,
-  decode: (text, _, ast) => {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text)
-    const amount = Number(match?.[1])
-    const unit = match?.[2]
-    if (match !== null && amount === 0) return ParseResult.succeed(Duration.zero)
-    if (match === null || unit === undefined) {
-      return ParseResult.fail(new ParseResult.Type(ast, text, `"${text}" is not a duration such as 200ms, 2s or 1m`))
-    }
-    return ParseResult.succeed(units[unit]!(amount))
-  },
-  encode: (duration) => ParseResult.succeed(`${Duration.toMillis(duration)}ms`)
-})
+export const DurationSpec = DurationText
 
 const variable = <A>(name: string, schema: Schema.Schema<A, string>) =>
   Config.option(Config.string(name)).pipe(

@@ -5,45 +5,14 @@
  * that still holds objects is never deleted: Cloudflare refuses, and the error says to empty it.
  */
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type Bucket, type CloudflareApiService, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
+import { BucketDomainInputs, BucketInputs, type Cors } from "../Model.js"
 import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
-export const replaceFields: ReadonlyArray<string> = ["name", "location", "jurisdiction", "storageClass"]
-export const domainReplaceFields: ReadonlyArray<string> = ["bucket", "domain", "zone", "jurisdiction"]
-
-/** The `cors` input as the configuration writes it. */
-const Cors = Schema.Struct({
-  allowedOrigins: Schema.Array(Schema.String),
-  allowedMethods: Schema.Array(Schema.String),
-  allowedHeaders: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  exposeHeaders: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  maxAge: Schema.optional(Schema.Number)
-})
-type Cors = typeof Cors.Type
-
-export const BucketInputs = Schema.Struct({
-  name: Schema.String,
-  location: Schema.optional(Schema.String),
-  jurisdiction: Schema.optional(Schema.String),
-  storageClass: Schema.optional(Schema.String),
-  cors: Schema.optional(Cors)
-})
-export type BucketInputs = typeof BucketInputs.Type
-
-export const DomainInputs = Schema.Struct({
-  bucket: Schema.String,
-  domain: Schema.String,
-  zone: Schema.String,
-  minTls: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
-  jurisdiction: Schema.optional(Schema.String)
-})
-export type DomainInputs = typeof DomainInputs.Type
-
 const decodeBucket = decodeInputs(BucketInputs, "an R2 bucket")
-const decodeDomain = decodeInputs(DomainInputs, "an R2 custom domain")
+const decodeDomain = decodeInputs(BucketDomainInputs, "an R2 custom domain")
 
 /** The CORS input as R2's rules (R2's own shape, not S3's). */
 export const corsRules = (cors: Cors): ReadonlyArray<CorsRule> => [

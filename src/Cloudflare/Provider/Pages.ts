@@ -4,25 +4,14 @@
  * deploys the folder, so a changed folder (its hash is an input) is a new deployment.
  */
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { PagesProject } from "../Api.js"
+import { PagesInputs } from "../Model.js"
 import * as Wrangler from "../Wrangler.js"
 import { decodeInputs, nameOf } from "./Common.js"
 import type { Deps } from "./Workers.js"
-
-export const replaceFields: ReadonlyArray<string> = ["name", "productionBranch"]
-
-export const PagesInputs = Schema.Struct({
-  name: Schema.String,
-  /** Relative to the configuration's folder. */
-  directory: Schema.String,
-  directoryHash: Schema.optional(Schema.String),
-  productionBranch: Schema.String,
-  branch: Schema.optional(Schema.String)
-})
 
 const decodePages = decodeInputs(PagesInputs, "a Pages project")
 

@@ -5,26 +5,13 @@
  * name and content), which is what an earlier attempt that lost its answer leaves behind.
  */
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
+import { DnsRecordInputs, type DnsRecordInputs as RecordInputs } from "../Model.js"
 import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
 
-export const replaceFields: ReadonlyArray<string> = ["zone", "name", "type"]
-
-export const RecordInputs = Schema.Struct({
-  zone: Schema.String,
-  name: Schema.String,
-  type: Schema.String,
-  content: Schema.String,
-  proxied: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  ttl: Schema.optionalWith(Schema.Number, { default: () => 1 }),
-  priority: Schema.optional(Schema.Number)
-})
-export type RecordInputs = typeof RecordInputs.Type
-
-const decode = decodeInputs(RecordInputs, "a DNS record")
+const decode = decodeInputs(DnsRecordInputs, "a DNS record")
 
 const fqdn = (name: string) => name.trim().toLowerCase().replace(/\.$/, "")
 

@@ -11,28 +11,10 @@ import * as Schema from "effect/Schema"
 import * as Jsonc from "jsonc-parser"
 import * as NodePath from "node:path"
 import * as Toml from "smol-toml"
+import type { WorkerInputs } from "../Model.js"
 
-export const Binding = Schema.Union(
-  Schema.Struct({ type: Schema.Literal("r2"), name: Schema.String, bucket: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("kv"), name: Schema.String, namespace: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("var"), name: Schema.String, value: Schema.String })
-)
-export type Binding = typeof Binding.Type
-
-export const WorkerInputs = Schema.Struct({
-  name: Schema.String,
-  /** Relative to the configuration's folder. */
-  source: Schema.String,
-  sourceHash: Schema.optional(Schema.String),
-  routes: Schema.optionalWith(
-    Schema.Array(Schema.Struct({ pattern: Schema.String, zone: Schema.optional(Schema.String) })),
-    { default: () => [] }
-  ),
-  compatibilityDate: Schema.optional(Schema.String),
-  compatibilityFlags: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  bindings: Schema.optionalWith(Schema.Array(Binding), { default: () => [] })
-})
-export type WorkerInputs = typeof WorkerInputs.Type
+/** The worker's inputs, for callers that read them beside its configuration. */
+export { Binding, WorkerInputs } from "../Model.js"
 
 /** The names wrangler looks for, in its order of preference. */
 export const configFileNames = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const

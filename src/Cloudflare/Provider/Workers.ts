@@ -10,11 +10,10 @@ import * as NodePath from "node:path"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type CloudflareApiService, type CloudflareError, toProviderError } from "../Api.js"
+import { WorkerInputs } from "../Model.js"
 import * as Wrangler from "../Wrangler.js"
 import { decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 import * as WorkerConfig from "./WorkerConfig.js"
-
-export const replaceFields: ReadonlyArray<string> = ["name"]
 
 export interface Deps {
   readonly api: CloudflareApiService
@@ -22,7 +21,7 @@ export interface Deps {
   readonly fs: FileSystem.FileSystem
 }
 
-const decodeWorker = decodeInputs(WorkerConfig.WorkerInputs, "a worker")
+const decodeWorker = decodeInputs(WorkerInputs, "a worker")
 
 const sourceProblem = (operation: string, key: ResourceKey) => (error: WorkerConfig.WorkerSourceError) =>
   new ProviderError({
@@ -37,7 +36,7 @@ const sourceProblem = (operation: string, key: ResourceKey) => (error: WorkerCon
 const fromWrangler = (key: ResourceKey) => (error: Wrangler.WranglerError) => Wrangler.toProviderError(error, key)
 
 /** KV namespace IDs for the titles the bindings name; one list call, and none when no binding needs it. */
-const kvNamespaceIds = (deps: Deps, key: ResourceKey, inputs: WorkerConfig.WorkerInputs) =>
+const kvNamespaceIds = (deps: Deps, key: ResourceKey, inputs: WorkerInputs) =>
   Effect.gen(function* () {
     const named = inputs.bindings.flatMap((binding) => (binding.type === "kv" ? [binding.namespace] : []))
     const ids = new Map(named.filter(WorkerConfig.looksLikeNamespaceId).map((id) => [id, id] as const))
@@ -76,7 +75,7 @@ const unlessMissing =
  * wrangler would create a bucket a binding names and the account lacks; FleetFlow creates only
  * what the file declares, so such a binding is refused instead.
  */
-const checkBuckets = (deps: Deps, key: ResourceKey, inputs: WorkerConfig.WorkerInputs) =>
+const checkBuckets = (deps: Deps, key: ResourceKey, inputs: WorkerInputs) =>
   Effect.forEach(
     inputs.bindings.flatMap((binding) => (binding.type === "r2" ? [binding] : [])),
     (binding) =>
@@ -101,7 +100,7 @@ const zoneCandidates = (pattern: string): ReadonlyArray<string> => {
  * wrangler uploads the script before it looks for a route's zone, so a route in a zone the
  * account lacks would leave a worker behind that no state records: the zones are checked first.
  */
-const checkRouteZones = (deps: Deps, key: ResourceKey, inputs: WorkerConfig.WorkerInputs) =>
+const checkRouteZones = (deps: Deps, key: ResourceKey, inputs: WorkerInputs) =>
   Effect.forEach(
     inputs.routes,
     (route) => {

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { minTlsVersions, r2StorageClasses } from "../Model.js"
 import { type Bucket, type CloudflareDocument, CorsRule, type CustomDomain } from "./Document.js"
 import { answer, type ApiFailure, type Call, decodeBody, fail, type Handler, isoDate, locate } from "./Envelope.js"
 
@@ -27,7 +28,7 @@ export const codes = {
 
 const locations = ["apac", "eeur", "enam", "weur", "wnam", "oc"]
 const jurisdictions = ["default", "eu", "fedramp"]
-const storageClasses = ["Standard", "InfrequentAccess"]
+const storageClasses: ReadonlyArray<string> = r2StorageClasses
 
 const validName = (name: string) => /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)
 
@@ -182,7 +183,7 @@ export const deleteCors: Handler = (call, document) =>
     return yield* answer({}, replace(rest))
   })
 
-const MinTls = Schema.Literal("1.0", "1.1", "1.2", "1.3")
+const MinTls = Schema.Literal(...minTlsVersions)
 
 const AddDomain = Schema.Struct({
   domain: Schema.String.pipe(Schema.minLength(1)),

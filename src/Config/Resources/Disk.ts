@@ -3,12 +3,12 @@
  * and `archive` that override it.
  */
 import * as Effect from "effect/Effect"
+import { diskPlans, osTypes } from "../../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "../ConfigError.js"
 import { type Block, block, type Field, fieldValue, integerValue, missing, one, stringValue } from "../Fields.js"
 import type { Env } from "../Interpolate.js"
 import type { KdlNode } from "../KdlDocument.js"
 import { didYouMean, listOf } from "../Suggest.js"
-import { diskPlans, osTypes } from "../Vocabulary.js"
 import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "./Common.js"
 
 export interface DiskSpec {

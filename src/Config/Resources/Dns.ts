@@ -3,12 +3,12 @@
  */
 import * as Effect from "effect/Effect"
 import { isIPv4, isIPv6 } from "node:net"
+import { type DnsRecordType, dnsRecordTypes } from "../../Cloudflare/Model.js"
 import { type ConfigError, configError, type Location } from "../ConfigError.js"
 import { all, block, fieldBoolean, fieldValue, missing, one, stringValue } from "../Fields.js"
 import type { Env } from "../Interpolate.js"
 import type { KdlNode } from "../KdlDocument.js"
 import { listOf } from "../Suggest.js"
-import { type DnsRecordType, dnsRecordTypes } from "../Vocabulary.js"
 import {
   checkProvider,
   type DecodeContext,

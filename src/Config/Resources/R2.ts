@@ -3,11 +3,11 @@
  * custom domains.
  */
 import * as Effect from "effect/Effect"
+import { minTlsVersions, r2Jurisdictions, r2Locations, r2StorageClasses } from "../../Cloudflare/Model.js"
 import { type ConfigError, configError, type Location } from "../ConfigError.js"
 import { all, block, checkProps, type Field, fieldValue, one, oneOf, prop, stringValue } from "../Fields.js"
 import type { Env } from "../Interpolate.js"
 import type { KdlNode } from "../KdlDocument.js"
-import { minTlsVersions, r2Jurisdictions, r2Locations, r2StorageClasses } from "../Vocabulary.js"
 import {
   allStrings,
   checkProvider,

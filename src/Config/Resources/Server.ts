@@ -2,6 +2,7 @@
  * The `server` node: a Sakura Cloud server with its plan, zone, disk, keys, scripts, DNS names and replica count.
  */
 import * as Effect from "effect/Effect"
+import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "../ConfigError.js"
 import {
   all,
@@ -19,7 +20,6 @@ import {
 } from "../Fields.js"
 import type { Env } from "../Interpolate.js"
 import type { KdlNode } from "../KdlDocument.js"
-import { sakuraZones } from "../Vocabulary.js"
 import {
   allStrings,
   checkProvider,
@@ -37,12 +37,8 @@ import { decodeScriptVars, locatedStrings } from "./KeysAndScripts.js"
 import { decodeScale, type ScaleSpec } from "./Scale.js"
 import { decodeServerDns, type ServerDnsSpec } from "./ServerDns.js"
 
-export interface ServerMetadata {
-  readonly deployPath?: string | undefined
-  readonly sshHost?: string | undefined
-  readonly sshUser?: string | undefined
-  readonly deployServices?: ReadonlyArray<string> | undefined
-}
+/** What the deploy tooling reads about a server, as the Sakura model keeps it. */
+export type ServerMetadata = typeof ServerMetadataSchema.Encoded
 
 export interface ServerSpec {
   readonly type: "server"

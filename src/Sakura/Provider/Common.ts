@@ -1,15 +1,15 @@
 /**
  * What the Sakura provider's operations share: the clients they call, the inputs the engine
- * hands them decoded with Schema, and the mapping of usacloud failures to provider errors.
+ * hands them decoded with their model's Schema, and the mapping of usacloud failures to provider errors.
  */
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { osTypes } from "../../Config/Vocabulary.js"
 import { ProviderError } from "../../Provider.js"
 import type { Inputs, ResourceKey, ResourceType } from "../../Resource.js"
 import { type ListFilter, toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
 import { credentialsHint } from "../Usacloud/Errors.js"
+import { osTypes } from "../Model.js"
 import { checkUserTags, isOwnedBy, type Owner, ownershipTags, previousIdPrefix } from "./Ownership.js"
 
 export const providerName = "sakura-cloud"
@@ -119,57 +119,6 @@ export const ownedIn = <A extends Tagged>(listed: ReadonlyArray<A>, owner: Owner
   const replaced = (item: A) => candidates.some((other) => other.tags.includes(`${previousIdPrefix}${item.id}`))
   return candidates.find((item) => !replaced(item)) ?? candidates[0]
 }
-
-// Inputs ---------------------------------------------------------------------------------
-
-const Tags = Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
-const Zone = Schema.String.pipe(Schema.pattern(/^[a-z][a-z0-9]*$/))
-
-export const ServerInputs = Schema.Struct({
-  zone: Zone,
-  core: Schema.Int.pipe(Schema.positive()),
-  memory: Schema.Int.pipe(Schema.positive()),
-  commitment: Schema.optionalWith(Schema.Literal("standard", "dedicatedcpu"), { default: () => "standard" as const }),
-  /** The disk's ID, resolved from the reference. */
-  disk: Schema.String,
-  /** SSH key IDs, or names of keys registered in Sakura Cloud. */
-  sshKeys: Tags,
-  /** Note IDs, or names of notes registered in Sakura Cloud. */
-  startupScripts: Tags,
-  startupScriptVars: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
-  tags: Tags,
-  description: Schema.optional(Schema.String),
-  hostname: Schema.optional(Schema.String)
-})
-export type ServerInputs = typeof ServerInputs.Type
-
-export const DiskInputs = Schema.Struct({
-  zone: Zone,
-  size: Schema.Int.pipe(Schema.positive()),
-  plan: Schema.optionalWith(Schema.Literal("ssd", "hdd"), { default: () => "ssd" as const }),
-  connection: Schema.optionalWith(Schema.Literal("virtio", "ide"), { default: () => "virtio" as const }),
-  /** An OS name (`ubuntu-24.04`) or usacloud OS type (`ubuntu2404`). */
-  os: Schema.optional(Schema.String),
-  /** An archive name or ID. */
-  archive: Schema.optional(Schema.String),
-  tags: Tags,
-  description: Schema.optional(Schema.String)
-})
-export type DiskInputs = typeof DiskInputs.Type
-
-export const SshKeyInputs = Schema.Struct({
-  publicKey: Schema.String.pipe(Schema.nonEmptyString()),
-  fingerprint: Schema.optional(Schema.String)
-})
-export type SshKeyInputs = typeof SshKeyInputs.Type
-
-export const NoteInputs = Schema.Struct({
-  content: Schema.String.pipe(Schema.nonEmptyString()),
-  /** Set for a script that ships with FleetFlow (`fleetflow-docker-setup`). */
-  builtin: Schema.optional(Schema.String),
-  tags: Tags
-})
-export type NoteInputs = typeof NoteInputs.Type
 
 export const decodeInputs =
   <A, I>(schema: Schema.Schema<A, I>, what: string) =>

@@ -6,12 +6,12 @@ import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { DiskInputs } from "../Model.js"
 import type { Archive, Disk, UsacloudService } from "../Usacloud.js"
 import {
   checkTags,
   type Clients,
   decodeInputs,
-  DiskInputs,
   ignoreNotFound,
   invalid,
   isId,
@@ -22,8 +22,6 @@ import {
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
 import { ownershipTags, userTags } from "./Ownership.js"
-
-export const replaceFields: ReadonlyArray<string> = ["zone", "size", "plan", "os", "archive", "connection"]
 
 const decode = decodeInputs(DiskInputs, "disk")
 

@@ -6,23 +6,12 @@
 import * as Effect from "effect/Effect"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { StartupScriptInputs } from "../Model.js"
 import type { Note } from "../Usacloud.js"
-import {
-  checkTags,
-  type Clients,
-  decodeInputs,
-  ignoreNotFound,
-  invalid,
-  NoteInputs,
-  orFail,
-  orNull,
-  ownerOf
-} from "./Common.js"
+import { checkTags, type Clients, decodeInputs, ignoreNotFound, invalid, orFail, orNull, ownerOf } from "./Common.js"
 import { isOwnedBy, type Owner, ownershipTags, userTags } from "./Ownership.js"
 
-export const replaceFields: ReadonlyArray<string> = []
-
-const decode = decodeInputs(NoteInputs, "startup script")
+const decode = decodeInputs(StartupScriptInputs, "startup script")
 
 export const observe = (note: Note, adopted: boolean): Observed => ({
   id: note.id,

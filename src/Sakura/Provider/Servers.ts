@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { ServerInputs, type ServerInputs as Inputs } from "../Model.js"
 import type { DiskEdit, NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
 import {
   checkTags,
@@ -18,14 +19,10 @@ import {
   isId,
   orFail,
   orNull,
-  ownerOf,
-  ServerInputs,
-  type ServerInputs as Inputs
+  ownerOf
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
 import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
-
-export const replaceFields: ReadonlyArray<string> = ["zone", "disk"]
 
 const decode = decodeInputs(ServerInputs, "server")
 

@@ -6,11 +6,10 @@ import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { SshKeyInputs } from "../Model.js"
 import type { SshKey } from "../Usacloud.js"
-import { type Clients, decodeInputs, ignoreNotFound, invalid, orFail, ownerOf, SshKeyInputs } from "./Common.js"
+import { type Clients, decodeInputs, ignoreNotFound, invalid, orFail, ownerOf } from "./Common.js"
 import { descriptionWords, isOwnedBy, type Owner, ownershipDescription } from "./Ownership.js"
-
-export const replaceFields: ReadonlyArray<string> = ["publicKey"]
 
 const decode = decodeInputs(SshKeyInputs, "SSH key")
 

@@ -4,9 +4,10 @@
  * copied). The JSON shapes usacloud prints are in `Shapes.ts`.
  */
 import * as Crypto from "node:crypto"
+import { sakuraZones } from "../Model.js"
 import type { ArchiveRecord, DiskRecord, ServerRecord, SimulatorDocument } from "./Document.js"
 
-export const zones: ReadonlyArray<string> = ["tk1a", "tk1b", "is1a", "is1b", "is1c", "tk1v"]
+export const zones: ReadonlyArray<string> = sakuraZones
 
 interface ZoneFacts {
   readonly id: number

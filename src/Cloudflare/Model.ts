@@ -1,0 +1,35 @@
+/**
+ * The Cloudflare resource types: for each, the inputs the provider decodes, the fields whose
+ * change needs a new resource, and what the configuration declares; and the cloud's vocabulary.
+ */
+import type { ResourceType } from "../Resource.js"
+import { bucketReplaceFields, type DeclaredBucket } from "./Model/Bucket.js"
+import { bucketDomainReplaceFields, type DeclaredBucketDomain } from "./Model/BucketDomain.js"
+import { type DeclaredDnsRecord, dnsRecordReplaceFields } from "./Model/DnsRecord.js"
+import { type DeclaredPages, pagesReplaceFields } from "./Model/Pages.js"
+import { type DeclaredWorker, workerReplaceFields } from "./Model/Worker.js"
+
+export * from "./Model/Bucket.js"
+export * from "./Model/BucketDomain.js"
+export * from "./Model/DnsRecord.js"
+export * from "./Model/Pages.js"
+export * from "./Model/Vocabulary.js"
+export * from "./Model/Worker.js"
+
+/** What the configuration declares for each type. */
+export interface Declared {
+  readonly r2: DeclaredBucket
+  readonly "r2-domain": DeclaredBucketDomain
+  readonly worker: DeclaredWorker
+  readonly pages: DeclaredPages
+  readonly dns: DeclaredDnsRecord
+}
+
+/** The fields whose change needs a new resource, by type. */
+export const replaceFields: Partial<Record<ResourceType, ReadonlyArray<string>>> = {
+  r2: bucketReplaceFields,
+  "r2-domain": bucketDomainReplaceFields,
+  worker: workerReplaceFields,
+  pages: pagesReplaceFields,
+  dns: dnsRecordReplaceFields
+} satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }

@@ -1,0 +1,19 @@
+/**
+ * A custom domain of an R2 bucket (`r2-domain`): what it is declared with, and which changes need a new one.
+ */
+import * as Schema from "effect/Schema"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
+
+export const BucketDomainInputs = Schema.Struct({
+  bucket: Schema.String,
+  domain: Schema.String,
+  zone: Schema.String,
+  minTls: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
+  /** R2 calls about a bucket in a jurisdiction must name it. */
+  jurisdiction: Schema.optional(Schema.String)
+})
+export type BucketDomainInputs = typeof BucketDomainInputs.Type
+
+export const bucketDomainReplaceFields: ReplaceFields<BucketDomainInputs> = ["bucket", "domain", "zone", "jurisdiction"]
+
+export type DeclaredBucketDomain = DeclaredInputs<typeof BucketDomainInputs.Encoded>

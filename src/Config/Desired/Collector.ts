@@ -1,0 +1,89 @@
+/**
+ * The desired resources of a stage as they are expanded: each built as its model declares it,
+ * in declaration order, with a key declared twice refused.
+ */
+import * as Effect from "effect/Effect"
+import type * as CloudflareModel from "../../Cloudflare/Model.js"
+import {
+  type DesiredResource,
+  type Inputs,
+  makeKey,
+  providerOf,
+  type Reference,
+  type ResourceKey,
+  type ResourceType,
+  reference,
+  type SourceSpan
+} from "../../Resource.js"
+import type * as SakuraModel from "../../Sakura/Model.js"
+import { configError, type Location } from "../ConfigError.js"
+
+export interface ExpandContext {
+  readonly file: string
+  readonly directory: string
+  readonly cloudflareZone?: string | undefined
+  readonly scale?: Readonly<Record<string, number>> | undefined
+}
+
+/** The inputs the configuration declares for each type, as its model defines them. */
+export type Declared = SakuraModel.Declared & CloudflareModel.Declared
+
+/** `inputs` with no field `Shape` lacks, even one spread in: a misspelt or unknown field does not compile. */
+type Exact<Inputs, Shape> = Inputs & { readonly [Field in Exclude<keyof Inputs, keyof Shape>]: never }
+
+/** A reference to another resource's attribute, as a value of the inputs. */
+export const ref = (key: ResourceKey, attribute: string): Reference => ({ ...reference(key, attribute) })
+
+const span = (at: Location): SourceSpan => ({ file: at.file, line: at.line, column: at.column, path: at.path })
+
+/** Collects resources in declaration order and refuses a key declared twice. */
+export class Collector {
+  readonly resources: Array<DesiredResource> = []
+  private readonly seen = new Map<ResourceKey, Location>()
+
+  add<Type extends ResourceType & keyof Declared, Given extends Declared[Type]>(
+    type: Type,
+    name: string,
+    inputs: Exact<Given, Declared[Type]>,
+    dependsOn: ReadonlyArray<ResourceKey>,
+    at: Location
+  ) {
+    const key = makeKey(type, name)
+    const previous = this.seen.get(key)
+    if (previous !== undefined) {
+      return Effect.fail(
+        configError(
+          at,
+          `duplicate resource \`${key}\` in this stage`,
+          `it is already declared at line ${previous.line}`
+        )
+      )
+    }
+    this.seen.set(key, at)
+    this.resources.push({
+      key,
+      provider: providerOf[type],
+      type,
+      name,
+      inputs: inputs as Inputs,
+      dependsOn: [...new Set(dependsOn)],
+      source: span(at)
+    })
+    return Effect.succeed(key)
+  }
+}
+
+/** Resources that several servers may share (same content → one resource). */
+export interface Shared {
+  readonly byContent: Map<string, ResourceKey>
+  readonly names: Set<string>
+}
+
+export const makeShared = (): Shared => ({ byContent: new Map(), names: new Set() })
+
+/** A free name for new content: the wanted one, else with a `-<hash6>` suffix. */
+export const claimName = (shared: Shared, wanted: string, hash: string) => {
+  const name = shared.names.has(wanted) ? `${wanted}-${hash.slice(0, 6)}` : wanted
+  shared.names.add(name)
+  return name
+}

@@ -1,0 +1,32 @@
+/**
+ * The Sakura Cloud resource types: for each, the inputs the provider decodes, the fields whose
+ * change needs a new resource, and what the configuration declares; and the cloud's vocabulary.
+ */
+import type { ResourceType } from "../Resource.js"
+import { type DeclaredDisk, diskReplaceFields } from "./Model/Disk.js"
+import { type DeclaredServer, serverReplaceFields } from "./Model/Server.js"
+import { type DeclaredSshKey, sshKeyReplaceFields } from "./Model/SshKey.js"
+import { type DeclaredStartupScript, startupScriptReplaceFields } from "./Model/StartupScript.js"
+
+export { builtinScripts } from "./BuiltinScripts.js"
+export * from "./Model/Disk.js"
+export * from "./Model/Server.js"
+export * from "./Model/SshKey.js"
+export * from "./Model/StartupScript.js"
+export * from "./Model/Vocabulary.js"
+
+/** What the configuration declares for each type. */
+export interface Declared {
+  readonly server: DeclaredServer
+  readonly disk: DeclaredDisk
+  readonly "ssh-key": DeclaredSshKey
+  readonly "startup-script": DeclaredStartupScript
+}
+
+/** The fields whose change needs a new resource, by type. */
+export const replaceFields: Partial<Record<ResourceType, ReadonlyArray<string>>> = {
+  server: serverReplaceFields,
+  disk: diskReplaceFields,
+  "ssh-key": sshKeyReplaceFields,
+  "startup-script": startupScriptReplaceFields
+} satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }

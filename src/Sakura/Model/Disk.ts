@@ -1,0 +1,24 @@
+/**
+ * A Sakura Cloud disk (`disk`): what it is declared with, and which changes need a new one.
+ */
+import * as Schema from "effect/Schema"
+import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
+import { Tags, Zone } from "./Vocabulary.js"
+
+export const DiskInputs = Schema.Struct({
+  zone: Zone,
+  size: Schema.Int.pipe(Schema.positive()),
+  plan: Schema.optionalWith(Schema.Literal("ssd", "hdd"), { default: () => "ssd" as const }),
+  connection: Schema.optionalWith(Schema.Literal("virtio", "ide"), { default: () => "virtio" as const }),
+  /** An OS name (`ubuntu-24.04`) or usacloud OS type (`ubuntu2404`). */
+  os: Schema.optional(Schema.String),
+  /** An archive name or ID. */
+  archive: Schema.optional(Schema.String),
+  tags: Tags,
+  description: Schema.optional(Schema.String)
+})
+export type DiskInputs = typeof DiskInputs.Type
+
+export const diskReplaceFields: ReplaceFields<DiskInputs> = ["zone", "size", "plan", "os", "archive", "connection"]
+
+export type DeclaredDisk = DeclaredInputs<typeof DiskInputs.Encoded>
