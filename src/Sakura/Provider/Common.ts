@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ProviderError } from "../../Provider.js"
-import type { Inputs, ResourceKey, ResourceType } from "../../Resource.js"
+import type { Inputs, ResourceKey, ResourceType, StoredResource } from "../../Resource.js"
 import { type ListFilter, toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
 import { credentialsHint } from "../Usacloud/Errors.js"
 import { osTypes } from "../Model.js"
@@ -72,6 +72,12 @@ export const checkTags = (
   return problem === undefined
     ? Effect.void
     : Effect.fail(invalid(operation, key, problem, "Sakura Cloud allows 10 tags of at most 32 characters"))
+}
+
+/** The zone the state records for a server or disk: in its inputs, else in its attributes. */
+export const zoneOf = (resource: StoredResource): string | undefined => {
+  const zone = resource.inputs.zone ?? resource.attributes.zone
+  return typeof zone === "string" ? zone : undefined
 }
 
 /** Items grouped by zone, for one list per zone; an item of no zone is left out. */

@@ -18,7 +18,8 @@ import {
   orFail,
   orNull,
   osTypeOf,
-  ownerOf
+  ownerOf,
+  zoneOf
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
 import { ownershipTags, userTags } from "./Ownership.js"
@@ -142,11 +143,6 @@ export const update = (clients: Clients, request: ApplyRequest) =>
     )
     return observe(disk)
   })
-
-export const zoneOf = (resource: StoredResource): string | undefined => {
-  const zone = resource.inputs.zone ?? resource.attributes.zone
-  return typeof zone === "string" ? zone : undefined
-}
 
 export const destroy = (
   clients: Clients,

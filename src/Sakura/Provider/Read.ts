@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import type { ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../../Resource.js"
 import type { UsacloudError, UsacloudService } from "../Usacloud.js"
-import { byZone, handles, orFail } from "./Common.js"
+import { byZone, handles, orFail, zoneOf } from "./Common.js"
 import * as Disks from "./Disks.js"
 import type { Lookups } from "./Lookups.js"
 import * as Notes from "./Notes.js"
@@ -65,7 +65,7 @@ export const getState = (
     const found: Found = new Map()
     const servers = perZone(
       ofType("server"),
-      Servers.zoneOf,
+      zoneOf,
       (zone) => read.servers.list(zone),
       (listed, resource) => {
         const server = Servers.successorIn(listed, resource.id)
@@ -75,7 +75,7 @@ export const getState = (
     )
     const disks = perZone(
       ofType("disk"),
-      Disks.zoneOf,
+      zoneOf,
       (zone) => read.disks.list(zone),
       (listed, resource) => {
         const disk = listed.find((candidate) => candidate.id === resource.id)

@@ -19,7 +19,8 @@ import {
   isId,
   orFail,
   orNull,
-  ownerOf
+  ownerOf,
+  zoneOf
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
 import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
@@ -262,11 +263,6 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
     // boot; changing them later takes a new disk (Sakura Cloud offers no other way).
     return observe(yield* bootAndRead(usacloud, key, zone, server))
   })
-
-export const zoneOf = (resource: StoredResource): string | undefined => {
-  const zone = resource.inputs.zone ?? resource.attributes.zone
-  return typeof zone === "string" ? zone : undefined
-}
 
 export const destroy = (
   clients: Clients,

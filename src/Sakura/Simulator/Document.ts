@@ -20,12 +20,17 @@ export const Interface = Schema.Struct({
 })
 export type Interface = typeof Interface.Type
 
-export const ServerRecord = Schema.Struct({
+/** What every zoned, tagged resource the account holds has. */
+const zonedResource = {
   id: Id,
   zone: Schema.String,
   name: Schema.String,
   description: Schema.String,
-  tags: Schema.Array(Schema.String),
+  tags: Schema.Array(Schema.String)
+}
+
+export const ServerRecord = Schema.Struct({
+  ...zonedResource,
   hostName: Schema.String,
   cpu: Schema.Int,
   memoryMB: Schema.Int,
@@ -46,11 +51,7 @@ export const ServerRecord = Schema.Struct({
 export type ServerRecord = typeof ServerRecord.Type
 
 export const DiskRecord = Schema.Struct({
-  id: Id,
-  zone: Schema.String,
-  name: Schema.String,
-  description: Schema.String,
-  tags: Schema.Array(Schema.String),
+  ...zonedResource,
   /** 4 ssd, 2 hdd. */
   planId: Schema.Int,
   connection: Schema.String,
@@ -91,11 +92,7 @@ export type NoteRecord = typeof NoteRecord.Type
 
 /** An archive of this account (public archives are built in, see `Archives.ts`). */
 export const ArchiveRecord = Schema.Struct({
-  id: Id,
-  zone: Schema.String,
-  name: Schema.String,
-  description: Schema.String,
-  tags: Schema.Array(Schema.String),
+  ...zonedResource,
   sizeMB: Schema.Int,
   sourceArchiveId: Id,
   sourceDiskId: Id,
