@@ -43,7 +43,6 @@ const oversizedFunctions = new Set([
   "Sakura/Simulator/Store.ts makeFileStore",
   "Sakura/Usacloud.ts make",
   "Sakura/Usacloud/Args.ts make",
-  "Sandbox/Simulation.ts make",
   "State.ts makeLocal",
   "State/Postgres.ts makePostgres"
 ])
