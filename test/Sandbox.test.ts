@@ -322,7 +322,7 @@ describe("Sandbox faults", () => {
       const dns = create("dns", "a.example.com/A", record("a.example.com", "203.0.113.1"))
       for (let attempt = 0; attempt < 3; attempt++) {
         const error = yield* failure(provider.apply(dns))
-        assert.strictEqual(error.reason, "failed")
+        assert.strictEqual(error.reason, "invalid")
       }
       const bucket = create("r2", "b-1", { name: "b-1" })
       assert.strictEqual((yield* failure(provider.apply(bucket))).reason, "transient")
@@ -358,14 +358,25 @@ describe("Sandbox faults", () => {
     )
   )
 
-  it.effect("a read fault fails the whole batch", () =>
+  it.effect("a transient read fault is retried away by the provider's reads; a permanent one fails the batch", () =>
     Effect.gen(function* () {
       const { provider } = yield* sandbox
       const disk = yield* provider.apply(create("disk", "web", diskInputs))
       const current = new Map([[makeKey("disk", "web"), stored("disk", "web", disk)]])
-      assert.strictEqual((yield* failure(provider.getState(scope, current))).reason, "transient")
-      assert.strictEqual((yield* provider.getState(scope, current)).size, 1)
-    }).pipe(Effect.provide(Fake.layer({ faults: [{ operation: "read", key: "*:web", kind: "transient" }] })))
+      const retried = yield* Effect.fork(provider.getState(scope, current))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(retried)).size, 1)
+      assert.strictEqual((yield* failure(provider.getState(scope, current))).reason, "invalid")
+    }).pipe(
+      Effect.provide(
+        Fake.layer({
+          faults: [
+            { operation: "read", key: "*:web", kind: "transient" },
+            { operation: "read", key: "*:web", kind: "permanent", times: 1 }
+          ]
+        })
+      )
+    )
   )
 })
 

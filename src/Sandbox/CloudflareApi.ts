@@ -6,8 +6,7 @@
  * first deploy until the command ends (the sandbox), or by wrangler's calls made in process
  * (the fakes). There is one fixed token and account; zones and KV namespaces exist from the
  * first call that names them (DNS zones, route zones, KV bindings): they belong to the
- * account, not to FleetFlow. Latency is the simulator's own; fault rules are put in front by
- * the caller.
+ * account, not to FleetFlow. Latency is the simulator's own.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -30,9 +29,10 @@ import {
 } from "../Provider.js"
 import type { Inputs, Json, ResourceKey, StoredResource } from "../Resource.js"
 import type { SandboxOptions } from "./Options.js"
-import { refuser, storeFailure } from "./FaultInjection.js"
+import { type Runtime, refuser, storeFailure } from "./FaultInjection.js"
 import { ownerTags } from "./Ownership.js"
 import { type CloudResource, SandboxStoreError } from "./Store.js"
+import * as TransportFaults from "./TransportFaults.js"
 
 /** The Cloudflare API simulator's store inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "cloudflare-api.json")
@@ -184,12 +184,13 @@ export const inProcessWrangler = (
 
 /**
  * The real Cloudflare provider over the simulator in `store`, with the sandbox's latency; REST
- * calls reach the simulator in process, Workers and Pages go through `wrangler`.
+ * calls reach the simulator in process, with `faults` acted out; Workers and Pages go through `wrangler`.
  */
 export const provider = (
   store: Simulator.CloudflareStore,
   wrangler: Wrangler.WranglerService,
   fs: FileSystem.FileSystem,
+  faults: Pick<Runtime, "faults" | "store">,
   options: SandboxOptions = {}
 ): Effect.Effect<CloudProviderService> =>
   Effect.provide(
@@ -197,7 +198,10 @@ export const provider = (
     CloudflareProvider.layerWithWrangler({ accountId, token: Redacted.make(token) }).pipe(
       Layer.provide(
         Layer.mergeAll(
-          Simulator.layerClient(store, simulatorOptions(nothing, options)),
+          Layer.effect(
+            HttpClient.HttpClient,
+            Effect.map(HttpClient.HttpClient, (client) => TransportFaults.httpClient(client, faults))
+          ).pipe(Layer.provide(Simulator.layerClient(store, simulatorOptions(nothing, options)))),
           Layer.succeed(Wrangler.Wrangler, wrangler),
           Layer.succeed(FileSystem.FileSystem, fs)
         )

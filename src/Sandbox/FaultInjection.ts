@@ -1,9 +1,12 @@
 /**
- * Fault rules in force: each call the sandbox or the fakes pass to a provider is recorded,
- * counted against the first matching rule that has calls left (the counts are kept in the
- * sandbox store), and failed (transient or permanent) or hung before it reaches the provider.
+ * Fault rules in force: each call the sandbox or the fakes pass to a provider is recorded and
+ * made as the `CurrentCall`; the transports under the provider weigh their first call against
+ * the first matching rule that has calls left (the counts are kept in the sandbox store) and
+ * act it out (see `TransportFaults.ts`).
  */
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Ref from "effect/Ref"
 import { type CloudProviderService, type ErrorReason, ProviderError, type Scope } from "../Provider.js"
 import type { ResourceKey } from "../Resource.js"
 import { type FaultRule, format, limitOf, matches, type Operation } from "./Faults.js"
@@ -70,47 +73,58 @@ export const takeFault = (
     )
   })
 
-/** What a call hit by `fault` does: never answers, or fails as transient or permanent. */
-export const raiseFault = (fault: FaultRule, refuse: Refuse): Effect.Effect<never, ProviderError> => {
-  if (fault.kind === "hang") return Effect.never
-  return Effect.fail(
-    fault.kind === "transient"
-      ? refuse("transient", `injected transient fault (${format(fault)})`, { code: 503 })
-      : refuse("failed", `injected permanent fault (${format(fault)})`)
-  )
+/** The provider call a fiber is making, for the transports to know which rule applies. */
+export interface CurrentCall {
+  readonly operation: Operation
+  readonly keys: ReadonlyArray<ResourceKey>
+  /** Whether one of its transport calls has already been weighed against the rules. */
+  readonly weighed: Ref.Ref<boolean>
 }
 
+export const CurrentCall = FiberRef.unsafeMake<CurrentCall | undefined>(undefined)
+
 /**
- * `service` with the fault rules in front: a matching call is counted in the store and fails
- * (transient or permanent) or hangs before it reaches the provider.
+ * The rule that fails the transport call being made, if any: of a create, update or delete only
+ * the first call that changes the cloud is weighed, of a read the first call of any kind.
  */
-export const withFaults = (service: CloudProviderService, runtime: Runtime): CloudProviderService => {
-  const before = (operation: Operation, keys: ReadonlyArray<ResourceKey>) => {
-    const refuse = refuser(service.name, operation, keys.length === 1 ? keys[0] : undefined)
-    return Effect.gen(function* () {
-      yield* Effect.forEach(keys, (key) => runtime.record({ operation, key }), { discard: true })
-      const fault = yield* takeFault(runtime, operation, keys).pipe(Effect.mapError(storeFailure(refuse)))
-      if (fault !== undefined) return yield* raiseFault(fault, refuse)
-    })
-  }
+export const ruleForTransportCall = (
+  runtime: Pick<Runtime, "faults" | "store">,
+  changesCloud: boolean
+): Effect.Effect<FaultRule | undefined, SandboxStoreError> =>
+  Effect.gen(function* () {
+    const call = yield* FiberRef.get(CurrentCall)
+    if (call === undefined || (call.operation !== "read" && !changesCloud)) return undefined
+    if (yield* Ref.getAndSet(call.weighed, true)) return undefined
+    return yield* takeFault(runtime, call.operation, call.keys)
+  })
+
+/**
+ * `service` with each call recorded and made as the `CurrentCall`, so that the transports
+ * under it act out the fault rules in force.
+ */
+export const withCalls = (service: CloudProviderService, runtime: Runtime): CloudProviderService => {
+  const during =
+    (operation: Operation, keys: ReadonlyArray<ResourceKey>) =>
+    <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.gen(function* () {
+        yield* Effect.forEach(keys, (key) => runtime.record({ operation, key }), { discard: true })
+        const weighed = yield* Ref.make(false)
+        return yield* Effect.locally(effect, CurrentCall, { operation, keys, weighed })
+      })
   return {
     ...service,
     getState: (scope, resources, declared) =>
       resources.size === 0
         ? service.getState(scope, resources, declared)
-        : Effect.zipRight(before("read", [...resources.keys()]), service.getState(scope, resources, declared)),
+        : during("read", [...resources.keys()])(service.getState(scope, resources, declared)),
     find: (scope, wanted) =>
       wanted.length === 0
         ? service.find(scope, wanted)
-        : Effect.zipRight(
-            before(
-              "read",
-              wanted.map((item) => item.key)
-            ),
-            service.find(scope, wanted)
-          ),
-    apply: (request) => Effect.zipRight(before(request.operation, [request.key]), service.apply(request)),
-    destroy: (scope: Scope, key, resource) =>
-      Effect.zipRight(before("delete", [key]), service.destroy(scope, key, resource))
+        : during(
+            "read",
+            wanted.map((item) => item.key)
+          )(service.find(scope, wanted)),
+    apply: (request) => during(request.operation, [request.key])(service.apply(request)),
+    destroy: (scope: Scope, key, resource) => during("delete", [key])(service.destroy(scope, key, resource))
   }
 }

@@ -13,26 +13,33 @@ import * as SakuraProvider from "../Sakura/Provider.js"
 import * as Simulator from "../Sakura/Simulator.js"
 import { serverState } from "../Sakura/Simulator/Cloud.js"
 import type { DiskRecord, NoteRecord, ServerRecord, SshKeyRecord } from "../Sakura/Simulator/Document.js"
+import type { Runtime } from "./FaultInjection.js"
 import type { SandboxOptions } from "./Options.js"
 import { ownerTags } from "./Ownership.js"
 import { type CloudResource, SandboxStoreError } from "./Store.js"
+import * as TransportFaults from "./TransportFaults.js"
 
 /** The usacloud simulator's store inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "usacloud.json")
 
-/** The real Sakura provider over the simulator `store`, with the sandbox's latency and boot time. */
+/** The real Sakura provider over the simulator `store`, with the sandbox's latency, boot time and `faults`. */
 export const provider = (
   store: Simulator.SimulatorStore,
+  faults: Pick<Runtime, "faults" | "store">,
   options: SandboxOptions = {}
 ): Effect.Effect<CloudProviderService, never, never> =>
   Effect.provide(
     CloudProvider,
     SakuraProvider.layer().pipe(
       Layer.provide(
-        Simulator.layerTransport(store, {
-          ...(options.latency === undefined ? {} : { latency: options.latency }),
-          ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime })
-        })
+        TransportFaults.layerUsacloud(
+          store,
+          {
+            ...(options.latency === undefined ? {} : { latency: options.latency }),
+            ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime })
+          },
+          faults
+        )
       )
     )
   )

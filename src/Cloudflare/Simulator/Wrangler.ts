@@ -42,7 +42,11 @@ const reasonForStatus = (status: number): Wrangler.Reason => {
 }
 
 /** A refused call as the real wrangler reports it: the API's message and code, classified by the code first. */
-const refused = (command: string, status: number, error: { readonly code?: number; readonly message?: string }) => {
+export const refusal = (
+  command: string,
+  status: number,
+  error: { readonly code?: number; readonly message?: string }
+) => {
   const reason = (error.code === undefined ? undefined : reasonForCode.get(error.code)) ?? reasonForStatus(status)
   return new Wrangler.WranglerError({
     command,
@@ -165,7 +169,7 @@ const api = (settings: Settings, client: HttpClient.HttpClient, fs: FileSystem.F
       const response = yield* client.execute(request)
       const envelope = (yield* response.json) as Envelope
       if (response.status >= 400 || envelope.success === false) {
-        return yield* refused(command, response.status, envelope.errors?.[0] ?? {})
+        return yield* refusal(command, response.status, envelope.errors?.[0] ?? {})
       }
       return envelope.result
     }).pipe(
