@@ -3,13 +3,13 @@
  *
  * - `desired(size)`: the mix used at every size, so that sizes compare: per 10 resources one
  *   disk, one server on it, four DNS A records pointing at the server's address, and four R2
- *   buckets. Three dependency levels (disk, server, record). Applied through the fake clouds it
- *   holds at most 254 servers (the simulated shared segment's addresses, see `maxAppliedSize`);
- *   planned against a state made by `converged` it has no limit.
+ *   buckets. Three dependency levels (disk, server, record). The fake clouds are the real
+ *   providers over the simulators, so the inputs are what the providers require (a disk's OS, a
+ *   bucket's name, a server's commitment), as the KDL decoder writes them.
  * - `independent(count)`: R2 buckets that depend on nothing.
  * - `chains(count, length)`: R2 buckets in `count` chains, each link depending on the one before.
- * - `converged(desired)`: what the fake clouds and the state hold after that fleet was applied,
- *   built directly (applying 10,000 resources only to plan them would take minutes).
+ * - `converged(desired)`: what the simulators' documents and the state hold after that fleet was
+ *   applied, built directly (applying 10,000 resources only to plan them would take minutes).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -31,8 +31,10 @@ import {
   type StoredResource
 } from "../src/Resource.js"
 import type * as Retry from "../src/Retry.js"
-import type { CloudResource } from "../src/Sandbox/Store.js"
-import { ownerTags } from "../src/Sandbox/Simulation.js"
+import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
+import type { CloudflareDocument } from "../src/Cloudflare/Simulator.js"
+import type * as Fake from "../src/Fake.js"
+import type { SimulatorDocument } from "../src/Sakura/Simulator.js"
 import * as State from "../src/State.js"
 
 export const project = "bench"
@@ -42,8 +44,8 @@ export const zone = "example.com"
 /** Resources per group: disk, server, four records, four buckets. */
 export const groupSize = 10
 
-/** The simulated shared segment hands out 254 addresses, one per server. */
-export const maxServers = 254
+/** The usacloud simulator's shared segment of tk1a has addresses for this many servers. */
+export const maxServers = 61250
 
 /** The largest `desired(size)` the fake clouds can create: one server per group. */
 export const maxAppliedSize = groupSize * maxServers
@@ -55,13 +57,27 @@ const resource = (
   dependsOn: ReadonlyArray<ResourceKey> = []
 ): DesiredResource => ({ key: makeKey(type, name), provider: providerOf[type], type, name, inputs, dependsOn })
 
+/** The OS of every disk of the mix; the simulator's tk1a copies it from this archive. */
+const os = "ubuntu-24.04"
+const osArchive = "113600000101"
+
+const bucket = (name: string, dependsOn: ReadonlyArray<ResourceKey> = []) =>
+  resource("r2", name, { name, location: "APAC" }, dependsOn)
+
 const group = (index: number): ReadonlyArray<DesiredResource> => {
   const name = `node-${String(index).padStart(4, "0")}`
-  const disk = resource("disk", name, { zone: "tk1a", size: 20, plan: "ssd", connection: "virtio" })
+  const disk = resource("disk", name, { zone: "tk1a", size: 20, plan: "ssd", connection: "virtio", os })
   const server = resource(
     "server",
     name,
-    { zone: "tk1a", core: 1, memory: 2, disk: reference(disk.key, "id"), tags: ["bench", `group-${index}`] },
+    {
+      zone: "tk1a",
+      core: 1,
+      memory: 2,
+      commitment: "standard",
+      disk: reference(disk.key, "id"),
+      tags: ["bench", `group-${index}`]
+    },
     [disk.key]
   )
   const records = ["www", "api", "app", "cdn"].map((host) => {
@@ -73,9 +89,7 @@ const group = (index: number): ReadonlyArray<DesiredResource> => {
       [server.key]
     )
   })
-  const buckets = ["assets", "logs", "media", "backup"].map((kind) =>
-    resource("r2", `${kind}-${index}`, { location: "APAC" })
-  )
+  const buckets = ["assets", "logs", "media", "backup"].map((kind) => bucket(`${kind}-${index}`))
   return [disk, server, ...records, ...buckets]
 }
 
@@ -97,7 +111,7 @@ export const checkAppliable = (size: number): void => {
 
 /** `count` R2 buckets that depend on nothing. */
 export const independent = (count: number, prefix = "solo"): ReadonlyArray<DesiredResource> =>
-  Array.from({ length: count }, (_, index) => resource("r2", `${prefix}-${index}`, { location: "APAC" }))
+  Array.from({ length: count }, (_, index) => bucket(`${prefix}-${index}`))
 
 /** `count` chains of `length` R2 buckets, each link depending on the link before it. */
 export const chains = (count: number, length: number, prefix = "chain"): ReadonlyArray<DesiredResource> =>
@@ -105,9 +119,7 @@ export const chains = (count: number, length: number, prefix = "chain"): Readonl
     const links: Array<DesiredResource> = []
     for (let link = 0; link < length; link++) {
       const before = links[link - 1]
-      links.push(
-        resource("r2", `${prefix}-${chain}-${link}`, { location: "APAC" }, before === undefined ? [] : [before.key])
-      )
+      links.push(bucket(`${prefix}-${chain}-${link}`, before === undefined ? [] : [before.key]))
     }
     return links
   }).flat()
@@ -142,40 +154,137 @@ const strings = (inputs: Inputs, field: string): ReadonlyArray<string> => {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []
 }
 
-/** The address of the `index`-th server: the state and the clouds agree on it, no segment limits it. */
-const addressOf = (index: number) => `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`
+/** The address the usacloud simulator gives the `index`-th server of tk1a (counted from 0). */
+const addressOf = (index: number) => `153.120.${10 + Math.floor(index / 250)}.${(index % 250) + 4}`
 
-/** What the simulation stores for a resource of the mix (see `src/Sandbox/Sakura.ts` and `Cloudflare.ts`). */
-const cloudAttributes = (item: DesiredResource, inputs: Inputs, serverIndex: number): Inputs => {
-  switch (item.type) {
-    case "disk":
-      return {
-        zone: text(inputs, "zone"),
-        size: inputs.size ?? 20,
-        plan: inputs.plan ?? "ssd",
-        connection: inputs.connection ?? "virtio",
-        status: "available"
+/** The tags the Sakura provider marks a resource of the bench's stage with. */
+const sakuraTags = (name: string, inputs: Inputs) => [
+  "fleetflow",
+  `ff-p=${project}`,
+  `ff-s=${stage}`,
+  `ff-n=${name}`,
+  ...strings(inputs, "tags")
+]
+
+const accountId = CloudflareSimulator.defaultAccountId
+const zoneId = CloudflareSimulator.zoneId(accountId, zone)
+
+/** The simulators' documents and the state `up` leaves, growing one resource at a time. */
+class Builder {
+  readonly servers: Array<SimulatorDocument["servers"][number]> = []
+  readonly disks: Array<SimulatorDocument["disks"][number]> = []
+  readonly buckets: Array<CloudflareDocument["buckets"][number]> = []
+  readonly records: Array<CloudflareDocument["records"][number]> = []
+  readonly resources: Record<string, StoredResource> = {}
+  nextId = firstSakuraId
+
+  constructor(readonly millis: number) {}
+
+  /** What `up` records for the resource, and its cloud attributes; the cloud's record is added. */
+  add(item: DesiredResource, inputs: Inputs): { readonly id: string; readonly attributes: Inputs } {
+    const millis = this.millis
+    switch (item.type) {
+      case "disk": {
+        const id = this.nextId++
+        this.disks.push({
+          id,
+          zone: text(inputs, "zone"),
+          name: item.name,
+          description: "",
+          tags: sakuraTags(item.name, inputs),
+          planId: 4,
+          connection: "virtio",
+          sizeMB: Number(inputs.size) * 1024,
+          sourceArchiveId: Number(osArchive),
+          sourceDiskId: 0,
+          serverId: 0,
+          connectionOrder: 0,
+          createdAt: millis,
+          modifiedAt: millis,
+          availableAt: millis
+        })
+        return {
+          id: String(id),
+          attributes: { zone: text(inputs, "zone"), status: "available", sourceArchive: osArchive }
+        }
       }
-    case "server":
-      return {
-        ip: addressOf(serverIndex),
-        status: "up",
-        hostname: item.name,
-        zone: text(inputs, "zone"),
-        disk: text(inputs, "disk")
+      case "server": {
+        const [id, nic] = [this.nextId++, this.nextId++]
+        const ip = addressOf(this.servers.length)
+        const diskId = Number(text(inputs, "disk"))
+        const index = this.disks.findIndex((disk) => disk.id === diskId)
+        this.disks[index] = { ...this.disks[index]!, serverId: id, connectionOrder: 1 }
+        // The disk shows its server from the first refresh after `up` on.
+        for (const key of item.dependsOn) {
+          const disk = this.resources[key]
+          if (disk?.id === String(diskId)) {
+            this.resources[key] = { ...disk, attributes: { ...disk.attributes, server: String(id) } }
+          }
+        }
+        this.servers.push({
+          id,
+          zone: text(inputs, "zone"),
+          name: item.name,
+          description: "",
+          tags: sakuraTags(item.name, inputs),
+          hostName: item.name,
+          cpu: Number(inputs.core),
+          memoryMB: Number(inputs.memory) * 1024,
+          commitment: "standard",
+          generation: 100,
+          interfaceDriver: "virtio",
+          createdAt: millis,
+          modifiedAt: millis,
+          availableAt: millis,
+          power: "up",
+          powerAt: millis,
+          powerBefore: "down",
+          interfaces: [{ id: nic, macAddress: "9c:a3:ba:00:00:00", ipAddress: ip, upstream: "shared" }]
+        })
+        const attributes = { ip, status: "up", hostname: item.name, zone: text(inputs, "zone"), disk: String(diskId) }
+        return { id: String(id), attributes }
       }
-    case "dns":
-      return { fqdn: text(inputs, "name"), type: text(inputs, "type"), content: text(inputs, "content"), zone }
-    case "r2":
-      return { name: item.name, location: text(inputs, "location").toUpperCase(), storageClass: "Standard" }
-    default:
-      throw new Error(`the converged fleet has no ${item.type} resources`)
+      case "dns": {
+        const id = createHash("md5").update(`record:${this.records.length}`).digest("hex")
+        const [name, type, content] = [text(inputs, "name"), text(inputs, "type"), text(inputs, "content")]
+        this.records.push({
+          id,
+          zoneId,
+          type,
+          name,
+          content,
+          ttl: 1,
+          proxied: false,
+          comment: null,
+          tags: [],
+          createdOn: millis,
+          modifiedOn: millis
+        })
+        return { id, attributes: { recordId: id, fqdn: name, zoneId, type, content } }
+      }
+      case "r2": {
+        const [name, location] = [text(inputs, "name"), text(inputs, "location")]
+        this.buckets.push({
+          accountId,
+          jurisdiction: "default",
+          name,
+          location,
+          storageClass: "Standard",
+          createdOn: millis,
+          domains: [],
+          objects: []
+        })
+        return { id: name, attributes: { name, location, storageClass: "Standard" } }
+      }
+      default:
+        throw new Error(`the converged fleet has no ${item.type} resources`)
+    }
   }
 }
 
 export interface Converged {
-  /** What the fake clouds hold (`Fake.layer({ initial })`). */
-  readonly cloud: ReadonlyArray<CloudResource>
+  /** What the simulated clouds hold (`Fake.layer({ initial })`). */
+  readonly cloud: NonNullable<Fake.FakeOptions["initial"]>
   /** What the state holds, as `up` records it. */
   readonly state: State.StateFile
 }
@@ -185,36 +294,17 @@ export interface Converged {
  * was applied: a plan of `fleet` on them refreshes every resource and changes nothing.
  */
 export const converged = (fleet: ReadonlyArray<DesiredResource>, at = "2026-01-01T00:00:00.000Z"): Converged => {
-  const cloud: Array<CloudResource> = []
-  const resources: Record<string, StoredResource> = {}
-  let sakura = firstSakuraId
-  let cloudflare = 1
-  let servers = 0
+  const built = new Builder(Date.parse(at))
   for (const item of fleet) {
-    const inputs = resolve(item.inputs, resources) as Inputs
-    const id =
-      item.provider === "sakura-cloud"
-        ? String(sakura++)
-        : createHash("md5").update(`cloudflare:${cloudflare++}`).digest("hex")
-    const attributes = cloudAttributes(item, inputs, item.type === "server" ? ++servers : 0)
-    const userTags = item.type === "server" || item.type === "disk" ? strings(inputs, "tags") : []
-    cloud.push({
-      id,
-      type: item.type,
-      name: item.type === "dns" ? text(inputs, "name") : item.name,
-      inputs,
-      attributes,
-      tags: [...userTags, ...ownerTags({ project, stage }, item.name)],
-      createdAt: at,
-      updatedAt: at
-    })
-    resources[item.key] = {
+    const inputs = resolve(item.inputs, built.resources) as Inputs
+    const { id, attributes } = built.add(item, inputs)
+    built.resources[item.key] = {
       provider: item.provider,
       type: item.type,
       name: item.name,
       stage,
       id,
-      attributes: { ...attributes, id },
+      attributes,
       inputs,
       ...(referencesIn(item.inputs).length === 0 ? {} : { declared: item.inputs }),
       dependsOn: item.dependsOn,
@@ -222,7 +312,24 @@ export const converged = (fleet: ReadonlyArray<DesiredResource>, at = "2026-01-0
       updated_at: at
     }
   }
-  return { cloud, state: { ...State.emptyState(project), resources } }
+  return {
+    cloud: {
+      usacloud: {
+        nextId: built.nextId,
+        nextAddress: built.servers.length,
+        servers: built.servers,
+        disks: built.disks
+      },
+      cloudflare: {
+        accounts: [{ id: accountId, name: "FleetFlow Sandbox" }],
+        zones: [{ id: zoneId, name: zone, accountId, createdOn: 0 }],
+        buckets: built.buckets,
+        records: built.records,
+        sequence: built.records.length
+      }
+    },
+    state: { ...State.emptyState(project), resources: built.resources }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
- * One `Fleet.up` from nothing on fresh fake clouds (the sandbox simulation in memory, with an
- * optional latency per call) and a fresh state: in memory, or the local store in a temporary
- * folder as the CLI keeps it (atomic writes, fsync). Times the whole `up` and its apply phase
- * alone (from the confirmation, once the plan is known, to the end).
+ * One `Fleet.up` from nothing on fresh fake clouds (the real providers over the simulators in
+ * memory, with an optional latency per usacloud run and API request) and a fresh state: in
+ * memory, or the local store in a temporary folder as the CLI keeps it (atomic writes, fsync).
+ * Times the whole `up` and its apply phase alone (from the confirmation, once the plan is known,
+ * to the end).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -24,7 +25,7 @@ export type StoreKind = "memory" | "local"
 export interface UpOptions {
   readonly store: StoreKind
   readonly parallelism: number
-  /** How long every call to the fake clouds takes. */
+  /** How long every usacloud run and API request of the fake clouds takes. */
   readonly latencyMillis: number
 }
 

@@ -1,6 +1,8 @@
 /**
- * Fake clouds for tests: the sandbox's simulated Sakura Cloud and Cloudflare in memory,
- * with a `FakeCloud` service to look inside, see the calls made, and inject faults.
+ * Fake clouds for tests: the sandbox's composition in memory — the real Sakura and Cloudflare
+ * providers over the usacloud and Cloudflare API simulators, Workers and Pages deployed by
+ * wrangler's calls made in process — with a `FakeCloud` service to look inside, see the calls
+ * made, and inject faults.
  *
  * ```ts
  * const program = Effect.gen(function* () {
@@ -11,20 +13,26 @@
  * }).pipe(Effect.provide(Fake.layer()))
  * ```
  */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as CloudflareSimulator from "./Cloudflare/Simulator.js"
 import { CloudProvider } from "./Provider.js"
-import * as Sandbox from "./Sandbox.js"
+import * as SakuraSimulator from "./Sakura/Simulator.js"
+import * as CloudflareApi from "./Sandbox/CloudflareApi.js"
+import type { Call } from "./Sandbox/FaultInjection.js"
 import type { FaultRule } from "./Sandbox/Faults.js"
 import type { SandboxOptions } from "./Sandbox/Options.js"
-import type { Call } from "./Sandbox/Simulation.js"
+import * as Providers from "./Sandbox/Providers.js"
 import * as Store from "./Sandbox/Store.js"
+import * as Usacloud from "./Sandbox/Usacloud.js"
 
-export type { Call } from "./Sandbox/Simulation.js"
-export { CloudResource } from "./Sandbox/Store.js"
+export type { Call } from "./Sandbox/FaultInjection.js"
 export { FaultRule } from "./Sandbox/Faults.js"
+export { CloudResource } from "./Sandbox/Store.js"
 
 export interface FakeCloudService {
   /** What the fake clouds hold now. */
@@ -39,34 +47,56 @@ export interface FakeCloudService {
 export class FakeCloud extends Context.Tag("fleetflow/FakeCloud")<FakeCloud, FakeCloudService>() {}
 
 export interface FakeOptions extends SandboxOptions {
-  /** What the clouds hold at the start. */
-  readonly initial?: ReadonlyArray<Store.CloudResource>
+  /** What the clouds hold at the start: the simulators' documents (a usacloud cloud, a Cloudflare account). */
+  readonly initial?: {
+    readonly usacloud?: Partial<SakuraSimulator.SimulatorDocument>
+    readonly cloudflare?: Partial<CloudflareSimulator.CloudflareDocument>
+  }
 }
 
 /** A fresh pair of fake clouds, providing `CloudProvider` and `FakeCloud`. */
 export const layer = (options: FakeOptions = {}): Layer.Layer<CloudProvider | FakeCloud> =>
   Layer.effectContext(
     Effect.gen(function* () {
-      const store = yield* Store.memory(Store.fromResources(options.initial ?? []))
+      const fs = yield* FileSystem.FileSystem
+      const usacloud = yield* SakuraSimulator.memoryStore(options.initial?.usacloud)
+      const cloudflare = yield* CloudflareSimulator.memoryStore(options.initial?.cloudflare)
+      const counts = yield* Store.memory()
       const faults = yield* Ref.make<ReadonlyArray<FaultRule>>(options.faults ?? [])
       // Appended in place, read as a copy: a refresh of 10,000 resources records 10,000 reads.
       const calls: Array<Call> = []
-      const provider = Sandbox.make(store, options, {
-        faults: Ref.get(faults),
-        record: (call) =>
-          Effect.sync(() => {
-            calls.push(call)
-          })
-      })
+      const provider = yield* Providers.make(
+        {
+          usacloud,
+          cloudflare,
+          wrangler: yield* CloudflareApi.inProcessWrangler(cloudflare, fs, options),
+          fs,
+          faults: {
+            store: counts,
+            faults: Ref.get(faults),
+            record: (call) =>
+              Effect.sync(() => {
+                calls.push(call)
+              })
+          }
+        },
+        options
+      )
       const fake = FakeCloud.of({
-        resources: Effect.map(store.load, (document) => Store.resourcesOf(document)),
+        // Memory stores cannot fail.
+        resources: Effect.orDie(
+          Effect.map(
+            Effect.all([Usacloud.inspect(usacloud), CloudflareApi.inspect(cloudflare)]),
+            ([sakura, cloudflare]) => [...sakura, ...cloudflare]
+          )
+        ),
         calls: Effect.sync(() => calls.slice()),
         injectFault: (rule) => Ref.update(faults, (rules) => [...rules, rule]),
         clearFaults: Effect.zipRight(
           Ref.set(faults, []),
-          store.modify((document) => Effect.succeed([undefined, { ...document, faults: {} }] as const))
+          counts.modify((document) => Effect.succeed([undefined, { ...document, faults: {} }] as const))
         )
       })
       return Context.make(CloudProvider, provider).pipe(Context.add(FakeCloud, fake))
     })
-  )
+  ).pipe(Layer.provide(NodeFileSystem.layer))

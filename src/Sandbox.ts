@@ -3,56 +3,31 @@
  * `<config dir>/.fleetflow/sandbox/` for `--sandbox`. Its Sakura half is the real Sakura
  * provider over the usacloud simulator (`usacloud.json`); its Cloudflare half is the real
  * Cloudflare provider over the Cloudflare API simulator (`cloudflare-api.json`), with Workers
- * and Pages deployed by the real wrangler. `cloud.json` keeps the fault rules' counts.
- * `make` (both halves simulated in memory, in one store) backs the fakes.
+ * and Pages deployed by the real wrangler. `cloud.json` keeps the fault rules' counts. The fakes
+ * (`Fake.layer()`) are the same composition in memory.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodePath from "node:path"
-import { CloudProvider, type CloudProviderService, combineServices } from "./Provider.js"
-import * as Cloudflare from "./Sandbox/Cloudflare.js"
+import * as CloudflareSimulator from "./Cloudflare/Simulator.js"
+import { CloudProvider } from "./Provider.js"
+import * as SakuraSimulator from "./Sakura/Simulator.js"
 import * as CloudflareApi from "./Sandbox/CloudflareApi.js"
 import type { SandboxOptions } from "./Sandbox/Options.js"
-import * as Sakura from "./Sandbox/Sakura.js"
-import { type Runtime, withFaults } from "./Sandbox/Simulation.js"
+import * as Providers from "./Sandbox/Providers.js"
 import * as Store from "./Sandbox/Store.js"
 import * as Usacloud from "./Sandbox/Usacloud.js"
 
+export type { Call } from "./Sandbox/FaultInjection.js"
 export { FaultKind, FaultRule, FaultSpec, format as formatFault, Operation } from "./Sandbox/Faults.js"
 export { DurationSpec, optionsFromEnv, type SandboxOptions, SandboxOptionsError } from "./Sandbox/Options.js"
-export { type Call, ownerOf, replaceFieldsByType } from "./Sandbox/Simulation.js"
+export { ownerOf } from "./Sandbox/Ownership.js"
 export { CloudResource, type CloudStore, SandboxStoreError } from "./Sandbox/Store.js"
 
-/** The store of the fault rules' counts (and of the fakes' simulated clouds) inside a sandbox folder. */
+/** The store of the fault rules' counts inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "cloud.json")
-
-/** Where the fakes hook into the simulation. */
-export interface Hooks {
-  /** The fault rules in force; default: `options.faults`. */
-  readonly faults?: Runtime["faults"]
-  readonly record?: Runtime["record"]
-}
-
-const runtimeOf = (store: Store.CloudStore, options: SandboxOptions, hooks: Hooks): Runtime => ({
-  store,
-  latency: options.latency ?? Duration.zero,
-  bootTime: options.bootTime ?? Duration.zero,
-  faults: hooks.faults ?? Effect.succeed(options.faults ?? []),
-  record: hooks.record ?? (() => Effect.void)
-})
-
-/** Both clouds simulated over `store`, as one provider named "sandbox" (what the fakes run on). */
-export const make = (
-  store: Store.CloudStore,
-  options: SandboxOptions = {},
-  hooks: Hooks = {}
-): CloudProviderService => {
-  const runtime = runtimeOf(store, options, hooks)
-  return { ...combineServices([Sakura.make(runtime), Cloudflare.make(runtime)]), name: "sandbox" }
-}
 
 /** The simulated Sakura Cloud's store (the usacloud simulator's) inside a sandbox folder. */
 export const usacloudStorePath = Usacloud.storePath
@@ -76,13 +51,19 @@ export const layer = (
     CloudProvider,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
-      const runtime = runtimeOf(Store.file(fs, storePath(directory)), options, {})
-      const sakura = withFaults(yield* Usacloud.provider(Usacloud.storePath(directory), options), runtime)
-      const cloudflare = withFaults(
-        yield* CloudflareApi.provider(CloudflareApi.storePath(directory), wranglerLogPath(directory), options),
-        runtime
-      )
-      return { ...combineServices([sakura, cloudflare]), name: "sandbox" }
+      const cloudflare = CloudflareSimulator.fileStore(CloudflareApi.storePath(directory))
+      const clouds: Providers.Clouds = {
+        usacloud: SakuraSimulator.fileStore(Usacloud.storePath(directory)),
+        cloudflare,
+        wrangler: yield* CloudflareApi.realWrangler(cloudflare, wranglerLogPath(directory), options),
+        fs,
+        faults: {
+          store: Store.file(fs, storePath(directory)),
+          faults: Effect.succeed(options.faults ?? []),
+          record: () => Effect.void
+        }
+      }
+      return yield* Providers.make(clouds, options)
     })
   )
 
@@ -91,9 +72,7 @@ export const inspect = (
   directory: string
 ): Effect.Effect<ReadonlyArray<Store.CloudResource>, Store.SandboxStoreError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const document = yield* Store.file(fs, storePath(directory)).load
-    const sakura = yield* Usacloud.inspect(Usacloud.storePath(directory))
-    const cloudflare = yield* CloudflareApi.inspect(CloudflareApi.storePath(directory))
-    return [...sakura, ...cloudflare, ...Store.resourcesOf(document)]
+    const sakura = yield* Usacloud.inspect(SakuraSimulator.fileStore(Usacloud.storePath(directory)))
+    const cloudflare = yield* CloudflareApi.inspect(CloudflareSimulator.fileStore(CloudflareApi.storePath(directory)))
+    return [...sakura, ...cloudflare]
   })

@@ -3,28 +3,29 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
+import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
 import * as Fake from "../src/Fake.js"
-import { type ApplyRequest, CloudProvider, isTransient } from "../src/Provider.js"
+import { CloudProvider, isTransient } from "../src/Provider.js"
 import { makeKey } from "../src/Resource.js"
 import * as Retry from "../src/Retry.js"
+import { createRequest } from "./support/Builders.js"
 
 const scope = { project: "shop", stage: "test" }
 
 /** What a library user's own code might do: a disk, then a server on it. */
-const provisionWeb = Effect.gen(function* () {
-  const provider = yield* CloudProvider
-  const request = (type: "disk" | "server", name: string, inputs: ApplyRequest["inputs"]): ApplyRequest => ({
-    ...scope,
-    operation: "create",
-    key: makeKey(type, name),
-    type,
-    name,
-    inputs
+const provision = (name: string) =>
+  Effect.gen(function* () {
+    const provider = yield* CloudProvider
+    const disk = yield* provider.apply(
+      createRequest(scope, "disk", `${name}-disk`, { zone: "is1a", size: 40, os: "ubuntu-24.04" })
+    )
+    const server = yield* provider.apply(
+      createRequest(scope, "server", name, { zone: "is1a", core: 2, memory: 4, disk: disk.id })
+    )
+    return server
   })
-  const disk = yield* provider.apply(request("disk", "web-disk", { size: 40, os: "ubuntu-24.04" }))
-  const server = yield* provider.apply(request("server", "web", { core: 2, memory: 4, disk: disk.id }))
-  return server
-})
+
+const provisionWeb = provision("web")
 
 describe("Fake clouds", () => {
   it.effect("a program using CloudProvider runs against the fake, which shows the calls", () =>
@@ -65,7 +66,7 @@ describe("Fake clouds", () => {
             type: "r2" as const,
             name: "assets",
             stage: "test",
-            id: "0123456789abcdef0123456789abcdef",
+            id: "assets",
             attributes: {},
             inputs: {},
             dependsOn: [],
@@ -78,35 +79,45 @@ describe("Fake clouds", () => {
       assert.strictEqual(observed.get(makeKey("r2", "assets"))?.attributes.location, "WEUR")
       const fake = yield* Fake.FakeCloud
       assert.deepStrictEqual(yield* fake.calls, [{ operation: "read", key: "cloudflare:r2:assets" }])
-      // The existing server's ID is never handed out again.
+      // The existing key's ID is never handed out again.
       const server = yield* provisionWeb
       assert.notStrictEqual(server.id, "100000000050")
-      assert.notStrictEqual(server.attributes.ip, "203.0.113.1")
+      assert.sameMembers(
+        (yield* fake.resources).map((resource) => resource.type),
+        ["r2", "ssh-key", "disk", "server"]
+      )
     }).pipe(
       Effect.provide(
         Fake.layer({
-          initial: [
-            {
-              id: "0123456789abcdef0123456789abcdef",
-              type: "r2",
-              name: "assets",
-              inputs: {},
-              attributes: { name: "assets", location: "WEUR" },
-              tags: [],
-              createdAt: "2026-01-01T00:00:00.000Z",
-              updatedAt: "2026-01-01T00:00:00.000Z"
+          initial: {
+            cloudflare: {
+              buckets: [
+                {
+                  accountId: CloudflareSimulator.defaultAccountId,
+                  jurisdiction: "default",
+                  name: "assets",
+                  location: "WEUR",
+                  storageClass: "Standard",
+                  createdOn: Date.parse("2026-01-01T00:00:00.000Z"),
+                  domains: [],
+                  objects: []
+                }
+              ]
             },
-            {
-              id: "100000000050",
-              type: "server",
-              name: "legacy",
-              inputs: {},
-              attributes: { ip: "203.0.113.1", status: "up" },
-              tags: [],
-              createdAt: "2026-01-01T00:00:00.000Z",
-              updatedAt: "2026-01-01T00:00:00.000Z"
+            usacloud: {
+              nextId: 100000000051,
+              sshKeys: [
+                {
+                  id: 100000000050,
+                  name: "legacy",
+                  description: "",
+                  publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIlegacy legacy",
+                  fingerprint: "SHA256:legacy",
+                  createdAt: Date.parse("2026-01-01T00:00:00.000Z")
+                }
+              ]
             }
-          ]
+          }
         })
       )
     )
@@ -123,10 +134,11 @@ describe("Fake clouds", () => {
       assert.strictEqual(creates.length, 3)
 
       yield* fake.injectFault({ operation: "*", key: "*", kind: "permanent" })
-      const failed = yield* Effect.exit(provisionWeb)
+      // What exists is adopted without a change, so the fault shows on something new.
+      const failed = yield* Effect.exit(provision("api"))
       assert.isTrue(Exit.isFailure(failed))
       yield* fake.clearFaults
-      yield* provisionWeb
+      yield* provision("api")
     }).pipe(Effect.provide(Fake.layer()))
   )
 

@@ -5,6 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
@@ -12,14 +14,7 @@ import * as CloudflareProvider from "../src/Cloudflare/Provider.js"
 import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
 import { requireUsacloud } from "../src/Clouds.js"
 import * as Fake from "../src/Fake.js"
-import {
-  CloudProvider,
-  type CloudProviderService,
-  isTransient,
-  ProviderError,
-  type Scope,
-  type Wanted
-} from "../src/Provider.js"
+import { CloudProvider, isTransient, ProviderError, type Scope, type Wanted } from "../src/Provider.js"
 import {
   type Inputs,
   makeKey,
@@ -34,9 +29,6 @@ import type * as Retry from "../src/Retry.js"
 import * as SakuraProvider from "../src/Sakura/Provider.js"
 import { lookupOwned } from "../src/Sakura/Provider/Common.js"
 import * as SakuraSimulator from "../src/Sakura/Simulator.js"
-import * as Sandbox from "../src/Sandbox.js"
-import { withFaults } from "../src/Sandbox/Simulation.js"
-import * as SandboxStore from "../src/Sandbox/Store.js"
 import { createRequest, sshPublicKey } from "./support/Builders.js"
 import { flagValue, global, zoned } from "./support/UsacloudArgs.js"
 
@@ -563,7 +555,7 @@ describe("find in the simulated clouds", () => {
       const fake = yield* Fake.FakeCloud
       const disk = yield* provider.apply(createRequest(dev, "disk", "web-01", { zone: "is1a", size: 20, os: "ubuntu" }))
       const server = yield* provider.apply(
-        createRequest(dev, "server", "web-01", { core: 1, memory: 1, disk: disk.id })
+        createRequest(dev, "server", "web-01", { zone: "is1a", core: 1, memory: 1, disk: disk.id })
       )
       const record = yield* provider.apply(
         createRequest(dev, "dns", "www.example.com/A", recordInputs("example.com", "www.example.com", "192.0.2.1"))
@@ -571,7 +563,12 @@ describe("find in the simulated clouds", () => {
       yield* provider.apply(createRequest(live, "disk", "db-01", { zone: "is1a", size: 20, os: "ubuntu" }))
       const items = [
         wanted("disk", "web-01", { zone: "is1a", size: 20, os: "ubuntu" }),
-        wanted("server", "web-01", { core: 1, memory: 1, disk: reference(makeKey("disk", "web-01"), "id") }),
+        wanted("server", "web-01", {
+          zone: "is1a",
+          core: 1,
+          memory: 1,
+          disk: reference(makeKey("disk", "web-01"), "id")
+        }),
         wanted("dns", "www.example.com/A", recordInputs("example.com", "www.example.com", "192.0.2.1")),
         wanted("disk", "db-01", { zone: "is1a", size: 20, os: "ubuntu" }),
         wanted("r2", "never", { name: "never" })
@@ -581,48 +578,47 @@ describe("find in the simulated clouds", () => {
         sorted(found),
         sorted(
           new Map([
-            [items[0]!.key, disk],
+            // The disk has been connected to the server since it was made.
+            [items[0]!.key, { ...disk, attributes: { ...disk.attributes, server: server.id } }],
             [items[1]!.key, server],
             [items[2]!.key, record]
           ])
         )
       )
-      assert.strictEqual((yield* provider.find(live, items)).size, 1)
+      // Sakura resources are found by their owner tags; Cloudflare keeps no owner, so the record is found by name.
+      assert.sameMembers([...(yield* provider.find(live, items)).keys()], [items[2]!.key, items[3]!.key])
       const reads = (yield* fake.calls).filter((call) => call.operation === "read")
       assert.strictEqual(reads.length, 2 * items.length)
 
+      // A transient read fault is retried away by the provider's reads.
       yield* fake.injectFault({ operation: "read", key: "sakura-cloud:server:*", kind: "transient" })
-      const error = yield* Effect.flip(provider.find(dev, items))
-      assert.isTrue(isTransient(error))
-      assert.strictEqual((yield* provider.find(dev, items)).size, 3)
+      const retried = yield* Effect.fork(provider.find(dev, items))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(retried)).size, 3)
     }).pipe(Effect.provide(Fake.layer()))
   )
 
   it.effect(
-    "withFaults treats find as a read; requireUsacloud checks the binary before a find that asks for something",
+    "the fault rules treat find as a read; requireUsacloud checks the binary before a find that asks for something",
     () =>
       Effect.gen(function* () {
-        const store = yield* SandboxStore.memory(SandboxStore.fromResources([]))
-        const inner: CloudProviderService = Sandbox.make(store)
-        const calls: Array<string> = []
-        const rule: Fake.FaultRule = { operation: "read", key: "sakura-cloud:disk:*", kind: "permanent" }
-        const faulty = withFaults(inner, {
-          store,
-          faults: Effect.succeed([rule]),
-          record: (call) => Effect.sync(() => calls.push(`${call.operation} ${call.key}`))
-        })
+        const provider = yield* CloudProvider
+        const fake = yield* Fake.FakeCloud
         const disk = wanted("disk", "web-01", { zone: "is1a", size: 20 })
-        const error = yield* Effect.flip(faulty.find(dev, [disk]))
+        const error = yield* Effect.flip(provider.find(dev, [disk]))
         assert.instanceOf(error, ProviderError)
-        assert.strictEqual(error.reason, "failed")
-        assert.deepStrictEqual(calls, ["read sakura-cloud:disk:web-01"])
-        assert.strictEqual((yield* faulty.find(dev, [])).size, 0)
-        assert.strictEqual((yield* faulty.find(dev, [wanted("r2", "a", { name: "a" })])).size, 0)
+        assert.isFalse(isTransient(error))
+        const calls = Effect.map(fake.calls, (all) => all.map((call) => `${call.operation} ${call.key}`))
+        assert.deepStrictEqual(yield* calls, ["read sakura-cloud:disk:web-01"])
+        assert.strictEqual((yield* provider.find(dev, [])).size, 0)
+        assert.strictEqual((yield* provider.find(dev, [wanted("r2", "a", { name: "a" })])).size, 0)
 
-        const missing = requireUsacloud(inner, "/nonexistent/fleetflow-test/usacloud")
+        const missing = requireUsacloud(provider, "/nonexistent/fleetflow-test/usacloud")
         assert.strictEqual((yield* missing.find(dev, [])).size, 0)
         const unavailable = yield* Effect.flip(missing.find(dev, [disk]))
         assert.strictEqual(unavailable.operation, "usacloud")
-      })
+      }).pipe(
+        Effect.provide(Fake.layer({ faults: [{ operation: "read", key: "sakura-cloud:disk:*", kind: "permanent" }] }))
+      )
   )
 })

@@ -1,14 +1,16 @@
 /**
- * The sandbox's Cloudflare half: the real Cloudflare provider over the Cloudflare API
- * simulator, whose account is kept in `cloudflare-api.json`. REST calls reach the simulator in
- * process; Workers and Pages are deployed by the real wrangler, which reaches it over HTTP on
- * 127.0.0.1, served from the first deploy until the command ends. The sandbox has one fixed
- * token and account; zones and KV namespaces exist from the first call that names them (DNS
- * zones, route zones, KV bindings): they belong to the account, not to FleetFlow. Latency is
- * the simulator's own; the sandbox's fault rules are put in front by the caller.
+ * The Cloudflare half of the sandbox and the fakes: the real Cloudflare provider over the
+ * Cloudflare API simulator, whose account is kept in a store (`cloudflare-api.json` in a sandbox
+ * folder, memory for the fakes). REST calls reach the simulator in process; Workers and Pages
+ * are deployed by the real wrangler, which reaches it over HTTP on 127.0.0.1, served from the
+ * first deploy until the command ends (the sandbox), or by wrangler's calls made in process
+ * (the fakes). There is one fixed token and account; zones and KV namespaces exist from the
+ * first call that names them (DNS zones, route zones, KV bindings): they belong to the
+ * account, not to FleetFlow. Latency is the simulator's own.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -17,6 +19,7 @@ import * as NodePath from "node:path"
 import * as CloudflareProvider from "../Cloudflare/Provider.js"
 import { looksLikeNamespaceId } from "../Cloudflare/Provider/WorkerConfig.js"
 import * as Simulator from "../Cloudflare/Simulator.js"
+import * as InProcessWrangler from "../Cloudflare/Simulator/Wrangler.js"
 import * as Wrangler from "../Cloudflare/Wrangler.js"
 import {
   CloudProvider,
@@ -26,8 +29,10 @@ import {
 } from "../Provider.js"
 import type { Inputs, Json, ResourceKey, StoredResource } from "../Resource.js"
 import type { SandboxOptions } from "./Options.js"
-import { ownerTags, refuser, storeFailure } from "./Simulation.js"
+import { type Runtime, refuser, storeFailure } from "./FaultInjection.js"
+import { ownerTags } from "./Ownership.js"
 import { type CloudResource, SandboxStoreError } from "./Store.js"
+import * as TransportFaults from "./TransportFaults.js"
 
 /** The Cloudflare API simulator's store inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "cloudflare-api.json")
@@ -133,20 +138,22 @@ const withPrerequisites = (service: CloudProviderService, store: Simulator.Cloud
 }
 
 /**
- * The real Cloudflare provider over the simulator store at `path`, with the sandbox's latency.
- * Its wrangler is pointed at the simulator, served on the first deploy until the scope closes,
- * and keeps its logs in `logDirectory`.
+ * The real wrangler, pointed at the simulator in `store`, which is served on 127.0.0.1 from the
+ * first deploy until the scope closes; its logs go to `logDirectory`.
  */
-export const provider = (
-  path: string,
+export const realWrangler = (
+  store: Simulator.CloudflareStore,
   logDirectory: string,
   options: SandboxOptions = {}
-): Effect.Effect<CloudProviderService, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<
+  Wrangler.WranglerService,
+  never,
+  CommandExecutor.CommandExecutor | FileSystem.FileSystem | Scope.Scope
+> =>
   Effect.gen(function* () {
-    const store = Simulator.fileStore(path)
     const context = yield* Effect.context<CommandExecutor.CommandExecutor | FileSystem.FileSystem>()
     const scope = yield* Effect.scope
-    const wrangler = yield* Wrangler.lazy(
+    return yield* Wrangler.lazy(
       Simulator.serve(store, simulatorOptions(nothing, options)).pipe(
         Scope.extend(scope),
         Effect.mapError(
@@ -162,20 +169,45 @@ export const provider = (
         Effect.provide(context)
       )
     )
-    const service = yield* Effect.provide(
-      CloudProvider,
-      CloudflareProvider.layerWithWrangler({ accountId, token: Redacted.make(token) }).pipe(
-        Layer.provide(
-          Layer.mergeAll(
-            Simulator.layerClient(store, simulatorOptions(nothing, options)),
-            Layer.succeed(Wrangler.Wrangler, wrangler),
-            Layer.succeed(FileSystem.FileSystem, yield* FileSystem.FileSystem)
-          )
+  })
+
+/** wrangler in process, over the simulator in `store`: no process, no server. */
+export const inProcessWrangler = (
+  store: Simulator.CloudflareStore,
+  fs: FileSystem.FileSystem,
+  options: SandboxOptions = {}
+): Effect.Effect<Wrangler.WranglerService> =>
+  Effect.provide(
+    Effect.map(HttpClient.HttpClient, (client) => InProcessWrangler.make({ token, accountId }, client, fs)),
+    Simulator.layerClient(store, simulatorOptions(nothing, options))
+  )
+
+/**
+ * The real Cloudflare provider over the simulator in `store`, with the sandbox's latency; REST
+ * calls reach the simulator in process, with `faults` acted out; Workers and Pages go through `wrangler`.
+ */
+export const provider = (
+  store: Simulator.CloudflareStore,
+  wrangler: Wrangler.WranglerService,
+  fs: FileSystem.FileSystem,
+  faults: Pick<Runtime, "faults" | "store">,
+  options: SandboxOptions = {}
+): Effect.Effect<CloudProviderService> =>
+  Effect.provide(
+    CloudProvider,
+    CloudflareProvider.layerWithWrangler({ accountId, token: Redacted.make(token) }).pipe(
+      Layer.provide(
+        Layer.mergeAll(
+          Layer.effect(
+            HttpClient.HttpClient,
+            Effect.map(HttpClient.HttpClient, (client) => TransportFaults.httpClient(client, faults))
+          ).pipe(Layer.provide(Simulator.layerClient(store, simulatorOptions(nothing, options)))),
+          Layer.succeed(Wrangler.Wrangler, wrangler),
+          Layer.succeed(FileSystem.FileSystem, fs)
         )
       )
     )
-    return withPrerequisites(service, store)
-  })
+  ).pipe(Effect.map((service) => withPrerequisites(service, store)))
 
 // What the simulator holds, as the sandbox shows it ----------------------------------------
 
@@ -185,8 +217,7 @@ const iso = (millis: number) => new Date(millis).toISOString()
  * The API keeps no tags: the sandbox's account belongs to this project, so what it holds is
  * owned by the key it was made for (project and stage are the state's, not repeated here).
  */
-const ownership = (name: string): ReadonlyArray<string> =>
-  ownerTags({ project: "", stage: "" }, name).filter((tag) => !tag.endsWith("="))
+const ownership = (name: string): ReadonlyArray<string> => ownerTags({ project: "", stage: "" }, name)
 
 const corsInput = (rules: Simulator.Bucket["cors"]): Json | undefined => {
   const rule = rules?.[0]
@@ -296,10 +327,12 @@ const pagesProject = (item: Simulator.PagesProject): CloudResource => {
   }
 }
 
-/** Everything the sandbox's account in the simulator at `path` holds, as sandbox resources. */
-export const inspect = (path: string): Effect.Effect<ReadonlyArray<CloudResource>, SandboxStoreError> =>
+/** Everything the sandbox's account in the simulator `store` holds, as sandbox resources. */
+export const inspect = (
+  store: Simulator.CloudflareStore
+): Effect.Effect<ReadonlyArray<CloudResource>, SandboxStoreError> =>
   Effect.gen(function* () {
-    const contents = yield* Simulator.inspect(Simulator.fileStore(path)).pipe(Effect.mapError(storeError))
+    const contents = yield* Simulator.inspect(store).pipe(Effect.mapError(storeError))
     const zones = contents.zones.filter((zone) => zone.accountId === accountId)
     const buckets = contents.buckets.filter((item) => item.accountId === accountId)
     return [

@@ -14,7 +14,7 @@ import { DurationText } from "../DurationText.js"
 import { type FaultRule, FaultSpec } from "./Faults.js"
 
 export interface SandboxOptions {
-  /** How long every call takes. Default: no delay. */
+  /** How long every usacloud run and every API request of the simulators takes. Default: no delay. */
   readonly latency?: Duration.Duration
   /** How long a server takes to boot after it is created or resized, on top of `latency`. */
   readonly bootTime?: Duration.Duration

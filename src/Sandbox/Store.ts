@@ -1,7 +1,7 @@
 /**
- * What the simulated clouds hold: every resource of each cloud, and how often each
- * injected fault has fired. Two backends share one shape: a JSON file for `--sandbox`
- * and a Ref for the fakes.
+ * How often each injected fault has fired, and the shape in which the sandbox and the fakes
+ * show what the simulated clouds hold (`CloudResource`). Two backends share one store: a JSON
+ * file for `--sandbox` and a Ref for the fakes.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { randomUUID } from "node:crypto"
 import * as NodePath from "node:path"
-import { Inputs, type ProviderName, providerOf, ResourceType } from "../Resource.js"
+import { Inputs, ResourceType } from "../Resource.js"
 import * as ParseIssues from "../ParseIssues.js"
 
 /** One resource as a simulated cloud holds it. */
@@ -31,49 +31,15 @@ export const CloudResource = Schema.Struct({
 })
 export type CloudResource = typeof CloudResource.Type
 
-export const Section = Schema.Struct({
-  /** Feeds the next ID this cloud hands out. */
-  nextId: Schema.Int,
-  resources: Schema.Array(CloudResource)
-})
-export type Section = typeof Section.Type
-
+/** `cloud.json`: what the clouds themselves hold is in their simulators' stores. */
 export const CloudDocument = Schema.Struct({
   version: Schema.Literal(1),
-  "sakura-cloud": Section,
-  cloudflare: Section,
   /** How many calls each fault rule (by its spec) has affected. */
   faults: Schema.Record({ key: Schema.String, value: Schema.Int })
 })
 export type CloudDocument = typeof CloudDocument.Type
 
-/** Sakura Cloud IDs are 12-digit numbers; simulated ones start here. */
-export const firstSakuraId = 100000000001
-
-export const empty: CloudDocument = {
-  version: 1,
-  "sakura-cloud": { nextId: firstSakuraId, resources: [] },
-  cloudflare: { nextId: 1, resources: [] },
-  faults: {}
-}
-
-/** A document holding `resources`, each in its cloud's section, with IDs that cannot collide with them. */
-export const fromResources = (resources: ReadonlyArray<CloudResource>): CloudDocument => {
-  const of = (cloud: ProviderName) => resources.filter((resource) => providerOf[resource.type] === cloud)
-  const sakura = of("sakura-cloud")
-  const numeric = sakura.map((resource) => Number(resource.id)).filter((id) => Number.isSafeInteger(id))
-  const cloudflare = of("cloudflare")
-  return {
-    ...empty,
-    "sakura-cloud": { nextId: Math.max(firstSakuraId - 1, ...numeric) + 1, resources: sakura },
-    cloudflare: { nextId: cloudflare.length + 1, resources: cloudflare }
-  }
-}
-
-export const resourcesOf = (document: CloudDocument): ReadonlyArray<CloudResource> => [
-  ...document["sakura-cloud"].resources,
-  ...document.cloudflare.resources
-]
+export const empty: CloudDocument = { version: 1, faults: {} }
 
 export class SandboxStoreError extends Data.TaggedError("SandboxStoreError")<{
   readonly path: string

@@ -1,8 +1,7 @@
 /**
- * The Sakura half of the sandbox: the real Sakura provider over the usacloud simulator, whose
- * cloud is kept in `usacloud.json` beside the sandbox's `cloud.json`. The sandbox's fault rules
- * (`FLEETFLOW_SANDBOX_FAULTS`) act in front of the provider, before each call, as they do for
- * the simulated clouds; latency and boot time are the simulator's own.
+ * The Sakura half of the sandbox and the fakes: the real Sakura provider over the usacloud
+ * simulator, whose cloud is kept in a store (`usacloud.json` in a sandbox folder, memory for the
+ * fakes). Latency and boot time are the simulator's own.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -14,26 +13,33 @@ import * as SakuraProvider from "../Sakura/Provider.js"
 import * as Simulator from "../Sakura/Simulator.js"
 import { serverState } from "../Sakura/Simulator/Cloud.js"
 import type { DiskRecord, NoteRecord, ServerRecord, SshKeyRecord } from "../Sakura/Simulator/Document.js"
+import type { Runtime } from "./FaultInjection.js"
 import type { SandboxOptions } from "./Options.js"
-import { ownerTags } from "./Simulation.js"
+import { ownerTags } from "./Ownership.js"
 import { type CloudResource, SandboxStoreError } from "./Store.js"
+import * as TransportFaults from "./TransportFaults.js"
 
 /** The usacloud simulator's store inside a sandbox folder. */
 export const storePath = (directory: string): string => NodePath.join(directory, "usacloud.json")
 
-/** The real Sakura provider over the simulator store at `path`, with the sandbox's latency and boot time. */
+/** The real Sakura provider over the simulator `store`, with the sandbox's latency, boot time and `faults`. */
 export const provider = (
-  path: string,
+  store: Simulator.SimulatorStore,
+  faults: Pick<Runtime, "faults" | "store">,
   options: SandboxOptions = {}
 ): Effect.Effect<CloudProviderService, never, never> =>
   Effect.provide(
     CloudProvider,
     SakuraProvider.layer().pipe(
       Layer.provide(
-        Simulator.layerTransport(Simulator.fileStore(path), {
-          ...(options.latency === undefined ? {} : { latency: options.latency }),
-          ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime })
-        })
+        TransportFaults.layerUsacloud(
+          store,
+          {
+            ...(options.latency === undefined ? {} : { latency: options.latency }),
+            ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime })
+          },
+          faults
+        )
       )
     )
   )
@@ -46,9 +52,7 @@ const iso = (millis: number) => new Date(millis).toISOString()
 const ownership = (tags: ReadonlyArray<string>, name: string): ReadonlyArray<string> => {
   const owner = SakuraProvider.ownerFromTags(tags, [name])
   if (owner === undefined) return []
-  return ownerTags({ project: owner.project ?? "", stage: owner.stage ?? "" }, owner.name ?? name).filter(
-    (tag) => !tag.endsWith("=")
-  )
+  return ownerTags({ project: owner.project ?? "", stage: owner.stage ?? "" }, owner.name ?? name)
 }
 
 const resource = (
@@ -71,14 +75,16 @@ const resource = (
   updatedAt: iso(fields.modifiedAt ?? record.createdAt)
 })
 
-const server = (record: ServerRecord, now: number): CloudResource => {
+const server = (record: ServerRecord, now: number, disks: ReadonlyArray<DiskRecord>): CloudResource => {
   const state = serverState(record, now)
   const ip = record.interfaces.find((nic) => nic.upstream === "shared")?.ipAddress ?? ""
+  const disk = disks.find((item) => item.serverId === record.id)
   return resource("server", record, {
     inputs: {
       zone: record.zone,
       core: record.cpu,
       memory: record.memoryMB / 1024,
+      ...(disk === undefined ? {} : { disk: String(disk.id) }),
       tags: [...SakuraProvider.userTags(record.tags)]
     },
     attributes: {
@@ -126,10 +132,12 @@ const note = (record: NoteRecord): CloudResource =>
     modifiedAt: record.modifiedAt
   })
 
-/** Everything the simulated Sakura Cloud at `path` holds, as sandbox resources. */
-export const inspect = (path: string): Effect.Effect<ReadonlyArray<CloudResource>, SandboxStoreError> =>
+/** Everything the simulated Sakura Cloud in `store` holds, as sandbox resources. */
+export const inspect = (
+  store: Simulator.SimulatorStore
+): Effect.Effect<ReadonlyArray<CloudResource>, SandboxStoreError> =>
   Effect.gen(function* () {
-    const contents = yield* Simulator.inspect(Simulator.fileStore(path)).pipe(
+    const contents = yield* Simulator.inspect(store).pipe(
       Effect.mapError(
         (error) =>
           new SandboxStoreError({
@@ -141,7 +149,7 @@ export const inspect = (path: string): Effect.Effect<ReadonlyArray<CloudResource
     )
     const now = yield* Clock.currentTimeMillis
     return [
-      ...contents.servers.map((record) => server(record, now)),
+      ...contents.servers.map((record) => server(record, now, contents.disks)),
       ...contents.disks.map(disk),
       ...contents.sshKeys.map(sshKey),
       ...contents.notes.map(note)
