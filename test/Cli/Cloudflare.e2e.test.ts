@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
-import * as UsacloudSimulator from "../src/Sakura/Simulator.js"
-import { hasStackTrace, repository, run } from "./support/Cli.js"
+import * as CloudflareSimulator from "../../src/Cloudflare/Simulator.js"
+import * as UsacloudSimulator from "../../src/Sakura/Simulator.js"
+import { hasStackTrace, repository, run } from "../support/Cli.js"
 
 const canary = "canary-e2e-7f3c19d2-never-print-me"
 const account = CloudflareSimulator.defaultAccountId

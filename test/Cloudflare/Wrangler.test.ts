@@ -8,8 +8,8 @@ import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Simulator from "../src/Cloudflare/Simulator.js"
-import * as Wrangler from "../src/Cloudflare/Wrangler.js"
+import * as Simulator from "../../src/Cloudflare/Simulator.js"
+import * as Wrangler from "../../src/Cloudflare/Wrangler.js"
 
 const canary = "canary-wrangler-5c1e07-do-not-print"
 const account = Simulator.defaultAccountId

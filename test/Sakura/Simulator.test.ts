@@ -5,9 +5,9 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import * as Simulator from "../src/Sakura/Simulator.js"
-import type { SimulatorStore } from "../src/Sakura/Simulator.js"
-import { UsacloudTransport } from "../src/Sakura/Transport.js"
+import * as Simulator from "../../src/Sakura/Simulator.js"
+import type { SimulatorStore } from "../../src/Sakura/Simulator.js"
+import { UsacloudTransport } from "../../src/Sakura/Transport.js"
 
 type Json = Record<string, unknown>
 

@@ -3,8 +3,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import * as Sandbox from "../src/Sandbox.js"
-import { hasStackTrace, run, workspace } from "./support/Cli.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import { hasStackTrace, run, workspace } from "../support/Cli.js"
 
 const cloud = (dir: string) =>
   Sandbox.inspect(path.join(dir, ".fleetflow", "sandbox")).pipe(Effect.provide(NodeContext.layer))

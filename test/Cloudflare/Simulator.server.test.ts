@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Simulator from "../src/Cloudflare/Simulator.js"
+import * as Simulator from "../../src/Cloudflare/Simulator.js"
 
 const token = "canary-server-41b7e2-do-not-print"
 const account = Simulator.defaultAccountId

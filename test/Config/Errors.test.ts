@@ -5,8 +5,8 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as NodePath from "node:path"
-import * as Config from "../src/Config.js"
-import { folder, withEnv } from "./fixtures/config/support.js"
+import * as Config from "../../src/Config.js"
+import { folder, withEnv } from "../fixtures/config/support.js"
 
 const fileOf = (text: string, files: Readonly<Record<string, string>> = {}) =>
   NodePath.join(folder({ "fleet.kdl": text, ...files }), "fleet.kdl")

@@ -7,12 +7,12 @@ import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
-import { ProviderError } from "../src/Provider.js"
-import * as Retry from "../src/Retry.js"
-import { type Output, UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../src/Sakura/Transport.js"
-import * as Usacloud from "../src/Sakura/Usacloud.js"
-import * as Errors from "../src/Sakura/Usacloud/Errors.js"
-import { authStatus, global, matchExact, withProfile, zoned } from "./support/UsacloudArgs.js"
+import { ProviderError } from "../../src/Provider.js"
+import * as Retry from "../../src/Retry.js"
+import { type Output, UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../../src/Sakura/Transport.js"
+import * as Usacloud from "../../src/Sakura/Usacloud.js"
+import * as Errors from "../../src/Sakura/Usacloud/Errors.js"
+import { authStatus, global, matchExact, withProfile, zoned } from "../support/UsacloudArgs.js"
 
 // ---------------------------------------------------------------------------------------------
 // A scripted usacloud: canned replies per argv, every argv recorded.

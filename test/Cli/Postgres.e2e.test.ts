@@ -7,8 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as NodePath from "node:path"
-import { type Result, run, start, waitFor, workspace } from "./support/Cli.js"
-import * as TestPostgres from "./support/Postgres.js"
+import { type Result, run, start, waitFor, workspace } from "../support/Cli.js"
+import * as TestPostgres from "../support/Postgres.js"
 
 const server = await TestPostgres.forTests("the CLI tests with PostgreSQL state")
 afterAll(() => server?.stop())

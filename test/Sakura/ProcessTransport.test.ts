@@ -7,10 +7,10 @@ import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as ProcessTransport from "../src/Sakura/ProcessTransport.js"
-import { UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../src/Sakura/Transport.js"
-import * as Usacloud from "../src/Sakura/Usacloud.js"
-import { zoned } from "./support/UsacloudArgs.js"
+import * as ProcessTransport from "../../src/Sakura/ProcessTransport.js"
+import { UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../../src/Sakura/Transport.js"
+import * as Usacloud from "../../src/Sakura/Usacloud.js"
+import { zoned } from "../support/UsacloudArgs.js"
 
 // A stand-in usacloud: prints its argv as JSON, some stderr, and exits with FAKE_EXIT.
 const script = `#!/usr/bin/env node

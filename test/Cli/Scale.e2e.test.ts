@@ -3,9 +3,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { makeKey } from "../src/Resource.js"
-import * as Sandbox from "../src/Sandbox.js"
-import { hasStackTrace, run, workspace } from "./support/Cli.js"
+import { makeKey } from "../../src/Resource.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import { hasStackTrace, run, workspace } from "../support/Cli.js"
 
 const live = ["--sandbox", "-f", "fleet.kdl", "--stage", "live"]
 

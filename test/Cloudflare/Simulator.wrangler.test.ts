@@ -11,12 +11,12 @@ import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import * as NodeUrl from "node:url"
-import * as Simulator from "../src/Cloudflare/Simulator.js"
+import * as Simulator from "../../src/Cloudflare/Simulator.js"
 
 const token = "canary-wrangler-9c2e51-do-not-print"
 const account = Simulator.defaultAccountId
-const wranglerBin = NodeUrl.fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url))
-const fixtures = NodeUrl.fileURLToPath(new URL("./fixtures/wrangler", import.meta.url))
+const wranglerBin = NodeUrl.fileURLToPath(new URL("../../node_modules/.bin/wrangler", import.meta.url))
+const fixtures = NodeUrl.fileURLToPath(new URL("../fixtures/wrangler", import.meta.url))
 const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
 
 interface Run {

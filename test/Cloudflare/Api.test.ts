@@ -13,8 +13,8 @@ import * as LogLevel from "effect/LogLevel"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
-import * as CloudflareApi from "../src/Cloudflare/Api.js"
-import type * as Retry from "../src/Retry.js"
+import * as CloudflareApi from "../../src/Cloudflare/Api.js"
+import type * as Retry from "../../src/Retry.js"
 
 // ---------------------------------------------------------------------------------------------
 // A scripted Cloudflare: canned answers per request, every request recorded.

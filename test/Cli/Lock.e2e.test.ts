@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { run, start, waitFor, workspace } from "./support/Cli.js"
+import { run, start, waitFor, workspace } from "../support/Cli.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 // Servers take a while to boot, so the first `up` holds the lock long enough to meet it.

@@ -10,7 +10,7 @@ import * as TestClock from "effect/TestClock"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import * as Simulator from "../src/Cloudflare/Simulator.js"
+import * as Simulator from "../../src/Cloudflare/Simulator.js"
 
 const token = "canary-7f3a9c1e-do-not-print"
 const account = Simulator.defaultAccountId

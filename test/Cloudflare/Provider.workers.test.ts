@@ -17,18 +17,18 @@ import * as Schema from "effect/Schema"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as NodeUrl from "node:url"
-import * as CloudflareProvider from "../src/Cloudflare/Provider.js"
-import * as WorkerConfig from "../src/Cloudflare/Provider/WorkerConfig.js"
-import * as Simulator from "../src/Cloudflare/Simulator.js"
-import * as Wrangler from "../src/Cloudflare/Wrangler.js"
-import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderError } from "../src/Provider.js"
-import { makeKey, type ResourceType, type StoredResource } from "../src/Resource.js"
-import { storedResource } from "./support/Builders.js"
+import * as CloudflareProvider from "../../src/Cloudflare/Provider.js"
+import * as WorkerConfig from "../../src/Cloudflare/Provider/WorkerConfig.js"
+import * as Simulator from "../../src/Cloudflare/Simulator.js"
+import * as Wrangler from "../../src/Cloudflare/Wrangler.js"
+import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderError } from "../../src/Provider.js"
+import { makeKey, type ResourceType, type StoredResource } from "../../src/Resource.js"
+import { storedResource } from "../support/Builders.js"
 
 const canary = "canary-workers-7f3a91-do-not-print"
 const account = Simulator.defaultAccountId
-const wranglerBin = NodeUrl.fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url))
-const fixtures = NodeUrl.fileURLToPath(new URL("./fixtures/workers", import.meta.url))
+const wranglerBin = NodeUrl.fileURLToPath(new URL("../../node_modules/.bin/wrangler", import.meta.url))
+const fixtures = NodeUrl.fileURLToPath(new URL("../fixtures/workers", import.meta.url))
 const cacheId = Simulator.kvNamespaceId(account, "cache")
 const sessionsId = "0123456789abcdef0123456789abcdef"
 

@@ -17,8 +17,8 @@ import * as esbuild from "esbuild"
 import * as ChildProcess from "node:child_process"
 import * as NodePath from "node:path"
 import * as Url from "node:url"
-import * as Crash from "../src/Crash.js"
-import * as State from "../src/State.js"
+import * as Crash from "../../src/Crash.js"
+import * as State from "../../src/State.js"
 
 const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "..")
 
@@ -27,7 +27,7 @@ const writer = `
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as State from "./src/State.js"
+import * as State from "../src/State.js"
 
 const padding = "x".repeat(400)
 const resource = (i) => ({

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { hasStackTrace, run, sharedSamples, workspace } from "./support/Cli.js"
+import { hasStackTrace, run, sharedSamples, workspace } from "../support/Cli.js"
 
 const folderWith = (files: Record<string, string>) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-config-"))

@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { hasStackTrace, run, workspace } from "./support/Cli.js"
+import { hasStackTrace, run, workspace } from "../support/Cli.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 

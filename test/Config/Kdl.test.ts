@@ -4,10 +4,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import * as Config from "../src/Config.js"
-import { type KdlNode, parse } from "../src/Config/Kdl.js"
-import { distance, didYouMean } from "../src/Config/Suggest.js"
-import { folder, upstreamSamples, withEnv } from "./fixtures/config/support.js"
+import * as Config from "../../src/Config.js"
+import { type KdlNode, parse } from "../../src/Config/Kdl.js"
+import { distance, didYouMean } from "../../src/Config/Suggest.js"
+import { folder, upstreamSamples, withEnv } from "../fixtures/config/support.js"
 
 const parsed = (text: string) => {
   const result = parse("/f.kdl", text)
@@ -58,7 +58,7 @@ describe("KDL positions", () => {
     const files = [
       NodePath.join(upstreamSamples, "cp.kdl"),
       NodePath.join(upstreamSamples, "fleet.kdl"),
-      NodePath.join(__dirname, "fixtures/config/complete.kdl")
+      NodePath.join(__dirname, "../fixtures/config/complete.kdl")
     ]
     for (const file of files) {
       const text = NodeFs.readFileSync(file, "utf8")
