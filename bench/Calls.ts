@@ -69,7 +69,9 @@ const converge = (dir: string, store: string, baseUrl: string) =>
     const desired = yield* Config.desiredResources(config, "dev")
     const sakura = yield* Effect.provide(
       CloudProvider,
-      SakuraProvider.layer().pipe(Layer.provide(UsacloudSimulator.layerTransport(UsacloudSimulator.fileStore(store))))
+      SakuraProvider.layer().pipe(
+        Layer.provide(UsacloudSimulator.layerTransport(yield* UsacloudSimulator.fileStore(store)))
+      )
     )
     const cloudflare = yield* Effect.provide(
       CloudProvider,
@@ -152,7 +154,7 @@ export const measure = (): Promise<CallsResult> =>
       }
       const stage = ["-f", "fleet.kdl", "--stage", "dev"]
       const upMillis = await Effect.runPromise(converge(dir, store, baseUrl))
-      const usacloudStore = UsacloudSimulator.fileStore(store)
+      const usacloudStore = Effect.runSync(Effect.provide(UsacloudSimulator.fileStore(store), NodeContext.layer))
       const invocations = () => Effect.runPromise(Effect.orDie(UsacloudSimulator.invocations(usacloudStore)))
       const requests = () => Effect.runPromise(Effect.orDie(CloudflareSimulator.requests(cloudflare)))
       const runsBefore = (await invocations()).length

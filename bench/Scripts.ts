@@ -10,6 +10,7 @@
  * Each round runs both sides, in alternating order; every round uses new names (buckets) or a new
  * store (servers), and checks that each side made all ten.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Fs from "node:fs"
@@ -156,7 +157,7 @@ export const servers = async (rounds: number, options: ServerOptions = {}): Prom
     const runs = { fleetflow: 0, script: 0 }
     /** Checks that the store holds ten servers and ten disks; returns how many usacloud runs made them. */
     const check = async (store: string, who: string) => {
-      const simulator = UsacloudSimulator.fileStore(store)
+      const simulator = Effect.runSync(Effect.provide(UsacloudSimulator.fileStore(store), NodeFileSystem.layer))
       const cloud = await Effect.runPromise(Effect.orDie(UsacloudSimulator.inspect(simulator)))
       if (cloud.servers.length !== count || cloud.disks.length !== count) {
         throw new Error(

@@ -51,14 +51,15 @@ export const layer = (
     CloudProvider,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
-      const cloudflare = CloudflareSimulator.fileStore(CloudflareApi.storePath(directory))
+      // Each file is opened once: the wrangler server and the provider change it through one store.
+      const cloudflare = yield* CloudflareSimulator.fileStore(CloudflareApi.storePath(directory))
       const clouds: Providers.Clouds = {
-        usacloud: SakuraSimulator.fileStore(Usacloud.storePath(directory)),
+        usacloud: yield* SakuraSimulator.fileStore(Usacloud.storePath(directory)),
         cloudflare,
         wrangler: yield* CloudflareApi.realWrangler(cloudflare, wranglerLogPath(directory), options),
         fs,
         faults: {
-          store: Store.file(fs, storePath(directory)),
+          store: yield* Store.file(storePath(directory)),
           faults: Effect.succeed(options.faults ?? []),
           record: () => Effect.void
         }
@@ -72,7 +73,9 @@ export const inspect = (
   directory: string
 ): Effect.Effect<ReadonlyArray<Store.CloudResource>, Store.SandboxStoreError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const sakura = yield* Usacloud.inspect(SakuraSimulator.fileStore(Usacloud.storePath(directory)))
-    const cloudflare = yield* CloudflareApi.inspect(CloudflareSimulator.fileStore(CloudflareApi.storePath(directory)))
+    const sakura = yield* Usacloud.inspect(yield* SakuraSimulator.fileStore(Usacloud.storePath(directory)))
+    const cloudflare = yield* CloudflareApi.inspect(
+      yield* CloudflareSimulator.fileStore(CloudflareApi.storePath(directory))
+    )
     return [...sakura, ...cloudflare]
   })

@@ -8,6 +8,7 @@
  * `FLEETFLOW_FAULTS_SEED` picks another schedule for the 30% fault rate;
  * `FLEETFLOW_FAULTS_CONCURRENCY` runs more kill cases at a time than the default two.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -378,7 +379,9 @@ describe("fault injection on the sandbox clouds", () => {
         // What the interrupted call had made is found again, not made twice.
         const again = yield* run(args, dir, { FLEETFLOW_USACLOUD: usacloud })
         assert.strictEqual(again.code, 0, again.stderr)
-        const cloud = yield* Simulator.inspect(Simulator.fileStore(store))
+        const cloud = yield* Effect.flatMap(Simulator.fileStore(store), (simulator) =>
+          Simulator.inspect(simulator)
+        ).pipe(Effect.provide(NodeFileSystem.layer))
         assert.deepStrictEqual(
           [
             ...cloud.servers.map((server) => `server ${server.name}`),

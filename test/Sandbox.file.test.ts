@@ -33,7 +33,8 @@ const inSandbox = <A, E>(
   }).pipe(Effect.scoped, Effect.provide(NodeContext.layer))
 
 /** The Sakura half is the real provider over the usacloud simulator, whose cloud has a file of its own. */
-const sakuraCloud = (directory: string) => Simulator.inspect(Simulator.fileStore(Sandbox.usacloudStorePath(directory)))
+const sakuraCloud = (directory: string) =>
+  Effect.flatMap(Simulator.fileStore(Sandbox.usacloudStorePath(directory)), (simulator) => Simulator.inspect(simulator))
 
 const sakuraCount = (directory: string) =>
   Effect.map(sakuraCloud(directory), (cloud) => cloud.servers.length + cloud.disks.length + cloud.sshKeys.length)
@@ -41,7 +42,9 @@ const sakuraCount = (directory: string) =>
 /** R2 and DNS are the real Cloudflare provider over the Cloudflare API simulator, with a file of its own. */
 const cloudflareCount = (directory: string) =>
   Effect.map(
-    CloudflareSimulator.inspect(CloudflareSimulator.fileStore(Sandbox.cloudflareApiStorePath(directory))),
+    Effect.flatMap(CloudflareSimulator.fileStore(Sandbox.cloudflareApiStorePath(directory)), (simulator) =>
+      CloudflareSimulator.inspect(simulator)
+    ),
     (account) => account.buckets.length + account.records.length
   )
 

@@ -69,6 +69,7 @@
  * `HttpClient` in process, no socket) and `serve` (an HTTP server on 127.0.0.1 for
  * `CLOUDFLARE_API_BASE_URL`).
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -142,7 +143,8 @@ export const memoryStore = (initial?: Partial<CloudflareDocument>): Effect.Effec
   Store.memory(initial)
 
 /** A store in the JSON file at `path` (created on the first change), written atomically. */
-export const fileStore = (path: string): Store.CloudflareStore => Store.file(path)
+export const fileStore = (path: string): Effect.Effect<Store.CloudflareStore, never, FileSystem.FileSystem> =>
+  Store.file(path)
 
 /** Answers one request. Fails only when the store cannot be used. */
 export const handle: (

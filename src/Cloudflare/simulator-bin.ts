@@ -4,6 +4,7 @@
  * [--faults SPEC] [--latency 200ms]`. It prints the value for `CLOUDFLARE_API_BASE_URL` and
  * serves until it is stopped (Ctrl-C).
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -72,7 +73,7 @@ const options: Simulator.SimulatorOptions = {
 }
 
 const program = Effect.gen(function* () {
-  const store = parsed.store === undefined ? yield* Simulator.memoryStore() : Simulator.fileStore(parsed.store)
+  const store = yield* parsed.store === undefined ? Simulator.memoryStore() : Simulator.fileStore(parsed.store)
   yield* Simulator.prepare(store, options)
   const baseUrl = yield* Simulator.serve(store, options, { port })
   process.stdout.write(
@@ -81,7 +82,8 @@ const program = Effect.gen(function* () {
   return yield* Effect.never
 }).pipe(
   Effect.scoped,
-  Effect.catchAll((error) => Effect.sync(() => refuse(error.message)))
+  Effect.catchAll((error) => Effect.sync(() => refuse(error.message))),
+  Effect.provide(NodeFileSystem.layer)
 )
 
 NodeRuntime.runMain(program, { disableErrorReporting: true, disablePrettyLogger: true })

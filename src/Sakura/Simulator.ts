@@ -24,6 +24,7 @@
  *
  * Every run is recorded in the store (`invocations`), whatever it printed.
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -58,7 +59,8 @@ export const memoryStore = (initial?: Partial<SimulatorDocument>): Effect.Effect
   Store.memory(initial)
 
 /** A store in the JSON file at `path`, shared safely by several processes. */
-export const fileStore = (path: string): Store.SimulatorStore => Store.file(path)
+export const fileStore = (path: string): Effect.Effect<Store.SimulatorStore, never, FileSystem.FileSystem> =>
+  Store.file(path)
 
 const faultOutcome = (
   fault: Faults.SimulatorFault,

@@ -2,6 +2,7 @@
  * The simulated usacloud as an executable: `usacloud-simulator <usacloud arguments>`, with
  * its cloud in the file `FLEETFLOW_USACLOUD_SIMULATOR_STORE` (see `Simulator.ts`).
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -25,7 +26,9 @@ if (path === undefined || path === "") {
 } else if (Either.isLeft(options)) {
   refuse(options.left)
 } else {
-  const program = Simulator.run(process.argv.slice(2), env, Simulator.fileStore(path), options.right).pipe(
+  const program = Effect.flatMap(Simulator.fileStore(path), (store) =>
+    Simulator.run(process.argv.slice(2), env, store, options.right)
+  ).pipe(
     Effect.tap((output) =>
       Effect.sync(() => {
         process.stdout.write(output.stdout)
@@ -33,7 +36,8 @@ if (path === undefined || path === "") {
         process.exitCode = output.exitCode
       })
     ),
-    Effect.catchAll((error) => Effect.sync(() => refuse(error.message)))
+    Effect.catchAll((error) => Effect.sync(() => refuse(error.message))),
+    Effect.provide(NodeFileSystem.layer)
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,

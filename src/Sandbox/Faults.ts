@@ -4,9 +4,9 @@
  * (`create:cloudflare:dns:*=permanent,update:*=transient*2,delete:sakura-cloud:server:web=hang`).
  */
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { ResourceKey } from "../Resource.js"
+import { globMatches, ruleList } from "../Simulation/FaultSpec.js"
 
 export const Operation = Schema.Literal("create", "update", "delete", "read")
 export type Operation = typeof Operation.Type
@@ -30,14 +30,6 @@ export const format = (rule: FaultRule): string =>
 
 export const limitOf = (rule: FaultRule): number =>
   rule.times ?? (rule.kind === "transient" ? 1 : Number.POSITIVE_INFINITY)
-
-export const globMatches = (glob: string, key: string): boolean => {
-  const pattern = glob
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*")
-  return new RegExp(`^${pattern}$`).test(key)
-}
 
 export const matches = (rule: FaultRule, operation: Operation, key: ResourceKey): boolean =>
   (rule.operation === "*" || rule.operation === operation) && globMatches(rule.key, key)
@@ -73,17 +65,8 @@ export const parseRule = (spec: string): Either.Either<FaultRule, string> => {
 }
 
 /** A comma-separated list of rules, as `FLEETFLOW_SANDBOX_FAULTS` holds it. */
-export const FaultSpec = Schema.transformOrFail(Schema.String, Schema.Array(FaultRule), {
-  strict: true,
-  decode: (text, _, ast) => {
-    const rules: Array<FaultRule> = []
-    for (const part of text.split(",")) {
-      if (part.trim().length === 0) continue
-      const rule = parseRule(part)
-      if (Either.isLeft(rule)) return ParseResult.fail(new ParseResult.Type(ast, text, rule.left))
-      rules.push(rule.right)
-    }
-    return ParseResult.succeed(rules)
-  },
-  encode: (rules) => ParseResult.succeed(rules.map(format).join(","))
-})
+export const FaultSpec = ruleList(
+  FaultRule,
+  (spec) => parseRule(spec),
+  (rule) => format(rule)
+)

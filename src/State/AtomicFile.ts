@@ -6,10 +6,8 @@ import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
 import * as NodePath from "node:path"
-import * as ParseIssues from "../ParseIssues.js"
 
 export interface WriteOptions {
   /** Permission bits of the new file (before the umask). */
@@ -167,40 +165,4 @@ export const removeLeftovers = (
       discard: true
     })
     return leftovers
-  })
-
-/** Why a document file could not be used, for the caller's own error. */
-export interface DocumentProblem {
-  readonly reason: "unreadable" | "corrupt"
-  readonly message: string
-}
-
-/**
- * The JSON document in `path` decoded with `schema`; `empty` when the file is missing or blank.
- * `what` names it in the message ("a usacloud simulator store"), `fresh` what removing it gives.
- */
-export const readDocument = <A, I>(
-  path: string,
-  schema: Schema.Schema<A, I>,
-  empty: A,
-  names: { readonly what: string; readonly fresh: string }
-): Effect.Effect<A, DocumentProblem, FileSystem.FileSystem> =>
-  Effect.gen(function* () {
-    const text = yield* readIfExists(path).pipe(
-      Effect.mapError(
-        (error): DocumentProblem => ({
-          reason: "unreadable",
-          message: `cannot read ${path}: ${error.message}`
-        })
-      )
-    )
-    if (Option.isNone(text) || text.value.trim().length === 0) return empty
-    return yield* Schema.decodeUnknown(Schema.parseJson(schema))(text.value).pipe(
-      Effect.mapError(
-        (error): DocumentProblem => ({
-          reason: "corrupt",
-          message: `${path} is not ${names.what} (${ParseIssues.describe(error)}); remove it to start from ${names.fresh}`
-        })
-      )
-    )
   })

@@ -4,6 +4,7 @@
  * wrangler, both pointed by CLOUDFLARE_API_BASE_URL at the Cloudflare API simulator served by
  * this test on 127.0.0.1. The token is a canary that must show up nowhere.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
@@ -86,6 +87,12 @@ const filesUnder = (dir: string): ReadonlyArray<string> =>
         )
     : []
 
+/** What the usacloud simulator's store file holds. */
+const sakuraCloud = (store: string) =>
+  Effect.orDie(
+    Effect.flatMap(UsacloudSimulator.fileStore(store), (simulator) => UsacloudSimulator.inspect(simulator))
+  ).pipe(Effect.provide(NodeFileSystem.layer))
+
 const stageArgs = ["-f", "fleet.kdl", "--stage", "dev"]
 
 /** Both clouds' settings for the CLI: the usacloud simulator, and the Cloudflare one at `baseUrl` with the canary token. */
@@ -119,7 +126,7 @@ describe("fleetflow on Cloudflare (REST and the real wrangler) and Sakura Cloud,
         assert.strictEqual(up.code, 0, up.stdout + up.stderr)
         assert.include(up.stdout, "Apply complete!")
 
-        const sakura = yield* Effect.orDie(UsacloudSimulator.inspect(UsacloudSimulator.fileStore(usacloudStore)))
+        const sakura = yield* sakuraCloud(usacloudStore)
         const server = sakura.servers.find((item) => item.name === "web")
         assert.isDefined(server)
         const cloud = yield* Effect.orDie(CloudflareSimulator.inspect(store))
@@ -175,7 +182,7 @@ describe("fleetflow on Cloudflare (REST and the real wrangler) and Sakura Cloud,
         assert.deepStrictEqual(empty.workers, [])
         assert.deepStrictEqual(empty.pages, [])
         assert.deepStrictEqual(empty.routes, [])
-        const sakuraAfter = yield* Effect.orDie(UsacloudSimulator.inspect(UsacloudSimulator.fileStore(usacloudStore)))
+        const sakuraAfter = yield* sakuraCloud(usacloudStore)
         assert.deepStrictEqual(sakuraAfter.servers, [])
 
         // The canary: not in any output, the state, its backup, or wrangler's logs.
@@ -304,7 +311,7 @@ ${records.join("\n")}
         assert.isFalse(hasStackTrace(result.stderr), result.stderr)
       }
       assert.deepStrictEqual((yield* Effect.orDie(CloudflareSimulator.inspect(store))).buckets, [])
-      const sakura = yield* Effect.orDie(UsacloudSimulator.inspect(UsacloudSimulator.fileStore(folder.usacloudStore)))
+      const sakura = yield* sakuraCloud(folder.usacloudStore)
       assert.deepStrictEqual(sakura.servers, [], "nothing was applied")
     })
   )

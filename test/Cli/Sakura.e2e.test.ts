@@ -59,7 +59,13 @@ const upInProcess = (dir: string, store: string) =>
   }).pipe(
     Effect.provide(
       Layer.mergeAll(
-        SakuraProvider.layer().pipe(Layer.provide(Simulator.layerTransport(Simulator.fileStore(store)))),
+        SakuraProvider.layer().pipe(
+          Layer.provide(
+            Layer.unwrapEffect(
+              Effect.map(Simulator.fileStore(store), (simulator) => Simulator.layerTransport(simulator))
+            )
+          )
+        ),
         State.layerLocal(path.join(dir, ".fleetflow"))
       )
     ),
@@ -68,7 +74,9 @@ const upInProcess = (dir: string, store: string) =>
     Effect.orDie
   )
 
-const cloudOf = (store: string) => Effect.orDie(Simulator.inspect(Simulator.fileStore(store)))
+const opened = (store: string) => Effect.provide(Simulator.fileStore(store), NodeContext.layer)
+const cloudOf = (store: string) =>
+  Effect.orDie(Effect.flatMap(opened(store), (simulator) => Simulator.inspect(simulator)))
 
 const storedState = (dir: string) =>
   Effect.flatMap(State.makeLocal(path.join(dir, ".fleetflow")), (store) => store.read).pipe(
@@ -76,7 +84,8 @@ const storedState = (dir: string) =>
     Effect.provide(NodeContext.layer),
     Effect.orDie
   )
-const invocationsOf = (store: string) => Effect.orDie(Simulator.invocations(Simulator.fileStore(store)))
+const invocationsOf = (store: string) =>
+  Effect.orDie(Effect.flatMap(opened(store), (simulator) => Simulator.invocations(simulator)))
 
 const commandOf = (args: ReadonlyArray<string>) => `${args[0]} ${args[1]}`
 const flagValue = (args: ReadonlyArray<string>, flag: string) => {

@@ -1,5 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -577,7 +578,7 @@ describe("Cloudflare simulator: stores", () => {
       const directory = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "cf-simulator-"))
       const path = NodePath.join(directory, "nested", "cloudflare.json")
       const options = { token, zones: ["example.com"] }
-      const first = Simulator.fileStore(path)
+      const first = yield* Simulator.fileStore(path)
       const create = HttpClientRequest.post(`${base}${buckets}`).pipe(
         HttpClientRequest.bearerToken(token),
         HttpClientRequest.bodyText(JSON.stringify({ name: "kept" }))
@@ -586,7 +587,7 @@ describe("Cloudflare simulator: stores", () => {
         Effect.provide(Simulator.layerClient(first, options))
       )
       assert.strictEqual(response.status, 200)
-      const second = Simulator.fileStore(path)
+      const second = yield* Simulator.fileStore(path)
       const contents = yield* Simulator.inspect(second)
       assert.deepStrictEqual(
         contents.buckets.map((bucket) => bucket.name),
@@ -602,10 +603,10 @@ describe("Cloudflare simulator: stores", () => {
         []
       )
       NodeFs.writeFileSync(path, "{not json")
-      const corrupt = yield* Simulator.inspect(Simulator.fileStore(path)).pipe(Effect.flip)
+      const corrupt = yield* Simulator.inspect(yield* Simulator.fileStore(path)).pipe(Effect.flip)
       assert.strictEqual(corrupt.reason, "corrupt")
       NodeFs.rmSync(directory, { recursive: true, force: true })
-    })
+    }).pipe(Effect.provide(NodeFileSystem.layer))
   )
 })
 
@@ -1058,17 +1059,17 @@ describe("Cloudflare simulator: older stores", () => {
         ...old
       } = yield* Effect.orDie(Simulator.memoryStore().pipe(Effect.flatMap((store) => store.load)))
       NodeFs.writeFileSync(path, JSON.stringify(old))
-      const contents = yield* Simulator.inspect(Simulator.fileStore(path))
+      const contents = yield* Simulator.inspect(yield* Simulator.fileStore(path))
       assert.deepStrictEqual(
         [contents.kvNamespaces, contents.workers, contents.routes, contents.pages],
         [[], [], [], []]
       )
-      yield* Simulator.prepare(Simulator.fileStore(path), { token, kvNamespaces: ["cache"] })
+      yield* Simulator.prepare(yield* Simulator.fileStore(path), { token, kvNamespaces: ["cache"] })
       assert.deepStrictEqual(
-        (yield* Simulator.inspect(Simulator.fileStore(path))).kvNamespaces.map((namespace) => namespace.id),
+        (yield* Simulator.inspect(yield* Simulator.fileStore(path))).kvNamespaces.map((namespace) => namespace.id),
         [Simulator.kvNamespaceId(account, "cache")]
       )
       NodeFs.rmSync(directory, { recursive: true, force: true })
-    })
+    }).pipe(Effect.provide(NodeFileSystem.layer))
   )
 })

@@ -19,8 +19,7 @@
  * 401/403 → 10000; 5xx → 10001; other 4xx → 1000.
  */
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import { globMatches, ruleList } from "../../Simulation/FaultSpec.js"
 import { FaultRule } from "./Document.js"
 
 export { FaultRule } from "./Document.js"
@@ -36,14 +35,6 @@ export const format = (rule: FaultRule): string => {
         ? `ratelimit:${rule.kind.seconds}`
         : "hang"
   return `${rule.method} ${rule.path}=${kind}${rule.times === undefined ? "" : `*${rule.times}`}`
-}
-
-export const globMatches = (glob: string, text: string): boolean => {
-  const pattern = glob
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*")
-  return new RegExp(`^${pattern}$`).test(text)
 }
 
 export const matches = (rule: FaultRule, method: string, path: string): boolean =>
@@ -87,20 +78,11 @@ export const parseRule = (spec: string): Either.Either<FaultRule, string> => {
 }
 
 /** A comma-separated list of rules. */
-export const FaultSpec = Schema.transformOrFail(Schema.String, Schema.Array(FaultRule), {
-  strict: true,
-  decode: (text, _, ast) => {
-    const rules: Array<FaultRule> = []
-    for (const part of text.split(",")) {
-      if (part.trim().length === 0) continue
-      const rule = parseRule(part)
-      if (Either.isLeft(rule)) return ParseResult.fail(new ParseResult.Type(ast, text, rule.left))
-      rules.push(rule.right)
-    }
-    return ParseResult.succeed(rules)
-  },
-  encode: (rules) => ParseResult.succeed(rules.map(format).join(","))
-})
+export const FaultSpec = ruleList(
+  FaultRule,
+  (spec) => parseRule(spec),
+  (rule) => format(rule)
+)
 
 /** The API code a status fault answers with when the rule names none. */
 export const defaultCode = (status: number, path: string): number => {

@@ -20,8 +20,8 @@
  * A status is what usacloud reports after its own retries, so `503*2` is two failed runs.
  */
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { ruleList } from "../../Simulation/FaultSpec.js"
 
 export const statuses = {
   400: {
@@ -129,17 +129,8 @@ export const parseRule = (spec: string, known: (target: string) => boolean): Eit
 
 /** A comma-separated list of rules. */
 export const makeFaultSpec = (known: (target: string) => boolean) =>
-  Schema.transformOrFail(Schema.String, Schema.Array(SimulatorFault), {
-    strict: true,
-    decode: (text, _, ast) => {
-      const rules: Array<SimulatorFault> = []
-      for (const part of text.split(",")) {
-        if (part.trim().length === 0) continue
-        const rule = parseRule(part, known)
-        if (Either.isLeft(rule)) return ParseResult.fail(new ParseResult.Type(ast, text, rule.left))
-        rules.push(rule.right)
-      }
-      return ParseResult.succeed(rules)
-    },
-    encode: (rules) => ParseResult.succeed(rules.map(format).join(","))
-  })
+  ruleList(
+    SimulatorFault,
+    (spec) => parseRule(spec, known),
+    (fault) => format(fault)
+  )

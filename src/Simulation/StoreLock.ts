@@ -14,7 +14,7 @@ import * as Schema from "effect/Schema"
 import * as Crypto from "node:crypto"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { createFileExclusive } from "../../State/AtomicFile.js"
+import { createFileExclusive } from "../State/AtomicFile.js"
 
 const LockInfo = Schema.Struct({
   token: Schema.String,
