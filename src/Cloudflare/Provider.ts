@@ -25,7 +25,7 @@ import * as Api from "./Api.js"
 import * as Model from "./Model.js"
 import * as Actions from "./Provider/Actions.js"
 import { type Clients, orFail, providerName } from "./Provider/Common.js"
-import * as Reads from "./Provider/Reads.js"
+import * as Read from "./Provider/Read.js"
 import * as Wrangler from "./Wrangler.js"
 
 export type { Deployer } from "./Provider/Actions.js"
@@ -67,8 +67,8 @@ export const make = (clients: Clients, deployer?: Actions.Deployer | undefined):
     name: providerName,
     handles,
     replaceFields,
-    getState: (_scope, resources, declared) => Reads.getState(clients.read, resources, declared),
-    find: (_scope, wanted) => Effect.withSpan(Reads.find(clients.read, wanted), "Cloudflare find"),
+    getState: (_scope, resources, declared) => Read.getState(clients.read, resources, declared),
+    find: (_scope, wanted) => Effect.withSpan(Read.find(clients.read, wanted), "Cloudflare find"),
     check: checkPlan,
     apply: (request) =>
       Effect.withSpan(Actions.apply(clients, deployer, request), `Cloudflare ${request.operation} ${request.type}`),

@@ -58,9 +58,15 @@ if (args[0] === "env") {
 
 let dir = ""
 let fake = ""
+/** This file's temporary folder: other test files run wrangler at the same time and make theirs in the shared one. */
+let temporary = ""
+const sharedTemporary = process.env.TMPDIR
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-wrangler-test-"))
+  temporary = path.join(dir, "tmp")
+  fs.mkdirSync(temporary)
+  process.env.TMPDIR = temporary
   fake = path.join(dir, "wrangler")
   // CommonJS, whatever the surrounding package says.
   fs.writeFileSync(path.join(dir, "package.json"), '{ "type": "commonjs" }\n')
@@ -68,6 +74,8 @@ beforeAll(() => {
 })
 
 afterAll(() => {
+  if (sharedTemporary === undefined) delete process.env.TMPDIR
+  else process.env.TMPDIR = sharedTemporary
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -100,8 +108,7 @@ const filesUnder = (root: string): ReadonlyArray<string> =>
     .readdirSync(root, { withFileTypes: true })
     .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(root, entry.name)) : [path.join(root, entry.name)]))
 
-const privateFolders = () =>
-  new Set(fs.readdirSync(os.tmpdir()).filter((name) => /^fleetflow-wrangler-(?!test)/.test(name)))
+const privateFolders = () => new Set(fs.readdirSync(temporary).filter((name) => /^fleetflow-wrangler-/.test(name)))
 
 const alive = (pid: number) => {
   try {
