@@ -6,6 +6,7 @@ import * as path from "node:path"
 import { makeKey } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { sandboxState } from "../support/StateFile.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 const workerFails = { FLEETFLOW_SANDBOX_FAULTS: "create:cloudflare:worker:*=permanent" }
@@ -20,10 +21,7 @@ const cloudKeys = (dir: string) =>
   )
 
 const stateKeys = (dir: string) => {
-  const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")) as {
-    resources: Record<string, unknown>
-    pending: ReadonlyArray<unknown>
-  }
+  const state = sandboxState(dir)
   assert.deepStrictEqual(state.pending, [], "no intent is left pending after a failure the engine saw")
   return Object.keys(state.resources).sort()
 }

@@ -1,15 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { run, start, waitFor, workspace } from "../support/Cli.js"
+import * as StateFile from "../support/StateFile.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 // Servers take a while to boot, so the first `up` holds the lock long enough to meet it.
 const slow = { FLEETFLOW_SANDBOX_BOOT_TIME: "20s" }
 
-const lockPath = (dir: string) => path.join(dir, ".fleetflow", "sandbox", "lock.json")
-const lockId = (dir: string) => (JSON.parse(fs.readFileSync(lockPath(dir), "utf8")) as { id: string }).id
+const lockPath = (dir: string) => StateFile.lockPath(StateFile.sandboxFolder(dir))
+const lockId = (dir: string) => StateFile.readLock(lockPath(dir)).id
 
 describe("the state lock, between two operators", () => {
   it.scopedLive(
@@ -44,7 +44,7 @@ describe("the state lock, between two operators", () => {
         const unlock = yield* run(["force-unlock", ...sandbox, id], dir)
         assert.strictEqual(unlock.code, 0, unlock.stderr)
         assert.isFalse(fs.existsSync(lockPath(dir)))
-        JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
+        StateFile.sandboxState(dir)
       }),
     60_000
   )
@@ -66,7 +66,7 @@ describe("the state lock, between two operators", () => {
         assert.include(holder.output().stdout, "sakura-cloud:server:creo-vps: Creation complete")
         assert.notInclude(holder.output().stdout, "cloudflare:dns:app.creo-memories.com/A: Creating...")
         assert.isFalse(fs.existsSync(lockPath(dir)), "the lock is gone")
-        const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
+        const state = StateFile.sandboxState(dir)
         assert.deepStrictEqual(state.pending, [], "nothing was left half done")
         assert.property(state.resources, "sakura-cloud:server:creo-vps")
         assert.notProperty(state.resources, "cloudflare:dns:app.creo-memories.com/A")

@@ -9,6 +9,7 @@ import * as Fs from "node:fs"
 import * as NodePath from "node:path"
 import { type Result, run, start, waitFor, workspace } from "../support/Cli.js"
 import * as TestPostgres from "../support/Postgres.js"
+import { readState } from "../support/StateFile.js"
 
 const server = await TestPostgres.forTests("the CLI tests with PostgreSQL state")
 afterAll(() => server?.stop())
@@ -189,7 +190,7 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
         const { dir, name } = project(false)
         const local = NodePath.join(dir, ".fleetflow", "sandbox", "state.json")
         assert.strictEqual((yield* run(["up", ...sandbox("dev"), "--yes"], dir)).code, 0)
-        const before = JSON.parse(Fs.readFileSync(local, "utf8")) as { lineage: string; serial: number }
+        const before = readState(local)
         const flag = ["--state-url", url]
 
         const noDatabase = yield* run(["state", "migrate", "--to", "postgres", "--sandbox"], dir)
@@ -214,19 +215,15 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
         assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
         const scale = yield* run(["scale", ...sandbox("live"), "creo-live", "3", ...flag], dir)
         assert.strictEqual(scale.code, 0, scale.stdout + scale.stderr)
-        assert.strictEqual(JSON.parse(Fs.readFileSync(local, "utf8")).serial, before.serial)
+        assert.strictEqual(readState(local).serial, before.serial)
 
         const back = yield* run(["state", "migrate", "--to", "local", "--sandbox", ...flag], dir)
         assert.strictEqual(back.code, 0, back.stderr)
         assert.include(back.stdout, "Copied the state")
-        const returned = JSON.parse(Fs.readFileSync(local, "utf8")) as {
-          lineage: string
-          serial: number
-          scale: Record<string, Record<string, number>>
-        }
+        const returned = readState(local)
         assert.strictEqual(returned.lineage, before.lineage)
         assert.strictEqual(returned.serial, before.serial + 1)
-        assert.deepStrictEqual(returned.scale.live, { "creo-live": 3 })
+        assert.deepStrictEqual(returned.scale?.live, { "creo-live": 3 })
         const same = yield* run(["state", "migrate", "--to", "local", "--sandbox", ...flag], dir)
         assert.include(same.stdout, "nothing was copied")
 

@@ -5,15 +5,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import * as StateFile from "../support/StateFile.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 
-const statePath = (dir: string) => path.join(dir, ".fleetflow", "sandbox", "state.json")
+const statePath = (dir: string) => StateFile.statePath(StateFile.sandboxFolder(dir))
 
-const resourcesOf = (dir: string) =>
-  (JSON.parse(fs.readFileSync(statePath(dir), "utf8")) as { resources: Record<string, { id: string }> }).resources
+const resourcesOf = (dir: string) => StateFile.sandboxState(dir).resources
 
 describe("state recover and import through the CLI", () => {
   it.live(
@@ -45,10 +44,9 @@ describe("state recover and import through the CLI", () => {
         assert.include(plan.stdout, "No changes.")
 
         // import: forget one bucket, then adopt it again by its ID.
-        const json = JSON.parse(fs.readFileSync(statePath(dir), "utf8"))
-        delete json.resources["cloudflare:r2:creo-attachments"]
-        json.serial += 1
-        fs.writeFileSync(statePath(dir), JSON.stringify(json))
+        const recorded = StateFile.sandboxState(dir)
+        const { "cloudflare:r2:creo-attachments": _forgotten, ...resources } = recorded.resources
+        fs.writeFileSync(statePath(dir), JSON.stringify({ ...recorded, resources, serial: recorded.serial + 1 }))
         const unknown = yield* run(["import", "cloudflare:r2:creo-attachments", "no-such-bucket", ...sandbox], dir)
         assert.strictEqual(unknown.code, 1)
         assert.include(unknown.stderr, "no r2 with the ID no-such-bucket")

@@ -19,6 +19,7 @@ import * as SakuraProvider from "../../src/Sakura/Provider.js"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import * as State from "../../src/State.js"
 import { hasStackTrace, repository, run, start, waitFor } from "../support/Cli.js"
+import { lockPath, readLock, readState, statePath } from "../support/StateFile.js"
 
 const simulator = path.join(repository, "dist", "usacloud-simulator.mjs")
 const literalKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIp3bRIORsFVVDDs0q34IDerUh6yOL40bHgrjAZPqFpy ops@creo"
@@ -407,7 +408,7 @@ stage "dev" {
 
         const stale = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
         assert.strictEqual(stale.code, 4, "the killed run's lock is reported")
-        const lockId = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "lock.json"), "utf8")).id
+        const lockId = readLock(lockPath(path.join(dir, ".fleetflow"))).id
         assert.strictEqual((yield* run(["force-unlock", "-f", "fleet.kdl", lockId], dir, env)).code, 0)
 
         const again = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
@@ -422,8 +423,8 @@ stage "dev" {
         const invocations = yield* invocationsOf(store)
         assert.strictEqual(invocations.filter((args) => commandOf(args) === "server create").length, 1)
         assert.strictEqual(invocations.filter((args) => commandOf(args) === "disk create").length, 1)
-        const after = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "state.json"), "utf8"))
-        assert.strictEqual(after.resources["sakura-cloud:server:web"].id, String(made.servers[0]!.id))
+        const after = readState(statePath(path.join(dir, ".fleetflow")))
+        assert.strictEqual(after.resources["sakura-cloud:server:web"]?.id, String(made.servers[0]!.id))
         assert.deepStrictEqual(after.pending, [])
       }),
     120_000

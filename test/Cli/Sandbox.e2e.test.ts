@@ -5,15 +5,10 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { sandboxState } from "../support/StateFile.js"
 
 const cloud = (dir: string) =>
   Sandbox.inspect(path.join(dir, ".fleetflow", "sandbox")).pipe(Effect.provide(NodeContext.layer))
-
-const stateOf = (dir: string) =>
-  JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")) as {
-    serial: number
-    resources: Record<string, { id: string; stage: string; attributes: Record<string, unknown> }>
-  }
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 
@@ -41,14 +36,10 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
         ]) {
           assert.isTrue(kinds.has(kind as never), `the sandbox cloud holds a ${kind}`)
         }
-        const state = stateOf(dir)
+        const state = sandboxState(dir)
         const record = state.resources["cloudflare:dns:api.creo-memories.com/A"]!
         const target = state.resources["sakura-cloud:server:creo-dev-01"]!
-        assert.strictEqual(
-          (record as unknown as { inputs: { content: string } }).inputs.content,
-          target.attributes.ip,
-          "the A record holds the address the server got"
-        )
+        assert.strictEqual(record.inputs.content, target.attributes.ip, "the A record holds the address the server got")
 
         const again = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
         assert.strictEqual(again.code, 0, again.stderr)
@@ -81,7 +72,7 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
         const down = yield* run(["down", ...sandbox, "--yes"], dir)
         assert.strictEqual(down.code, 0, down.stderr)
         assert.deepStrictEqual(yield* cloud(dir), [])
-        assert.deepStrictEqual(Object.keys(stateOf(dir).resources), [])
+        assert.deepStrictEqual(Object.keys(sandboxState(dir).resources), [])
         const list = yield* run(["state", "list", ...sandbox], dir)
         assert.strictEqual(list.stdout.trim(), "")
       }),

@@ -6,6 +6,7 @@ import * as path from "node:path"
 import { makeKey } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { sandboxState } from "../support/StateFile.js"
 
 const live = ["--sandbox", "-f", "fleet.kdl", "--stage", "live"]
 
@@ -26,12 +27,7 @@ const replicas = (...numbers: ReadonlyArray<number>) =>
     })
     .sort()
 
-const recorded = (dir: string) =>
-  (
-    JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")) as {
-      scale?: Record<string, Record<string, number>>
-    }
-  ).scale
+const recorded = (dir: string) => sandboxState(dir).scale
 
 describe("fleetflow scale, as an operator runs it", () => {
   it.live(
