@@ -8,7 +8,7 @@ import * as TestClock from "effect/TestClock"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import type { SimulatorStore } from "../../src/Sakura/Simulator.js"
 import { UsacloudTransport } from "../../src/Sakura/Transport.js"
-import { authStatus, global, matchExact, zoned } from "../support/UsacloudArgs.js"
+import { authStatus, global, matchExact, serverWithNewDisk, zoned } from "../support/UsacloudArgs.js"
 
 type Json = Record<string, unknown>
 
@@ -19,26 +19,7 @@ const usacloudSshKey = global("ssh-key")
 const usacloudNote = global("note")
 
 const createServer = (name: string, zone = "is1a", extra: ReadonlyArray<string> = []) =>
-  zoned("server", zone).create(
-    "--name",
-    name,
-    "--cpu",
-    "2",
-    "--memory",
-    "4",
-    "--network-interface-upstream",
-    "shared",
-    "--disk-disk-plan",
-    "ssd",
-    "--disk-size",
-    "40",
-    "--disk-connection",
-    "virtio",
-    "--disk-os-type",
-    "ubuntu2404",
-    "--boot-after-create",
-    ...extra
-  )
+  serverWithNewDisk(zone, name, { cpu: 2, memory: 4, disk: 40 }, ...extra)
 
 const setup = (options?: Simulator.SimulatorOptions) =>
   Effect.gen(function* () {
