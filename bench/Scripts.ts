@@ -19,6 +19,7 @@ import * as NodePath from "node:path"
 import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
 import * as Wrangler from "../src/Cloudflare/Wrangler.js"
 import * as UsacloudSimulator from "../src/Sakura/Simulator.js"
+import { serverWithNewDisk } from "../test/support/UsacloudArgs.js"
 import * as Processes from "./Processes.js"
 
 export const count = 10
@@ -112,32 +113,7 @@ export const buckets = (rounds: number): Promise<Comparison> =>
   })
 
 /** What `usacloud server create` needs to make a server with a new disk from an OS image, and boot it. */
-export const serverCreateFlags = [
-  "server",
-  "create",
-  "-y",
-  "--zone",
-  "tk1a",
-  "-o",
-  "json",
-  "--name",
-  '"$name"',
-  "--cpu",
-  "1",
-  "--memory",
-  "1",
-  "--network-interface-upstream",
-  "shared",
-  "--disk-disk-plan",
-  "ssd",
-  "--disk-size",
-  "20",
-  "--disk-connection",
-  "virtio",
-  "--disk-os-type",
-  "ubuntu2404",
-  "--boot-after-create"
-]
+export const serverCreateFlags = serverWithNewDisk("tk1a", '"$name"', { cpu: 1, memory: 1, disk: 20 })
 
 export interface ServerOptions {
   /** The simulator's latency per usacloud run (`FLEETFLOW_USACLOUD_SIMULATOR_LATENCY`), e.g. `1s`; none by default. */

@@ -23,6 +23,7 @@ import * as Figures from "./faults/Figures.js"
 import * as Kills from "./faults/Kills.js"
 import { ended, processesMarked } from "./faults/Process.js"
 import * as Stage from "./faults/Stage.js"
+import { readLock } from "./support/StateFile.js"
 
 const figures = Figures.make()
 const seed = Number.parseInt(process.env.FLEETFLOW_FAULTS_SEED ?? "", 10) || 20_260_611
@@ -257,7 +258,7 @@ describe("fault injection on the sandbox clouds", () => {
             Effect.zipRight(
               Effect.sync(() => {
                 try {
-                  const lock = JSON.parse(fs.readFileSync(Cloud.lockPath(dir), "utf8")) as { id: string; pid: number }
+                  const lock = readLock(Cloud.lockPath(dir))
                   if (holders.at(-1)?.id !== lock.id) holders.push({ id: lock.id, pid: lock.pid })
                 } catch {
                   // No lock now, or one being written.

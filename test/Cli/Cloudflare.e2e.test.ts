@@ -13,6 +13,7 @@ import * as path from "node:path"
 import * as CloudflareSimulator from "../../src/Cloudflare/Simulator.js"
 import * as UsacloudSimulator from "../../src/Sakura/Simulator.js"
 import { hasStackTrace, repository, run } from "../support/Cli.js"
+import { step } from "../support/Step.js"
 
 const canary = "canary-e2e-7f3c19d2-never-print-me"
 const account = CloudflareSimulator.defaultAccountId
@@ -122,78 +123,109 @@ describe("fleetflow on Cloudflare (REST and the real wrangler) and Sakura Cloud,
             Effect.sync(() => outputs.push(result.stdout, result.stderr))
           )
 
-        const up = yield* cli(["up", ...stageArgs, "--yes"])
-        assert.strictEqual(up.code, 0, up.stdout + up.stderr)
-        assert.include(up.stdout, "Apply complete!")
+        const bucket = yield* step(
+          "up creates everything in both clouds",
+          Effect.gen(function* () {
+            const up = yield* cli(["up", ...stageArgs, "--yes"])
+            assert.strictEqual(up.code, 0, up.stdout + up.stderr)
+            assert.include(up.stdout, "Apply complete!")
 
-        const sakura = yield* sakuraCloud(usacloudStore)
-        const server = sakura.servers.find((item) => item.name === "web")
-        assert.isDefined(server)
-        const cloud = yield* Effect.orDie(CloudflareSimulator.inspect(store))
-        const bucket = cloud.buckets.find((item) => item.name === "edge-assets")
-        assert.isDefined(bucket)
-        assert.strictEqual(bucket?.location, "APAC")
-        assert.deepStrictEqual(bucket?.cors?.[0]?.allowed.origins, ["https://example.com"])
-        assert.deepStrictEqual(
-          bucket?.domains.map((domain) => domain.domain),
-          ["assets.example.com"]
+            const sakura = yield* sakuraCloud(usacloudStore)
+            const server = sakura.servers.find((item) => item.name === "web")
+            assert.isDefined(server)
+            const cloud = yield* Effect.orDie(CloudflareSimulator.inspect(store))
+            const made = cloud.buckets.find((item) => item.name === "edge-assets")
+            assert.isDefined(made)
+            assert.strictEqual(made?.location, "APAC")
+            assert.deepStrictEqual(made?.cors?.[0]?.allowed.origins, ["https://example.com"])
+            assert.deepStrictEqual(
+              made?.domains.map((domain) => domain.domain),
+              ["assets.example.com"]
+            )
+            const record = cloud.records.find((item) => item.name === "www.example.com")
+            // The record holds the address the server got, so it can only have been made after it.
+            assert.strictEqual(record?.type, "A")
+            assert.strictEqual(record?.content, server?.interfaces[0]?.ipAddress)
+
+            const worker = cloud.workers.find((item) => item.name === "edge-api")
+            assert.isDefined(worker, "wrangler deployed the worker")
+            assert.deepInclude(worker?.bindings, { type: "r2_bucket", name: "ASSETS", bucket_name: "edge-assets" })
+            assert.deepInclude(worker?.bindings, { type: "plain_text", name: "MODE", text: "dev" })
+            assert.deepStrictEqual(
+              cloud.routes.filter((route) => route.script === "edge-api").map((route) => route.pattern),
+              ["api.example.com/*"]
+            )
+            const project = cloud.pages.find((item) => item.name === "edge-site")
+            assert.isDefined(project, "wrangler created the Pages project")
+            assert.strictEqual(project?.deployments.length, 1)
+            return made
+          })
         )
-        const record = cloud.records.find((item) => item.name === "www.example.com")
-        // The record holds the address the server got, so it can only have been made after it.
-        assert.strictEqual(record?.type, "A")
-        assert.strictEqual(record?.content, server?.interfaces[0]?.ipAddress)
 
-        const worker = cloud.workers.find((item) => item.name === "edge-api")
-        assert.isDefined(worker, "wrangler deployed the worker")
-        assert.deepInclude(worker?.bindings, { type: "r2_bucket", name: "ASSETS", bucket_name: "edge-assets" })
-        assert.deepInclude(worker?.bindings, { type: "plain_text", name: "MODE", text: "dev" })
-        assert.deepStrictEqual(
-          cloud.routes.filter((route) => route.script === "edge-api").map((route) => route.pattern),
-          ["api.example.com/*"]
+        yield* step(
+          "a second plan has no changes",
+          Effect.gen(function* () {
+            const again = yield* cli(["plan", ...stageArgs, "--detailed-exitcode"])
+            assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+            assert.include(again.stdout, "No changes.")
+          })
         )
-        const project = cloud.pages.find((item) => item.name === "edge-site")
-        assert.isDefined(project, "wrangler created the Pages project")
-        assert.strictEqual(project?.deployments.length, 1)
 
-        const again = yield* cli(["plan", ...stageArgs, "--detailed-exitcode"])
-        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
-        assert.include(again.stdout, "No changes.")
+        yield* step(
+          "a CORS change is applied in place",
+          Effect.gen(function* () {
+            fs.writeFileSync(path.join(dir, "fleet.kdl"), fleet("https://www.example.com"))
+            const changed = yield* cli(["plan", ...stageArgs, "--detailed-exitcode"])
+            assert.strictEqual(changed.code, 2, changed.stdout + changed.stderr)
+            assert.include(changed.stdout, "cloudflare:r2:edge-assets will be updated in place")
+            assert.include(changed.stdout, "1 to change")
+            const corsUp = yield* cli(["up", ...stageArgs, "--yes"])
+            assert.strictEqual(corsUp.code, 0, corsUp.stdout + corsUp.stderr)
+            const afterCors = yield* Effect.orDie(CloudflareSimulator.inspect(store))
+            const updated = afterCors.buckets.find((item) => item.name === "edge-assets")
+            assert.deepStrictEqual(updated?.cors?.[0]?.allowed.origins, ["https://www.example.com"])
+            assert.strictEqual(updated?.createdOn, bucket?.createdOn, "updated in place, not re-created")
+          })
+        )
 
-        fs.writeFileSync(path.join(dir, "fleet.kdl"), fleet("https://www.example.com"))
-        const changed = yield* cli(["plan", ...stageArgs, "--detailed-exitcode"])
-        assert.strictEqual(changed.code, 2, changed.stdout + changed.stderr)
-        assert.include(changed.stdout, "cloudflare:r2:edge-assets will be updated in place")
-        assert.include(changed.stdout, "1 to change")
-        const corsUp = yield* cli(["up", ...stageArgs, "--yes"])
-        assert.strictEqual(corsUp.code, 0, corsUp.stdout + corsUp.stderr)
-        const afterCors = yield* Effect.orDie(CloudflareSimulator.inspect(store))
-        const updated = afterCors.buckets.find((item) => item.name === "edge-assets")
-        assert.deepStrictEqual(updated?.cors?.[0]?.allowed.origins, ["https://www.example.com"])
-        assert.strictEqual(updated?.createdOn, bucket?.createdOn, "updated in place, not re-created")
+        yield* step(
+          "the plan prints JSON",
+          Effect.gen(function* () {
+            const json = yield* cli(["plan", ...stageArgs, "--json"])
+            assert.strictEqual(json.code, 0, json.stderr)
+          })
+        )
 
-        const json = yield* cli(["plan", ...stageArgs, "--json"])
-        assert.strictEqual(json.code, 0, json.stderr)
-
-        const down = yield* cli(["down", ...stageArgs, "--yes"])
-        assert.strictEqual(down.code, 0, down.stdout + down.stderr)
-        const empty = yield* Effect.orDie(CloudflareSimulator.inspect(store))
-        assert.deepStrictEqual(empty.buckets, [])
-        assert.deepStrictEqual(empty.records, [])
-        assert.deepStrictEqual(empty.workers, [])
-        assert.deepStrictEqual(empty.pages, [])
-        assert.deepStrictEqual(empty.routes, [])
-        const sakuraAfter = yield* sakuraCloud(usacloudStore)
-        assert.deepStrictEqual(sakuraAfter.servers, [])
+        yield* step(
+          "down empties both clouds",
+          Effect.gen(function* () {
+            const down = yield* cli(["down", ...stageArgs, "--yes"])
+            assert.strictEqual(down.code, 0, down.stdout + down.stderr)
+            const empty = yield* Effect.orDie(CloudflareSimulator.inspect(store))
+            assert.deepStrictEqual(empty.buckets, [])
+            assert.deepStrictEqual(empty.records, [])
+            assert.deepStrictEqual(empty.workers, [])
+            assert.deepStrictEqual(empty.pages, [])
+            assert.deepStrictEqual(empty.routes, [])
+            const sakuraAfter = yield* sakuraCloud(usacloudStore)
+            assert.deepStrictEqual(sakuraAfter.servers, [])
+          })
+        )
 
         // The canary: not in any output, the state, its backup, or wrangler's logs.
-        const stateFiles = filesUnder(path.join(dir, ".fleetflow"))
-        const wranglerLogs = filesUnder(path.join(dir, ".fleetflow", "logs", "wrangler"))
-        assert.isAbove(wranglerLogs.length, 0, "wrangler wrote its logs where FleetFlow keeps them")
-        for (const output of outputs) {
-          assert.notInclude(output, canary)
-          assert.isFalse(hasStackTrace(output), output)
-        }
-        for (const file of stateFiles) assert.notInclude(fs.readFileSync(file, "utf8"), canary, file)
+        yield* step(
+          "the token shows up in no output, state file or log",
+          Effect.sync(() => {
+            const stateFiles = filesUnder(path.join(dir, ".fleetflow"))
+            const wranglerLogs = filesUnder(path.join(dir, ".fleetflow", "logs", "wrangler"))
+            assert.isAbove(wranglerLogs.length, 0, "wrangler wrote its logs where FleetFlow keeps them")
+            for (const output of outputs) {
+              assert.notInclude(output, canary)
+              assert.isFalse(hasStackTrace(output), output)
+            }
+            for (const file of stateFiles) assert.notInclude(fs.readFileSync(file, "utf8"), canary, file)
+          })
+        )
       }),
     240_000
   )
@@ -271,25 +303,39 @@ ${records.join("\n")}
           CF_API_TOKEN: canary,
           CF_ACCOUNT_ID: ""
         }
-        const up = yield* run(["up", ...stageArgs, "--yes"], dir, env)
-        assert.strictEqual(up.code, 0, up.stdout + up.stderr)
-        const runsAfterUp = fs.readFileSync(runs, "utf8").trim().split("\n")
-        assert.sameMembers(runsAfterUp, ["deploy", "pages", "pages"], "one deploy, one project create, one upload")
+        yield* step(
+          "up runs wrangler once per deploy, project and upload",
+          Effect.gen(function* () {
+            const up = yield* run(["up", ...stageArgs, "--yes"], dir, env)
+            assert.strictEqual(up.code, 0, up.stdout + up.stderr)
+            const runsAfterUp = fs.readFileSync(runs, "utf8").trim().split("\n")
+            assert.sameMembers(runsAfterUp, ["deploy", "pages", "pages"], "one deploy, one project create, one upload")
+          })
+        )
 
-        const before = (yield* Effect.orDie(CloudflareSimulator.requests(store))).length
-        const plan = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
-        assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
-        assert.strictEqual(fs.readFileSync(runs, "utf8").trim().split("\n").length, 3, "the plan started no wrangler")
-        const requests = (yield* Effect.orDie(CloudflareSimulator.requests(store))).slice(before)
-        const count = (pattern: RegExp) =>
-          requests.filter((request) => request.method === "GET" && pattern.test(request.path)).length
-        assert.strictEqual(count(/^\/accounts\/[^/]+\/r2\/buckets$/), 1, "one bucket list for the account")
-        assert.strictEqual(count(/^\/zones\/[^/]+\/dns_records$/), 1, "one record list for the zone")
-        assert.strictEqual(count(/^\/accounts\/[^/]+\/workers\/scripts$/), 1, "one worker list")
-        assert.strictEqual(count(/^\/accounts\/[^/]+\/pages\/projects$/), 1, "one project list")
-        assert.strictEqual(count(/^\/zones$/), 1, "one zone lookup")
-        // No bucket declares CORS, so no bucket is read on its own: the lists are all.
-        assert.strictEqual(requests.length, 4 + 1)
+        yield* step(
+          "the plan starts no process and lists once per account and zone",
+          Effect.gen(function* () {
+            const before = (yield* Effect.orDie(CloudflareSimulator.requests(store))).length
+            const plan = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
+            assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
+            assert.strictEqual(
+              fs.readFileSync(runs, "utf8").trim().split("\n").length,
+              3,
+              "the plan started no wrangler"
+            )
+            const requests = (yield* Effect.orDie(CloudflareSimulator.requests(store))).slice(before)
+            const count = (pattern: RegExp) =>
+              requests.filter((request) => request.method === "GET" && pattern.test(request.path)).length
+            assert.strictEqual(count(/^\/accounts\/[^/]+\/r2\/buckets$/), 1, "one bucket list for the account")
+            assert.strictEqual(count(/^\/zones\/[^/]+\/dns_records$/), 1, "one record list for the zone")
+            assert.strictEqual(count(/^\/accounts\/[^/]+\/workers\/scripts$/), 1, "one worker list")
+            assert.strictEqual(count(/^\/accounts\/[^/]+\/pages\/projects$/), 1, "one project list")
+            assert.strictEqual(count(/^\/zones$/), 1, "one zone lookup")
+            // No bucket declares CORS, so no bucket is read on its own: the lists are all.
+            assert.strictEqual(requests.length, 4 + 1)
+          })
+        )
       }),
     180_000
   )

@@ -4,6 +4,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { hasStackTrace, run, sharedSamples, workspace } from "../support/Cli.js"
+import { step } from "../support/Step.js"
 
 const folderWith = (files: Record<string, string>) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-config-"))
@@ -140,24 +141,42 @@ describe("files written for upstream FleetFlow", () => {
   it.live("load and plan: KDL v1, provider blocks, a top-level server included by a stage, service nodes", () =>
     Effect.gen(function* () {
       const dir = workspace(sharedSamples)
-      const fleet = yield* run(["plan", "--sandbox", "-f", "fleet.kdl", "--stage", "live", "--detailed-exitcode"], dir)
-      assert.strictEqual(fleet.code, 2, fleet.stderr)
-      assert.include(fleet.stdout, 'server "fleetflow-cp"')
-      assert.include(fleet.stdout, '"debian"')
-      assert.notInclude(fleet.stdout, "fleetflowd", "service nodes are ignored")
+      yield* step(
+        "fleet.kdl plans the stage live",
+        Effect.gen(function* () {
+          const fleet = yield* run(
+            ["plan", "--sandbox", "-f", "fleet.kdl", "--stage", "live", "--detailed-exitcode"],
+            dir
+          )
+          assert.strictEqual(fleet.code, 2, fleet.stderr)
+          assert.include(fleet.stdout, 'server "fleetflow-cp"')
+          assert.include(fleet.stdout, '"debian"')
+          assert.notInclude(fleet.stdout, "fleetflowd", "service nodes are ignored")
+        })
+      )
 
-      const cp = yield* run(["plan", "--sandbox", "-f", "cp.kdl", "--detailed-exitcode"], dir, {
-        CLOUDFLARE_DOMAIN: "fleetstage.cloud"
-      })
-      assert.strictEqual(cp.code, 2, cp.stderr)
-      assert.include(cp.stdout, "cloudflare:dns:cp.fleetstage.cloud/A")
-      assert.include(cp.stdout, "cloudflare:dns:dashboard.fleetstage.cloud/CNAME")
-      assert.include(cp.stdout, "sakura-cloud:startup-script:fleetflow-docker-setup")
+      yield* step(
+        "cp.kdl plans with CLOUDFLARE_DOMAIN set",
+        Effect.gen(function* () {
+          const cp = yield* run(["plan", "--sandbox", "-f", "cp.kdl", "--detailed-exitcode"], dir, {
+            CLOUDFLARE_DOMAIN: "fleetstage.cloud"
+          })
+          assert.strictEqual(cp.code, 2, cp.stderr)
+          assert.include(cp.stdout, "cloudflare:dns:cp.fleetstage.cloud/A")
+          assert.include(cp.stdout, "cloudflare:dns:dashboard.fleetstage.cloud/CNAME")
+          assert.include(cp.stdout, "sakura-cloud:startup-script:fleetflow-docker-setup")
+        })
+      )
 
-      const noZone = yield* run(["plan", "--sandbox", "-f", "cp.kdl"], dir)
-      assert.strictEqual(noZone.code, 1)
-      assert.include(noZone.stderr, "cp.kdl:")
-      assert.include(noZone.stderr, "zone")
+      yield* step(
+        "cp.kdl without it names the missing zone",
+        Effect.gen(function* () {
+          const noZone = yield* run(["plan", "--sandbox", "-f", "cp.kdl"], dir)
+          assert.strictEqual(noZone.code, 1)
+          assert.include(noZone.stderr, "cp.kdl:")
+          assert.include(noZone.stderr, "zone")
+        })
+      )
     })
   )
 

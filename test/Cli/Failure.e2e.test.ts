@@ -6,6 +6,8 @@ import * as path from "node:path"
 import { makeKey } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { step } from "../support/Step.js"
+import { sandboxState } from "../support/StateFile.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 const workerFails = { FLEETFLOW_SANDBOX_FAULTS: "create:cloudflare:worker:*=permanent" }
@@ -20,10 +22,7 @@ const cloudKeys = (dir: string) =>
   )
 
 const stateKeys = (dir: string) => {
-  const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")) as {
-    resources: Record<string, unknown>
-    pending: ReadonlyArray<unknown>
-  }
+  const state = sandboxState(dir)
   assert.deepStrictEqual(state.pending, [], "no intent is left pending after a failure the engine saw")
   return Object.keys(state.resources).sort()
 }
@@ -52,16 +51,26 @@ describe("a permanent failure in the middle of an apply", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const result = yield* run(["up", ...sandbox, "--yes", "--on-failure", "continue"], dir, workerFails)
-        assert.strictEqual(result.code, 3, result.stderr)
-        const created = yield* cloudKeys(dir)
-        assert.deepStrictEqual(stateKeys(dir), created)
-        assert.strictEqual(created.length, 19, "all but the worker")
-        assert.notInclude(created, worker)
+        yield* step(
+          "continue runs all but the worker and exits 3",
+          Effect.gen(function* () {
+            const result = yield* run(["up", ...sandbox, "--yes", "--on-failure", "continue"], dir, workerFails)
+            assert.strictEqual(result.code, 3, result.stderr)
+            const created = yield* cloudKeys(dir)
+            assert.deepStrictEqual(stateKeys(dir), created)
+            assert.strictEqual(created.length, 19, "all but the worker")
+            assert.notInclude(created, worker)
+          })
+        )
 
-        const fixed = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(fixed.code, 0, fixed.stderr)
-        assert.include(fixed.stdout, "Resources: 1 added, 0 changed, 0 destroyed.")
+        yield* step(
+          "the next up adds the worker",
+          Effect.gen(function* () {
+            const fixed = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(fixed.code, 0, fixed.stderr)
+            assert.include(fixed.stdout, "Resources: 1 added, 0 changed, 0 destroyed.")
+          })
+        )
       }),
     60_000
   )
@@ -101,18 +110,32 @@ describe("a permanent failure in the middle of an apply", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const result = yield* run(["up", ...sandbox, "--yes", "--retry", "max-attempts=2,initial-delay=50ms"], dir, {
-          FLEETFLOW_SANDBOX_FAULTS: "create:cloudflare:pages:*=transient*5"
-        })
-        assert.strictEqual(result.code, 3, result.stderr)
-        assert.strictEqual(
-          result.stdout.split("cloudflare:pages:creo-site: Retrying").length - 1,
-          1,
-          "two attempts: one retry"
+        yield* step(
+          "a failure that outlasts --retry fails after max-attempts",
+          Effect.gen(function* () {
+            const result = yield* run(
+              ["up", ...sandbox, "--yes", "--retry", "max-attempts=2,initial-delay=50ms"],
+              dir,
+              {
+                FLEETFLOW_SANDBOX_FAULTS: "create:cloudflare:pages:*=transient*5"
+              }
+            )
+            assert.strictEqual(result.code, 3, result.stderr)
+            assert.strictEqual(
+              result.stdout.split("cloudflare:pages:creo-site: Retrying").length - 1,
+              1,
+              "two attempts: one retry"
+            )
+          })
         )
-        const bad = yield* run(["up", ...sandbox, "--yes", "--retry", "max-tries=2"], dir)
-        assert.strictEqual(bad.code, 1)
-        assert.include(bad.stderr, "--retry: unknown field")
+        yield* step(
+          "an unknown --retry field is refused",
+          Effect.gen(function* () {
+            const bad = yield* run(["up", ...sandbox, "--yes", "--retry", "max-tries=2"], dir)
+            assert.strictEqual(bad.code, 1)
+            assert.include(bad.stderr, "--retry: unknown field")
+          })
+        )
       }),
     60_000
   )

@@ -1,15 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { run, start, waitFor, workspace } from "../support/Cli.js"
+import { step } from "../support/Step.js"
+import * as StateFile from "../support/StateFile.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 // Servers take a while to boot, so the first `up` holds the lock long enough to meet it.
 const slow = { FLEETFLOW_SANDBOX_BOOT_TIME: "20s" }
 
-const lockPath = (dir: string) => path.join(dir, ".fleetflow", "sandbox", "lock.json")
-const lockId = (dir: string) => (JSON.parse(fs.readFileSync(lockPath(dir), "utf8")) as { id: string }).id
+const lockPath = (dir: string) => StateFile.lockPath(StateFile.sandboxFolder(dir))
+const lockId = (dir: string) => StateFile.readLock(lockPath(dir)).id
 
 describe("the state lock, between two operators", () => {
   it.scopedLive(
@@ -17,34 +18,51 @@ describe("the state lock, between two operators", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const first = yield* start(["up", ...sandbox, "--yes"], dir, slow)
-        yield* waitFor(
-          () => first.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
-          "the first up to start a server"
+        const first = yield* step(
+          "a second up stops with exit 4 naming the holder",
+          Effect.gen(function* () {
+            const first = yield* start(["up", ...sandbox, "--yes"], dir, slow)
+            yield* waitFor(
+              () => first.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
+              "the first up to start a server"
+            )
+
+            const second = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(second.code, 4, second.stderr)
+            assert.match(second.stderr, /locked by .+@.+ \(pid \d+/)
+            assert.include(second.stderr, lockId(dir))
+            return first
+          })
         )
 
-        const second = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(second.code, 4, second.stderr)
-        assert.match(second.stderr, /locked by .+@.+ \(pid \d+/)
-        assert.include(second.stderr, lockId(dir))
+        const id = yield* step(
+          "a killed holder leaves a stale lock",
+          Effect.gen(function* () {
+            yield* first.process.kill("SIGKILL")
+            yield* first.process.exitCode.pipe(Effect.ignore)
+            const id = lockId(dir)
 
-        yield* first.process.kill("SIGKILL")
-        yield* first.process.exitCode.pipe(Effect.ignore)
-        const id = lockId(dir)
+            const third = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(third.code, 4)
+            assert.include(third.stderr, "stale")
+            assert.include(third.stderr, `fleetflow force-unlock ${id}`)
+            return id
+          })
+        )
 
-        const third = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(third.code, 4)
-        assert.include(third.stderr, "stale")
-        assert.include(third.stderr, `fleetflow force-unlock ${id}`)
+        yield* step(
+          "force-unlock removes it given its ID",
+          Effect.gen(function* () {
+            const wrong = yield* run(["force-unlock", ...sandbox, "not-the-id"], dir)
+            assert.strictEqual(wrong.code, 1)
+            assert.isTrue(fs.existsSync(lockPath(dir)))
 
-        const wrong = yield* run(["force-unlock", ...sandbox, "not-the-id"], dir)
-        assert.strictEqual(wrong.code, 1)
-        assert.isTrue(fs.existsSync(lockPath(dir)))
-
-        const unlock = yield* run(["force-unlock", ...sandbox, id], dir)
-        assert.strictEqual(unlock.code, 0, unlock.stderr)
-        assert.isFalse(fs.existsSync(lockPath(dir)))
-        JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
+            const unlock = yield* run(["force-unlock", ...sandbox, id], dir)
+            assert.strictEqual(unlock.code, 0, unlock.stderr)
+            assert.isFalse(fs.existsSync(lockPath(dir)))
+            StateFile.sandboxState(dir)
+          })
+        )
       }),
     60_000
   )
@@ -54,27 +72,37 @@ describe("the state lock, between two operators", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const holder = yield* start(["up", ...sandbox, "--yes"], dir, { FLEETFLOW_SANDBOX_BOOT_TIME: "3s" })
-        yield* waitFor(
-          () => holder.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
-          "a server to boot"
+        yield* step(
+          "Ctrl-C lets running actions finish and releases the lock",
+          Effect.gen(function* () {
+            const holder = yield* start(["up", ...sandbox, "--yes"], dir, { FLEETFLOW_SANDBOX_BOOT_TIME: "3s" })
+            yield* waitFor(
+              () => holder.output().stdout.includes("sakura-cloud:server:creo-vps: Creating..."),
+              "a server to boot"
+            )
+            yield* holder.process.kill("SIGINT")
+            const code = yield* holder.process.exitCode
+            assert.strictEqual(code, 130)
+            assert.include(holder.output().stderr, "Interrupt received")
+            assert.include(holder.output().stdout, "sakura-cloud:server:creo-vps: Creation complete")
+            assert.notInclude(holder.output().stdout, "cloudflare:dns:app.creo-memories.com/A: Creating...")
+            assert.isFalse(fs.existsSync(lockPath(dir)), "the lock is gone")
+            const state = StateFile.sandboxState(dir)
+            assert.deepStrictEqual(state.pending, [], "nothing was left half done")
+            assert.property(state.resources, "sakura-cloud:server:creo-vps")
+            assert.notProperty(state.resources, "cloudflare:dns:app.creo-memories.com/A")
+          })
         )
-        yield* holder.process.kill("SIGINT")
-        const code = yield* holder.process.exitCode
-        assert.strictEqual(code, 130)
-        assert.include(holder.output().stderr, "Interrupt received")
-        assert.include(holder.output().stdout, "sakura-cloud:server:creo-vps: Creation complete")
-        assert.notInclude(holder.output().stdout, "cloudflare:dns:app.creo-memories.com/A: Creating...")
-        assert.isFalse(fs.existsSync(lockPath(dir)), "the lock is gone")
-        const state = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"))
-        assert.deepStrictEqual(state.pending, [], "nothing was left half done")
-        assert.property(state.resources, "sakura-cloud:server:creo-vps")
-        assert.notProperty(state.resources, "cloudflare:dns:app.creo-memories.com/A")
 
-        const next = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(next.code, 0, next.stderr)
-        assert.include(next.stdout, "0 destroyed")
-        assert.notInclude(next.stdout, "sakura-cloud:server:creo-vps: Creating...")
+        yield* step(
+          "the next up goes on from what was recorded",
+          Effect.gen(function* () {
+            const next = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(next.code, 0, next.stderr)
+            assert.include(next.stdout, "0 destroyed")
+            assert.notInclude(next.stdout, "sakura-cloud:server:creo-vps: Creating...")
+          })
+        )
       }),
     60_000
   )

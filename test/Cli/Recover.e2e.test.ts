@@ -5,15 +5,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { step } from "../support/Step.js"
+import * as StateFile from "../support/StateFile.js"
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 
-const statePath = (dir: string) => path.join(dir, ".fleetflow", "sandbox", "state.json")
+const statePath = (dir: string) => StateFile.statePath(StateFile.sandboxFolder(dir))
 
-const resourcesOf = (dir: string) =>
-  (JSON.parse(fs.readFileSync(statePath(dir), "utf8")) as { resources: Record<string, { id: string }> }).resources
+const resourcesOf = (dir: string) => StateFile.sandboxState(dir).resources
 
 describe("state recover and import through the CLI", () => {
   it.live(
@@ -21,43 +21,61 @@ describe("state recover and import through the CLI", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const up = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(up.code, 0, up.stderr)
-        const before = resourcesOf(dir)
-        fs.rmSync(statePath(dir))
-        fs.rmSync(`${statePath(dir)}.backup`, { force: true })
+        const before = yield* step(
+          "up, then the state file is lost",
+          Effect.gen(function* () {
+            const up = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(up.code, 0, up.stderr)
+            const before = resourcesOf(dir)
+            fs.rmSync(statePath(dir))
+            fs.rmSync(`${statePath(dir)}.backup`, { force: true })
 
-        const lost = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
-        assert.strictEqual(lost.code, 2, "without a state everything looks new")
+            const lost = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(lost.code, 2, "without a state everything looks new")
+            return before
+          })
+        )
 
-        const recovered = yield* run(["state", "recover", ...sandbox], dir)
-        assert.strictEqual(recovered.code, 0, recovered.stdout + recovered.stderr)
-        assert.include(recovered.stdout, "Found in the clouds and recorded:")
-        assert.include(recovered.stdout, "sakura-cloud:server:creo-dev-01")
-        assert.include(recovered.stdout, "cloudflare:r2:creo-attachments")
-        assert.notInclude(recovered.stdout, "Not found")
-        const after = resourcesOf(dir)
-        assert.sameMembers(Object.keys(after), Object.keys(before))
-        for (const [key, resource] of Object.entries(before)) assert.strictEqual(after[key]?.id, resource.id, key)
+        yield* step(
+          "state recover rebuilds it and the next plan has no changes",
+          Effect.gen(function* () {
+            const recovered = yield* run(["state", "recover", ...sandbox], dir)
+            assert.strictEqual(recovered.code, 0, recovered.stdout + recovered.stderr)
+            assert.include(recovered.stdout, "Found in the clouds and recorded:")
+            assert.include(recovered.stdout, "sakura-cloud:server:creo-dev-01")
+            assert.include(recovered.stdout, "cloudflare:r2:creo-attachments")
+            assert.notInclude(recovered.stdout, "Not found")
+            const after = resourcesOf(dir)
+            assert.sameMembers(Object.keys(after), Object.keys(before))
+            for (const [key, resource] of Object.entries(before)) assert.strictEqual(after[key]?.id, resource.id, key)
 
-        const plan = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
-        assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
-        assert.include(plan.stdout, "No changes.")
+            const plan = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
+            assert.include(plan.stdout, "No changes.")
+          })
+        )
 
-        // import: forget one bucket, then adopt it again by its ID.
-        const json = JSON.parse(fs.readFileSync(statePath(dir), "utf8"))
-        delete json.resources["cloudflare:r2:creo-attachments"]
-        json.serial += 1
-        fs.writeFileSync(statePath(dir), JSON.stringify(json))
-        const unknown = yield* run(["import", "cloudflare:r2:creo-attachments", "no-such-bucket", ...sandbox], dir)
-        assert.strictEqual(unknown.code, 1)
-        assert.include(unknown.stderr, "no r2 with the ID no-such-bucket")
-        assert.isFalse(hasStackTrace(unknown.stderr), unknown.stderr)
-        const imported = yield* run(["import", "cloudflare:r2:creo-attachments", "creo-attachments", ...sandbox], dir)
-        assert.strictEqual(imported.code, 0, imported.stdout + imported.stderr)
-        assert.include(imported.stdout, "Imported cloudflare:r2:creo-attachments")
-        const settled = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
-        assert.strictEqual(settled.code, 0, settled.stdout + settled.stderr)
+        yield* step(
+          "import adopts a forgotten bucket by its ID",
+          Effect.gen(function* () {
+            // import: forget one bucket, then adopt it again by its ID.
+            const recorded = StateFile.sandboxState(dir)
+            const { "cloudflare:r2:creo-attachments": _forgotten, ...resources } = recorded.resources
+            fs.writeFileSync(statePath(dir), JSON.stringify({ ...recorded, resources, serial: recorded.serial + 1 }))
+            const unknown = yield* run(["import", "cloudflare:r2:creo-attachments", "no-such-bucket", ...sandbox], dir)
+            assert.strictEqual(unknown.code, 1)
+            assert.include(unknown.stderr, "no r2 with the ID no-such-bucket")
+            assert.isFalse(hasStackTrace(unknown.stderr), unknown.stderr)
+            const imported = yield* run(
+              ["import", "cloudflare:r2:creo-attachments", "creo-attachments", ...sandbox],
+              dir
+            )
+            assert.strictEqual(imported.code, 0, imported.stdout + imported.stderr)
+            assert.include(imported.stdout, "Imported cloudflare:r2:creo-attachments")
+            const settled = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(settled.code, 0, settled.stdout + settled.stderr)
+          })
+        )
       }),
     120_000
   )

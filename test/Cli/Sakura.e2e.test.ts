@@ -19,6 +19,9 @@ import * as SakuraProvider from "../../src/Sakura/Provider.js"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import * as State from "../../src/State.js"
 import { hasStackTrace, repository, run, start, waitFor } from "../support/Cli.js"
+import { lockPath, readLock, readState, statePath } from "../support/StateFile.js"
+import { step } from "../support/Step.js"
+import { flagValue } from "../support/UsacloudArgs.js"
 
 const simulator = path.join(repository, "dist", "usacloud-simulator.mjs")
 const literalKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIp3bRIORsFVVDDs0q34IDerUh6yOL40bHgrjAZPqFpy ops@creo"
@@ -88,10 +91,6 @@ const invocationsOf = (store: string) =>
   Effect.orDie(Effect.flatMap(opened(store), (simulator) => Simulator.invocations(simulator)))
 
 const commandOf = (args: ReadonlyArray<string>) => `${args[0]} ${args[1]}`
-const flagValue = (args: ReadonlyArray<string>, flag: string) => {
-  const index = args.indexOf(flag)
-  return index < 0 ? undefined : args[index + 1]
-}
 
 const zoned = ["server", "disk", "archive"]
 const readsOutput = ["list", "read", "create", "update"]
@@ -155,105 +154,132 @@ describe("fleetflow on Sakura Cloud through usacloud (the simulator as the binar
     () =>
       Effect.gen(function* () {
         const { dir, env, store } = setup(three)
-        const up = yield* run(["up", ...stageArgs, "--yes"], dir, env)
-        assert.strictEqual(up.code, 0, up.stdout + up.stderr)
-        assert.include(up.stdout, "Apply complete!")
+        yield* step(
+          "up creates the servers with their disks, keys and script",
+          Effect.gen(function* () {
+            const up = yield* run(["up", ...stageArgs, "--yes"], dir, env)
+            assert.strictEqual(up.code, 0, up.stdout + up.stderr)
+            assert.include(up.stdout, "Apply complete!")
 
-        const cloud = yield* cloudOf(store)
-        assert.sameMembers(
-          cloud.servers.map((server) => `${server.name}@${server.zone}`),
-          ["batch@is1a", "web@tk1a", "api@tk1a"]
-        )
-        assert.strictEqual(cloud.disks.length, 3)
-        assert.strictEqual(cloud.sshKeys.length, 2)
-        assert.strictEqual(cloud.notes.length, 1)
-        for (const disk of cloud.disks)
-          assert.include(
-            cloud.servers.map((server) => server.id),
-            disk.serverId
-          )
+            const cloud = yield* cloudOf(store)
+            assert.sameMembers(
+              cloud.servers.map((server) => `${server.name}@${server.zone}`),
+              ["batch@is1a", "web@tk1a", "api@tk1a"]
+            )
+            assert.strictEqual(cloud.disks.length, 3)
+            assert.strictEqual(cloud.sshKeys.length, 2)
+            assert.strictEqual(cloud.notes.length, 1)
+            for (const disk of cloud.disks)
+              assert.include(
+                cloud.servers.map((server) => server.id),
+                disk.serverId
+              )
 
-        const invocations = yield* invocationsOf(store)
-        assertWellFormed(invocations)
-        const runsOf = (command: string) => invocations.filter((args) => commandOf(args) === command)
-        assert.strictEqual(runsOf("server create").length, 3)
-        assert.strictEqual(runsOf("disk create").length, 3)
-        assert.strictEqual(runsOf("ssh-key create").length, 2)
-        assert.strictEqual(runsOf("note create").length, 1)
-        // The archive is resolved to its ID in its zone; the OS names become usacloud's OS types.
-        const archives = runsOf("archive list")
-        assert.deepStrictEqual(
-          archives.map((args) => flagValue(args, "--zone")),
-          ["is1a"]
-        )
-        const diskCreates = new Map(runsOf("disk create").map((args) => [flagValue(args, "--name"), args]))
-        assert.match(flagValue(diskCreates.get("batch")!, "--source-archive-id") ?? "", /^\d{12}$/)
-        assert.strictEqual(flagValue(diskCreates.get("web")!, "--os-type"), "ubuntu2404")
-        assert.strictEqual(flagValue(diskCreates.get("api")!, "--os-type"), "debian12")
-        assert.notInclude(runsOf("server create")[0]!, "--disk-os-type", "servers connect the disks FleetFlow made")
-        // Keys and the script are written into the disks before the first boot, by the server create.
-        const web = cloud.servers.find((server) => server.name === "web")!
-        const api = cloud.servers.find((server) => server.name === "api")!
-        const diskOf = (serverId: number) => cloud.disks.find((disk) => disk.serverId === serverId)!.id
-        const editOf = (name: string, diskId: number) => {
-          const create = runsOf("server create").find((args) => flagValue(args, "--name") === name)!
-          assert.include(create, "--boot-after-create")
-          const disks = JSON.parse(flagValue(create, "--disks") ?? "[]") as ReadonlyArray<{
-            readonly ID: number
-            readonly EditDisk: { readonly SSHKeyIDs?: ReadonlyArray<number>; readonly Notes?: unknown }
-          }>
-          assert.deepStrictEqual(
-            disks.map((disk) => disk.ID),
-            [diskId]
-          )
-          return disks[0]!.EditDisk
-        }
-        assert.sameMembers(
-          (editOf("web", diskOf(web.id)).SSHKeyIDs ?? []).map(String),
-          cloud.sshKeys.map((key) => String(key.id))
-        )
-        assert.deepStrictEqual(editOf("api", diskOf(api.id)).Notes, [
-          { ID: cloud.notes[0]!.id, Variables: { ROLE: "api" } }
-        ])
-        assert.strictEqual(web.hostName, "web")
-        assert.deepStrictEqual(runsOf("disk update"), [])
-        assert.deepStrictEqual(runsOf("server boot"), [])
-        assert.include(
-          cloud.notes[0]!.content,
-          fs.readFileSync(path.join(dir, "scripts", "bootstrap.sh"), "utf8").trim()
+            const invocations = yield* invocationsOf(store)
+            assertWellFormed(invocations)
+            const runsOf = (command: string) => invocations.filter((args) => commandOf(args) === command)
+            assert.strictEqual(runsOf("server create").length, 3)
+            assert.strictEqual(runsOf("disk create").length, 3)
+            assert.strictEqual(runsOf("ssh-key create").length, 2)
+            assert.strictEqual(runsOf("note create").length, 1)
+            // The archive is resolved to its ID in its zone; the OS names become usacloud's OS types.
+            const archives = runsOf("archive list")
+            assert.deepStrictEqual(
+              archives.map((args) => flagValue(args, "--zone")),
+              ["is1a"]
+            )
+            const diskCreates = new Map(runsOf("disk create").map((args) => [flagValue(args, "--name"), args]))
+            assert.match(flagValue(diskCreates.get("batch")!, "--source-archive-id") ?? "", /^\d{12}$/)
+            assert.strictEqual(flagValue(diskCreates.get("web")!, "--os-type"), "ubuntu2404")
+            assert.strictEqual(flagValue(diskCreates.get("api")!, "--os-type"), "debian12")
+            assert.notInclude(runsOf("server create")[0]!, "--disk-os-type", "servers connect the disks FleetFlow made")
+            // Keys and the script are written into the disks before the first boot, by the server create.
+            const web = cloud.servers.find((server) => server.name === "web")!
+            const api = cloud.servers.find((server) => server.name === "api")!
+            const diskOf = (serverId: number) => cloud.disks.find((disk) => disk.serverId === serverId)!.id
+            const editOf = (name: string, diskId: number) => {
+              const create = runsOf("server create").find((args) => flagValue(args, "--name") === name)!
+              assert.include(create, "--boot-after-create")
+              const disks = JSON.parse(flagValue(create, "--disks") ?? "[]") as ReadonlyArray<{
+                readonly ID: number
+                readonly EditDisk: { readonly SSHKeyIDs?: ReadonlyArray<number>; readonly Notes?: unknown }
+              }>
+              assert.deepStrictEqual(
+                disks.map((disk) => disk.ID),
+                [diskId]
+              )
+              return disks[0]!.EditDisk
+            }
+            assert.sameMembers(
+              (editOf("web", diskOf(web.id)).SSHKeyIDs ?? []).map(String),
+              cloud.sshKeys.map((key) => String(key.id))
+            )
+            assert.deepStrictEqual(editOf("api", diskOf(api.id)).Notes, [
+              { ID: cloud.notes[0]!.id, Variables: { ROLE: "api" } }
+            ])
+            assert.strictEqual(web.hostName, "web")
+            assert.deepStrictEqual(runsOf("disk update"), [])
+            assert.deepStrictEqual(runsOf("server boot"), [])
+            assert.include(
+              cloud.notes[0]!.content,
+              fs.readFileSync(path.join(dir, "scripts", "bootstrap.sh"), "utf8").trim()
+            )
+          })
         )
 
-        const again = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
-        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
-        assert.include(again.stdout, "No changes.")
-
-        const before = JSON.parse((yield* run(["state", "show", "sakura-cloud:server:web", "--json"], dir, env)).stdout)
-        const file = path.join(dir, "fleet.kdl")
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("plan core=2 memory=4", "plan core=2 memory=8"))
-        const changed = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
-        assert.strictEqual(changed.code, 2, changed.stderr)
-        assert.include(changed.stdout, "~ memory = 4 -> 8")
-        assert.include(changed.stdout, "Plan: 0 to add, 1 to change, 0 to destroy.")
-        const apply = yield* run(["up", ...stageArgs, "--yes"], dir, env)
-        assert.strictEqual(apply.code, 0, apply.stdout + apply.stderr)
-        assert.include(apply.stdout, "Resources: 0 added, 1 changed, 0 destroyed.")
-        const after = JSON.parse((yield* run(["state", "show", "sakura-cloud:server:web", "--json"], dir, env)).stdout)
-        assert.notStrictEqual(after.id, before.id, "a plan change gives the server a new ID")
-        const moved = (yield* cloudOf(store)).servers.find((server) => server.name === "web")!
-        assert.strictEqual(String(moved.id), after.id, "the state follows the new ID")
-        assert.strictEqual(moved.memoryMB, 8 * 1024)
-        assert.include(moved.tags, `@previous-id=${before.id}`)
-        const settled = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
-        assert.strictEqual(settled.code, 0, settled.stdout + settled.stderr)
-
-        const down = yield* run(["down", ...stageArgs, "--yes"], dir, env)
-        assert.strictEqual(down.code, 0, down.stdout + down.stderr)
-        const left = yield* cloudOf(store)
-        assert.deepStrictEqual(
-          { servers: left.servers, disks: left.disks, sshKeys: left.sshKeys, notes: left.notes },
-          { servers: [], disks: [], sshKeys: [], notes: [] }
+        yield* step(
+          "a second plan has no changes",
+          Effect.gen(function* () {
+            const again = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
+            assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+            assert.include(again.stdout, "No changes.")
+          })
         )
-        assertWellFormed(yield* invocationsOf(store))
+
+        yield* step(
+          "a memory change is applied in place and the state follows the new ID",
+          Effect.gen(function* () {
+            const before = JSON.parse(
+              (yield* run(["state", "show", "sakura-cloud:server:web", "--json"], dir, env)).stdout
+            )
+            const file = path.join(dir, "fleet.kdl")
+            fs.writeFileSync(
+              file,
+              fs.readFileSync(file, "utf8").replace("plan core=2 memory=4", "plan core=2 memory=8")
+            )
+            const changed = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
+            assert.strictEqual(changed.code, 2, changed.stderr)
+            assert.include(changed.stdout, "~ memory = 4 -> 8")
+            assert.include(changed.stdout, "Plan: 0 to add, 1 to change, 0 to destroy.")
+            const apply = yield* run(["up", ...stageArgs, "--yes"], dir, env)
+            assert.strictEqual(apply.code, 0, apply.stdout + apply.stderr)
+            assert.include(apply.stdout, "Resources: 0 added, 1 changed, 0 destroyed.")
+            const after = JSON.parse(
+              (yield* run(["state", "show", "sakura-cloud:server:web", "--json"], dir, env)).stdout
+            )
+            assert.notStrictEqual(after.id, before.id, "a plan change gives the server a new ID")
+            const moved = (yield* cloudOf(store)).servers.find((server) => server.name === "web")!
+            assert.strictEqual(String(moved.id), after.id, "the state follows the new ID")
+            assert.strictEqual(moved.memoryMB, 8 * 1024)
+            assert.include(moved.tags, `@previous-id=${before.id}`)
+            const settled = yield* run(["plan", ...stageArgs, "--detailed-exitcode"], dir, env)
+            assert.strictEqual(settled.code, 0, settled.stdout + settled.stderr)
+          })
+        )
+
+        yield* step(
+          "down empties the cloud",
+          Effect.gen(function* () {
+            const down = yield* run(["down", ...stageArgs, "--yes"], dir, env)
+            assert.strictEqual(down.code, 0, down.stdout + down.stderr)
+            const left = yield* cloudOf(store)
+            assert.deepStrictEqual(
+              { servers: left.servers, disks: left.disks, sshKeys: left.sshKeys, notes: left.notes },
+              { servers: [], disks: [], sshKeys: [], notes: [] }
+            )
+            assertWellFormed(yield* invocationsOf(store))
+          })
+        )
       }),
     120_000
   )
@@ -304,29 +330,39 @@ stage "dev" {
     }
 }
 `
-        const busy = setup(one)
-        const retried = yield* run(["up", ...stageArgs, "--yes"], busy.dir, {
-          ...busy.env,
-          [Simulator.environment.faults]: "server create=503*2"
-        })
-        assert.strictEqual(retried.code, 0, retried.stdout + retried.stderr)
-        assert.include(retried.stdout, "sakura-cloud:server:web: Retrying")
-        const creates = (yield* invocationsOf(busy.store)).filter((args) => commandOf(args) === "server create")
-        assert.strictEqual(creates.length, 3)
-        assert.strictEqual((yield* cloudOf(busy.store)).servers.length, 1)
+        yield* step(
+          "a server create refused twice with 503 is retried",
+          Effect.gen(function* () {
+            const busy = setup(one)
+            const retried = yield* run(["up", ...stageArgs, "--yes"], busy.dir, {
+              ...busy.env,
+              [Simulator.environment.faults]: "server create=503*2"
+            })
+            assert.strictEqual(retried.code, 0, retried.stdout + retried.stderr)
+            assert.include(retried.stdout, "sakura-cloud:server:web: Retrying")
+            const creates = (yield* invocationsOf(busy.store)).filter((args) => commandOf(args) === "server create")
+            assert.strictEqual(creates.length, 3)
+            assert.strictEqual((yield* cloudOf(busy.store)).servers.length, 1)
+          })
+        )
 
-        const denied = setup(one)
-        const refused = yield* run(["up", ...stageArgs, "--yes"], denied.dir, {
-          ...denied.env,
-          [Simulator.environment.faults]: "server create=401"
-        })
-        assert.strictEqual(refused.code, 3, refused.stdout + refused.stderr)
-        assert.include(refused.stderr, "usacloud config")
-        assert.isFalse(hasStackTrace(refused.stderr), refused.stderr)
-        assert.notInclude(refused.stdout, "sakura-cloud:server:web: Retrying")
-        const attempts = (yield* invocationsOf(denied.store)).filter((args) => commandOf(args) === "server create")
-        assert.strictEqual(attempts.length, 1)
-        assert.strictEqual((yield* cloudOf(denied.store)).servers.length, 0)
+        yield* step(
+          "a 401 fails after one attempt",
+          Effect.gen(function* () {
+            const denied = setup(one)
+            const refused = yield* run(["up", ...stageArgs, "--yes"], denied.dir, {
+              ...denied.env,
+              [Simulator.environment.faults]: "server create=401"
+            })
+            assert.strictEqual(refused.code, 3, refused.stdout + refused.stderr)
+            assert.include(refused.stderr, "usacloud config")
+            assert.isFalse(hasStackTrace(refused.stderr), refused.stderr)
+            assert.notInclude(refused.stdout, "sakura-cloud:server:web: Retrying")
+            const attempts = (yield* invocationsOf(denied.store)).filter((args) => commandOf(args) === "server create")
+            assert.strictEqual(attempts.length, 1)
+            assert.strictEqual((yield* cloudOf(denied.store)).servers.length, 0)
+          })
+        )
       }),
     120_000
   )
@@ -338,36 +374,49 @@ stage "dev" {
         const { dir, env, store } = setup(
           `${three}\nstage "site" {\n    r2-bucket "files" { location "APAC"; }\n    server "web" {\n        plan core=1 memory=1\n        disk size=20 os="ubuntu-24.04"\n    }\n}\n`
         )
-        const noCredentials = {
-          CF_API_TOKEN: "",
-          CLOUDFLARE_API_TOKEN: "",
-          CF_ACCOUNT_ID: "",
-          CLOUDFLARE_ACCOUNT_ID: ""
-        }
-        const cloudflare = yield* run(["plan", "-f", "fleet.kdl", "--stage", "site"], dir, { ...env, ...noCredentials })
-        assert.strictEqual(cloudflare.code, 1, cloudflare.stdout + cloudflare.stderr)
-        assert.include(cloudflare.stderr, "no Cloudflare API token")
-        assert.include(cloudflare.stderr, "CF_API_TOKEN")
-        assert.strictEqual(cloudflare.stderr.split("Error:").length - 1, 1, "exactly one error")
-        assert.isFalse(hasStackTrace(cloudflare.stderr), cloudflare.stderr)
+        yield* step(
+          "missing Cloudflare credentials are reported at plan time",
+          Effect.gen(function* () {
+            const noCredentials = {
+              CF_API_TOKEN: "",
+              CLOUDFLARE_API_TOKEN: "",
+              CF_ACCOUNT_ID: "",
+              CLOUDFLARE_ACCOUNT_ID: ""
+            }
+            const cloudflare = yield* run(["plan", "-f", "fleet.kdl", "--stage", "site"], dir, {
+              ...env,
+              ...noCredentials
+            })
+            assert.strictEqual(cloudflare.code, 1, cloudflare.stdout + cloudflare.stderr)
+            assert.include(cloudflare.stderr, "no Cloudflare API token")
+            assert.include(cloudflare.stderr, "CF_API_TOKEN")
+            assert.strictEqual(cloudflare.stderr.split("Error:").length - 1, 1, "exactly one error")
+            assert.isFalse(hasStackTrace(cloudflare.stderr), cloudflare.stderr)
+          })
+        )
 
-        const missing = { ...env, FLEETFLOW_USACLOUD: path.join(dir, "no-such-usacloud") }
-        for (const command of [
-          ["plan", ...stageArgs],
-          ["up", ...stageArgs, "--yes"]
-        ]) {
-          const result = yield* run(command, dir, missing)
-          assert.strictEqual(result.code, 1, result.stdout + result.stderr)
-          assert.include(result.stderr, "usacloud could not be run")
-          assert.include(result.stderr, "usacloud config")
-          assert.include(result.stderr, "FLEETFLOW_USACLOUD")
-          assert.include(result.stderr, "https://docs.usacloud.jp/usacloud/installation/")
-          assert.isFalse(hasStackTrace(result.stderr), result.stderr)
-        }
-        // Commands that need no Sakura call do not look for it.
-        const validate = yield* run(["validate", ...stageArgs], dir, missing)
-        assert.strictEqual(validate.code, 0, validate.stderr)
-        assert.isFalse(fs.existsSync(store), "usacloud was never run")
+        yield* step(
+          "a missing usacloud says how to install it",
+          Effect.gen(function* () {
+            const missing = { ...env, FLEETFLOW_USACLOUD: path.join(dir, "no-such-usacloud") }
+            for (const command of [
+              ["plan", ...stageArgs],
+              ["up", ...stageArgs, "--yes"]
+            ]) {
+              const result = yield* run(command, dir, missing)
+              assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+              assert.include(result.stderr, "usacloud could not be run")
+              assert.include(result.stderr, "usacloud config")
+              assert.include(result.stderr, "FLEETFLOW_USACLOUD")
+              assert.include(result.stderr, "https://docs.usacloud.jp/usacloud/installation/")
+              assert.isFalse(hasStackTrace(result.stderr), result.stderr)
+            }
+            // Commands that need no Sakura call do not look for it.
+            const validate = yield* run(["validate", ...stageArgs], dir, missing)
+            assert.strictEqual(validate.code, 0, validate.stderr)
+            assert.isFalse(fs.existsSync(store), "usacloud was never run")
+          })
+        )
       })
   )
 
@@ -378,53 +427,72 @@ stage "dev" {
         const { dir, env, store } = setup(
           `project "p"\nproviders { sakura-cloud { zone "tk1a" } }\nstage "dev" {\n    server "web" {\n        plan core=2 memory=4\n        disk size=20 os="ubuntu-24.04"\n    }\n}\n`
         )
-        // The new server takes seconds to be ready: the first run is killed while it waits.
-        const slow = { ...env, [Simulator.environment.bootTime]: "8s" }
-        const first = yield* start(["up", "-f", "fleet.kdl", "--yes"], dir, slow)
-        const serverMade = () => {
-          if (!fs.existsSync(store)) return false
-          try {
-            const document = JSON.parse(fs.readFileSync(store, "utf8")) as { servers: ReadonlyArray<unknown> }
-            return document.servers.length > 0
-          } catch {
-            return false
-          }
-        }
-        yield* waitFor(serverMade, "the first run to create the server")
-        const made = yield* cloudOf(store)
-        assert.strictEqual(made.disks.length, 1)
-        assert.strictEqual(made.servers.length, 1)
-        yield* first.process.kill("SIGKILL")
-        yield* first.process.exitCode.pipe(Effect.ignore)
-        // What a killed run left: state.json and the journal lines it flushed, read as every command reads them.
-        const state = yield* storedState(dir)
-        assert.property(state.resources, "sakura-cloud:disk:web")
-        assert.notProperty(state.resources, "sakura-cloud:server:web", "killed before the server was recorded")
-        assert.deepStrictEqual(
-          state.pending.map((operation: { operation: string; key: string }) => [operation.operation, operation.key]),
-          [["create", "sakura-cloud:server:web"]]
+        const made = yield* step(
+          "a run killed while the server is made ready leaves the disk and an intent for the server",
+          Effect.gen(function* () {
+            // The new server takes seconds to be ready: the first run is killed while it waits.
+            const slow = { ...env, [Simulator.environment.bootTime]: "8s" }
+            const first = yield* start(["up", "-f", "fleet.kdl", "--yes"], dir, slow)
+            const serverMade = () => {
+              if (!fs.existsSync(store)) return false
+              try {
+                const document = JSON.parse(fs.readFileSync(store, "utf8")) as { servers: ReadonlyArray<unknown> }
+                return document.servers.length > 0
+              } catch {
+                return false
+              }
+            }
+            yield* waitFor(serverMade, "the first run to create the server")
+            const made = yield* cloudOf(store)
+            assert.strictEqual(made.disks.length, 1)
+            assert.strictEqual(made.servers.length, 1)
+            yield* first.process.kill("SIGKILL")
+            yield* first.process.exitCode.pipe(Effect.ignore)
+            // What a killed run left: state.json and the journal lines it flushed, read as every command reads them.
+            const state = yield* storedState(dir)
+            assert.property(state.resources, "sakura-cloud:disk:web")
+            assert.notProperty(state.resources, "sakura-cloud:server:web", "killed before the server was recorded")
+            assert.deepStrictEqual(
+              state.pending.map((operation: { operation: string; key: string }) => [
+                operation.operation,
+                operation.key
+              ]),
+              [["create", "sakura-cloud:server:web"]]
+            )
+            return made
+          })
         )
 
-        const stale = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
-        assert.strictEqual(stale.code, 4, "the killed run's lock is reported")
-        const lockId = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "lock.json"), "utf8")).id
-        assert.strictEqual((yield* run(["force-unlock", "-f", "fleet.kdl", lockId], dir, env)).code, 0)
-
-        const again = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
-        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
-        const cloud = yield* cloudOf(store)
-        assert.strictEqual(cloud.disks.length, 1, "no second disk")
-        assert.deepStrictEqual(
-          cloud.servers.map((server) => server.id),
-          made.servers.map((server) => server.id),
-          "the server of the killed run was adopted, not made again"
+        yield* step(
+          "its lock is reported stale and force-unlock removes it",
+          Effect.gen(function* () {
+            const stale = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
+            assert.strictEqual(stale.code, 4, "the killed run's lock is reported")
+            const lockId = readLock(lockPath(path.join(dir, ".fleetflow"))).id
+            assert.strictEqual((yield* run(["force-unlock", "-f", "fleet.kdl", lockId], dir, env)).code, 0)
+          })
         )
-        const invocations = yield* invocationsOf(store)
-        assert.strictEqual(invocations.filter((args) => commandOf(args) === "server create").length, 1)
-        assert.strictEqual(invocations.filter((args) => commandOf(args) === "disk create").length, 1)
-        const after = JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "state.json"), "utf8"))
-        assert.strictEqual(after.resources["sakura-cloud:server:web"].id, String(made.servers[0]!.id))
-        assert.deepStrictEqual(after.pending, [])
+
+        yield* step(
+          "the run again adopts the server: nothing twice",
+          Effect.gen(function* () {
+            const again = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
+            assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+            const cloud = yield* cloudOf(store)
+            assert.strictEqual(cloud.disks.length, 1, "no second disk")
+            assert.deepStrictEqual(
+              cloud.servers.map((server) => server.id),
+              made.servers.map((server) => server.id),
+              "the server of the killed run was adopted, not made again"
+            )
+            const invocations = yield* invocationsOf(store)
+            assert.strictEqual(invocations.filter((args) => commandOf(args) === "server create").length, 1)
+            assert.strictEqual(invocations.filter((args) => commandOf(args) === "disk create").length, 1)
+            const after = readState(statePath(path.join(dir, ".fleetflow")))
+            assert.strictEqual(after.resources["sakura-cloud:server:web"]?.id, String(made.servers[0]!.id))
+            assert.deepStrictEqual(after.pending, [])
+          })
+        )
       }),
     120_000
   )

@@ -5,15 +5,11 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { step } from "../support/Step.js"
+import { sandboxState } from "../support/StateFile.js"
 
 const cloud = (dir: string) =>
   Sandbox.inspect(path.join(dir, ".fleetflow", "sandbox")).pipe(Effect.provide(NodeContext.layer))
-
-const stateOf = (dir: string) =>
-  JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")) as {
-    serial: number
-    resources: Record<string, { id: string; stage: string; attributes: Record<string, unknown> }>
-  }
 
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
 
@@ -23,67 +19,90 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const up = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(up.code, 0, up.stderr)
-        assert.include(up.stdout, "Apply complete!")
+        yield* step(
+          "up makes every kind of resource",
+          Effect.gen(function* () {
+            const up = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(up.code, 0, up.stderr)
+            assert.include(up.stdout, "Apply complete!")
 
-        const kinds = new Set((yield* cloud(dir)).map((resource) => resource.type))
-        for (const kind of [
-          "server",
-          "disk",
-          "ssh-key",
-          "startup-script",
-          "r2",
-          "r2-domain",
-          "worker",
-          "pages",
-          "dns"
-        ]) {
-          assert.isTrue(kinds.has(kind as never), `the sandbox cloud holds a ${kind}`)
-        }
-        const state = stateOf(dir)
-        const record = state.resources["cloudflare:dns:api.creo-memories.com/A"]!
-        const target = state.resources["sakura-cloud:server:creo-dev-01"]!
-        assert.strictEqual(
-          (record as unknown as { inputs: { content: string } }).inputs.content,
-          target.attributes.ip,
-          "the A record holds the address the server got"
+            const kinds = new Set((yield* cloud(dir)).map((resource) => resource.type))
+            for (const kind of [
+              "server",
+              "disk",
+              "ssh-key",
+              "startup-script",
+              "r2",
+              "r2-domain",
+              "worker",
+              "pages",
+              "dns"
+            ]) {
+              assert.isTrue(kinds.has(kind as never), `the sandbox cloud holds a ${kind}`)
+            }
+            const state = sandboxState(dir)
+            const record = state.resources["cloudflare:dns:api.creo-memories.com/A"]!
+            const target = state.resources["sakura-cloud:server:creo-dev-01"]!
+            assert.strictEqual(
+              record.inputs.content,
+              target.attributes.ip,
+              "the A record holds the address the server got"
+            )
+          })
         )
 
-        const again = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
-        assert.strictEqual(again.code, 0, again.stderr)
-        assert.include(again.stdout, "No changes.")
-
-        const file = path.join(dir, "fleet.kdl")
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("plan core=2 memory=4", "plan core=2 memory=8"))
-        const changed = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
-        assert.strictEqual(changed.code, 2, changed.stderr)
-        assert.include(changed.stdout, "~ memory = 4 -> 8")
-        assert.include(changed.stdout, "Plan: 0 to add, 1 to change, 0 to destroy.")
-        assert.notInclude(changed.stdout, "will be created")
-
-        const json = yield* run(["plan", ...sandbox, "--json"], dir)
-        const plan = JSON.parse(json.stdout).plan
-        const changes = plan.actions.filter((action: { _tag: string }) => action._tag !== "NoOp")
-        assert.deepStrictEqual(
-          changes.map((action: { _tag: string; key: string }) => [action._tag, action.key]),
-          [["Update", "sakura-cloud:server:creo-vps"]]
+        yield* step(
+          "a second plan has no changes",
+          Effect.gen(function* () {
+            const again = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(again.code, 0, again.stderr)
+            assert.include(again.stdout, "No changes.")
+          })
         )
 
-        const apply = yield* run(["up", ...sandbox, "--yes"], dir)
-        assert.strictEqual(apply.code, 0, apply.stderr)
-        assert.include(apply.stdout, "Resources: 0 added, 1 changed, 0 destroyed.")
-        const updated = (yield* cloud(dir)).find(
-          (resource) => resource.name === "creo-vps" && resource.type === "server"
-        )
-        assert.strictEqual((updated?.inputs as { memory?: number } | undefined)?.memory, 8)
+        yield* step(
+          "a memory change is planned and applied in place",
+          Effect.gen(function* () {
+            const file = path.join(dir, "fleet.kdl")
+            fs.writeFileSync(
+              file,
+              fs.readFileSync(file, "utf8").replace("plan core=2 memory=4", "plan core=2 memory=8")
+            )
+            const changed = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(changed.code, 2, changed.stderr)
+            assert.include(changed.stdout, "~ memory = 4 -> 8")
+            assert.include(changed.stdout, "Plan: 0 to add, 1 to change, 0 to destroy.")
+            assert.notInclude(changed.stdout, "will be created")
 
-        const down = yield* run(["down", ...sandbox, "--yes"], dir)
-        assert.strictEqual(down.code, 0, down.stderr)
-        assert.deepStrictEqual(yield* cloud(dir), [])
-        assert.deepStrictEqual(Object.keys(stateOf(dir).resources), [])
-        const list = yield* run(["state", "list", ...sandbox], dir)
-        assert.strictEqual(list.stdout.trim(), "")
+            const json = yield* run(["plan", ...sandbox, "--json"], dir)
+            const plan = JSON.parse(json.stdout).plan
+            const changes = plan.actions.filter((action: { _tag: string }) => action._tag !== "NoOp")
+            assert.deepStrictEqual(
+              changes.map((action: { _tag: string; key: string }) => [action._tag, action.key]),
+              [["Update", "sakura-cloud:server:creo-vps"]]
+            )
+
+            const apply = yield* run(["up", ...sandbox, "--yes"], dir)
+            assert.strictEqual(apply.code, 0, apply.stderr)
+            assert.include(apply.stdout, "Resources: 0 added, 1 changed, 0 destroyed.")
+            const updated = (yield* cloud(dir)).find(
+              (resource) => resource.name === "creo-vps" && resource.type === "server"
+            )
+            assert.strictEqual((updated?.inputs as { memory?: number } | undefined)?.memory, 8)
+          })
+        )
+
+        yield* step(
+          "down empties the cloud and the state",
+          Effect.gen(function* () {
+            const down = yield* run(["down", ...sandbox, "--yes"], dir)
+            assert.strictEqual(down.code, 0, down.stderr)
+            assert.deepStrictEqual(yield* cloud(dir), [])
+            assert.deepStrictEqual(Object.keys(sandboxState(dir).resources), [])
+            const list = yield* run(["state", "list", ...sandbox], dir)
+            assert.strictEqual(list.stdout.trim(), "")
+          })
+        )
       }),
     120_000
   )
@@ -101,23 +120,33 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
   it.live("refuses a truncated state naming the backup, and applies nothing", () =>
     Effect.gen(function* () {
       const dir = workspace()
-      assert.strictEqual(
-        (yield* run(["up", ...sandbox, "--yes", "--target", "cloudflare:r2:creo-attachments"], dir)).code,
-        0
+      yield* step(
+        "up, in two runs",
+        Effect.gen(function* () {
+          assert.strictEqual(
+            (yield* run(["up", ...sandbox, "--yes", "--target", "cloudflare:r2:creo-attachments"], dir)).code,
+            0
+          )
+          assert.strictEqual((yield* run(["up", ...sandbox, "--yes"], dir)).code, 0)
+        })
       )
-      assert.strictEqual((yield* run(["up", ...sandbox, "--yes"], dir)).code, 0)
-      const before = yield* cloud(dir)
-      const statePath = path.join(dir, ".fleetflow", "sandbox", "state.json")
-      const content = fs.readFileSync(statePath, "utf8")
-      fs.writeFileSync(statePath, content.slice(0, content.length / 2))
-      const file = path.join(dir, "fleet.kdl")
-      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("plan core=2 memory=4", "plan core=2 memory=8"))
-      const result = yield* run(["up", ...sandbox, "--yes"], dir)
-      assert.strictEqual(result.code, 1)
-      assert.include(result.stderr, "state.json.backup")
-      assert.isFalse(hasStackTrace(result.stderr))
-      assert.deepStrictEqual(yield* cloud(dir), before)
-      assert.strictEqual(fs.readFileSync(statePath, "utf8"), content.slice(0, content.length / 2))
+      yield* step(
+        "a truncated state is refused, naming the backup",
+        Effect.gen(function* () {
+          const before = yield* cloud(dir)
+          const statePath = path.join(dir, ".fleetflow", "sandbox", "state.json")
+          const content = fs.readFileSync(statePath, "utf8")
+          fs.writeFileSync(statePath, content.slice(0, content.length / 2))
+          const file = path.join(dir, "fleet.kdl")
+          fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("plan core=2 memory=4", "plan core=2 memory=8"))
+          const result = yield* run(["up", ...sandbox, "--yes"], dir)
+          assert.strictEqual(result.code, 1)
+          assert.include(result.stderr, "state.json.backup")
+          assert.isFalse(hasStackTrace(result.stderr))
+          assert.deepStrictEqual(yield* cloud(dir), before)
+          assert.strictEqual(fs.readFileSync(statePath, "utf8"), content.slice(0, content.length / 2))
+        })
+      )
     })
   )
 })

@@ -6,6 +6,8 @@ import * as path from "node:path"
 import { makeKey } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { step } from "../support/Step.js"
+import { sandboxState } from "../support/StateFile.js"
 
 const live = ["--sandbox", "-f", "fleet.kdl", "--stage", "live"]
 
@@ -26,12 +28,7 @@ const replicas = (...numbers: ReadonlyArray<number>) =>
     })
     .sort()
 
-const recorded = (dir: string) =>
-  (
-    JSON.parse(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")) as {
-      scale?: Record<string, Record<string, number>>
-    }
-  ).scale
+const recorded = (dir: string) => sandboxState(dir).scale
 
 describe("fleetflow scale, as an operator runs it", () => {
   it.live(
@@ -39,50 +36,75 @@ describe("fleetflow scale, as an operator runs it", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const first = yield* run(["up", ...live, "--yes"], dir)
-        assert.strictEqual(first.code, 0, first.stderr)
-        assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2), "min=2 to start with")
+        yield* step(
+          "up starts the minimum of 2",
+          Effect.gen(function* () {
+            const first = yield* run(["up", ...live, "--yes"], dir)
+            assert.strictEqual(first.code, 0, first.stderr)
+            assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2), "min=2 to start with")
+          })
+        )
 
-        const up4 = yield* run(["scale", ...live, "creo-live", "4"], dir)
-        assert.strictEqual(up4.code, 0, up4.stderr)
-        assert.include(up4.stdout, "creo-live: 2 → 4 servers; run `fleetflow up` to apply")
-        assert.deepStrictEqual(recorded(dir), { live: { "creo-live": 4 } })
-        assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2), "scale applies nothing itself")
+        yield* step(
+          "scale to 4 records the count and the plan adds 2 servers",
+          Effect.gen(function* () {
+            const up4 = yield* run(["scale", ...live, "creo-live", "4"], dir)
+            assert.strictEqual(up4.code, 0, up4.stderr)
+            assert.include(up4.stdout, "creo-live: 2 → 4 servers; run `fleetflow up` to apply")
+            assert.deepStrictEqual(recorded(dir), { live: { "creo-live": 4 } })
+            assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2), "scale applies nothing itself")
 
-        const plan4 = yield* run(["plan", ...live, "--detailed-exitcode"], dir)
-        assert.strictEqual(plan4.code, 2, plan4.stderr)
-        assert.include(plan4.stdout, "sakura-cloud:server:creo-live-03 will be created")
-        assert.include(plan4.stdout, "sakura-cloud:server:creo-live-04 will be created")
-        assert.include(plan4.stdout, "Plan: 4 to add, 0 to change, 0 to destroy.")
+            const plan4 = yield* run(["plan", ...live, "--detailed-exitcode"], dir)
+            assert.strictEqual(plan4.code, 2, plan4.stderr)
+            assert.include(plan4.stdout, "sakura-cloud:server:creo-live-03 will be created")
+            assert.include(plan4.stdout, "sakura-cloud:server:creo-live-04 will be created")
+            assert.include(plan4.stdout, "Plan: 4 to add, 0 to change, 0 to destroy.")
 
-        const validated = yield* run(["validate", ...live], dir)
-        assert.strictEqual(validated.code, 0, validated.stderr)
-        assert.include(validated.stdout, "sakura-cloud:server:creo-live-04")
+            const validated = yield* run(["validate", ...live], dir)
+            assert.strictEqual(validated.code, 0, validated.stderr)
+            assert.include(validated.stdout, "sakura-cloud:server:creo-live-04")
+          })
+        )
 
-        const applied4 = yield* run(["up", ...live, "--yes"], dir)
-        assert.strictEqual(applied4.code, 0, applied4.stderr)
-        assert.include(applied4.stdout, "Resources: 4 added, 0 changed, 0 destroyed.")
-        assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2, 3, 4))
+        yield* step(
+          "up makes 4",
+          Effect.gen(function* () {
+            const applied4 = yield* run(["up", ...live, "--yes"], dir)
+            assert.strictEqual(applied4.code, 0, applied4.stderr)
+            assert.include(applied4.stdout, "Resources: 4 added, 0 changed, 0 destroyed.")
+            assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2, 3, 4))
+          })
+        )
 
-        const down3 = yield* run(["scale", ...live, "creo-live", "3", "--lock-timeout", "5s"], dir)
-        assert.strictEqual(down3.code, 0, down3.stderr)
-        assert.include(down3.stdout, "creo-live: 4 → 3 servers")
+        yield* step(
+          "scale to 3 and up remove the fourth server and its disk",
+          Effect.gen(function* () {
+            const down3 = yield* run(["scale", ...live, "creo-live", "3", "--lock-timeout", "5s"], dir)
+            assert.strictEqual(down3.code, 0, down3.stderr)
+            assert.include(down3.stdout, "creo-live: 4 → 3 servers")
 
-        const plan3 = yield* run(["plan", ...live], dir)
-        assert.strictEqual(plan3.code, 0, plan3.stderr)
-        assert.include(plan3.stdout, "sakura-cloud:server:creo-live-04 will be destroyed")
-        assert.include(plan3.stdout, "Plan: 0 to add, 0 to change, 2 to destroy.")
+            const plan3 = yield* run(["plan", ...live], dir)
+            assert.strictEqual(plan3.code, 0, plan3.stderr)
+            assert.include(plan3.stdout, "sakura-cloud:server:creo-live-04 will be destroyed")
+            assert.include(plan3.stdout, "Plan: 0 to add, 0 to change, 2 to destroy.")
 
-        const applied3 = yield* run(["up", ...live, "--yes"], dir)
-        assert.strictEqual(applied3.code, 0, applied3.stderr)
-        assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2, 3), "creo-live-04 and its disk are gone")
+            const applied3 = yield* run(["up", ...live, "--yes"], dir)
+            assert.strictEqual(applied3.code, 0, applied3.stderr)
+            assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2, 3), "creo-live-04 and its disk are gone")
 
-        const settled = yield* run(["plan", ...live, "--detailed-exitcode"], dir)
-        assert.strictEqual(settled.code, 0, settled.stderr)
+            const settled = yield* run(["plan", ...live, "--detailed-exitcode"], dir)
+            assert.strictEqual(settled.code, 0, settled.stderr)
+          })
+        )
 
-        const down = yield* run(["down", ...live, "--yes"], dir)
-        assert.strictEqual(down.code, 0, down.stderr)
-        assert.deepStrictEqual(yield* cloudKeys(dir), [])
+        yield* step(
+          "down removes them all",
+          Effect.gen(function* () {
+            const down = yield* run(["down", ...live, "--yes"], dir)
+            assert.strictEqual(down.code, 0, down.stderr)
+            assert.deepStrictEqual(yield* cloudKeys(dir), [])
+          })
+        )
       }),
     120_000
   )
@@ -121,26 +143,41 @@ describe("fleetflow scale, as an operator runs it", () => {
     () =>
       Effect.gen(function* () {
         const dir = workspace()
-        const scaled = yield* run(["scale", ...live, "creo-live", "4", "--json"], dir)
-        assert.strictEqual(scaled.code, 0, scaled.stderr)
-        assert.deepInclude(JSON.parse(scaled.stdout), { stage: "live", server: "creo-live", from: 2, to: 4 })
+        yield* step(
+          "scale to 4",
+          Effect.gen(function* () {
+            const scaled = yield* run(["scale", ...live, "creo-live", "4", "--json"], dir)
+            assert.strictEqual(scaled.code, 0, scaled.stderr)
+            assert.deepInclude(JSON.parse(scaled.stdout), { stage: "live", server: "creo-live", from: 2, to: 4 })
+          })
+        )
 
-        const file = path.join(dir, "fleet.kdl")
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("scale min=2 max=4", "scale min=2 max=3"))
-        for (const command of [["plan"], ["up", "--yes"]]) {
-          const refused = yield* run([...command, ...live], dir)
-          assert.strictEqual(refused.code, 1, command.join(" "))
-          assert.include(refused.stderr, 'the state records 4 servers of `creo-live` for stage "live"')
-          assert.include(refused.stderr, "range 2 to 3")
-          assert.include(refused.stderr, "fleetflow scale creo-live 3 -s live --sandbox")
-        }
-        assert.deepStrictEqual(yield* cloudKeys(dir), [], "nothing was created")
+        yield* step(
+          "a range narrowed to 3 stops plan and up",
+          Effect.gen(function* () {
+            const file = path.join(dir, "fleet.kdl")
+            fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("scale min=2 max=4", "scale min=2 max=3"))
+            for (const command of [["plan"], ["up", "--yes"]]) {
+              const refused = yield* run([...command, ...live], dir)
+              assert.strictEqual(refused.code, 1, command.join(" "))
+              assert.include(refused.stderr, 'the state records 4 servers of `creo-live` for stage "live"')
+              assert.include(refused.stderr, "range 2 to 3")
+              assert.include(refused.stderr, "fleetflow scale creo-live 3 -s live --sandbox")
+            }
+            assert.deepStrictEqual(yield* cloudKeys(dir), [], "nothing was created")
+          })
+        )
 
-        const fixed = yield* run(["scale", ...live, "creo-live", "3"], dir)
-        assert.strictEqual(fixed.code, 0, fixed.stderr)
-        const plan = yield* run(["plan", ...live], dir)
-        assert.strictEqual(plan.code, 0, plan.stderr)
-        assert.include(plan.stdout, "Plan: 6 to add, 0 to change, 0 to destroy.")
+        yield* step(
+          "scale to 3 lets the plan go on",
+          Effect.gen(function* () {
+            const fixed = yield* run(["scale", ...live, "creo-live", "3"], dir)
+            assert.strictEqual(fixed.code, 0, fixed.stderr)
+            const plan = yield* run(["plan", ...live], dir)
+            assert.strictEqual(plan.code, 0, plan.stderr)
+            assert.include(plan.stdout, "Plan: 6 to add, 0 to change, 0 to destroy.")
+          })
+        )
       }),
     120_000
   )

@@ -1,6 +1,5 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -11,26 +10,19 @@ import * as Fleet from "../../src/Fleet.js"
 import * as Plan from "../../src/Plan.js"
 import { type ApplyRequest, CloudProvider, ProviderError } from "../../src/Provider.js"
 import { makeKey, type StoredResource } from "../../src/Resource.js"
-import type * as Retry from "../../src/Retry.js"
 import * as SakuraProvider from "../../src/Sakura/Provider.js"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import { UsacloudTransport } from "../../src/Sakura/Transport.js"
 import * as State from "../../src/State.js"
 import { folder } from "../fixtures/config/support.js"
 import { runOptions } from "../support/Desired.js"
-import { createRequest, sshPublicKey } from "../support/Builders.js"
+import { createRequest, fastRetry, sshPublicKey } from "../support/Builders.js"
+import { invocations, provider, providerOver } from "../support/SakuraSimulator.js"
 import { flagValue, global, matchExact, zoned } from "../support/UsacloudArgs.js"
 
 const devKey = sshPublicKey("dev@example")
 const opsKey = sshPublicKey("ops@example")
 const archiveName = "Ubuntu Server 24.04.2 LTS 64bit"
-
-const fastRetry: Retry.RetryPolicy = {
-  maxAttempts: 3,
-  initialDelay: Duration.millis(1),
-  maxDelay: Duration.millis(5),
-  multiplier: 2
-}
 
 const fleet = (servers: string, memory = 2) =>
   [
@@ -80,8 +72,6 @@ const world = (options: Simulator.SimulatorOptions = {}, settings: SakuraProvide
     const provider = SakuraProvider.layer(settings).pipe(Layer.provide(Simulator.layerTransport(store, options)))
     return { store, layer: Layer.merge(provider, State.layerMemory()) }
   })
-
-const invocations = (store: Simulator.SimulatorStore) => Simulator.invocations(store).pipe(Effect.orDie)
 
 /** `resource verb` of each invocation. */
 const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((args) => `${args[0]} ${args[1]}`)
@@ -239,25 +229,6 @@ describe("the Sakura provider through the engine", () => {
     })
   )
 })
-
-/** The provider alone over `store`, as a new run builds it. */
-const providerOver = (
-  store: Simulator.SimulatorStore,
-  options: Simulator.SimulatorOptions = {},
-  settings: SakuraProvider.Settings = {}
-) =>
-  Effect.provide(
-    CloudProvider,
-    SakuraProvider.layer(settings).pipe(Layer.provide(Simulator.layerTransport(store, options)))
-  )
-
-/** The provider alone, over a fresh simulator. */
-const provider = (options: Simulator.SimulatorOptions = {}, settings: SakuraProvider.Settings = {}) =>
-  Effect.gen(function* () {
-    const store = yield* Simulator.memoryStore()
-    const service = yield* providerOver(store, options, settings)
-    return { store, service }
-  })
 
 /** A server created by hand with the ownership tags FleetFlow gives `name`, not booted. */
 const handMade = (name: string, extra: ReadonlyArray<string> = []) =>

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { global, zoned } from "../support/UsacloudArgs.js"
 
 // The executable is bundled into a folder of its own, so the test never touches dist/.
 let folder = ""
@@ -49,28 +50,24 @@ const usacloud = (args: ReadonlyArray<string>, env: Record<string, string>): Pro
     )
   })
 
-const create = (name: string) => [
-  "server",
-  "create",
-  "-y",
-  "--zone",
-  "is1a",
-  "-o",
-  "json",
-  "--name",
-  name,
-  "--cpu",
-  "2",
-  "--memory",
-  "4",
-  "--network-interface-upstream",
-  "shared",
-  "--disk-os-type",
-  "ubuntu2404",
-  "--disk-size",
-  "40",
-  "--boot-after-create"
-]
+const server = zoned("server", "is1a")
+
+const create = (name: string) =>
+  server.create(
+    "--name",
+    name,
+    "--cpu",
+    "2",
+    "--memory",
+    "4",
+    "--network-interface-upstream",
+    "shared",
+    "--disk-os-type",
+    "ubuntu2404",
+    "--disk-size",
+    "40",
+    "--boot-after-create"
+  )
 
 describe("usacloud simulator executable", () => {
   it("concurrent runs on one store all succeed with distinct IDs and leave valid JSON", async () => {
@@ -89,7 +86,7 @@ describe("usacloud simulator executable", () => {
     assert.strictEqual(document.disks.length, 4)
     assert.strictEqual(document.invocations.length, 4)
     assert.isFalse(Fs.existsSync(`${store}.lock`))
-    const listed = await usacloud(["server", "list", "--zone", "is1a", "-o", "json"], env)
+    const listed = await usacloud(server.list(), env)
     assert.strictEqual((JSON.parse(listed.stdout) as Array<unknown>).length, 4)
   })
 
@@ -99,7 +96,7 @@ describe("usacloud simulator executable", () => {
       `${store}.lock`,
       JSON.stringify({ token: "x", pid: 2 ** 22 + 12345, host: Os.hostname(), created: Date.now() })
     )
-    const result = await usacloud(["ssh-key", "list", "-o", "json"], { FLEETFLOW_USACLOUD_SIMULATOR_STORE: store })
+    const result = await usacloud(global("ssh-key").list(), { FLEETFLOW_USACLOUD_SIMULATOR_STORE: store })
     assert.deepStrictEqual(result, { exitCode: 0, stdout: "", stderr: "" })
   })
 
@@ -108,10 +105,10 @@ describe("usacloud simulator executable", () => {
       FLEETFLOW_USACLOUD_SIMULATOR_STORE: Path.join(folder, "faults.json"),
       FLEETFLOW_USACLOUD_SIMULATOR_FAULTS: "server list=503*1"
     }
-    const first = await usacloud(["server", "list", "--zone", "is1a", "-o", "json"], env)
+    const first = await usacloud(server.list(), env)
     assert.strictEqual(first.exitCode, 1)
     assert.match(first.stderr, /Status:"503 Service Unavailable"/)
-    const second = await usacloud(["server", "list", "--zone", "is1a", "-o", "json"], env)
+    const second = await usacloud(server.list(), env)
     assert.deepStrictEqual(second, { exitCode: 0, stdout: "", stderr: "" })
   })
 

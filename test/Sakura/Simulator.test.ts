@@ -8,36 +8,18 @@ import * as TestClock from "effect/TestClock"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import type { SimulatorStore } from "../../src/Sakura/Simulator.js"
 import { UsacloudTransport } from "../../src/Sakura/Transport.js"
+import { authStatus, global, matchExact, serverWithNewDisk, zoned } from "../support/UsacloudArgs.js"
 
 type Json = Record<string, unknown>
 
-const createServer = (name: string, zone = "is1a", extra: ReadonlyArray<string> = []) => [
-  "server",
-  "create",
-  "-y",
-  "--zone",
-  zone,
-  "-o",
-  "json",
-  "--name",
-  name,
-  "--cpu",
-  "2",
-  "--memory",
-  "4",
-  "--network-interface-upstream",
-  "shared",
-  "--disk-disk-plan",
-  "ssd",
-  "--disk-size",
-  "40",
-  "--disk-connection",
-  "virtio",
-  "--disk-os-type",
-  "ubuntu2404",
-  "--boot-after-create",
-  ...extra
-]
+/** The command lines of each resource, in the zone is1a where zoned. */
+const usacloudServer = zoned("server", "is1a")
+const usacloudDisk = zoned("disk", "is1a")
+const usacloudSshKey = global("ssh-key")
+const usacloudNote = global("note")
+
+const createServer = (name: string, zone = "is1a", extra: ReadonlyArray<string> = []) =>
+  serverWithNewDisk(zone, name, { cpu: 2, memory: 4, disk: 40 }, ...extra)
 
 const setup = (options?: Simulator.SimulatorOptions) =>
   Effect.gen(function* () {
@@ -189,39 +171,19 @@ describe("usacloud simulator", () => {
       Effect.gen(function* () {
         const { usacloud } = yield* setup()
         yield* usacloud(...createServer("db-01"))
-        const disks = assertUsacloudJson((yield* usacloud("disk", "list", "--zone", "is1a", "-o", "json")).stdout)
+        const disks = assertUsacloudJson((yield* usacloud(...usacloudDisk.list())).stdout)
         assert.deepStrictEqual(keysOf(disks[0]), diskKeys)
         assert.strictEqual(disks[0]!.Zone, "is1a")
         assert.strictEqual(disks[0]!.ServerName, "db-01")
         assert.strictEqual(typeof disks[0]!.SourceArchiveID, "number")
 
-        const key = yield* usacloud(
-          "ssh-key",
-          "create",
-          "-y",
-          "-o",
-          "json",
-          "--name",
-          "deploy",
-          "--public-key",
-          publicKey
-        )
+        const key = yield* usacloud(...usacloudSshKey.create("--name", "deploy", "--public-key", publicKey))
         const [created] = assertUsacloudJson(key.stdout)
         assert.deepStrictEqual(keysOf(created), ["CreatedAt", "Description", "Fingerprint", "ID", "Name", "PublicKey"])
         assert.match(String(created!.Fingerprint), /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/)
 
         const note = yield* usacloud(
-          "note",
-          "create",
-          "-y",
-          "-o",
-          "json",
-          "--name",
-          "setup",
-          "--class",
-          "shell",
-          "--content",
-          "#!/bin/sh\necho hi"
+          ...usacloudNote.create("--name", "setup", "--class", "shell", "--content", "#!/bin/sh\necho hi")
         )
         const [script] = assertUsacloudJson(note.stdout)
         assert.deepStrictEqual(keysOf(script), [
@@ -240,14 +202,14 @@ describe("usacloud simulator", () => {
         assert.strictEqual(script!.Content, "#!/bin/sh\necho hi")
 
         const archives = assertUsacloudJson(
-          (yield* usacloud("archive", "list", "--zone", "tk1b", "-o", "json", "--os-type", "ubuntu2404")).stdout
+          (yield* usacloud(...zoned("archive", "tk1b").list("--os-type", "ubuntu2404"))).stdout
         )
         assert.strictEqual(archives.length, 1)
         assert.strictEqual(archives[0]!.Scope, "shared")
         assert.strictEqual(archives[0]!.Zone, "tk1b")
         assert.match(String(archives[0]!.Name), /^Ubuntu Server 24\.04/)
 
-        const auth = yield* usacloud("auth-status", "-o", "json")
+        const auth = yield* usacloud(...authStatus)
         assert.match(auth.stderr, /^\[WARN\] auth-status is deprecated\./)
         assert.deepStrictEqual(keysOf(assertUsacloudJson(auth.stdout)[0]), [
           "AccountClass",
@@ -270,11 +232,11 @@ describe("usacloud simulator", () => {
       Effect.gen(function* () {
         const { usacloud } = yield* setup()
         for (const args of [
-          ["server", "list", "--zone", "is1a", "-o", "json"],
+          usacloudServer.list(),
           ["iaas", "disk", "list", "--zone", "is1a", "-o", "json"],
-          ["ssh-key", "list", "-o", "json"],
-          ["note", "list", "-o", "json"],
-          ["archive", "list", "--zone", "is1a", "-o", "json", "--scope", "user"]
+          usacloudSshKey.list(),
+          usacloudNote.list(),
+          zoned("archive", "is1a").list("--scope", "user")
         ]) {
           const output = yield* usacloud(...args)
           assert.deepStrictEqual(output, { exitCode: 0, stdout: "", stderr: "" }, args.join(" "))
@@ -305,7 +267,7 @@ describe("usacloud simulator", () => {
         assert.strictEqual(exact.exitCode, 1)
         assert.strictEqual(exact.stderr, '\ntarget resource not found: query=["foo"]\n')
 
-        const single = yield* usacloud("server", "read", "foo", "--zone", "is1a", "-o", "json")
+        const single = yield* usacloud(...usacloudServer.read("foo"))
         assert.strictEqual(single.stderr, '\nin this operation, only a single target is allowed: query=["foo"]\n')
 
         const partial = yield* usacloud("server", "delete", "foo", "--zone", "is1a", "-y")
@@ -388,37 +350,9 @@ describe("usacloud simulator", () => {
   })
 
   describe("existing disks", () => {
-    const createDisk = (name: string) => [
-      "disk",
-      "create",
-      "-y",
-      "--zone",
-      "is1a",
-      "-o",
-      "json",
-      "--name",
-      name,
-      "--size",
-      "20",
-      "--os-type",
-      "ubuntu2404"
-    ]
-    const createWithDisk = (name: string, diskId: string, extra: ReadonlyArray<string> = []) => [
-      "server",
-      "create",
-      "-y",
-      "--zone",
-      "is1a",
-      "-o",
-      "json",
-      "--name",
-      name,
-      "--network-interface-upstream",
-      "shared",
-      "--disk-ids",
-      diskId,
-      ...extra
-    ]
+    const createDisk = (name: string) => usacloudDisk.create("--name", name, "--size", "20", "--os-type", "ubuntu2404")
+    const createWithDisk = (name: string, diskId: string, extra: ReadonlyArray<string> = []) =>
+      usacloudServer.create("--name", name, "--network-interface-upstream", "shared", "--disk-ids", diskId, ...extra)
 
     it.effect("server create --disk-ids connects existing disks, once, and not beside a new one", () =>
       Effect.gen(function* () {
@@ -453,13 +387,13 @@ describe("usacloud simulator", () => {
         const diskId = String(disk!.ID)
         const [server] = parse((yield* usacloud(...createWithDisk("web-01", diskId))).stdout)
         const serverId = String(server!.ID)
-        const edit = ["disk", "update", diskId, "-y", "--zone", "is1a", "-o", "json", "--edit-disk-host-name", "app"]
+        const edit = usacloudDisk.update(diskId, "--edit-disk-host-name", "app")
         const edited = yield* usacloud(...edit)
         assert.strictEqual(edited.exitCode, 0, edited.stderr)
-        const [read] = parse((yield* usacloud("server", "read", serverId, "--zone", "is1a", "-o", "json")).stdout)
+        const [read] = parse((yield* usacloud(...usacloudServer.read(serverId))).stdout)
         assert.strictEqual(read!.HostName, "app")
 
-        yield* usacloud("server", "boot", serverId, "-y", "--zone", "is1a")
+        yield* usacloud(...usacloudServer.change("boot", serverId))
         const running = yield* usacloud(...edit)
         assert.strictEqual(running.exitCode, 1)
         assert.include(running.stderr, "409 Conflict")
@@ -472,26 +406,20 @@ describe("usacloud simulator", () => {
         Effect.gen(function* () {
           const { store, usacloud } = yield* setup({ bootTime: Duration.seconds(20) })
           const [key] = parse(
-            (yield* usacloud("ssh-key", "create", "-y", "-o", "json", "--name", "k", "--public-key", publicKey)).stdout
+            (yield* usacloud(...usacloudSshKey.create("--name", "k", "--public-key", publicKey))).stdout
           )
           const [disk] = parse((yield* usacloud(...createDisk("web-01"))).stdout)
-          const withDisks = (name: string, disks: string, extra: ReadonlyArray<string> = []) => [
-            "server",
-            "create",
-            "-y",
-            "--zone",
-            "is1a",
-            "-o",
-            "json",
-            "--name",
-            name,
-            "--network-interface-upstream",
-            "shared",
-            "--disks",
-            disks,
-            "--boot-after-create",
-            ...extra
-          ]
+          const withDisks = (name: string, disks: string, extra: ReadonlyArray<string> = []) =>
+            usacloudServer.create(
+              "--name",
+              name,
+              "--network-interface-upstream",
+              "shared",
+              "--disks",
+              disks,
+              "--boot-after-create",
+              ...extra
+            )
           // Keys match whatever their case, as Go reads JSON; IDs may be strings of digits.
           const disks = JSON.stringify([
             { id: String(disk!.ID), EditDisk: { hostname: "app", SSHKeyIDs: [key!.ID], DisablePWAuth: true } }
@@ -537,10 +465,10 @@ describe("usacloud simulator", () => {
           yield* TestClock.adjust(Duration.seconds(30))
           assert.isTrue((yield* Fiber.poll(creating))._tag === "None")
           const id = String((yield* Simulator.inspect(store)).servers[0]!.id)
-          const [half] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
+          const [half] = parse((yield* usacloud(...usacloudServer.read(id))).stdout)
           assert.strictEqual(half!.Availability, "migrating")
           assert.strictEqual(half!.InstanceStatus, "")
-          const waiting = yield* Effect.fork(usacloud("server", "wait-until-ready", id, "--zone", "is1a"))
+          const waiting = yield* Effect.fork(usacloud(...usacloudServer.wait("wait-until-ready", id)))
           yield* TestClock.adjust(Duration.seconds(30))
           assert.deepStrictEqual(yield* Fiber.join(waiting), { exitCode: 0, stdout: "", stderr: "" })
           // usacloud prints the server as it is once up.
@@ -548,7 +476,7 @@ describe("usacloud simulator", () => {
           assert.strictEqual(String(created!.ID), id)
           assert.strictEqual(created!.Availability, "available")
           assert.strictEqual(created!.InstanceStatus, "up")
-          const [ready] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
+          const [ready] = parse((yield* usacloud(...usacloudServer.read(id))).stdout)
           assert.strictEqual(ready!.Availability, "available")
           assert.strictEqual(ready!.InstanceStatus, "up")
         })
@@ -561,9 +489,7 @@ describe("usacloud simulator", () => {
         yield* TestClock.adjust(Duration.seconds(10))
         const [created] = parse((yield* Fiber.join(creating)).stdout)
         const oldId = String(created!.ID)
-        const update = yield* Effect.fork(
-          usacloud("server", "update", oldId, "-y", "--zone", "is1a", "-o", "json", "--cpu", "4", "--memory", "8")
-        )
+        const update = yield* Effect.fork(usacloud(...usacloudServer.update(oldId, "--cpu", "4", "--memory", "8")))
         yield* TestClock.adjust(Duration.seconds(10))
         const output = yield* Fiber.join(update)
         const [updated] = parse(output.stdout)
@@ -576,21 +502,9 @@ describe("usacloud simulator", () => {
           [updated!.ID]
         )
         assert.strictEqual(cloud.disks[0]!.serverId, updated!.ID)
-        const gone = yield* usacloud(
-          "server",
-          "read",
-          oldId,
-          "--zone",
-          "is1a",
-          "-o",
-          "json",
-          "--argument-match-mode",
-          "exact"
-        )
+        const gone = yield* usacloud(...usacloudServer.read(oldId), ...matchExact)
         assert.strictEqual(gone.exitCode, 1)
-        const [now] = parse(
-          (yield* usacloud("server", "read", String(updated!.ID), "--zone", "is1a", "-o", "json")).stdout
-        )
+        const [now] = parse((yield* usacloud(...usacloudServer.read(String(updated!.ID)))).stdout)
         assert.strictEqual(now!.InstanceStatus, "up")
       })
     )
@@ -615,7 +529,7 @@ describe("usacloud simulator", () => {
           stdout: "",
           stderr: ""
         })
-        const [down] = parse((yield* usacloud("server", "read", id, "--zone", "is1a", "-o", "json")).stdout)
+        const [down] = parse((yield* usacloud(...usacloudServer.read(id))).stdout)
         assert.strictEqual(down!.InstanceStatus, "down")
         yield* usacloud("server", "power-on", id, "--zone", "is1a", "-y")
         const deleted = yield* usacloud("server", "delete", id, "--zone", "is1a", "-y", "-f", "--with-disks")
@@ -657,11 +571,11 @@ describe("usacloud simulator", () => {
           assert.strictEqual(failed.exitCode, 1)
           assert.match(failed.stderr, /Status:"401 Unauthorized", ErrorCode:"unauthorized"/)
         }
-        const garbage = yield* usacloud("server", "list", "--zone", "is1a", "-o", "json")
+        const garbage = yield* usacloud(...usacloudServer.list())
         assert.strictEqual(garbage.exitCode, 0)
         assert.throws(() => JSON.parse(garbage.stdout))
         assert.isTrue(garbage.stderr.length > 0 && !garbage.stderr.startsWith("[WARN]"))
-        assert.strictEqual((yield* usacloud("disk", "list", "--zone", "is1a", "-o", "json")).exitCode, 0)
+        assert.strictEqual((yield* usacloud(...usacloudDisk.list())).exitCode, 0)
       })
     )
 
@@ -671,7 +585,7 @@ describe("usacloud simulator", () => {
         const fiber = yield* Effect.fork(
           Effect.gen(function* () {
             const transport = yield* UsacloudTransport
-            return yield* transport.run(["server", "list", "--zone", "is1a", "-o", "json"], { timeout: "5 seconds" })
+            return yield* transport.run(usacloudServer.list(), { timeout: "5 seconds" })
           }).pipe(Effect.provide(Simulator.layerTransport(store, { faults: faults("*=hang") })), Effect.exit)
         )
         yield* TestClock.adjust(Duration.seconds(5))
@@ -696,11 +610,11 @@ describe("usacloud simulator", () => {
   it.effect("every argument list is recorded, in order, whatever it printed", () =>
     Effect.gen(function* () {
       const { store, usacloud } = yield* setup()
-      yield* usacloud("server", "list", "--zone", "is1a", "-o", "json")
+      yield* usacloud(...usacloudServer.list())
       yield* usacloud("server", "bogus")
       yield* usacloud("iaas", "ssh-key", "list", "-o", "json")
       assert.deepStrictEqual(yield* Simulator.invocations(store), [
-        ["server", "list", "--zone", "is1a", "-o", "json"],
+        usacloudServer.list(),
         ["server", "bogus"],
         ["iaas", "ssh-key", "list", "-o", "json"]
       ])

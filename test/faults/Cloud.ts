@@ -13,6 +13,7 @@ import * as path from "node:path"
 import { makeKey } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as State from "../../src/State.js"
+import { readLock } from "../support/StateFile.js"
 import type { Expectation } from "./Stage.js"
 
 export const sandboxDir = (dir: string) => path.join(dir, ".fleetflow", "sandbox")
@@ -44,9 +45,7 @@ export const parseFile = (file: string): Parsed => {
 
 /** The ID of the lock a killed run left, if any. */
 export const lockId = (dir: string): string | undefined =>
-  fs.existsSync(lockPath(dir))
-    ? (JSON.parse(fs.readFileSync(lockPath(dir), "utf8")) as { readonly id: string }).id
-    : undefined
+  fs.existsSync(lockPath(dir)) ? readLock(lockPath(dir)).id : undefined
 
 /** How many calls the sandbox's fault rules have failed so far (transient rules with a count). */
 export const faultsInjected = (dir: string): number => {

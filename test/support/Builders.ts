@@ -1,10 +1,20 @@
 /**
- * Small values the provider tests build again and again: a create request, a stored resource
- * and an SSH public key.
+ * Small values the provider tests build again and again: a quick retry policy, a create request,
+ * a stored resource and an SSH public key.
  */
+import * as Duration from "effect/Duration"
 import { generateKeyPairSync } from "node:crypto"
 import type { ApplyRequest, Scope } from "../../src/Provider.js"
 import { type Inputs, makeKey, providerOf, type ResourceType, type StoredResource } from "../../src/Resource.js"
+import type * as Retry from "../../src/Retry.js"
+
+/** Retries that take milliseconds, for reads that fail on purpose. */
+export const fastRetry: Retry.RetryPolicy = {
+  maxAttempts: 3,
+  initialDelay: Duration.millis(1),
+  maxDelay: Duration.millis(5),
+  multiplier: 2
+}
 
 /** What `provider.apply` receives to create `type` `name` with `inputs`. */
 export const createRequest = (scope: Scope, type: ResourceType, name: string, inputs: Inputs = {}): ApplyRequest => ({

@@ -53,6 +53,37 @@ export const global = (resource: "ssh-key" | "note") => ({
   change: (verb: string, id: string): Line => [resource, verb, id, "-y"]
 })
 
+/**
+ * `server create` of a server booted on a new disk from the Ubuntu 24.04 image, the disk made by
+ * the same command (as usacloud users do; FleetFlow makes the disk first).
+ */
+export const serverWithNewDisk = (
+  zone: string,
+  name: string,
+  size: { readonly cpu: number; readonly memory: number; readonly disk: number },
+  ...flags: ReadonlyArray<string>
+): Line =>
+  zoned("server", zone).create(
+    "--name",
+    name,
+    "--cpu",
+    String(size.cpu),
+    "--memory",
+    String(size.memory),
+    "--network-interface-upstream",
+    "shared",
+    "--disk-disk-plan",
+    "ssd",
+    "--disk-size",
+    String(size.disk),
+    "--disk-connection",
+    "virtio",
+    "--disk-os-type",
+    "ubuntu2404",
+    "--boot-after-create",
+    ...flags
+  )
+
 export const authStatus: ReadonlyArray<string> = ["auth-status", "-o", "json"]
 
 /** The value after `flag` in a command line. */

@@ -3,7 +3,6 @@
  * (by name and ownership tags), as `apply` and `getState` report it, in batched reads.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
@@ -25,23 +24,16 @@ import {
   reference,
   type StoredResource
 } from "../src/Resource.js"
-import type * as Retry from "../src/Retry.js"
 import * as SakuraProvider from "../src/Sakura/Provider.js"
 import { lookupOwned } from "../src/Sakura/Provider/Common.js"
 import * as SakuraSimulator from "../src/Sakura/Simulator.js"
-import { createRequest, sshPublicKey } from "./support/Builders.js"
+import { createRequest, fastRetry, sshPublicKey } from "./support/Builders.js"
+import { invocations, provider } from "./support/SakuraSimulator.js"
 import { flagValue, global, zoned } from "./support/UsacloudArgs.js"
 
 const dev: Scope = { project: "shop", stage: "dev" }
 const live: Scope = { project: "shop", stage: "live" }
 const blog: Scope = { project: "blog", stage: "dev" }
-
-const fastRetry: Retry.RetryPolicy = {
-  maxAttempts: 3,
-  initialDelay: Duration.millis(1),
-  maxDelay: Duration.millis(5),
-  multiplier: 2
-}
 
 const wanted = (type: ResourceType, name: string, inputs: Inputs): Wanted => ({
   key: makeKey(type, name),
@@ -72,22 +64,13 @@ const sorted = <A>(map: ReadonlyMap<ResourceKey, A>) => [...map].sort(([a], [b])
 
 // Sakura Cloud ------------------------------------------------------------------------------
 
-const sakura = Effect.gen(function* () {
-  const store = yield* SakuraSimulator.memoryStore()
-  const service = yield* Effect.provide(
-    CloudProvider,
-    SakuraProvider.layer({ readRetry: fastRetry }).pipe(Layer.provide(SakuraSimulator.layerTransport(store)))
-  )
-  return { store, service }
-})
+const sakura = provider({}, { readRetry: fastRetry })
 
 const usacloud = (store: SakuraSimulator.SimulatorStore, ...args: ReadonlyArray<string>) =>
   Effect.map(SakuraSimulator.run(args, {}, store).pipe(Effect.orDie), (output) => {
     assert.strictEqual(output.exitCode, 0, output.stderr)
     return output.stdout === "" ? [] : (JSON.parse(output.stdout) as ReadonlyArray<{ readonly ID: number }>)
   })
-
-const invocations = (store: SakuraSimulator.SimulatorStore) => SakuraSimulator.invocations(store).pipe(Effect.orDie)
 
 /** Runs `effect` and returns the usacloud invocations it made as well. */
 const counting = <A, E>(store: SakuraSimulator.SimulatorStore, effect: Effect.Effect<A, E>) =>
