@@ -80,6 +80,14 @@ export const zoneOf = (resource: StoredResource): string | undefined => {
   return typeof zone === "string" ? zone : undefined
 }
 
+/** The zone of a server or disk to delete; a state that records none cannot say where it is. */
+export const zoneToDelete = (key: ResourceKey, resource: StoredResource): Effect.Effect<string, ProviderError> => {
+  const zone = zoneOf(resource)
+  return zone === undefined
+    ? Effect.fail(invalid("delete", key, `the state holds no zone for this ${resource.type}`))
+    : Effect.succeed(zone)
+}
+
 /** Items grouped by zone, for one list per zone; an item of no zone is left out. */
 export const byZone = <A>(items: ReadonlyArray<A>, zoneOf: (item: A) => string | undefined) => {
   const zones = new Map<string, Array<A>>()

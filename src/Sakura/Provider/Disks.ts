@@ -19,7 +19,7 @@ import {
   orNull,
   osTypeOf,
   ownerOf,
-  zoneOf
+  zoneToDelete
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
 import { ownershipTags, userTags } from "./Ownership.js"
@@ -152,8 +152,7 @@ export const destroy = (
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> =>
   Effect.gen(function* () {
-    const zone = zoneOf(resource)
-    if (zone === undefined) return yield* invalid("delete", key, "the state holds no zone for this disk")
+    const zone = yield* zoneToDelete(key, resource)
     yield* lookups.changing(
       "disk",
       ownerOf(scope, resource.name),

@@ -20,7 +20,7 @@ import {
   orFail,
   orNull,
   ownerOf,
-  zoneOf
+  zoneToDelete
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
 import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
@@ -272,8 +272,7 @@ export const destroy = (
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> =>
   Effect.gen(function* () {
-    const zone = zoneOf(resource)
-    if (zone === undefined) return yield* invalid("delete", key, "the state holds no zone for this server")
+    const zone = yield* zoneToDelete(key, resource)
     const usacloud = clients.write
     const server = yield* orFail(key)(
       find(usacloud, zone, resource.id).pipe(
