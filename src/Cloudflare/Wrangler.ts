@@ -8,7 +8,6 @@
  */
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -115,10 +114,6 @@ export const layer = (
   settings: Settings = {}
 ): Layer.Layer<Wrangler, never, CommandExecutor.CommandExecutor | FileSystem.FileSystem> =>
   Layer.effect(Wrangler, make(settings))
-
-/** The client with Node's processes and files provided. */
-export const layerNode = (settings: Settings = {}): Layer.Layer<Wrangler> =>
-  layer(settings).pipe(Layer.provide(NodeContext.layer))
 
 /**
  * A client made by `acquire` on its first use and kept: for a wrangler that needs something

@@ -15,8 +15,6 @@
  */
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Context from "effect/Context"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
@@ -27,8 +25,8 @@ import * as PostgresLock from "./Postgres/Lock.js"
 import { read } from "./Postgres/Read.js"
 import { writerName, type Writer, fold, replace, write, writeChanges } from "./Postgres/Write.js"
 import { makeVersions } from "./Postgres/Versions.js"
-import { type LockInfo, type StateIoError, StateStore, type StateStoreService } from "./Store.js"
-import { StateVersions, type StateVersionsService } from "./Versions.js"
+import type { LockInfo, StateIoError, StateStoreService } from "./Store.js"
+import type { StateVersionsService } from "./Versions.js"
 
 export { maskUrl } from "./Postgres/Database.js"
 
@@ -91,11 +89,3 @@ export const makePostgres = (settings: PostgresSettings): Effect.Effect<Postgres
       ...makeVersions(database)
     } satisfies PostgresStore
   })
-
-/** The state in PostgreSQL as the `StateStore` and `StateVersions`; connects when built, disconnects when released. */
-export const layerPostgres = (settings: PostgresSettings): Layer.Layer<StateStore | StateVersions, StateIoError> =>
-  Layer.scopedContext(
-    Effect.map(makePostgres(settings), (store) =>
-      Context.make(StateStore, store).pipe(Context.add(StateVersions, store))
-    )
-  )
