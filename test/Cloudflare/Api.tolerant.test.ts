@@ -5,44 +5,25 @@
  * the client still decodes the same values and `getState` still observes the same; a field the
  * result's schema requires, removed, is an error naming it.
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as NodePath from "node:path"
 import * as Api from "../../src/Cloudflare/Api.js"
 import * as Schemas from "../../src/Cloudflare/Api/Schemas.js"
 import * as CloudflareProvider from "../../src/Cloudflare/Provider.js"
 import * as Simulator from "../../src/Cloudflare/Simulator.js"
-import * as Config from "../../src/Config.js"
-import * as Fleet from "../../src/Fleet.js"
-import { CloudProvider } from "../../src/Provider.js"
 import { makeKey } from "../../src/Resource.js"
-import * as State from "../../src/State.js"
-import { folder } from "../fixtures/config/support.js"
 import { fastRetry, storedResource } from "../support/Builders.js"
-import { runOptions } from "../support/Desired.js"
-import {
-  type FieldPath,
-  holds,
-  requiredFields,
-  shown,
-  unreadFields,
-  withUnknownField,
-  without
-} from "../support/SchemaFields.js"
+import { type FieldPath, requiredFields, withUnknownField } from "../support/SchemaFields.js"
+import { appliedFleet, checkTolerance, type Edit, reading } from "../support/Tolerance.js"
 
 const token = "cf-tolerant-4b2e9c-never-printed"
 const account = Simulator.defaultAccountId
 const options = { token, zones: ["example.com"], kvNamespaces: ["cache"] }
-const scope = { project: "shop", stage: "dev" }
 const settings = { accountId: account, token: Redacted.make(token) }
 
 const fleet = [
@@ -80,8 +61,6 @@ const worker: Simulator.Worker = {
   deployments: []
 }
 
-type Edit = (body: unknown) => unknown
-
 /**
  * A simulated account holding what the fleet made, a Worker and a Pages project, the resources
  * `getState` is asked about, and a client and a provider whose answers from `endpoint` pass
@@ -101,15 +80,9 @@ const world = Effect.gen(function* () {
     options
   ).pipe(Effect.orDie)
   assert.strictEqual(made.status, 200, made.body)
-  const root = folder({ "fleet.kdl": fleet })
-  const config = yield* Config.load(NodePath.join(root, "fleet.kdl"))
-  const desired = yield* Config.desiredResources(config, "dev")
-  const applied = yield* Effect.gen(function* () {
-    yield* Fleet.up({ config, stage: "dev", desired }, runOptions())
-    const file = yield* Effect.flatMap(State.StateStore, (state) => state.read)
-    return State.resourcesOfStage(Option.getOrThrow(file), "dev")
-  }).pipe(
-    Effect.provide(Layer.merge(CloudflareProvider.layer(settings).pipe(Layer.provide(plain)), State.layerMemory()))
+  const applied = yield* appliedFleet(
+    { "fleet.kdl": fleet },
+    CloudflareProvider.layer(settings).pipe(Layer.provide(plain))
   )
   const resources = new Map([
     ...applied,
@@ -139,42 +112,16 @@ const world = Effect.gen(function* () {
       )
     ).pipe(Layer.provide(plain))
 
-  /** The client's answer and `getState`'s observation with `endpoint`'s answers edited. */
-  const readWith = <A>(
-    endpoint: RegExp,
-    edit: Edit,
-    call: (api: Api.CloudflareApiService) => Effect.Effect<A, Api.CloudflareError>
-  ) =>
-    Effect.gen(function* () {
-      const client = editing(endpoint, edit)
-      const decoded = yield* Effect.exit(Effect.flatMap(Api.make(settings), call).pipe(Effect.provide(client)))
-      const provider = CloudflareProvider.layer({ ...settings, readRetry: fastRetry }).pipe(Layer.provide(client))
-      const observed = yield* Effect.exit(
-        Effect.flatMap(CloudProvider, (service) => service.getState(scope, resources)).pipe(Effect.provide(provider))
-      )
-      return { decoded, observed }
-    })
-
-  /** The body `endpoint` answers `call` with now, as JSON. */
-  const sample = (
-    endpoint: RegExp,
-    call: (api: Api.CloudflareApiService) => Effect.Effect<unknown, Api.CloudflareError>
-  ) =>
-    Effect.gen(function* () {
-      let answered: unknown
-      yield* readWith(
-        endpoint,
-        (body) => {
-          answered = body
-          return body
-        },
-        call
-      )
-      return answered
-    })
-
-  return { readWith, sample }
-}).pipe(Effect.provide(NodeFileSystem.layer))
+  const readWith = (endpoint: RegExp, edit: Edit, call: Case["call"]) =>
+    reading(
+      editing(endpoint, edit),
+      Api.make(settings),
+      call,
+      CloudflareProvider.layer({ ...settings, readRetry: fastRetry }),
+      resources
+    )
+  return { readWith }
+})
 
 interface Case {
   readonly name: string
@@ -264,36 +211,14 @@ describe("Cloudflare API answers are read tolerantly", () => {
       `${name}: an unread field missing or an unknown one added changes nothing; a required one missing is named`,
       () =>
         Effect.gen(function* () {
-          const { readWith, sample } = yield* world
-          const answered = yield* sample(endpoint, call)
-          assert.isDefined(answered, `${name} was asked`)
-          const baseline = yield* readWith(endpoint, (body) => body, call)
-          assert.isTrue(Exit.isSuccess(baseline.decoded), `${name} decodes as answered`)
-          assert.isTrue(Exit.isSuccess(baseline.observed), "getState reads the account as answered")
-          const same = (what: string, edit: Edit) =>
-            Effect.gen(function* () {
-              const edited = yield* readWith(endpoint, edit, call)
-              assert.deepStrictEqual(edited.decoded, baseline.decoded, `${name} ${what}: the client decodes the same`)
-              assert.deepStrictEqual(edited.observed, baseline.observed, `${name} ${what}: getState observes the same`)
-            })
-
-          const body = Schema.Struct({ ...Schemas.Envelope.fields, result })
-          for (const path of unreadFields(body, answered)) {
-            yield* same(`without ${shown(path)}`, (answer) => without(answer, path))
-          }
-          yield* same("with an unknown field", (answer) => withUnknownField(withUnknownField(answer), items))
-
-          for (const path of requiredFields(result).map((inResult) => ["result", ...inResult])) {
-            assert.isTrue(holds(answered, path), `the simulator's ${name} answers with ${shown(path)}`)
-            const edited = yield* readWith(endpoint, (answer) => without(answer, path), call)
-            const failure = Exit.isFailure(edited.decoded) ? Cause.failureOption(edited.decoded.cause) : Option.none()
-            assert.isTrue(Option.isSome(failure), `${name} without ${shown(path)} fails`)
-            if (Option.isSome(failure)) {
-              assert.instanceOf(failure.value, Api.CloudflareError)
-              assert.strictEqual(failure.value.reason, "failed")
-              assert.include(failure.value.message, `${path.at(-1)}: is missing`, `${name} without ${shown(path)}`)
-            }
-          }
+          const { readWith } = yield* world
+          yield* checkTolerance({
+            name,
+            output: Schema.Struct({ ...Schemas.Envelope.fields, result }),
+            required: requiredFields(result).map((path) => ["result", ...path]),
+            withUnknown: (body) => withUnknownField(withUnknownField(body), items),
+            read: (edit) => readWith(endpoint, edit, call)
+          })
         })
     )
   }
