@@ -96,8 +96,9 @@ export const Disk = Schema.Struct({
   sizeMB: field("SizeMB", Schema.Number),
   /** 4 ssd, 2 hdd. */
   diskPlanId: field("DiskPlanID", Id),
-  sourceArchiveId: omitEmpty("SourceArchiveID", Reference, () => undefined),
-  serverId: omitEmpty("ServerID", Reference, () => undefined),
+  /** 0 or absent: none. */
+  sourceArchiveId: optionalField("SourceArchiveID", Reference),
+  serverId: optionalField("ServerID", Reference),
   /** usacloud adds the zone name to zoned results. */
   zone: field("Zone", Schema.String)
 })
