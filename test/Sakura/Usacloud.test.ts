@@ -604,9 +604,8 @@ describe("Usacloud: reading output", () => {
       const [server] = success(servers.exit)
       assert.deepStrictEqual(server?.id, "113600000001")
       assert.strictEqual(server?.zone.name, "is1a")
-      assert.strictEqual(server?.zone.region?.name, "石狩")
       assert.strictEqual(server?.interfaces[0]?.ipAddress, "203.0.113.10")
-      assert.strictEqual(server?.interfaces[0]?.switchId, "113600000301")
+      assert.strictEqual(server?.interfaces[0]?.switchScope, "shared")
       assert.strictEqual(server?.disks[0]?.id, "113600000101")
       assert.strictEqual(server?.memoryMB, 4096)
       assert.deepStrictEqual(server?.tags, ["fleetflow", "stage=dev"])
@@ -634,7 +633,7 @@ describe("Usacloud: reading output", () => {
       assert.strictEqual(note?.content, noteJson.Content)
 
       const status = yield* withReply(ok(json([authStatusJson])), (u) => u.authStatus())
-      assert.strictEqual(success(status.exit).permission, "create")
+      assert.strictEqual(success(status.exit).accountName, "FleetFlow Inc.")
 
       // A server with no NIC and no disk: Go leaves the empty lists out.
       const bare = without(without(serverJson, "Interfaces"), "Disks")

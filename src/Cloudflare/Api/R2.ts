@@ -132,7 +132,6 @@ const createdBucket = (spec: BucketCreateSpec, created: typeof Schemas.CreatedBu
   const jurisdiction = created?.jurisdiction ?? spec.jurisdiction
   return {
     name: created?.name ?? spec.name,
-    ...(created?.creationDate === undefined ? {} : { creationDate: created.creationDate }),
     ...(location === undefined ? {} : { location }),
     ...(storageClass === undefined ? {} : { storageClass }),
     ...(jurisdiction === undefined ? {} : { jurisdiction })

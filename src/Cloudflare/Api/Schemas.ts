@@ -1,7 +1,9 @@
 /**
  * The Cloudflare v4 REST API's JSON: the envelope every answer comes in, and one schema per
- * result. Results are decoded into camelCase types; extra fields are ignored, a missing
- * documented field is an error that names it.
+ * result. Results are decoded into camelCase types holding only the fields FleetFlow reads, so
+ * an answer that differs in any other field (another API version, a stand-in) still reads. A
+ * field FleetFlow needs is required, and its absence is an error that names it; one it can do
+ * without reads as absent. The envelope asks only what classifying an answer takes.
  */
 import * as Schema from "effect/Schema"
 
@@ -24,20 +26,17 @@ export type ApiMessage = typeof ApiMessage.Type
 
 /** Page-based (`page`, `total_pages`) or cursor-based (`cursor`) pagination. */
 export const ResultInfo = Schema.Struct({
-  page: nullable(Schema.Number),
   perPage: nullableField("per_page", Schema.Number),
-  count: nullable(Schema.Number),
   totalCount: nullableField("total_count", Schema.Number),
   totalPages: nullableField("total_pages", Schema.Number),
   cursor: nullable(Schema.String)
 })
 export type ResultInfo = typeof ResultInfo.Type
 
-/** `{ success, errors, messages, result, result_info }`; `result` is decoded by each operation. */
+/** `{ success, errors, result, result_info }`; `result` is decoded by each operation. */
 export const Envelope = Schema.Struct({
   success: Schema.Boolean,
   errors: Schema.optionalWith(Schema.Array(ApiMessage), { default: () => [], nullable: true }),
-  messages: Schema.optionalWith(Schema.Array(Schema.Unknown), { default: () => [], nullable: true }),
   result: Schema.optional(Schema.Unknown),
   resultInfo: optionalField("result_info", Schema.NullOr(ResultInfo))
 })
@@ -51,7 +50,6 @@ export const Ignored = Schema.Unknown
 
 export const Bucket = Schema.Struct({
   name: Schema.String,
-  creationDate: optionalField("creation_date", Schema.String),
   /** "WNAM", "EEUR", …; Cloudflare's spelling is kept. */
   location: Schema.optional(Schema.String),
   storageClass: optionalField("storage_class", Schema.String),
@@ -67,7 +65,6 @@ export const BucketList = Schema.Struct({
 export const CreatedBucket = Schema.NullishOr(Schema.partial(Bucket))
 
 export const CorsRule = Schema.Struct({
-  id: Schema.optional(Schema.String),
   allowed: Schema.Struct({
     origins: Schema.Array(Schema.String),
     methods: Schema.Array(Schema.String),
@@ -85,16 +82,9 @@ export const CorsPolicy = Schema.Struct({
 export const CustomDomain = Schema.Struct({
   domain: Schema.String,
   enabled: Schema.optional(Schema.Boolean),
-  status: Schema.optional(
-    Schema.Struct({
-      ownership: Schema.optional(Schema.String),
-      ssl: Schema.optional(Schema.String)
-    })
-  ),
   /** "1.0" | "1.1" | "1.2" | "1.3" */
   minTLS: Schema.optional(Schema.String),
-  zoneId: Schema.optional(Schema.String),
-  zoneName: Schema.optional(Schema.String)
+  zoneId: Schema.optional(Schema.String)
 })
 export type CustomDomain = typeof CustomDomain.Type
 
@@ -112,13 +102,7 @@ export const Zone = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   /** "active" | "pending" | "initializing" | "moved" | … */
-  status: Schema.optional(Schema.String),
-  account: Schema.optional(
-    Schema.Struct({
-      id: Schema.String,
-      name: Schema.optional(Schema.String)
-    })
-  )
+  status: Schema.optional(Schema.String)
 })
 export type Zone = typeof Zone.Type
 
@@ -127,18 +111,7 @@ export const DnsRecord = Schema.Struct({
   type: Schema.String,
   /** The full name (FQDN). */
   name: Schema.String,
-  content: Schema.String,
-  /** 1 is "automatic". */
-  ttl: Schema.Number,
-  proxied: Schema.optional(Schema.Boolean),
-  proxiable: Schema.optional(Schema.Boolean),
-  comment: nullable(Schema.String),
-  tags: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
-  priority: nullable(Schema.Number),
-  zoneId: optionalField("zone_id", Schema.String),
-  zoneName: optionalField("zone_name", Schema.String),
-  createdOn: optionalField("created_on", Schema.String),
-  modifiedOn: optionalField("modified_on", Schema.String)
+  content: Schema.String
 })
 export type DnsRecord = typeof DnsRecord.Type
 
@@ -158,19 +131,14 @@ export type BatchResult = typeof BatchResult.Type
 
 /** One entry of the account's Workers script list; its `id` is the worker's name. */
 export const WorkerScript = Schema.Struct({
-  id: Schema.String,
-  createdOn: optionalField("created_on", Schema.String),
-  modifiedOn: optionalField("modified_on", Schema.String)
+  id: Schema.String
 })
 export type WorkerScript = typeof WorkerScript.Type
 
 export const PagesProject = Schema.Struct({
   name: Schema.String,
-  id: Schema.optional(Schema.String),
   /** `<name>.pages.dev`, or with a suffix when that name was taken. */
-  subdomain: nullable(Schema.String),
-  productionBranch: nullableField("production_branch", Schema.String),
-  createdOn: optionalField("created_on", Schema.String)
+  subdomain: nullable(Schema.String)
 })
 export type PagesProject = typeof PagesProject.Type
 

@@ -1,6 +1,8 @@
 /**
- * The JSON usacloud prints with `-o json`, decoded into camelCase types. Keys are Go field
- * names; unknown extra fields are ignored, a missing documented field is an error that names it.
+ * The JSON usacloud prints with `-o json`, decoded into camelCase types: only the fields FleetFlow
+ * reads, so output that differs in any other field (another usacloud version, a stand-in) still
+ * reads. Keys are Go field names. A field FleetFlow needs is required, and its absence is an error
+ * that names it; one it can do without reads as absent, or as Go's empty value where Go omits it.
  * IDs are JSON numbers of 12 digits: they are kept exact as decimal strings.
  */
 import * as ParseResult from "effect/ParseResult"
@@ -52,40 +54,16 @@ const omitEmpty = <const Key extends string, S extends Schema.Schema.AnyNoContex
 const optionalField = <const Key extends string, S extends Schema.Schema.AnyNoContext>(key: Key, schema: S) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 
-export const Region = Schema.Struct({
-  id: field("ID", Id),
-  name: field("Name", Schema.String)
-})
-
-export const ZoneInfo = Schema.Struct({
-  id: field("ID", Id),
-  name: field("Name", Schema.String),
-  displayName: optionalField("DisplayName", Schema.String),
-  region: optionalField("Region", Region)
-})
-
+/** The NIC on the shared segment carries the server's public address. */
 export const Interface = Schema.Struct({
-  id: field("ID", Id),
-  macAddress: field("MACAddress", Schema.String),
   ipAddress: field("IPAddress", Schema.String),
-  userIpAddress: field("UserIPAddress", Schema.String),
-  hostName: field("HostName", Schema.String),
-  switchId: field("SwitchID", Reference),
-  switchScope: field("SwitchScope", Schema.String),
-  subnetDefaultRoute: field("SubnetDefaultRoute", Schema.String),
-  subnetNetworkMaskLen: field("SubnetNetworkMaskLen", Schema.Number),
-  subnetNetworkAddress: field("SubnetNetworkAddress", Schema.String),
-  upstreamType: field("UpstreamType", Schema.String)
+  switchScope: optionalField("SwitchScope", Schema.String),
+  upstreamType: optionalField("UpstreamType", Schema.String)
 })
 export type Interface = typeof Interface.Type
 
 export const ServerDisk = Schema.Struct({
-  id: field("ID", Id),
-  name: field("Name", Schema.String),
-  availability: field("Availability", Schema.String),
-  connection: omitEmpty("Connection", Schema.String, () => ""),
-  sizeMB: field("SizeMB", Schema.Number),
-  diskPlanId: field("DiskPlanID", Id)
+  id: field("ID", Id)
 })
 export type ServerDisk = typeof ServerDisk.Type
 
@@ -99,15 +77,10 @@ export const Server = Schema.Struct({
   hostName: field("HostName", Schema.String),
   cpu: field("CPU", Schema.Number),
   memoryMB: field("MemoryMB", Schema.Number),
-  serverPlanId: field("ServerPlanID", Id),
-  serverPlanName: field("ServerPlanName", Schema.String),
   commitment: omitEmpty("Commitment", Schema.String, () => ""),
   /** "up" | "down" | "cleaning" | "" */
   instanceStatus: field("InstanceStatus", Schema.String),
-  instanceStatusChangedAt: field("InstanceStatusChangedAt", Schema.String),
-  createdAt: field("CreatedAt", Schema.String),
-  modifiedAt: field("ModifiedAt", Schema.String),
-  zone: field("Zone", ZoneInfo),
+  zone: field("Zone", Schema.Struct({ name: field("Name", Schema.String) })),
   interfaces: omitEmpty("Interfaces", Schema.Array(Interface), () => []),
   disks: omitEmpty("Disks", Schema.Array(ServerDisk), () => [])
 })
@@ -123,11 +96,9 @@ export const Disk = Schema.Struct({
   sizeMB: field("SizeMB", Schema.Number),
   /** 4 ssd, 2 hdd. */
   diskPlanId: field("DiskPlanID", Id),
-  diskPlanName: field("DiskPlanName", Schema.String),
-  sourceArchiveId: field("SourceArchiveID", Reference),
-  serverId: field("ServerID", Reference),
-  serverName: field("ServerName", Schema.String),
-  createdAt: field("CreatedAt", Schema.String),
+  /** 0 or absent: none. */
+  sourceArchiveId: optionalField("SourceArchiveID", Reference),
+  serverId: optionalField("ServerID", Reference),
   /** usacloud adds the zone name to zoned results. */
   zone: field("Zone", Schema.String)
 })
@@ -137,7 +108,6 @@ export const SshKey = Schema.Struct({
   id: field("ID", Id),
   name: field("Name", Schema.String),
   description: field("Description", Schema.String),
-  createdAt: field("CreatedAt", Schema.String),
   publicKey: field("PublicKey", Schema.String),
   fingerprint: field("Fingerprint", Schema.String)
 })
@@ -146,39 +116,23 @@ export type SshKey = typeof SshKey.Type
 export const Archive = Schema.Struct({
   id: field("ID", Id),
   name: field("Name", Schema.String),
-  description: field("Description", Schema.String),
-  tags: field("Tags", Tags),
-  availability: field("Availability", Schema.String),
   /** "shared" for public archives, "user" for your own. */
-  scope: field("Scope", Schema.String),
-  sizeMB: field("SizeMB", Schema.Number),
-  diskPlanId: field("DiskPlanID", Id),
-  createdAt: field("CreatedAt", Schema.String),
-  zone: optionalField("Zone", Schema.String)
+  scope: field("Scope", Schema.String)
 })
 export type Archive = typeof Archive.Type
 
 export const Note = Schema.Struct({
   id: field("ID", Id),
   name: field("Name", Schema.String),
-  description: field("Description", Schema.String),
   tags: field("Tags", Tags),
-  availability: field("Availability", Schema.String),
-  scope: field("Scope", Schema.String),
   /** "shell" | "yaml_cloud_config" */
   class: field("Class", Schema.String),
-  content: field("Content", Schema.String),
-  createdAt: field("CreatedAt", Schema.String),
-  modifiedAt: field("ModifiedAt", Schema.String)
+  content: field("Content", Schema.String)
 })
 export type Note = typeof Note.Type
 
 export const AuthStatus = Schema.Struct({
   accountId: field("AccountID", Id),
-  accountName: field("AccountName", Schema.String),
-  accountCode: field("AccountCode", Schema.String),
-  authClass: field("AuthClass", Schema.String),
-  authMethod: field("AuthMethod", Schema.String),
-  permission: field("Permission", Schema.String)
+  accountName: omitEmpty("AccountName", Schema.String, () => "")
 })
 export type AuthStatus = typeof AuthStatus.Type
