@@ -17,11 +17,13 @@ interface Route {
   readonly handler: Handler
 }
 
-const route = (method: string, pattern: string, handler: Handler): Route => ({
-  method,
-  segments: pattern.split("/").filter((segment) => segment !== ""),
-  handler
-})
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+/** The routes of one path pattern, a handler per method. */
+const at = (pattern: string, handlers: Partial<Record<Method, Handler>>): ReadonlyArray<Route> => {
+  const segments = pattern.split("/").filter((segment) => segment !== "")
+  return Object.entries(handlers).map(([method, handler]) => ({ method, segments, handler: handler! }))
+}
 
 const bucket = "/accounts/:account/r2/buckets/:bucket"
 const records = "/zones/:zone/dns_records"
@@ -32,79 +34,57 @@ const projects = "/accounts/:account/pages/projects"
 const project = `${projects}/:project`
 
 export const routes: ReadonlyArray<Route> = [
-  route("GET", "/user/tokens/verify", Accounts.verifyToken),
-  route("GET", "/user", Accounts.getUser),
-  route("GET", "/accounts", Accounts.listAccounts),
-  route("GET", "/accounts/:account", Accounts.getAccount),
-  route("GET", "/memberships", Accounts.listMemberships),
-  route("GET", "/accounts/:account/r2/buckets", R2.listBuckets),
-  route("POST", "/accounts/:account/r2/buckets", R2.createBucket),
-  route("GET", bucket, R2.getBucket),
-  route("PATCH", bucket, R2.patchBucket),
-  route("DELETE", bucket, R2.deleteBucket),
-  route("GET", `${bucket}/cors`, R2.getCors),
-  route("PUT", `${bucket}/cors`, R2.putCors),
-  route("DELETE", `${bucket}/cors`, R2.deleteCors),
-  route("GET", `${bucket}/domains/custom`, R2.listDomains),
-  route("POST", `${bucket}/domains/custom`, R2.addDomain),
-  route("GET", `${bucket}/domains/custom/:domain`, R2.getDomain),
-  route("PUT", `${bucket}/domains/custom/:domain`, R2.updateDomain),
-  route("DELETE", `${bucket}/domains/custom/:domain`, R2.removeDomain),
-  route("PUT", `${bucket}/objects/*key`, R2.putObject),
-  route("GET", `${bucket}/objects/*key`, R2.getObject),
-  route("DELETE", `${bucket}/objects/*key`, R2.deleteObject),
-  route("GET", "/zones", Dns.listZones),
-  route("GET", "/zones/:zone", Dns.getZone),
-  route("GET", records, Dns.listRecords),
-  route("POST", records, Dns.createRecord),
-  route("POST", `${records}/batch`, Dns.batchRecords),
-  route("GET", `${records}/:record`, Dns.getRecord),
-  route("PATCH", `${records}/:record`, Dns.patchRecord),
-  route("PUT", `${records}/:record`, Dns.putRecord),
-  route("DELETE", `${records}/:record`, Dns.deleteRecord),
-  route("GET", "/zones/:zone/workers/routes", Routes.listZoneRoutes),
-  route("POST", "/zones/:zone/workers/routes", Routes.createZoneRoute),
-  route("GET", "/zones/:zone/workers/routes/:route", Routes.getZoneRoute),
-  route("PUT", "/zones/:zone/workers/routes/:route", Routes.updateZoneRoute),
-  route("DELETE", "/zones/:zone/workers/routes/:route", Routes.deleteZoneRoute),
-  route("GET", "/accounts/:account/workers/subdomain", Workers.getAccountSubdomain),
-  route("GET", "/accounts/:account/workers/services/:script", Workers.getService),
-  route("DELETE", "/accounts/:account/workers/services/:script", Workers.deleteService),
-  route("GET", "/accounts/:account/workers/tails/by-consumer/:script", Workers.listTailProducers),
-  route("GET", scripts, Workers.listScripts),
-  route("PUT", script, Workers.putScript),
-  route("DELETE", script, Workers.deleteScript),
-  route("GET", `${script}/settings`, Workers.getSettings),
-  route("GET", `${script}/script-settings`, Workers.getScriptSettings),
-  route("PATCH", `${script}/script-settings`, Workers.patchScriptSettings),
-  route("GET", `${script}/deployments`, Workers.listDeployments),
-  route("POST", `${script}/deployments`, Workers.createDeployment),
-  route("GET", `${script}/versions`, Workers.listVersions),
-  route("POST", `${script}/versions`, Workers.createVersion),
-  route("GET", `${script}/versions/:version`, Workers.getVersion),
-  route("GET", `${script}/subdomain`, Workers.getScriptSubdomain),
-  route("POST", `${script}/subdomain`, Workers.setScriptSubdomain),
-  route("GET", `${script}/references`, Workers.getReferences),
-  route("GET", `${script}/routes`, Routes.listScriptRoutes),
-  route("PUT", `${script}/routes`, Routes.putScriptRoutes),
-  route("GET", namespaces, Kv.listNamespaces),
-  route("POST", namespaces, Kv.createNamespace),
-  route("GET", `${namespaces}/:namespace`, Kv.getNamespace),
-  route("PUT", `${namespaces}/:namespace`, Kv.renameNamespace),
-  route("DELETE", `${namespaces}/:namespace`, Kv.deleteNamespace),
-  route("GET", projects, Pages.listProjects),
-  route("POST", projects, Pages.createProject),
-  route("GET", project, Pages.getProject),
-  route("PATCH", project, Pages.updateProject),
-  route("DELETE", project, Pages.deleteProject),
-  route("GET", `${project}/upload-token`, Pages.uploadToken),
-  route("GET", `${project}/deployments`, Pages.listDeployments),
-  route("POST", `${project}/deployments`, Pages.createDeployment),
-  route("GET", `${project}/deployments/:deployment`, Pages.getDeployment),
+  ...at("/user/tokens/verify", { GET: Accounts.verifyToken }),
+  ...at("/user", { GET: Accounts.getUser }),
+  ...at("/accounts", { GET: Accounts.listAccounts }),
+  ...at("/accounts/:account", { GET: Accounts.getAccount }),
+  ...at("/memberships", { GET: Accounts.listMemberships }),
+  ...at("/accounts/:account/r2/buckets", { GET: R2.listBuckets, POST: R2.createBucket }),
+  ...at(bucket, { GET: R2.getBucket, PATCH: R2.patchBucket, DELETE: R2.deleteBucket }),
+  ...at(`${bucket}/cors`, { GET: R2.getCors, PUT: R2.putCors, DELETE: R2.deleteCors }),
+  ...at(`${bucket}/domains/custom`, { GET: R2.listDomains, POST: R2.addDomain }),
+  ...at(`${bucket}/domains/custom/:domain`, { GET: R2.getDomain, PUT: R2.updateDomain, DELETE: R2.removeDomain }),
+  ...at(`${bucket}/objects/*key`, { PUT: R2.putObject, GET: R2.getObject, DELETE: R2.deleteObject }),
+  ...at("/zones", { GET: Dns.listZones }),
+  ...at("/zones/:zone", { GET: Dns.getZone }),
+  ...at(records, { GET: Dns.listRecords, POST: Dns.createRecord }),
+  ...at(`${records}/batch`, { POST: Dns.batchRecords }),
+  ...at(`${records}/:record`, {
+    GET: Dns.getRecord,
+    PATCH: Dns.patchRecord,
+    PUT: Dns.putRecord,
+    DELETE: Dns.deleteRecord
+  }),
+  ...at("/zones/:zone/workers/routes", { GET: Routes.listZoneRoutes, POST: Routes.createZoneRoute }),
+  ...at("/zones/:zone/workers/routes/:route", {
+    GET: Routes.getZoneRoute,
+    PUT: Routes.updateZoneRoute,
+    DELETE: Routes.deleteZoneRoute
+  }),
+  ...at("/accounts/:account/workers/subdomain", { GET: Workers.getAccountSubdomain }),
+  ...at("/accounts/:account/workers/services/:script", { GET: Workers.getService, DELETE: Workers.deleteService }),
+  ...at("/accounts/:account/workers/tails/by-consumer/:script", { GET: Workers.listTailProducers }),
+  ...at(scripts, { GET: Workers.listScripts }),
+  ...at(script, { PUT: Workers.putScript, DELETE: Workers.deleteScript }),
+  ...at(`${script}/settings`, { GET: Workers.getSettings }),
+  ...at(`${script}/script-settings`, { GET: Workers.getScriptSettings, PATCH: Workers.patchScriptSettings }),
+  ...at(`${script}/deployments`, { GET: Workers.listDeployments, POST: Workers.createDeployment }),
+  ...at(`${script}/versions`, { GET: Workers.listVersions, POST: Workers.createVersion }),
+  ...at(`${script}/versions/:version`, { GET: Workers.getVersion }),
+  ...at(`${script}/subdomain`, { GET: Workers.getScriptSubdomain, POST: Workers.setScriptSubdomain }),
+  ...at(`${script}/references`, { GET: Workers.getReferences }),
+  ...at(`${script}/routes`, { GET: Routes.listScriptRoutes, PUT: Routes.putScriptRoutes }),
+  ...at(namespaces, { GET: Kv.listNamespaces, POST: Kv.createNamespace }),
+  ...at(`${namespaces}/:namespace`, { GET: Kv.getNamespace, PUT: Kv.renameNamespace, DELETE: Kv.deleteNamespace }),
+  ...at(projects, { GET: Pages.listProjects, POST: Pages.createProject }),
+  ...at(project, { GET: Pages.getProject, PATCH: Pages.updateProject, DELETE: Pages.deleteProject }),
+  ...at(`${project}/upload-token`, { GET: Pages.uploadToken }),
+  ...at(`${project}/deployments`, { GET: Pages.listDeployments, POST: Pages.createDeployment }),
+  ...at(`${project}/deployments/:deployment`, { GET: Pages.getDeployment }),
   // Authorized by an upload token, which names the account and the project (see Handle).
-  route("POST", "/pages/assets/check-missing", Pages.checkMissing),
-  route("POST", "/pages/assets/upload", Pages.uploadAssets),
-  route("POST", "/pages/assets/upsert-hashes", Pages.upsertHashes)
+  ...at("/pages/assets/check-missing", { POST: Pages.checkMissing }),
+  ...at("/pages/assets/upload", { POST: Pages.uploadAssets }),
+  ...at("/pages/assets/upsert-hashes", { POST: Pages.upsertHashes })
 ]
 
 const matchSegments = (
