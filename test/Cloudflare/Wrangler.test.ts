@@ -10,6 +10,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as Simulator from "../../src/Cloudflare/Simulator.js"
 import * as Wrangler from "../../src/Cloudflare/Wrangler.js"
+import { isRunning } from "../support/Processes.js"
 
 const canary = "canary-wrangler-5c1e07-do-not-print"
 const account = Simulator.defaultAccountId
@@ -109,15 +110,6 @@ const filesUnder = (root: string): ReadonlyArray<string> =>
     .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(root, entry.name)) : [path.join(root, entry.name)]))
 
 const privateFolders = () => new Set(fs.readdirSync(temporary).filter((name) => /^fleetflow-wrangler-/.test(name)))
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe("Wrangler against the real wrangler and the simulated Cloudflare API", () => {
   it.scopedLive("whoami, r2 bucket create, exists, auth and a 503; the token is nowhere", () =>
@@ -395,7 +387,7 @@ describe("Wrangler settings and failures", () => {
       assert.strictEqual(error.reason, "timeout")
       assert.isTrue(error.transient)
       const pid = Number(fs.readFileSync(path.join(dir, "hang.pid"), "utf8"))
-      assert.isFalse(alive(pid), `process ${pid} still runs`)
+      assert.isFalse(isRunning(pid), `process ${pid} still runs`)
     })
   )
 })

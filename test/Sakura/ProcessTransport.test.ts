@@ -11,6 +11,7 @@ import * as ProcessTransport from "../../src/Sakura/ProcessTransport.js"
 import { UsacloudTimeout, UsacloudTransport, UsacloudUnavailable } from "../../src/Sakura/Transport.js"
 import * as Usacloud from "../../src/Sakura/Usacloud.js"
 import { zoned } from "../support/UsacloudArgs.js"
+import { isRunning } from "../support/Processes.js"
 
 // A stand-in usacloud: prints its argv as JSON, some stderr, and exits with FAKE_EXIT.
 const script = `#!/usr/bin/env node
@@ -46,15 +47,6 @@ afterAll(() => {
 })
 
 const transport = (bin: string) => ProcessTransport.make(bin).pipe(Effect.provide(NodeContext.layer))
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe("ProcessTransport", () => {
   it.live("reads exit code, stdout and stderr together, with the parent's environment and the call's", () =>
@@ -113,7 +105,7 @@ describe("ProcessTransport", () => {
         assert.fail("expected UsacloudTimeout")
       }
       const pid = Number(fs.readFileSync(pidFile, "utf8"))
-      assert.isFalse(alive(pid), `process ${pid} still runs`)
+      assert.isFalse(isRunning(pid), `process ${pid} still runs`)
     })
   )
 

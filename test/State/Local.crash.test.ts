@@ -19,15 +19,16 @@ import * as NodePath from "node:path"
 import * as Url from "node:url"
 import * as Crash from "../../src/Crash.js"
 import * as State from "../../src/State.js"
+import { isRunning } from "../support/Processes.js"
 
-const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "..")
+const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "../..")
 
 // The child runs the real store, bundled from source, and writes state as fast as it can.
 const writer = `
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as State from "../src/State.js"
+import * as State from "./src/State.js"
 
 const padding = "x".repeat(400)
 const resource = (i) => ({
@@ -64,15 +65,6 @@ const bundle = (outfile: string) =>
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }
     })
   )
-
-const running = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Starts the writer, waits until it holds the lock, lets it write for `millis`, then SIGKILLs it. */
 const killWhileWriting = (script: string, folder: string, millis: number) =>
@@ -153,7 +145,7 @@ describe("crash safety", () => {
         // given to another process since (pids wrap around on a busy machine).
         const temps = names.filter((name) => /\.tmp$/.test(name))
         assert.deepStrictEqual(
-          temps.filter((name) => !running(Number(/\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name)?.[1]))),
+          temps.filter((name) => !isRunning(Number(/\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name)?.[1]))),
           [],
           "temp files of writers that are gone"
         )

@@ -27,7 +27,7 @@ import * as Migrate from "../../src/State/Migrate.js"
 import * as Postgres from "../../src/State/Postgres.js"
 import * as TestPostgres from "../support/Postgres.js"
 
-const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "..")
+const repository = NodePath.resolve(NodePath.dirname(Url.fileURLToPath(import.meta.url)), "../..")
 
 const server = await TestPostgres.forTests("the PostgreSQL state tests")
 afterAll(() => server?.stop())
@@ -59,7 +59,7 @@ const withResource = (state: State.StateFile, index: number) =>
 const locker = `
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import * as Postgres from "../src/State/Postgres.js"
+import * as Postgres from "./src/State/Postgres.js"
 
 const [project, timeout, hold] = process.argv.slice(2)
 const say = (event) => Effect.sync(() => process.stdout.write(JSON.stringify({ ...event, pid: process.pid }) + "\\n"))
