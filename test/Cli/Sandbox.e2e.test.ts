@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { ResourceType } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { hasStackTrace, run, workspace } from "../support/Cli.js"
 import { step } from "../support/Step.js"
@@ -27,18 +28,8 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
             assert.include(up.stdout, "Apply complete!")
 
             const kinds = new Set((yield* cloud(dir)).map((resource) => resource.type))
-            for (const kind of [
-              "server",
-              "disk",
-              "ssh-key",
-              "startup-script",
-              "r2",
-              "r2-domain",
-              "worker",
-              "pages",
-              "dns"
-            ]) {
-              assert.isTrue(kinds.has(kind as never), `the sandbox cloud holds a ${kind}`)
+            for (const kind of ResourceType.literals) {
+              assert.isTrue(kinds.has(kind), `the sandbox cloud holds a ${kind}`)
             }
             const state = sandboxState(dir)
             const record = state.resources["cloudflare:dns:api.creo-memories.com/A"]!
