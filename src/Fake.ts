@@ -39,6 +39,8 @@ export interface FakeCloudService {
   readonly resources: Effect.Effect<ReadonlyArray<Store.CloudResource>>
   /** Every call made so far, in order; a batched read logs one `read` per key. */
   readonly calls: Effect.Effect<ReadonlyArray<Call>>
+  /** The requests the Cloudflare API simulator has answered, in the order it answered them. */
+  readonly cloudflareRequests: Effect.Effect<ReadonlyArray<CloudflareSimulator.RequestEntry>>
   readonly injectFault: (rule: FaultRule) => Effect.Effect<void>
   /** Removes every fault rule and forgets how often they fired. */
   readonly clearFaults: Effect.Effect<void>
@@ -91,6 +93,7 @@ export const layer = (options: FakeOptions = {}): Layer.Layer<CloudProvider | Fa
           )
         ),
         calls: Effect.sync(() => calls.slice()),
+        cloudflareRequests: Effect.orDie(CloudflareSimulator.requests(cloudflare)),
         injectFault: (rule) => Ref.update(faults, (rules) => [...rules, rule]),
         clearFaults: Effect.zipRight(
           Ref.set(faults, []),

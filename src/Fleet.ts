@@ -82,7 +82,7 @@ const loadState = (project: string) =>
     return Option.getOrElse(stored, () => State.emptyState(project))
   })
 
-/** Keeps the targeted actions and everything they depend on, as Terraform's `-target` does. */
+/** Keeps the targeted actions, everything they depend on and the actions they wait for, as Terraform's `-target` does. */
 const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const byKey = new Map(plan.actions.map((action) => [action.key, action]))
@@ -93,6 +93,7 @@ const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
       if (action === undefined) return
       keep.add(key)
       for (const dep of action.dependsOn) visit(dep)
+      for (const waited of action.waitsFor ?? []) visit(waited)
     }
     for (const target of targets) {
       if (!byKey.has(target)) return yield* new UnknownTarget({ key: target })

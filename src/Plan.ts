@@ -4,6 +4,7 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { waits } from "./Plan/Waits.js"
 import type { CloudProviderService, ProviderError } from "./Provider.js"
 import {
   attributeOf,
@@ -40,7 +41,12 @@ const actionFields = {
   name: Schema.String,
   /** Keys that must be applied before this action starts. */
   dependsOn: Schema.Array(Schema.String),
-  changes: Schema.Array(FieldChange)
+  changes: Schema.Array(FieldChange),
+  /**
+   * Keys whose action must finish first though this one does not use them: the delete that frees a
+   * name this create takes, the update of a dependent that stops using what this delete removes.
+   */
+  waitsFor: Schema.optional(Schema.Array(Schema.String))
 }
 
 /** `+` a new resource. `inputs` may hold references, resolved when the action runs. */
@@ -217,9 +223,15 @@ export const levels = (
     return Effect.succeed(result)
   })
 
+/** Each action's dependencies and the actions it waits for. */
+const precedence = (actions: ReadonlyArray<Action>) =>
+  actions.map((action) =>
+    action.waitsFor === undefined ? action : { key: action.key, dependsOn: [...action.dependsOn, ...action.waitsFor] }
+  )
+
 /** The plan with its actions in an order a person can follow: by dependency level, then by key. */
 export const ordered = (plan: Plan): Effect.Effect<Plan, PlanError> =>
-  Effect.map(levels(plan.actions), (groups) => {
+  Effect.map(levels(precedence(plan.actions)), (groups) => {
     const byKey = new Map(plan.actions.map((action) => [action.key, action]))
     const actions = groups.flatMap((group) => group.map((key) => byKey.get(key)!))
     return new Plan({ ...plan, actions }, trusted)
@@ -326,7 +338,12 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
         )
       )
     }
-    const actions = [...planned.values()]
+    const made = [...planned.values()]
+    const waiting = waits(made, current, provider.claims)
+    const actions = made.map((action) => {
+      const waitsFor = waiting.get(action.key)
+      return waitsFor === undefined ? action : withWaits(action, waitsFor)
+    })
     return new Plan(
       {
         project: options.project,
@@ -340,6 +357,21 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
       trusted
     )
   })
+
+const withWaits = (action: Action, waitsFor: ReadonlyArray<ResourceKey>): Action => {
+  switch (action._tag) {
+    case "Create":
+      return new Create({ ...action, waitsFor }, trusted)
+    case "Update":
+      return new Update({ ...action, waitsFor }, trusted)
+    case "Replace":
+      return new Replace({ ...action, waitsFor }, trusted)
+    case "Delete":
+      return new Delete({ ...action, waitsFor }, trusted)
+    case "NoOp":
+      return new NoOp({ ...action, waitsFor }, trusted)
+  }
+}
 
 const withInputs = (action: Action, inputs: Inputs): Action => {
   switch (action._tag) {

@@ -7,7 +7,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type { DesiredResource, Inputs, Observed, ResourceKey, ResourceType, StoredResource } from "./Resource.js"
+import type { Claim, DesiredResource, Inputs, Observed, ResourceKey, ResourceType, StoredResource } from "./Resource.js"
 
 export const ErrorReason = Schema.Literal("transient", "not-found", "conflict", "auth", "invalid", "failed")
 export type ErrorReason = typeof ErrorReason.Type
@@ -59,6 +59,8 @@ export interface CloudProviderService {
   readonly handles: ReadonlyArray<ResourceType>
   /** Input fields whose change cannot be applied in place. */
   readonly replaceFields: (type: ResourceType) => ReadonlyArray<string>
+  /** The names a resource takes that its cloud gives to one resource at a time (see `Claim`); none where names repeat. */
+  readonly claims: (type: ResourceType, inputs: Inputs) => ReadonlyArray<Claim>
   /**
    * A batched read of what exists now. A key missing from the result no longer exists.
    * `declared` holds the inputs the file declares now for these keys (references unresolved):
@@ -124,6 +126,7 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     name: services.map((service) => service.name).join("+"),
     handles: [...byType.keys()],
     replaceFields: (type) => forType(type)?.replaceFields(type) ?? [],
+    claims: (type, inputs) => forType(type)?.claims(type, inputs) ?? [],
     getState: (scope, resources, declared) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(

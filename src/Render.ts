@@ -178,7 +178,17 @@ const headings: Record<Exclude<Action["_tag"], "NoOp">, { readonly verb: string;
 /** Column where a field name starts; continuation lines of a multi-line value start here. */
 const fieldIndent = " ".repeat(8)
 
-const block = (action: Exclude<Action, { readonly _tag: "NoOp" }>, style: Style): string => {
+/** Why an action waits for another, as the plan says it. */
+const waitNote = (waited: Action | undefined, key: string): string =>
+  waited?._tag === "Delete" || waited?._tag === "Replace"
+    ? `after ${printable(key)} is destroyed: the cloud gives their name to one at a time`
+    : `after ${printable(key)} is updated to stop using it`
+
+const block = (
+  action: Exclude<Action, { readonly _tag: "NoOp" }>,
+  style: Style,
+  byKey: ReadonlyMap<string, Action>
+): string => {
   const heading = headings[action._tag]
   const sign =
     action._tag === "Replace"
@@ -188,6 +198,7 @@ const block = (action: Exclude<Action, { readonly _tag: "NoOp" }>, style: Style)
   const width = Math.max(0, ...rows.map((row) => row.field.length))
   const lines = [
     `  ${paint(style, bold, `# ${printable(action.key)}`)} ${heading.verb}`,
+    ...(action.waitsFor ?? []).map((key) => `  # (${waitNote(byKey.get(key), key)})`),
     `${sign} ${printable(action.type)} ${quote(action.name)} {`
   ]
   for (const row of rows) {
@@ -237,10 +248,11 @@ export const plan = (plan: Plan, style: Style): string => {
   const drift = driftSection(plan, style)
   if (actions.length === 0) return [...drift, "No changes. Your infrastructure matches the configuration."].join("\n\n")
   const summary = summaryLine(plan.summary)
+  const byKey = new Map(plan.actions.map((action) => [action.key, action]))
   return [
     ...drift,
     `FleetFlow will perform the following actions (project ${quote(plan.project)}, stage ${quote(plan.stage)}):`,
-    ...actions.map((action) => block(action, style)),
+    ...actions.map((action) => block(action, style, byKey)),
     style.color ? paint(style, bold, "Plan:") + summary.slice("Plan:".length) : summary
   ].join("\n\n")
 }

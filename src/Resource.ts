@@ -119,6 +119,20 @@ export type WithReferences<T> =
 /** The fields of a resource's inputs whose change needs a new resource instead of an update. */
 export type ReplaceFields<Inputs> = ReadonlyArray<keyof Inputs & string>
 
+/**
+ * A name a resource takes in its cloud, which the cloud gives to one resource at a time: a bucket's
+ * or a worker's name, a DNS name. Two resources conflict on a name when either holds it exclusively
+ * (a CNAME holds its DNS name alone; an A and an AAAA record share theirs).
+ */
+export interface Claim {
+  readonly name: string
+  readonly exclusive: boolean
+}
+
+/** Whether two resources' claims name one cloud name that either holds alone. */
+export const claimsConflict = (a: ReadonlyArray<Claim>, b: ReadonlyArray<Claim>): boolean =>
+  a.some((left) => b.some((right) => left.name === right.name && (left.exclusive || right.exclusive)))
+
 /** A resource's inputs as the configuration declares them: each field as its type has it, or a reference. */
 export type DeclaredInputs<T> = { readonly [K in keyof T]: WithReferences<T[K]> }
 

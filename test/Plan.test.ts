@@ -124,6 +124,7 @@ describe("references at plan time", () => {
     name: "diff-only",
     handles: ["server", "dns"] as const,
     replaceFields: () => [],
+    claims: () => [],
     getState: () => Effect.succeed(new Map()),
     check: () => Effect.void,
     apply: () => Effect.die("not used"),

@@ -23,11 +23,23 @@ export type Step = typeof Step.Type
 
 const stepId = (operation: Operation, key: ResourceKey) => `${operation}:${key}`
 
+/**
+ * The step of `waited` that an action's `waitsFor` means: the delete of a resource that frees a name,
+ * else the update or create of a dependent that stops using what a delete removes.
+ */
+const waitedStep = (waited: Action | undefined): string | undefined => {
+  if (waited === undefined || waited._tag === "NoOp") return undefined
+  if (waited._tag === "Delete" || waited._tag === "Replace") return stepId("delete", waited.key)
+  return stepId(waited._tag === "Update" ? "update" : "create", waited.key)
+}
+
 /** Expands a plan into provider calls and the order between them. */
 export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResource>): ReadonlyArray<Step> => {
   const creates = new Set<ResourceKey>()
   const deletes = new Set<ResourceKey>()
+  const byKey = new Map<ResourceKey, Action>()
   for (const action of plan.actions) {
+    byKey.set(action.key, action)
     if (action._tag === "Create" || action._tag === "Replace") creates.add(action.key)
     if (action._tag === "Delete" || action._tag === "Replace") deletes.add(action.key)
   }
@@ -35,6 +47,14 @@ export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResourc
     plan.actions.filter((action) => action._tag !== "NoOp" && action._tag !== "Delete").map((action) => action.key)
   )
   const dependentsOf = dependentsIn([...stored].filter(([key]) => deletes.has(key)))
+  /** The steps an action's delete (`forDelete`) or its create or update waits for. */
+  const waitsOf = (action: Action, forDelete: boolean) =>
+    (action.waitsFor ?? []).flatMap((key) => {
+      const waited = byKey.get(key)
+      const freesName = waited?._tag === "Delete" || waited?._tag === "Replace"
+      const step = freesName === forDelete ? undefined : waitedStep(waited)
+      return step === undefined ? [] : [step]
+    })
   const result: Array<Step> = []
   for (const action of plan.actions) {
     if (action._tag === "NoOp") continue
@@ -46,7 +66,7 @@ export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResourc
         operation: "delete",
         key: action.key,
         action,
-        after: dependents.map((other) => stepId("delete", other))
+        after: [...dependents.map((other) => stepId("delete", other)), ...waitsOf(action, true)]
       })
     }
     if (action._tag !== "Delete") {
@@ -55,6 +75,7 @@ export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResourc
         .filter((dep) => applied.has(dep))
         .map((dep) => stepId(creates.has(dep) ? "create" : "update", dep))
       if (action._tag === "Replace") after.push(stepId("delete", action.key))
+      after.push(...waitsOf(action, false))
       result.push({ id: stepId(operation, action.key), operation, key: action.key, action, after })
     }
   }

@@ -11,6 +11,7 @@ import { type DeclaredWorker, workerReplaceFields } from "./Model/Worker.js"
 
 export * from "./Model/Bucket.js"
 export * from "./Model/BucketDomain.js"
+export * from "./Model/Claims.js"
 export * from "./Model/DnsRecord.js"
 export * from "./Model/Pages.js"
 export * from "./Model/Vocabulary.js"

@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import { CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
-import type { ResourceType } from "../Resource.js"
+import type { Claim, Inputs, ResourceType } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import * as Api from "./Api.js"
 import * as Model from "./Model.js"
@@ -34,6 +34,8 @@ export { type Clients, providerName } from "./Provider/Common.js"
 export const handles: ReadonlyArray<ResourceType> = ["r2", "r2-domain", "dns", "worker", "pages"]
 
 export const replaceFields = (type: ResourceType): ReadonlyArray<string> => Model.replaceFields[type] ?? []
+
+export const claims = (type: ResourceType, inputs: Inputs): ReadonlyArray<Claim> => Model.claims[type]?.(inputs) ?? []
 
 export interface Settings {
   /** `account-id` from the cloudflare provider block; `CF_ACCOUNT_ID` or `CLOUDFLARE_ACCOUNT_ID` otherwise. */
@@ -67,6 +69,7 @@ export const make = (clients: Clients, deployer?: Actions.Deployer | undefined):
     name: providerName,
     handles,
     replaceFields,
+    claims,
     getState: (_scope, resources, declared) => Read.getState(clients.read, resources, declared),
     find: (_scope, wanted) => Effect.withSpan(Read.find(clients.read, wanted), "Cloudflare find"),
     check: checkPlan,

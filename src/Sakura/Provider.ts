@@ -106,6 +106,8 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       name: providerName,
       handles,
       replaceFields,
+      // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
+      claims: () => [],
       getState: (_scope, resources) => getState(clients.read, lookups, resources),
       find: (scope, wanted) => Effect.withSpan(find(clients.read, lookups, scope, wanted), "Sakura find"),
       check: () => Effect.void,
