@@ -63,15 +63,25 @@ export class Replace extends Schema.TaggedClass<Replace>()("Replace", {
   inputs: Inputs,
   id: Schema.String
 }) {}
-/** `-` destroyed. */
-export class Delete extends Schema.TaggedClass<Delete>()("Delete", { ...actionFields, id: Schema.String }) {}
+/** `-` destroyed; or, when `keep`, forgotten and left in its cloud (one FleetFlow used but did not make). */
+export class Delete extends Schema.TaggedClass<Delete>()("Delete", {
+  ...actionFields,
+  id: Schema.String,
+  keep: Schema.optional(Schema.Boolean)
+}) {}
 /** Nothing to do. */
 export class NoOp extends Schema.TaggedClass<NoOp>()("NoOp", { ...actionFields, id: Schema.String }) {}
 
 export const Action = Schema.Union(Create, Update, Replace, Delete, NoOp)
 export type Action = typeof Action.Type
 
-export const Summary = Schema.Struct({ add: Schema.Number, change: Schema.Number, destroy: Schema.Number })
+export const Summary = Schema.Struct({
+  add: Schema.Number,
+  change: Schema.Number,
+  destroy: Schema.Number,
+  /** Resources FleetFlow stops managing and leaves in their cloud; absent when none. */
+  forget: Schema.optional(Schema.Number)
+})
 export type Summary = typeof Summary.Type
 
 /** What the refresh found changed outside FleetFlow: `changes` from the state (`before`) to the cloud (`after`). */
@@ -108,15 +118,19 @@ export const summarize = (actions: ReadonlyArray<Action>): Summary => {
   let add = 0
   let change = 0
   let destroy = 0
+  let forget = 0
   for (const action of actions) {
     if (action._tag === "Create") add++
     else if (action._tag === "Update") change++
     else if (action._tag === "Replace") {
       add++
       destroy++
-    } else if (action._tag === "Delete") destroy++
+    } else if (action._tag === "Delete") {
+      if (action.keep === true) forget++
+      else destroy++
+    }
   }
-  return { add, change, destroy }
+  return forget === 0 ? { add, change, destroy } : { add, change, destroy, forget }
 }
 
 /**
@@ -332,6 +346,7 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
             name: resource.name,
             id: resource.id,
             dependsOn: (dependentsOf.get(key) ?? []).filter((other) => deleted.has(other)),
+            ...(provider.keeps(resource) ? { keep: true } : {}),
             changes: Object.entries(resource.inputs).map(([field, before]) => ({ field, before, forcesReplace: false }))
           },
           trusted

@@ -80,6 +80,11 @@ export interface CloudProviderService {
   readonly check: (desired: ReadonlyArray<DesiredResource>) => Effect.Effect<void, ProviderError>
   /** Creates or updates one resource and reports how it looks afterwards. */
   readonly apply: (request: ApplyRequest) => Effect.Effect<Observed, ProviderError>
+  /**
+   * Whether `destroy` leaves the resource in its cloud: one FleetFlow uses but did not make (someone's
+   * SSH key). A plan counts it as forgotten, not destroyed.
+   */
+  readonly keeps: (resource: StoredResource) => boolean
   /** Removes one resource; a resource that is already gone counts as removed. */
   readonly destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) => Effect.Effect<void, ProviderError>
   /**
@@ -127,6 +132,7 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     handles: [...byType.keys()],
     replaceFields: (type) => forType(type)?.replaceFields(type) ?? [],
     claims: (type, inputs) => forType(type)?.claims(type, inputs) ?? [],
+    keeps: (resource) => forType(resource.type)?.keeps(resource) ?? false,
     getState: (scope, resources, declared) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(

@@ -119,7 +119,9 @@ const render = (v: unknown, ancestors: ReadonlyArray<object>): string => {
 export const value = (v: unknown): string => render(v, [])
 
 export const summaryLine = (summary: Summary): string =>
-  `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`
+  `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${
+    summary.forget === undefined ? "" : `, ${summary.forget} to forget (left in place)`
+  }.`
 
 type Sign = "+" | "~" | "-"
 
@@ -189,7 +191,10 @@ const block = (
   style: Style,
   byKey: ReadonlyMap<string, Action>
 ): string => {
-  const heading = headings[action._tag]
+  const heading =
+    action._tag === "Delete" && action.keep === true
+      ? { verb: "will be forgotten and left in place: FleetFlow used it but did not make it", sign: "  -" }
+      : headings[action._tag]
   const sign =
     action._tag === "Replace"
       ? `${paint(style, red, "-")}/${paint(style, green, "+")}`

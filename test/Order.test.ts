@@ -101,9 +101,10 @@ describe("changes in the order the cloud accepts", () => {
       assert.isTrue(Plan.hasChanges(applied.plan))
       const requests = (yield* fake.cloudflareRequests).slice(before)
       const deleted = requests.findIndex((entry) => entry.method === "DELETE" && entry.path.endsWith("/media-v1"))
-      const lastWorkerWrite = requests.findLastIndex(
-        (entry) => entry.method !== "GET" && entry.path.includes("/workers/scripts/edge")
+      const workerWrites = requests.flatMap((entry, index) =>
+        entry.method !== "GET" && entry.path.includes("/workers/scripts/edge") ? [index] : []
       )
+      const lastWorkerWrite = Math.max(-1, ...workerWrites)
       assert.isAbove(lastWorkerWrite, -1, "the worker was deployed again")
       assert.isAbove(deleted, lastWorkerWrite, "the old bucket is deleted after the worker's last write")
     }).pipe(Effect.provide(world()))

@@ -125,6 +125,7 @@ describe("references at plan time", () => {
     handles: ["server", "dns"] as const,
     replaceFields: () => [],
     claims: () => [],
+    keeps: () => false,
     getState: () => Effect.succeed(new Map()),
     check: () => Effect.void,
     apply: () => Effect.die("not used"),

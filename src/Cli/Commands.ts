@@ -111,7 +111,9 @@ const confirmPlan = (command: "up" | "down", options: ApplyCommandOptions, works
     const where = workspace.sandbox ? "the sandbox" : "the clouds"
     const question =
       command === "down"
-        ? `Destroy ${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"} of stage "${workspace.stage}" on ${where}? This cannot be undone.`
+        ? `Destroy ${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"} of stage "${workspace.stage}" on ${where}${
+            made.summary.forget === undefined ? "" : ` (and leave ${made.summary.forget} in place)`
+          }? This cannot be undone.`
         : `Apply these changes to stage "${workspace.stage}" on ${where}?`
     return yield* Prompt.confirm({
       message: question,
@@ -189,7 +191,9 @@ const applyCommand = (name: "up" | "down", description: string) =>
         return yield* Console.log(Render.plan(outcome.plan, { color: terminal.color() }))
       const verb = name === "up" ? "Apply" : "Destroy"
       yield* Console.log(
-        `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed.`
+        `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed${
+          summary.forget === undefined ? "" : `, ${summary.forget} forgotten (left in place)`
+        }.`
       )
     })
   ).pipe(Command.withDescription(description))

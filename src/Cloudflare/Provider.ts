@@ -70,6 +70,8 @@ export const make = (clients: Clients, deployer?: Actions.Deployer | undefined):
     handles,
     replaceFields,
     claims,
+    // An adopted bucket or record is FleetFlow's from then on, and deleted with the stage.
+    keeps: () => false,
     getState: (_scope, resources, declared) => Read.getState(clients.read, resources, declared),
     find: (_scope, wanted) => Effect.withSpan(Read.find(clients.read, wanted), "Cloudflare find"),
     check: checkPlan,

@@ -76,6 +76,10 @@ const apply = (
   }
 }
 
+/** An SSH key or note that was there before FleetFlow used it is left to its owner. */
+const keeps = (resource: StoredResource): boolean =>
+  (resource.type === "ssh-key" || resource.type === "startup-script") && resource.attributes.adopted === true
+
 const destroy = (
   clients: Clients,
   lookups: Lookups.Lookups,
@@ -108,6 +112,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       replaceFields,
       // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       claims: () => [],
+      keeps,
       getState: (_scope, resources) => getState(clients.read, lookups, resources),
       find: (scope, wanted) => Effect.withSpan(find(clients.read, lookups, scope, wanted), "Sakura find"),
       check: () => Effect.void,

@@ -8,6 +8,7 @@ import * as NodePath from "node:path"
 import * as Config from "../../src/Config.js"
 import * as Fleet from "../../src/Fleet.js"
 import * as Plan from "../../src/Plan.js"
+import * as Render from "../../src/Render.js"
 import { type ApplyRequest, CloudProvider, ProviderError } from "../../src/Provider.js"
 import { makeKey, type StoredResource } from "../../src/Resource.js"
 import * as SakuraProvider from "../../src/Sakura/Provider.js"
@@ -390,7 +391,12 @@ describe("apply and destroy", () => {
         const edits = calls.filter((args) => args[0] === "server" && args[1] === "create").map(disksOf)
         assert.strictEqual(edits.length, 2)
         for (const [disk] of edits) assert.include(disk!.EditDisk!.SSHKeyIDs!.map(String), ops.id)
-        yield* Fleet.down(target, runOptions())
+        const down = yield* Fleet.down(target, runOptions())
+        // The adopted key stays: the plan and the summary say it is forgotten, not destroyed.
+        assert.deepStrictEqual(down.plan.summary, { add: 0, change: 0, destroy: 5, forget: 1 })
+        const text = Render.plan(down.plan, { color: false })
+        assert.include(text, "# sakura-cloud:ssh-key:ops-example will be forgotten and left in place")
+        assert.include(text, "Plan: 0 to add, 0 to change, 5 to destroy, 1 to forget (left in place).")
         const left = yield* Simulator.inspect(store).pipe(Effect.orDie)
         assert.deepStrictEqual(
           left.sshKeys.map((key) => key.name),
