@@ -13,6 +13,7 @@ import type * as Config from "./Config.js"
 import * as Plan from "./Plan.js"
 import type * as Progress from "./Progress.js"
 import { currentResources } from "./Fleet/Refresh.js"
+import * as Targets from "./Fleet/Targets.js"
 import * as Recover from "./Recover.js"
 import { CloudProvider, type ProviderError } from "./Provider.js"
 import {
@@ -27,6 +28,8 @@ import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
 
 /** A resource the configuration declares in one stage that the state holds for another. */
+export { UnknownTarget } from "./Fleet/Targets.js"
+
 export class StageConflict extends Data.TaggedError("StageConflict")<{
   readonly key: ResourceKey
   readonly stage: string
@@ -41,12 +44,6 @@ export class StageConflict extends Data.TaggedError("StageConflict")<{
 }
 
 /** `--target` named a key the plan does not know. */
-export class UnknownTarget extends Data.TaggedError("UnknownTarget")<{ readonly key: string }> {
-  override get message() {
-    return `--target ${this.key} is not a resource of this stage\n  \`fleetflow validate\` lists the keys it declares`
-  }
-}
-
 /** The operator said no. */
 export class Cancelled extends Data.TaggedError("Cancelled")<{ readonly reason: string }> {
   override get message() {
@@ -80,27 +77,6 @@ const loadState = (project: string) =>
     const store = yield* State.StateStore
     const stored = yield* store.read
     return Option.getOrElse(stored, () => State.emptyState(project))
-  })
-
-/** Keeps the targeted actions, everything they depend on and the actions they wait for, as Terraform's `-target` does. */
-const selectTargets = (plan: Plan.Plan, targets: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const byKey = new Map(plan.actions.map((action) => [action.key, action]))
-    const keep = new Set<string>()
-    const visit = (key: string) => {
-      if (keep.has(key)) return
-      const action = byKey.get(key)
-      if (action === undefined) return
-      keep.add(key)
-      for (const dep of action.dependsOn) visit(dep)
-      for (const waited of action.waitsFor ?? []) visit(waited)
-    }
-    for (const target of targets) {
-      if (!byKey.has(target)) return yield* new UnknownTarget({ key: target })
-      visit(target)
-    }
-    const actions = plan.actions.filter((action) => keep.has(action.key))
-    return new Plan.Plan({ ...plan, actions, summary: Plan.summarize(actions) }, true)
   })
 
 const checkOwnership = (state: State.StateFile, target: Target) =>
@@ -137,7 +113,7 @@ const settleInterrupted = (target: Target) =>
   })
 
 /** Why a plan could not be made. */
-export type PlanFailure = State.StateError | StageConflict | UnknownTarget | Plan.PlanError | ProviderError
+export type PlanFailure = State.StateError | StageConflict | Targets.UnknownTarget | Plan.PlanError | ProviderError
 
 /** Why `up` or `down` stopped: a plan that could not be made, the lock, the operator, or a partial apply. */
 export type ApplyFailure = PlanFailure | State.StateLocked | Cancelled | Apply.PartialApplyError
@@ -157,10 +133,15 @@ export const plan = (
       finishDeletes: false
     })
     if (!Recover.isEmpty(settled)) yield* Effect.logWarning(Recover.describe(settled, { recorded: false }))
+    const stored = State.resourcesOfStage(state, stage)
+    const targets = options.targets ?? []
+    // A targeted plan reads and checks only what the targets need: other clouds need no credentials.
+    const wanted = targets.length === 0 ? undefined : yield* Targets.closure(targets, target.desired, stored, provider)
+    const desired = wanted === undefined ? target.desired : target.desired.filter((item) => wanted.has(item.key))
     const { current, vanished, drift } = yield* currentResources(
-      state,
+      wanted === undefined ? stored : new Map([...stored].filter(([key]) => wanted.has(key))),
       scopeOf(target),
-      target.desired,
+      desired,
       options.refresh
     )
     const made = yield* Plan.make({
@@ -168,13 +149,12 @@ export const plan = (
       stage,
       lineage: state.lineage,
       serial: state.serial,
-      desired: target.desired,
+      desired,
       current,
       provider,
       drift
     })
-    const selected =
-      options.targets === undefined || options.targets.length === 0 ? made : yield* selectTargets(made, options.targets)
+    const selected = targets.length === 0 ? made : Targets.select(made, targets)
     const refreshed = new Map<ResourceKey, StoredResource>()
     for (const [key, resource] of current) if (!equalJson(state.resources[key], resource)) refreshed.set(key, resource)
     return { plan: yield* Plan.ordered(selected), state, vanished, refreshed } satisfies Planned

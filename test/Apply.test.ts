@@ -27,12 +27,14 @@ import {
   diskKey,
   type Event,
   readState,
+  resource,
   Recorder,
   runOptions,
   server,
   serverKey,
   target,
-  world
+  world,
+  zone
 } from "./support/Desired.js"
 
 /** A disk, a server on it and a record for the server, twice, and a bucket. */
@@ -532,6 +534,55 @@ describe("targets and stages", () => {
       assert.deepStrictEqual(
         plan.actions.map((action) => action.key),
         [diskKey("web"), serverKey("web"), dnsKey("www")]
+      )
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("--target reads only the targets and what they need: the other cloud is not asked", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.FakeCloud
+      yield* Fleet.up(target(web), runOptions())
+      const before = (yield* fake.calls).length
+      const { plan } = yield* Fleet.plan(target(web), { refresh: true, targets: [bucketKey("assets")] })
+      assert.deepStrictEqual(
+        plan.actions.map((action) => action.key),
+        [bucketKey("assets")]
+      )
+      const reads = (yield* fake.calls).slice(before).filter((call) => call.operation === "read")
+      assert.deepStrictEqual(
+        reads.map((call) => call.key),
+        [bucketKey("assets")],
+        "no Sakura resource is read for a bucket"
+      )
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("--target on a record that takes a CNAME's name brings the CNAME's delete along", () =>
+    Effect.gen(function* () {
+      const cname = resource("dns", `cn.${zone}/CNAME`, {
+        zone,
+        name: `cn.${zone}`,
+        type: "CNAME",
+        content: "origin.example.net",
+        proxied: false,
+        ttl: 1
+      })
+      const a = resource("dns", `cn.${zone}/A`, {
+        zone,
+        name: `cn.${zone}`,
+        type: "A",
+        content: "203.0.113.9",
+        proxied: false,
+        ttl: 1
+      })
+      yield* Fleet.up(target([cname, bucket("assets")]), runOptions())
+      const { plan } = yield* Fleet.plan(target([a]), { refresh: true, targets: [a.key] })
+      assert.deepStrictEqual(
+        plan.actions.map((action) => [action._tag, action.key]),
+        [
+          ["Delete", cname.key],
+          ["Create", a.key]
+        ]
       )
     }).pipe(Effect.provide(world()))
   )

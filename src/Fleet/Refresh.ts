@@ -14,7 +14,6 @@ import {
   sameInput,
   type StoredResource
 } from "../Resource.js"
-import * as State from "../State.js"
 
 export interface Refreshed {
   /** The stage's resources as they are now. */
@@ -75,17 +74,17 @@ const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => 
 }
 
 /**
- * This stage's resources, with what the clouds report now when `refresh` is on; the keys the
- * clouds no longer have (deleted outside FleetFlow); and what changed outside FleetFlow.
+ * `stored` (a stage's resources as the state holds them), with what the clouds report now when
+ * `refresh` is on; the keys the clouds no longer have (deleted outside FleetFlow); and what
+ * changed outside FleetFlow.
  */
 export const currentResources = (
-  state: State.StateFile,
+  stored: ReadonlyMap<ResourceKey, StoredResource>,
   scope: Scope,
   desired: ReadonlyArray<DesiredResource>,
   refresh: boolean
 ): Effect.Effect<Refreshed, ProviderError, CloudProvider> =>
   Effect.gen(function* () {
-    const stored = State.resourcesOfStage(state, scope.stage)
     if (!refresh || stored.size === 0) return { current: stored, vanished: [], drift: [] }
     const provider = yield* CloudProvider
     const declared = new Map(desired.map((resource) => [resource.key, resource.inputs]))
