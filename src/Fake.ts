@@ -22,6 +22,7 @@ import * as Ref from "effect/Ref"
 import * as CloudflareSimulator from "./Cloudflare/Simulator.js"
 import { CloudProvider } from "./Provider.js"
 import * as SakuraSimulator from "./Sakura/Simulator.js"
+import type { Output as UsacloudOutput } from "./Sakura/Transport.js"
 import * as CloudflareApi from "./Sandbox/CloudflareApi.js"
 import type { Call } from "./Sandbox/FaultInjection.js"
 import type { FaultRule } from "./Sandbox/Faults.js"
@@ -41,9 +42,23 @@ export interface FakeCloudService {
   readonly calls: Effect.Effect<ReadonlyArray<Call>>
   /** The requests the Cloudflare API simulator has answered, in the order it answered them. */
   readonly cloudflareRequests: Effect.Effect<ReadonlyArray<CloudflareSimulator.RequestEntry>>
+  /**
+   * A change made outside FleetFlow, as the dashboard or another tool would make it: one request to
+   * the Cloudflare API (`path` below `/client/v4`), with the account's token; `zones` exist first.
+   */
+  readonly cloudflareApi: (request: OutsideRequest) => Effect.Effect<CloudflareSimulator.SimulatorResponse>
+  /** A change made outside FleetFlow, as an operator would make it: one usacloud run (`args` without `usacloud`). */
+  readonly usacloud: (args: ReadonlyArray<string>) => Effect.Effect<UsacloudOutput>
   readonly injectFault: (rule: FaultRule) => Effect.Effect<void>
   /** Removes every fault rule and forgets how often they fired. */
   readonly clearFaults: Effect.Effect<void>
+}
+
+export interface OutsideRequest {
+  readonly method: string
+  readonly path: string
+  readonly body?: unknown
+  readonly zones?: ReadonlyArray<string> | undefined
 }
 
 export class FakeCloud extends Context.Tag("fleetflow/FakeCloud")<FakeCloud, FakeCloudService>() {}
@@ -94,6 +109,20 @@ export const layer = (options: FakeOptions = {}): Layer.Layer<CloudProvider | Fa
         ),
         calls: Effect.sync(() => calls.slice()),
         cloudflareRequests: Effect.orDie(CloudflareSimulator.requests(cloudflare)),
+        cloudflareApi: (request) =>
+          Effect.orDie(
+            CloudflareSimulator.handle(
+              {
+                method: request.method,
+                url: `/client/v4${request.path}`,
+                headers: { authorization: `Bearer ${CloudflareApi.token}`, "content-type": "application/json" },
+                body: request.body === undefined ? undefined : JSON.stringify(request.body)
+              },
+              cloudflare,
+              { token: CloudflareApi.token, accountId: CloudflareApi.accountId, zones: request.zones ?? [] }
+            )
+          ),
+        usacloud: (args) => Effect.orDie(SakuraSimulator.run(args, {}, usacloud)),
         injectFault: (rule) => Ref.update(faults, (rules) => [...rules, rule]),
         clearFaults: Effect.zipRight(
           Ref.set(faults, []),

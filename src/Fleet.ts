@@ -12,6 +12,7 @@ import * as Apply from "./Apply.js"
 import type * as Config from "./Config.js"
 import * as Plan from "./Plan.js"
 import type * as Progress from "./Progress.js"
+import * as Existing from "./Fleet/Existing.js"
 import { currentResources } from "./Fleet/Refresh.js"
 import * as Targets from "./Fleet/Targets.js"
 import * as Recover from "./Recover.js"
@@ -28,6 +29,7 @@ import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
 
 /** A resource the configuration declares in one stage that the state holds for another. */
+export { ExistingResources } from "./Fleet/Existing.js"
 export { UnknownTarget } from "./Fleet/Targets.js"
 
 export class StageConflict extends Data.TaggedError("StageConflict")<{
@@ -116,7 +118,12 @@ const settleInterrupted = (target: Target) =>
 export type PlanFailure = State.StateError | StageConflict | Targets.UnknownTarget | Plan.PlanError | ProviderError
 
 /** Why `up` or `down` stopped: a plan that could not be made, the lock, the operator, or a partial apply. */
-export type ApplyFailure = PlanFailure | State.StateLocked | Cancelled | Apply.PartialApplyError
+export type ApplyFailure =
+  | PlanFailure
+  | State.StateLocked
+  | Cancelled
+  | Existing.ExistingResources
+  | Apply.PartialApplyError
 
 /** The plan for a stage against the current state; changes nothing, in the clouds or the state. */
 export const plan = (
@@ -155,9 +162,11 @@ export const plan = (
       drift
     })
     const selected = targets.length === 0 ? made : Targets.select(made, targets)
+    // Without a refresh nothing is read: what exists outside the state is not looked for either.
+    const checked = options.refresh ? yield* Existing.withExisting(selected, scopeOf(target), provider) : selected
     const refreshed = new Map<ResourceKey, StoredResource>()
     for (const [key, resource] of current) if (!equalJson(state.resources[key], resource)) refreshed.set(key, resource)
-    return { plan: yield* Plan.ordered(selected), state, vanished, refreshed } satisfies Planned
+    return { plan: yield* Plan.ordered(checked), state, vanished, refreshed } satisfies Planned
   })
 
 export type FailureChoice = "continue" | "rollback" | "abort"
@@ -254,6 +263,7 @@ export const up = <R>(
       yield* store.lock("up", lockOptions(options.lockTimeout))
       yield* settleInterrupted(target)
       const planned = yield* plan(target, options)
+      yield* Existing.refuseDiffering(planned.plan)
       return yield* execute(target, planned, options)
     })
   )

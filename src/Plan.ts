@@ -84,16 +84,35 @@ export const Summary = Schema.Struct({
 })
 export type Summary = typeof Summary.Type
 
+/** A field whose value in the cloud (`after` for drift, `before` for an existing resource) is not the expected one. */
+const FieldDifference = Schema.Struct({
+  field: Schema.String,
+  before: Schema.optional(Json),
+  after: Schema.optional(Json)
+})
+
 /** What the refresh found changed outside FleetFlow: `changes` from the state (`before`) to the cloud (`after`). */
 export const Drift = Schema.Struct({
   key: Schema.String,
   /** "changed", or "deleted" when the cloud no longer has it. */
   kind: Schema.Literal("changed", "deleted"),
-  changes: Schema.Array(
-    Schema.Struct({ field: Schema.String, before: Schema.optional(Json), after: Schema.optional(Json) })
-  )
+  changes: Schema.Array(FieldDifference)
 })
 export type Drift = typeof Drift.Type
+
+/** A resource the plan creates that its cloud holds already, though the state does not. */
+export const Existing = Schema.Struct({
+  key: Schema.String,
+  id: Schema.String,
+  /**
+   * "adopt": it is what the file declares, and `up` takes it over; "refuse": it differs, and `up`
+   * changes nothing until it is imported (`fleetflow import`) or removed.
+   */
+  resolution: Schema.Literal("adopt", "refuse"),
+  /** Where it differs: the cloud's value (`before`) and the file's (`after`). */
+  changes: Schema.Array(FieldDifference)
+})
+export type Existing = typeof Existing.Type
 
 /** Everything `up` would do for one stage, bound to the state serial it was computed from. */
 export class Plan extends Schema.Class<Plan>("Plan")({
@@ -104,7 +123,9 @@ export class Plan extends Schema.Class<Plan>("Plan")({
   actions: Schema.Array(Action),
   summary: Summary,
   /** Changes made outside FleetFlow that the refresh found; the actions bring them back to the file. */
-  drift: Schema.optionalWith(Schema.Array(Drift), { default: () => [] })
+  drift: Schema.optionalWith(Schema.Array(Drift), { default: () => [] }),
+  /** Resources to create that exist already outside the state, and what `up` does about them. */
+  existing: Schema.optionalWith(Schema.Array(Existing), { default: () => [] })
 }) {}
 
 export const isUnknown = (value: unknown): value is Unknown =>

@@ -2,7 +2,16 @@
  * How a plan and its errors read to a person: Terraform's layout with FleetFlow's resource keys.
  * Everything here is a pure function from data to text; writing it out is the caller's job.
  */
-import { type Action, changesOf, type Drift, type FieldChange, isUnknown, type Plan, type Summary } from "./Plan.js"
+import {
+  type Action,
+  changesOf,
+  type Drift,
+  type Existing,
+  type FieldChange,
+  isUnknown,
+  type Plan,
+  type Summary
+} from "./Plan.js"
 import type { ProviderError } from "./Provider.js"
 import { isReference, showReference } from "./Resource.js"
 
@@ -221,12 +230,11 @@ const block = (
   return lines.join("\n")
 }
 
-/** Rows for what changed outside FleetFlow, in the same form as an action's. */
-const driftBlock = (drift: Drift, style: Style): string => {
-  if (drift.kind === "deleted") return `  ${paint(style, bold, `# ${printable(drift.key)}`)} has been deleted`
-  const rows = drift.changes.map((change) => rowOf({ ...change, forcesReplace: false }))
+/** A heading and the rows of fields that differ, in the same form as an action's. */
+const differenceBlock = (heading: string, changes: Drift["changes"], style: Style): string => {
+  const rows = changes.map((change) => rowOf({ ...change, forcesReplace: false }))
   const width = Math.max(0, ...rows.map((row) => row.field.length))
-  const lines = [`  ${paint(style, bold, `# ${printable(drift.key)}`)} has changed`]
+  const lines = [heading]
   for (const row of rows) {
     const [first = "", ...rest] = row.text.split("\n")
     lines.push(`      ${paint(style, signColor[row.sign], row.sign)} ${row.field.padEnd(width)} = ${first}`)
@@ -234,6 +242,34 @@ const driftBlock = (drift: Drift, style: Style): string => {
   }
   return lines.join("\n")
 }
+
+/** What changed outside FleetFlow: from the state's value to the cloud's. */
+const driftBlock = (drift: Drift, style: Style): string => {
+  const key = paint(style, bold, `# ${printable(drift.key)}`)
+  if (drift.kind === "deleted") return `  ${key} has been deleted`
+  return differenceBlock(`  ${key} has changed`, drift.changes, style)
+}
+
+/** A resource to create that exists already: from the cloud's value to the file's. */
+const existingBlock = (existing: Existing, style: Style): string => {
+  const key = paint(style, bold, `# ${printable(existing.key)}`)
+  const id = `(id ${printable(existing.id)})`
+  return existing.resolution === "adopt"
+    ? `  ${key} exists ${id} as the file declares it: up adopts it`
+    : differenceBlock(
+        `  ${key} exists ${id} and differs from the file: ${paint(style, red, "up changes nothing")} until it is imported (\`fleetflow import\`) or removed`,
+        existing.changes,
+        style
+      )
+}
+
+const existingSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
+  plan.existing.length === 0
+    ? []
+    : [
+        "Note: resources this plan creates exist already, outside the state:",
+        ...plan.existing.map((existing) => existingBlock(existing, style))
+      ]
 
 const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
   plan.drift.length === 0
@@ -250,7 +286,7 @@ const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
  */
 export const plan = (plan: Plan, style: Style): string => {
   const actions = changesOf(plan) as ReadonlyArray<Exclude<Action, { readonly _tag: "NoOp" }>>
-  const drift = driftSection(plan, style)
+  const drift = [...driftSection(plan, style), ...existingSection(plan, style)]
   if (actions.length === 0) return [...drift, "No changes. Your infrastructure matches the configuration."].join("\n\n")
   const summary = summaryLine(plan.summary)
   const byKey = new Map(plan.actions.map((action) => [action.key, action]))

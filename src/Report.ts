@@ -38,6 +38,7 @@ export type Failure =
   | Fleet.StageConflict
   | Fleet.UnknownTarget
   | Fleet.Cancelled
+  | Fleet.ExistingResources
   | Fleet.AlreadyManaged
   | Fleet.NotDeclared
   | Fleet.ImportFailed
@@ -66,6 +67,7 @@ const exitCodes: { readonly [Tag in Failure["_tag"]]: number } = {
   StageConflict: ExitCode.error,
   UnknownTarget: ExitCode.error,
   Cancelled: ExitCode.error,
+  ExistingResources: ExitCode.error,
   AlreadyManaged: ExitCode.error,
   NotDeclared: ExitCode.error,
   ImportFailed: ExitCode.error,
