@@ -78,7 +78,8 @@ const loadState = (project: string) =>
   Effect.gen(function* () {
     const store = yield* State.StateStore
     const stored = yield* store.read
-    return Option.getOrElse(stored, () => State.emptyState(project))
+    if (Option.isNone(stored)) return State.emptyState(project)
+    return yield* State.checkProject(store.location, project, stored.value)
   })
 
 const checkOwnership = (state: State.StateFile, target: Target) =>

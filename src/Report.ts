@@ -60,6 +60,7 @@ const exitCodes: { readonly [Tag in Failure["_tag"]]: number } = {
   StateCorrupt: ExitCode.error,
   StateConflict: ExitCode.error,
   StateIoError: ExitCode.error,
+  StateOfAnotherProject: ExitCode.error,
   StateLocked: ExitCode.locked,
   LockNotFound: ExitCode.error,
   StateNotMigrated: ExitCode.error,

@@ -27,6 +27,7 @@ export { layerLocal, type LocalOptions, makeLocal } from "./State/Local.js"
 export { layerMemory, makeMemory } from "./State/Memory.js"
 export {
   type CurrentLock,
+  checkProject,
   LockInfo,
   LockNotFound,
   type LockOptions,
@@ -35,7 +36,9 @@ export {
   type StateError,
   StateIoError,
   StateLocked,
+  StateOfAnotherProject,
   StateStore,
-  type StateStoreService
+  type StateStoreService,
+  ofProject
 } from "./State/Store.js"
 export { StateHistoryEntry, StateVersions, type StateVersionsService } from "./State/Versions.js"

@@ -223,7 +223,11 @@ const stateMigrate = Command.make(
       const folder = yield* openFolder(options)
       const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
       const database = yield* folder.database
-      const local: StateBackend.Backend = { kind: "local", directory: folder.stateDirectory }
+      const local: StateBackend.Backend = {
+        kind: "local",
+        directory: folder.stateDirectory,
+        project: folder.config.project
+      }
       const [from, to] = options.to === "postgres" ? [local, database] : [database, local]
       const { migrate } = yield* Effect.promise(() => import("../State/Migrate.js"))
       yield* checkSandboxSettings(folder)

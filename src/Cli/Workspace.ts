@@ -93,7 +93,7 @@ export const openFolder = (options: Common) =>
       database,
       backend:
         config.state.backend === "local" && Option.isNone(options.stateUrl)
-          ? Either.right({ kind: "local", directory: stateDirectory })
+          ? Either.right({ kind: "local", directory: stateDirectory, project: config.project })
           : database
     } satisfies Folder
   })

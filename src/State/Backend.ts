@@ -13,11 +13,16 @@ import type * as Scope from "effect/Scope"
 import { version } from "../Version.js"
 import { makeLocal } from "./Local.js"
 import type { PostgresStore } from "./Postgres.js"
-import { type StateError, type StateIoError, StateStore, type StateStoreService } from "./Store.js"
+import { ofProject, type StateError, type StateIoError, StateStore, type StateStoreService } from "./Store.js"
 import { StateVersions } from "./Versions.js"
 
 export type Backend =
-  | { readonly kind: "local"; readonly directory: string }
+  | {
+      readonly kind: "local"
+      readonly directory: string
+      /** The project whose state the folder must hold. */
+      readonly project: string
+    }
   | {
       readonly kind: "postgres"
       readonly url: Redacted.Redacted<string>
@@ -57,11 +62,17 @@ const openPostgres = (
       })
   )
 
-/** The store of `backend`, open until the scope closes (the PostgreSQL connections close with it). */
+/**
+ * The store of `backend`, open until the scope closes (the PostgreSQL connections close with it);
+ * a state of another project than the backend's is neither read nor written.
+ */
 export const open = (
   backend: Backend
-): Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> =>
-  backend.kind === "local" ? makeLocal(backend.directory, { version }) : openPostgres(backend)
+): Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> => {
+  const opened: Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> =
+    backend.kind === "local" ? makeLocal(backend.directory, { version }) : openPostgres(backend)
+  return Effect.map(opened, (store) => ofProject(store, backend.project))
+}
 
 /** Fails when the database is empty and the local folder still holds a state. */
 const checkMigrated = (store: StateStoreService, localDirectory: string) =>
@@ -82,13 +93,13 @@ const checkMigrated = (store: StateStoreService, localDirectory: string) =>
 export const layer = (
   backend: Backend
 ): Layer.Layer<StateStore, StateIoError | StateError | StateNotMigrated, FileSystem.FileSystem> => {
-  if (backend.kind === "local") return Layer.effect(StateStore, makeLocal(backend.directory, { version }))
+  if (backend.kind === "local") return Layer.scoped(StateStore, open(backend))
   const localDirectory = backend.localDirectory
   return Layer.scopedContext(
     Effect.gen(function* () {
       const store = yield* openPostgres(backend)
       if (localDirectory !== undefined) yield* checkMigrated(store, localDirectory)
-      return Context.make(StateStore, store).pipe(Context.add(StateVersions, store))
+      return Context.make(StateStore, ofProject(store, backend.project)).pipe(Context.add(StateVersions, store))
     })
   )
 }

@@ -118,7 +118,46 @@ export class StateIoError extends Schema.TaggedError<StateIoError>()("StateIoErr
   }
 }
 
-export type StateError = StateCorrupt | StateConflict | StateIoError
+/** The store holds the state of another project than the file's: nothing is planned or changed from it. */
+export class StateOfAnotherProject extends Schema.TaggedError<StateOfAnotherProject>()("StateOfAnotherProject", {
+  location: Schema.String,
+  /** The project the state records. */
+  recorded: Schema.String,
+  /** The project the file declares. */
+  declared: Schema.String
+}) {
+  override get message(): string {
+    return (
+      `${this.location} holds the state of project "${this.recorded}", but the file declares project "${this.declared}": ` +
+      "FleetFlow does not plan or change another project's resources from it.\n" +
+      `  If this folder was copied from project "${this.recorded}", move its state away to start "${this.declared}" with none; ` +
+      `if the project was renamed, write project "${this.recorded}" back (its resources carry that name in their tags).`
+    )
+  }
+}
+
+export type StateError = StateCorrupt | StateConflict | StateIoError | StateOfAnotherProject
+
+/** Fails when `state` records another project than `project`. */
+export const checkProject = (
+  location: string,
+  project: string,
+  state: StateFile
+): Effect.Effect<StateFile, StateOfAnotherProject> =>
+  state.project === project
+    ? Effect.succeed(state)
+    : Effect.fail(new StateOfAnotherProject({ location, recorded: state.project, declared: project }))
+
+/** `store` as the store of `project`: a state of another project is neither read nor written. */
+export const ofProject = (store: StateStoreService, project: string): StateStoreService => ({
+  ...store,
+  read: Effect.flatMap(store.read, (stored) =>
+    Option.isNone(stored)
+      ? Effect.succeed(stored)
+      : Effect.map(checkProject(store.location, project, stored.value), Option.some)
+  ),
+  write: (state) => Effect.zipRight(checkProject(store.location, project, state), store.write(state))
+})
 
 /** Someone else holds the lock. */
 export class StateLocked extends Schema.TaggedError<StateLocked>()("StateLocked", {
