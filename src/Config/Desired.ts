@@ -6,15 +6,15 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type { DesiredResource } from "../Resource.js"
-import { type ConfigError, configError } from "./ConfigError.js"
+import { type ConfigError, configError } from "../Declaration/ConfigError.js"
 import { expandDns, expandPages, expandR2, expandWorker } from "./Desired/Cloudflare.js"
-import { Collector, type ExpandContext, makeShared } from "./Desired/Collector.js"
+import { Collector, type ExpandContext, makeShared } from "../Declaration/Collector.js"
 import { expandServer, replicaCount } from "./Desired/Servers.js"
 import type { ResourceSpec, ServerSpec } from "./Resources.js"
 import { replicaName } from "./Stages.js"
-import { didYouMean, listOf } from "./Suggest.js"
+import { didYouMean, listOf } from "../Declaration/Suggest.js"
 
-export type { ExpandContext } from "./Desired/Collector.js"
+export type { ExpandContext } from "../Declaration/Collector.js"
 
 /** The names each server expands to (its replicas when scaled), after checking what `--scale` asks for. */
 const serverReplicas = (context: ExpandContext, servers: ReadonlyArray<ServerSpec>) =>

@@ -3,9 +3,9 @@
  * its node in `Resources/`. Everything that needs no file system is checked here, so `load` reports it.
  */
 import * as Effect from "effect/Effect"
-import type { ConfigError } from "./ConfigError.js"
-import { fieldName, type KdlNode } from "./KdlDocument.js"
-import { type DecodeContext, rejectTokens } from "./Resources/Common.js"
+import type { ConfigError } from "../Declaration/ConfigError.js"
+import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
+import { type DecodeContext, rejectTokens } from "../Declaration/ResourceFields.js"
 import { decodeDnsZone, type DnsZoneSpec } from "./Resources/Dns.js"
 import { decodePages, type PagesSpec } from "./Resources/Pages.js"
 import { decodeR2, type R2Spec } from "./Resources/R2.js"
@@ -18,7 +18,7 @@ export {
   optional,
   rejectTokens,
   resourceName
-} from "./Resources/Common.js"
+} from "../Declaration/ResourceFields.js"
 export type { DiskSpec } from "./Resources/Disk.js"
 export {
   checkAddress,

@@ -8,7 +8,7 @@ import * as Redacted from "effect/Redacted"
 import * as DurationText from "../DurationText.js"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
 import { sakuraZones } from "../Sakura/Model.js"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
+import { type ConfigError, configError, type Location } from "../Declaration/ConfigError.js"
 import {
   type Block,
   block,
@@ -21,11 +21,11 @@ import {
   prop,
   stringValue,
   fieldValue
-} from "./Fields.js"
-import type { Env } from "./Interpolate.js"
-import { fieldName, type KdlNode } from "./KdlDocument.js"
+} from "../Declaration/Fields.js"
+import type { Env } from "../Declaration/Interpolate.js"
+import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
 import { optional, rejectTokens } from "./Resources.js"
-import { didYouMean, listOf } from "./Suggest.js"
+import { didYouMean, listOf } from "../Declaration/Suggest.js"
 
 export interface SakuraSettings {
   readonly zone: string

@@ -5,9 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
-import { isEnvironmental } from "./Interpolate.js"
-import { fieldName, type KdlNode } from "./KdlDocument.js"
+import { type ConfigError, configError, type Location } from "../Declaration/ConfigError.js"
+import { isEnvironmental } from "../Declaration/Interpolate.js"
+import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
 import {
   canonicalField,
   checkAddress,
@@ -21,8 +21,8 @@ import {
   resourceName,
   type ServerSpec
 } from "./Resources.js"
-import { didYouMean, listOf } from "./Suggest.js"
-import { referenceAttributes } from "./Vocabulary.js"
+import { didYouMean, listOf } from "../Declaration/Suggest.js"
+import { referenceAttributes } from "../Declaration/Vocabulary.js"
 
 export interface StageDefinition {
   readonly name: string

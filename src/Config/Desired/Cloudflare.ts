@@ -5,11 +5,11 @@
 import * as Effect from "effect/Effect"
 import type { DeclaredBucket } from "../../Cloudflare/Model.js"
 import { makeKey, type Reference, type ResourceKey } from "../../Resource.js"
-import { configError } from "../ConfigError.js"
+import { configError } from "../../Declaration/ConfigError.js"
 import { type DnsZoneSpec, optional, type PagesSpec, type R2Spec, type WorkerSpec } from "../Resources.js"
-import { didYouMean, listOf } from "../Suggest.js"
-import { type Collector, type ExpandContext, ref } from "./Collector.js"
-import { checkedHash, existingPath, portablePath, resolvePath } from "./Files.js"
+import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+import { type Collector, type ExpandContext, ref } from "../../Declaration/Collector.js"
+import { checkedHash, existingPath, portablePath, resolvePath } from "../../Declaration/Files.js"
 
 /** The zone of a custom domain: the given one, the cloudflare zone if it contains the host, else the last two labels. */
 const domainZone = (host: string, given: string | undefined, cloudflareZone: string | undefined) => {

@@ -8,12 +8,12 @@ import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
 import type { Reference } from "../../Resource.js"
 import { builtinScripts, type DeclaredStartupScript } from "../../Sakura/Model.js"
-import { type ConfigError, configError } from "../ConfigError.js"
-import { sha256 } from "../ContentHash.js"
+import { type ConfigError, configError } from "../../Declaration/ConfigError.js"
+import { sha256 } from "../../Declaration/ContentHash.js"
 import type { Located } from "../Resources.js"
 import { looksLikeLiteral, looksLikePath, type PublicKey, parsePublicKey, sanitizeName } from "../SshKey.js"
-import { type Collector, claimName, type ExpandContext, ref, type Shared } from "./Collector.js"
-import { readText, resolvePath } from "./Files.js"
+import { type Collector, claimName, type ExpandContext, ref, type Shared } from "../../Declaration/Collector.js"
+import { readText, resolvePath } from "../../Declaration/Files.js"
 
 /** A key or script as a server's inputs name it: a reference to its resource, or a registered one's name. */
 export type Named = string | Reference

@@ -4,10 +4,10 @@
  */
 import * as Effect from "effect/Effect"
 import type { ResourceKey } from "../../Resource.js"
-import { configError } from "../ConfigError.js"
+import { configError } from "../../Declaration/ConfigError.js"
 import { optional, type ServerSpec } from "../Resources.js"
 import { replicaName } from "../Stages.js"
-import { type Collector, type ExpandContext, ref, type Shared } from "./Collector.js"
+import { type Collector, type ExpandContext, ref, type Shared } from "../../Declaration/Collector.js"
 import { type Named, scriptResource, sshKeyResource } from "./KeysAndScripts.js"
 
 /** How many replicas each scaled server gets, checked against its range. */

@@ -4,12 +4,21 @@
  */
 import * as Effect from "effect/Effect"
 import { diskPlans, osTypes } from "../../Sakura/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { type Block, block, type Field, fieldValue, integerValue, missing, one, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
-import { didYouMean, listOf } from "../Suggest.js"
-import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "./Common.js"
+import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
+import {
+  type Block,
+  block,
+  type Field,
+  fieldValue,
+  integerValue,
+  missing,
+  one,
+  stringValue
+} from "../../Declaration/Fields.js"
+import type { Env } from "../../Declaration/Interpolate.js"
+import type { KdlNode } from "../../Declaration/KdlNode.js"
+import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "../../Declaration/ResourceFields.js"
 
 export interface DiskSpec {
   readonly size: number

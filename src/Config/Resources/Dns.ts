@@ -4,11 +4,11 @@
 import * as Effect from "effect/Effect"
 import { isIPv4, isIPv6 } from "node:net"
 import { type DnsRecordType, dnsRecordTypes } from "../../Cloudflare/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, block, fieldBoolean, fieldValue, missing, one, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
-import { listOf } from "../Suggest.js"
+import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
+import { all, block, fieldBoolean, fieldValue, missing, one, stringValue } from "../../Declaration/Fields.js"
+import type { Env } from "../../Declaration/Interpolate.js"
+import type { KdlNode } from "../../Declaration/KdlNode.js"
+import { listOf } from "../../Declaration/Suggest.js"
 import {
   checkProvider,
   type DecodeContext,
@@ -17,7 +17,7 @@ import {
   optional,
   optionalInteger,
   resourceName
-} from "./Common.js"
+} from "../../Declaration/ResourceFields.js"
 
 export interface ServerReference {
   readonly server: string

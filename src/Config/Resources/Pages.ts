@@ -2,9 +2,9 @@
  * The `pages` node: a Cloudflare Pages project deployed from a folder.
  */
 import * as Effect from "effect/Effect"
-import type { ConfigError, Location } from "../ConfigError.js"
-import { block, one } from "../Fields.js"
-import type { KdlNode } from "../KdlDocument.js"
+import type { ConfigError, Location } from "../../Declaration/ConfigError.js"
+import { block, one } from "../../Declaration/Fields.js"
+import type { KdlNode } from "../../Declaration/KdlNode.js"
 import {
   checkProvider,
   type DecodeContext,
@@ -13,7 +13,7 @@ import {
   optionalString,
   requiredLocated,
   resourceName
-} from "./Common.js"
+} from "../../Declaration/ResourceFields.js"
 
 export interface PagesSpec {
   readonly type: "pages"

@@ -4,10 +4,20 @@
  */
 import * as Effect from "effect/Effect"
 import { minTlsVersions, r2Jurisdictions, r2Locations, r2StorageClasses } from "../../Cloudflare/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, block, checkProps, type Field, fieldValue, one, oneOf, prop, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
+import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
+import {
+  all,
+  block,
+  checkProps,
+  type Field,
+  fieldValue,
+  one,
+  oneOf,
+  prop,
+  stringValue
+} from "../../Declaration/Fields.js"
+import type { Env } from "../../Declaration/Interpolate.js"
+import type { KdlNode } from "../../Declaration/KdlNode.js"
 import {
   allStrings,
   checkProvider,
@@ -17,7 +27,7 @@ import {
   optional,
   optionalInteger,
   resourceName
-} from "./Common.js"
+} from "../../Declaration/ResourceFields.js"
 
 export interface CorsSpec {
   readonly allowedOrigins: ReadonlyArray<string>

@@ -3,7 +3,7 @@
  */
 import * as Effect from "effect/Effect"
 import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../../Sakura/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import {
   all,
   type Block,
@@ -17,9 +17,9 @@ import {
   one,
   prop,
   stringValue
-} from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
+} from "../../Declaration/Fields.js"
+import type { Env } from "../../Declaration/Interpolate.js"
+import type { KdlNode } from "../../Declaration/KdlNode.js"
 import {
   allStrings,
   checkProvider,
@@ -31,7 +31,7 @@ import {
   optionalInteger,
   optionalString,
   resourceName
-} from "./Common.js"
+} from "../../Declaration/ResourceFields.js"
 import { type DiskSpec, decodeDisk } from "./Disk.js"
 import { decodeScriptVars, locatedStrings } from "./KeysAndScripts.js"
 import { decodeScale, type ScaleSpec } from "./Scale.js"

@@ -3,10 +3,10 @@
  * else the default DNS zone.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, type Block, block, one } from "../Fields.js"
-import { markEnvironmental } from "../Interpolate.js"
-import { allStrings, type DecodeContext, optionalString } from "./Common.js"
+import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
+import { all, type Block, block, one } from "../../Declaration/Fields.js"
+import { markEnvironmental } from "../../Declaration/Interpolate.js"
+import { allStrings, type DecodeContext, optionalString } from "../../Declaration/ResourceFields.js"
 
 export interface ServerDnsSpec {
   readonly hostname: string

@@ -2,11 +2,11 @@
  * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, type Block, block, checkProps, fieldValue, one, prop, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import { fieldName, type KdlNode } from "../KdlDocument.js"
-import { didYouMean, listOf } from "../Suggest.js"
+import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
+import { all, type Block, block, checkProps, fieldValue, one, prop, stringValue } from "../../Declaration/Fields.js"
+import type { Env } from "../../Declaration/Interpolate.js"
+import { fieldName, type KdlNode } from "../../Declaration/KdlNode.js"
+import { didYouMean, listOf } from "../../Declaration/Suggest.js"
 import {
   allStrings,
   checkProvider,
@@ -16,7 +16,7 @@ import {
   requiredLocated,
   resourceName,
   scalarText
-} from "./Common.js"
+} from "../../Declaration/ResourceFields.js"
 
 export type BindingSpec =
   | { readonly type: "r2"; readonly name: string; readonly bucket: string }

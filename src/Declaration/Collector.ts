@@ -3,7 +3,7 @@
  * in declaration order, with a key declared twice refused.
  */
 import * as Effect from "effect/Effect"
-import type * as CloudflareModel from "../../Cloudflare/Model.js"
+import type * as CloudflareModel from "../Cloudflare/Model.js"
 import {
   type DesiredResource,
   type Inputs,
@@ -14,9 +14,9 @@ import {
   type ResourceType,
   reference,
   type SourceSpan
-} from "../../Resource.js"
-import type * as SakuraModel from "../../Sakura/Model.js"
-import { configError, type Location } from "../ConfigError.js"
+} from "../Resource.js"
+import type * as SakuraModel from "../Sakura/Model.js"
+import { configError, type Location } from "./ConfigError.js"
 
 export interface ExpandContext {
   readonly file: string
