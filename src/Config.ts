@@ -10,9 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as NodePath from "node:path"
-import { type ConfigError, configError } from "./Declaration/ConfigError.js"
 import { expand } from "./Config/Desired.js"
-import { readEnv, variableNames } from "./Declaration/Interpolate.js"
 import { parseLazily } from "./Config/KdlDocument.js"
 import type { ResourceSpec } from "./Config/Resources.js"
 import {
@@ -25,6 +23,8 @@ import {
   type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
+import { type ConfigError, configError } from "./Declaration/ConfigError.js"
+import { readEnv, variableNames } from "./Declaration/Interpolate.js"
 import { didYouMean, listOf } from "./Declaration/Suggest.js"
 import * as DurationText from "./DurationText.js"
 import type { DesiredResource } from "./Resource.js"

@@ -5,9 +5,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import * as DurationText from "../DurationText.js"
-import { defaultPolicy, type RetryPolicy } from "../Retry.js"
-import { sakuraZones } from "../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "../Declaration/ConfigError.js"
 import {
   type Block,
@@ -24,8 +21,11 @@ import {
 } from "../Declaration/Fields.js"
 import type { Env } from "../Declaration/Interpolate.js"
 import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
-import { optional, rejectTokens } from "./Resources.js"
+import { optional, rejectTokens } from "../Declaration/ResourceFields.js"
 import { didYouMean, listOf } from "../Declaration/Suggest.js"
+import * as DurationText from "../DurationText.js"
+import { defaultPolicy, type RetryPolicy } from "../Retry.js"
+import { sakuraZones } from "../Sakura/Model.js"
 
 export interface SakuraSettings {
   readonly zone: string

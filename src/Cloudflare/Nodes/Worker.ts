@@ -2,11 +2,13 @@
  * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
  */
 import * as Effect from "effect/Effect"
+import type { Collector, ExpandContext } from "../../Declaration/Collector.js"
 import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import { all, type Block, block, checkProps, fieldValue, one, prop, stringValue } from "../../Declaration/Fields.js"
+import { checkedHash, existingPath, portablePath, resolvePath } from "../../Declaration/Files.js"
 import type { Env } from "../../Declaration/Interpolate.js"
 import { fieldName, type KdlNode } from "../../Declaration/KdlNode.js"
-import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+import type { StageView } from "../../Declaration/NodeKind.js"
 import {
   allStrings,
   checkProvider,
@@ -17,6 +19,9 @@ import {
   resourceName,
   scalarText
 } from "../../Declaration/ResourceFields.js"
+import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+import { makeKey } from "../../Resource.js"
+import type { Declared } from "../Model.js"
 
 export type BindingSpec =
   | { readonly type: "r2"; readonly name: string; readonly bucket: string }
@@ -161,4 +166,35 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
       ...optional("compatibilityDate", compatibilityDate)
     }
     return spec
+  })
+
+export const expandWorker = (
+  context: ExpandContext,
+  worker: WorkerSpec,
+  collector: Collector<Declared>,
+  stage: StageView
+) =>
+  Effect.gen(function* () {
+    const buckets = new Set(stage("r2").map((bucket) => bucket.name))
+    const source = yield* resolvePath(context.directory, worker.source.value)
+    yield* existingPath(source, worker.source.at, "worker source", "file or folder")
+    const sourceHash = yield* checkedHash(source, worker.source.at, "worker source")
+    const dependsOn = worker.bindings.flatMap((binding) =>
+      binding.type === "r2" && buckets.has(binding.bucket) ? [makeKey("r2", binding.bucket)] : []
+    )
+    yield* collector.add(
+      "worker",
+      worker.name,
+      {
+        name: worker.name,
+        source: portablePath(context.directory, source),
+        sourceHash,
+        routes: worker.routes.map((route) => ({ pattern: route.pattern, ...optional("zone", route.zone) })),
+        ...optional("compatibilityDate", worker.compatibilityDate),
+        compatibilityFlags: [...worker.compatibilityFlags],
+        bindings: worker.bindings.map((binding) => ({ ...binding }))
+      },
+      dependsOn,
+      worker.at
+    )
   })

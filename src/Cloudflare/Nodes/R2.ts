@@ -3,7 +3,7 @@
  * custom domains.
  */
 import * as Effect from "effect/Effect"
-import { minTlsVersions, r2Jurisdictions, r2Locations, r2StorageClasses } from "../../Cloudflare/Model.js"
+import type { Collector, ExpandContext } from "../../Declaration/Collector.js"
 import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import {
   all,
@@ -28,6 +28,14 @@ import {
   optionalInteger,
   resourceName
 } from "../../Declaration/ResourceFields.js"
+import {
+  type Declared,
+  type DeclaredBucket,
+  minTlsVersions,
+  r2Jurisdictions,
+  r2Locations,
+  r2StorageClasses
+} from "../Model.js"
 
 export interface CorsSpec {
   readonly allowedOrigins: ReadonlyArray<string>
@@ -161,4 +169,57 @@ export const decodeR2 = (context: DecodeContext, node: KdlNode): Effect.Effect<R
       customDomains: yield* Effect.forEach(all(fields, "custom-domain"), (field) => decodeCustomDomain(env, field))
     }
     return spec
+  })
+
+/** The zone of a custom domain: the given one, the cloudflare zone if it contains the host, else the last two labels. */
+const domainZone = (host: string, given: string | undefined, cloudflareZone: string | undefined) => {
+  if (given !== undefined) return given
+  if (cloudflareZone !== undefined && (host === cloudflareZone || host.endsWith("." + cloudflareZone))) {
+    return cloudflareZone
+  }
+  return host.split(".").slice(-2).join(".")
+}
+
+export const expandR2 = (context: ExpandContext, bucket: R2Spec, collector: Collector<Declared>) =>
+  Effect.gen(function* () {
+    const cors = bucket.cors
+    const corsInputs: DeclaredBucket["cors"] =
+      cors === undefined
+        ? undefined
+        : {
+            allowedOrigins: [...cors.allowedOrigins],
+            allowedMethods: [...cors.allowedMethods],
+            allowedHeaders: [...cors.allowedHeaders],
+            exposeHeaders: [...cors.exposeHeaders],
+            ...optional("maxAge", cors.maxAge)
+          }
+    const bucketKey = yield* collector.add(
+      "r2",
+      bucket.name,
+      {
+        name: bucket.name,
+        ...optional("location", bucket.location),
+        ...optional("jurisdiction", bucket.jurisdiction),
+        ...optional("storageClass", bucket.storageClass),
+        ...optional("cors", corsInputs)
+      },
+      [],
+      bucket.at
+    )
+    for (const domain of bucket.customDomains) {
+      yield* collector.add(
+        "r2-domain",
+        domain.host,
+        {
+          bucket: bucket.name,
+          domain: domain.host,
+          zone: domainZone(domain.host, domain.zone, context.cloudflareZone),
+          minTls: domain.minTls,
+          // R2 calls about a bucket in a jurisdiction must name it.
+          ...optional("jurisdiction", bucket.jurisdiction)
+        },
+        [bucketKey],
+        domain.at
+      )
+    }
   })

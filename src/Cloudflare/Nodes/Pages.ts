@@ -2,8 +2,10 @@
  * The `pages` node: a Cloudflare Pages project deployed from a folder.
  */
 import * as Effect from "effect/Effect"
+import type { Collector, ExpandContext } from "../../Declaration/Collector.js"
 import type { ConfigError, Location } from "../../Declaration/ConfigError.js"
 import { block, one } from "../../Declaration/Fields.js"
+import { checkedHash, existingPath, portablePath, resolvePath } from "../../Declaration/Files.js"
 import type { KdlNode } from "../../Declaration/KdlNode.js"
 import {
   checkProvider,
@@ -14,6 +16,7 @@ import {
   requiredLocated,
   resourceName
 } from "../../Declaration/ResourceFields.js"
+import type { Declared } from "../Model.js"
 
 export interface PagesSpec {
   readonly type: "pages"
@@ -39,4 +42,24 @@ export const decodePages = (context: DecodeContext, node: KdlNode): Effect.Effec
       ...optional("branch", yield* optionalString(env, one(fields, "branch")))
     }
     return spec
+  })
+
+export const expandPages = (context: ExpandContext, pages: PagesSpec, collector: Collector<Declared>) =>
+  Effect.gen(function* () {
+    const directory = yield* resolvePath(context.directory, pages.directory.value)
+    yield* existingPath(directory, pages.directory.at, "Pages directory", "folder")
+    const directoryHash = yield* checkedHash(directory, pages.directory.at, "Pages directory")
+    yield* collector.add(
+      "pages",
+      pages.name,
+      {
+        name: pages.name,
+        directory: portablePath(context.directory, directory),
+        directoryHash,
+        productionBranch: pages.productionBranch,
+        ...optional("branch", pages.branch)
+      },
+      [],
+      pages.at
+    )
   })

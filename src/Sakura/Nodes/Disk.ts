@@ -3,7 +3,6 @@
  * and `archive` that override it.
  */
 import * as Effect from "effect/Effect"
-import { diskPlans, osTypes } from "../../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import {
   type Block,
@@ -17,8 +16,9 @@ import {
 } from "../../Declaration/Fields.js"
 import type { Env } from "../../Declaration/Interpolate.js"
 import type { KdlNode } from "../../Declaration/KdlNode.js"
-import { didYouMean, listOf } from "../../Declaration/Suggest.js"
 import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "../../Declaration/ResourceFields.js"
+import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+import { diskPlans, osTypes } from "../Model.js"
 
 export interface DiskSpec {
   readonly size: number

@@ -2,7 +2,6 @@
  * The `server` node: a Sakura Cloud server with its plan, zone, disk, keys, scripts, DNS names and replica count.
  */
 import * as Effect from "effect/Effect"
-import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../../Sakura/Model.js"
 import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import {
   all,
@@ -32,6 +31,7 @@ import {
   optionalString,
   resourceName
 } from "../../Declaration/ResourceFields.js"
+import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../Model.js"
 import { type DiskSpec, decodeDisk } from "./Disk.js"
 import { decodeScriptVars, locatedStrings } from "./KeysAndScripts.js"
 import { decodeScale, type ScaleSpec } from "./Scale.js"
