@@ -23,14 +23,12 @@ import {
   type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
-import { type ConfigError, configError } from "./Declaration/ConfigError.js"
-import { readEnv, variableNames } from "./Declaration/Interpolate.js"
-import { didYouMean, listOf } from "./Declaration/Suggest.js"
+import { type ConfigError, configError, didYouMean, listOf, readEnv, variableNames } from "./Declaration.js"
 import * as DurationText from "./DurationText.js"
 import type { DesiredResource } from "./Resource.js"
 import type { RetryPolicy } from "./Retry.js"
 
-export { ConfigError, configError } from "./Declaration/ConfigError.js"
+export { ConfigError, configError } from "./Declaration.js"
 export type { CloudflareSettings, SakuraSettings, StateSettings } from "./Config/Settings.js"
 export type { ResourceSpec, StageDefinition }
 

@@ -160,7 +160,7 @@ describe("the shape of src/", () => {
     assert.deepStrictEqual(
       crossings,
       [],
-      "a cloud never imports Config/, and only its Nodes import the kit (Declaration/); Config/ imports from a cloud " +
+      "a cloud never imports Config/, and only its Nodes import the kit (Declaration); Config/ imports from a cloud " +
         "only its Model and Nodes; the kit imports neither Config/ nor a cloud"
     )
   })

@@ -1,7 +1,7 @@
 /**
  * The Cloudflare nodes of the configuration: for each, how its KDL node is decoded and what it expands to.
  */
-import { eachAlone, type NodeKind } from "../Declaration/NodeKind.js"
+import { eachAlone, type NodeKind } from "../Declaration.js"
 import type { Declared } from "./Model.js"
 import { type DnsZoneSpec, decodeDnsZone, expandDns, settleDnsZone } from "./Nodes/Dns.js"
 import { decodePages, expandPages, type PagesSpec } from "./Nodes/Pages.js"

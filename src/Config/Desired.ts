@@ -6,14 +6,10 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type * as CloudflareModel from "../Cloudflare/Model.js"
-import { Collector, type ExpandContext } from "../Declaration/Collector.js"
-import type { ConfigError } from "../Declaration/ConfigError.js"
-import type { Entry, Expansion } from "../Declaration/NodeKind.js"
+import { Collector, type ConfigError, type Entry, type ExpandContext, type Expansion } from "../Declaration.js"
 import type { DesiredResource } from "../Resource.js"
 import type * as SakuraNodes from "../Sakura/Nodes.js"
 import { kinds, type ResourceSpec, stageView } from "./Resources.js"
-
-export type { ExpandContext } from "../Declaration/Collector.js"
 
 type Holds<Check extends true> = Check
 

@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
-import type { ConfigError } from "../Declaration/ConfigError.js"
+import type { ConfigError } from "../Declaration.js"
 import { type KdlDocument, parseWith } from "./KdlDocument.js"
 import * as KdlV1 from "./KdlV1.js"
 import * as KdlV2 from "./KdlV2.js"
@@ -16,7 +16,7 @@ export {
   type KdlProperty,
   type KdlValue,
   type Scalar
-} from "../Declaration/KdlNode.js"
+} from "../Declaration.js"
 export { childPath, type KdlDocument, label } from "./KdlDocument.js"
 
 /** Parses KDL v2, else v1; a failure of both points at the error of the likelier version. */

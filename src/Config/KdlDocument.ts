@@ -6,8 +6,14 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ConfigError, configError, type Location } from "../Declaration/ConfigError.js"
-import { isTokenField, type KdlNode, type Scalar } from "../Declaration/KdlNode.js"
+import {
+  type ConfigError,
+  configError,
+  isTokenField,
+  type KdlNode,
+  type Location,
+  type Scalar
+} from "../Declaration.js"
 import type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
 import { endOf, type Position, type ScannedEntry, type ScannedNode, scan } from "./Scanner.js"
 

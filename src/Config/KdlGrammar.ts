@@ -3,7 +3,7 @@
  * Each grammar module (`KdlV1`, `KdlV2`) wraps its parser with `runParser`.
  */
 import * as Either from "effect/Either"
-import type { Scalar } from "../Declaration/KdlNode.js"
+import type { Scalar } from "../Declaration.js"
 import type { Position } from "./Scanner.js"
 
 export interface ParsedNode {

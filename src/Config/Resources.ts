@@ -5,10 +5,16 @@
  */
 import * as Effect from "effect/Effect"
 import * as CloudflareNodes from "../Cloudflare/Nodes.js"
-import type { ConfigError } from "../Declaration/ConfigError.js"
-import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
-import type { Entry, NodeKind, StageView } from "../Declaration/NodeKind.js"
-import { type DecodeContext, rejectTokens } from "../Declaration/ResourceFields.js"
+import {
+  type ConfigError,
+  type DecodeContext,
+  type Entry,
+  fieldName,
+  type KdlNode,
+  type NodeKind,
+  rejectTokens,
+  type StageView
+} from "../Declaration.js"
 import * as SakuraNodes from "../Sakura/Nodes.js"
 
 const cloudKinds = [...SakuraNodes.kinds, ...CloudflareNodes.kinds] as const

@@ -5,24 +5,29 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import { type ConfigError, configError, type Location } from "../Declaration/ConfigError.js"
 import {
-  type Block,
   block,
+  type Block,
+  type ConfigError,
+  configError,
+  didYouMean,
+  type Env,
   type Field,
   fieldInteger,
+  fieldName,
   fieldNumber,
   fieldString,
+  fieldValue,
+  type KdlNode,
+  listOf,
+  type Location,
   one,
   oneOf,
+  optional,
   prop,
-  stringValue,
-  fieldValue
-} from "../Declaration/Fields.js"
-import type { Env } from "../Declaration/Interpolate.js"
-import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
-import { optional, rejectTokens } from "../Declaration/ResourceFields.js"
-import { didYouMean, listOf } from "../Declaration/Suggest.js"
+  rejectTokens,
+  stringValue
+} from "../Declaration.js"
 import * as DurationText from "../DurationText.js"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
 import { sakuraZones } from "../Sakura/Model.js"

@@ -5,11 +5,19 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ConfigError, configError, type Location } from "../Declaration/ConfigError.js"
-import { isEnvironmental } from "../Declaration/Interpolate.js"
-import { fieldName, type KdlNode } from "../Declaration/KdlNode.js"
-import { type DecodeContext, rejectTokens, resourceName } from "../Declaration/ResourceFields.js"
-import { didYouMean, listOf } from "../Declaration/Suggest.js"
+import {
+  type ConfigError,
+  configError,
+  type DecodeContext,
+  didYouMean,
+  fieldName,
+  isEnvironmental,
+  type KdlNode,
+  listOf,
+  type Location,
+  rejectTokens,
+  resourceName
+} from "../Declaration.js"
 import { canonicalField, decodeResource, isResourceNode, kindOf, type ResourceSpec, stageView } from "./Resources.js"
 
 export interface StageDefinition {

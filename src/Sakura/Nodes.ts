@@ -1,7 +1,7 @@
 /**
  * The Sakura Cloud nodes of the configuration: for each, how its KDL node is decoded and what it expands to.
  */
-import type { NodeKind } from "../Declaration/NodeKind.js"
+import type { NodeKind } from "../Declaration.js"
 import type { Declared } from "./Nodes/Declared.js"
 import { possibleNames } from "./Nodes/Replicas.js"
 import { decodeServer, type ServerSpec, serverAliases } from "./Nodes/Server.js"

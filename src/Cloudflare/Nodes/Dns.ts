@@ -3,23 +3,34 @@
  */
 import * as Effect from "effect/Effect"
 import { isIPv4, isIPv6 } from "node:net"
-import { type Collector, ref } from "../../Declaration/Collector.js"
-import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
-import { all, block, fieldBoolean, fieldValue, missing, one, stringValue } from "../../Declaration/Fields.js"
-import type { Env } from "../../Declaration/Interpolate.js"
-import type { KdlNode } from "../../Declaration/KdlNode.js"
-import type { Entry, StageView } from "../../Declaration/NodeKind.js"
 import {
+  all,
+  block,
   checkProvider,
+  type Collector,
+  type ConfigError,
+  configError,
   type DecodeContext,
+  didYouMean,
+  type Entry,
+  type Env,
+  fieldBoolean,
   fieldChoice,
+  fieldValue,
   ifWritten,
+  type KdlNode,
+  listOf,
+  type Location,
+  missing,
+  one,
   optional,
   optionalInteger,
-  resourceName
-} from "../../Declaration/ResourceFields.js"
-import { didYouMean, listOf } from "../../Declaration/Suggest.js"
-import { referenceAttributes } from "../../Declaration/Vocabulary.js"
+  ref,
+  referenceAttributes,
+  resourceName,
+  type StageView,
+  stringValue
+} from "../../Declaration.js"
 import { makeKey, type Reference, type ResourceKey } from "../../Resource.js"
 import { type Declared, type DnsRecordType, dnsRecordTypes } from "../Model.js"
 

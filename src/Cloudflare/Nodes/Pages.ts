@@ -2,20 +2,26 @@
  * The `pages` node: a Cloudflare Pages project deployed from a folder.
  */
 import * as Effect from "effect/Effect"
-import type { Collector, ExpandContext } from "../../Declaration/Collector.js"
-import type { ConfigError, Location } from "../../Declaration/ConfigError.js"
-import { block, one } from "../../Declaration/Fields.js"
-import { checkedHash, existingPath, portablePath, resolvePath } from "../../Declaration/Files.js"
-import type { KdlNode } from "../../Declaration/KdlNode.js"
 import {
+  block,
+  checkedHash,
   checkProvider,
+  type Collector,
+  type ConfigError,
   type DecodeContext,
+  existingPath,
+  type ExpandContext,
+  type KdlNode,
   type Located,
+  type Location,
+  one,
   optional,
   optionalString,
+  portablePath,
   requiredLocated,
+  resolvePath,
   resourceName
-} from "../../Declaration/ResourceFields.js"
+} from "../../Declaration.js"
 import type { Declared } from "../Model.js"
 
 export interface PagesSpec {

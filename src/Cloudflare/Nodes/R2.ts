@@ -3,31 +3,32 @@
  * custom domains.
  */
 import * as Effect from "effect/Effect"
-import type { Collector, ExpandContext } from "../../Declaration/Collector.js"
-import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import {
   all,
+  allStrings,
   block,
   checkProps,
+  checkProvider,
+  type Collector,
+  type ConfigError,
+  configError,
+  type DecodeContext,
+  type Env,
+  type ExpandContext,
   type Field,
+  fieldChoice,
   fieldValue,
+  ifWritten,
+  type KdlNode,
+  type Location,
   one,
   oneOf,
-  prop,
-  stringValue
-} from "../../Declaration/Fields.js"
-import type { Env } from "../../Declaration/Interpolate.js"
-import type { KdlNode } from "../../Declaration/KdlNode.js"
-import {
-  allStrings,
-  checkProvider,
-  type DecodeContext,
-  fieldChoice,
-  ifWritten,
   optional,
   optionalInteger,
-  resourceName
-} from "../../Declaration/ResourceFields.js"
+  prop,
+  resourceName,
+  stringValue
+} from "../../Declaration.js"
 import {
   type Declared,
   type DeclaredBucket,

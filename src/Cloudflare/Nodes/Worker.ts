@@ -2,24 +2,39 @@
  * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
  */
 import * as Effect from "effect/Effect"
-import type { Collector, ExpandContext } from "../../Declaration/Collector.js"
-import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
-import { all, type Block, block, checkProps, fieldValue, one, prop, stringValue } from "../../Declaration/Fields.js"
-import { checkedHash, existingPath, portablePath, resolvePath } from "../../Declaration/Files.js"
-import type { Env } from "../../Declaration/Interpolate.js"
-import { fieldName, type KdlNode } from "../../Declaration/KdlNode.js"
-import type { StageView } from "../../Declaration/NodeKind.js"
 import {
+  all,
   allStrings,
+  block,
+  type Block,
+  checkedHash,
+  checkProps,
   checkProvider,
+  type Collector,
+  type ConfigError,
+  configError,
   type DecodeContext,
+  didYouMean,
+  type Env,
+  existingPath,
+  type ExpandContext,
+  fieldName,
+  fieldValue,
+  type KdlNode,
+  listOf,
   type Located,
+  type Location,
+  one,
   optional,
+  portablePath,
+  prop,
   requiredLocated,
+  resolvePath,
   resourceName,
-  scalarText
-} from "../../Declaration/ResourceFields.js"
-import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+  scalarText,
+  type StageView,
+  stringValue
+} from "../../Declaration.js"
 import { makeKey } from "../../Resource.js"
 import type { Declared } from "../Model.js"
 

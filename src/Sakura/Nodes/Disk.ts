@@ -3,21 +3,28 @@
  * and `archive` that override it.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../../Declaration/ConfigError.js"
 import {
-  type Block,
   block,
+  type Block,
+  type ConfigError,
+  configError,
+  didYouMean,
+  type Env,
   type Field,
+  fieldChoice,
   fieldValue,
+  ifWritten,
   integerValue,
+  type KdlNode,
+  listOf,
+  type Location,
   missing,
   one,
+  optional,
+  optionalInteger,
+  optionalString,
   stringValue
-} from "../../Declaration/Fields.js"
-import type { Env } from "../../Declaration/Interpolate.js"
-import type { KdlNode } from "../../Declaration/KdlNode.js"
-import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "../../Declaration/ResourceFields.js"
-import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+} from "../../Declaration.js"
 import { diskPlans, osTypes } from "../Model.js"
 
 export interface DiskSpec {

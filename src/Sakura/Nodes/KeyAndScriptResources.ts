@@ -6,11 +6,17 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
-import { type Collector, type ExpandContext, ref } from "../../Declaration/Collector.js"
-import { type ConfigError, configError } from "../../Declaration/ConfigError.js"
-import { sha256 } from "../../Declaration/ContentHash.js"
-import { readText, resolvePath } from "../../Declaration/Files.js"
-import type { Located } from "../../Declaration/ResourceFields.js"
+import {
+  type Collector,
+  type ConfigError,
+  configError,
+  type ExpandContext,
+  type Located,
+  readText,
+  ref,
+  resolvePath,
+  sha256
+} from "../../Declaration.js"
 import type { Reference, ResourceKey } from "../../Resource.js"
 import { builtinScripts, type DeclaredStartupScript } from "../Model.js"
 import type { Declared } from "./Declared.js"

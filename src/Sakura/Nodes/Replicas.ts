@@ -3,9 +3,7 @@
  * servers declare and the counts `--scale` asks for.
  */
 import * as Effect from "effect/Effect"
-import type { ExpandContext } from "../../Declaration/Collector.js"
-import { configError } from "../../Declaration/ConfigError.js"
-import { didYouMean, listOf } from "../../Declaration/Suggest.js"
+import { configError, didYouMean, type ExpandContext, listOf } from "../../Declaration.js"
 import type { ServerSpec } from "./Server.js"
 
 /** Replica names of a scaled server, up to its maximum. */

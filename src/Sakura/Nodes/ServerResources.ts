@@ -3,10 +3,14 @@
  * and startup scripts it names, and the DNS records of its host name and aliases.
  */
 import * as Effect from "effect/Effect"
-import { type Collector, type ExpandContext, ref } from "../../Declaration/Collector.js"
-import type { ConfigError } from "../../Declaration/ConfigError.js"
-import type { Expansion } from "../../Declaration/NodeKind.js"
-import { optional } from "../../Declaration/ResourceFields.js"
+import {
+  type Collector,
+  type ConfigError,
+  type ExpandContext,
+  type Expansion,
+  optional,
+  ref
+} from "../../Declaration.js"
 import type { ResourceKey } from "../../Resource.js"
 import type { Declared } from "./Declared.js"
 import { makeShared, type Named, type Shared, scriptResource, sshKeyResource } from "./KeyAndScriptResources.js"
