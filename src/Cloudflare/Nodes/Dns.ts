@@ -189,7 +189,7 @@ const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: 
       )
     }
     if (validAttribute) {
-      const known = servers.map((spec) => spec.name)
+      const known = servers.map((entry) => entry.name)
       return yield* configError(
         record.at,
         `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
@@ -201,6 +201,7 @@ const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: 
     return literal
   })
 
+/** A zone with each of its `server.NAME.ATTRIBUTE` values settled against the servers of its stage. */
 export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effect<DnsZoneSpec, ConfigError> => {
   const servers = stage("server")
   const names = new Set(servers.flatMap((server) => server.names))
@@ -210,6 +211,7 @@ export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effec
   )
 }
 
+/** A resource per record; a record naming a server points at its first replica, which it depends on. */
 export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, stage: StageView) =>
   Effect.gen(function* () {
     const replicas = new Map(stage("server").map((server) => [server.name, server.names]))
