@@ -10,9 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as NodePath from "node:path"
-import { type ConfigError, configError } from "./Config/ConfigError.js"
 import { expand } from "./Config/Desired.js"
-import { readEnv, variableNames } from "./Config/Interpolate.js"
 import { parseLazily } from "./Config/KdlDocument.js"
 import type { ResourceSpec } from "./Config/Resources.js"
 import {
@@ -25,12 +23,12 @@ import {
   type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
-import { didYouMean, listOf } from "./Config/Suggest.js"
+import { type ConfigError, configError, didYouMean, listOf, readEnv, variableNames } from "./Declaration.js"
 import * as DurationText from "./DurationText.js"
 import type { DesiredResource } from "./Resource.js"
 import type { RetryPolicy } from "./Retry.js"
 
-export { ConfigError, configError } from "./Config/ConfigError.js"
+export { ConfigError, configError } from "./Declaration.js"
 export type { CloudflareSettings, SakuraSettings, StateSettings } from "./Config/Settings.js"
 export type { ResourceSpec, StageDefinition }
 

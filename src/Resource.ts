@@ -8,20 +8,8 @@ import * as Schema from "effect/Schema"
 export const ProviderName = Schema.Literal("sakura-cloud", "cloudflare")
 export type ProviderName = typeof ProviderName.Type
 
-export const ResourceType = Schema.Literal(
-  "server",
-  "disk",
-  "ssh-key",
-  "startup-script",
-  "r2",
-  "r2-domain",
-  "worker",
-  "pages",
-  "dns"
-)
-export type ResourceType = typeof ResourceType.Type
-
-export const providerOf: Record<ResourceType, ProviderName> = {
+/** The registry of resource types: each type, named once, with the cloud that serves it. */
+export const providerOf = {
   server: "sakura-cloud",
   disk: "sakura-cloud",
   "ssh-key": "sakura-cloud",
@@ -31,7 +19,13 @@ export const providerOf: Record<ResourceType, ProviderName> = {
   worker: "cloudflare",
   pages: "cloudflare",
   dns: "cloudflare"
-}
+} as const satisfies Record<string, ProviderName>
+
+export type ResourceType = keyof typeof providerOf
+
+const resourceTypes = Object.keys(providerOf) as unknown as readonly [ResourceType, ...Array<ResourceType>]
+
+export const ResourceType = Schema.Literal(...resourceTypes)
 
 /** `provider:type:name`, e.g. `sakura-cloud:server:creo-dev-01` or `cloudflare:dns:api.example.com/A`. */
 export type ResourceKey = string

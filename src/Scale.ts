@@ -6,9 +6,8 @@
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import type * as Config from "./Config.js"
-import { type ConfigError, configError, type Location } from "./Config/ConfigError.js"
-import type { ServerSpec } from "./Config/Resources.js"
-import { didYouMean, listOf } from "./Config/Suggest.js"
+import { type ConfigError, configError, didYouMean, listOf, type Location } from "./Declaration.js"
+import type { ServerSpec } from "./Sakura/Nodes.js"
 
 /** A server declared with `scale` in a stage, by its base name. */
 export interface ScaleRange {

@@ -1,7 +1,7 @@
 /**
  * The shape of `src/`: no import cycles (type-only and lazy imports included), no file over
  * 450 lines and no function over 100, and the configuration and the providers apart: they meet
- * only in the clouds' models.
+ * only in the clouds' models and nodes, over the declaration kit below both.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
@@ -116,14 +116,24 @@ const moduleName = (path: string) => Path.relative(root, path).split(Path.sep).j
 
 const isConfig = (name: string) => name === "Config" || name.startsWith("Config/")
 const isCloud = (name: string) => name.startsWith("Sakura/") || name.startsWith("Cloudflare/")
-const isModel = (name: string) => /^(Sakura|Cloudflare)\/Model(\/.*)?$/.test(name)
+const isKit = (name: string) => name === "Declaration" || name.startsWith("Declaration/")
+/** What the configuration may import from a cloud: the façades of its models and of its nodes. */
+const isCloudFacade = (name: string) => /^(Sakura|Cloudflare)\/(Model|Nodes)$/.test(name)
+const isNodes = (name: string) => /^(Sakura|Cloudflare)\/Nodes(\/.*)?$/.test(name)
 
-/** Imports that cross between the configuration and the providers other than through a model, as `from → to`. */
+/** Whether `from` may not import `to`: the rules that keep the configuration, the kit and the providers apart. */
+const crosses = (from: string, to: string) =>
+  (isCloud(from) && isConfig(to)) ||
+  (isConfig(from) && isCloud(to) && !isCloudFacade(to)) ||
+  (isKit(from) && (isConfig(to) || isCloud(to))) ||
+  (isCloud(from) && isKit(to) && !isNodes(from))
+
+/** Imports that break those rules, as `from → to`. */
 const crossings = files.flatMap((file) => {
   const from = moduleName(file.path)
   return importsOf(file)
     .map((path) => moduleName(path))
-    .filter((to) => (isCloud(from) && isConfig(to)) || (isConfig(from) && isCloud(to) && !isModel(to)))
+    .filter((to) => crosses(from, to))
     .map((to) => `${from} → ${to}`)
 })
 
@@ -146,11 +156,12 @@ describe("the shape of src/", () => {
     assert.deepStrictEqual(over, [], "split these functions")
   })
 
-  it("keeps the configuration and the providers apart: they share only the clouds' models", () => {
+  it("keeps the configuration and the providers apart: they share only the clouds' models and nodes", () => {
     assert.deepStrictEqual(
       crossings,
       [],
-      "a provider must not import the configuration; the configuration imports only Sakura/Model and Cloudflare/Model"
+      "a cloud never imports Config/, and only its Nodes import the kit (Declaration); Config/ imports from a cloud " +
+        "only its Model and Nodes; the kit imports neither Config/ nor a cloud"
     )
   })
 })

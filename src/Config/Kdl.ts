@@ -4,22 +4,20 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
-import type { ConfigError } from "./ConfigError.js"
+import type { ConfigError } from "../Declaration.js"
 import { type KdlDocument, parseWith } from "./KdlDocument.js"
 import * as KdlV1 from "./KdlV1.js"
 import * as KdlV2 from "./KdlV2.js"
 
 export {
-  childPath,
   fieldName,
   isTokenField,
-  type KdlDocument,
   type KdlNode,
   type KdlProperty,
   type KdlValue,
-  label,
   type Scalar
-} from "./KdlDocument.js"
+} from "../Declaration.js"
+export { childPath, type KdlDocument, label } from "./KdlDocument.js"
 
 /** Parses KDL v2, else v1; a failure of both points at the error of the likelier version. */
 export const parse = (file: string, text: string): Either.Either<KdlDocument, ConfigError> =>

@@ -6,43 +6,23 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
-import type { Grammar, ParsedNode, ParseFailure, Scalar } from "./KdlGrammar.js"
+import {
+  type ConfigError,
+  configError,
+  isTokenField,
+  type KdlNode,
+  type Location,
+  type Scalar
+} from "../Declaration.js"
+import type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
 import { endOf, type Position, type ScannedEntry, type ScannedNode, scan } from "./Scanner.js"
 
-export type { Grammar, ParsedNode, ParseFailure, Scalar } from "./KdlGrammar.js"
-
-export interface KdlValue {
-  readonly value: Scalar
-  readonly at: Location
-}
-
-export interface KdlProperty {
-  /** As written; see `fieldName` for comparisons. */
-  readonly key: string
-  readonly value: KdlValue
-  readonly at: Location
-}
-
-export interface KdlNode {
-  readonly name: string
-  readonly args: ReadonlyArray<KdlValue>
-  /** One per key (the last one written wins, as in KDL), in the order written. */
-  readonly props: ReadonlyArray<KdlProperty>
-  readonly children: ReadonlyArray<KdlNode>
-  readonly at: Location
-}
+export type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
 
 export interface KdlDocument {
   readonly version: 1 | 2
   readonly nodes: ReadonlyArray<KdlNode>
 }
-
-/** `-` and `_` spell the same field: `disk-size`, `disk_size`. */
-export const fieldName = (name: string): string => name.replaceAll("_", "-").toLowerCase()
-
-/** A field named like an API token: `token`, `api-token`, `api_token`, `apitoken`, `cf-api-token`. */
-export const isTokenField = (name: string): boolean => /token$/.test(fieldName(name).replaceAll("-", ""))
 
 /** How a node shows in a path: `server "creo-dev-01"`, `plan`. A token's value never shows. */
 export const label = (name: string, args: ReadonlyArray<{ readonly value: Scalar }>): string => {

@@ -3,9 +3,8 @@
  * Each grammar module (`KdlV1`, `KdlV2`) wraps its parser with `runParser`.
  */
 import * as Either from "effect/Either"
+import type { Scalar } from "../Declaration.js"
 import type { Position } from "./Scanner.js"
-
-export type Scalar = string | number | boolean | null
 
 export interface ParsedNode {
   readonly name: string

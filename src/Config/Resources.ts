@@ -1,71 +1,65 @@
 /**
- * Resource nodes (`server`, `r2-bucket`, `worker`, `pages`, `dns`) decoded into typed specs, each by the decoder of
- * its node in `Resources/`. Everything that needs no file system is checked here, so `load` reports it.
+ * The resource nodes the configuration knows: the node kinds of each cloud (`server`, `r2-bucket`, `worker`, `pages`,
+ * `dns`), found by their KDL node or by their specs' type. Everything that needs no file system is checked in the
+ * decoders, so `load` reports it.
  */
 import * as Effect from "effect/Effect"
-import type { ConfigError } from "./ConfigError.js"
-import { fieldName, type KdlNode } from "./KdlDocument.js"
-import { type DecodeContext, rejectTokens } from "./Resources/Common.js"
-import { decodeDnsZone, type DnsZoneSpec } from "./Resources/Dns.js"
-import { decodePages, type PagesSpec } from "./Resources/Pages.js"
-import { decodeR2, type R2Spec } from "./Resources/R2.js"
-import { decodeServer, type ServerSpec, serverAliases } from "./Resources/Server.js"
-import { decodeWorker, type WorkerSpec, workerAliases } from "./Resources/Worker.js"
-
-export {
+import * as CloudflareNodes from "../Cloudflare/Nodes.js"
+import {
+  type ConfigError,
   type DecodeContext,
-  type Located,
-  optional,
+  type Entry,
+  fieldName,
+  type KdlNode,
+  type NodeKind,
   rejectTokens,
-  resourceName
-} from "./Resources/Common.js"
-export type { DiskSpec } from "./Resources/Disk.js"
-export {
-  checkAddress,
-  type DnsZoneSpec,
-  decodeDnsZone,
-  parseReference,
-  qualify,
-  type RecordSpec,
-  type ServerReference
-} from "./Resources/Dns.js"
-export { decodePages, type PagesSpec } from "./Resources/Pages.js"
-export { type CorsSpec, type CustomDomainSpec, decodeR2, type R2Spec } from "./Resources/R2.js"
-export type { ScaleSpec } from "./Resources/Scale.js"
-export { decodeServer, type ServerMetadata, type ServerSpec } from "./Resources/Server.js"
-export type { ServerDnsSpec } from "./Resources/ServerDns.js"
-export { type BindingSpec, decodeWorker, type RouteSpec, type WorkerSpec } from "./Resources/Worker.js"
+  type StageView
+} from "../Declaration.js"
+import * as SakuraNodes from "../Sakura/Nodes.js"
 
-export type ResourceSpec = ServerSpec | R2Spec | WorkerSpec | PagesSpec | DnsZoneSpec
+const cloudKinds = [...SakuraNodes.kinds, ...CloudflareNodes.kinds] as const
 
-export const resourceNodes = ["server", "r2-bucket", "worker", "pages", "dns"] as const
-export type ResourceNode = (typeof resourceNodes)[number]
+type SpecOf<Kind> = Kind extends NodeKind<infer S, infer _Declared> ? S : never
 
-export const isResourceNode = (name: string): name is ResourceNode =>
-  (resourceNodes as ReadonlyArray<string>).includes(fieldName(name))
+/** A decoded resource node of any kind. */
+export type ResourceSpec = SpecOf<(typeof cloudKinds)[number]>
 
-interface ResourceDecoder {
-  readonly decode: (context: DecodeContext, node: KdlNode) => Effect.Effect<ResourceSpec, ConfigError>
-  /** Other spellings of its fields that a stage's override replaces too: alias → canonical. */
-  readonly aliases: Readonly<Record<string, string>>
-}
+/**
+ * A kind as the configuration handles them side by side: its methods take any spec (methods are bivariant in
+ * their parameters), and each spec goes to the kind of its `type` only.
+ */
+export type Kind = NodeKind<ResourceSpec, never>
 
-const decoders: Readonly<Record<ResourceNode, ResourceDecoder>> = {
-  server: { decode: decodeServer, aliases: serverAliases },
-  "r2-bucket": { decode: decodeR2, aliases: {} },
-  worker: { decode: decodeWorker, aliases: workerAliases },
-  pages: { decode: decodePages, aliases: {} },
-  dns: { decode: decodeDnsZone, aliases: {} }
-}
+/** In the order a stage's kinds start their expansion. */
+export const kinds: ReadonlyArray<Kind> = cloudKinds
+
+const byNode: ReadonlyMap<string, Kind> = new Map(kinds.map((kind) => [kind.node, kind]))
+const byType: ReadonlyMap<string, Kind> = new Map(kinds.map((kind) => [kind.type, kind]))
+
+export const isResourceNode = (name: string): boolean => byNode.has(fieldName(name))
+
+/** The kind that decoded a spec. */
+export const kindOf = (spec: ResourceSpec): Kind => byType.get(spec.type)!
 
 /** The canonical field name of a child of a resource node, for template overrides. */
-export const canonicalField = (resource: ResourceNode, name: string): string => {
+export const canonicalField = (node: string, name: string): string => {
   const normalized = fieldName(name)
-  return decoders[resource].aliases[normalized] ?? normalized
+  return byNode.get(fieldName(node))?.aliases[normalized] ?? normalized
 }
 
 export const decodeResource = (context: DecodeContext, node: KdlNode): Effect.Effect<ResourceSpec, ConfigError> =>
   Effect.gen(function* () {
     yield* rejectTokens(node)
-    return yield* decoders[fieldName(node.name) as ResourceNode].decode(context, node)
+    return yield* byNode.get(fieldName(node.name))!.decode(context, node)
   })
+
+/** The stage as each kind sees the others: the entries of each spec type, in declared order. */
+export const stageView = (entries: ReadonlyArray<readonly [type: string, entry: Entry]>): StageView => {
+  const byEntryType = new Map<string, Array<Entry>>()
+  for (const [type, entry] of entries) {
+    const list = byEntryType.get(type) ?? []
+    list.push(entry)
+    byEntryType.set(type, list)
+  }
+  return (type) => byEntryType.get(type) ?? []
+}

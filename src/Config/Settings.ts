@@ -5,27 +5,32 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
+import {
+  block,
+  type Block,
+  type ConfigError,
+  configError,
+  didYouMean,
+  type Env,
+  type Field,
+  fieldInteger,
+  fieldName,
+  fieldNumber,
+  fieldString,
+  fieldValue,
+  type KdlNode,
+  listOf,
+  type Location,
+  one,
+  oneOf,
+  optional,
+  prop,
+  rejectTokens,
+  stringValue
+} from "../Declaration.js"
 import * as DurationText from "../DurationText.js"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
 import { sakuraZones } from "../Sakura/Model.js"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
-import {
-  type Block,
-  block,
-  type Field,
-  fieldInteger,
-  fieldNumber,
-  fieldString,
-  one,
-  oneOf,
-  prop,
-  stringValue,
-  fieldValue
-} from "./Fields.js"
-import type { Env } from "./Interpolate.js"
-import { fieldName, type KdlNode } from "./KdlDocument.js"
-import { optional, rejectTokens } from "./Resources.js"
-import { didYouMean, listOf } from "./Suggest.js"
 
 export interface SakuraSettings {
   readonly zone: string

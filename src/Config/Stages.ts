@@ -5,24 +5,20 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
-import { isEnvironmental } from "./Interpolate.js"
-import { fieldName, type KdlNode } from "./KdlDocument.js"
 import {
-  canonicalField,
-  checkAddress,
+  type ConfigError,
+  configError,
   type DecodeContext,
-  decodeResource,
-  isResourceNode,
-  type ResourceNode,
-  type RecordSpec,
-  type ResourceSpec,
+  didYouMean,
+  fieldName,
+  isEnvironmental,
+  type KdlNode,
+  listOf,
+  type Location,
   rejectTokens,
-  resourceName,
-  type ServerSpec
-} from "./Resources.js"
-import { didYouMean, listOf } from "./Suggest.js"
-import { referenceAttributes } from "./Vocabulary.js"
+  resourceName
+} from "../Declaration.js"
+import { canonicalField, decodeResource, isResourceNode, kindOf, type ResourceSpec, stageView } from "./Resources.js"
 
 export interface StageDefinition {
   readonly name: string
@@ -38,7 +34,7 @@ const templateKey = (type: string, name: string) => `${fieldName(type)}\u0000${n
 
 /** A template with the stage's fields in place of its own fields of the same name. */
 const override = (template: KdlNode, stageNode: KdlNode): KdlNode => {
-  const type = fieldName(template.name) as ResourceNode
+  const type = template.name
   const replaced = new Set(stageNode.children.map((child) => canonicalField(type, child.name)))
   return {
     ...stageNode,
@@ -50,62 +46,21 @@ const override = (template: KdlNode, stageNode: KdlNode): KdlNode => {
   }
 }
 
-/** Replica names of a scaled server, up to its maximum. */
-export const replicaName = (name: string, index: number) => `${name}-${String(index).padStart(2, "0")}`
-
-/**
- * Settles `server.<name>.<attribute>` values against the servers of the stage: a known server
- * needs a known attribute; an unknown server with a known attribute is a dangling reference;
- * anything else is a plain value (a host name such as `server.example.com`).
- */
-const resolveReferences = (resources: ReadonlyArray<ResourceSpec>) =>
-  Effect.gen(function* () {
-    const servers = resources.filter((resource): resource is ServerSpec => resource.type === "server")
-    const names = new Set<string>()
-    for (const server of servers) {
-      names.add(server.name)
-      if (server.scale !== undefined) for (let i = 1; i <= server.scale.max; i++) names.add(replicaName(server.name, i))
-    }
-    const resolveRecord = (record: RecordSpec) =>
-      Effect.gen(function* () {
-        if (typeof record.content === "string") return record
-        const { server, attribute } = record.content
-        const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
-        if (names.has(server) && validAttribute) return record
-        if (names.has(server)) {
-          return yield* configError(
-            record.at,
-            `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
-            `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
-          )
-        }
-        if (validAttribute) {
-          const known = servers.map((spec) => spec.name)
-          return yield* configError(
-            record.at,
-            `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
-            didYouMean(server, known) ??
-              (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
-          )
-        }
-        yield* checkAddress(record.type, record.written, record.at)
-        const literal: RecordSpec = { ...record, content: record.written }
-        return literal
-      })
-    return yield* Effect.forEach(resources, (resource) =>
-      resource.type === "dns"
-        ? Effect.map(
-            Effect.forEach(resource.records, resolveRecord),
-            (records): ResourceSpec => ({ ...resource, records })
-          )
-        : Effect.succeed(resource)
-    )
+/** Each spec checked against the other declarations of its stage, by its kind. */
+const settle = (resources: ReadonlyArray<ResourceSpec>) => {
+  const stage = stageView(
+    resources.map((spec) => [spec.type, { name: spec.name, names: kindOf(spec).names?.(spec) ?? [spec.name] }] as const)
+  )
+  return Effect.forEach(resources, (resource) => {
+    const settled = kindOf(resource).settle?.(resource, stage)
+    return settled ?? Effect.succeed(resource)
   })
+}
 
 const decodeStage = (context: DecodeContext, nodes: ReadonlyArray<KdlNode>) =>
   Effect.gen(function* () {
     const resources = yield* Effect.forEach(nodes, (node) => decodeResource(context, node))
-    return yield* resolveReferences(resources)
+    return yield* settle(resources)
   })
 
 /** The resource nodes of one stage, templates applied. */

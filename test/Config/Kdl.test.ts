@@ -6,7 +6,7 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as Config from "../../src/Config.js"
 import { type KdlNode, parse } from "../../src/Config/Kdl.js"
-import { distance, didYouMean } from "../../src/Config/Suggest.js"
+import { didYouMean, distance } from "../../src/Declaration.js"
 import { folder, upstreamSamples, withEnv } from "../fixtures/config/support.js"
 
 const parsed = (text: string) => {

@@ -6,14 +6,36 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
-import type { Reference } from "../../Resource.js"
-import { builtinScripts, type DeclaredStartupScript } from "../../Sakura/Model.js"
-import { type ConfigError, configError } from "../ConfigError.js"
-import { sha256 } from "../ContentHash.js"
-import type { Located } from "../Resources.js"
-import { looksLikeLiteral, looksLikePath, type PublicKey, parsePublicKey, sanitizeName } from "../SshKey.js"
-import { type Collector, claimName, type ExpandContext, ref, type Shared } from "./Collector.js"
-import { readText, resolvePath } from "./Files.js"
+import {
+  type Collector,
+  type ConfigError,
+  configError,
+  type ExpandContext,
+  type Located,
+  readText,
+  ref,
+  resolvePath,
+  sha256
+} from "../../Declaration.js"
+import type { Reference, ResourceKey } from "../../Resource.js"
+import { builtinScripts, type DeclaredStartupScript } from "../Model.js"
+import type { Declared } from "./Declared.js"
+import { looksLikeLiteral, looksLikePath, type PublicKey, parsePublicKey, sanitizeName } from "./PublicKey.js"
+
+/** Resources that several servers may share (same content → one resource). */
+export interface Shared {
+  readonly byContent: Map<string, ResourceKey>
+  readonly names: Set<string>
+}
+
+export const makeShared = (): Shared => ({ byContent: new Map(), names: new Set() })
+
+/** A free name for new content: the wanted one, else with a `-<hash6>` suffix. */
+const claimName = (shared: Shared, wanted: string, hash: string) => {
+  const name = shared.names.has(wanted) ? `${wanted}-${hash.slice(0, 6)}` : wanted
+  shared.names.add(name)
+  return name
+}
 
 /** A key or script as a server's inputs name it: a reference to its resource, or a registered one's name. */
 export type Named = string | Reference
@@ -21,7 +43,7 @@ export type Named = string | Reference
 /** The resource a server's `value` names, made once per content in `shared`, or the name of a registered one. */
 type NamedResource = (
   context: ExpandContext,
-  collector: Collector,
+  collector: Collector<Declared>,
   shared: Shared,
   value: Located<string>
 ) => Effect.Effect<Named, ConfigError, FileSystem.FileSystem>

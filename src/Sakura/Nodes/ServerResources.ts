@@ -3,28 +3,19 @@
  * and startup scripts it names, and the DNS records of its host name and aliases.
  */
 import * as Effect from "effect/Effect"
+import {
+  type Collector,
+  type ConfigError,
+  type ExpandContext,
+  type Expansion,
+  optional,
+  ref
+} from "../../Declaration.js"
 import type { ResourceKey } from "../../Resource.js"
-import { configError } from "../ConfigError.js"
-import { optional, type ServerSpec } from "../Resources.js"
-import { replicaName } from "../Stages.js"
-import { type Collector, type ExpandContext, ref, type Shared } from "./Collector.js"
-import { type Named, scriptResource, sshKeyResource } from "./KeysAndScripts.js"
-
-/** How many replicas each scaled server gets, checked against its range. */
-export const replicaCount = (server: ServerSpec, requested: number | undefined) =>
-  Effect.gen(function* () {
-    const scale = server.scale
-    if (scale === undefined) return undefined
-    const count = requested ?? scale.min
-    if (!Number.isInteger(count) || count < scale.min || count > scale.max) {
-      return yield* configError(
-        scale.at,
-        `scale of \`${server.name}\` must be between ${scale.min} and ${scale.max}, got ${count}`,
-        `choose a count from ${scale.min} to ${scale.max}, or change the range`
-      )
-    }
-    return count
-  })
+import type { Declared } from "./Declared.js"
+import { makeShared, type Named, type Shared, scriptResource, sshKeyResource } from "./KeyAndScriptResources.js"
+import { replicaName, serverReplicas } from "./Replicas.js"
+import type { ServerSpec } from "./Server.js"
 
 export const qualifyHost = (host: string, zone: string) => {
   const lower = host.toLowerCase().replace(/\.$/, "")
@@ -35,7 +26,7 @@ const referencedKeys = (items: ReadonlyArray<Named>): ReadonlyArray<ResourceKey>
   items.flatMap((item) => (typeof item === "object" ? [item.$ref] : []))
 
 /** The A record of a server's host name (its first replica's address), and a CNAME per alias. */
-const expandServerDns = (collector: Collector, dns: NonNullable<ServerSpec["dns"]>, serverKey: ResourceKey) =>
+const expandServerDns = (collector: Collector<Declared>, dns: NonNullable<ServerSpec["dns"]>, serverKey: ResourceKey) =>
   Effect.gen(function* () {
     const fqdn = qualifyHost(dns.hostname, dns.zone)
     const aKey = yield* collector.add(
@@ -57,9 +48,9 @@ const expandServerDns = (collector: Collector, dns: NonNullable<ServerSpec["dns"
     }
   })
 
-export const expandServer = (
+const expandServer = (
   context: ExpandContext,
-  collector: Collector,
+  collector: Collector<Declared>,
   keys: Shared,
   scripts: Shared,
   server: ServerSpec,
@@ -119,5 +110,21 @@ export const expandServer = (
       )
       // A scaled server's records point at its first replica: one name, one stable address.
       if (server.dns !== undefined && index === 0) yield* expandServerDns(collector, server.dns, serverKey)
+    }
+  })
+
+/** The stage's servers, ready to expand: each into its replicas, sharing one resource per SSH key or script content. */
+export const expandServers = (
+  context: ExpandContext,
+  servers: ReadonlyArray<ServerSpec>
+): Effect.Effect<Expansion<ServerSpec, Declared>, ConfigError> =>
+  Effect.gen(function* () {
+    const replicas = yield* serverReplicas(context, servers)
+    const keys = makeShared()
+    const scripts = makeShared()
+    return {
+      entries: [...replicas].map(([name, names]) => ({ name, names })),
+      expand: (server, collector) =>
+        expandServer(context, collector, keys, scripts, server, replicas.get(server.name) ?? [server.name])
     }
   })

@@ -3,10 +3,19 @@
  * else the default DNS zone.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, type Block, block, one } from "../Fields.js"
-import { markEnvironmental } from "../Interpolate.js"
-import { allStrings, type DecodeContext, optionalString } from "./Common.js"
+import {
+  all,
+  allStrings,
+  block,
+  type Block,
+  type ConfigError,
+  configError,
+  type DecodeContext,
+  type Location,
+  markEnvironmental,
+  one,
+  optionalString
+} from "../../Declaration.js"
 
 export interface ServerDnsSpec {
   readonly hostname: string

@@ -3,10 +3,16 @@
  * where they were written), and the variables its startup scripts see.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError } from "../ConfigError.js"
-import { type Field, stringValue, valuesOf } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import { type Located, scalarText } from "./Common.js"
+import {
+  type ConfigError,
+  configError,
+  type Env,
+  type Field,
+  type Located,
+  scalarText,
+  stringValue,
+  valuesOf
+} from "../../Declaration.js"
 
 /** Every value of `ssh-key` or `startup-script` fields, each with where it was written. */
 export const locatedStrings = (

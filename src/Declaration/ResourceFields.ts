@@ -3,7 +3,7 @@
  * field shapes the resource nodes have in common.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
+import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import {
   all,
   type Block,
@@ -17,9 +17,9 @@ import {
   one,
   stringValue,
   tokenError
-} from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import { isTokenField, type KdlNode, type KdlValue } from "../KdlDocument.js"
+} from "./Fields.js"
+import type { Env } from "./Interpolate.js"
+import { isTokenField, type KdlNode, type KdlValue } from "./KdlNode.js"
 
 /** A string as written, with where it was written (files are resolved later). */
 export interface Located<A> {

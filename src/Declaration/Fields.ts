@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import { type Env, interpolate, lookup } from "./Interpolate.js"
-import { fieldName, isTokenField, type KdlNode, type KdlProperty, type KdlValue, type Scalar } from "./KdlDocument.js"
+import { fieldName, isTokenField, type KdlNode, type KdlProperty, type KdlValue, type Scalar } from "./KdlNode.js"
 import { didYouMean, listOf } from "./Suggest.js"
 
 /** One field of a block: a child node (`plan "2core-4gb"`) or a property (`plan=...`). */

@@ -6,7 +6,7 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
-import type { KdlNode } from "./KdlDocument.js"
+import type { KdlNode } from "./KdlNode.js"
 
 /** The variables the file mentions, as the environment had them (absent when unset). */
 export type Env = ReadonlyMap<string, string>

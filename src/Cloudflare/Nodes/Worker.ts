@@ -2,21 +2,41 @@
  * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, type Block, block, checkProps, fieldValue, one, prop, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import { fieldName, type KdlNode } from "../KdlDocument.js"
-import { didYouMean, listOf } from "../Suggest.js"
 import {
+  all,
   allStrings,
+  block,
+  type Block,
+  checkedHash,
+  checkProps,
   checkProvider,
+  type Collector,
+  type ConfigError,
+  configError,
   type DecodeContext,
+  didYouMean,
+  type Env,
+  existingPath,
+  type ExpandContext,
+  fieldName,
+  fieldValue,
+  type KdlNode,
+  listOf,
   type Located,
+  type Location,
+  one,
   optional,
+  portablePath,
+  prop,
   requiredLocated,
+  resolvePath,
   resourceName,
-  scalarText
-} from "./Common.js"
+  scalarText,
+  type StageView,
+  stringValue
+} from "../../Declaration.js"
+import { makeKey } from "../../Resource.js"
+import type { Declared } from "../Model.js"
 
 export type BindingSpec =
   | { readonly type: "r2"; readonly name: string; readonly bucket: string }
@@ -161,4 +181,35 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
       ...optional("compatibilityDate", compatibilityDate)
     }
     return spec
+  })
+
+export const expandWorker = (
+  context: ExpandContext,
+  worker: WorkerSpec,
+  collector: Collector<Declared>,
+  stage: StageView
+) =>
+  Effect.gen(function* () {
+    const buckets = new Set(stage("r2").map((bucket) => bucket.name))
+    const source = yield* resolvePath(context.directory, worker.source.value)
+    yield* existingPath(source, worker.source.at, "worker source", "file or folder")
+    const sourceHash = yield* checkedHash(source, worker.source.at, "worker source")
+    const dependsOn = worker.bindings.flatMap((binding) =>
+      binding.type === "r2" && buckets.has(binding.bucket) ? [makeKey("r2", binding.bucket)] : []
+    )
+    yield* collector.add(
+      "worker",
+      worker.name,
+      {
+        name: worker.name,
+        source: portablePath(context.directory, source),
+        sourceHash,
+        routes: worker.routes.map((route) => ({ pattern: route.pattern, ...optional("zone", route.zone) })),
+        ...optional("compatibilityDate", worker.compatibilityDate),
+        compatibilityFlags: [...worker.compatibilityFlags],
+        bindings: worker.bindings.map((binding) => ({ ...binding }))
+      },
+      dependsOn,
+      worker.at
+    )
   })

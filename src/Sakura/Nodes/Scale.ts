@@ -2,9 +2,17 @@
  * How many replicas of a server: `scale min=2 max=4`, or `scale 3` for a fixed count.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { block, type Field, fieldInteger, integerValue, one } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
+import {
+  block,
+  type ConfigError,
+  configError,
+  type Env,
+  type Field,
+  fieldInteger,
+  integerValue,
+  type Location,
+  one
+} from "../../Declaration.js"
 
 export interface ScaleSpec {
   readonly min: number

@@ -1,9 +1,8 @@
 /**
- * The desired resources of a stage as they are expanded: each built as its model declares it,
+ * The desired resources of a stage as they are expanded: each built as its cloud's model declares it,
  * in declaration order, with a key declared twice refused.
  */
 import * as Effect from "effect/Effect"
-import type * as CloudflareModel from "../../Cloudflare/Model.js"
 import {
   type DesiredResource,
   type Inputs,
@@ -14,9 +13,8 @@ import {
   type ResourceType,
   reference,
   type SourceSpan
-} from "../../Resource.js"
-import type * as SakuraModel from "../../Sakura/Model.js"
-import { configError, type Location } from "../ConfigError.js"
+} from "../Resource.js"
+import { type ConfigError, configError, type Location } from "./ConfigError.js"
 
 export interface ExpandContext {
   readonly file: string
@@ -24,9 +22,6 @@ export interface ExpandContext {
   readonly cloudflareZone?: string | undefined
   readonly scale?: Readonly<Record<string, number>> | undefined
 }
-
-/** The inputs the configuration declares for each type, as its model defines them. */
-export type Declared = SakuraModel.Declared & CloudflareModel.Declared
 
 /** `inputs` with no field `Shape` lacks, even one spread in: a misspelt or unknown field does not compile. */
 type Exact<Inputs, Shape> = Inputs & { readonly [Field in Exclude<keyof Inputs, keyof Shape>]: never }
@@ -36,8 +31,11 @@ export const ref = (key: ResourceKey, attribute: string): Reference => ({ ...ref
 
 const span = (at: Location): SourceSpan => ({ file: at.file, line: at.line, column: at.column, path: at.path })
 
-/** Collects resources in declaration order and refuses a key declared twice. */
-export class Collector {
+/**
+ * Collects resources in declaration order and refuses a key declared twice. `Declared` is what a cloud's
+ * configuration declares for each type (its `Model.ts`): an input its model lacks does not compile.
+ */
+export class Collector<Declared> {
   readonly resources: Array<DesiredResource> = []
   private readonly seen = new Map<ResourceKey, Location>()
 
@@ -47,7 +45,7 @@ export class Collector {
     inputs: Exact<Given, Declared[Type]>,
     dependsOn: ReadonlyArray<ResourceKey>,
     at: Location
-  ) {
+  ): Effect.Effect<ResourceKey, ConfigError> {
     const key = makeKey(type, name)
     const previous = this.seen.get(key)
     if (previous !== undefined) {
@@ -71,19 +69,4 @@ export class Collector {
     })
     return Effect.succeed(key)
   }
-}
-
-/** Resources that several servers may share (same content → one resource). */
-export interface Shared {
-  readonly byContent: Map<string, ResourceKey>
-  readonly names: Set<string>
-}
-
-export const makeShared = (): Shared => ({ byContent: new Map(), names: new Set() })
-
-/** A free name for new content: the wanted one, else with a `-<hash6>` suffix. */
-export const claimName = (shared: Shared, wanted: string, hash: string) => {
-  const name = shared.names.has(wanted) ? `${wanted}-${hash.slice(0, 6)}` : wanted
-  shared.names.add(name)
-  return name
 }

@@ -3,21 +3,40 @@
  * custom domains.
  */
 import * as Effect from "effect/Effect"
-import { minTlsVersions, r2Jurisdictions, r2Locations, r2StorageClasses } from "../../Cloudflare/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, block, checkProps, type Field, fieldValue, one, oneOf, prop, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
 import {
+  all,
   allStrings,
+  block,
+  checkProps,
   checkProvider,
+  type Collector,
+  type ConfigError,
+  configError,
   type DecodeContext,
+  type Env,
+  type ExpandContext,
+  type Field,
   fieldChoice,
+  fieldValue,
   ifWritten,
+  type KdlNode,
+  type Location,
+  one,
+  oneOf,
   optional,
   optionalInteger,
-  resourceName
-} from "./Common.js"
+  prop,
+  resourceName,
+  stringValue
+} from "../../Declaration.js"
+import {
+  type Declared,
+  type DeclaredBucket,
+  minTlsVersions,
+  r2Jurisdictions,
+  r2Locations,
+  r2StorageClasses
+} from "../Model.js"
 
 export interface CorsSpec {
   readonly allowedOrigins: ReadonlyArray<string>
@@ -151,4 +170,57 @@ export const decodeR2 = (context: DecodeContext, node: KdlNode): Effect.Effect<R
       customDomains: yield* Effect.forEach(all(fields, "custom-domain"), (field) => decodeCustomDomain(env, field))
     }
     return spec
+  })
+
+/** The zone of a custom domain: the given one, the cloudflare zone if it contains the host, else the last two labels. */
+const domainZone = (host: string, given: string | undefined, cloudflareZone: string | undefined) => {
+  if (given !== undefined) return given
+  if (cloudflareZone !== undefined && (host === cloudflareZone || host.endsWith("." + cloudflareZone))) {
+    return cloudflareZone
+  }
+  return host.split(".").slice(-2).join(".")
+}
+
+export const expandR2 = (context: ExpandContext, bucket: R2Spec, collector: Collector<Declared>) =>
+  Effect.gen(function* () {
+    const cors = bucket.cors
+    const corsInputs: DeclaredBucket["cors"] =
+      cors === undefined
+        ? undefined
+        : {
+            allowedOrigins: [...cors.allowedOrigins],
+            allowedMethods: [...cors.allowedMethods],
+            allowedHeaders: [...cors.allowedHeaders],
+            exposeHeaders: [...cors.exposeHeaders],
+            ...optional("maxAge", cors.maxAge)
+          }
+    const bucketKey = yield* collector.add(
+      "r2",
+      bucket.name,
+      {
+        name: bucket.name,
+        ...optional("location", bucket.location),
+        ...optional("jurisdiction", bucket.jurisdiction),
+        ...optional("storageClass", bucket.storageClass),
+        ...optional("cors", corsInputs)
+      },
+      [],
+      bucket.at
+    )
+    for (const domain of bucket.customDomains) {
+      yield* collector.add(
+        "r2-domain",
+        domain.host,
+        {
+          bucket: bucket.name,
+          domain: domain.host,
+          zone: domainZone(domain.host, domain.zone, context.cloudflareZone),
+          minTls: domain.minTls,
+          // R2 calls about a bucket in a jurisdiction must name it.
+          ...optional("jurisdiction", bucket.jurisdiction)
+        },
+        [bucketKey],
+        domain.at
+      )
+    }
   })

@@ -2,18 +2,27 @@
  * The `pages` node: a Cloudflare Pages project deployed from a folder.
  */
 import * as Effect from "effect/Effect"
-import type { ConfigError, Location } from "../ConfigError.js"
-import { block, one } from "../Fields.js"
-import type { KdlNode } from "../KdlDocument.js"
 import {
+  block,
+  checkedHash,
   checkProvider,
+  type Collector,
+  type ConfigError,
   type DecodeContext,
+  existingPath,
+  type ExpandContext,
+  type KdlNode,
   type Located,
+  type Location,
+  one,
   optional,
   optionalString,
+  portablePath,
   requiredLocated,
+  resolvePath,
   resourceName
-} from "./Common.js"
+} from "../../Declaration.js"
+import type { Declared } from "../Model.js"
 
 export interface PagesSpec {
   readonly type: "pages"
@@ -39,4 +48,24 @@ export const decodePages = (context: DecodeContext, node: KdlNode): Effect.Effec
       ...optional("branch", yield* optionalString(env, one(fields, "branch")))
     }
     return spec
+  })
+
+export const expandPages = (context: ExpandContext, pages: PagesSpec, collector: Collector<Declared>) =>
+  Effect.gen(function* () {
+    const directory = yield* resolvePath(context.directory, pages.directory.value)
+    yield* existingPath(directory, pages.directory.at, "Pages directory", "folder")
+    const directoryHash = yield* checkedHash(directory, pages.directory.at, "Pages directory")
+    yield* collector.add(
+      "pages",
+      pages.name,
+      {
+        name: pages.name,
+        directory: portablePath(context.directory, directory),
+        directoryHash,
+        productionBranch: pages.productionBranch,
+        ...optional("branch", pages.branch)
+      },
+      [],
+      pages.at
+    )
   })

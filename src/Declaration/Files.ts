@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { configError, type Location } from "../ConfigError.js"
-import { contentHash } from "../ContentHash.js"
+import { configError, type Location } from "./ConfigError.js"
+import { contentHash } from "./ContentHash.js"
 
 const home = Effect.gen(function* () {
   const value = yield* Config.option(Config.string("HOME")).pipe(Effect.orElseSucceed(() => Option.none<string>()))

@@ -3,21 +3,36 @@
  */
 import * as Effect from "effect/Effect"
 import { isIPv4, isIPv6 } from "node:net"
-import { type DnsRecordType, dnsRecordTypes } from "../../Cloudflare/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { all, block, fieldBoolean, fieldValue, missing, one, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
-import { listOf } from "../Suggest.js"
 import {
+  all,
+  block,
   checkProvider,
+  type Collector,
+  type ConfigError,
+  configError,
   type DecodeContext,
+  didYouMean,
+  type Entry,
+  type Env,
+  fieldBoolean,
   fieldChoice,
+  fieldValue,
   ifWritten,
+  type KdlNode,
+  listOf,
+  type Location,
+  missing,
+  one,
   optional,
   optionalInteger,
-  resourceName
-} from "./Common.js"
+  ref,
+  referenceAttributes,
+  resourceName,
+  type StageView,
+  stringValue
+} from "../../Declaration.js"
+import { makeKey, type Reference, type ResourceKey } from "../../Resource.js"
+import { type Declared, type DnsRecordType, dnsRecordTypes } from "../Model.js"
 
 export interface ServerReference {
   readonly server: string
@@ -153,4 +168,87 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Eff
     const records = yield* Effect.forEach(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))
     const spec: DnsZoneSpec = { type: "dns", name: zone, at: node.at, records }
     return spec
+  })
+
+/**
+ * Settles `server.<name>.<attribute>` values against the servers of the stage: a known server
+ * needs a known attribute; an unknown server with a known attribute is a dangling reference;
+ * anything else is a plain value (a host name such as `server.example.com`).
+ */
+const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: ReadonlySet<string>) =>
+  Effect.gen(function* () {
+    if (typeof record.content === "string") return record
+    const { server, attribute } = record.content
+    const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
+    if (names.has(server) && validAttribute) return record
+    if (names.has(server)) {
+      return yield* configError(
+        record.at,
+        `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
+        `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
+      )
+    }
+    if (validAttribute) {
+      const known = servers.map((entry) => entry.name)
+      return yield* configError(
+        record.at,
+        `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
+        didYouMean(server, known) ?? (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+      )
+    }
+    yield* checkAddress(record.type, record.written, record.at)
+    const literal: RecordSpec = { ...record, content: record.written }
+    return literal
+  })
+
+/** A zone with each of its `server.NAME.ATTRIBUTE` values settled against the servers of its stage. */
+export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effect<DnsZoneSpec, ConfigError> => {
+  const servers = stage("server")
+  const names = new Set(servers.flatMap((server) => server.names))
+  return Effect.map(
+    Effect.forEach(zone.records, (record) => settleRecord(record, servers, names)),
+    (records): DnsZoneSpec => ({ ...zone, records })
+  )
+}
+
+/** A resource per record; a record naming a server points at its first replica, which it depends on. */
+export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, stage: StageView) =>
+  Effect.gen(function* () {
+    const replicas = new Map(stage("server").map((server) => [server.name, server.names]))
+    for (const record of zone.records) {
+      let content: string | Reference
+      const dependsOn: Array<ResourceKey> = []
+      if (typeof record.content === "string") content = record.content
+      else {
+        const { server, attribute } = record.content
+        // A scaled server's base name means its first replica, as for its own records.
+        const target = replicas.get(server)?.[0] ?? server
+        const known = new Set([...replicas.values()].flat())
+        if (!known.has(target)) {
+          return yield* configError(
+            record.at,
+            `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
+            didYouMean(server, known) ?? (known.size === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+          )
+        }
+        const key = makeKey("server", target)
+        content = ref(key, attribute)
+        dependsOn.push(key)
+      }
+      yield* collector.add(
+        "dns",
+        `${record.fqdn}/${record.type}`,
+        {
+          zone: zone.name,
+          name: record.fqdn,
+          type: record.type,
+          content,
+          proxied: record.proxied,
+          ttl: record.ttl,
+          ...optional("priority", record.priority)
+        },
+        dependsOn,
+        record.at
+      )
+    }
   })

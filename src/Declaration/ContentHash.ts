@@ -2,9 +2,9 @@
  * SHA-256 of a file or a folder (sorted relative paths and contents), so a change in a
  * worker's source or a Pages folder shows as a change of its inputs.
  */
-import * as Effect from "effect/Effect"
-import * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import * as NodePath from "node:path"
 

@@ -2,36 +2,36 @@
  * The `server` node: a Sakura Cloud server with its plan, zone, disk, keys, scripts, DNS names and replica count.
  */
 import * as Effect from "effect/Effect"
-import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../../Sakura/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
 import {
   all,
-  type Block,
+  allStrings,
   block,
+  type Block,
   checkProps,
+  checkProvider,
+  type ConfigError,
+  configError,
+  type DecodeContext,
+  type Env,
   type Field,
+  fieldChoice,
   fieldStrings,
   fieldValue,
+  ifWritten,
   integerValue,
+  type KdlNode,
+  type Located,
+  type Location,
   missing,
   one,
-  prop,
-  stringValue
-} from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
-import {
-  allStrings,
-  checkProvider,
-  type DecodeContext,
-  fieldChoice,
-  ifWritten,
-  type Located,
   optional,
   optionalInteger,
   optionalString,
-  resourceName
-} from "./Common.js"
+  prop,
+  resourceName,
+  stringValue
+} from "../../Declaration.js"
+import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../Model.js"
 import { type DiskSpec, decodeDisk } from "./Disk.js"
 import { decodeScriptVars, locatedStrings } from "./KeysAndScripts.js"
 import { decodeScale, type ScaleSpec } from "./Scale.js"

@@ -3,13 +3,29 @@
  * and `archive` that override it.
  */
 import * as Effect from "effect/Effect"
-import { diskPlans, osTypes } from "../../Sakura/Model.js"
-import { type ConfigError, configError, type Location } from "../ConfigError.js"
-import { type Block, block, type Field, fieldValue, integerValue, missing, one, stringValue } from "../Fields.js"
-import type { Env } from "../Interpolate.js"
-import type { KdlNode } from "../KdlDocument.js"
-import { didYouMean, listOf } from "../Suggest.js"
-import { fieldChoice, ifWritten, optional, optionalInteger, optionalString } from "./Common.js"
+import {
+  block,
+  type Block,
+  type ConfigError,
+  configError,
+  didYouMean,
+  type Env,
+  type Field,
+  fieldChoice,
+  fieldValue,
+  ifWritten,
+  integerValue,
+  type KdlNode,
+  listOf,
+  type Location,
+  missing,
+  one,
+  optional,
+  optionalInteger,
+  optionalString,
+  stringValue
+} from "../../Declaration.js"
+import { diskPlans, osTypes } from "../Model.js"
 
 export interface DiskSpec {
   readonly size: number

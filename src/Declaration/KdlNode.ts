@@ -1,0 +1,33 @@
+/**
+ * A KDL node as the declarations read it: its arguments, properties and children, each with where it was written.
+ */
+import type { Location } from "./ConfigError.js"
+
+export type Scalar = string | number | boolean | null
+
+export interface KdlValue {
+  readonly value: Scalar
+  readonly at: Location
+}
+
+export interface KdlProperty {
+  /** As written; see `fieldName` for comparisons. */
+  readonly key: string
+  readonly value: KdlValue
+  readonly at: Location
+}
+
+export interface KdlNode {
+  readonly name: string
+  readonly args: ReadonlyArray<KdlValue>
+  /** One per key (the last one written wins, as in KDL), in the order written. */
+  readonly props: ReadonlyArray<KdlProperty>
+  readonly children: ReadonlyArray<KdlNode>
+  readonly at: Location
+}
+
+/** `-` and `_` spell the same field: `disk-size`, `disk_size`. */
+export const fieldName = (name: string): string => name.replaceAll("_", "-").toLowerCase()
+
+/** A field named like an API token: `token`, `api-token`, `api_token`, `apitoken`, `cf-api-token`. */
+export const isTokenField = (name: string): boolean => /token$/.test(fieldName(name).replaceAll("-", ""))
