@@ -105,6 +105,7 @@ export const expandServer = (
           core: server.core,
           memory: server.memory,
           commitment: "standard",
+          status: "up",
           disk: ref(diskKey, "id"),
           sshKeys,
           startupScripts,
