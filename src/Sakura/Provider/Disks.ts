@@ -7,7 +7,7 @@ import * as Ref from "effect/Ref"
 import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { DiskInputs } from "../Model.js"
-import type { Archive, Disk, DiskUpdate, UsacloudService } from "../Usacloud.js"
+import type { Archive, Disk, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
   checkTags,
   type Clients,
@@ -183,12 +183,23 @@ const reconnect = (
 ) =>
   Effect.gen(function* () {
     const zone = disk.zone
+    // The server may be going: the same apply can replace it while the disk changes.
     const server =
-      disk.serverId === undefined ? undefined : yield* orFail(key)(usacloud.servers.read(zone, disk.serverId))
+      disk.serverId === undefined
+        ? undefined
+        : yield* orFail(key)(
+            usacloud.servers.read(zone, disk.serverId).pipe(
+              Effect.map((found): Server | undefined => found),
+              Effect.catchIf(
+                (error) => error.reason === "not-found",
+                () => Effect.succeed(undefined)
+              )
+            )
+          )
     const running = server !== undefined && server.instanceStatus !== "down"
-    if (running) yield* orFail(key)(usacloud.servers.shutdown(zone, server.id))
+    if (running) yield* orFail(key)(ignoreNotFound(usacloud.servers.shutdown(zone, server.id)))
     const updated = yield* orFail(key)(usacloud.disks.update(zone, disk.id, { ...labels, connection }))
-    if (running) yield* orFail(key)(usacloud.servers.boot(zone, server.id))
+    if (running) yield* orFail(key)(ignoreNotFound(usacloud.servers.boot(zone, server.id)))
     return updated
   })
 
