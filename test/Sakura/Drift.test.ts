@@ -9,7 +9,6 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import * as Config from "../../src/Config.js"
 import * as Fleet from "../../src/Fleet.js"
@@ -27,7 +26,8 @@ import { global, zoned } from "../support/UsacloudArgs.js"
 
 type Type = keyof typeof Model.unobservedFields
 
-const inputs: { readonly [T in Type]: Schema.Struct<Schema.Struct.Fields> } = {
+/** Each type's inputs Schema, for its fields. */
+const inputs: { readonly [T in Type]: { readonly fields: object } } = {
   server: Model.ServerInputs,
   disk: Model.DiskInputs,
   "ssh-key": Model.SshKeyInputs,
