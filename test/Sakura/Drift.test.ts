@@ -5,12 +5,9 @@
  * file's value back in the cloud, and the next plan has no changes. A field without a case
  * fails the suite.
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as NodePath from "node:path"
-import * as Config from "../../src/Config.js"
 import * as Fleet from "../../src/Fleet.js"
 import * as Plan from "../../src/Plan.js"
 import type { StoredResource } from "../../src/Resource.js"
@@ -19,9 +16,9 @@ import * as SakuraProvider from "../../src/Sakura/Provider.js"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import { fingerprintOf, publicArchivesIn } from "../../src/Sakura/Simulator/Cloud.js"
 import * as State from "../../src/State.js"
-import { folder } from "../fixtures/config/support.js"
 import { sshPublicKey } from "../support/Builders.js"
 import { runOptions } from "../support/Desired.js"
+import { fleetText, targetOf } from "../support/SakuraFleet.js"
 import { global, zoned } from "../support/UsacloudArgs.js"
 
 type Type = keyof typeof Model.unobservedFields
@@ -39,36 +36,25 @@ const archiveName = "Ubuntu Server 24.04.2 LTS 64bit"
 const script = "#!/bin/sh\necho setup\n"
 
 const fleet = (disk: string) =>
-  [
-    `project "shop"`,
-    `providers { sakura-cloud { zone "is1a" } }`,
-    `retry max-attempts=3 initial-delay="1ms" max-delay="5ms" multiplier=2.0`,
-    `stage "dev" {`,
-    `  server "web-01" {`,
-    `    plan core=1 memory=1`,
-    `    disk size=20 ${disk}`,
-    `    tags "web"`,
-    `    description "the web server"`,
-    `    ssh-key "./keys/dev.pub"`,
-    `    startup-script "./scripts/setup.sh"`,
-    `  }`,
+  fleetText([
+    `server "web-01" {`,
+    `  plan core=1 memory=1`,
+    `  disk size=20 ${disk}`,
+    `  tags "web"`,
+    `  description "the web server"`,
+    `  ssh-key "./keys/dev.pub"`,
+    `  startup-script "./scripts/setup.sh"`,
     `}`
-  ].join("\n")
+  ])
 
 const fromOs = fleet(`os="ubuntu-24.04"`)
 const fromArchive = fleet(`archive="${archiveName}"`)
 
-const targetOf = (text: string) =>
-  Effect.gen(function* () {
-    const root = folder({
-      "fleet.kdl": text,
-      "keys/dev.pub": `${devPublicKey}\n`,
-      "scripts/setup.sh": script
-    })
-    const config = yield* Config.load(NodePath.join(root, "fleet.kdl"))
-    const desired = yield* Config.desiredResources(config, "dev")
-    return { config, stage: "dev", desired } satisfies Fleet.Target
-  }).pipe(Effect.provide(NodeFileSystem.layer))
+const filesOf = (text: string) => ({
+  "fleet.kdl": text,
+  "keys/dev.pub": `${devPublicKey}\n`,
+  "scripts/setup.sh": script
+})
 
 /** What the first `up` made: the IDs an operator would give usacloud. */
 interface Made {
@@ -371,7 +357,7 @@ const run = (test: Case) =>
       SakuraProvider.layer().pipe(Layer.provide(Simulator.layerTransport(store))),
       State.layerMemory()
     )
-    const target = yield* targetOf(test.fleet ?? fromOs)
+    const target = yield* targetOf(filesOf(test.fleet ?? fromOs))
     const inspect = Simulator.inspect(store).pipe(Effect.orDie)
     yield* Effect.gen(function* () {
       const first = yield* Fleet.up(target, runOptions())

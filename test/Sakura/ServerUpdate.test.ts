@@ -4,14 +4,11 @@
  * stopped between shutdown and boot the next plan shows the server down and the next `up` boots it.
  * A state recorded before servers had a `status` plans no change for a server that is up.
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as NodePath from "node:path"
-import * as Config from "../../src/Config.js"
 import * as Fleet from "../../src/Fleet.js"
 import * as Plan from "../../src/Plan.js"
 import type { CloudProvider } from "../../src/Provider.js"
@@ -19,29 +16,19 @@ import { makeKey } from "../../src/Resource.js"
 import * as SakuraProvider from "../../src/Sakura/Provider.js"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import * as State from "../../src/State.js"
-import { folder } from "../fixtures/config/support.js"
 import { runOptions } from "../support/Desired.js"
+import { fleetText, targetOf } from "../support/SakuraFleet.js"
 import { invocations } from "../support/SakuraSimulator.js"
 
 const fleet = (memory: number) =>
-  [
-    `project "shop"`,
-    `providers { sakura-cloud { zone "is1a" } }`,
-    `retry max-attempts=3 initial-delay="1ms" max-delay="5ms" multiplier=2.0`,
-    `stage "dev" {`,
-    `  server "web-01" {`,
-    `    plan core=1 memory=${memory}`,
-    `    disk size=20 os="ubuntu-24.04"`,
-    `  }`,
-    `}`
-  ].join("\n")
-
-const targetOf = (text: string) =>
-  Effect.gen(function* () {
-    const config = yield* Config.load(NodePath.join(folder({ "fleet.kdl": text }), "fleet.kdl"))
-    const desired = yield* Config.desiredResources(config, "dev")
-    return { config, stage: "dev", desired } satisfies Fleet.Target
-  }).pipe(Effect.provide(NodeFileSystem.layer))
+  targetOf({
+    "fleet.kdl": fleetText([
+      `server "web-01" {`,
+      `  plan core=1 memory=${memory}`,
+      `  disk size=20 os="ubuntu-24.04"`,
+      `}`
+    ])
+  })
 
 const serverKey = makeKey("server", "web-01")
 
@@ -89,7 +76,7 @@ const withServer = <A, E>(
 ) =>
   Effect.gen(function* () {
     const store = yield* Simulator.memoryStore()
-    const target = yield* targetOf(fleet(1))
+    const target = yield* fleet(1)
     return yield* Effect.gen(function* () {
       yield* Fleet.up(target, runOptions())
       return yield* body(store, (yield* invocations(store)).length)
@@ -106,7 +93,7 @@ describe("a server's plan change resumes where it stopped", () => {
     it.live(`a 503 on ${command}: the retry does only the steps left`, () =>
       withServer(`${command}=503*1`, (store, from) =>
         Effect.gen(function* () {
-          const bigger = yield* targetOf(fleet(2))
+          const bigger = yield* fleet(2)
           const applied = yield* Fleet.up(bigger, runOptions())
           assert.deepStrictEqual(applied.plan.summary, { add: 0, change: 1, destroy: 0 })
           assert.deepStrictEqual(yield* changesAfter(store, from), expected)
@@ -121,7 +108,7 @@ describe("a server's plan change resumes where it stopped", () => {
 
   it.effect("a run stopped between shutdown and boot: the plan shows the server down, the next up boots it", () =>
     Effect.gen(function* () {
-      const bigger = yield* targetOf(fleet(2))
+      const bigger = yield* fleet(2)
       const [store, left] = yield* withServer("server boot=400", (store, from) =>
         Effect.gen(function* () {
           const stopped = yield* Effect.either(Fleet.up(bigger, runOptions()))
@@ -150,7 +137,7 @@ describe("a server's plan change resumes where it stopped", () => {
 describe("a state recorded before servers had a status", () => {
   it.effect("plans no change for a server that is up: the refresh lays the observed status over it", () =>
     Effect.gen(function* () {
-      const target = yield* targetOf(fleet(1))
+      const target = yield* fleet(1)
       const [store, state] = yield* withServer("", (store) => Effect.map(stateNow, (state) => [store, state] as const))
       const recorded = state.resources[serverKey]!
       const { status: _status, ...older } = recorded.inputs
