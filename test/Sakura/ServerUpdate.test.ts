@@ -1,7 +1,7 @@
 /**
  * A server's plan change (shut down, change, boot) carries on from the step it reached: after a
- * transient failure of any step the engine's retry does only what is left, and after a run that
- * stopped between shutdown and boot the next plan shows the server down and the next `up` boots it.
+ * transient failure of any step the engine's retry does only what is left, and after a run killed
+ * between shutdown and boot the next plan shows the server down and the next `up` boots it.
  * A state recorded before servers had a `status` plans no change for a server that is up.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -106,7 +106,7 @@ describe("a server's plan change resumes where it stopped", () => {
     )
   }
 
-  it.effect("a run stopped between shutdown and boot: the plan shows the server down, the next up boots it", () =>
+  it.effect("a run killed between shutdown and boot: the plan shows the server down, the next up boots it", () =>
     Effect.gen(function* () {
       const bigger = yield* fleet(2)
       const [store, left] = yield* withServer("server boot=400", (store, from) =>
@@ -115,10 +115,22 @@ describe("a server's plan change resumes where it stopped", () => {
           assert.isTrue(Either.isLeft(stopped))
           assert.deepStrictEqual(yield* changesAfter(store, from), ["server shutdown", "server update", "server boot"])
           assert.strictEqual((yield* webServer(store)).power, "down")
-          return [store, yield* stateNow] as const
+          // As a run killed at that moment leaves it: the update still pending.
+          const state = yield* stateNow
+          const recorded = state.resources[serverKey]!
+          const pending = {
+            id: "intent-update-web-01",
+            operation: "update" as const,
+            key: serverKey,
+            stage: "dev",
+            started_at: "2026-12-01T00:00:00.000Z",
+            inputs: recorded.inputs,
+            dependsOn: recorded.dependsOn
+          }
+          return [store, State.addPending(state, pending)] as const
         })
       )
-      // The next run, with the state the stopped one left and no fault.
+      // The next run, with the state the killed one left and no fault.
       yield* Effect.gen(function* () {
         const planned = yield* Fleet.plan(bigger, { refresh: true })
         const drift = planned.plan.drift.find((item) => item.key === serverKey)
