@@ -1,7 +1,7 @@
 /**
  * Startup scripts as Sakura Cloud notes (class `shell`). A script's content, name and tags
- * change in place (`note update`). A built-in script is registered on first use and adopted when a note of
- * its name with the same content exists; an adopted note is left alone on destroy.
+ * change in place (`note update`). A built-in script is registered on first use and adopted
+ * when a note of its name with the same content exists; an adopted note is left alone on destroy.
  */
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"

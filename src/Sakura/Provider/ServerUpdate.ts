@@ -101,6 +101,6 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
     server = yield* change(usacloud, key, zone, server, wanted)
     // SSH keys and startup scripts are written into the disk before the first boot; changing
     // them later takes a new disk (Sakura Cloud keeps no record of them to compare with).
-    if (inputs.status === "down") return observe(server, { name: request.name, inputs: request.inputs })
-    return observe(yield* bootAndRead(usacloud, key, zone, server), { name: request.name, inputs: request.inputs })
+    const settled = inputs.status === "down" ? server : yield* bootAndRead(usacloud, key, zone, server)
+    return observe(settled, { name: request.name, inputs: request.inputs })
   })
