@@ -1,12 +1,17 @@
 /**
  * The Sakura Cloud resource types: for each, the inputs the provider decodes, the fields whose
- * change needs a new resource, and what the configuration declares; and the cloud's vocabulary.
+ * change needs a new resource, the fields the cloud cannot report, and what the configuration
+ * declares; and the cloud's vocabulary.
  */
 import type { ResourceType } from "../Resource.js"
-import { type DeclaredDisk, diskReplaceFields } from "./Model/Disk.js"
-import { type DeclaredServer, serverReplaceFields } from "./Model/Server.js"
-import { type DeclaredSshKey, sshKeyReplaceFields } from "./Model/SshKey.js"
-import { type DeclaredStartupScript, startupScriptReplaceFields } from "./Model/StartupScript.js"
+import { type DeclaredDisk, diskReplaceFields, diskUnobservedFields } from "./Model/Disk.js"
+import { type DeclaredServer, serverReplaceFields, serverUnobservedFields } from "./Model/Server.js"
+import { type DeclaredSshKey, sshKeyReplaceFields, sshKeyUnobservedFields } from "./Model/SshKey.js"
+import {
+  type DeclaredStartupScript,
+  startupScriptReplaceFields,
+  startupScriptUnobservedFields
+} from "./Model/StartupScript.js"
 
 export { builtinScripts } from "./BuiltinScripts.js"
 export * from "./Model/Disk.js"
@@ -29,4 +34,12 @@ export const replaceFields: Partial<Record<ResourceType, ReadonlyArray<string>>>
   disk: diskReplaceFields,
   "ssh-key": sshKeyReplaceFields,
   "startup-script": startupScriptReplaceFields
+} satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }
+
+/** The fields of each type's inputs Sakura Cloud cannot report (a refresh cannot see them change). */
+export const unobservedFields = {
+  server: serverUnobservedFields,
+  disk: diskUnobservedFields,
+  "ssh-key": sshKeyUnobservedFields,
+  "startup-script": startupScriptUnobservedFields
 } satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }

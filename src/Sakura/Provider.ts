@@ -31,6 +31,7 @@ import { find } from "./Provider/Find.js"
 import * as Lookups from "./Provider/Lookups.js"
 import * as Notes from "./Provider/Notes.js"
 import { getState } from "./Provider/Read.js"
+import * as ServerUpdate from "./Provider/ServerUpdate.js"
 import * as Servers from "./Provider/Servers.js"
 import * as SshKeys from "./Provider/SshKeys.js"
 
@@ -64,7 +65,7 @@ const apply = (
   const create = request.operation === "create"
   switch (request.type) {
     case "server":
-      return create ? Servers.create(clients, lookups, request) : Servers.update(clients, request)
+      return create ? Servers.create(clients, lookups, request) : ServerUpdate.update(clients, request)
     case "disk":
       return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, request)
     case "ssh-key":

@@ -30,7 +30,8 @@ export type {
   ServerCreateSpec,
   ServerDeleteOptions,
   ServerUpdate,
-  SshKeyCreateSpec
+  SshKeyCreateSpec,
+  SshKeyUpdate
 } from "./Usacloud/Args.js"
 export type {
   Archive,
@@ -74,6 +75,7 @@ export interface UsacloudService {
     }) => Result<ReadonlyArray<Schemas.SshKey>>
     readonly read: (id: string) => Result<Schemas.SshKey>
     readonly create: (spec: Args.SshKeyCreateSpec) => Result<Schemas.SshKey>
+    readonly update: (id: string, changes: Args.SshKeyUpdate) => Result<Schemas.SshKey>
     readonly delete: (id: string) => Result<void>
   }
   readonly archives: {
@@ -199,6 +201,7 @@ export const make = (settings: Settings = {}): Effect.Effect<UsacloudService, ne
         list: (filter) => exec(build.sshKeyList(filter), list(Schemas.SshKey, "empty-list")),
         read: (id) => readOne(Schemas.SshKey, build.sshKeyRead(id), id),
         create: (spec) => exec(build.sshKeyCreate(spec), one(Schemas.SshKey)),
+        update: (id, changes) => exec(build.sshKeyUpdate(id, changes), one(Schemas.SshKey)),
         delete: (id) => exec(build.sshKeyDelete(id), nothing)
       },
       archives: {

@@ -632,3 +632,58 @@ describe("usacloud simulator", () => {
     })
   )
 })
+
+describe("usacloud simulator: a server's disk and NIC", () => {
+  it.effect("a disk leaves and joins its server only while the server is down; neither prints anything", () =>
+    Effect.gen(function* () {
+      const { usacloud } = yield* setup()
+      const [server] = parse((yield* usacloud(...createServer("web"), ...matchExact)).stdout)
+      const serverId = String(server!.ID)
+      const diskId = String((server!.Disks as Array<Json>)[0]!.ID)
+      const disconnect = usacloudDisk.change("disconnect-from-server", diskId)
+      const running = yield* usacloud(...disconnect)
+      assert.strictEqual(running.exitCode, 1)
+      assert.include(running.stderr, "409")
+      yield* usacloud(...usacloudServer.change("shutdown", serverId))
+      assert.deepInclude(yield* usacloud(...disconnect), { exitCode: 0, stdout: "" })
+      const [alone] = parse((yield* usacloud(...usacloudServer.read(serverId))).stdout)
+      assert.deepStrictEqual(alone!.Disks, [])
+      const connect = usacloudDisk.change("connect-to-server", diskId, "--server-id", serverId)
+      assert.deepInclude(yield* usacloud(...connect), { exitCode: 0, stdout: "" })
+      const [joined] = parse((yield* usacloud(...usacloudServer.read(serverId))).stdout)
+      assert.strictEqual(String((joined!.Disks as Array<Json>)[0]!.ID), diskId)
+    })
+  )
+
+  it.effect(
+    "server update --network-interfaces moves the NIC off the shared segment and back, with a new address",
+    () =>
+      Effect.gen(function* () {
+        const { usacloud } = yield* setup()
+        const [server] = parse((yield* usacloud(...createServer("web"))).stdout)
+        const id = String(server!.ID)
+        const nicOf = (stdout: string) => (parse(stdout)[0]!.Interfaces as Array<Json>)[0]!
+        const upstream = (value: string) => ["--network-interfaces", JSON.stringify([{ Upstream: value }])]
+        const off = nicOf((yield* usacloud(...usacloudServer.update(id, ...upstream("disconnected")))).stdout)
+        assert.deepInclude(off, { IPAddress: "", UpstreamType: "none", SwitchScope: "" })
+        const on = nicOf((yield* usacloud(...usacloudServer.update(id, ...upstream("shared")))).stdout)
+        assert.deepInclude(on, { UpstreamType: "shared", SwitchScope: "shared" })
+        assert.notStrictEqual(on.IPAddress, (server!.Interfaces as Array<Json>)[0]!.IPAddress)
+        const [after] = parse((yield* usacloud(...usacloudServer.read(id))).stdout)
+        assert.strictEqual(after!.InstanceStatus, "up")
+      })
+  )
+
+  it.effect("a disk's connector changes only while its server is down", () =>
+    Effect.gen(function* () {
+      const { usacloud } = yield* setup()
+      const [server] = parse((yield* usacloud(...createServer("web"))).stdout)
+      const diskId = String((server!.Disks as Array<Json>)[0]!.ID)
+      const change = usacloudDisk.update(diskId, "--connector", "ide")
+      assert.strictEqual((yield* usacloud(...change)).exitCode, 1)
+      yield* usacloud(...usacloudServer.change("shutdown", String(server!.ID)))
+      const [disk] = parse((yield* usacloud(...change)).stdout)
+      assert.strictEqual(disk!.Connection, "ide")
+    })
+  )
+})

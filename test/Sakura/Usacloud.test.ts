@@ -357,6 +357,11 @@ describe("Usacloud: argument vectors", () => {
       zoned("server", "is1a").update("113600000001", "--tags", "", "--cpu", "4", "--memory", "8")
     ],
     [
+      "server update of the NIC",
+      (u) => u.servers.update("is1a", "113600000001", { network: "shared" }),
+      zoned("server", "is1a").update("113600000001", "--network-interfaces", '[{"Upstream":"shared"}]')
+    ],
+    [
       "server boot",
       (u) => u.servers.boot("is1a", "113600000001"),
       zoned("server", "is1a").change("boot", "113600000001")
@@ -419,6 +424,11 @@ describe("Usacloud: argument vectors", () => {
       zoned("disk", "is1a").update("113600000101", "--name", "data-2", "--description", "")
     ],
     [
+      "disk update of the connection",
+      (u) => u.disks.update("is1a", "113600000101", { connection: "virtio" }),
+      zoned("disk", "is1a").update("113600000101", "--connector", "virtio")
+    ],
+    [
       "disk delete",
       (u) => u.disks.delete("is1a", "113600000101"),
       zoned("disk", "is1a").change("delete", "113600000101")
@@ -429,6 +439,11 @@ describe("Usacloud: argument vectors", () => {
       "ssh-key create",
       (u) => u.sshKeys.create({ name: "deploy", publicKey: sshKeyJson.PublicKey }),
       global("ssh-key").create("--name", "deploy", "--public-key", sshKeyJson.PublicKey)
+    ],
+    [
+      "ssh-key update",
+      (u) => u.sshKeys.update("113600000501", { name: "deploy" }),
+      global("ssh-key").update("113600000501", "--name", "deploy")
     ],
     ["ssh-key delete", (u) => u.sshKeys.delete("113600000501"), global("ssh-key").change("delete", "113600000501")],
     [

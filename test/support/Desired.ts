@@ -102,7 +102,15 @@ export const server = (name: string, inputs: Inputs = {}): DesiredResource =>
   resource(
     "server",
     name,
-    { zone: "tk1a", core: 1, memory: 2, commitment: "standard", disk: reference(diskKey(name), "id"), ...inputs },
+    {
+      zone: "tk1a",
+      core: 1,
+      memory: 2,
+      commitment: "standard",
+      status: "up",
+      disk: reference(diskKey(name), "id"),
+      ...inputs
+    },
     [diskKey(name)]
   )
 

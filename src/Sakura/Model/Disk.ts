@@ -1,12 +1,15 @@
 /**
- * A Sakura Cloud disk (`disk`): what it is declared with, and which changes need a new one.
+ * A Sakura Cloud disk (`disk`): what it is declared with, which changes need a new one, and
+ * which fields Sakura Cloud cannot report.
  */
 import * as Schema from "effect/Schema"
 import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
-import { Tags, Zone } from "./Vocabulary.js"
+import { Tags, type UnobservedFields, Zone } from "./Vocabulary.js"
 
 export const DiskInputs = Schema.Struct({
   zone: Zone,
+  /** Another name in the cloud than the resource's; unset, the resource's name. */
+  name: Schema.optional(Schema.String),
   size: Schema.Int.pipe(Schema.positive()),
   plan: Schema.optionalWith(Schema.Literal("ssd", "hdd"), { default: () => "ssd" as const }),
   connection: Schema.optionalWith(Schema.Literal("virtio", "ide"), { default: () => "virtio" as const }),
@@ -19,6 +22,9 @@ export const DiskInputs = Schema.Struct({
 })
 export type DiskInputs = typeof DiskInputs.Type
 
-export const diskReplaceFields: ReplaceFields<DiskInputs> = ["zone", "size", "plan", "os", "archive", "connection"]
+/** Sakura Cloud changes a disk's name, tags, description and connection in place, nothing else. */
+export const diskReplaceFields: ReplaceFields<DiskInputs> = ["zone", "size", "plan", "os", "archive"]
+
+export const diskUnobservedFields: UnobservedFields<DiskInputs> = []
 
 export type DeclaredDisk = DeclaredInputs<typeof DiskInputs.Encoded>

@@ -1,9 +1,10 @@
 /**
- * A Sakura Cloud server (`server`): what it is declared with, and which changes need a new one.
+ * A Sakura Cloud server (`server`): what it is declared with, which changes need a new one, and
+ * which fields Sakura Cloud cannot report.
  */
 import * as Schema from "effect/Schema"
 import type { DeclaredInputs, ReplaceFields } from "../../Resource.js"
-import { Tags, Zone } from "./Vocabulary.js"
+import { Tags, type UnobservedFields, Zone } from "./Vocabulary.js"
 
 /** What the deploy tooling reads about a server; kept in the inputs, never sent to the cloud. */
 export const ServerMetadata = Schema.Struct({
@@ -15,11 +16,17 @@ export const ServerMetadata = Schema.Struct({
 
 export const ServerInputs = Schema.Struct({
   zone: Zone,
+  /** Another name in the cloud than the resource's; unset, the resource's name. */
+  name: Schema.optional(Schema.String),
+  /** The power state: a stopped server is booted again. */
+  status: Schema.optionalWith(Schema.Literal("up", "down"), { default: () => "up" as const }),
   core: Schema.Int.pipe(Schema.positive()),
   memory: Schema.Int.pipe(Schema.positive()),
   commitment: Schema.optionalWith(Schema.Literal("standard", "dedicatedcpu"), { default: () => "standard" as const }),
   /** The disk's ID, resolved from the reference. */
   disk: Schema.String,
+  /** Where its NIC is connected; unset, the shared segment (its public address). */
+  network: Schema.optional(Schema.Literal("shared", "disconnected")),
   /** SSH key IDs, or names of keys registered in Sakura Cloud. */
   sshKeys: Tags,
   /** Note IDs, or names of notes registered in Sakura Cloud. */
@@ -33,5 +40,15 @@ export const ServerInputs = Schema.Struct({
 export type ServerInputs = typeof ServerInputs.Type
 
 export const serverReplaceFields: ReplaceFields<ServerInputs> = ["zone", "disk"]
+
+export const serverUnobservedFields: UnobservedFields<ServerInputs> = [
+  // Written into the disk before the first boot; Sakura Cloud keeps no record of which keys,
+  // which notes or which variables a disk was edited with.
+  "sshKeys",
+  "startupScripts",
+  "startupScriptVars",
+  // Read by the deploy tooling only; never sent to the cloud.
+  "metadata"
+]
 
 export type DeclaredServer = DeclaredInputs<typeof ServerInputs.Encoded>

@@ -39,3 +39,6 @@ export const Zone = Schema.String.pipe(Schema.pattern(/^[a-z][a-z0-9]*$/))
 
 /** A list that may be left out: empty then. */
 export const Tags = Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+
+/** The fields of a resource's inputs Sakura Cloud cannot report: kept only in FleetFlow's state. */
+export type UnobservedFields<Inputs> = ReadonlyArray<keyof Inputs & string>

@@ -96,6 +96,7 @@ const expandServer = (
           core: server.core,
           memory: server.memory,
           commitment: "standard",
+          status: "up",
           disk: ref(diskKey, "id"),
           sshKeys,
           startupScripts,

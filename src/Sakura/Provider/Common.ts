@@ -6,7 +6,14 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ProviderError } from "../../Provider.js"
-import type { Inputs, ResourceKey, ResourceType, StoredResource } from "../../Resource.js"
+import {
+  type Inputs,
+  isUnset,
+  type Json,
+  type ResourceKey,
+  type ResourceType,
+  type StoredResource
+} from "../../Resource.js"
 import { type ListFilter, toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
 import { credentialsHint } from "../Usacloud/Errors.js"
 import { osTypes } from "../Model.js"
@@ -159,3 +166,34 @@ export const isId = (value: string): boolean => /^[1-9][0-9]{0,15}$/.test(value)
 /** A read-back list for drift: `null` (not set) when empty, as the configuration leaves it out then. */
 export const orNull = (items: ReadonlyArray<string>): ReadonlyArray<string> | null =>
   items.length === 0 ? null : [...items]
+
+/**
+ * What an observation is read against: the resource's name and the inputs the state records
+ * (or, for what `apply` and `find` report, the inputs declared), and the attributes the state
+ * records, when there is a state.
+ */
+export interface Recorded {
+  readonly name: string
+  readonly inputs: Inputs
+  readonly attributes?: StoredResource["attributes"] | undefined
+}
+
+export const recordedOf = (resource: StoredResource): Recorded => ({
+  name: resource.name,
+  inputs: resource.inputs,
+  attributes: resource.attributes
+})
+
+/**
+ * A value FleetFlow gives when the file leaves the field out (a name, a host name) reads as
+ * unset (`null`) then, so the plan compares it with the field left out.
+ */
+export const unlessDefault = (recorded: Recorded, field: string, actual: string, fallback: string): Json =>
+  isUnset(recorded.inputs[field]) && actual === fallback ? null : actual
+
+/**
+ * A field the file derives from another (a fingerprint, a hash), reported only when the state
+ * records it: inputs written without it do not drift.
+ */
+export const whenRecorded = (recorded: Recorded, field: string, value: string): Inputs =>
+  recorded.inputs[field] === undefined ? {} : { [field]: value }

@@ -1,13 +1,13 @@
 /**
  * Disks: created from an OS type or an archive (a name resolved to its ID), tagged with
- * their owner; only tags and description change in place.
+ * their owner; name, tags, description and connection change in place.
  */
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
-import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { DiskInputs } from "../Model.js"
-import type { Archive, Disk, UsacloudService } from "../Usacloud.js"
+import type { Archive, Disk, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
   checkTags,
   type Clients,
@@ -19,6 +19,8 @@ import {
   orNull,
   osTypeOf,
   ownerOf,
+  type Recorded,
+  unlessDefault,
   zoneToDelete
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
@@ -28,7 +30,20 @@ const decode = decodeInputs(DiskInputs, "disk")
 
 export const planName = (planId: string) => (planId === "2" ? "hdd" : "ssd")
 
-export const observe = (disk: Disk): Observed => ({
+/**
+ * The disk's source as the file has it (an OS name or an archive name resolve to an archive ID
+ * when the disk is made, and the cloud reports only that ID): what the state records while the
+ * disk still holds the archive it was made from, else the archive it holds.
+ */
+const sourceOf = (disk: Disk, recorded: Recorded): Inputs => {
+  const made = recorded.attributes?.sourceArchive
+  const same = made === undefined || made === (disk.sourceArchiveId ?? null)
+  return same
+    ? { os: recorded.inputs.os ?? null, archive: recorded.inputs.archive ?? null }
+    : { os: null, archive: disk.sourceArchiveId ?? null }
+}
+
+export const observe = (disk: Disk, recorded: Recorded): Observed => ({
   id: disk.id,
   attributes: {
     zone: disk.zone,
@@ -38,9 +53,11 @@ export const observe = (disk: Disk): Observed => ({
   },
   inputs: {
     zone: disk.zone,
+    name: unlessDefault(recorded, "name", disk.name, recorded.name),
     size: Math.round(disk.sizeMB / 1024),
     plan: planName(disk.diskPlanId),
     connection: disk.connection,
+    ...sourceOf(disk, recorded),
     tags: orNull(userTags(disk.tags)),
     description: disk.description === "" ? null : disk.description
   }
@@ -109,7 +126,8 @@ export const create = (clients: Clients, lookups: Lookups, archives: Archives, r
     const owner = ownerOf(request, request.name)
     // A disk an earlier, interrupted run created carries our tags: take it instead of a second one.
     const existing = yield* orFail(request.key)(lookups.existing("disk", inputs.zone, owner))
-    if (existing !== undefined) return observe(existing)
+    const recorded = { name: request.name, inputs: request.inputs }
+    if (existing !== undefined) return observe(existing, recorded)
     const disk = yield* lookups.changing(
       "disk",
       owner,
@@ -125,23 +143,64 @@ export const create = (clients: Clients, lookups: Lookups, archives: Archives, r
         })
       )
     )
-    return observe(disk)
+    return observe(disk, recorded)
   })
 
+/**
+ * Name, tags and description change in place; so does the connection, with the disk's server
+ * shut down for it and booted again. A retry that finds the connection already changed leaves
+ * the server as it finds it: a server left down shows as drift on the next plan.
+ */
 export const update = (clients: Clients, request: ApplyRequest) =>
   Effect.gen(function* () {
-    const inputs = yield* decode("update", request.key, request.inputs)
-    yield* checkTags("update", request.key, inputs.tags)
+    const { key } = request
+    const inputs = yield* decode("update", key, request.inputs)
+    yield* checkTags("update", key, inputs.tags)
     const id = request.current?.id
-    if (id === undefined) return yield* invalid("update", request.key, "the state holds no ID for this disk")
-    const owner = ownerOf(request, request.name)
-    const disk = yield* orFail(request.key)(
-      clients.write.disks.update(inputs.zone, id, {
-        description: inputs.description ?? "",
-        tags: [...ownershipTags(owner), ...inputs.tags]
-      })
-    )
-    return observe(disk)
+    if (id === undefined) return yield* invalid("update", key, "the state holds no ID for this disk")
+    const usacloud = clients.write
+    const zone = inputs.zone
+    const current = yield* orFail(key)(usacloud.disks.read(zone, id))
+    const labels = {
+      name: inputs.name ?? request.name,
+      description: inputs.description ?? "",
+      tags: [...ownershipTags(ownerOf(request, request.name)), ...inputs.tags]
+    }
+    const disk =
+      current.connection === inputs.connection
+        ? yield* orFail(key)(usacloud.disks.update(zone, id, labels))
+        : yield* reconnect(usacloud, key, current, inputs.connection, labels)
+    return observe(disk, { name: request.name, inputs: request.inputs })
+  })
+
+/** A new connection (`virtio`, `ide`): Sakura Cloud changes it only while the disk's server is down. */
+const reconnect = (
+  usacloud: UsacloudService,
+  key: ResourceKey,
+  disk: Disk,
+  connection: "virtio" | "ide",
+  labels: DiskUpdate
+) =>
+  Effect.gen(function* () {
+    const zone = disk.zone
+    // The server may be going: the same apply can replace it while the disk changes.
+    const server =
+      disk.serverId === undefined
+        ? undefined
+        : yield* orFail(key)(
+            usacloud.servers.read(zone, disk.serverId).pipe(
+              Effect.map((found): Server | undefined => found),
+              Effect.catchIf(
+                (error) => error.reason === "not-found",
+                () => Effect.succeed(undefined)
+              )
+            )
+          )
+    const running = server !== undefined && server.instanceStatus !== "down"
+    if (running) yield* orFail(key)(ignoreNotFound(usacloud.servers.shutdown(zone, server.id)))
+    const updated = yield* orFail(key)(usacloud.disks.update(zone, disk.id, { ...labels, connection }))
+    if (running) yield* orFail(key)(ignoreNotFound(usacloud.servers.boot(zone, server.id)))
+    return updated
   })
 
 export const destroy = (

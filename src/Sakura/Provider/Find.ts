@@ -25,7 +25,7 @@ const owned = <A extends { readonly id: string; readonly name: string; readonly 
   scope: Scope,
   items: ReadonlyArray<Wanted>,
   list: (zone: string, filter: ListFilter) => Effect.Effect<ReadonlyArray<A>, UsacloudError>,
-  observe: (item: A) => Observed,
+  observe: (item: A, wanted: Wanted) => Observed,
   found: Found
 ): Effect.Effect<void, ProviderError> =>
   Effect.forEach(
@@ -40,7 +40,8 @@ const owned = <A extends { readonly id: string; readonly name: string; readonly 
         ),
         (matches) =>
           matches.forEach((match, index) => {
-            if (match !== undefined) found.set(group[index]!.key, observe(match))
+            const item = group[index]!
+            if (match !== undefined) found.set(item.key, observe(match, item))
           })
       ),
     { concurrency: "unbounded", discard: true }
@@ -78,14 +79,14 @@ export const find = (
           scope,
           ofType("server"),
           (zone, filter) => read.servers.list(zone, filter),
-          (server) => Servers.observe(server),
+          (server, item) => Servers.observe(server, item),
           found
         ),
         owned(
           scope,
           ofType("disk"),
           (zone, filter) => read.disks.list(zone, filter),
-          (disk) => Disks.observe(disk),
+          (disk, item) => Disks.observe(disk, item),
           found
         ),
         global(

@@ -1,23 +1,45 @@
 /**
- * Startup scripts as Sakura Cloud notes (class `shell`). A script's content changes in place
- * (`note update`). A built-in script is registered on first use and adopted when a note of
- * its name with the same content exists; an adopted note is left alone on destroy.
+ * Startup scripts as Sakura Cloud notes (class `shell`). A script's content, name and tags
+ * change in place (`note update`). A built-in script is registered on first use and adopted
+ * when a note of its name with the same content exists; an adopted note is left alone on destroy.
  */
 import * as Effect from "effect/Effect"
+import { createHash } from "node:crypto"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { StartupScriptInputs } from "../Model.js"
 import type { Note } from "../Usacloud.js"
-import { checkTags, type Clients, decodeInputs, ignoreNotFound, invalid, orFail, orNull, ownerOf } from "./Common.js"
+import {
+  checkTags,
+  type Clients,
+  decodeInputs,
+  ignoreNotFound,
+  invalid,
+  orFail,
+  orNull,
+  ownerOf,
+  type Recorded,
+  unlessDefault,
+  whenRecorded
+} from "./Common.js"
 import { isOwnedBy, type Owner, ownershipTags, userTags } from "./Ownership.js"
 
 const decode = decodeInputs(StartupScriptInputs, "startup script")
 
-export const observe = (note: Note, adopted: boolean): Observed => ({
+/** An adopted note is shared: its name and tags are not this resource's, so not drift. */
+export const observe = (note: Note, adopted: boolean, recorded: Recorded): Observed => ({
   id: note.id,
   attributes: { name: note.name, class: note.class, ...(adopted ? { adopted: true } : {}) },
-  inputs: { content: note.content, tags: orNull(userTags(note.tags)) }
+  inputs: {
+    content: note.content,
+    ...whenRecorded(recorded, "contentHash", sha256(note.content)),
+    ...(adopted
+      ? {}
+      : { name: unlessDefault(recorded, "name", note.name, recorded.name), tags: orNull(userTags(note.tags)) })
+  }
 })
+
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
 
 /**
  * The note this resource is: the one of its name carrying its ownership tags, else, for a
@@ -42,7 +64,7 @@ export const findIn = (notes: ReadonlyArray<Note>, owner: Owner, inputs: Inputs)
     content: typeof inputs.content === "string" ? inputs.content : undefined,
     builtin: typeof inputs.builtin === "string" ? inputs.builtin : undefined
   })
-  return chosen === undefined ? undefined : observe(chosen.note, chosen.adopted)
+  return chosen === undefined ? undefined : observe(chosen.note, chosen.adopted, { name: owner.name, inputs })
 }
 
 export const create = (clients: Clients, request: ApplyRequest) =>
@@ -51,6 +73,7 @@ export const create = (clients: Clients, request: ApplyRequest) =>
     yield* checkTags("create", request.key, inputs.tags)
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
+    const recorded = { name: request.name, inputs: request.inputs }
     const notes = yield* orFail(request.key)(clients.write.notes.list())
     const existing = choose(notes, owner, inputs)
     if (existing?.adopted === false) {
@@ -60,13 +83,13 @@ export const create = (clients: Clients, request: ApplyRequest) =>
       const note = current
         ? ours
         : yield* orFail(request.key)(clients.write.notes.update(ours.id, { content: inputs.content, tags }))
-      return observe(note, false)
+      return observe(note, false, recorded)
     }
-    if (existing !== undefined) return observe(existing.note, true)
+    if (existing !== undefined) return observe(existing.note, true, recorded)
     const note = yield* orFail(request.key)(
       clients.write.notes.create({ name: request.name, class: "shell", content: inputs.content, tags })
     )
-    return observe(note, false)
+    return observe(note, false, recorded)
   })
 
 const equalTags = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
@@ -81,8 +104,11 @@ export const update = (clients: Clients, request: ApplyRequest) =>
     const adopted = current.attributes.adopted === true
     // An adopted note keeps its tags: it is not this resource's alone.
     const tags = adopted ? undefined : [...ownershipTags(ownerOf(request, request.name)), ...inputs.tags]
-    const note = yield* orFail(request.key)(clients.write.notes.update(current.id, { content: inputs.content, tags }))
-    return observe(note, adopted)
+    const name = adopted ? undefined : (inputs.name ?? request.name)
+    const note = yield* orFail(request.key)(
+      clients.write.notes.update(current.id, { content: inputs.content, tags, name })
+    )
+    return observe(note, adopted, { name: request.name, inputs: request.inputs })
   })
 
 export const destroy = (

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import type { ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../../Resource.js"
 import type { UsacloudError, UsacloudService } from "../Usacloud.js"
-import { byZone, handles, orFail, zoneOf } from "./Common.js"
+import { byZone, handles, orFail, type Recorded, recordedOf, zoneOf } from "./Common.js"
 import * as Disks from "./Disks.js"
 import type { Lookups } from "./Lookups.js"
 import * as Notes from "./Notes.js"
@@ -41,7 +41,7 @@ const perZone = <A>(
 const global = <A extends { readonly id: string }>(
   entries: ReadonlyArray<Entry>,
   list: () => Effect.Effect<ReadonlyArray<A>, UsacloudError>,
-  observe: (item: A, adopted: boolean) => Observed,
+  observe: (item: A, adopted: boolean, recorded: Recorded) => Observed,
   found: Found
 ): Effect.Effect<void, ProviderError> =>
   entries.length === 0
@@ -49,7 +49,9 @@ const global = <A extends { readonly id: string }>(
     : Effect.map(orFail()(list()), (listed) => {
         for (const [key, resource] of entries) {
           const item = listed.find((candidate) => candidate.id === resource.id)
-          if (item !== undefined) found.set(key, observe(item, resource.attributes.adopted === true))
+          if (item !== undefined) {
+            found.set(key, observe(item, resource.attributes.adopted === true, recordedOf(resource)))
+          }
         }
       })
 
@@ -69,7 +71,7 @@ export const getState = (
       (zone) => read.servers.list(zone),
       (listed, resource) => {
         const server = Servers.successorIn(listed, resource.id)
-        return server === undefined ? undefined : Servers.observe(server)
+        return server === undefined ? undefined : Servers.observe(server, recordedOf(resource))
       },
       found
     )
@@ -79,20 +81,20 @@ export const getState = (
       (zone) => read.disks.list(zone),
       (listed, resource) => {
         const disk = listed.find((candidate) => candidate.id === resource.id)
-        return disk === undefined ? undefined : Disks.observe(disk)
+        return disk === undefined ? undefined : Disks.observe(disk, recordedOf(resource))
       },
       found
     )
     const sshKeys = global(
       ofType("ssh-key"),
       () => read.sshKeys.list(),
-      (key, adopted) => SshKeys.observe(key, adopted),
+      (key, adopted, recorded) => SshKeys.observe(key, adopted, recorded),
       found
     )
     const notes = global(
       ofType("startup-script"),
       () => read.notes.list(),
-      (note, adopted) => Notes.observe(note, adopted),
+      (note, adopted, recorded) => Notes.observe(note, adopted, recorded),
       found
     )
     yield* Effect.all([servers, disks, sshKeys, notes], { concurrency: "unbounded", discard: true })

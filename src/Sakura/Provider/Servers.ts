@@ -1,9 +1,8 @@
 /**
  * Servers, the seed's flow: the disk exists already (its own resource), so one `server create`
  * connects it by ID, writes host name, SSH keys and startup scripts into it, boots the server
- * and waits until it is up (usacloud's `--disks` with an edit, and `--boot-after-create`). A
- * plan change shuts the server down, changes it (Sakura gives it a new ID, tagged
- * `@previous-id=<old>`) and boots it again.
+ * and waits until it is up (usacloud's `--disks` with an edit, and `--boot-after-create`).
+ * Updates are in `ServerUpdate.ts`.
  */
 import * as Effect from "effect/Effect"
 import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
@@ -20,6 +19,8 @@ import {
   orFail,
   orNull,
   ownerOf,
+  type Recorded,
+  unlessDefault,
   zoneToDelete
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
@@ -42,7 +43,17 @@ export const statusOf = (server: Server): string =>
       ? "unknown"
       : server.instanceStatus
 
-export const observe = (server: Server): Observed => {
+/** Where the server's NIC is connected: the shared segment, or nowhere (disconnected, or no NIC at all). */
+export const networkOf = (server: Server): "shared" | "disconnected" =>
+  server.interfaces.some((nic) => nic.switchScope === "shared" || nic.upstreamType === "shared")
+    ? "shared"
+    : "disconnected"
+
+/** The host name a server gets when the file names none: its own name. */
+export const hostNameOf = (inputs: { readonly hostname?: string | undefined }, name: string): string =>
+  inputs.hostname ?? name
+
+export const observe = (server: Server, recorded: Recorded): Observed => {
   const disk = server.disks[0]?.id
   return {
     id: server.id,
@@ -55,10 +66,15 @@ export const observe = (server: Server): Observed => {
     },
     inputs: {
       zone: server.zone.name,
+      name: unlessDefault(recorded, "name", server.name, recorded.name),
+      // A server on its way up (a new one, or one being booted) counts as up.
+      status: server.instanceStatus === "down" ? "down" : "up",
       core: server.cpu,
       memory: server.memoryMB / 1024,
       commitment: server.commitment === "" ? "standard" : server.commitment,
-      ...(disk === undefined ? {} : { disk }),
+      disk: disk ?? null,
+      network: unlessDefault(recorded, "network", networkOf(server), "shared"),
+      hostname: unlessDefault(recorded, "hostname", server.hostName, recorded.name),
       tags: orNull(userTags(server.tags)),
       description: server.description === "" ? null : server.description
     }
@@ -70,7 +86,7 @@ export const successorIn = (servers: ReadonlyArray<Server>, id: string): Server 
   servers.find((server) => server.id === id) ??
   servers.find((server) => server.tags.includes(`${previousIdPrefix}${id}`))
 
-const find = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
+export const find = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
   usacloud.servers.read(zone, id).pipe(
     Effect.catchIf(
       (error) => error.reason === "not-found",
@@ -128,20 +144,15 @@ const edit = (clients: Clients, key: ResourceKey, name: string, inputs: Inputs) 
     const variables = inputs.startupScriptVars
     const notes: ReadonlyArray<NoteRef> = noteIds.map((id) => (variables === undefined ? { id } : { id, variables }))
     return {
-      hostName: inputs.hostname ?? name,
+      hostName: hostNameOf(inputs, name),
       sshKeyIds,
       notes,
       disablePasswordAuth: sshKeyIds.length > 0
     }
   })
 
-const sameTags = (server: Server, wanted: ReadonlyArray<string>) => {
-  const actual = server.tags.filter((tag) => !tag.startsWith(previousIdPrefix))
-  return actual.length === wanted.length && wanted.every((tag) => actual.includes(tag))
-}
-
 /** Boots a server that is not up (usacloud waits until it is) and reads it back. */
-const bootAndRead = (usacloud: UsacloudService, key: ResourceKey, zone: string, server: Server) =>
+export const bootAndRead = (usacloud: UsacloudService, key: ResourceKey, zone: string, server: Server) =>
   Effect.gen(function* () {
     if (server.instanceStatus === "up" && server.availability === "available") return server
     yield* orFail(key)(usacloud.servers.boot(zone, server.id))
@@ -207,7 +218,8 @@ export const create = (
     const existing = yield* orFail(key)(lookups.existing("server", zone, owner))
     const carried =
       existing === undefined ? undefined : yield* carryOn(clients, lookups, key, owner, existing, inputs.disk, changes)
-    if (carried !== undefined) return observe(carried)
+    const recorded = { name: request.name, inputs: request.inputs }
+    if (carried !== undefined) return observe(carried, recorded)
     const server = yield* lookups.changing(
       "server",
       owner,
@@ -225,43 +237,7 @@ export const create = (
         })
       )
     )
-    return observe(server)
-  })
-
-export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
-  Effect.gen(function* () {
-    const { key } = request
-    const inputs = yield* decode("update", key, request.inputs)
-    yield* checkTags("update", key, inputs.tags, 1)
-    const id = request.current?.id
-    if (id === undefined) return yield* invalid("update", key, "the state holds no ID for this server")
-    const usacloud = clients.write
-    const zone = inputs.zone
-    const tags = [...ownershipTags(ownerOf(request, request.name)), ...inputs.tags]
-    const description = inputs.description ?? ""
-    let server = yield* orFail(key)(find(usacloud, zone, id))
-    const planChanged =
-      server.cpu !== inputs.core ||
-      server.memoryMB !== inputs.memory * 1024 ||
-      (server.commitment === "" ? "standard" : server.commitment) !== inputs.commitment
-    if (planChanged) {
-      // usacloud waits until the server is down.
-      if (server.instanceStatus !== "down") yield* orFail(key)(usacloud.servers.shutdown(zone, server.id))
-      server = yield* orFail(key)(
-        usacloud.servers.update(zone, server.id, {
-          cpu: inputs.core,
-          memory: inputs.memory,
-          commitment: inputs.commitment,
-          tags,
-          description
-        })
-      )
-    } else if (!sameTags(server, tags) || server.description !== description) {
-      server = yield* orFail(key)(usacloud.servers.update(zone, server.id, { tags, description }))
-    }
-    // SSH keys, startup scripts and the host name are written into the disk before the first
-    // boot; changing them later takes a new disk (Sakura Cloud offers no other way).
-    return observe(yield* bootAndRead(usacloud, key, zone, server))
+    return observe(server, recorded)
   })
 
 export const destroy = (

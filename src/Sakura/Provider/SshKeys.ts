@@ -1,6 +1,7 @@
 /**
  * SSH keys: registered once per public key. A key Sakura Cloud already holds (the same
- * fingerprint) is adopted instead of registered again, and left alone on destroy.
+ * fingerprint) is adopted instead of registered again, and left alone on destroy. A key's name
+ * changes in place; its public key never does.
  */
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
@@ -8,7 +9,17 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { SshKeyInputs } from "../Model.js"
 import type { SshKey } from "../Usacloud.js"
-import { type Clients, decodeInputs, ignoreNotFound, invalid, orFail, ownerOf } from "./Common.js"
+import {
+  type Clients,
+  decodeInputs,
+  ignoreNotFound,
+  invalid,
+  orFail,
+  ownerOf,
+  type Recorded,
+  unlessDefault,
+  whenRecorded
+} from "./Common.js"
 import { descriptionWords, isOwnedBy, type Owner, ownershipDescription } from "./Ownership.js"
 
 const decode = decodeInputs(SshKeyInputs, "SSH key")
@@ -37,10 +48,18 @@ export const sameKey = (registered: SshKey, publicKey: string): boolean => {
   return identity !== undefined && identityOf(registered.publicKey) === identity
 }
 
-export const observe = (key: SshKey, adopted: boolean): Observed => ({
+/** The `SHA256:` fingerprint, as the configuration writes it. */
+const sha256Of = (publicKey: string): string => fingerprintsOf(publicKey)[0] ?? ""
+
+/** An adopted key is someone else's: its name is theirs, not drift. */
+export const observe = (key: SshKey, adopted: boolean, recorded: Recorded): Observed => ({
   id: key.id,
   attributes: { name: key.name, fingerprint: key.fingerprint, ...(adopted ? { adopted: true } : {}) },
-  inputs: { publicKey: key.publicKey }
+  inputs: {
+    publicKey: key.publicKey,
+    ...whenRecorded(recorded, "fingerprint", sha256Of(key.publicKey)),
+    name: adopted ? (recorded.inputs.name ?? null) : unlessDefault(recorded, "name", key.name, recorded.name)
+  }
 })
 
 const isOwned = (key: SshKey, owner: Owner) => isOwnedBy(descriptionWords(key.description), owner)
@@ -64,10 +83,11 @@ export const choose = (
  * `inputs` hold one, else (or when the file's key changed since) the key FleetFlow registered for it.
  */
 export const findIn = (registered: ReadonlyArray<SshKey>, owner: Owner, inputs: Inputs): Observed | undefined => {
+  const recorded = { name: owner.name, inputs }
   const chosen = typeof inputs.publicKey === "string" ? choose(registered, owner, inputs.publicKey) : undefined
-  if (chosen !== undefined) return observe(chosen.key, chosen.adopted)
+  if (chosen !== undefined) return observe(chosen.key, chosen.adopted, recorded)
   const ours = registered.find((key) => isOwned(key, owner))
-  return ours === undefined ? undefined : observe(ours, false)
+  return ours === undefined ? undefined : observe(ours, false, recorded)
 }
 
 export const create = (clients: Clients, request: ApplyRequest) =>
@@ -76,7 +96,8 @@ export const create = (clients: Clients, request: ApplyRequest) =>
     const owner = ownerOf(request, request.name)
     const registered = yield* orFail(request.key)(clients.write.sshKeys.list())
     const existing = choose(registered, owner, inputs.publicKey)
-    if (existing !== undefined) return observe(existing.key, existing.adopted)
+    const recorded = { name: request.name, inputs: request.inputs }
+    if (existing !== undefined) return observe(existing.key, existing.adopted, recorded)
     const key = yield* orFail(request.key)(
       clients.write.sshKeys.create({
         name: request.name,
@@ -84,16 +105,21 @@ export const create = (clients: Clients, request: ApplyRequest) =>
         description: ownershipDescription(owner)
       })
     )
-    return observe(key, false)
+    return observe(key, false, recorded)
   })
 
-/** Nothing of a key changes in place (a new public key replaces it): read it back. */
+/** Only the name of a key changes in place (a new public key replaces it); an adopted key is left as it is. */
 export const update = (clients: Clients, request: ApplyRequest) =>
   Effect.gen(function* () {
     const id = request.current?.id
     if (id === undefined) return yield* invalid("update", request.key, "the state holds no ID for this SSH key")
-    const key = yield* orFail(request.key)(clients.write.sshKeys.read(id))
-    return observe(key, request.current?.attributes.adopted === true)
+    const inputs = yield* decode("update", request.key, request.inputs)
+    const adopted = request.current?.attributes.adopted === true
+    const name = inputs.name ?? request.name
+    const read = yield* orFail(request.key)(clients.write.sshKeys.read(id))
+    const key =
+      adopted || read.name === name ? read : yield* orFail(request.key)(clients.write.sshKeys.update(id, { name }))
+    return observe(key, adopted, { name: request.name, inputs: request.inputs })
   })
 
 export const destroy = (

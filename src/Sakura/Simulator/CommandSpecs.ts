@@ -245,6 +245,18 @@ export const commands: ReadonlyArray<CommandSpec> = [
       "wait-for-release-tick": i
     }
   }),
+  command("disk", "connect-to-server", {
+    aliases: ["server-connect"],
+    zoned: true,
+    selector: "single",
+    flags: { ...confirm, "server-id": id }
+  }),
+  command("disk", "disconnect-from-server", {
+    aliases: ["server-disconnect"],
+    zoned: true,
+    selector: "single",
+    flags: confirm
+  }),
   command("ssh-key", "list", {
     aliases: listAliases,
     zoned: false,

@@ -95,11 +95,14 @@ export const diskUpdate: Handler = (context, document) =>
     yield* checkTagCharacters(context, tags ?? [])
     const ids = new Set(targets.map((disk) => disk.id))
     // An edit writes into the disk: Sakura refuses it while its server runs, and takes the host name over.
+    // A new connection needs the server down too (iaas-service-go `disk/builder` updateLevel).
     const edited = [...invocation.flags.keys()].some((flag) => flag.startsWith("edit-disk-"))
+    const connector = stringFlag(invocation, "connector")
+    const reconnected = targets.filter((disk) => connector !== undefined && disk.connection !== connector)
     const hostName = stringFlag(invocation, "edit-disk-host-name")
-    const holders = edited
-      ? document.servers.filter((server) => targets.some((disk) => disk.serverId === server.id))
-      : []
+    const holders = document.servers.filter((server) =>
+      (edited ? targets : reconnected).some((disk) => disk.serverId === server.id)
+    )
     const running = holders.find((server) => isUp(server, now))
     if (running !== undefined) {
       return yield* apiError(

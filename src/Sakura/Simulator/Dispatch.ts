@@ -4,6 +4,7 @@
  */
 import * as Archives from "./Archives.js"
 import type { Context } from "./Context.js"
+import { diskConnectToServer, diskDisconnectFromServer } from "./DiskConnections.js"
 import * as Disks from "./Disks.js"
 import type { SimulatorDocument } from "./Document.js"
 import { fail } from "./Failure.js"
@@ -28,6 +29,8 @@ export const handlers: Readonly<Record<string, Handler>> = {
   "disk create": Disks.diskCreate,
   "disk update": Disks.diskUpdate,
   "disk delete": Disks.diskDelete,
+  "disk connect-to-server": diskConnectToServer,
+  "disk disconnect-from-server": diskDisconnectFromServer,
   "ssh-key list": SshKeys.sshKeyList,
   "ssh-key read": SshKeys.sshKeyRead,
   "ssh-key create": SshKeys.sshKeyCreate,

@@ -1,13 +1,14 @@
 /**
  * The server commands but `create` (see `ServerCreate.ts`): list, read, update (a new plan
- * gives the server a new ID), delete, boot, shutdown, and waiting for either.
+ * gives the server a new ID; its NIC may move between the shared segment and nowhere), delete,
+ * boot, shutdown, and waiting for either.
  */
 import * as Effect from "effect/Effect"
 import { boolFlag, hasFlag, intFlag, listFlag, stringFlag } from "./Args.js"
-import { isUp, planExists, readyAt, serverState } from "./Cloud.js"
-import { type Context, inZones } from "./Context.js"
+import { isUp, macAddressOf, planExists, readyAt, serverState, sharedAddress } from "./Cloud.js"
+import { type Context, inZones, readPathOrContent } from "./Context.js"
 import { allocateId, type ServerRecord, type SimulatorDocument } from "./Document.js"
-import { apiError, fail, goQuote } from "./Failure.js"
+import { apiError, type Failure, fail, goJsonError, goQuote } from "./Failure.js"
 import type { Handler } from "./Handler.js"
 import { serverJson } from "./Shapes.js"
 import { confirm, select, zonedReads } from "./Targets.js"
@@ -35,9 +36,8 @@ export const serverUpdate: Handler = (context, document) =>
       ...oneOf("commitment", stringFlag(invocation, "commitment"), ["standard", "dedicatedcpu"]),
       ...oneOf("interface-driver", stringFlag(invocation, "interface-driver"), ["virtio", "e1000"])
     ])
-    for (const flag of ["network-interfaces", "disks"]) {
-      if (hasFlag(invocation, flag)) return yield* fail(`usacloud simulator: --${flag} is not simulated`)
-    }
+    if (hasFlag(invocation, "disks")) return yield* fail("usacloud simulator: --disks is not simulated")
+    const upstream = yield* upstreamOf(context)
     yield* confirm(context)
     yield* checkTagCharacters(context, tags ?? [])
     let current = document
@@ -48,9 +48,10 @@ export const serverUpdate: Handler = (context, document) =>
       const memoryMB = (intFlag(invocation, "memory") ?? target.memoryMB / 1024) * 1024
       const commitment = stringFlag(invocation, "commitment") ?? target.commitment
       const planChanged = cpu !== target.cpu || memoryMB !== target.memoryMB || commitment !== target.commitment
+      const rewired = upstream !== undefined && upstreamNow(target) !== upstream
       if (planChanged && !planExists(cpu, memoryMB / 1024)) return yield* fail("server plan not found")
       const running = isUp(target, context.now)
-      if (planChanged && running && boolFlag(invocation, "no-wait")) {
+      if ((planChanged || rewired) && running && boolFlag(invocation, "no-wait")) {
         return yield* fail("NoWait option is not available due to the need to shut down")
       }
       if (serverState(target, context.now).availability === "migrating") {
@@ -92,6 +93,16 @@ export const serverUpdate: Handler = (context, document) =>
           until = Math.max(until, server.powerAt)
         }
       }
+      if (rewired) {
+        // usacloud shuts a running server down for it and boots it again.
+        const [withNic, nics] = rewire(current, server, upstream)
+        current = withNic
+        server = { ...server, interfaces: nics }
+        if (running && !planChanged) {
+          server = { ...server, power: "up", powerBefore: "down", powerAt: context.now + context.bootTimeMillis }
+          until = Math.max(until, server.powerAt)
+        }
+      }
       server = { ...server, tags: desiredTags }
       current = {
         ...current,
@@ -101,6 +112,49 @@ export const serverUpdate: Handler = (context, document) =>
     }
     return { values: updated.map((server) => serverJson(current, server, context.now)), document: current, until }
   })
+
+type Upstream = ServerRecord["interfaces"][number]["upstream"]
+
+/** `--network-interfaces` (iaas-service-go `server.NetworkInterface`): the first NIC's upstream, shared or disconnected. */
+const upstreamOf = (context: Context): Effect.Effect<Upstream | undefined, Failure> =>
+  Effect.gen(function* () {
+    const raw = stringFlag(context.invocation, "network-interfaces")
+    if (raw === undefined || raw === "") return undefined
+    let nics: unknown
+    try {
+      nics = JSON.parse(readPathOrContent(raw))
+    } catch {
+      return yield* fail(goJsonError(raw))
+    }
+    const first: unknown = Array.isArray(nics) ? nics[0] : undefined
+    const value = typeof first === "object" && first !== null ? (first as { Upstream?: unknown }).Upstream : undefined
+    if (value === undefined || value === "" || value === "disconnected") return "disconnected"
+    if (value === "shared") return "shared"
+    return yield* fail("usacloud simulator: --network-interfaces with a switch is not simulated")
+  })
+
+const upstreamNow = (server: ServerRecord): Upstream | "none" => server.interfaces[0]?.upstream ?? "none"
+
+/** The server's first NIC on `upstream` (made when it has none); a NIC joining the shared segment gets a new address. */
+const rewire = (
+  document: SimulatorDocument,
+  server: ServerRecord,
+  upstream: Upstream
+): readonly [SimulatorDocument, ServerRecord["interfaces"]] => {
+  let current = document
+  let nic = server.interfaces[0]
+  if (nic === undefined) {
+    const [nicId, withNic] = allocateId(current)
+    current = withNic
+    nic = { id: nicId, macAddress: macAddressOf(nicId), ipAddress: "", upstream: "disconnected" }
+  }
+  let ipAddress = ""
+  if (upstream === "shared") {
+    ipAddress = sharedAddress(server.zone, current.nextAddress).ip
+    current = { ...current, nextAddress: current.nextAddress + 1 }
+  }
+  return [current, [{ ...nic, upstream, ipAddress }, ...server.interfaces.slice(1)]]
+}
 
 export const serverDelete: Handler = (context, document) =>
   Effect.gen(function* () {

@@ -18,7 +18,7 @@ export type { DiskCreateSpec, DiskUpdate } from "./Args/Disks.js"
 export { csv, type ListFilter } from "./Args/Flags.js"
 export type { NoteCreateSpec, NoteUpdate } from "./Args/Notes.js"
 export type { ServerCreateSpec, ServerDeleteOptions, ServerUpdate } from "./Args/Servers.js"
-export type { SshKeyCreateSpec } from "./Args/SshKeys.js"
+export type { SshKeyCreateSpec, SshKeyUpdate } from "./Args/SshKeys.js"
 
 export interface ArchiveFilter {
   readonly osType?: string | undefined

@@ -16,6 +16,8 @@ export interface DiskUpdate {
   readonly name?: string | undefined
   readonly description?: string | undefined
   readonly tags?: ReadonlyArray<string> | undefined
+  /** Its server must be down. */
+  readonly connection?: "virtio" | "ide" | undefined
   /** Writes host name, SSH keys and notes into the disk; its server must be down. */
   readonly edit?: DiskEdit | undefined
 }
@@ -52,6 +54,7 @@ const update = (calls: Calls, zoneName: string, idValue: string, changes: DiskUp
       ...flag("--name", changes.name),
       ...flag("--description", changes.description),
       ...replaceFlag("--tags", changes.tags),
+      ...flag("--connector", changes.connection),
       ...(changes.edit === undefined ? [] : yield* editFlags(command, "--edit-disk-", changes.edit))
     ]
     // Writing into a disk waits on Sakura Cloud; a new name or tags do not.

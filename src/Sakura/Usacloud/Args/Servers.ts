@@ -48,6 +48,8 @@ export interface ServerUpdate {
   /** GB. */
   readonly memory?: number | undefined
   readonly commitment?: "standard" | "dedicatedcpu" | undefined
+  /** Connects its one NIC to the shared segment, or disconnects it (`--network-interfaces`); a missing NIC is added. */
+  readonly network?: "shared" | "disconnected" | undefined
   /** Shut a running server down by force when the plan changes. */
   readonly forceShutdown?: boolean | undefined
 }
@@ -134,6 +136,9 @@ const update = (calls: Calls, zoneName: string, idValue: string, changes: Server
       ...flag("--cpu", cpu),
       ...flag("--memory", memory),
       ...flag("--commitment", changes.commitment),
+      ...(changes.network === undefined
+        ? []
+        : ["--network-interfaces", JSON.stringify([{ Upstream: changes.network }])]),
       ...switchFlag("--force-shutdown", forceShutdown)
     ]
     return yield* calls.zonedId("server", "update", zoneName, idValue, updating(flags, "long"))

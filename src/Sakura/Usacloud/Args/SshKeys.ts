@@ -1,7 +1,7 @@
 /** `ssh-key` commands; SSH keys are global, so no `--zone`. */
 import * as Effect from "effect/Effect"
-import { type Call, type Calls, creating } from "./Call.js"
-import { type Check, name } from "./Checks.js"
+import { type Call, type Calls, creating, updating } from "./Call.js"
+import { type Check, checkUpdate, name } from "./Checks.js"
 import { flag, listFlag } from "./Flags.js"
 
 export interface SshKeyCreateSpec {
@@ -20,10 +20,25 @@ const create = (calls: Calls, spec: SshKeyCreateSpec): Check<Call> =>
     return calls.plain("ssh-key", "create", creating(flags))
   })
 
+export interface SshKeyUpdate {
+  readonly name?: string | undefined
+  readonly description?: string | undefined
+}
+
+/** Only a key's name and description change: its public key stays (`ssh-key update`). */
+const update = (calls: Calls, idValue: string, changes: SshKeyUpdate): Check<Call> =>
+  Effect.gen(function* () {
+    const command = "ssh-key update"
+    yield* checkUpdate(command, changes)
+    const flags = [...flag("--name", changes.name), ...flag("--description", changes.description)]
+    return yield* calls.global("ssh-key", "update", idValue, updating(flags))
+  })
+
 export const make = (calls: Calls) => ({
   sshKeyList: (filter?: { readonly names?: ReadonlyArray<string> | undefined }) =>
     Effect.succeed(calls.plain("ssh-key", "list", { json: true, flags: listFlag("--names", filter?.names) })),
   sshKeyRead: (idValue: string) => calls.global("ssh-key", "read", idValue, { json: true }),
   sshKeyCreate: (spec: SshKeyCreateSpec) => create(calls, spec),
+  sshKeyUpdate: (idValue: string, changes: SshKeyUpdate) => update(calls, idValue, changes),
   sshKeyDelete: (idValue: string) => calls.global("ssh-key", "delete", idValue, { confirm: true })
 })
