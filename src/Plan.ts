@@ -287,13 +287,14 @@ export const dependentsIn = (
   return result
 }
 
-/** Attributes an in-place update may change; references to them are unknown until it ran. */
-const volatileOnUpdate = new Set(["id"])
+/** Whether an update gives its resource a new ID: references to the ID are then unknown until it ran. */
+type RenewsId = (action: Update) => boolean
 
 const resolveForPlan = (
   value: Json,
   current: ReadonlyMap<ResourceKey, StoredResource>,
-  planned: ReadonlyMap<ResourceKey, Action>
+  planned: ReadonlyMap<ResourceKey, Action>,
+  renewsId: RenewsId
 ): Json | Unknown => {
   if (isReference(value)) {
     const action = planned.get(value.$ref)
@@ -303,14 +304,14 @@ const resolveForPlan = (
       action._tag === "Create" ||
       action._tag === "Replace" ||
       action._tag === "Delete" ||
-      (action._tag === "Update" && volatileOnUpdate.has(value.attribute))
+      (action._tag === "Update" && value.attribute === "id" && renewsId(action))
     const known = attributeOf(stored, value.attribute)
     return pending || known === undefined ? { $unknown: showReference(value) } : known
   }
-  if (Array.isArray(value)) return value.map((item: Json) => resolveForPlan(item, current, planned)) as Json
+  if (Array.isArray(value)) return value.map((item: Json) => resolveForPlan(item, current, planned, renewsId)) as Json
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([field, item]) => [field, resolveForPlan(item as Json, current, planned)])
+      Object.entries(value).map(([field, item]) => [field, resolveForPlan(item as Json, current, planned, renewsId)])
     ) as Json
   }
   return value
@@ -338,6 +339,10 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
     yield* provider.check(desired)
     const byKey = new Map(desired.map((resource) => [resource.key, resource]))
     const planned = new Map<ResourceKey, Action>()
+    const renewsId: RenewsId = (action) => {
+      const fields = provider.newIdFields(action.type)
+      return fields.length > 0 && action.changes.some((change) => fields.includes(change.field))
+    }
     for (const level of yield* levels(desired)) {
       for (const key of level) {
         const resource = byKey.get(key)!
@@ -347,7 +352,7 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
           planned.set(key, diffResource(resource, current.get(key), replaceFields))
           continue
         }
-        const resolved = { ...resource, inputs: resolveForPlan(resource.inputs, current, planned) as Inputs }
+        const resolved = { ...resource, inputs: resolveForPlan(resource.inputs, current, planned, renewsId) as Inputs }
         // The action applies the declared inputs: their references are resolved when it runs.
         planned.set(key, withInputs(diffResource(resolved, current.get(key), replaceFields), resource.inputs))
       }

@@ -59,6 +59,8 @@ export interface CloudProviderService {
   readonly handles: ReadonlyArray<ResourceType>
   /** Input fields whose change cannot be applied in place. */
   readonly replaceFields: (type: ResourceType) => ReadonlyArray<string>
+  /** Input fields whose change in place gives the resource a new ID (a Sakura server's plan); none for most types. */
+  readonly newIdFields: (type: ResourceType) => ReadonlyArray<string>
   /** The names a resource takes that its cloud gives to one resource at a time (see `Claim`); none where names repeat. */
   readonly claims: (type: ResourceType, inputs: Inputs) => ReadonlyArray<Claim>
   /**
@@ -131,6 +133,7 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     name: services.map((service) => service.name).join("+"),
     handles: [...byType.keys()],
     replaceFields: (type) => forType(type)?.replaceFields(type) ?? [],
+    newIdFields: (type) => forType(type)?.newIdFields(type) ?? [],
     claims: (type, inputs) => forType(type)?.claims(type, inputs) ?? [],
     keeps: (resource) => forType(resource.type)?.keeps(resource) ?? false,
     getState: (scope, resources, declared) =>

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Plan from "../src/Plan.js"
+import type { CloudProviderService } from "../src/Provider.js"
 import { type DesiredResource, makeKey, reference, type StoredResource } from "../src/Resource.js"
 
 const server = (name: string, inputs: Record<string, unknown> = {}): DesiredResource => ({
@@ -124,6 +125,7 @@ describe("references at plan time", () => {
     name: "diff-only",
     handles: ["server", "dns"] as const,
     replaceFields: () => [],
+    newIdFields: () => [],
     claims: () => [],
     keeps: () => false,
     getState: () => Effect.succeed(new Map()),
@@ -165,6 +167,45 @@ describe("references at plan time", () => {
         reference(makeKey("server", "web"), "ip")
       )
       assert.deepStrictEqual(plan.summary, { add: 2, change: 0, destroy: 0 })
+    })
+  )
+
+  it.effect("to an ID stay known through an update that keeps it, and are unknown through one that renews it", () =>
+    Effect.gen(function* () {
+      const disk: DesiredResource = {
+        key: makeKey("disk", "web"),
+        provider: "sakura-cloud",
+        type: "disk",
+        name: "web",
+        inputs: { tags: ["a"] },
+        dependsOn: []
+      }
+      const web = server("web", { disk: reference(disk.key, "id") })
+      const current = new Map([
+        [disk.key, { ...stored(disk), id: "disk-1", inputs: { tags: ["b"] } }],
+        [web.key, { ...stored(web), inputs: { ...web.inputs, disk: "disk-1" } }]
+      ])
+      const renewing: CloudProviderService = {
+        ...provider,
+        newIdFields: (type) => (type === "disk" ? ["tags"] : [])
+      }
+      const plan = (over: CloudProviderService) =>
+        Plan.make({ project: "p", stage: "dev", serial: 1, desired: [disk, web], current, provider: over })
+      const kept = yield* plan(provider)
+      assert.deepStrictEqual(
+        kept.actions.map((action) => [action._tag, action.key]),
+        [
+          ["Update", disk.key],
+          ["NoOp", web.key]
+        ],
+        "a disk's tags change in place: its server is left alone"
+      )
+      const renewed = yield* plan(renewing)
+      const serverAction = renewed.actions.find((action) => action.key === web.key)!
+      assert.deepStrictEqual(
+        serverAction.changes.map((change) => [change.field, change.after]),
+        [["disk", { $unknown: "disk.web.id" }]]
+      )
     })
   )
 

@@ -69,6 +69,8 @@ export const make = (clients: Clients, deployer?: Actions.Deployer | undefined):
     name: providerName,
     handles,
     replaceFields,
+    // Cloudflare keeps a resource's ID through every update.
+    newIdFields: () => [],
     claims,
     // An adopted bucket or record is FleetFlow's from then on, and deleted with the stage.
     keeps: () => false,

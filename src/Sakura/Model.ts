@@ -5,7 +5,7 @@
  */
 import type { ResourceType } from "../Resource.js"
 import { type DeclaredDisk, diskReplaceFields, diskUnobservedFields } from "./Model/Disk.js"
-import { type DeclaredServer, serverReplaceFields, serverUnobservedFields } from "./Model/Server.js"
+import { type DeclaredServer, serverNewIdFields, serverReplaceFields, serverUnobservedFields } from "./Model/Server.js"
 import { type DeclaredSshKey, sshKeyReplaceFields, sshKeyUnobservedFields } from "./Model/SshKey.js"
 import {
   type DeclaredStartupScript,
@@ -35,6 +35,9 @@ export const replaceFields: Partial<Record<ResourceType, ReadonlyArray<string>>>
   "ssh-key": sshKeyReplaceFields,
   "startup-script": startupScriptReplaceFields
 } satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }
+
+/** The fields whose change in place gives a resource a new ID, by type. */
+export const newIdFields: Partial<Record<ResourceType, ReadonlyArray<string>>> = { server: serverNewIdFields }
 
 /** The fields of each type's inputs Sakura Cloud cannot report (a refresh cannot see them change). */
 export const unobservedFields = {

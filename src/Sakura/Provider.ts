@@ -112,6 +112,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       handles,
       replaceFields,
       // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
+      newIdFields: (type) => Model.newIdFields[type] ?? [],
       claims: () => [],
       keeps,
       getState: (_scope, resources) => getState(clients.read, lookups, resources),

@@ -41,6 +41,9 @@ export type ServerInputs = typeof ServerInputs.Type
 
 export const serverReplaceFields: ReplaceFields<ServerInputs> = ["zone", "disk"]
 
+/** A plan change (core, memory, commitment) gives the server a new ID in Sakura Cloud. */
+export const serverNewIdFields: ReplaceFields<ServerInputs> = ["core", "memory", "commitment"]
+
 export const serverUnobservedFields: UnobservedFields<ServerInputs> = [
   // Written into the disk before the first boot; Sakura Cloud keeps no record of which keys,
   // which notes or which variables a disk was edited with.
