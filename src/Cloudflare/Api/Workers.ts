@@ -1,4 +1,9 @@
-/** Workers over the REST API: wrangler writes them; these calls read them and set their routes. */
+/**
+ * Workers over the REST API: wrangler writes them; these calls read them and set their routes.
+ * The script list holds each script's compatibility settings; its bindings and routes are read
+ * per script (`…/scripts/{name}/settings` and `…/scripts/{name}/routes`, as cloudflare-rs's
+ * `ListRoutesScript` and the API schema's "Get Settings" read them).
+ */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Schemas from "./Schemas.js"
@@ -7,6 +12,10 @@ import { quoted, type Result, type Transport } from "./Transport.js"
 export interface Workers {
   /** Every Workers script of the account, in one call. */
   readonly list: Result<ReadonlyArray<Schemas.WorkerScript>>
+  /** What the deployed version of a Worker runs with: its bindings. */
+  readonly settings: (name: string) => Result<Schemas.WorkerSettings>
+  /** The routes, in every zone of the account, that run a Worker. */
+  readonly routes: (name: string) => Result<ReadonlyArray<Schemas.WorkerRoute>>
   /** Replaces every route of a Worker (wrangler adds routes, but never removes them all). */
   readonly setRoutes: (
     name: string,
@@ -24,6 +33,28 @@ export const make = (transport: Transport): Workers => ({
       idempotent: true
     })
   ),
+  settings: (name) =>
+    Effect.flatMap(transport.accountId("worker settings get"), (account) =>
+      transport.result({
+        operation: "worker settings get",
+        subject: quoted(name),
+        method: "GET",
+        path: ["accounts", account, "workers", "scripts", name, "settings"],
+        result: Schemas.WorkerSettings,
+        idempotent: true
+      })
+    ),
+  routes: (name) =>
+    Effect.flatMap(transport.accountId("worker routes list"), (account) =>
+      transport.result({
+        operation: "worker routes list",
+        subject: quoted(name),
+        method: "GET",
+        path: ["accounts", account, "workers", "scripts", name, "routes"],
+        result: Schema.Array(Schemas.WorkerRoute),
+        idempotent: true
+      })
+    ),
   setRoutes: (name, routes) =>
     Effect.flatMap(transport.accountId("worker routes put"), (account) =>
       Effect.asVoid(

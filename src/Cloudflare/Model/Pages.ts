@@ -16,4 +16,14 @@ export type PagesInputs = typeof PagesInputs.Type
 
 export const pagesReplaceFields: ReplaceFields<PagesInputs> = ["name", "productionBranch"]
 
+/** What Cloudflare does not hold of a Pages project. */
+export const pagesUnobservedFields: ReadonlyArray<keyof PagesInputs> = [
+  // A path on the operator's machine.
+  "directory",
+  // FleetFlow's hash of the folder's files; Cloudflare keeps each asset under a hash of its own.
+  "directoryHash",
+  // The branch a deployment is labelled with, not a setting of the project.
+  "branch"
+]
+
 export type DeclaredPages = DeclaredInputs<typeof PagesInputs.Encoded>
