@@ -18,20 +18,13 @@ import * as Simulator from "../../src/Cloudflare/Simulator.js"
 import * as Fleet from "../../src/Fleet.js"
 import * as Plan from "../../src/Plan.js"
 import { CloudProvider } from "../../src/Provider.js"
-import {
-  type DesiredResource,
-  type Inputs,
-  makeKey,
-  providerOf,
-  type ResourceType,
-  reference
-} from "../../src/Resource.js"
+import { type DesiredResource, reference } from "../../src/Resource.js"
 import * as CloudflareApi from "../../src/Sandbox/CloudflareApi.js"
 import * as Providers from "../../src/Sandbox/Providers.js"
 import * as SandboxStore from "../../src/Sandbox/Store.js"
 import * as SakuraSimulator from "../../src/Sakura/Simulator.js"
 import * as State from "../../src/State.js"
-import { config, disk, fastRetry, runOptions, server } from "../support/Desired.js"
+import { config, disk, fastRetry, resource, runOptions, server } from "../support/Desired.js"
 
 const zone = "example.com"
 const account = CloudflareApi.accountId
@@ -119,20 +112,6 @@ const patchWorkerSettings = (store: Simulator.CloudflareStore, name: string, set
 
 // The file ----------------------------------------------------------------------------------
 
-const resource = (
-  type: ResourceType,
-  name: string,
-  inputs: Inputs,
-  dependsOn: ReadonlyArray<DesiredResource> = []
-): DesiredResource => ({
-  key: makeKey(type, name),
-  provider: providerOf[type],
-  type,
-  name,
-  inputs,
-  dependsOn: dependsOn.map((item) => item.key)
-})
-
 const cors = {
   allowedOrigins: ["https://shop.example.com"],
   allowedMethods: ["GET"],
@@ -151,7 +130,7 @@ const domain = resource(
   "r2-domain",
   "cdn.example.com",
   { bucket: "drift-files", domain: "cdn.example.com", zone, minTls: "1.2" },
-  [plainBucket]
+  [plainBucket.key]
 )
 const record = resource("dns", "api.example.com/A", {
   zone,
@@ -186,7 +165,7 @@ const worker = resource(
       { type: "var", name: "GREETING", value: "hello" }
     ]
   },
-  [plainBucket]
+  [plainBucket.key]
 )
 const pages = resource("pages", "drift-site", {
   name: "drift-site",
@@ -483,7 +462,7 @@ const referenceCase: Case = {
       "dns",
       "web.example.com/A",
       { zone, name: "web", type: "A", content: reference(web.key, "ip"), proxied: false, ttl: 1 },
-      [web]
+      [web.key]
     ),
     disk("web"),
     web

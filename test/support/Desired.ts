@@ -75,7 +75,7 @@ export const runOptions = (overrides: Partial<Fleet.RunOptions<never>> = {}): Fl
 // Desired resources
 // ---------------------------------------------------------------------------------------------
 
-const resource = (
+export const resource = (
   type: ResourceType,
   name: string,
   inputs: Inputs,

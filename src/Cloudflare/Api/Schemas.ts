@@ -134,7 +134,11 @@ export type BatchResult = typeof BatchResult.Type
 // ---------------------------------------------------------------------------------------------
 // Workers, Pages and KV: read here, written by wrangler
 
-/** One entry of the account's Workers script list; its `id` is the worker's name. */
+/**
+ * One entry of the account's Workers script list; its `id` is the worker's name. The entry holds
+ * the deployed version's compatibility settings (the API schema's script response; cloudflare-rs's
+ * `WorkerScript` reads them too).
+ */
 export const WorkerScript = Schema.Struct({
   id: Schema.String,
   /** Of the version deployed; "" or absent when none was given. */

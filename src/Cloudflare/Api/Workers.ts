@@ -23,6 +23,25 @@ export interface Workers {
   ) => Result<void>
 }
 
+/** A GET of one part of a script: `…/workers/scripts/{name}/{part}`. */
+const scriptRead = <A, I>(
+  transport: Transport,
+  operation: string,
+  name: string,
+  part: string,
+  result: Schema.Schema<A, I>
+): Result<A> =>
+  Effect.flatMap(transport.accountId(operation), (account) =>
+    transport.result({
+      operation,
+      subject: quoted(name),
+      method: "GET",
+      path: ["accounts", account, "workers", "scripts", name, part],
+      result,
+      idempotent: true
+    })
+  )
+
 export const make = (transport: Transport): Workers => ({
   list: Effect.flatMap(transport.accountId("worker list"), (account) =>
     transport.result({
@@ -33,28 +52,8 @@ export const make = (transport: Transport): Workers => ({
       idempotent: true
     })
   ),
-  settings: (name) =>
-    Effect.flatMap(transport.accountId("worker settings get"), (account) =>
-      transport.result({
-        operation: "worker settings get",
-        subject: quoted(name),
-        method: "GET",
-        path: ["accounts", account, "workers", "scripts", name, "settings"],
-        result: Schemas.WorkerSettings,
-        idempotent: true
-      })
-    ),
-  routes: (name) =>
-    Effect.flatMap(transport.accountId("worker routes list"), (account) =>
-      transport.result({
-        operation: "worker routes list",
-        subject: quoted(name),
-        method: "GET",
-        path: ["accounts", account, "workers", "scripts", name, "routes"],
-        result: Schema.Array(Schemas.WorkerRoute),
-        idempotent: true
-      })
-    ),
+  settings: (name) => scriptRead(transport, "worker settings get", name, "settings", Schemas.WorkerSettings),
+  routes: (name) => scriptRead(transport, "worker routes list", name, "routes", Schema.Array(Schemas.WorkerRoute)),
   setRoutes: (name, routes) =>
     Effect.flatMap(transport.accountId("worker routes put"), (account) =>
       Effect.asVoid(

@@ -14,6 +14,10 @@ export const PagesInputs = Schema.Struct({
 })
 export type PagesInputs = typeof PagesInputs.Type
 
+/**
+ * The API's PATCH of a project could change its production branch in place, but Pages projects
+ * are written by wrangler, which has no command for it: a new branch is a new project.
+ */
 export const pagesReplaceFields: ReplaceFields<PagesInputs> = ["name", "productionBranch"]
 
 /** What Cloudflare does not hold of a Pages project. */

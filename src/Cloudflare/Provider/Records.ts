@@ -45,7 +45,8 @@ export const observedInputs = (record: DnsRecord, inputs: Inputs): Inputs => {
     name: spelledAs(record.name, inputs.name, (seen, given) => fqdn(seen) === qualify(given, zone)),
     type: spelledAs(record.type, inputs.type, (seen, given) => seen.toUpperCase() === given.toUpperCase()),
     content: spelledAs(record.content, inputs.content, sameValue),
-    ...(record.ttl === undefined ? {} : { ttl: record.ttl }),
+    // A proxied record's TTL is Cloudflare's ("automatic") whatever was asked.
+    ...(record.ttl === undefined || record.proxied === true ? {} : { ttl: record.ttl }),
     ...(record.proxied === undefined ? {} : { proxied: record.proxied }),
     ...(inputs.priority === undefined ? {} : { priority: record.priority ?? null })
   }

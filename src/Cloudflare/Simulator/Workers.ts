@@ -12,7 +12,7 @@ import { allocateId, answer, decodeBody, fail, type Handler, isoDate } from "./E
 import { codes, compatibility, findWorker, invalid, liveVersion, scriptNotFound, scriptView } from "./WorkerScript.js"
 import * as Multipart from "./Multipart.js"
 import { Binding, checkBindings, readUpload, type Upload } from "./WorkerUpload.js"
-import { addDeployment, addVersion } from "./WorkerVersions.js"
+import { deployVersion } from "./WorkerVersions.js"
 
 export { codes, liveVersion, scriptView } from "./WorkerScript.js"
 export { maxScriptBytes } from "./WorkerUpload.js"
@@ -90,14 +90,7 @@ export const putScript: Handler = (call, document) =>
     } else {
       worker = existing
     }
-    const [version, withVersion, afterVersion] = addVersion(next, worker, upload, call)
-    const [, deployed, afterDeployment] = addDeployment(
-      afterVersion,
-      withVersion,
-      [{ versionId: version.id, percentage: 100 }],
-      call,
-      version.message
-    )
+    const [version, deployed, afterDeployment] = deployVersion(next, worker, upload, call)
     const workers =
       existing === undefined
         ? [...afterDeployment.workers, deployed]
@@ -185,14 +178,7 @@ export const patchSettings: Handler = (call, document) =>
       compatibilityFlags: settings.compatibility_flags ?? live.compatibilityFlags,
       metadata: {}
     }
-    const [version, withVersion, afterVersion] = addVersion(document, worker, upload, call)
-    const [, deployed, next] = addDeployment(
-      afterVersion,
-      withVersion,
-      [{ versionId: version.id, percentage: 100 }],
-      call,
-      undefined
-    )
+    const [, deployed, next] = deployVersion(document, worker, upload, call)
     return yield* answer(settingsView(deployed), {
       ...next,
       workers: next.workers.map((item) => (item === worker ? deployed : item))
