@@ -44,7 +44,10 @@ export type {
   DnsRecord,
   KvNamespace,
   PagesProject,
+  WorkerBinding,
+  WorkerRoute,
   WorkerScript,
+  WorkerSettings,
   Zone
 } from "./Api/Schemas.js"
 export { defaultTimeout, longestRetryAfter, type Settings } from "./Api/Transport.js"

@@ -1,13 +1,18 @@
 /**
  * The Cloudflare resource types: for each, the inputs the provider decodes, the fields whose
- * change needs a new resource, and what the configuration declares; and the cloud's vocabulary.
+ * change needs a new resource, the fields Cloudflare does not hold (so no refresh can see them
+ * change), and what the configuration declares; and the cloud's vocabulary.
  */
 import type { ResourceType } from "../Resource.js"
-import { bucketReplaceFields, type DeclaredBucket } from "./Model/Bucket.js"
-import { bucketDomainReplaceFields, type DeclaredBucketDomain } from "./Model/BucketDomain.js"
-import { type DeclaredDnsRecord, dnsRecordReplaceFields } from "./Model/DnsRecord.js"
-import { type DeclaredPages, pagesReplaceFields } from "./Model/Pages.js"
-import { type DeclaredWorker, workerReplaceFields } from "./Model/Worker.js"
+import { bucketReplaceFields, bucketUnobservedFields, type DeclaredBucket } from "./Model/Bucket.js"
+import {
+  bucketDomainReplaceFields,
+  bucketDomainUnobservedFields,
+  type DeclaredBucketDomain
+} from "./Model/BucketDomain.js"
+import { type DeclaredDnsRecord, dnsRecordReplaceFields, dnsRecordUnobservedFields } from "./Model/DnsRecord.js"
+import { type DeclaredPages, pagesReplaceFields, pagesUnobservedFields } from "./Model/Pages.js"
+import { type DeclaredWorker, workerReplaceFields, workerUnobservedFields } from "./Model/Worker.js"
 
 export * from "./Model/Bucket.js"
 export * from "./Model/BucketDomain.js"
@@ -33,4 +38,13 @@ export const replaceFields: Partial<Record<ResourceType, ReadonlyArray<string>>>
   worker: workerReplaceFields,
   pages: pagesReplaceFields,
   dns: dnsRecordReplaceFields
+} satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }
+
+/** The inputs Cloudflare does not hold, by type: kept only in FleetFlow's state, never compared with the cloud. */
+export const unobservedFields = {
+  r2: bucketUnobservedFields,
+  "r2-domain": bucketDomainUnobservedFields,
+  worker: workerUnobservedFields,
+  pages: pagesUnobservedFields,
+  dns: dnsRecordUnobservedFields
 } satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }

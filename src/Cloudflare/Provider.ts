@@ -4,9 +4,10 @@
  * (`pages`) written by `wrangler` and read over REST. Reads are batched: one bucket list per
  * account (and per jurisdiction in use), one record list per zone, one worker list and one
  * Pages project list per account, and in parallel the custom domains of the buckets that have
- * some in the state, and the CORS rules of the buckets whose file or state declares CORS (Cloudflare
- * has no bulk CORS read, and FleetFlow leaves alone the CORS of a bucket it was never given).
- * Plans never start a process.
+ * some in the state, the CORS rules of the buckets whose file or state declares CORS (Cloudflare
+ * has no bulk CORS read, and FleetFlow leaves alone the CORS of a bucket it was never given), and
+ * the bindings and routes of the workers whose state has some. Every input Cloudflare holds is
+ * reported to the refresh (`Model.unobservedFields` lists the others). Plans never start a process.
  *
  * Retries: `getState` reads through a client that retries throttling and outages (honouring
  * `retry-after`); `apply` and `destroy` use a client that makes one attempt and leave retries

@@ -21,7 +21,9 @@
  * - Workers, under `/accounts/{a}/workers`: `GET scripts` (list), `PUT scripts/{n}` (multipart:
  *   `metadata` JSON with `main_module`, `bindings`, `compatibility_date`, `compatibility_flags`,
  *   `keep_bindings`; the modules are kept as size and SHA-256; the upload is deployed at once),
- *   `DELETE scripts/{n}`, `GET scripts/{n}/settings`, `GET|PATCH scripts/{n}/script-settings`,
+ *   `DELETE scripts/{n}`, `GET|PATCH scripts/{n}/settings` (the PATCH, multipart with a `settings`
+ *   part, deploys a version with other bindings or compatibility settings), `GET|PATCH
+ *   scripts/{n}/script-settings`,
  *   `GET|POST scripts/{n}/versions` (a version, not deployed), `GET scripts/{n}/versions/{v}`,
  *   `GET|POST scripts/{n}/deployments` (percentages adding up to 100), `GET|POST
  *   scripts/{n}/subdomain`, `GET scripts/{n}/references`, `GET|PUT scripts/{n}/routes` (the PUT

@@ -429,7 +429,9 @@ describe("CloudflareApi: zones and DNS", () => {
         id: "r1",
         type: "A",
         name: "www.example.com",
-        content: "192.0.2.1"
+        content: "192.0.2.1",
+        ttl: 1,
+        proxied: false
       })
       assert.deepStrictEqual(
         seen.map((request) => Object.fromEntries(request.url.searchParams)),
@@ -517,6 +519,10 @@ describe("CloudflareApi: errors", () => {
     ["404 / 10006 no such bucket", refused(404, 10006), "not-found"],
     ["404 / 81044 no such record", refused(404, 81044), "not-found"],
     ["404 without a code", refused(404), "not-found"],
+    // "Could not route to …, perhaps your object identifier is invalid?": a wrong ID, not a missing resource.
+    ["404 / 7003 could not route", refused(404, 7003), "invalid"],
+    ["400 / 7003 could not route", refused(400, 7003), "invalid"],
+    ["404 / 7000 no route for that URI", refused(404, 7000), "invalid"],
     ["409 / 10004 bucket exists", refused(409, 10004), "exists"],
     ["409 / 10073 bucket exists elsewhere", refused(409, 10073), "exists"],
     ["400 / 81057 record exists", refused(400, 81057), "exists"],

@@ -46,7 +46,9 @@ const fleet = [
   `}`
 ].join("\n")
 
-/** A Worker uploaded outside FleetFlow: the list shows it whatever it runs. */
+const versionId = "00000000-0000-4000-8000-000000000001"
+
+/** A Worker uploaded outside FleetFlow, with a binding and a route, which the state records as FleetFlow's. */
 const worker: Simulator.Worker = {
   accountId: account,
   name: "fleet-api",
@@ -57,8 +59,35 @@ const worker: Simulator.Worker = {
   previewsEnabled: false,
   logpush: false,
   tags: [],
-  versions: [],
-  deployments: []
+  versions: [
+    {
+      id: versionId,
+      number: 1,
+      createdOn: 0,
+      source: "api",
+      mainModule: "index.js",
+      modules: [],
+      bindings: [{ name: "GREETING", type: "plain_text", text: "hi" }],
+      compatibilityDate: "2025-01-01",
+      compatibilityFlags: ["nodejs_compat"]
+    }
+  ],
+  deployments: [{ id: versionId, createdOn: 0, source: "api", versions: [{ versionId, percentage: 100 }] }]
+}
+
+const route: Simulator.WorkerRoute = {
+  id: "0123456789abcdef0123456789abcdee",
+  zoneId: Simulator.zoneId(account, "example.com"),
+  pattern: "api.example.com/*",
+  script: "fleet-api"
+}
+
+const workerInputs = {
+  name: "fleet-api",
+  routes: [{ pattern: "api.example.com/*" }],
+  compatibilityDate: "2025-01-01",
+  compatibilityFlags: ["nodejs_compat"],
+  bindings: [{ type: "var", name: "GREETING", value: "hi" }]
 }
 
 /**
@@ -67,7 +96,7 @@ const worker: Simulator.Worker = {
  * through `edit` first.
  */
 const world = Effect.gen(function* () {
-  const store = yield* Simulator.memoryStore({ workers: [worker] })
+  const store = yield* Simulator.memoryStore({ workers: [worker], routes: [route] })
   const plain = Simulator.layerClient(store, options)
   const made = yield* Simulator.handle(
     {
@@ -86,7 +115,7 @@ const world = Effect.gen(function* () {
   )
   const resources = new Map([
     ...applied,
-    [makeKey("worker", "fleet-api"), storedResource("worker", "fleet-api", { inputs: { name: "fleet-api" } })],
+    [makeKey("worker", "fleet-api"), storedResource("worker", "fleet-api", { inputs: workerInputs })],
     [makeKey("pages", "fleet-site"), storedResource("pages", "fleet-site", { inputs: { name: "fleet-site" } })]
   ])
 
@@ -188,6 +217,20 @@ const cases: ReadonlyArray<Case> = [
     result: Schema.Array(Schemas.WorkerScript),
     items: ["result"],
     call: (api) => api.workers.list
+  },
+  {
+    name: "worker settings get",
+    endpoint: /\/workers\/scripts\/[^/]+\/settings$/,
+    result: Schemas.WorkerSettings,
+    items: ["result", "bindings"],
+    call: (api) => api.workers.settings("fleet-api")
+  },
+  {
+    name: "worker routes list",
+    endpoint: /\/workers\/scripts\/[^/]+\/routes$/,
+    result: Schema.Array(Schemas.WorkerRoute),
+    items: ["result"],
+    call: (api) => api.workers.routes("fleet-api")
   },
   {
     name: "pages project list",

@@ -470,6 +470,49 @@ describe("the Cloudflare provider's writes", () => {
     })
   )
 
+  it.effect("a delete answered 7003 (could not route) is an error, not done; a record whose zone is gone is", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const bucket = makeKey("r2", "routed")
+      yield* service.apply({
+        ...scope,
+        operation: "create",
+        key: bucket,
+        type: "r2",
+        name: "routed",
+        inputs: { name: "routed" }
+      })
+      const inputs = { zone: "example.com", name: "www", type: "A", content: "192.0.2.1", proxied: false, ttl: 1 }
+      const key = makeKey("dns", "www.example.com/A")
+      const record = yield* service.apply({ ...scope, operation: "create", key, type: "dns", name: "www", inputs })
+      yield* Simulator.injectFaults(store, [
+        { method: "DELETE", path: "/accounts/*/r2/buckets/routed", kind: { _tag: "Status", status: 404, code: 7003 } },
+        { method: "DELETE", path: "/zones/*/dns_records/*", kind: { _tag: "Status", status: 404, code: 7003 } }
+      ]).pipe(Effect.orDie)
+      const refusedBucket = yield* Effect.flip(
+        service.destroy(scope, bucket, stored("r2", "routed", { name: "routed" }))
+      )
+      assert.strictEqual(refusedBucket.reason, "invalid")
+      assert.strictEqual(refusedBucket.code, 7003)
+      const held = { ...stored("dns", "www", inputs), id: record.id, attributes: record.attributes }
+      const refusedRecord = yield* Effect.flip(service.destroy(scope, key, held))
+      assert.strictEqual(refusedRecord.reason, "invalid")
+      assert.include(refusedRecord.message, "could not route")
+      const contents = yield* inspect(store)
+      assert.deepStrictEqual([contents.buckets.length, contents.records.length], [1, 1])
+
+      // The zone the state names is not in the account any more: its records are gone with it.
+      yield* Simulator.clearFaults(store).pipe(Effect.orDie)
+      const elsewhere = { ...inputs, zone: "gone.example" }
+      yield* service.destroy(scope, makeKey("dns", "www.gone.example/A"), {
+        ...stored("dns", "www", elsewhere),
+        id: "0123456789abcdef0123456789abcdef",
+        attributes: { zoneId: "fedcba9876543210fedcba9876543210" }
+      })
+    })
+  )
+
   it.effect("a create answered 'exists' adopts the bucket and the identical record", () =>
     Effect.gen(function* () {
       const { provider, store } = yield* world()

@@ -641,7 +641,7 @@ const setupWithForms = (options: Partial<Simulator.SimulatorOptions> = {}) =>
       HttpClient.HttpClient,
       Simulator.layerClient(context.store, { token, zones: ["example.com", "example.org"], ...options })
     )
-    const sendForm = (method: "PUT" | "POST", path: string, form: FormData) =>
+    const sendForm = (method: "PUT" | "POST" | "PATCH", path: string, form: FormData) =>
       Effect.gen(function* () {
         const request = HttpClientRequest.make(method)(`${base}${path}`).pipe(
           HttpClientRequest.bearerToken(token),
@@ -743,6 +743,36 @@ describe("Cloudflare simulator: Workers", () => {
       assert.strictEqual(contents.workers[0]?.mainModule, "index.js")
       assert.strictEqual(contents.workers[0]?.modules[0]?.contentType, "application/javascript+module")
       assert.notInclude(JSON.stringify(yield* store.load), "secret-canary-b41c")
+    })
+  )
+
+  it.effect("PATCH settings deploys a version with other bindings or compatibility settings, the modules kept", () =>
+    Effect.gen(function* () {
+      const { call, sendForm, store } = yield* setupWithForms()
+      const greeting = { name: "GREETING", type: "plain_text", text: "hello" }
+      yield* sendForm("PUT", `${scripts}/api`, workerForm(moduleMetadata([greeting])))
+      const patch = (settings: Record<string, unknown>) => {
+        const form = new FormData()
+        form.append("settings", new Blob([JSON.stringify(settings)], { type: "application/json" }))
+        return sendForm("PATCH", `${scripts}/api/settings`, form)
+      }
+      const patched = yield* patch({ compatibility_date: "2024-06-01" })
+      assert.strictEqual(patched.status, 200, JSON.stringify(patched.body.errors))
+      assert.deepStrictEqual(patched.body.result.bindings, [greeting])
+      assert.strictEqual(patched.body.result.compatibility_date, "2024-06-01")
+      const rebound = yield* patch({ bindings: [{ ...greeting, text: "changed" }], compatibility_flags: [] })
+      assert.deepStrictEqual(rebound.body.result.bindings, [{ ...greeting, text: "changed" }])
+      const refused = yield* patch({ bindings: [{ name: "FILES", type: "r2_bucket", bucket_name: "missing" }] })
+      assert.strictEqual(errorCode(refused), 10085)
+
+      const listed = yield* call("GET", scripts)
+      assert.strictEqual(listed.body.result[0].compatibility_date, "2024-06-01")
+      assert.deepStrictEqual(listed.body.result[0].compatibility_flags, [])
+      const [worker] = (yield* Simulator.inspect(store)).workers
+      assert.deepStrictEqual(
+        [worker?.versions.length, worker?.deployments.length, worker?.mainModule],
+        [3, 3, "index.js"]
+      )
     })
   )
 

@@ -47,10 +47,14 @@ export const hints: Readonly<Record<Reason, string | undefined>> = {
 }
 
 const byCode: ReadonlyMap<number, Reason> = new Map<number, Reason>([
-  // no such bucket, no such record, a malformed object ID
+  // The router's answers, with 400 or 404, to a path it cannot route (7000 "No route for that URI")
+  // or whose IDs lead nowhere (7003 "Could not route to …, perhaps your object identifier is
+  // invalid?"): a wrong account or zone ID, not proof that the resource is gone, so never "not-found".
+  [7000, "invalid"],
+  [7003, "invalid"],
+  // no such bucket, no such record
   [10006, "not-found"],
   [81044, "not-found"],
-  [7003, "not-found"],
   // no such Worker (services, scripts), no such Pages project
   [10090, "not-found"],
   [10007, "not-found"],
@@ -143,6 +147,8 @@ export const classify = (operation: string, subject: string | undefined, refusal
   let message = `${call}: ${answer}`
   if (code === 10008) {
     message = `${call}: the bucket is not empty (code 10008). Cloudflare deletes only empty buckets: delete its objects first, then run again`
+  } else if (code === 7000 || code === 7003) {
+    message = `${message}. Cloudflare could not route the request: an account or zone ID in it is wrong, or not one this token reaches`
   } else if (reason === "auth") {
     message = `${message}. Cloudflare refused the API token from ${tokenVariables}: check that it is valid and has the permissions this needs`
   } else if (reason === "rate-limited") {

@@ -38,6 +38,8 @@ export interface R2 {
     readonly get: (name: string, options?: InJurisdiction) => Result<Schemas.Bucket>
     /** An existing name fails with reason `exists`. */
     readonly create: (spec: BucketCreateSpec) => Result<Schemas.Bucket>
+    /** Changes the class new objects get ("Standard" | "InfrequentAccess"); the objects there keep theirs. */
+    readonly setStorageClass: (name: string, storageClass: string, options?: InJurisdiction) => Result<Schemas.Bucket>
     /** A bucket that holds objects fails with reason `conflict` (code 10008). */
     readonly delete: (name: string, options?: InJurisdiction) => Result<void>
   }
@@ -163,6 +165,19 @@ const buckets = (transport: Transport): R2["buckets"] => {
           idempotent: false
         })),
         (created) => createdBucket(spec, created)
+      ),
+    // The API's "Patch Bucket" takes the class in the `cf-r2-storage-class` header (wrangler's
+    // `r2 bucket update storage-class`, packages/wrangler/src/r2/helpers.ts).
+    setStorageClass: (name, storageClass, options) =>
+      Effect.map(
+        call("r2 bucket update", bucketSubject(name, options), options, (account) => ({
+          method: "PATCH",
+          path: bucketPath(account, name),
+          headers: { "cf-r2-storage-class": storageClass },
+          result: Schemas.CreatedBucket,
+          idempotent: true
+        })),
+        (patched) => createdBucket({ name, storageClass, jurisdiction: options?.jurisdiction }, patched)
       ),
     delete: (name, options) =>
       Effect.asVoid(

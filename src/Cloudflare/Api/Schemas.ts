@@ -111,7 +111,12 @@ export const DnsRecord = Schema.Struct({
   type: Schema.String,
   /** The full name (FQDN). */
   name: Schema.String,
-  content: Schema.String
+  content: Schema.String,
+  /** Seconds; 1 is "automatic". */
+  ttl: Schema.optional(Schema.Number),
+  proxied: Schema.optional(Schema.Boolean),
+  /** MX, SRV and URI records only. */
+  priority: Schema.optional(Schema.Number)
 })
 export type DnsRecord = typeof DnsRecord.Type
 
@@ -129,16 +134,47 @@ export type BatchResult = typeof BatchResult.Type
 // ---------------------------------------------------------------------------------------------
 // Workers, Pages and KV: read here, written by wrangler
 
-/** One entry of the account's Workers script list; its `id` is the worker's name. */
+/**
+ * One entry of the account's Workers script list; its `id` is the worker's name. The entry holds
+ * the deployed version's compatibility settings (the API schema's script response; cloudflare-rs's
+ * `WorkerScript` reads them too).
+ */
 export const WorkerScript = Schema.Struct({
-  id: Schema.String
+  id: Schema.String,
+  /** Of the version deployed; "" or absent when none was given. */
+  compatibilityDate: nullableField("compatibility_date", Schema.String),
+  compatibilityFlags: nullableField("compatibility_flags", Schema.Array(Schema.String))
 })
 export type WorkerScript = typeof WorkerScript.Type
+
+/** A binding of the deployed version; the field its value is in depends on its type. */
+export const WorkerBinding = Schema.Struct({
+  /** "r2_bucket" | "kv_namespace" | "plain_text" | "secret_text" | … */
+  type: Schema.String,
+  name: Schema.String,
+  bucketName: optionalField("bucket_name", Schema.String),
+  namespaceId: optionalField("namespace_id", Schema.String),
+  text: Schema.optional(Schema.String)
+})
+export type WorkerBinding = typeof WorkerBinding.Type
+
+/** `GET …/workers/scripts/{name}/settings`: what the deployed version runs with. */
+export const WorkerSettings = Schema.Struct({
+  bindings: Schema.optionalWith(Schema.Array(WorkerBinding), { default: () => [], nullable: true })
+})
+export type WorkerSettings = typeof WorkerSettings.Type
+
+/** `GET …/workers/scripts/{name}/routes`: one route that runs the script, in whichever zone. */
+export const WorkerRoute = Schema.Struct({
+  pattern: Schema.String
+})
+export type WorkerRoute = typeof WorkerRoute.Type
 
 export const PagesProject = Schema.Struct({
   name: Schema.String,
   /** `<name>.pages.dev`, or with a suffix when that name was taken. */
-  subdomain: nullable(Schema.String)
+  subdomain: nullable(Schema.String),
+  productionBranch: nullableField("production_branch", Schema.String)
 })
 export type PagesProject = typeof PagesProject.Type
 

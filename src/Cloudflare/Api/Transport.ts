@@ -58,6 +58,8 @@ export interface Call<A, I> {
   readonly query?: Readonly<Record<string, string | number | undefined>> | undefined
   readonly body?: unknown
   readonly jurisdiction?: string | undefined
+  /** Settings some endpoints take as headers, e.g. R2's `cf-r2-storage-class`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
   readonly result: Schema.Schema<A, I>
   /**
    * A create is not idempotent: after a dropped connection or a gateway error it may have
@@ -175,6 +177,7 @@ const request = <A, I>(call: Call<A, I>, baseUrl: string, token: Redacted.Redact
     HttpClientRequest.acceptJson,
     HttpClientRequest.setHeader("user-agent", "fleetflow"),
     call.jurisdiction === undefined ? identity : HttpClientRequest.setHeader("cf-r2-jurisdiction", call.jurisdiction),
+    call.headers === undefined ? identity : HttpClientRequest.setHeaders(call.headers),
     call.body === undefined ? identity : HttpClientRequest.bodyUnsafeJson(call.body),
     HttpClientRequest.bearerToken(token)
   )

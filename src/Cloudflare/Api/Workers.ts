@@ -1,4 +1,9 @@
-/** Workers over the REST API: wrangler writes them; these calls read them and set their routes. */
+/**
+ * Workers over the REST API: wrangler writes them; these calls read them and set their routes.
+ * The script list holds each script's compatibility settings; its bindings and routes are read
+ * per script (`…/scripts/{name}/settings` and `…/scripts/{name}/routes`, as cloudflare-rs's
+ * `ListRoutesScript` and the API schema's "Get Settings" read them).
+ */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Schemas from "./Schemas.js"
@@ -7,12 +12,35 @@ import { quoted, type Result, type Transport } from "./Transport.js"
 export interface Workers {
   /** Every Workers script of the account, in one call. */
   readonly list: Result<ReadonlyArray<Schemas.WorkerScript>>
+  /** What the deployed version of a Worker runs with: its bindings. */
+  readonly settings: (name: string) => Result<Schemas.WorkerSettings>
+  /** The routes, in every zone of the account, that run a Worker. */
+  readonly routes: (name: string) => Result<ReadonlyArray<Schemas.WorkerRoute>>
   /** Replaces every route of a Worker (wrangler adds routes, but never removes them all). */
   readonly setRoutes: (
     name: string,
     routes: ReadonlyArray<{ readonly pattern: string; readonly zone_name?: string }>
   ) => Result<void>
 }
+
+/** A GET of one part of a script: `…/workers/scripts/{name}/{part}`. */
+const scriptRead = <A, I>(
+  transport: Transport,
+  operation: string,
+  name: string,
+  part: string,
+  result: Schema.Schema<A, I>
+): Result<A> =>
+  Effect.flatMap(transport.accountId(operation), (account) =>
+    transport.result({
+      operation,
+      subject: quoted(name),
+      method: "GET",
+      path: ["accounts", account, "workers", "scripts", name, part],
+      result,
+      idempotent: true
+    })
+  )
 
 export const make = (transport: Transport): Workers => ({
   list: Effect.flatMap(transport.accountId("worker list"), (account) =>
@@ -24,6 +52,8 @@ export const make = (transport: Transport): Workers => ({
       idempotent: true
     })
   ),
+  settings: (name) => scriptRead(transport, "worker settings get", name, "settings", Schemas.WorkerSettings),
+  routes: (name) => scriptRead(transport, "worker routes list", name, "routes", Schema.Array(Schemas.WorkerRoute)),
   setRoutes: (name, routes) =>
     Effect.flatMap(transport.accountId("worker routes put"), (account) =>
       Effect.asVoid(

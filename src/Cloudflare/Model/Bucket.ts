@@ -23,6 +23,10 @@ export const BucketInputs = Schema.Struct({
 })
 export type BucketInputs = typeof BucketInputs.Type
 
-export const bucketReplaceFields: ReplaceFields<BucketInputs> = ["name", "location", "jurisdiction", "storageClass"]
+/** The default storage class changes in place (the API's PATCH); a bucket cannot move. */
+export const bucketReplaceFields: ReplaceFields<BucketInputs> = ["name", "location", "jurisdiction"]
+
+/** Cloudflare holds every input of a bucket. */
+export const bucketUnobservedFields: ReadonlyArray<keyof BucketInputs> = []
 
 export type DeclaredBucket = DeclaredInputs<typeof BucketInputs.Encoded>

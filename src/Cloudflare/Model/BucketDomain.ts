@@ -9,11 +9,16 @@ export const BucketDomainInputs = Schema.Struct({
   domain: Schema.String,
   zone: Schema.String,
   minTls: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
+  /** A domain FleetFlow manages serves the bucket unless the file says otherwise. */
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** R2 calls about a bucket in a jurisdiction must name it. */
   jurisdiction: Schema.optional(Schema.String)
 })
 export type BucketDomainInputs = typeof BucketDomainInputs.Type
 
 export const bucketDomainReplaceFields: ReplaceFields<BucketDomainInputs> = ["bucket", "domain", "zone", "jurisdiction"]
+
+/** Cloudflare holds every input of a custom domain. */
+export const bucketDomainUnobservedFields: ReadonlyArray<keyof BucketDomainInputs> = []
 
 export type DeclaredBucketDomain = DeclaredInputs<typeof BucketDomainInputs.Encoded>

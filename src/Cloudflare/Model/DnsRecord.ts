@@ -17,4 +17,7 @@ export type DnsRecordInputs = typeof DnsRecordInputs.Type
 
 export const dnsRecordReplaceFields: ReplaceFields<DnsRecordInputs> = ["zone", "name", "type"]
 
+/** Cloudflare holds every input of a record. */
+export const dnsRecordUnobservedFields: ReadonlyArray<keyof DnsRecordInputs> = []
+
 export type DeclaredDnsRecord = DeclaredInputs<typeof DnsRecordInputs.Encoded>

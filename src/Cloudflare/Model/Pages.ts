@@ -14,6 +14,20 @@ export const PagesInputs = Schema.Struct({
 })
 export type PagesInputs = typeof PagesInputs.Type
 
+/**
+ * The API's PATCH of a project could change its production branch in place, but Pages projects
+ * are written by wrangler, which has no command for it: a new branch is a new project.
+ */
 export const pagesReplaceFields: ReplaceFields<PagesInputs> = ["name", "productionBranch"]
+
+/** What Cloudflare does not hold of a Pages project. */
+export const pagesUnobservedFields: ReadonlyArray<keyof PagesInputs> = [
+  // A path on the operator's machine.
+  "directory",
+  // FleetFlow's hash of the folder's files; Cloudflare keeps each asset under a hash of its own.
+  "directoryHash",
+  // The branch a deployment is labelled with, not a setting of the project.
+  "branch"
+]
 
 export type DeclaredPages = DeclaredInputs<typeof PagesInputs.Encoded>

@@ -28,4 +28,12 @@ export type WorkerInputs = typeof WorkerInputs.Type
 
 export const workerReplaceFields: ReplaceFields<WorkerInputs> = ["name"]
 
+/** What Cloudflare does not hold of a Worker. */
+export const workerUnobservedFields: ReadonlyArray<keyof WorkerInputs> = [
+  // A path on the operator's machine.
+  "source",
+  // FleetFlow's hash of the source files; Cloudflare holds the modules wrangler bundled from them.
+  "sourceHash"
+]
+
 export type DeclaredWorker = DeclaredInputs<typeof WorkerInputs.Encoded>

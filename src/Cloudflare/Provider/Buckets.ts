@@ -49,9 +49,29 @@ export const jurisdictionOf = (resource: {
   return typeof value === "string" && value !== "" ? value : undefined
 }
 
-/** The bucket as FleetFlow records it; with `rules` read, its CORS rules are reported for drift. */
-export const observe = (bucket: Bucket, rules: ReadonlyArray<CorsRule> | undefined, adopted: boolean): Observed => {
-  const cors = rules === undefined ? undefined : corsInput(rules)
+/** `seen` spelled as `given` when they mean the same whatever the case ("apac" and "APAC"); absent: `null`. */
+const caseless = (seen: string | undefined, given: Json | undefined): Json =>
+  seen === undefined ? null : typeof given === "string" && given.toUpperCase() === seen.toUpperCase() ? given : seen
+
+/**
+ * The inputs a bucket holds, for the fields FleetFlow manages on it (those `inputs` give): its
+ * location and default storage class, and with `rules` read, its CORS rules. A field the file
+ * leaves to Cloudflare is not reported, so whatever Cloudflare chose is no change.
+ */
+const bucketInputs = (bucket: Bucket, rules: ReadonlyArray<CorsRule> | undefined, inputs: Inputs): Inputs => ({
+  ...(inputs.location === undefined ? {} : { location: caseless(bucket.location, inputs.location) }),
+  ...(inputs.storageClass === undefined ? {} : { storageClass: bucket.storageClass ?? null }),
+  ...(rules === undefined ? {} : { cors: corsInput(rules) ?? null })
+})
+
+/** The bucket as FleetFlow records it; with `inputs`, what it holds of them is reported for drift. */
+export const observe = (
+  bucket: Bucket,
+  rules: ReadonlyArray<CorsRule> | undefined,
+  adopted: boolean,
+  inputs?: Inputs
+): Observed => {
+  const seen = inputs === undefined ? {} : bucketInputs(bucket, rules, inputs)
   return {
     id: bucket.name,
     attributes: {
@@ -63,11 +83,28 @@ export const observe = (bucket: Bucket, rules: ReadonlyArray<CorsRule> | undefin
         : { jurisdiction: bucket.jurisdiction }),
       ...(adopted ? { adopted: true } : {})
     },
-    ...(rules === undefined ? {} : { inputs: { cors: cors ?? null } })
+    ...(Object.keys(seen).length === 0 ? {} : { inputs: seen })
   }
 }
 
-export const observeDomain = (bucket: string, domain: CustomDomain): Observed => ({
+/**
+ * What a custom domain holds of the inputs: whether it is enabled (unset in the inputs means
+ * enabled, so an enabled domain reports nothing then) and, when the inputs give one, its
+ * minimum TLS version, spelled as they spell it ("1.2" or 1.2).
+ */
+const domainInputs = (domain: CustomDomain, inputs: Inputs): Inputs => ({
+  ...(domain.enabled === undefined
+    ? {}
+    : { enabled: domain.enabled && inputs.enabled === undefined ? null : domain.enabled }),
+  ...(inputs.minTls === undefined
+    ? {}
+    : {
+        minTls:
+          domain.minTLS === undefined ? null : String(inputs.minTls) === domain.minTLS ? inputs.minTls : domain.minTLS
+      })
+})
+
+export const observeDomain = (bucket: string, domain: CustomDomain, inputs?: Inputs): Observed => ({
   id: domain.domain,
   attributes: {
     bucket,
@@ -75,7 +112,8 @@ export const observeDomain = (bucket: string, domain: CustomDomain): Observed =>
     ...(domain.zoneId === undefined ? {} : { zoneId: domain.zoneId }),
     ...(domain.enabled === undefined ? {} : { enabled: domain.enabled }),
     ...(domain.minTLS === undefined ? {} : { minTls: domain.minTLS })
-  }
+  },
+  ...(inputs === undefined ? {} : { inputs: domainInputs(domain, inputs) })
 })
 
 /**
@@ -91,6 +129,8 @@ export interface BucketLookup {
   readonly jurisdiction: string | undefined
   readonly adopted: boolean
   readonly cors: boolean
+  /** The inputs the bucket's are reported against (see `observe`). */
+  readonly inputs: Inputs
 }
 
 const groupBy = <A, K>(items: ReadonlyArray<A>, keyOf: (item: A) => K) => {
@@ -112,13 +152,13 @@ export const read = (
           const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
           return yield* Effect.forEach(
             group,
-            ({ adopted, cors, key, name }) => {
+            ({ adopted, cors, inputs, key, name }) => {
               const bucket = listed.find((candidate) => candidate.name === name)
               if (bucket === undefined) return Effect.succeed([])
-              if (!cors) return Effect.succeed([[key, observe(bucket, undefined, adopted)] as const])
+              if (!cors) return Effect.succeed([[key, observe(bucket, undefined, adopted, inputs)] as const])
               return api.r2.cors.get(bucket.name, { jurisdiction }).pipe(
                 orFail(key),
-                Effect.map((rules) => [[key, observe(bucket, rules, adopted)] as const])
+                Effect.map((rules) => [[key, observe(bucket, rules, adopted, inputs)] as const])
               )
             },
             { concurrency: 8 }
@@ -135,6 +175,8 @@ export interface DomainLookup {
   readonly bucket: string
   readonly domain: string
   readonly jurisdiction: string | undefined
+  /** The inputs the domain's are reported against (see `observeDomain`). */
+  readonly inputs: Inputs
 }
 
 /** The custom domains there are: one domain list per bucket; a bucket that is gone has none. */
@@ -153,9 +195,9 @@ export const readDomains = (
           ),
           orFail(),
           Effect.map((listed) =>
-            group.flatMap(({ domain, key }) => {
+            group.flatMap(({ domain, inputs, key }) => {
               const found = listed.find((candidate) => candidate.domain === domain)
-              return found === undefined ? [] : [[key, observeDomain(bucket, found)] as const]
+              return found === undefined ? [] : [[key, observeDomain(bucket, found, inputs)] as const]
             })
           )
         ),
@@ -208,9 +250,14 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
   Effect.gen(function* () {
     const inputs = yield* decodeBucket("update", request.key, request.inputs)
     yield* syncCors(clients, request.key, inputs, request.current?.inputs.cors !== undefined)
-    const bucket = yield* orFail(request.key)(
-      clients.write.r2.buckets.get(inputs.name, { jurisdiction: inputs.jurisdiction })
-    )
+    const options = { jurisdiction: inputs.jurisdiction }
+    const current = yield* orFail(request.key)(clients.write.r2.buckets.get(inputs.name, options))
+    const { storageClass } = inputs
+    // The default storage class changes in place; the objects keep theirs.
+    const bucket =
+      storageClass === undefined || current.storageClass === storageClass
+        ? current
+        : yield* orFail(request.key)(clients.write.r2.buckets.setStorageClass(inputs.name, storageClass, options))
     return observe(bucket, undefined, request.current?.attributes.adopted === true)
   })
 
@@ -241,7 +288,7 @@ export const createDomain = (clients: Clients, request: ApplyRequest): Effect.Ef
     const options = { jurisdiction: inputs.jurisdiction }
     const zone = yield* orFail(request.key)(clients.write.zones.byName(inputs.zone))
     const domain = yield* clients.write.r2.domains
-      .create(inputs.bucket, { domain: inputs.domain, zoneId: zone.id, minTLS, enabled: true }, options)
+      .create(inputs.bucket, { domain: inputs.domain, zoneId: zone.id, minTLS, enabled: inputs.enabled }, options)
       .pipe(
         Effect.catchIf(
           (error) => error.reason === "exists" || error.reason === "conflict",
@@ -253,7 +300,12 @@ export const createDomain = (clients: Clients, request: ApplyRequest): Effect.Ef
                 Effect.flatMap((existing) =>
                   existing.zoneId !== undefined && existing.zoneId !== zone.id
                     ? Effect.fail(error)
-                    : clients.write.r2.domains.update(inputs.bucket, inputs.domain, { enabled: true, minTLS }, options)
+                    : clients.write.r2.domains.update(
+                        inputs.bucket,
+                        inputs.domain,
+                        { enabled: inputs.enabled, minTLS },
+                        options
+                      )
                 ),
                 Effect.catchIf(
                   (other) => other.reason === "not-found",
@@ -274,7 +326,7 @@ export const updateDomain = (clients: Clients, request: ApplyRequest): Effect.Ef
       clients.write.r2.domains.update(
         inputs.bucket,
         inputs.domain,
-        { enabled: true, minTLS },
+        { enabled: inputs.enabled, minTLS },
         { jurisdiction: inputs.jurisdiction }
       )
     )

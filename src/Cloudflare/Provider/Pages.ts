@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { PagesProject } from "../Api.js"
 import { PagesInputs } from "../Model.js"
 import * as Wrangler from "../Wrangler.js"
@@ -15,11 +15,19 @@ import type { Deps } from "./Workers.js"
 
 const decodePages = decodeInputs(PagesInputs, "a Pages project")
 
-export const observe = (project: PagesProject, attributes: StoredResource["attributes"] = {}): Observed => {
+/** The project as FleetFlow records it; with `inputs`, its production branch is reported for drift. */
+export const observe = (
+  project: PagesProject,
+  attributes: StoredResource["attributes"] = {},
+  inputs?: Inputs
+): Observed => {
   const subdomain = project.subdomain ?? `${project.name}.pages.dev`
   return {
     id: project.name,
-    attributes: { ...attributes, name: project.name, subdomain, url: `https://${subdomain}` }
+    attributes: { ...attributes, name: project.name, subdomain, url: `https://${subdomain}` },
+    ...(inputs === undefined || project.productionBranch === undefined
+      ? {}
+      : { inputs: { productionBranch: project.productionBranch } })
   }
 }
 

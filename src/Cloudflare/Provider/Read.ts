@@ -12,10 +12,11 @@ import * as Buckets from "./Buckets.js"
 import { nameOf, orFail } from "./Common.js"
 import * as Pages from "./Pages.js"
 import * as Records from "./Records.js"
+import * as WorkerState from "./WorkerState.js"
 
 type Found = ReadonlyArray<readonly [ResourceKey, Observed]>
 
-/** A worker or Pages project to look for in its account's list, by name. */
+/** A Pages project to look for in its account's list, by name. */
 interface NamedLookup<A> {
   readonly key: ResourceKey
   readonly name: string
@@ -26,11 +27,11 @@ interface Lookups {
   readonly buckets: ReadonlyArray<Buckets.BucketLookup>
   readonly domains: ReadonlyArray<Buckets.DomainLookup>
   readonly records: ReadonlyArray<Records.RecordLookup>
-  readonly workers: ReadonlyArray<NamedLookup<{ readonly name: string }>>
+  readonly workers: ReadonlyArray<WorkerState.WorkerLookup>
   readonly projects: ReadonlyArray<NamedLookup<PagesProject>>
 }
 
-/** One list per account for each: a worker or project the list lacks is not there. */
+/** One list per account: a project the list lacks is not there. */
 const named = <A extends { readonly name: string }>(
   list: Effect.Effect<ReadonlyArray<A>, ProviderError>,
   lookups: ReadonlyArray<NamedLookup<A>>
@@ -49,14 +50,11 @@ const readAll = (
   api: CloudflareApiService,
   lookups: Lookups
 ): Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError> => {
-  const workers = orFail()(
-    Effect.map(api.workers.list, (scripts) => scripts.map((script) => ({ ...script, name: script.id })))
-  )
   const reads = [
     Buckets.read(api, lookups.buckets),
     Buckets.readDomains(api, lookups.domains),
     Records.read(api, lookups.records),
-    named(workers, lookups.workers),
+    WorkerState.read(api, lookups.workers),
     named(orFail()(api.pages.list), lookups.projects)
   ]
   return Effect.map(Effect.all(reads, { concurrency: "unbounded" }), (found) => new Map(found.flat()))
@@ -76,28 +74,38 @@ export const getState = (
       name: nameOf(resource),
       jurisdiction: Buckets.jurisdictionOf(resource),
       adopted: adopted(resource),
-      cors: Buckets.managesCors(resource.inputs) || Buckets.managesCors(declared?.get(key))
+      cors: Buckets.managesCors(resource.inputs) || Buckets.managesCors(declared?.get(key)),
+      inputs: { ...declared?.get(key), ...resource.inputs }
     })),
     domains: ofType("r2-domain").flatMap(([key, resource]) =>
       typeof resource.inputs.bucket === "string"
-        ? [{ key, bucket: resource.inputs.bucket, domain: resource.id, jurisdiction: Buckets.jurisdictionOf(resource) }]
+        ? [
+            {
+              key,
+              bucket: resource.inputs.bucket,
+              domain: resource.id,
+              jurisdiction: Buckets.jurisdictionOf(resource),
+              inputs: { ...declared?.get(key), ...resource.inputs }
+            }
+          ]
         : []
     ),
     records: ofType("dns").flatMap(([key, resource]) => {
       const zone = Records.zoneOf(resource)
       if (zone === undefined) return []
       const pick = (records: ReadonlyArray<DnsRecord>) => records.find((record) => record.id === resource.id)
-      return [{ key, zone, pick, adopted: adopted(resource) }]
+      return [{ key, zone, pick, adopted: adopted(resource), inputs: resource.inputs }]
     }),
     workers: ofType("worker").map(([key, resource]) => ({
       key,
       name: nameOf(resource),
-      observe: (script: { readonly name: string }) => ({ id: script.name, attributes: resource.attributes })
+      attributes: resource.attributes,
+      inputs: { recorded: resource.inputs, declared: declared?.get(key) }
     })),
     projects: ofType("pages").map(([key, resource]) => ({
       key,
       name: nameOf(resource),
-      observe: (project: PagesProject) => Pages.observe(project, resource.attributes)
+      observe: (project: PagesProject) => Pages.observe(project, resource.attributes, resource.inputs)
     }))
   })
 }
@@ -120,7 +128,8 @@ export const find = (
         name: nameIn(item),
         jurisdiction: Buckets.jurisdictionOf(item),
         adopted: false,
-        cors: Buckets.managesCors(item.inputs)
+        cors: Buckets.managesCors(item.inputs),
+        inputs: item.inputs
       })),
       domains: ofType("r2-domain").flatMap((item) =>
         typeof item.inputs.bucket === "string"
@@ -129,7 +138,8 @@ export const find = (
                 key: item.key,
                 bucket: item.inputs.bucket,
                 domain: typeof item.inputs.domain === "string" ? item.inputs.domain : item.name,
-                jurisdiction: Buckets.jurisdictionOf(item)
+                jurisdiction: Buckets.jurisdictionOf(item),
+                inputs: item.inputs
               }
             ]
           : []
@@ -142,17 +152,17 @@ export const find = (
           if (matched.ambiguous.length > 0) ambiguous.push([item, matched.ambiguous])
           return matched.record
         }
-        return [{ key: item.key, zone: identity.zone, pick, adopted: false }]
+        return [{ key: item.key, zone: identity.zone, pick, adopted: false, inputs: item.inputs }]
       }),
       workers: ofType("worker").map((item) => ({
         key: item.key,
         name: nameIn(item),
-        observe: (script: { readonly name: string }) => ({ id: script.name, attributes: { name: script.name } })
+        attributes: { name: nameIn(item) }
       })),
       projects: ofType("pages").map((item) => ({
         key: item.key,
         name: nameIn(item),
-        observe: (project: PagesProject) => Pages.observe(project)
+        observe: (project: PagesProject) => Pages.observe(project, {}, item.inputs)
       }))
     })
     yield* Effect.forEach(ambiguous, ([item, records]) =>

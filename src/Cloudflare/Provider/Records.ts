@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { ApplyRequest, ProviderError } from "../../Provider.js"
-import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
 import { DnsRecordInputs, type DnsRecordInputs as RecordInputs } from "../Model.js"
 import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
@@ -29,7 +29,31 @@ const sameValue = (a: string, b: string) => a.toLowerCase().replace(/\.$/, "") =
 export const zoneOf = (resource: StoredResource): string | undefined =>
   typeof resource.inputs.zone === "string" ? resource.inputs.zone : undefined
 
-export const observe = (record: DnsRecord, zoneId: string, adopted: boolean): Observed => ({
+/** `seen` when it means what `given` (a string input) means, spelled as `given` is; `seen` otherwise. */
+const spelledAs = (seen: string, given: Json | undefined, same: (a: string, b: string) => boolean): string =>
+  typeof given === "string" && same(seen, given) ? given : seen
+
+/**
+ * The inputs the record holds, in the model's shape and spelled as `inputs` (recorded, or
+ * declared) spell what means the same: a record that an operator renamed, retyped or pointed
+ * elsewhere reads as changed, one that only differs in case or a final dot does not. A
+ * priority is FleetFlow's only when the inputs give one (the API gives MX records one anyway).
+ */
+export const observedInputs = (record: DnsRecord, inputs: Inputs): Inputs => {
+  const zone = typeof inputs.zone === "string" ? inputs.zone : ""
+  return {
+    name: spelledAs(record.name, inputs.name, (seen, given) => fqdn(seen) === qualify(given, zone)),
+    type: spelledAs(record.type, inputs.type, (seen, given) => seen.toUpperCase() === given.toUpperCase()),
+    content: spelledAs(record.content, inputs.content, sameValue),
+    // A proxied record's TTL is Cloudflare's ("automatic") whatever was asked.
+    ...(record.ttl === undefined || record.proxied === true ? {} : { ttl: record.ttl }),
+    ...(record.proxied === undefined ? {} : { proxied: record.proxied }),
+    ...(inputs.priority === undefined ? {} : { priority: record.priority ?? null })
+  }
+}
+
+/** The record as FleetFlow records it; with `inputs`, what it holds of them (see `observedInputs`). */
+export const observe = (record: DnsRecord, zoneId: string, adopted: boolean, inputs?: Inputs): Observed => ({
   id: record.id,
   attributes: {
     recordId: record.id,
@@ -38,7 +62,8 @@ export const observe = (record: DnsRecord, zoneId: string, adopted: boolean): Ob
     type: record.type,
     content: record.content,
     ...(adopted ? { adopted: true } : {})
-  }
+  },
+  ...(inputs === undefined ? {} : { inputs: observedInputs(record, inputs) })
 })
 
 /** Records to read in one zone: `pick` chooses a record of the zone's list, or none. */
@@ -47,6 +72,8 @@ export interface RecordLookup {
   readonly zone: string
   readonly pick: (records: ReadonlyArray<DnsRecord>) => DnsRecord | undefined
   readonly adopted: boolean
+  /** The inputs the record's are reported against: what the state recorded, or the file declares. */
+  readonly inputs: Inputs
 }
 
 /** The records there are: one zone lookup and one record list per zone; a zone that is gone has none. */
@@ -64,9 +91,10 @@ export const read = (
           const zone = yield* orFail()(ignoreNotFoundZone(api.zones.byName(zoneName)))
           if (zone === undefined) return []
           const listed = yield* orFail()(api.dns.records.list(zone.id))
-          return group.flatMap(({ adopted, key, pick }) => {
+          return group.flatMap(({ adopted, inputs, key, pick }) => {
             const record = pick(listed)
-            return record === undefined ? [] : [[key, observe(record, zone.id, adopted)] as const]
+            if (record === undefined) return []
+            return [[key, observe(record, zone.id, adopted, inputs)] as const]
           })
         }),
       { concurrency: "unbounded" }
@@ -154,7 +182,7 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
         `DNS record ${inputs.type} "${inputs.name}" with this content already exists: FleetFlow adopts it`
       )
     }
-    return observe(record, zone.id, adopted)
+    return observe(record, zone.id, adopted, request.inputs)
   })
 
 export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
@@ -182,7 +210,7 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
             )
           )
     const { record, adopted } = yield* orFail(request.key)(updated)
-    return observe(record, zoneId, adopted)
+    return observe(record, zoneId, adopted, request.inputs)
   })
 
 export const destroy = (clients: Clients, key: ResourceKey, resource: StoredResource) =>
@@ -197,7 +225,20 @@ export const destroy = (clients: Clients, key: ResourceKey, resource: StoredReso
           : (yield* orFail(key)(ignoreNotFoundZone(clients.write.zones.byName(zoneName))))?.id
     // No zone, no record.
     if (zoneId === undefined) return
-    yield* orFail(key)(ignoreNotFound(clients.write.dns.records.delete(zoneId, resource.id)))
+    yield* clients.write.dns.records.delete(zoneId, resource.id).pipe(
+      ignoreNotFound,
+      // The API routes nowhere for a zone ID it does not know: the record is gone only if its zone is.
+      Effect.catchIf(
+        (error) => error.code === 7003,
+        (error) =>
+          zoneName === undefined
+            ? Effect.fail(error)
+            : Effect.flatMap(ignoreNotFoundZone(clients.write.zones.byName(zoneName)), (zone) =>
+                zone === undefined || zone.id !== zoneId ? Effect.void : Effect.fail(error)
+              )
+      ),
+      orFail(key)
+    )
   })
 
 const ignoreNotFoundZone = <A, E extends { readonly reason: string }, R>(effect: Effect.Effect<A, E, R>) =>

@@ -66,7 +66,7 @@ export const routes: ReadonlyArray<Route> = [
   ...at("/accounts/:account/workers/tails/by-consumer/:script", { GET: Workers.listTailProducers }),
   ...at(scripts, { GET: Workers.listScripts }),
   ...at(script, { PUT: Workers.putScript, DELETE: Workers.deleteScript }),
-  ...at(`${script}/settings`, { GET: Workers.getSettings }),
+  ...at(`${script}/settings`, { GET: Workers.getSettings, PATCH: Workers.patchSettings }),
   ...at(`${script}/script-settings`, { GET: Workers.getScriptSettings, PATCH: Workers.patchScriptSettings }),
   ...at(`${script}/deployments`, { GET: Workers.listDeployments, POST: Workers.createDeployment }),
   ...at(`${script}/versions`, { GET: Workers.listVersions, POST: Workers.createVersion }),

@@ -14,7 +14,7 @@ import { codes, invalid } from "./WorkerScript.js"
 /** What a Worker may upload in all: 10 MiB, the paid plan's limit. */
 export const maxScriptBytes = 10 * 1024 * 1024
 
-const Binding = Schema.Struct(
+export const Binding = Schema.Struct(
   { name: Schema.optional(Schema.String), type: Schema.String },
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
@@ -104,6 +104,30 @@ const checkBinding = (
     }
   })
 
+/** The bindings an upload or a settings change names, each checked against the account, in their order. */
+export const checkBindings = (
+  given: ReadonlyArray<typeof Binding.Type>,
+  account: string,
+  document: CloudflareDocument,
+  previous: WorkerVersion | undefined,
+  strictInherit: boolean
+): Effect.Effect<ReadonlyArray<WorkerBinding>, ApiFailure> =>
+  Effect.gen(function* () {
+    const bindings: Array<WorkerBinding> = []
+    for (const [index, binding] of given.entries()) {
+      const name = binding.name
+      if (name === undefined || name === "") {
+        return yield* fail(400, codes.unnamedBinding, `Binding at index ${index} must have a name.`)
+      }
+      if (bindings.some((item) => item.name === name)) {
+        return yield* invalid(`Binding name '${name}' is used more than once.`)
+      }
+      const checked = yield* checkBinding({ ...binding, name }, account, document, previous, strictInherit)
+      if (checked !== undefined) bindings.push(checked)
+    }
+    return bindings
+  })
+
 export interface Upload {
   readonly mainModule: string
   readonly modules: ReadonlyArray<WorkerModule>
@@ -153,18 +177,7 @@ export const readUpload = (
       return yield* invalid(`Invalid compatibility date "${compatibilityDate}": expected YYYY-MM-DD.`)
     }
     const strictInherit = call.query.get("bindings_inherit") === "strict"
-    const bindings: Array<WorkerBinding> = []
-    for (const [index, binding] of (metadata.bindings ?? []).entries()) {
-      const name = binding.name
-      if (name === undefined || name === "") {
-        return yield* fail(400, codes.unnamedBinding, `Binding at index ${index} must have a name.`)
-      }
-      if (bindings.some((item) => item.name === name)) {
-        return yield* invalid(`Binding name '${name}' is used more than once.`)
-      }
-      const checked = yield* checkBinding({ ...binding, name }, account, document, previous, strictInherit)
-      if (checked !== undefined) bindings.push(checked)
-    }
+    const bindings = yield* checkBindings(metadata.bindings ?? [], account, document, previous, strictInherit)
     // keep_bindings: bindings of these types the upload does not name carry over from the live version.
     const kept = (previous?.bindings ?? []).filter(
       (binding) =>

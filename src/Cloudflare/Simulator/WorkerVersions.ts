@@ -179,3 +179,16 @@ export const createVersion: Handler = (call, document) =>
       replaceIn(next, "workers", worker, withVersion)
     )
   })
+
+/** A new version of `upload`, deployed at once to all traffic: what an upload or a settings change does. */
+export const deployVersion = (
+  document: CloudflareDocument,
+  worker: Worker,
+  upload: Upload,
+  call: Call
+): readonly [WorkerVersion, Worker, CloudflareDocument] => {
+  const [version, withVersion, afterVersion] = addVersion(document, worker, upload, call)
+  const versions = [{ versionId: version.id, percentage: 100 }]
+  const [, deployed, next] = addDeployment(afterVersion, withVersion, versions, call, version.message)
+  return [version, deployed, next]
+}

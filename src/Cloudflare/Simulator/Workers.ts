@@ -1,16 +1,18 @@
 /**
  * Workers under `/accounts/{account}/workers`: scripts uploaded as multipart (`metadata` JSON
  * and the modules, kept as sizes and digests), their versions and deployments, settings,
- * workers.dev subdomain, references, and the service view wrangler reads first. An upload's
- * bindings are checked against the account: an R2 bucket or a KV namespace it names must exist.
+ * workers.dev subdomain, references, and the service view wrangler reads first. The bindings
+ * of an upload or a settings change are checked against the account: an R2 bucket or a KV
+ * namespace one names must exist.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { CloudflareDocument, Worker } from "./Document.js"
 import { allocateId, answer, decodeBody, fail, type Handler, isoDate } from "./Envelope.js"
-import { codes, compatibility, findWorker, liveVersion, scriptNotFound, scriptView } from "./WorkerScript.js"
-import { readUpload } from "./WorkerUpload.js"
-import { addDeployment, addVersion } from "./WorkerVersions.js"
+import { codes, compatibility, findWorker, invalid, liveVersion, scriptNotFound, scriptView } from "./WorkerScript.js"
+import * as Multipart from "./Multipart.js"
+import { Binding, checkBindings, readUpload, type Upload } from "./WorkerUpload.js"
+import { deployVersion } from "./WorkerVersions.js"
 
 export { codes, liveVersion, scriptView } from "./WorkerScript.js"
 export { maxScriptBytes } from "./WorkerUpload.js"
@@ -88,14 +90,7 @@ export const putScript: Handler = (call, document) =>
     } else {
       worker = existing
     }
-    const [version, withVersion, afterVersion] = addVersion(next, worker, upload, call)
-    const [, deployed, afterDeployment] = addDeployment(
-      afterVersion,
-      withVersion,
-      [{ versionId: version.id, percentage: 100 }],
-      call,
-      version.message
-    )
+    const [version, deployed, afterDeployment] = deployVersion(next, worker, upload, call)
     const workers =
       existing === undefined
         ? [...afterDeployment.workers, deployed]
@@ -151,6 +146,44 @@ export const deleteService: Handler = (call, document) =>
 
 export const getSettings: Handler = (call, document) =>
   Effect.flatMap(findWorker(call, document, scriptNotFound), ({ worker }) => answer(settingsView(worker), document))
+
+const VersionSettings = Schema.Struct({
+  bindings: Schema.optional(Schema.Array(Binding)),
+  compatibility_date: Schema.optional(Schema.String),
+  compatibility_flags: Schema.optional(Schema.Array(Schema.String))
+})
+
+/**
+ * `PATCH …/scripts/{name}/settings`: a multipart body whose `settings` part (the API schema's
+ * `workers_script-and-version-settings-item`) changes the bindings or compatibility settings;
+ * the modules stay, and the change is a new version, deployed at once.
+ */
+export const patchSettings: Handler = (call, document) =>
+  Effect.gen(function* () {
+    const { worker } = yield* findWorker(call, document, scriptNotFound)
+    const live = liveVersion(worker)
+    if (live === undefined) return yield* invalid("The Worker has no deployed version to change.")
+    const part = (yield* Multipart.partsOf(call, codes.invalid)).find((item) => item.name === "settings")
+    if (part === undefined) return yield* invalid("The request has no settings part.")
+    const settings = yield* decodeBody({ ...call, body: part.bytes }, VersionSettings, codes.invalid)
+    const bindings =
+      settings.bindings === undefined
+        ? live.bindings
+        : yield* checkBindings(settings.bindings, worker.accountId, document, live, false)
+    const upload: Upload = {
+      mainModule: live.mainModule,
+      modules: live.modules,
+      bindings,
+      compatibilityDate: settings.compatibility_date ?? live.compatibilityDate,
+      compatibilityFlags: settings.compatibility_flags ?? live.compatibilityFlags,
+      metadata: {}
+    }
+    const [, deployed, next] = deployVersion(document, worker, upload, call)
+    return yield* answer(settingsView(deployed), {
+      ...next,
+      workers: next.workers.map((item) => (item === worker ? deployed : item))
+    })
+  })
 
 export const getScriptSettings: Handler = (call, document) =>
   Effect.flatMap(findWorker(call, document, scriptNotFound), ({ worker }) =>

@@ -24,6 +24,9 @@ type Result<A> = Effect.Effect<A, Wrangler.WranglerError>
 const apiRoot = "https://api.cloudflare.com/client/v4"
 
 const reasonForCode: ReadonlyMap<number, Wrangler.Reason> = new Map([
+  // A path the API cannot route (a wrong account ID) is an error, whatever the status.
+  [7000, "invalid"],
+  [7003, "invalid"],
   [10007, "not-found"],
   [10090, "not-found"],
   [8000007, "not-found"],
