@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Dns from "./Api/Dns.js"
 import * as Kv from "./Api/Kv.js"
+import * as Token from "./Api/Token.js"
 import * as Pages from "./Api/Pages.js"
 import * as R2 from "./Api/R2.js"
 import * as Transport from "./Api/Transport.js"
@@ -69,6 +70,7 @@ export interface CloudflareApiService {
   readonly workers: Workers.Workers
   readonly pages: Pages.Pages
   readonly kv: Kv.Kv
+  readonly token: Token.Token
 }
 
 export class CloudflareApi extends Context.Tag("fleetflow/CloudflareApi")<CloudflareApi, CloudflareApiService>() {}
@@ -86,7 +88,8 @@ export const make = (
       dns: { records: Dns.make(transport) },
       workers: Workers.make(transport),
       pages: Pages.make(transport),
-      kv: Kv.make(transport)
+      kv: Kv.make(transport),
+      token: Token.make(transport)
     }
   })
 

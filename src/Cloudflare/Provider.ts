@@ -60,6 +60,8 @@ export const make = (clients: Clients, deployer?: Actions.Deployer | undefined):
       if (desired.length === 0) return
       const account = desired.some((resource) => resource.type !== "dns")
       yield* orFail()(clients.read.checkSettings("plan", { account }))
+      // A token Cloudflare refuses fails the plan here, once, rather than every action of the apply.
+      yield* orFail()(clients.read.token.verify)
       const deploys = desired.some((resource) => resource.type === "worker" || resource.type === "pages")
       if (deploys && deployer !== undefined) {
         yield* Effect.mapError(deployer.wrangler.check, (error) => Wrangler.toProviderError(error))

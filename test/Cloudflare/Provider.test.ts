@@ -450,6 +450,41 @@ describe("the Cloudflare provider's reads", () => {
   )
 })
 
+describe("the Cloudflare provider before a plan", () => {
+  const planFailure = (options: Partial<Simulator.SimulatorOptions>, settings: Partial<CloudflareProvider.Settings>) =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world(options, { readRetry: undefined, ...settings })
+      const target = yield* targetOf(fleet(bucketWith("https://shop.example.com", "203.0.113.10")))
+      const failure = yield* Effect.flip(Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer)))
+      const writes = (yield* requests(store)).filter((entry) => entry.method !== "GET")
+      return { failure, writes, requests: yield* requests(store) }
+    })
+
+  it.effect("a token Cloudflare refuses fails the plan once, before anything is changed, naming CF_API_TOKEN", () =>
+    Effect.gen(function* () {
+      const { failure, writes, requests } = yield* planFailure({}, { token: Redacted.make("not-the-token") })
+      assert.strictEqual(failure._tag, "ProviderError")
+      if (failure._tag !== "ProviderError") return
+      assert.strictEqual(failure.reason, "auth")
+      assert.include(failure.message, "Invalid API Token")
+      assert.include(failure.message, "CF_API_TOKEN")
+      assert.notInclude(failure.message, "not-the-token")
+      assert.deepStrictEqual(writes, [])
+      assert.isAtMost(requests.length, 2, "the token is verified, nothing else is asked")
+    })
+  )
+
+  it.effect("a token without a permission the plan needs fails it, naming that permission", () =>
+    Effect.gen(function* () {
+      const { failure, writes } = yield* planFailure({ permissions: ["Zone: Read", "DNS: Edit"] }, {})
+      assert.strictEqual(failure._tag, "ProviderError")
+      assert.include(failure.message, "CF_API_TOKEN")
+      assert.include(failure.message, "Workers R2 Storage: Read")
+      assert.deepStrictEqual(writes, [])
+    })
+  )
+})
+
 describe("the Cloudflare provider's writes", () => {
   it.effect("a bucket that holds objects is not deleted: a conflict that says to empty it", () =>
     Effect.gen(function* () {

@@ -41,7 +41,9 @@ export const hints: Readonly<Record<Reason, string | undefined>> = {
     "and DNS (Zone: Read, DNS: Edit) in this account.",
   "rate-limited": "Cloudflare allows 1200 requests per 5 minutes per token; wait a few minutes and run again.",
   invalid: "Check the values in the configuration against what Cloudflare accepts.",
-  conflict: "Another resource is in the way; remove it or change the configuration.",
+  conflict:
+    "Something in the cloud is in the way: `fleetflow plan` shows whether FleetFlow manages it (and orders the change); " +
+    "if it does not, remove it or change the configuration.",
   transient: "Cloudflare is busy or unreachable; run the command again in a while.",
   failed: undefined
 }
@@ -134,6 +136,26 @@ const seconds = (value: number) => `${value} second${value === 1 ? "" : "s"}`
 export const what = (operation: string, subject?: string) =>
   subject === undefined ? operation : `${operation} ${subject}`
 
+/** The API token permission groups, by the first words of the operations that need them (dashboard names). */
+const permissionGroups: ReadonlyArray<readonly [string, string]> = [
+  ["r2 ", "Workers R2 Storage"],
+  ["dns record", "DNS"],
+  ["zone", "Zone"],
+  ["worker routes", "Workers Routes"],
+  ["worker", "Workers Scripts"],
+  ["pages", "Cloudflare Pages"],
+  ["kv", "Workers KV Storage"]
+]
+
+const reads = /\b(list|get|lookup|verify)$/
+
+/** The permission `operation` needs, as the dashboard names it ("DNS: Edit"); undefined when unknown. */
+export const permissionFor = (operation: string): string | undefined => {
+  const group = permissionGroups.find(([prefix]) => operation.startsWith(prefix))?.[1]
+  if (group === undefined) return undefined
+  return `${group}: ${reads.test(operation) ? "Read" : "Edit"}`
+}
+
 /** A refusal from Cloudflare as a CloudflareError. */
 export const classify = (operation: string, subject: string | undefined, refusal: Refusal): CloudflareError => {
   const reason = reasonOf(refusal)
@@ -145,12 +167,18 @@ export const classify = (operation: string, subject: string | undefined, refusal
       : `HTTP ${refusal.status}${refusal.body === undefined || refusal.body.trim() === "" ? "" : `: ${excerpt(refusal.body)}`}`
   const call = what(operation, subject)
   let message = `${call}: ${answer}`
-  if (code === 10008) {
+  if (code === 81053) {
+    message = `${call}: ${answer}. A CNAME cannot share its name with any other record, nor another record with a CNAME`
+  } else if (code === 10008) {
     message = `${call}: the bucket is not empty (code 10008). Cloudflare deletes only empty buckets: delete its objects first, then run again`
   } else if (code === 7000 || code === 7003) {
     message = `${message}. Cloudflare could not route the request: an account or zone ID in it is wrong, or not one this token reaches`
   } else if (reason === "auth") {
-    message = `${message}. Cloudflare refused the API token from ${tokenVariables}: check that it is valid and has the permissions this needs`
+    const permission = permissionFor(operation)
+    message =
+      permission === undefined
+        ? `${message}. Cloudflare refused the API token from ${tokenVariables}: check that it is valid and has the permissions this needs`
+        : `${message}. Cloudflare refused the API token from ${tokenVariables}: it needs the permission ${permission} (and must be active)`
   } else if (reason === "rate-limited") {
     const wait = refusal.retryAfter === undefined ? "" : `; Cloudflare asks to wait ${seconds(refusal.retryAfter)}`
     message = `${message}. Cloudflare's rate limit was reached${wait}`

@@ -20,6 +20,7 @@ import {
 } from "./Envelope.js"
 import * as Faults from "./Faults.js"
 import * as Jwt from "./Jwt.js"
+import * as Permissions from "./Permissions.js"
 import * as Router from "./Router.js"
 import type { CloudflareStore, CloudflareStoreError } from "./Store.js"
 
@@ -33,6 +34,11 @@ export interface SimulatorOptions {
   readonly zones?: ReadonlyArray<string>
   /** KV namespaces of the account, by title; each gets a fixed ID derived from its title (`kvNamespaceId`). */
   readonly kvNamespaces?: ReadonlyArray<string>
+  /**
+   * The permissions the token holds, as the dashboard names them ("DNS: Edit", "Workers R2
+   * Storage: Read"); a request outside them is refused (see `Permissions`). Default: every one.
+   */
+  readonly permissions?: ReadonlyArray<string>
   /** How long every request takes before it is answered. */
   readonly latency?: Duration.DurationInput
   /** Fault rules (see `Faults`); their use counts are kept in the store. */
@@ -135,6 +141,13 @@ const authFailure = (call: Call, token: string): ApiFailure | undefined => {
     : new ApiFailure({ status: 403, code: 10000, message: "Authentication error" })
 }
 
+const permissionFailure = (call: Call, held: ReadonlyArray<string> | undefined): ApiFailure | undefined => {
+  const needed = held === undefined ? undefined : Permissions.required(call.method, call.path)
+  return needed === undefined || held === undefined || Permissions.covers(held, needed)
+    ? undefined
+    : new ApiFailure({ status: 403, code: 10000, message: "Authentication error" })
+}
+
 const decide = (
   call: Call,
   before: CloudflareDocument,
@@ -190,7 +203,7 @@ const decide = (
       if (claims instanceof ApiFailure) return [respond(failureResponse(claims)), document] as const
       uploadParams = { account: claims.accountId, project: claims.projectName }
     } else {
-      const denied = authFailure(call, tokenOf(options))
+      const denied = authFailure(call, tokenOf(options)) ?? permissionFailure(call, options.permissions)
       if (denied !== undefined) return [respond(failureResponse(denied)), document] as const
     }
     const found = Router.match(call.method, call.path)
