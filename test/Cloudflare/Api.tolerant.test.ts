@@ -233,6 +233,13 @@ const cases: ReadonlyArray<Case> = [
     call: (api) => api.workers.routes("fleet-api")
   },
   {
+    name: "worker subdomain get",
+    endpoint: /\/workers\/scripts\/[^/]+\/subdomain$/,
+    result: Schemas.WorkerSubdomain,
+    items: ["result"],
+    call: (api) => api.workers.subdomain("fleet-api")
+  },
+  {
     name: "pages project list",
     endpoint: /\/pages\/projects$/,
     result: Schema.Array(Schemas.PagesProject),

@@ -159,6 +159,7 @@ const worker = resource(
     routes: [{ pattern: "api.example.com/*", zone }],
     compatibilityDate: "2025-01-01",
     compatibilityFlags: ["nodejs_compat"],
+    workersDev: false,
     bindings: [
       { type: "r2", name: "FILES", bucket: "drift-files" },
       { type: "kv", name: "CACHE", namespace: "cache" },
@@ -419,6 +420,15 @@ const workerCases: ReadonlyArray<Case> = [
     change: (store) => patchWorkerSettings(store, "drift-api", { compatibility_flags: [] }),
     drift: "changed",
     holds: (contents) => assert.deepStrictEqual(liveWorker(contents)?.compatibilityFlags, ["nodejs_compat"])
+  },
+  {
+    type: "worker",
+    field: "workersDev",
+    desired: [worker, plainBucket],
+    change: (store) =>
+      outside(store, "POST", `/accounts/${account}/workers/scripts/drift-api/subdomain`, { enabled: true }),
+    drift: "changed",
+    holds: (contents) => assert.isFalse(liveWorker(contents)?.workersDev)
   },
   {
     type: "worker",

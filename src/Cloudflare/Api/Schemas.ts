@@ -170,6 +170,12 @@ export const WorkerRoute = Schema.Struct({
 })
 export type WorkerRoute = typeof WorkerRoute.Type
 
+/** `GET …/workers/scripts/{name}/subdomain`: whether the script answers on workers.dev. */
+export const WorkerSubdomain = Schema.Struct({
+  enabled: Schema.Boolean
+})
+export type WorkerSubdomain = typeof WorkerSubdomain.Type
+
 export const PagesProject = Schema.Struct({
   name: Schema.String,
   /** `<name>.pages.dev`, or with a suffix when that name was taken. */

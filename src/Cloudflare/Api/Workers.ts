@@ -16,6 +16,8 @@ export interface Workers {
   readonly settings: (name: string) => Result<Schemas.WorkerSettings>
   /** The routes, in every zone of the account, that run a Worker. */
   readonly routes: (name: string) => Result<ReadonlyArray<Schemas.WorkerRoute>>
+  /** Whether a Worker is published on its workers.dev address. */
+  readonly subdomain: (name: string) => Result<Schemas.WorkerSubdomain>
   /** Replaces every route of a Worker (wrangler adds routes, but never removes them all). */
   readonly setRoutes: (
     name: string,
@@ -54,6 +56,7 @@ export const make = (transport: Transport): Workers => ({
   ),
   settings: (name) => scriptRead(transport, "worker settings get", name, "settings", Schemas.WorkerSettings),
   routes: (name) => scriptRead(transport, "worker routes list", name, "routes", Schema.Array(Schemas.WorkerRoute)),
+  subdomain: (name) => scriptRead(transport, "worker subdomain get", name, "subdomain", Schemas.WorkerSubdomain),
   setRoutes: (name, routes) =>
     Effect.flatMap(transport.accountId("worker routes put"), (account) =>
       Effect.asVoid(

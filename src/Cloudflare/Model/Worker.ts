@@ -22,7 +22,9 @@ export const WorkerInputs = Schema.Struct({
   ),
   compatibilityDate: Schema.optional(Schema.String),
   compatibilityFlags: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  bindings: Schema.optionalWith(Schema.Array(Binding), { default: () => [] })
+  bindings: Schema.optionalWith(Schema.Array(Binding), { default: () => [] }),
+  /** Published on `<name>.<account>.workers.dev` too; unset, as wrangler decides. */
+  workersDev: Schema.optional(Schema.Boolean)
 })
 export type WorkerInputs = typeof WorkerInputs.Type
 

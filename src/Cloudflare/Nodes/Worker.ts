@@ -19,11 +19,13 @@ import {
   existingPath,
   type ExpandContext,
   fieldName,
+  fieldBoolean,
   fieldValue,
   type KdlNode,
   listOf,
   type Located,
   type Location,
+  ifWritten,
   one,
   optional,
   portablePath,
@@ -57,6 +59,8 @@ export interface WorkerSpec {
   readonly compatibilityDate?: string | undefined
   readonly compatibilityFlags: ReadonlyArray<string>
   readonly bindings: ReadonlyArray<BindingSpec>
+  /** `workers-dev`: whether the Worker is also published on its workers.dev address; unset, wrangler's default. */
+  readonly workersDev?: boolean | undefined
 }
 
 /** Other spellings of the worker's fields: alias → canonical. */
@@ -158,7 +162,16 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
     const name = yield* resourceName(env, node)
     const fields = yield* block(
       node,
-      ["provider", "source", "route", "routes", "compatibility-date", "compatibility-flags", "bindings"],
+      [
+        "provider",
+        "source",
+        "route",
+        "routes",
+        "compatibility-date",
+        "compatibility-flags",
+        "bindings",
+        "workers-dev"
+      ],
       { aliases: workerAliases }
     )
     yield* checkProvider(env, fields, "cloudflare")
@@ -166,6 +179,7 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
     const routes = yield* decodeRoutes(env, fields)
     const compatibilityDate = yield* decodeCompatibilityDate(env, fields)
     const flags = yield* allStrings(env, fields, "compatibility-flags")
+    const workersDev = yield* ifWritten(one(fields, "workers-dev"), (field) => fieldBoolean(env, field))
     const bindings: Array<BindingSpec> = []
     for (const field of all(fields, "bindings")) {
       for (const child of field.node?.children ?? []) bindings.push(yield* decodeBinding(env, child))
@@ -178,7 +192,8 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
       routes,
       compatibilityFlags: flags,
       bindings,
-      ...optional("compatibilityDate", compatibilityDate)
+      ...optional("compatibilityDate", compatibilityDate),
+      ...optional("workersDev", workersDev)
     }
     return spec
   })
@@ -207,7 +222,10 @@ export const expandWorker = (
         routes: worker.routes.map((route) => ({ pattern: route.pattern, ...optional("zone", route.zone) })),
         ...optional("compatibilityDate", worker.compatibilityDate),
         compatibilityFlags: [...worker.compatibilityFlags],
-        bindings: worker.bindings.map((binding) => ({ ...binding }))
+        bindings: worker.bindings.map((binding) => ({ ...binding })),
+        // Unset, wrangler publishes on workers.dev only a Worker without routes (getSubdomainValues in
+        // workers-sdk's triggers/deploy.ts): the plan says so rather than leave it to a side effect.
+        workersDev: worker.workersDev ?? worker.routes.length === 0
       },
       dependsOn,
       worker.at

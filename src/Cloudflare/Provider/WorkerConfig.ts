@@ -211,6 +211,7 @@ export const build = (input: BuildInput): Effect.Effect<Record<string, unknown>,
       compatibility_date: compatibilityDate,
       ...(inputs.compatibilityFlags.length === 0 ? {} : { compatibility_flags: [...inputs.compatibilityFlags] }),
       ...(routes.length === 0 ? {} : { routes }),
+      ...(inputs.workersDev === undefined ? {} : { workers_dev: inputs.workersDev }),
       r2_buckets: mergeBindings(rest.r2_buckets, r2),
       kv_namespaces: mergeBindings(rest.kv_namespaces, kv),
       vars: { ...(isRecord(rest.vars) ? rest.vars : {}), ...vars }

@@ -96,10 +96,14 @@ const observedInputs = (
             namespaces
           )
         }
+    const workersDev = manages("workersDev")
+      ? { workersDev: (yield* orFail(lookup.key)(api.workers.subdomain(lookup.name))).enabled }
+      : {}
     const date = script.compatibilityDate ?? ""
     return {
       ...routes,
       ...bindings,
+      ...workersDev,
       ...(manages("compatibilityDate") ? { compatibilityDate: date === "" ? null : date } : {}),
       ...(manages("compatibilityFlags") ? { compatibilityFlags: [...(script.compatibilityFlags ?? [])] } : {})
     }
