@@ -75,6 +75,7 @@ const group = (index: number): ReadonlyArray<DesiredResource> => {
       core: 1,
       memory: 2,
       commitment: "standard",
+      status: "up",
       disk: reference(disk.key, "id"),
       tags: ["bench", `group-${index}`]
     },

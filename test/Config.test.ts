@@ -101,6 +101,7 @@ layer(NodeFileSystem.layer)("Config", (it) => {
           core: 2,
           memory: 4,
           commitment: "standard",
+          status: "up",
           disk: ref(makeKey("disk", "creo-vps"), "id"),
           sshKeys: [ref(sshKey, "id")],
           startupScripts: [ref(script, "id")],

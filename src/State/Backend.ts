@@ -62,17 +62,18 @@ const openPostgres = (
       })
   )
 
+/** A local folder's store: a state of another project than the file's is neither read nor written. */
+const openLocal = (backend: Extract<Backend, { readonly kind: "local" }>) =>
+  Effect.map(makeLocal(backend.directory, { version }), (store) => ofProject(store, backend.project))
+
 /**
- * The store of `backend`, open until the scope closes (the PostgreSQL connections close with it);
- * a state of another project than the backend's is neither read nor written.
+ * The store of `backend`, open until the scope closes (the PostgreSQL connections close with it).
+ * A database keeps each project's state under its own key, so it holds no other project's.
  */
 export const open = (
   backend: Backend
-): Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> => {
-  const opened: Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> =
-    backend.kind === "local" ? makeLocal(backend.directory, { version }) : openPostgres(backend)
-  return Effect.map(opened, (store) => ofProject(store, backend.project))
-}
+): Effect.Effect<StateStoreService, StateIoError, FileSystem.FileSystem | Scope.Scope> =>
+  backend.kind === "local" ? openLocal(backend) : openPostgres(backend)
 
 /** Fails when the database is empty and the local folder still holds a state. */
 const checkMigrated = (store: StateStoreService, localDirectory: string) =>
@@ -93,13 +94,13 @@ const checkMigrated = (store: StateStoreService, localDirectory: string) =>
 export const layer = (
   backend: Backend
 ): Layer.Layer<StateStore, StateIoError | StateError | StateNotMigrated, FileSystem.FileSystem> => {
-  if (backend.kind === "local") return Layer.scoped(StateStore, open(backend))
+  if (backend.kind === "local") return Layer.effect(StateStore, openLocal(backend))
   const localDirectory = backend.localDirectory
   return Layer.scopedContext(
     Effect.gen(function* () {
       const store = yield* openPostgres(backend)
       if (localDirectory !== undefined) yield* checkMigrated(store, localDirectory)
-      return Context.make(StateStore, ofProject(store, backend.project)).pipe(Context.add(StateVersions, store))
+      return Context.make(StateStore, store).pipe(Context.add(StateVersions, store))
     })
   )
 }
