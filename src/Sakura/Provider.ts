@@ -25,7 +25,7 @@ import * as Retry from "../Retry.js"
 import * as Model from "./Model.js"
 import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
-import { type Clients, handles, invalid, providerName } from "./Provider/Common.js"
+import { type Clients, handles, invalid, orFail, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
 import * as Lookups from "./Provider/Lookups.js"
@@ -111,13 +111,14 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       name: providerName,
       handles,
       replaceFields,
-      // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       newIdFields: (type) => Model.newIdFields[type] ?? [],
+      // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       claims: () => [],
       keeps,
       getState: (_scope, resources) => getState(clients.read, lookups, resources),
       find: (scope, wanted) => Effect.withSpan(find(clients.read, lookups, scope, wanted), "Sakura find"),
-      check: () => Effect.void,
+      // Credentials Sakura Cloud refuses fail the plan here, once, rather than every action of the apply.
+      check: (desired) => (desired.length === 0 ? Effect.void : Effect.asVoid(orFail()(clients.read.authStatus()))),
       apply: (request) =>
         Effect.withSpan(apply(clients, lookups, archives, request), `Sakura ${request.operation} ${request.type}`),
       destroy: (scope, key, resource) =>

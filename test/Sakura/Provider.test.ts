@@ -434,6 +434,26 @@ describe("apply and destroy", () => {
     })
   )
 
+  it.effect(
+    "credentials Sakura Cloud refuses fail the plan once, before anything is made, saying how to set them",
+    () =>
+      Effect.gen(function* () {
+        const refused = Either.getOrThrow(Simulator.parseFaults("auth-status=401"))
+        const { layer, store } = yield* world({ faults: refused })
+        const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
+        const failure = yield* Effect.flip(Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer)))
+        assert.strictEqual(failure._tag, "ProviderError")
+        if (failure._tag !== "ProviderError") return
+        assert.strictEqual(failure.reason, "auth")
+        assert.include(failure.hint ?? "", "SAKURACLOUD_ACCESS_TOKEN")
+        assert.deepStrictEqual(
+          (yield* invocations(store)).map((args) => args[0]),
+          ["auth-status"],
+          "nothing but the credentials check ran"
+        )
+      })
+  )
+
   it.live("a transient failure is retried by the engine alone: once, and three attempts at most", () =>
     Effect.gen(function* () {
       const once = Either.getOrThrow(Simulator.parseFaults("server create=503*1"))

@@ -162,16 +162,7 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
     const name = yield* resourceName(env, node)
     const fields = yield* block(
       node,
-      [
-        "provider",
-        "source",
-        "route",
-        "routes",
-        "compatibility-date",
-        "compatibility-flags",
-        "bindings",
-        "workers-dev"
-      ],
+      ["provider", "source", "route", "routes", "compatibility-date", "compatibility-flags", "bindings", "workers-dev"],
       { aliases: workerAliases }
     )
     yield* checkProvider(env, fields, "cloudflare")
