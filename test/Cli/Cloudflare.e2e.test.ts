@@ -332,8 +332,11 @@ ${records.join("\n")}
             assert.strictEqual(count(/^\/accounts\/[^/]+\/workers\/scripts$/), 1, "one worker list")
             assert.strictEqual(count(/^\/accounts\/[^/]+\/pages\/projects$/), 1, "one project list")
             assert.strictEqual(count(/^\/zones$/), 1, "one zone lookup")
-            // No bucket declares CORS, so no bucket is read on its own: the lists are all.
-            assert.strictEqual(requests.length, 4 + 1)
+            // No bucket declares CORS, so no bucket is read on its own: the lists, the token's check
+            // before the plan, and the worker's workers.dev setting are all.
+            assert.strictEqual(count(/^\/user\/tokens\/verify$/), 1, "one token check")
+            assert.strictEqual(count(/\/workers\/scripts\/[^/]+\/subdomain$/), 1, "one workers.dev read")
+            assert.strictEqual(requests.length, 4 + 1 + 2)
           })
         )
       }),
