@@ -529,6 +529,35 @@ describe("apply and destroy", () => {
     })
   )
 
+  it.effect("a server or disk whose ownership tags name another project or stage is never deleted", () =>
+    Effect.gen(function* () {
+      const { service, store } = yield* provider()
+      const blog = { project: "blog", stage: "dev" }
+      const disk = yield* service.apply(createRequest(blog, "disk", "web", { zone: "is1a", size: 20, os: "ubuntu" }))
+      const server = yield* service.apply(
+        createRequest(blog, "server", "web", { zone: "is1a", core: 1, memory: 1, disk: disk.id })
+      )
+      for (const [type, id, stage] of [
+        ["server", server.id, "dev"],
+        ["disk", disk.id, "dev"],
+        ["server", server.id, "live"]
+      ] as const) {
+        const [key, resource] = stored(type, "web", id, { zone: "is1a" })
+        const refused = yield* Effect.flip(
+          service.destroy({ project: stage === "dev" ? "shop" : "blog", stage }, key, resource)
+        )
+        assert.strictEqual(refused.reason, "conflict")
+        assert.include(refused.message, `belongs to project "blog", stage "dev"`)
+      }
+      const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+      assert.deepStrictEqual([cloud.servers.length, cloud.disks.length], [1, 1], "nothing was deleted")
+      assert.strictEqual(
+        count(yield* invocations(store), "server delete") + count(yield* invocations(store), "disk delete"),
+        0
+      )
+    })
+  )
+
   it.effect("a run stopped between disk and server creation, run again, takes the disk it made", () =>
     Effect.gen(function* () {
       const { layer, store } = yield* world()

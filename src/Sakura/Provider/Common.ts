@@ -17,7 +17,7 @@ import {
 import { type ListFilter, toProviderError, type UsacloudError, type UsacloudService } from "../Usacloud.js"
 import { credentialsHint } from "../Usacloud/Errors.js"
 import { osTypes } from "../Model.js"
-import { checkUserTags, isOwnedBy, type Owner, ownershipTags, previousIdPrefix } from "./Ownership.js"
+import { checkUserTags, isOwnedBy, type Owner, ownerFromTags, ownershipTags, previousIdPrefix } from "./Ownership.js"
 
 export const providerName = "sakura-cloud"
 
@@ -68,6 +68,16 @@ export const ignoreNotFound = <R>(effect: Effect.Effect<void, UsacloudError, R>)
     () => Effect.void
   )
 
+/** What a read finds, or undefined when the resource is gone. */
+export const readOrNone = <A, R>(
+  effect: Effect.Effect<A, UsacloudError, R>
+): Effect.Effect<A | undefined, UsacloudError, R> =>
+  Effect.catchIf(
+    effect,
+    (error) => error.reason === "not-found",
+    () => Effect.succeed(undefined)
+  )
+
 /** Refuses user tags that do not fit beside the ownership tags. */
 export const checkTags = (
   operation: string,
@@ -104,6 +114,34 @@ export const byZone = <A>(items: ReadonlyArray<A>, zoneOf: (item: A) => string |
     zones.set(zone, [...(zones.get(zone) ?? []), item])
   }
   return zones
+}
+
+/**
+ * Fails when ownership tags (an SSH key's description words) name another project or stage than
+ * `scope`: FleetFlow never deletes what another project or stage owns, whatever its state says.
+ * A resource without FleetFlow's tags (one imported) is the state's to delete.
+ */
+export const checkOwnedForDelete = (
+  key: ResourceKey,
+  scope: { readonly project: string; readonly stage: string },
+  what: string,
+  tags: ReadonlyArray<string>
+): Effect.Effect<void, ProviderError> => {
+  const owner = ownerFromTags(tags, [scope.project, scope.stage])
+  if (owner === undefined) return Effect.void
+  const project = owner.project ?? scope.project
+  const stage = owner.stage ?? scope.stage
+  if (project === scope.project && stage === scope.stage) return Effect.void
+  return Effect.fail(
+    new ProviderError({
+      provider: providerName,
+      operation: "delete",
+      key,
+      reason: "conflict",
+      message: `${what} belongs to project "${project}", stage "${stage}" (its ownership tags), not to project "${scope.project}", stage "${scope.stage}": FleetFlow does not delete it`,
+      hint: "The state names a resource of another project or stage: check that this folder's .fleetflow/ is its own, and `fleetflow state show KEY`."
+    })
+  )
 }
 
 export const ownerOf = (scope: { readonly project: string; readonly stage: string }, name: string): Owner => ({

@@ -9,6 +9,7 @@ import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resour
 import { DiskInputs } from "../Model.js"
 import type { Archive, Disk, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
+  checkOwnedForDelete,
   checkTags,
   type Clients,
   decodeInputs,
@@ -19,6 +20,7 @@ import {
   orNull,
   osTypeOf,
   ownerOf,
+  readOrNone,
   type Recorded,
   unlessDefault,
   zoneToDelete
@@ -212,6 +214,9 @@ export const destroy = (
 ): Effect.Effect<void, ProviderError> =>
   Effect.gen(function* () {
     const zone = yield* zoneToDelete(key, resource)
+    const disk = yield* orFail(key)(readOrNone(clients.write.disks.read(zone, resource.id)))
+    if (disk === undefined) return
+    yield* checkOwnedForDelete(key, scope, `disk ${disk.id}`, disk.tags)
     yield* lookups.changing(
       "disk",
       ownerOf(scope, resource.name),

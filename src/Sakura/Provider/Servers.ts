@@ -10,6 +10,7 @@ import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { ServerInputs, type ServerInputs as Inputs } from "../Model.js"
 import type { DiskEdit, NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
 import {
+  checkOwnedForDelete,
   checkTags,
   type Clients,
   decodeInputs,
@@ -20,6 +21,7 @@ import {
   orNull,
   ownerOf,
   type Recorded,
+  readOrNone,
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
@@ -250,16 +252,9 @@ export const destroy = (
   Effect.gen(function* () {
     const zone = yield* zoneToDelete(key, resource)
     const usacloud = clients.write
-    const server = yield* orFail(key)(
-      find(usacloud, zone, resource.id).pipe(
-        Effect.map((found): Server | undefined => found),
-        Effect.catchIf(
-          (error) => error.reason === "not-found",
-          () => Effect.succeed(undefined)
-        )
-      )
-    )
+    const server = yield* orFail(key)(readOrNone(find(usacloud, zone, resource.id)))
     if (server === undefined) return
+    yield* checkOwnedForDelete(key, scope, `server ${server.id}`, server.tags)
     // usacloud waits until the server is down.
     if (server.instanceStatus !== "down") {
       yield* orFail(key)(usacloud.servers.shutdown(zone, server.id, { force: true }))
