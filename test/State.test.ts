@@ -208,6 +208,27 @@ describe("local state store", () => {
     )
   }
 
+  it.scoped("a state a newer FleetFlow wrote is refused as such, without advice to restore an older backup", () =>
+    withFs(
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const folder = yield* freshFolder
+        const store = yield* State.makeLocal(folder, { journalLines: 0 })
+        const first = yield* store.write(State.emptyState("demo"))
+        yield* store.write(first)
+        const newer = JSON.stringify({ ...first, version: 2, somethingNew: [] })
+        yield* fs.writeFileString(store.location, newer)
+
+        const error = yield* Effect.flip(store.read)
+        assert.instanceOf(error, State.StateCorrupt)
+        assert.include(error.message, "written by a newer FleetFlow (state format 2; this one reads format 1)")
+        assert.include(error.message, "upgrade FleetFlow")
+        assert.notInclude(error.message, "cp ")
+        assert.strictEqual(yield* fs.readFileString(store.location), newer)
+      })
+    )
+  )
+
   it.scoped("a corrupt state with a corrupt or missing backup says so", () =>
     withFs(
       Effect.gen(function* () {

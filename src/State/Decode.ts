@@ -9,7 +9,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as ParseIssues from "../ParseIssues.js"
 import { type Json, StoredResource } from "../Resource.js"
-import { PendingOperation, ScaleCounts, StateFile } from "./Document.js"
+import { newerFormatDetail, PendingOperation, ScaleCounts, StateFile } from "./Document.js"
 import * as Journal from "./Journal.js"
 import { StateIoError } from "./Store.js"
 
@@ -101,10 +101,23 @@ const ParsedStateFile = Schema.Struct({
   })
 })
 
+/** A state a newer FleetFlow wrote says so, rather than list what its schema does not match. */
+const newerFormat = (json: unknown): string | undefined => {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined
+  const version = (json as Record<string, unknown>).version
+  return typeof version === "number" && Number.isInteger(version) && version > StateFile.fields.version.literals[0]
+    ? newerFormatDetail(version)
+    : undefined
+}
+
 export const decodeState = (text: string): Either.Either<StateFile, string> =>
-  Either.flatMap(parseJson(text), (json) =>
-    decodeJson(ParsedStateFile, json).pipe(Either.mapLeft((issues) => `it does not match the state schema: ${issues}`))
-  )
+  Either.flatMap(parseJson(text), (json) => {
+    const newer = newerFormat(json)
+    if (newer !== undefined) return Either.left(newer)
+    return decodeJson(ParsedStateFile, json).pipe(
+      Either.mapLeft((issues) => `it does not match the state schema: ${issues}`)
+    )
+  })
 
 /**
  * The envelope is checked on every write; the resources are not, since the engine builds them

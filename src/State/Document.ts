@@ -48,6 +48,12 @@ export const StateFile = Schema.Struct({
 })
 export type StateFile = typeof StateFile.Type
 
+/** How a state a newer FleetFlow wrote is described; no backup can stand in for it. */
+export const newerFormatDetail = (version: number): string =>
+  `it was written by a newer FleetFlow (state format ${version}; this one reads format ${StateFile.fields.version.literals[0]}): upgrade FleetFlow to use it`
+
+export const isNewerFormatDetail = (detail: string): boolean => detail.startsWith("it was written by a newer FleetFlow")
+
 /** Which state (lineage) and which write of it (serial). */
 export const StateVersion = Schema.Struct({ lineage: Schema.String, serial: Schema.Number })
 export type StateVersion = typeof StateVersion.Type

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { type StateChanges, type StateFile, StateVersion } from "./Document.js"
+import { isNewerFormatDetail, type StateChanges, type StateFile, StateVersion } from "./Document.js"
 
 // The lock
 
@@ -61,6 +61,8 @@ export class StateCorrupt extends Schema.TaggedError<StateCorrupt>()("StateCorru
     const what =
       `the state file ${this.path} cannot be read: ${this.detail}. ` +
       "fleetflow does not treat it as empty, since that would create every resource again."
+    // An older backup would forget what the newer FleetFlow recorded since.
+    if (isNewerFormatDetail(this.detail)) return `${what} Nothing was changed.`
     if (this.backup === undefined) {
       return `${what} There is no backup to restore; repair the file by hand (or restore it from your own backups).`
     }
