@@ -9,7 +9,7 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as NodePath from "node:path"
 import * as Proc from "./Proc.js"
-import { type ChildRecord, Children, graceMillis } from "./Registry.js"
+import { type ChildRecord, Children, graceMillis, markerVariable } from "./Registry.js"
 
 const Identity = Schema.Struct({ pid: Schema.Int, start: Schema.String })
 const Record = Schema.parseJson(Schema.Struct({ owner: Identity, child: Identity, program: Schema.String }))
@@ -39,23 +39,44 @@ const readRecords = (directory: string): ReadonlyArray<{ readonly file: string; 
 
 const forgetFile = (file: string) => fs.rmSync(file, { force: true })
 
-/** SIGTERM to each group, SIGKILL to those whose leader still runs after the grace. */
-const endGroups = (children: ReadonlyArray<Proc.Identity>) =>
+/** What still runs of what the `records`' owners started: the children, and whatever carries an owner's marker. */
+const stillRunning = (records: ReadonlyArray<ChildRecord>): ReadonlyArray<number> => {
+  const leaders = records.filter((record) => Proc.isAlive(record.child)).map((record) => record.child.pid)
+  const markers = new Set(records.map((record) => `${markerVariable}=${record.owner.pid}:${record.owner.start}`))
+  return [...new Set([...leaders, ...[...markers].flatMap((marker) => Proc.carrying(marker))])]
+}
+
+/** SIGTERM to each process and its group, SIGKILL to what still runs after the grace. */
+const endAll = (running: () => ReadonlyArray<number>) =>
   Effect.gen(function* () {
-    for (const child of children) Proc.signalGroup(child.pid, "SIGTERM")
+    const signal = (signal: NodeJS.Signals) => {
+      for (const pid of running()) {
+        Proc.signalGroup(pid, signal)
+        Proc.signal(pid, signal)
+      }
+    }
+    signal("SIGTERM")
     const deadline = Date.now() + graceMillis
-    while (children.some((child) => Proc.isAlive(child)) && Date.now() < deadline) yield* Effect.sleep("100 millis")
-    for (const child of children) Proc.signalGroup(child.pid, "SIGKILL")
+    while (running().length > 0 && Date.now() < deadline) yield* Effect.sleep("100 millis")
+    signal("SIGKILL")
   })
 
+/** What a sweep found: the records of killed runs, and how many of their processes it ended. */
+export interface Swept {
+  readonly records: ReadonlyArray<ChildRecord>
+  readonly ended: number
+}
+
 /** Ends what the killed runs recorded in `directory` left running, and forgets their records. */
-export const sweep = (directory: string): Effect.Effect<ReadonlyArray<ChildRecord>> =>
+export const sweep = (directory: string): Effect.Effect<Swept> =>
   Effect.gen(function* () {
     const orphans = readRecords(directory).filter((entry) => !Proc.isAlive(entry.record.owner))
-    const running = orphans.filter((entry) => Proc.isAlive(entry.record.child)).map((entry) => entry.record)
-    yield* endGroups(running.map((record) => record.child))
+    const records = orphans.map((entry) => entry.record)
+    const running = () => stillRunning(records)
+    const ended = running().length
+    if (ended > 0) yield* endAll(running)
     for (const entry of orphans) forgetFile(entry.file)
-    return running
+    return { records, ended }
   })
 
 /**
@@ -67,11 +88,12 @@ export const adopt = (fleetflowDirectory: string): Effect.Effect<void> =>
     const registry = yield* Effect.serviceOption(Children)
     if (Option.isNone(registry)) return
     const directory = NodePath.join(fleetflowDirectory, "children")
-    const ended = yield* sweep(directory)
-    if (ended.length > 0) {
-      const list = ended.map((record) => `${record.program} (pid ${record.child.pid})`).join(", ")
+    const swept = yield* sweep(directory)
+    if (swept.ended > 0) {
+      const list = swept.records.map((record) => `${record.program} (pid ${record.child.pid})`).join(", ")
       yield* Effect.logWarning(
-        `A FleetFlow run that was killed left processes running; they were ended first: ${list}.`
+        `A FleetFlow run that was killed left ${swept.ended} process(es) running; they were ended first. ` +
+          `It had started: ${list}.`
       )
     }
     registry.value.recordIn(directory)

@@ -35,12 +35,34 @@ export const identityOf = (pid: number): Identity | undefined => {
 /** Whether the process `identity` names still runs (and its pid was not given to another one). */
 export const isAlive = (identity: Identity): boolean => startOf(identity.pid) === identity.start
 
-/** Sends `signal` to the process group `pgid`; false when no process of it is left. */
-export const signalGroup = (pgid: number, signal: NodeJS.Signals | 0): boolean => {
+/** Sends `signal` to `pid`; false when it is gone. */
+export const signal = (pid: number, signal: NodeJS.Signals | 0): boolean => {
   try {
-    process.kill(-pgid, signal)
+    process.kill(pid, signal)
     return true
   } catch {
     return false
   }
+}
+
+/** Sends `signal` to the process group `pgid`; false when no process of it is left. */
+export const signalGroup = (pgid: number, name: NodeJS.Signals | 0): boolean => signal(-pgid, name)
+
+/** The processes, zombies aside, whose environment holds `entry` (`NAME=value`); none without /proc. */
+export const carrying = (entry: string): ReadonlyArray<number> => {
+  let names: ReadonlyArray<string>
+  try {
+    names = fs.readdirSync("/proc")
+  } catch {
+    return []
+  }
+  return names.flatMap((name) => {
+    const pid = Number(name)
+    if (!Number.isInteger(pid) || pid === process.pid || startOf(pid) === undefined) return []
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(entry) ? [pid] : []
+    } catch {
+      return []
+    }
+  })
 }
