@@ -33,14 +33,14 @@ export const runMain = (registry: Registry, notes: StopNotes) =>
   makeRunMain(({ fiber, teardown }) => {
     const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
     let level = 0
-    const stopTo = (wanted: number, signal: string) => {
+    const stopTo = (wanted: number, reason: string) => {
       if (wanted <= level) return
       if (level === 0) {
         if (notes.interrupted !== undefined && wanted === 1) note(notes.interrupted)
         fiber.unsafeInterruptAsFork(fiber.id())
       }
       if (wanted >= 2 && level < 2) {
-        note(endingNote(signal))
+        note(endingNote(reason))
         registry.signalAll("SIGTERM")
         setTimeout(() => registry.signalAll("SIGKILL"), graceMillis).unref()
       }
@@ -49,7 +49,12 @@ export const runMain = (registry: Registry, notes: StopNotes) =>
     }
     const onSigint = () => stopTo(level + 1, "Interrupted again")
     const onEnd = (signal: NodeJS.Signals) => stopTo(Math.max(level + 1, 2), signal)
-    const onOutputError = () => stopTo(1, "")
+    const onOutputError = () => {
+      if (level > 0) return
+      note("\nThe reader of stdout went away: no new actions start; those running finish and are recorded.\n")
+      level = 1
+      fiber.unsafeInterruptAsFork(fiber.id())
+    }
     process.on("SIGINT", onSigint)
     process.on("SIGTERM", onEnd)
     process.on("SIGHUP", onEnd)

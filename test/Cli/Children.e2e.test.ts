@@ -9,10 +9,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as ChildProcess from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { repository, run, type Started, start, waitFor } from "../support/Cli.js"
+import { bundle, repository, run, type Started, start, waitFor } from "../support/Cli.js"
 import * as StateFile from "../support/StateFile.js"
 import { step } from "../support/Step.js"
 
@@ -183,7 +184,7 @@ const signalled = (name: string, signals: ReadonlyArray<NodeJS.Signals>) =>
             return yield* allGone(started, cli)
           })
         )
-        assert.strictEqual(code, 130, started.output().stderr)
+        assert.strictEqual<unknown>(code, 130, started.output().stderr)
         assert.isFalse(fs.existsSync(StateFile.lockPath(StateFile.sandboxFolder(dir))), "the lock is released")
         yield* step("the next up", converges(dir, env))
         fs.rmSync(dir, { recursive: true, force: true })
@@ -240,5 +241,26 @@ describe("the processes fleetflow starts end with it", () => {
         fs.rmSync(dir, { recursive: true, force: true })
       }),
     50_000
+  )
+
+  it.live(
+    "a reader of stdout that goes away (`up | head -1`) stops it like Ctrl-C: the lock is released, the next up converges",
+    () =>
+      Effect.gen(function* () {
+        const { dir, env } = setup()
+        const shell = `"${process.execPath}" "${bundle}" up ${args.join(" ")} --yes | head -1; echo "exit \${PIPESTATUS[0]}" >&2`
+        const result = ChildProcess.spawnSync("bash", ["-c", shell], {
+          cwd: dir,
+          env: { ...process.env, ...env, ...secrets, FLEETFLOW_SANDBOX_LATENCY: "300ms", NO_COLOR: "1" },
+          encoding: "utf8",
+          timeout: 30_000
+        })
+        assert.include(result.stderr, "The reader of stdout went away")
+        assert.include(result.stderr, "exit 130")
+        assert.isFalse(fs.existsSync(StateFile.lockPath(StateFile.sandboxFolder(dir))), "the lock is released")
+        yield* step("the next up", converges(dir, env))
+        fs.rmSync(dir, { recursive: true, force: true })
+      }),
+    40_000
   )
 })
