@@ -6,7 +6,6 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -15,9 +14,14 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as ChildrenExecutor from "./Children/Executor.js"
+import * as Children from "./Children/Registry.js"
 import * as Cli from "./Cli.js"
+import * as Signals from "./Cli/Signals.js"
 import * as Crash from "./Crash.js"
 import * as Report from "./Report.js"
+
+const children = Children.make()
 
 const program = Cli.run(process.argv).pipe(
   // Only the executable turns the kill points on: a library user's process never reads the variable.
@@ -52,11 +56,14 @@ const program = Cli.run(process.argv).pipe(
       process.exitCode = Report.exitCodeOf(error)
     })
   ),
+  Effect.provideService(Children.Children, children),
   // NodeContext.layer without its worker manager, which no command uses and which costs start-up time.
   Effect.provide(
-    Layer.mergeAll(NodePath.layer, NodeCommandExecutor.layer, NodeTerminal.layer).pipe(
-      Layer.provideMerge(NodeFileSystem.layer)
-    )
+    Layer.mergeAll(
+      NodePath.layer,
+      ChildrenExecutor.layer(children).pipe(Layer.provide(NodeCommandExecutor.layer)),
+      NodeTerminal.layer
+    ).pipe(Layer.provideMerge(NodeFileSystem.layer))
   ),
   // Log lines are notes for the operator: plain text on stderr, no timestamps or fiber ids.
   Effect.provide(
@@ -69,17 +76,12 @@ const program = Cli.run(process.argv).pipe(
   )
 )
 
-// The first Ctrl-C lets running actions finish and be recorded; the runtime then stops listening,
-// so a second one ends the process at once.
-if (["up", "down"].includes(process.argv[2] ?? "")) {
-  process.once("SIGINT", () => {
-    process.stderr.write(
-      "\nInterrupt received: no new actions start; those running finish and are recorded. Press Ctrl-C again to stop at once.\n"
-    )
-  })
-}
+const interrupted = ["up", "down"].includes(process.argv[2] ?? "")
+  ? "\nInterrupt received: no new actions start; those running finish and are recorded. " +
+    "Press Ctrl-C again to end their processes at once.\n"
+  : undefined
 
-NodeRuntime.runMain(program, {
+Signals.runMain(children, { interrupted })(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? ((process.exitCode as number | undefined) ?? 0) : 130)

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as NodePath from "node:path"
+import * as Leftovers from "../Children/Leftovers.js"
 import * as Config from "../Config.js"
 import type { CloudProvider } from "../Provider.js"
 import type * as Sandbox from "../Sandbox.js"
@@ -84,6 +85,8 @@ export const openFolder = (options: Common) =>
     const config = yield* Config.load(located)
     const inSandbox = sandboxRequested(options.sandbox)
     const base = path.join(config.directory, ".fleetflow")
+    // Before anything reads a cloud, so that no process a killed run left is still changing it.
+    yield* Leftovers.adopt(base)
     const stateDirectory = inSandbox ? path.join(base, "sandbox") : base
     const database = databaseOf(config, inSandbox, stateDirectory, options.stateUrl)
     return {

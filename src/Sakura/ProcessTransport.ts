@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as ChildEnvironment from "../Children/Environment.js"
 import * as Executable from "../Executable.js"
 import {
   type Output,
@@ -63,8 +64,9 @@ export const make = (binary: string): Effect.Effect<TransportService, never, Com
 
     const run: TransportService["run"] = (args, options = {}) => {
       const timeout = Duration.decode(options.timeout ?? defaultTimeout)
-      // The parent's environment stays: usacloud needs HOME for its profiles.
-      const command = Command.make(binary, ...args).pipe(Command.env(options.env ?? {}, { extendEnv: true }))
+      // The parent's environment stays, for HOME and usacloud's profiles, but not the state database's nor Cloudflare's.
+      const env = { ...ChildEnvironment.inherited(process.env, ChildEnvironment.isCloudflareVariable), ...options.env }
+      const command = Command.make(binary, ...args).pipe(Command.env(env, { extendEnv: false }))
       return Effect.scoped(
         Effect.gen(function* () {
           const process = yield* Command.start(command)

@@ -1,15 +1,18 @@
 /**
- * The environment of one wrangler run: the parent's, minus proxies and stray CF_* /
- * CLOUDFLARE_* variables, plus the token and account FleetFlow chose, a private HOME and
- * cache, and the output file wrangler writes its records to.
+ * The environment of one wrangler run: the parent's, minus proxies, stray CF_* / CLOUDFLARE_*
+ * variables, Sakura Cloud's and FleetFlow's state database's (see `Children/Environment.ts`),
+ * plus the token and account FleetFlow chose, a private HOME and cache, and the output file
+ * wrangler writes its records to.
  */
 import * as Redacted from "effect/Redacted"
 import * as NodePath from "node:path"
+import * as ChildEnvironment from "../../Children/Environment.js"
 
 const proxyVariables: ReadonlySet<string> = new Set(["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"])
 
 /** Credentials and endpoints of the parent must not reach wrangler: FleetFlow sets its own. */
-const isDropped = (name: string) => proxyVariables.has(name) || /^(CF|CLOUDFLARE)_/i.test(name)
+const isDropped = (name: string) =>
+  proxyVariables.has(name) || /^(CF|CLOUDFLARE)_/i.test(name) || ChildEnvironment.isSakuraVariable(name)
 
 export interface RunEnvironment {
   readonly token: Redacted.Redacted<string>
@@ -21,16 +24,12 @@ export interface RunEnvironment {
   readonly outputFile: string
 }
 
-/** The environment of one run: the parent's, minus proxies and CF_* / CLOUDFLARE_*, plus FleetFlow's. */
+/** The environment of one run: the parent's, minus what is not wrangler's, plus FleetFlow's. */
 export const environment = (
   parent: Readonly<Record<string, string | undefined>>,
   run: RunEnvironment
-): Record<string, string> => {
-  const env: Record<string, string> = {}
-  for (const [name, value] of Object.entries(parent)) {
-    if (value !== undefined && !isDropped(name)) env[name] = value
-  }
-  return Object.assign(env, {
+): Record<string, string> =>
+  Object.assign(ChildEnvironment.inherited(parent, isDropped), {
     CLOUDFLARE_API_TOKEN: Redacted.value(run.token),
     CLOUDFLARE_ACCOUNT_ID: run.accountId,
     ...(run.baseUrl === undefined ? {} : { CLOUDFLARE_API_BASE_URL: run.baseUrl }),
@@ -49,4 +48,3 @@ export const environment = (
     WRANGLER_LOG_PATH: run.logDirectory,
     WRANGLER_OUTPUT_FILE_PATH: run.outputFile
   })
-}
