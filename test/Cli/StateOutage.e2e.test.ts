@@ -99,6 +99,37 @@ const serverNames = (dir: string): ReadonlyArray<string> => {
   return cloud.servers.map((server) => server.name).sort()
 }
 
+describe("a local state that cannot be written during an apply", () => {
+  it.scopedLive(
+    "a journal write that fails: exit 3, an honest summary naming the file, then the next run converges",
+    () =>
+      Effect.gen(function* () {
+        const dir = project()
+        const folder = NodePath.join(dir, ".fleetflow", "sandbox")
+        const journal = NodePath.join(folder, "state.journal")
+        const up = yield* start(["up", ...sandbox, "--yes"], dir, slow)
+        yield* waitFor(() => up.output().stdout.includes("server:creo-vps: Creating..."), "a server create to start")
+        // A folder where the journal was: appending to it fails as a full or broken disk would.
+        if (Fs.existsSync(journal)) Fs.renameSync(journal, `${journal}.kept`)
+        Fs.mkdirSync(journal)
+        const failed = { code: yield* up.process.exitCode, ...up.output() }
+        assertStoreFailure(
+          failed,
+          /cannot (read|write) .+state\.journal: /,
+          "can be written again (space, permissions), run `fleetflow up` again; the intents recorded before each call let it settle what ran."
+        )
+
+        Fs.rmdirSync(journal)
+        if (Fs.existsSync(`${journal}.kept`)) Fs.renameSync(`${journal}.kept`, journal)
+        const again = yield* run(["up", ...sandbox, "--yes"], dir)
+        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+        assert.deepStrictEqual(serverNames(dir), ["creo-batch", "creo-dev-01", "creo-vps"])
+        const plan = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+        assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
+      })
+  )
+})
+
 describe.skipIf(server === undefined)("a state store that fails during an apply", () => {
   it.scopedLive(
     "PostgreSQL stopped mid-create and mid-delete: exit 3, an honest summary, then the next run converges",
