@@ -130,6 +130,21 @@ describe("a local state that cannot be written during an apply", () => {
   )
 })
 
+/**
+ * Runs `command` slowly, stops PostgreSQL in the middle of a write once `started` shows, checks
+ * what the command said, then starts PostgreSQL again and runs `command` once more to its end.
+ */
+const outageDuring = (dir: string, schema: string, command: "up" | "down", started: string) =>
+  Effect.gen(function* () {
+    const stopped = yield* start([command, ...sandbox, "--yes"], dir, { ...env, ...slow })
+    yield* waitFor(() => stopped.output().stdout.includes(started), `"${started}" from ${command}`)
+    yield* stopMidWrite(schema)
+    assertStoreFailure({ code: yield* stopped.process.exitCode, ...stopped.output() }, unreachable, postgresBack)
+    yield* Effect.promise(() => server!.resume())
+    const again = yield* run([command, ...sandbox, "--yes"], dir, env)
+    assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+  })
+
 describe.skipIf(server === undefined)("a state store that fails during an apply", () => {
   it.scopedLive(
     "PostgreSQL stopped mid-create and mid-delete: exit 3, an honest summary, then the next run converges",
@@ -137,26 +152,12 @@ describe.skipIf(server === undefined)("a state store that fails during an apply"
       Effect.gen(function* () {
         const schema = `s_${Crypto.randomUUID().slice(0, 8)}`
         const dir = project(schema)
-        const up = yield* start(["up", ...sandbox, "--yes"], dir, { ...env, ...slow })
-        yield* waitFor(() => up.output().stdout.includes("server:creo-vps: Creating..."), "a server create to start")
-        yield* stopMidWrite(schema)
-        assertStoreFailure({ code: yield* up.process.exitCode, ...up.output() }, unreachable, postgresBack)
-
-        yield* Effect.promise(() => server!.resume())
-        const again = yield* run(["up", ...sandbox, "--yes"], dir, env)
-        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+        yield* outageDuring(dir, schema, "up", "server:creo-vps: Creating...")
         const plan = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir, env)
         assert.strictEqual(plan.code, 0, plan.stdout + plan.stderr)
         assert.deepStrictEqual(serverNames(dir), ["creo-batch", "creo-dev-01", "creo-vps"])
 
-        const down = yield* start(["down", ...sandbox, "--yes"], dir, { ...env, ...slow })
-        yield* waitFor(() => down.output().stdout.includes("Destroying..."), "a delete to start")
-        yield* stopMidWrite(schema)
-        assertStoreFailure({ code: yield* down.process.exitCode, ...down.output() }, unreachable, postgresBack)
-
-        yield* Effect.promise(() => server!.resume())
-        const downAgain = yield* run(["down", ...sandbox, "--yes"], dir, env)
-        assert.strictEqual(downAgain.code, 0, downAgain.stdout + downAgain.stderr)
+        yield* outageDuring(dir, schema, "down", "Destroying...")
         assert.deepStrictEqual(serverNames(dir), [])
       }),
     60_000
