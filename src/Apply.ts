@@ -24,6 +24,19 @@ export { Operation, Step, steps } from "./Apply/Step.js"
 
 export const StepFailure = Schema.Struct({ step: Step, error: ProviderError })
 
+/**
+ * The state store failed during the apply: what the state holds stops at the last write that
+ * went through, and the actions whose result was not recorded are settled later from their intents.
+ */
+export const StoreFailure = Schema.Struct({
+  message: Schema.String,
+  /** What to do about it, worded for the store. */
+  whenBack: Schema.String,
+  /** Actions that had started and whose result the state does not record. */
+  inFlight: Schema.Number
+})
+export type StoreFailure = typeof StoreFailure.Type
+
 /** What an apply did before it stopped on a failure. Goes into `--json` output as it is. */
 export class PartialApplyError extends Schema.TaggedError<PartialApplyError>()("PartialApplyError", {
   /** What was decided after the first failure. */
@@ -32,7 +45,9 @@ export class PartialApplyError extends Schema.TaggedError<PartialApplyError>()("
   failed: Schema.Array(StepFailure),
   notStarted: Schema.Array(Step),
   /** Steps whose effect a rollback undid, newest first. */
-  rolledBack: Schema.Array(Step)
+  rolledBack: Schema.Array(Step),
+  /** Set when the state store failed: the state then holds less than what exists. */
+  store: Schema.optional(StoreFailure)
 }) {
   override get message() {
     const failed = this.failed.map((failure) => `${failure.step.operation} ${failure.step.key}`).join(", ")
@@ -45,11 +60,12 @@ export interface RunResult {
   readonly succeeded: ReadonlyArray<{ readonly step: Step; readonly previous: StoredResource | undefined }>
   readonly failed: ReadonlyArray<{ readonly step: Step; readonly error: ProviderError }>
   readonly notStarted: ReadonlyArray<Step>
+  readonly storeFailure?: StoreFailure | undefined
 }
 
 type Outcome =
   | { readonly _tag: "Succeeded"; readonly previous: StoredResource | undefined }
-  | { readonly _tag: "Failed"; readonly error: ProviderError }
+  | { readonly _tag: "Failed"; readonly error: ProviderError; readonly store?: State.StateError }
   | { readonly _tag: "NotStarted" }
 
 /**
@@ -125,8 +141,10 @@ export const run = (
             if (options.reporter !== undefined) {
               yield* options.reporter.finished(step.key, verb, { _tag: "Failed", message: error.message })
             }
-            if (options.stopOnFailure) yield* Ref.set(stopped, true)
-            return yield* Deferred.succeed(own, { _tag: "Failed", error })
+            // With the store failing, what a new action did could not be recorded either.
+            const store = result.left._tag === "ProviderError" ? undefined : result.left
+            if (options.stopOnFailure || store !== undefined) yield* Ref.set(stopped, true)
+            return yield* Deferred.succeed(own, { _tag: "Failed", error, ...(store === undefined ? {} : { store }) })
           })
         )
         yield* withSlot(attempt)
@@ -136,14 +154,31 @@ export const run = (
 
     const failed: Array<{ step: Step; error: ProviderError }> = []
     const notStarted: Array<Step> = []
+    const storeErrors: Array<State.StateError> = []
     for (const step of all) {
       const outcome = yield* Deferred.await(outcomes.get(step.id)!)
       if (outcome._tag === "Failed") failed.push({ step, error: outcome.error })
+      if (outcome._tag === "Failed" && outcome.store !== undefined) storeErrors.push(outcome.store)
       if (outcome._tag === "NotStarted") notStarted.push(step)
     }
-    const result: RunResult = { succeeded: [...completed], failed, notStarted }
+    const result: RunResult = {
+      succeeded: [...completed],
+      failed,
+      notStarted,
+      storeFailure: storeFailureOf(storeErrors)
+    }
     return result
   })
+
+const storeFailureOf = (errors: ReadonlyArray<State.StateError>): StoreFailure | undefined => {
+  const [first] = errors
+  if (first === undefined) return undefined
+  const whenBack =
+    first._tag === "StateIoError"
+      ? first.whenBack
+      : "Run `fleetflow up` again; the intents recorded before each call let it settle what ran."
+  return { message: first.message, whenBack, inFlight: errors.length }
+}
 
 const asProviderError = (step: Step, error: ProviderError | State.StateError): ProviderError =>
   error._tag === "ProviderError"
@@ -169,7 +204,8 @@ export const toPartialError = (
           succeeded: result.succeeded.map((entry) => entry.step),
           failed: result.failed,
           notStarted: result.notStarted,
-          rolledBack
+          rolledBack,
+          ...(result.storeFailure === undefined ? {} : { store: result.storeFailure })
         })
       )
 

@@ -232,7 +232,8 @@ const execute = <R>(
           {
             succeeded: remaining,
             failed: [...first.failed, ...undone.failed],
-            notStarted: [...first.notStarted, ...undone.notStarted]
+            notStarted: [...first.notStarted, ...undone.notStarted],
+            storeFailure: first.storeFailure ?? undone.storeFailure
           },
           "rollback",
           rolledBack
@@ -244,7 +245,8 @@ const execute = <R>(
     const final: Apply.RunResult = {
       succeeded: [...first.succeeded, ...rest.succeeded],
       failed: [...first.failed, ...rest.failed],
-      notStarted: rest.notStarted
+      notStarted: rest.notStarted,
+      storeFailure: first.storeFailure ?? rest.storeFailure
     }
     return yield* Option.getOrThrow(Apply.toPartialError(final, "continue"))
   })

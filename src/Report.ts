@@ -120,11 +120,22 @@ const partialApply = (error: PartialApplyError): string => {
     "Not started:",
     ...list(error.notStarted)
   )
-  lines.push(
-    error.decision === "rollback"
-      ? "What this run created or changed was undone; the state holds what exists. Fix the cause and run `fleetflow up` again."
-      : "The state holds exactly what exists. Fix the cause and run `fleetflow up` again."
-  )
+  if (error.store !== undefined) {
+    const { inFlight, message, whenBack } = error.store
+    lines.push(
+      `The state holds what was recorded before the failure; ${inFlight} ` +
+        (inFlight === 1 ? "action was in flight and is settled" : "actions were in flight and are settled") +
+        " by the next command from their intents.",
+      message,
+      `  ${whenBack}`
+    )
+  } else {
+    lines.push(
+      error.decision === "rollback"
+        ? "What this run created or changed was undone; the state holds what exists. Fix the cause and run `fleetflow up` again."
+        : "The state holds exactly what exists. Fix the cause and run `fleetflow up` again."
+    )
+  }
   return lines.join("\n")
 }
 

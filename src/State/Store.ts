@@ -113,10 +113,27 @@ export class StateConflict extends Schema.TaggedError<StateConflict>()("StateCon
 export class StateIoError extends Schema.TaggedError<StateIoError>()("StateIoError", {
   path: Schema.String,
   operation: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** The server holding the state (`PostgreSQL`); absent for a file. */
+  server: Schema.optional(Schema.String),
+  /** The server could not be reached at all, rather than refusing what was asked. */
+  unreachable: Schema.optional(Schema.Boolean)
 }) {
   override get message(): string {
-    return `cannot ${this.operation} ${this.path}: ${this.detail}`
+    if (this.server === undefined) return `cannot ${this.operation} ${this.path}: ${this.detail}`
+    if (this.unreachable !== true) return `cannot ${this.operation} ${this.path}: ${this.server}: ${this.detail}`
+    return this.operation === "connect to"
+      ? `cannot connect to ${this.path}: ${this.server} could not be reached: ${this.detail}`
+      : `${this.server} at ${this.path} could not be reached: ${this.detail}`
+  }
+
+  /** What to do about it in the middle of an apply. */
+  get whenBack(): string {
+    const back =
+      this.server === undefined
+        ? `When ${this.path} can be written again (space, permissions)`
+        : `When ${this.server} is back`
+    return `${back}, run \`fleetflow up\` again; the intents recorded before each call let it settle what ran.`
   }
 }
 

@@ -19,6 +19,10 @@ export interface TestServer {
   readonly user: string
   /** Shuts the server down and removes its folder. */
   readonly stop: () => Promise<void>
+  /** Shuts the server down and keeps its data, as an outage would. */
+  readonly halt: () => Promise<void>
+  /** Starts the halted server again on its data and port. */
+  readonly resume: () => Promise<void>
 }
 
 const binaryFolders = (): ReadonlyArray<string> => {
@@ -41,6 +45,12 @@ export const findBinaries = (): string | undefined =>
   binaryFolders().find(
     (folder) => Fs.existsSync(NodePath.join(folder, "initdb")) && Fs.existsSync(NodePath.join(folder, "postgres"))
   )
+
+/** The `psql` client, for tests that hold locks or look at the server from another session. */
+export const findPsql = (): string | undefined =>
+  binaryFolders()
+    .map((folder) => NodePath.join(folder, "psql"))
+    .find((file) => Fs.existsSync(file))
 
 const account = (name: string): { readonly uid: number; readonly gid: number } | undefined => {
   try {
@@ -101,6 +111,39 @@ const waitUntilReady = async (port: number, server: ChildProcess.ChildProcess, l
   }
 }
 
+/** The server on `data`, with what it logged and a promise of its end. */
+const launch = (bin: string, data: string, folder: string, port: number, asUser: ChildProcess.SpawnOptions) => {
+  const process = ChildProcess.spawn(
+    NodePath.join(bin, "postgres"),
+    [
+      "-D",
+      data,
+      "-p",
+      String(port),
+      "-k",
+      folder,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off"
+    ],
+    { ...asUser, stdio: ["ignore", "pipe", "pipe"] }
+  )
+  let log = ""
+  process.stdout?.on("data", (chunk) => {
+    log += String(chunk)
+  })
+  process.stderr?.on("data", (chunk) => {
+    log += String(chunk)
+  })
+  const exited = new Promise<void>((resolve) => process.once("exit", () => resolve()))
+  return { process, exited, log: () => log }
+}
+
 /** Starts a server, or says why none can be started. */
 export const start = async (): Promise<TestServer | { readonly unavailable: string }> => {
   const bin = findBinaries()
@@ -148,52 +191,34 @@ export const start = async (): Promise<TestServer | { readonly unavailable: stri
     return { unavailable: `initdb failed as ${user}: ${error instanceof Error ? error.message : String(error)}` }
   }
   const port = await freePort()
-  const server = ChildProcess.spawn(
-    NodePath.join(bin, "postgres"),
-    [
-      "-D",
-      data,
-      "-p",
-      String(port),
-      "-k",
-      folder,
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off"
-    ],
-    { ...asUser, stdio: ["ignore", "pipe", "pipe"] }
-  )
-  let log = ""
-  server.stdout?.on("data", (chunk) => {
-    log += String(chunk)
-  })
-  server.stderr?.on("data", (chunk) => {
-    log += String(chunk)
-  })
-  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()))
-  const stop = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
+  let server = launch(bin, data, folder, port, asUser)
+  const halt = async () => {
+    const { process: running, exited } = server
+    if (running.exitCode === null && running.signalCode === null) {
       // SIGINT: PostgreSQL's fast shutdown, which ends the sessions.
-      server.kill("SIGINT")
-      const timer = setTimeout(() => server.kill("SIGKILL"), 10_000)
+      running.kill("SIGINT")
+      const timer = setTimeout(() => running.kill("SIGKILL"), 10_000)
       await exited
       clearTimeout(timer)
     }
+  }
+  const stop = async () => {
+    await halt()
     cleanUp()
+  }
+  const resume = async () => {
+    await halt()
+    server = launch(bin, data, folder, port, asUser)
+    await waitUntilReady(port, server.process, server.log)
   }
   const url = `postgres://fleetflow:${password}@127.0.0.1:${port}/postgres`
   try {
-    await waitUntilReady(port, server, () => log)
+    await waitUntilReady(port, server.process, server.log)
   } catch (error) {
     await stop()
     return { unavailable: error instanceof Error ? error.message : String(error) }
   }
-  return { url, password, port, user, stop }
+  return { url, password, port, user, stop, halt, resume }
 }
 
 const inCi = () => process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false"

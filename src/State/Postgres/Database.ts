@@ -5,7 +5,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlConnection from "@effect/sql/SqlConnection"
-import type * as SqlError from "@effect/sql/SqlError"
+import * as SqlError from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as Context from "effect/Context"
@@ -13,12 +13,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Crypto from "node:crypto"
 import { decodeJson } from "../Decode.js"
-import { StateCorrupt, StateIoError } from "../Store.js"
+import { StateCorrupt, type StateError, StateIoError } from "../Store.js"
 
 const secretParameter = /pass|secret|token|key/i
 
@@ -44,17 +45,43 @@ const scrubber = (url: string) => {
   return (text: string): string => secrets.reduce((result, secret) => result.split(secret).join("***"), text)
 }
 
-const describeSqlError = (error: SqlError.SqlError): string => {
+/** Error codes of a server that is gone or going: the network's, and PostgreSQL's classes 08 and 57P. */
+const unreachableCode = /^(ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|08|57P0)/
+const unreachableMessage = /connection (error|terminated)|not queryable/i
+
+/** The driver's own message, rather than the generic one the SQL layer wraps it in. */
+const describeSqlError = (error: SqlError.SqlError): { readonly detail: string; readonly unreachable: boolean } => {
   const cause = error.cause
-  if (cause instanceof AggregateError && cause.errors.length > 0) {
-    return `${error.message}: ${cause.errors.map((inner) => String(inner instanceof Error ? inner.message : inner)).join("; ")}`
+  const causes = cause instanceof AggregateError && cause.errors.length > 0 ? cause.errors : [cause]
+  const described = causes.flatMap((inner) => {
+    if (!(inner instanceof Error)) return []
+    const code = (inner as { readonly code?: unknown }).code
+    return [{ text: inner.message, code: typeof code === "string" ? code : undefined }]
+  })
+  if (described.length === 0) return { detail: error.message, unreachable: false }
+  return {
+    detail: described.map(({ code, text }) => (code === undefined ? text : `${text} (${code})`)).join("; "),
+    unreachable: described.some(
+      ({ code, text }) => (code !== undefined && unreachableCode.test(code)) || unreachableMessage.test(text)
+    )
   }
-  if (cause instanceof Error) {
-    const code = (cause as { readonly code?: unknown }).code
-    return `${error.message}: ${cause.message}${typeof code === "string" ? ` (${code})` : ""}`
-  }
-  return error.message
 }
+
+/**
+ * A transaction's driver errors as the store's: the driver turns a COMMIT or ROLLBACK that fails
+ * (the server went away mid-transaction) into a defect, which is the store's failure all the same.
+ */
+export const inTransaction =
+  (ioError: (error: SqlError.SqlError) => StateIoError) =>
+  <A, E extends StateError, R>(
+    transaction: Effect.Effect<A, E | SqlError.SqlError, R>
+  ): Effect.Effect<A, E | StateIoError, R> =>
+    transaction.pipe(
+      Effect.mapError((error) => (error instanceof SqlError.SqlError ? ioError(error) : error)),
+      Effect.catchSomeDefect((defect) =>
+        defect instanceof SqlError.SqlError ? Option.some(Effect.fail(ioError(defect))) : Option.none()
+      )
+    )
 
 /** A signed 64-bit advisory lock key, and the two halves `pg_locks` shows it as. */
 export const advisoryKey = (purpose: string, ...parts: ReadonlyArray<string>) => {
@@ -98,8 +125,10 @@ export const connect = (settings: ConnectSettings): Effect.Effect<Database, Stat
     const location = `${maskUrl(url)} (schema ${settings.schema}, project ${settings.project})`
     const ioError =
       (operation: string) =>
-      (error: SqlError.SqlError): StateIoError =>
-        new StateIoError({ path: location, operation, detail: scrub(describeSqlError(error)) })
+      (error: SqlError.SqlError): StateIoError => {
+        const { detail, unreachable } = describeSqlError(error)
+        return new StateIoError({ path: location, operation, detail: scrub(detail), server: "PostgreSQL", unreachable })
+      }
     const context = yield* Layer.build(
       PgClient.layer({
         url: settings.url,
@@ -119,8 +148,8 @@ export const connect = (settings: ConnectSettings): Effect.Effect<Database, Stat
       ioError
     }
     // Checked first, so that a role allowed to use the tables but not to create them works.
-    yield* Effect.flatMap(tablesExist(database), (exist) => (exist ? Effect.void : createTables(database))).pipe(
-      Effect.mapError(ioError("create the tables of"))
+    yield* inTransaction(ioError("create the tables of"))<void, never, never>(
+      Effect.flatMap(tablesExist(database), (exist) => (exist ? Effect.void : createTables(database)))
     )
     return database
   })

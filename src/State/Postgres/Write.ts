@@ -12,7 +12,7 @@ import type { StateChanges, StateFile, StateVersion } from "../Document.js"
 import * as Journal from "../Journal.js"
 import { userName } from "../Lock.js"
 import { checkReplace, checkWrite, type LockInfo, StateConflict, type StateError } from "../Store.js"
-import { advisoryKey, type Database } from "./Database.js"
+import { advisoryKey, type Database, inTransaction } from "./Database.js"
 import { cachedAt, type HeadRow, type Known, readHead, stateOf } from "./Read.js"
 
 /** What the writes of one store share. */
@@ -72,7 +72,8 @@ const store = (writer: Writer, head: Option.Option<HeadRow>, previous: Option.Op
 /**
  * Runs `effect` on the locked `states` row in one transaction that always completes, one write
  * of this store at a time. A transaction-scoped advisory lock makes writers of the project take
- * turns, also the first two, which find no `states` row to lock `FOR UPDATE`.
+ * turns, also the first two, which find no `states` row to lock `FOR UPDATE`. Driver errors,
+ * also those of a COMMIT or ROLLBACK, are the store's.
  */
 const transaction = <A>(
   writer: Writer,
@@ -89,7 +90,7 @@ const transaction = <A>(
             return yield* effect(yield* readHead(database, true))
           })
         )
-        .pipe(Effect.mapError((error) => (error._tag === "SqlError" ? database.ioError("write")(error) : error)))
+        .pipe(inTransaction(database.ioError("write")))
     )
   )
 }
