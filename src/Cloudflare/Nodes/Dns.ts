@@ -6,6 +6,7 @@ import { isIPv4, isIPv6 } from "node:net"
 import {
   all,
   block,
+  checkDnsName,
   checkProvider,
   type Collector,
   type ConfigError,
@@ -138,9 +139,10 @@ const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
     if (type === "MX" && priority === undefined) {
       return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
     }
+    const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
     const spec: RecordSpec = {
       name,
-      fqdn: qualify(name, zone),
+      fqdn,
       type,
       content: reference !== undefined ? reference : text,
       written: text,
@@ -163,6 +165,7 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Eff
         'write dns "example.com" { ... }'
       )
     }
+    yield* checkDnsName(zone, node.args[0]!.at, "the zone")
     const fields = yield* block(node, ["provider", "record"])
     yield* checkProvider(env, fields, "cloudflare")
     const records = yield* Effect.forEach(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))
