@@ -8,7 +8,7 @@ import { type ConfigError, decodeUtf8, limits, readBounded } from "../Declaratio
 
 export const readConfigText = (path: string): Effect.Effect<string, ConfigError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const at = { file: path, line: 0, column: 0, path: "" }
+    const at = { file: path, line: 1, column: 1, path: "" }
     const bytes = yield* readBounded(path, at, "config file", limits.configBytes, "check the path given with -f/--file")
     return yield* decodeUtf8(bytes, at, `config file ${path}`)
   })
