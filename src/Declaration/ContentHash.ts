@@ -23,6 +23,10 @@ const listFiles = (
   found: Array<string>
 ): Effect.Effect<void, PlatformError | HashRefusal> =>
   Effect.gen(function* () {
+    // A symbolic link to a folder above would otherwise be followed until the path is too long.
+    if (relative.split("/").length > limits.nesting) {
+      return yield* Effect.fail(`its folders go more than ${limits.nesting} deep (a link to a folder above?)`)
+    }
     const entries = (yield* fs.readDirectory(NodePath.join(root, relative))).sort()
     for (const entry of entries) {
       if (skipped.has(entry)) continue

@@ -100,6 +100,18 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
         assert.match(error.message, /larger than the limit of 16 KiB/)
       })
     )
+
+    it.effect("a worker source with a link to a folder above is refused, not followed without end", () =>
+      Effect.gen(function* () {
+        const root = folder({
+          "fleet.kdl": `worker "a" {\n  source "./w"\n}\n`,
+          "w/index.js": "export default {}\n"
+        })
+        NodeFs.symlinkSync("..", NodePath.join(root, "w/loop"))
+        const error = yield* errorIn(root)
+        assert.match(error.message, /cannot hash worker source .*: its folders go more than 64 deep/)
+      })
+    )
   })
 
   describe("values", () => {
@@ -127,6 +139,8 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
         assert.match(empty.message, /empty label/)
         const total = yield* errorOf(record(Array.from({ length: 5 }, () => "a".repeat(60)).join(".")))
         assert.match(total.message, /over 253/)
+        const mx = yield* errorOf(record("@").replace('type="TXT"', 'type="MX" priority=70000'))
+        assert.match(mx.message, /`priority` must be from 0 to 65535, got 70000/)
         const fine = yield* expandIn(folder({ "fleet.kdl": record("_dmarc") }))
         assert.strictEqual(fine.length, 1)
       })

@@ -8,6 +8,7 @@ import {
   block,
   checkDnsName,
   checkProvider,
+  checkRange,
   type Collector,
   type ConfigError,
   configError,
@@ -135,7 +136,10 @@ const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
     if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
       return yield* configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
     }
-    const priority = yield* optionalInteger(env, one(fields, "priority"), 0)
+    const priorityField = one(fields, "priority")
+    const priority = yield* optionalInteger(env, priorityField, 0)
+    if (priority !== undefined)
+      yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
     if (type === "MX" && priority === undefined) {
       return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
     }
