@@ -5,6 +5,7 @@
  */
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { createHash, type Hash } from "node:crypto"
@@ -13,19 +14,21 @@ import { formatBytes, limits } from "./BoundedFile.js"
 
 const skipped = new Set(["node_modules", ".wrangler", ".git"])
 
-/** Why a folder or file is not hashed: over a limit, or not a regular file. */
-export type HashRefusal = string
+/** A folder or file that is not hashed: over a limit, or not a regular file. */
+export class HashRefused extends Data.TaggedError("HashRefused")<{ readonly reason: string }> {}
 
 const listFiles = (
   fs: FileSystem.FileSystem,
   root: string,
   relative: string,
   found: Array<string>
-): Effect.Effect<void, PlatformError | HashRefusal> =>
+): Effect.Effect<void, PlatformError | HashRefused> =>
   Effect.gen(function* () {
     // A symbolic link to a folder above would otherwise be followed until the path is too long.
     if (relative.split("/").length > limits.nesting) {
-      return yield* Effect.fail(`its folders go more than ${limits.nesting} deep (a link to a folder above?)`)
+      return yield* new HashRefused({
+        reason: `its folders go more than ${limits.nesting} deep (a link to a folder above?)`
+      })
     }
     const entries = (yield* fs.readDirectory(NodePath.join(root, relative))).sort()
     for (const entry of entries) {
@@ -35,7 +38,7 @@ const listFiles = (
       if (info.type === "Directory") yield* listFiles(fs, root, path, found)
       else if (info.type === "File") {
         if (found.length >= limits.hashedFiles) {
-          return yield* Effect.fail(`it has more than ${limits.hashedFiles} files`)
+          return yield* new HashRefused({ reason: `it has more than ${limits.hashedFiles} files` })
         }
         found.push(path)
       }
@@ -46,9 +49,9 @@ const hashFile = (fs: FileSystem.FileSystem, path: string, hash: Hash, label: st
   Effect.gen(function* () {
     const name = label === "" ? "it" : label
     const info = yield* fs.stat(path)
-    if (info.type !== "File") return yield* Effect.fail(`${name} is not a regular file`)
+    if (info.type !== "File") return yield* new HashRefused({ reason: `${name} is not a regular file` })
     if (Number(info.size) > limits.hashedFileBytes) {
-      return yield* Effect.fail(`${name} is larger than ${formatBytes(limits.hashedFileBytes)}`)
+      return yield* new HashRefused({ reason: `${name} is larger than ${formatBytes(limits.hashedFileBytes)}` })
     }
     if (label !== "") hash.update(`${label}\u0000${info.size}\u0000`)
     let read = 0
@@ -56,14 +59,14 @@ const hashFile = (fs: FileSystem.FileSystem, path: string, hash: Hash, label: st
       Effect.gen(function* () {
         read += chunk.length
         if (read > limits.hashedFileBytes) {
-          return yield* Effect.fail(`${name} grew past ${formatBytes(limits.hashedFileBytes)}`)
+          return yield* new HashRefused({ reason: `${name} grew past ${formatBytes(limits.hashedFileBytes)}` })
         }
         hash.update(chunk)
       })
     )
   })
 
-export const contentHash = (path: string): Effect.Effect<string, PlatformError | HashRefusal, FileSystem.FileSystem> =>
+export const contentHash = (path: string): Effect.Effect<string, PlatformError | HashRefused, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const info = yield* fs.stat(path)

@@ -42,8 +42,8 @@ export const readText = (path: string, at: Location, what: string, maxBytes: num
 export const checkedHash = (path: string, at: Location, what: string) =>
   contentHash(path).pipe(
     Effect.mapError((error) =>
-      typeof error === "string"
-        ? configError(at, `cannot hash ${what} ${path}: ${error}`, "point it at the files to publish only")
+      error._tag === "HashRefused"
+        ? configError(at, `cannot hash ${what} ${path}: ${error.reason}`, "point it at the files to publish only")
         : configError(at, `cannot read ${what} ${path}: ${error.message}`, "check the path and its permissions")
     )
   )
