@@ -9,6 +9,8 @@ import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as Config from "../../src/Config.js"
+import { parseWith } from "../../src/Config/KdlDocument.js"
+import { runParser } from "../../src/Config/KdlGrammar.js"
 import { limits } from "../../src/Declaration.js"
 import { devKey, folder, withEnv } from "../fixtures/config/support.js"
 
@@ -55,6 +57,19 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
       Effect.gen(function* () {
         const error = yield* errorOf(`a ${"{ b ".repeat(1000)}${"}".repeat(1000)}\n`)
         assert.match(error.message, /nested too deeply \(limit 64\)/)
+      })
+    )
+
+    it.effect("a parser that runs out of stack is not reported as a syntax error", () =>
+      Effect.gen(function* () {
+        const overflowing = Effect.succeed(
+          runParser(() => {
+            throw new RangeError("Maximum call stack size exceeded")
+          })
+        )
+        const error = yield* Effect.flip(parseWith("fleet.kdl", 'project "x"\n', { v2: overflowing, v1: overflowing }))
+        assert.match(error.message, /too complex for the KDL parser \(its stack ran out\)/)
+        assert.notMatch(error.message, /syntax error/)
       })
     )
 
