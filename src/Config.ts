@@ -77,7 +77,8 @@ export const findConfigFile = (
       )
     if (explicit !== undefined) {
       const path = NodePath.resolve(start, explicit)
-      if (yield* isFile(path)) return path
+      // Anything that exists is left to `load`, which says what it is when it is not a regular file.
+      if (yield* Effect.isSuccess(fs.stat(path))) return path
       return yield* configError(nowhere(path), `config file ${path} not found`, "check the path given with -f/--file")
     }
     let directory = NodePath.resolve(start)

@@ -40,6 +40,20 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
       })
     )
 
+    it.effect("a device or a folder given with -f is named for what it is, not read", () =>
+      Effect.gen(function* () {
+        const device = yield* Effect.flip(
+          Effect.flatMap(Config.findConfigFile("/", "/dev/zero"), (file) => Config.load(file))
+        )
+        assert.match(device.message, /config file \/dev\/zero is not a regular file \(it is a device\)/)
+        const root = folder({})
+        const directory = yield* Effect.flip(
+          Effect.flatMap(Config.findConfigFile(root, "."), (file) => Config.load(file))
+        )
+        assert.match(directory.message, /is not a regular file \(it is a folder\)/)
+      })
+    )
+
     it.effect("invalid UTF-8 in the config file is refused at its line and column", () =>
       Effect.gen(function* () {
         const root = folder({})
