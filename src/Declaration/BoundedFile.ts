@@ -3,6 +3,7 @@
  * `stat` before they are opened, read with a cap so a device or a file that grows cannot be read without end, and
  * decoded as strict UTF-8. Errors say what and where, never what the file holds.
  */
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -89,6 +90,30 @@ export const decodeUtf8 = (bytes: Uint8Array, at: Location, what: string): Effec
   )
 }
 
+/**
+ * Reads `path` in chunks of 64 KiB, each given to `onChunk`, until its end or `maxBytes` (a chunk may end past
+ * it): memory stays one chunk whatever the file is, and a file that grows or never ends is read no further.
+ */
+export const readChunks = (
+  fs: FileSystem.FileSystem,
+  path: string,
+  maxBytes: number,
+  onChunk: (chunk: Uint8Array) => void
+): Effect.Effect<number, PlatformError> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const file = yield* fs.open(path, { flag: "r" })
+      let total = 0
+      while (total < maxBytes) {
+        const chunk = yield* file.readAlloc(Math.min(64 * 1024, maxBytes - total))
+        if (Option.isNone(chunk) || chunk.value.length === 0) break
+        onChunk(chunk.value)
+        total += chunk.value.length
+      }
+      return total
+    })
+  )
+
 /** Checks that `path` is a regular file of at most `maxBytes`, then reads at most that many bytes of it. */
 export const readBounded = (
   path: string,
@@ -121,20 +146,10 @@ export const readBounded = (
     )
     if (Number(info.size) > maxBytes) return yield* tooLarge
     // The file may have changed since `stat`: read no more than the limit allows, whatever it is now.
-    const chunks = yield* Effect.scoped(
-      Effect.gen(function* () {
-        const file = yield* fs.open(path, { flag: "r" })
-        const read: Array<Uint8Array> = []
-        let total = 0
-        while (total <= maxBytes) {
-          const chunk = yield* file.readAlloc(Math.min(64 * 1024, maxBytes + 1 - total))
-          if (Option.isNone(chunk) || chunk.value.length === 0) break
-          read.push(chunk.value)
-          total += chunk.value.length
-        }
-        return read
-      })
-    ).pipe(Effect.mapError((error) => cannotRead(error.message)))
+    const chunks: Array<Uint8Array> = []
+    yield* readChunks(fs, path, maxBytes + 1, (chunk) => chunks.push(chunk)).pipe(
+      Effect.mapError((error) => cannotRead(error.message))
+    )
     const bytes = Buffer.concat(chunks)
     if (bytes.length > maxBytes) return yield* tooLarge
     return bytes

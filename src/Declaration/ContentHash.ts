@@ -1,16 +1,15 @@
 /**
  * SHA-256 of a file or a folder (sorted relative paths and contents), so a change in a
  * worker's source or a Pages folder shows as a change of its inputs. Only regular files are
- * read, each streamed and each at most `limits.hashedFileBytes`, at most `limits.hashedFiles` of them.
+ * read, in chunks and each at most `limits.hashedFileBytes`, at most `limits.hashedFiles` of them.
  */
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import { createHash, type Hash } from "node:crypto"
 import * as NodePath from "node:path"
-import { formatBytes, limits } from "./BoundedFile.js"
+import { formatBytes, limits, readChunks } from "./BoundedFile.js"
 
 const skipped = new Set(["node_modules", ".wrangler", ".git"])
 
@@ -54,16 +53,10 @@ const hashFile = (fs: FileSystem.FileSystem, path: string, hash: Hash, label: st
       return yield* new HashRefused({ reason: `${name} is larger than ${formatBytes(limits.hashedFileBytes)}` })
     }
     if (label !== "") hash.update(`${label}\u0000${info.size}\u0000`)
-    let read = 0
-    yield* Stream.runForEach(fs.stream(path), (chunk) =>
-      Effect.gen(function* () {
-        read += chunk.length
-        if (read > limits.hashedFileBytes) {
-          return yield* new HashRefused({ reason: `${name} grew past ${formatBytes(limits.hashedFileBytes)}` })
-        }
-        hash.update(chunk)
-      })
-    )
+    const read = yield* readChunks(fs, path, limits.hashedFileBytes + 1, (chunk) => hash.update(chunk))
+    if (read > limits.hashedFileBytes) {
+      return yield* new HashRefused({ reason: `${name} grew past ${formatBytes(limits.hashedFileBytes)}` })
+    }
   })
 
 export const contentHash = (path: string): Effect.Effect<string, PlatformError | HashRefused, FileSystem.FileSystem> =>
