@@ -11,6 +11,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as NodePath from "node:path"
 import { expand } from "./Config/Desired.js"
+import { readConfigText } from "./Config/ConfigText.js"
 import { parseLazily } from "./Config/KdlDocument.js"
 import type { ResourceSpec } from "./Config/Resources.js"
 import {
@@ -76,7 +77,8 @@ export const findConfigFile = (
       )
     if (explicit !== undefined) {
       const path = NodePath.resolve(start, explicit)
-      if (yield* isFile(path)) return path
+      // Anything that exists is left to `load`, which says what it is when it is not a regular file.
+      if (yield* Effect.isSuccess(fs.stat(path))) return path
       return yield* configError(nowhere(path), `config file ${path} not found`, "check the path given with -f/--file")
     }
     let directory = NodePath.resolve(start)
@@ -97,20 +99,9 @@ export const findConfigFile = (
 /** Reads, parses and checks a configuration file. */
 export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
     const path = NodePath.resolve(file)
     const directory = NodePath.dirname(path)
-    const text = yield* fs
-      .readFileString(path)
-      .pipe(
-        Effect.mapError((error) =>
-          configError(
-            nowhere(path),
-            `cannot read ${path}: ${error._tag === "SystemError" && error.reason === "NotFound" ? "no such file" : error.message}`,
-            "check the path given with -f/--file"
-          )
-        )
-      )
+    const text = yield* readConfigText(path)
     const document = yield* parseLazily(path, text)
     const env = yield* readEnv([...variableNames(document.nodes), "CLOUDFLARE_DOMAIN"])
     const project = yield* decodeProject(document.nodes, env, NodePath.basename(directory))

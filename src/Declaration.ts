@@ -3,9 +3,11 @@
  * configuration problem becomes, KDL nodes and their field readers, environment values, suggestions,
  * the files a node names, and the node kinds with the collector their expansions add resources to.
  */
+export * from "./Declaration/BoundedFile.js"
 export * from "./Declaration/Collector.js"
 export * from "./Declaration/ConfigError.js"
 export * from "./Declaration/ContentHash.js"
+export * from "./Declaration/DnsName.js"
 export * from "./Declaration/Fields.js"
 export * from "./Declaration/Files.js"
 export * from "./Declaration/Interpolate.js"

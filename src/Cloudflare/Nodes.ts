@@ -1,12 +1,13 @@
 /**
  * The Cloudflare nodes of the configuration: for each, how its KDL node is decoded and what it expands to.
  */
+import * as Effect from "effect/Effect"
 import { eachAlone, type NodeKind } from "../Declaration.js"
 import type { Declared } from "./Model.js"
 import { type DnsZoneSpec, decodeDnsZone, expandDns, settleDnsZone } from "./Nodes/Dns.js"
 import { decodePages, expandPages, type PagesSpec } from "./Nodes/Pages.js"
 import { decodeR2, expandR2, type R2Spec } from "./Nodes/R2.js"
-import { decodeWorker, expandWorker, type WorkerSpec, workerAliases } from "./Nodes/Worker.js"
+import { checkRoutes, decodeWorker, expandWorker, type WorkerSpec, workerAliases } from "./Nodes/Worker.js"
 
 export type { DnsZoneSpec, RecordSpec, ServerReference } from "./Nodes/Dns.js"
 export type { PagesSpec } from "./Nodes/Pages.js"
@@ -26,7 +27,7 @@ export const worker: NodeKind<WorkerSpec, Declared> = {
   type: "worker",
   aliases: workerAliases,
   decode: decodeWorker,
-  expansion: eachAlone(expandWorker)
+  expansion: (context, specs) => Effect.andThen(checkRoutes(specs), eachAlone(expandWorker)(context, specs))
 }
 
 export const pages: NodeKind<PagesSpec, Declared> = {

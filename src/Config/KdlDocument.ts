@@ -15,6 +15,7 @@ import {
   type Scalar
 } from "../Declaration.js"
 import type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
+import { checkNesting } from "./Nesting.js"
 import { endOf, type Position, type ScannedEntry, type ScannedNode, scan } from "./Scanner.js"
 
 export type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
@@ -46,6 +47,13 @@ const describe = (image: string) => {
 const syntaxError = (file: string, text: string, version: 1 | 2, failure: ParseFailure): ConfigError => {
   const position = failure.position ?? endOf(text)
   const at: Location = { file, ...position, path: "" }
+  if (failure.exhausted === true) {
+    return configError(
+      { file, ...endOf(text), path: "" },
+      "the file is too complex for the KDL parser (its stack ran out)",
+      "split long values and deep blocks; a fleet configuration needs neither"
+    )
+  }
   if (failure.expected === "RightBrace" || (failure.image === "" && failure.position === undefined)) {
     return configError(at, "syntax error: unexpected end of file", "a `{` block is not closed with `}`")
   }
@@ -114,6 +122,7 @@ export const parseWith = (
   grammars: { readonly v2: Effect.Effect<Grammar>; readonly v1: Effect.Effect<Grammar> }
 ): Effect.Effect<KdlDocument, ConfigError> =>
   Effect.gen(function* () {
+    yield* checkNesting(file, text)
     const second = (yield* grammars.v2)(text)
     let version: 1 | 2 = 2
     let nodes: ReadonlyArray<ParsedNode>
@@ -121,7 +130,9 @@ export const parseWith = (
     else {
       const first = (yield* grammars.v1)(text)
       if (Either.isLeft(first)) {
+        const exhausted = second.left.exhausted === true ? second.left : first.left
         const preferV2 = usesV2Syntax(text) || second.left.offset >= first.left.offset
+        if (exhausted.exhausted === true) return yield* Effect.fail(syntaxError(file, text, 2, exhausted))
         return yield* Effect.fail(
           preferV2 ? syntaxError(file, text, 2, second.left) : syntaxError(file, text, 1, first.left)
         )

@@ -19,6 +19,8 @@ export interface ParseFailure {
   readonly image: string
   readonly position: Position | undefined
   readonly offset: number
+  /** The parser ran out of stack: not a syntax error, whatever it would have said. */
+  readonly exhausted?: boolean
 }
 
 interface RecognitionError {
@@ -66,7 +68,8 @@ export const runParser =
         expected: "",
         image: "",
         position: undefined,
-        offset: Number.POSITIVE_INFINITY
+        offset: Number.POSITIVE_INFINITY,
+        exhausted: cause instanceof RangeError
       })
     } finally {
       Error.stackTraceLimit = stackTraceLimit

@@ -174,9 +174,30 @@ export const integerValue = (
   Effect.gen(function* () {
     const number = yield* numberValue(env, value, what)
     if (!Number.isInteger(number)) return yield* configError(value.at, `${what} must be a whole number, got ${number}`)
+    if (!Number.isSafeInteger(number)) {
+      return yield* configError(value.at, `${what} is too large: ${number} is past ${Number.MAX_SAFE_INTEGER}`)
+    }
     if (number < minimum) return yield* configError(value.at, `${what} must be at least ${minimum}, got ${number}`)
     return number
   })
+
+/** A number within what the cloud accepts, refused with the range otherwise. */
+export const checkRange = (
+  value: number,
+  bounds: { readonly minimum: number; readonly maximum: number },
+  at: Location,
+  what: string,
+  unit = ""
+): Effect.Effect<number, ConfigError> =>
+  value >= bounds.minimum && value <= bounds.maximum
+    ? Effect.succeed(value)
+    : Effect.fail(
+        configError(
+          at,
+          `${what} must be from ${bounds.minimum} to ${bounds.maximum}${unit}, got ${value}`,
+          "the cloud refuses anything outside that range"
+        )
+      )
 
 export const booleanValue = (env: Env, value: KdlValue, what: string): Effect.Effect<boolean, ConfigError> =>
   Effect.gen(function* () {

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
+import { readBoundedText } from "./BoundedFile.js"
 import { configError, type Location } from "./ConfigError.js"
 import { contentHash } from "./ContentHash.js"
 
@@ -34,26 +35,16 @@ export const portablePath = (directory: string, path: string): string => {
   return `./${relative.split(NodePath.sep).join("/")}`
 }
 
-export const readText = (path: string, at: Location, what: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    return yield* fs
-      .readFileString(path)
-      .pipe(
-        Effect.mapError((error) =>
-          configError(
-            at,
-            `cannot read ${what} ${path}: ${error._tag === "SystemError" && error.reason === "NotFound" ? "no such file" : error.message}`,
-            "check the path (relative paths start from the folder of the config file)"
-          )
-        )
-      )
-  })
+/** A file's text, refused if it is not a regular file or is over `maxBytes` (see `BoundedFile.limits`). */
+export const readText = (path: string, at: Location, what: string, maxBytes: number) =>
+  readBoundedText(path, at, what, maxBytes)
 
 export const checkedHash = (path: string, at: Location, what: string) =>
   contentHash(path).pipe(
     Effect.mapError((error) =>
-      configError(at, `cannot read ${what} ${path}: ${error.message}`, "check the path and its permissions")
+      error._tag === "HashRefused"
+        ? configError(at, `cannot hash ${what} ${path}: ${error.reason}`, "point it at the files to publish only")
+        : configError(at, `cannot read ${what} ${path}: ${error.message}`, "check the path and its permissions")
     )
   )
 

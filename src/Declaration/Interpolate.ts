@@ -11,7 +11,12 @@ import type { KdlNode } from "./KdlNode.js"
 /** The variables the file mentions, as the environment had them (absent when unset). */
 export type Env = ReadonlyMap<string, string>
 
-const pattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+/** Every `${NAME`, nested ones included: the names a text may ask for. */
+const pattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)/g
+const variableName = /[A-Za-z_][A-Za-z0-9_]*/y
+
+/** `${A:-${B:-${C}}}` goes this deep at most. */
+const interpolationDepth = 8
 
 /**
  * Errors that depend on the environment rather than on the text (a variable that is not set),
@@ -66,17 +71,79 @@ export const lookup = (env: Env, name: string, at: Location, where: string): Eff
   return value === undefined ? Effect.fail(missingVariable(at, name, where)) : Effect.succeed(value)
 }
 
-/** Replaces `${NAME}` and `${NAME:-default}`; a `${NAME}` with no value and no default is an error. */
+interface Expanded {
+  readonly value: string
+  /** Where the text stopped: its end, or the `}` that closes the fallback being read. */
+  readonly end: number
+  /** The first variable that had no value and no default. */
+  readonly missing: string | undefined
+}
+
+/** `${NAME}` or `${NAME:-fallback}` at `start`; `undefined` when the text there is not one (it stays as written). */
+const expandReference = (env: Env, text: string, start: number, depth: number): Expanded | "too deep" | undefined => {
+  variableName.lastIndex = start + 2
+  const name = variableName.exec(text)?.[0]
+  if (name === undefined) return undefined
+  const after = start + 2 + name.length
+  const value = env.get(name)
+  if (text[after] === "}") {
+    return {
+      value: value ?? text.slice(start, after + 1),
+      end: after + 1,
+      missing: value === undefined ? name : undefined
+    }
+  }
+  if (!text.startsWith(":-", after)) return undefined
+  if (depth >= interpolationDepth) return "too deep"
+  const fallback = expandText(env, text, after + 2, depth + 1)
+  if (fallback === "too deep") return fallback
+  if (text[fallback.end] !== "}") return undefined
+  const useValue = value !== undefined && value !== ""
+  return {
+    value: useValue ? value : fallback.value,
+    end: fallback.end + 1,
+    missing: useValue ? undefined : fallback.missing
+  }
+}
+
+/** The text from `start`, each `${...}` replaced; inside a fallback (`depth` > 0), up to its closing `}`. */
+const expandText = (env: Env, text: string, start: number, depth: number): Expanded | "too deep" => {
+  let value = ""
+  let missing: string | undefined
+  let i = start
+  while (i < text.length && !(depth > 0 && text[i] === "}")) {
+    const reference = text.startsWith("${", i) ? expandReference(env, text, i, depth) : undefined
+    if (reference === "too deep") return reference
+    if (reference === undefined) {
+      value += text[i]
+      i++
+      continue
+    }
+    value += reference.value
+    missing ??= reference.missing
+    i = reference.end
+  }
+  return { value, end: i, missing }
+}
+
+/**
+ * Replaces `${NAME}` and `${NAME:-default}`, where a default may itself be `${OTHER}` or `${OTHER:-...}`;
+ * a `${NAME}` with no value and no default is an error.
+ */
 export const interpolate = (env: Env, text: string, at: Location): Effect.Effect<string, ConfigError> => {
   if (!text.includes("${")) return Effect.succeed(text)
-  let missing: string | undefined
-  const result = text.replace(pattern, (whole, name: string, fallback: string | undefined) => {
-    const value = env.get(name)
-    if (value !== undefined && (value !== "" || fallback === undefined)) return value
-    if (fallback !== undefined) return fallback
-    missing ??= name
-    return whole
-  })
+  const result = expandText(env, text, 0, 0)
+  if (result === "too deep") {
+    return Effect.fail(
+      configError(
+        at,
+        `\`\${...:-\${...}}\` defaults are nested more than ${interpolationDepth} deep`,
+        "set the variable in the environment instead"
+      )
+    )
+  }
   const where = at.path === "" ? "the file" : `\`${at.path}\``
-  return missing === undefined ? Effect.succeed(result) : Effect.fail(missingVariable(at, missing, where))
+  return result.missing === undefined
+    ? Effect.succeed(result.value)
+    : Effect.fail(missingVariable(at, result.missing, where))
 }

@@ -6,7 +6,9 @@ import { isIPv4, isIPv6 } from "node:net"
 import {
   all,
   block,
+  checkDnsName,
   checkProvider,
+  checkRange,
   type Collector,
   type ConfigError,
   configError,
@@ -134,13 +136,17 @@ const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
     if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
       return yield* configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
     }
-    const priority = yield* optionalInteger(env, one(fields, "priority"), 0)
+    const priorityField = one(fields, "priority")
+    const priority = yield* optionalInteger(env, priorityField, 0)
+    if (priority !== undefined)
+      yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
     if (type === "MX" && priority === undefined) {
       return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
     }
+    const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
     const spec: RecordSpec = {
       name,
-      fqdn: qualify(name, zone),
+      fqdn,
       type,
       content: reference !== undefined ? reference : text,
       written: text,
@@ -163,6 +169,7 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Eff
         'write dns "example.com" { ... }'
       )
     }
+    yield* checkDnsName(zone, node.args[0]!.at, "the zone")
     const fields = yield* block(node, ["provider", "record"])
     yield* checkProvider(env, fields, "cloudflare")
     const records = yield* Effect.forEach(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))

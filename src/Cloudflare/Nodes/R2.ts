@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import {
+  checkDnsName,
   all,
   allStrings,
   block,
@@ -104,6 +105,7 @@ const decodeCustomDomain = (env: Env, field: Field) =>
       return yield* configError(node.at, "`custom-domain` needs a host name", 'write custom-domain "cdn.example.com"')
     }
     const host = (yield* stringValue(env, first, "`custom-domain`")).toLowerCase()
+    yield* checkDnsName(host, first.at, "`custom-domain`")
     const zone = prop(node, "zone")
     const minTls = prop(node, "min-tls")
     let tls = "1.0"

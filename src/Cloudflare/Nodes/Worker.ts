@@ -48,6 +48,7 @@ export type BindingSpec =
 export interface RouteSpec {
   readonly pattern: string
   readonly zone?: string | undefined
+  readonly at: Location
 }
 
 export interface WorkerSpec {
@@ -76,6 +77,7 @@ const decodeRoute = (env: Env, node: KdlNode) =>
     const zone = prop(node, "zone")
     const route: RouteSpec = {
       pattern: yield* stringValue(env, pattern, "`route`"),
+      at: pattern.at,
       ...optional("zone", zone === undefined ? undefined : yield* stringValue(env, zone.value, "`zone`"))
     }
     return route
@@ -90,7 +92,9 @@ const decodeRoutes = (env: Env, fields: Block) =>
     for (const field of all(fields, "routes")) {
       const group = field.node
       if (group === undefined) continue
-      for (const value of group.args) routes.push({ pattern: yield* stringValue(env, value, "`routes`") })
+      for (const value of group.args) {
+        routes.push({ pattern: yield* stringValue(env, value, "`routes`"), at: value.at })
+      }
       const inner = yield* block(group, ["route"])
       for (const route of all(inner, "route"))
         if (route.node !== undefined) routes.push(yield* decodeRoute(env, route.node))
@@ -187,6 +191,33 @@ export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effe
       ...optional("workersDev", workersDev)
     }
     return spec
+  })
+
+/** A route's host in lower case, its path as written: how Cloudflare tells two routes apart. */
+const routeKey = (pattern: string) => {
+  const slash = pattern.indexOf("/")
+  const host = slash < 0 ? pattern : pattern.slice(0, slash)
+  return host.toLowerCase() + (slash < 0 ? "" : pattern.slice(slash))
+}
+
+/** Two workers of a stage may not take the same route: Cloudflare refuses the second one (error 10020) at apply. */
+export const checkRoutes = (workers: ReadonlyArray<WorkerSpec>): Effect.Effect<void, ConfigError> =>
+  Effect.gen(function* () {
+    const taken = new Map<string, { readonly worker: string; readonly at: Location }>()
+    for (const worker of workers) {
+      for (const route of worker.routes) {
+        const key = routeKey(route.pattern.trim())
+        const owner = taken.get(key)
+        if (owner !== undefined && owner.worker !== worker.name) {
+          return yield* configError(
+            route.at,
+            `route \`${route.pattern}\` is also a route of worker \`${owner.worker}\` (line ${owner.at.line})`,
+            "a route sends its requests to one worker: remove it from one of them"
+          )
+        }
+        taken.set(key, { worker: worker.name, at: route.at })
+      }
+    }
   })
 
 export const expandWorker = (

@@ -31,6 +31,13 @@ export const osTypes: Readonly<Record<string, string>> = {
 
 export const diskPlans = ["ssd", "hdd"] as const
 
+/** What Sakura Cloud's plans allow at most and at least: CPU cores, memory (GB), disk size (GB). */
+export const planBounds = {
+  core: { minimum: 1, maximum: 192 },
+  memory: { minimum: 1, maximum: 1920 },
+  diskSize: { minimum: 20, maximum: 4096 }
+} as const
+
 /** The startup scripts that ship with FleetFlow; their texts are in `BuiltinScripts.ts`. */
 export const builtinScriptNames = ["fleetflow-docker-setup"] as const
 export type BuiltinScriptName = (typeof builtinScriptNames)[number]

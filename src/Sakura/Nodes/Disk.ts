@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import {
   block,
   type Block,
+  checkRange,
   type ConfigError,
   configError,
   didYouMean,
@@ -25,7 +26,7 @@ import {
   optionalString,
   stringValue
 } from "../../Declaration.js"
-import { diskPlans, osTypes } from "../Model.js"
+import { diskPlans, osTypes, planBounds } from "../Model.js"
 
 export interface DiskSpec {
   readonly size: number
@@ -90,6 +91,8 @@ export const decodeDisk = (env: Env, server: KdlNode, fields: Block): Effect.Eff
     if (size === undefined) {
       return yield* missing(server, "a disk size", 'write disk size=40 os="ubuntu-24.04" or disk-size 40')
     }
+    const sizeAt = (one(fields, "disk-size") ?? diskField)?.at ?? server.at
+    yield* checkRange(size, planBounds.diskSize, sizeAt, "the disk size", " GB")
     if (os === undefined && archive === undefined) {
       return yield* missing(server, "an OS or an archive", 'write os "ubuntu-24.04" or archive "name-or-id"')
     }

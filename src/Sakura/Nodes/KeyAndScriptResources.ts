@@ -11,6 +11,7 @@ import {
   type ConfigError,
   configError,
   type ExpandContext,
+  limits,
   type Located,
   readText,
   ref,
@@ -20,7 +21,15 @@ import {
 import type { Reference, ResourceKey } from "../../Resource.js"
 import { builtinScripts, type DeclaredStartupScript } from "../Model.js"
 import type { Declared } from "./Declared.js"
-import { looksLikeLiteral, looksLikePath, type PublicKey, parsePublicKey, sanitizeName } from "./PublicKey.js"
+import {
+  isKeyShaped,
+  keyTypeList,
+  looksLikeLiteral,
+  looksLikePath,
+  type PublicKey,
+  parsePublicKey,
+  sanitizeName
+} from "./PublicKey.js"
 
 /** Resources that several servers may share (same content → one resource). */
 export interface Shared {
@@ -52,13 +61,22 @@ export const sshKeyResource: NamedResource = (context, collector, shared, value)
   Effect.gen(function* () {
     let text: string
     let wanted: string | undefined
+    let path: string | undefined
     if (looksLikeLiteral(value.value)) text = value.value
     else if (looksLikePath(value.value)) {
-      const path = yield* resolvePath(context.directory, value.value)
-      text = yield* readText(path, value.at, "SSH public key")
+      path = yield* resolvePath(context.directory, value.value)
+      text = yield* readText(path, value.at, "SSH public key", limits.publicKeyBytes)
       wanted = NodePath.basename(path).replace(/\.pub$/, "")
     } else return value.value
     const parsed = parsePublicKey(text)
+    // What a file that is not a key holds is never shown: it may be a secret named by mistake.
+    if (typeof parsed === "string" && path !== undefined) {
+      return yield* configError(
+        value.at,
+        `${value.value} is not an SSH public key (${isKeyShaped(text) ? parsed : `it does not start with ${keyTypeList}`})`,
+        "give the path of a public key (.pub) file, a public key (ssh-ed25519 AAAA... comment), or the name of a registered key"
+      )
+    }
     if (typeof parsed === "string") {
       return yield* configError(
         value.at,
@@ -96,7 +114,7 @@ export const scriptResource: NamedResource = (context, collector, shared, value)
       )
       const isPath = value.value.includes("/") || value.value.endsWith(".sh") || value.value.startsWith("~") || isFile
       if (!isPath) return value.value
-      content = yield* readText(path, value.at, "startup script")
+      content = yield* readText(path, value.at, "startup script", limits.scriptBytes)
       wanted = NodePath.basename(path).replace(/\.[^.]*$/, "") || "script"
       inputs = (text, hash) => ({ content: text, contentHash: hash })
     }

@@ -8,7 +8,9 @@ import {
   configError,
   type Env,
   type Field,
+  type KdlValue,
   type Located,
+  referenceAttributes,
   scalarText,
   stringValue,
   valuesOf
@@ -30,6 +32,25 @@ export const locatedStrings = (
     return result
   })
 
+const referenceShape = new RegExp(`^server\\.[^.\\s]+\\.(${referenceAttributes.join("|")})$`)
+
+/**
+ * A variable's text. A reference (`server.b.ip`) is refused rather than passed on as its own text: the script's
+ * variables are fixed when the server is created, and Sakura Cloud stores them with the server as they are.
+ */
+const scriptVar = (env: Env, name: string, value: KdlValue) =>
+  Effect.gen(function* () {
+    const text = yield* scalarText(env, value, `\`${name}\``)
+    if (typeof value.value === "string" && referenceShape.test(value.value)) {
+      return yield* configError(
+        value.at,
+        `\`${name}\`: a startup script variable cannot take a reference (\`${value.value}\`); it would be passed as that text`,
+        "write the value itself, or have the script find it (a DNS name of that server, for example)"
+      )
+    }
+    return text
+  })
+
 /** `init-script-vars { NAME "value" }` or `init-script-vars NAME="value"`. */
 export const decodeScriptVars = (env: Env, field: Field): Effect.Effect<Record<string, string>, ConfigError> =>
   Effect.gen(function* () {
@@ -39,10 +60,10 @@ export const decodeScriptVars = (env: Env, field: Field): Effect.Effect<Record<s
     for (const child of node.children) {
       const first = child.args[0]
       if (first === undefined) return yield* configError(child.at, `\`${child.name}\` needs a value`)
-      vars[child.name] = yield* scalarText(env, first, `\`${child.name}\``)
+      vars[child.name] = yield* scriptVar(env, child.name, first)
     }
     for (const property of node.props) {
-      vars[property.key] = yield* scalarText(env, property.value, `\`${property.key}\``)
+      vars[property.key] = yield* scriptVar(env, property.key, property.value)
     }
     return vars
   })

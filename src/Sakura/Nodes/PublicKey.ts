@@ -19,6 +19,12 @@ export interface PublicKey {
 const keyTypes =
   /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/
 
+/** The key types, as an error lists them. */
+export const keyTypeList = "ssh-ed25519, ssh-rsa, ecdsa-sha2-…"
+
+/** Whether the first line of a file starts with a known key type: only then may its reason be shown. */
+export const isKeyShaped = (text: string): boolean => keyTypes.test(text.trimStart().slice(0, 64).split(/\s/)[0] ?? "")
+
 export const looksLikeLiteral = (value: string): boolean => {
   const first = value.trim().split(/\s+/)[0] ?? ""
   return keyTypes.test(first) || (/^(ssh-|ecdsa-|sk-)/.test(first) && value.trim().includes(" "))

@@ -8,6 +8,7 @@ import {
   block,
   type Block,
   checkProps,
+  checkRange,
   checkProvider,
   type ConfigError,
   configError,
@@ -31,7 +32,7 @@ import {
   resourceName,
   stringValue
 } from "../../Declaration.js"
-import { type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../Model.js"
+import { planBounds, type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../Model.js"
 import { type DiskSpec, decodeDisk } from "./Disk.js"
 import { decodeScriptVars, locatedStrings } from "./KeysAndScripts.js"
 import { decodeScale, type ScaleSpec } from "./Scale.js"
@@ -145,6 +146,9 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effe
         'write plan core=2 memory=4 or plan "2core-4gb"'
       )
     }
+    const planAt = (name: string) => (one(fields, name) ?? one(fields, "plan"))?.at ?? node.at
+    yield* checkRange(core, planBounds.core, planAt("core"), "`core` (CPU cores)")
+    yield* checkRange(memory, planBounds.memory, planAt("memory"), "`memory`", " GB")
     const disk = yield* decodeDisk(env, node, fields)
     const zoneField = one(fields, "zone")
     const zone =

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import {
+  checkDnsName,
   all,
   allStrings,
   block,
@@ -56,6 +57,10 @@ export const decodeServerDns = (
           'set providers { cloudflare { zone "example.com" } }, zone in the dns block, or CLOUDFLARE_DOMAIN'
         )
       )
+    }
+    for (const name of [hostname, ...aliases]) {
+      const full = name === "@" || name.endsWith(zone) ? name.replace(/^@$/, zone) : `${name}.${zone}`
+      yield* checkDnsName(full, at, "the server's DNS name")
     }
     const spec: ServerDnsSpec = { hostname, aliases, zone, at }
     return spec
