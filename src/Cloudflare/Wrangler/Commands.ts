@@ -59,7 +59,8 @@ const noRecord = (args: ReadonlyArray<string>, what: string) =>
   Errors.make(
     Errors.commandOf(args),
     "failed",
-    `${Errors.shown(args)}: wrangler succeeded but wrote no ${what} record to its output file`
+    // Wrangler stopped by a signal exits 0 too: what it did is settled by the next run's refresh.
+    `${Errors.shown(args)}: wrangler exited without a ${what} record in its output file (it was stopped before it finished, or failed without saying so)`
   )
 
 export const deploy = (run: Run, spec: DeploySpec): Result<DeployResult> => {
