@@ -125,6 +125,21 @@ describe("local state store", () => {
     )
   )
 
+  it.scoped("a folder made by hand, open to others and without its .gitignore, is closed and ignored again", () =>
+    withFs(
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const folder = yield* freshFolder
+        yield* fs.makeDirectory(folder, { mode: 0o755 })
+        yield* fs.chmod(folder, 0o755)
+        const store = yield* State.makeLocal(folder)
+        yield* Effect.scoped(store.lock("up"))
+        assert.strictEqual((yield* fs.stat(folder)).mode & 0o777, 0o700)
+        assert.strictEqual(yield* fs.readFileString(NodePath.join(folder, ".gitignore")), "*\n")
+      })
+    )
+  )
+
   it.scoped("the backup holds the previous version", () =>
     withFs(
       Effect.gen(function* () {

@@ -73,12 +73,18 @@ export const stampsOf = (files: Files): Effect.Effect<string> =>
 export const ensureFolder = (files: Files): Effect.Effect<void, StateIoError> =>
   Effect.gen(function* () {
     const { folder, fs } = files
-    if (yield* fs.exists(folder)) return
-    yield* fs.makeDirectory(folder, { recursive: true, mode: directoryMode })
-    // State holds IP addresses: keep the whole folder out of git.
+    const existed = yield* fs.exists(folder)
+    if (!existed) yield* fs.makeDirectory(folder, { recursive: true, mode: directoryMode })
+    else {
+      // State holds IP addresses: a folder made by hand (0755, say) is closed to others as a new one is.
+      const mode = (yield* fs.stat(folder)).mode & 0o777
+      if (mode !== directoryMode) yield* fs.chmod(folder, directoryMode)
+    }
+    // ...and the whole folder stays out of git, even when its .gitignore was removed.
     yield* fs
       .writeFileString(NodePath.join(folder, ".gitignore"), "*\n", { flag: "wx", mode: 0o644 })
       .pipe(Effect.catchIf(AtomicFile.isAlreadyExists, () => Effect.void))
+    if (existed) return
     yield* onFiles(files)(AtomicFile.syncDirectory(NodePath.dirname(folder)))
     yield* Effect.logInfo(`created ${folder} for the state; it is git-ignored, since state holds IP addresses`)
   }).pipe(Effect.mapError(ioError(files.folder, "create")))
