@@ -35,7 +35,8 @@ const differences = (
     .flatMap((field) => {
       const before = seen[field]
       const after = planned.get(field)
-      if (!Plan.isUnknown(after) && sameInput(before, after)) return []
+      // A value known only after the apply (the address of a server being made) cannot be told apart.
+      if (Plan.isUnknown(after) || sameInput(before, after)) return []
       return [
         {
           field,
