@@ -354,7 +354,10 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
         }
         const resolved = { ...resource, inputs: resolveForPlan(resource.inputs, current, planned, renewsId) as Inputs }
         // The action applies the declared inputs: their references are resolved when it runs.
-        planned.set(key, withInputs(diffResource(resolved, current.get(key), replaceFields), resource.inputs))
+        planned.set(
+          key,
+          withFields(diffResource(resolved, current.get(key), replaceFields), { inputs: resource.inputs })
+        )
       }
     }
     const deletes: Array<readonly [ResourceKey, StoredResource]> = []
@@ -383,7 +386,7 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
     const waiting = waits(made, current, provider.claims)
     const actions = made.map((action) => {
       const waitsFor = waiting.get(action.key)
-      return waitsFor === undefined ? action : withWaits(action, waitsFor)
+      return waitsFor === undefined ? action : withFields(action, { waitsFor })
     })
     return new Plan(
       {
@@ -399,30 +402,22 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | Prov
     )
   })
 
-const withWaits = (action: Action, waitsFor: ReadonlyArray<ResourceKey>): Action => {
+/** `action` rebuilt with other declared inputs (an action that has them) or with the actions it waits for. */
+const withFields = (
+  action: Action,
+  fields: { readonly inputs?: Inputs; readonly waitsFor?: ReadonlyArray<ResourceKey> }
+): Action => {
+  const { inputs, ...others } = fields
   switch (action._tag) {
     case "Create":
-      return new Create({ ...action, waitsFor }, trusted)
+      return new Create({ ...action, ...fields }, trusted)
     case "Update":
-      return new Update({ ...action, waitsFor }, trusted)
+      return new Update({ ...action, ...fields }, trusted)
     case "Replace":
-      return new Replace({ ...action, waitsFor }, trusted)
+      return new Replace({ ...action, ...fields }, trusted)
     case "Delete":
-      return new Delete({ ...action, waitsFor }, trusted)
+      return new Delete({ ...action, ...others }, trusted)
     case "NoOp":
-      return new NoOp({ ...action, waitsFor }, trusted)
-  }
-}
-
-const withInputs = (action: Action, inputs: Inputs): Action => {
-  switch (action._tag) {
-    case "Create":
-      return new Create({ ...action, inputs }, trusted)
-    case "Update":
-      return new Update({ ...action, inputs }, trusted)
-    case "Replace":
-      return new Replace({ ...action, inputs }, trusted)
-    default:
-      return action
+      return new NoOp({ ...action, ...others }, trusted)
   }
 }

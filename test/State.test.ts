@@ -25,6 +25,15 @@ const freshFolder = Effect.gen(function* () {
   return NodePath.join(root, ".fleetflow")
 })
 
+/** A store in `folder` written twice, so it holds a state and a backup of the first version. */
+const withBackup = (folder: string) =>
+  Effect.gen(function* () {
+    const store = yield* State.makeLocal(folder, { journalLines: 0 })
+    const first = yield* store.write(State.emptyState("demo"))
+    yield* store.write(first)
+    return { store, first }
+  })
+
 const server = (name: string, stage = "dev"): StoredResource => ({
   provider: "sakura-cloud",
   type: "server",
@@ -114,9 +123,7 @@ describe("local state store", () => {
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const folder = yield* freshFolder
-        const store = yield* State.makeLocal(folder, { journalLines: 0 })
-        const first = yield* store.write(State.emptyState("demo"))
-        yield* store.write(first)
+        yield* withBackup(folder)
         assert.strictEqual((yield* fs.stat(folder)).mode & 0o777, 0o700)
         assert.strictEqual(yield* fs.readFileString(NodePath.join(folder, ".gitignore")), "*\n")
         assert.strictEqual((yield* fs.stat(NodePath.join(folder, "state.json"))).mode & 0o777, 0o600)
@@ -203,9 +210,7 @@ describe("local state store", () => {
         Effect.gen(function* () {
           const fs = yield* FileSystem.FileSystem
           const folder = yield* freshFolder
-          const store = yield* State.makeLocal(folder, { journalLines: 0 })
-          const first = yield* store.write(State.emptyState("demo"))
-          yield* store.write(first)
+          const { store, first } = yield* withBackup(folder)
           yield* fs.writeFileString(store.location, contents)
 
           const error = yield* Effect.flip(store.read)
@@ -228,9 +233,7 @@ describe("local state store", () => {
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const folder = yield* freshFolder
-        const store = yield* State.makeLocal(folder, { journalLines: 0 })
-        const first = yield* store.write(State.emptyState("demo"))
-        yield* store.write(first)
+        const { store, first } = yield* withBackup(folder)
         const newer = JSON.stringify({ ...first, version: 2, somethingNew: [] })
         yield* fs.writeFileString(store.location, newer)
 
