@@ -9,6 +9,9 @@
  * journal line is written), `journal-appended` (a line is written and synced, the write not yet
  * acknowledged), `state-backup-kept` (a full rewrite kept the backup, the new state not yet
  * written), `state-temp-written` (the new state is on disk under its temporary name),
+ * `state-renamed` (the new state is in place, the journal it folds in not yet removed),
+ * `state-uncommitted` (a PostgreSQL write's transaction is open, not committed),
+ * `state-committed` (a PostgreSQL write is committed, not yet acknowledged),
  * `retry-wait` (waiting before another attempt).
  */
 import * as Config from "effect/Config"
@@ -26,6 +29,9 @@ export const points = [
   "journal-appended",
   "state-backup-kept",
   "state-temp-written",
+  "state-renamed",
+  "state-uncommitted",
+  "state-committed",
   "retry-wait"
 ] as const
 export type Point = (typeof points)[number]

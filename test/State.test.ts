@@ -338,6 +338,31 @@ describe("local state store", () => {
     )
   )
 
+  it.scoped(
+    "a journal a kill left behind a rewrite (its lines name the older state.json) is removed by the next lock",
+    () =>
+      withFs(
+        Effect.gen(function* () {
+          const fs = yield* FileSystem.FileSystem
+          const folder = yield* freshFolder
+          const store = yield* State.makeLocal(folder)
+          const journal = NodePath.join(folder, "state.journal")
+          const first = yield* store.write(State.emptyState("demo"))
+          yield* store.write(State.putResource(first, "sakura-cloud:server:a", server("a")))
+          const stale = yield* fs.readFileString(journal)
+          // Folded into state.json at release; a kill between the rename and the removal leaves the journal.
+          yield* Effect.scoped(store.lock("up"))
+          yield* fs.writeFileString(journal, stale)
+          const next = State.makeLocal(folder)
+          const folded = Option.getOrThrow(yield* (yield* next).read)
+          assert.deepStrictEqual(Object.keys(folded.resources), ["sakura-cloud:server:a"])
+          yield* Effect.scoped((yield* next).lock("plan"))
+          assert.isFalse(yield* fs.exists(journal), "the stale journal is gone")
+          assert.deepStrictEqual(Option.getOrThrow(yield* (yield* next).read), folded)
+        })
+      )
+  )
+
   it.scoped("a journal line a crash cut short is dropped, and cut off before the next write", () =>
     withFs(
       Effect.gen(function* () {

@@ -14,7 +14,7 @@ import { copyOf, type StateChanges, type StateFile, type StateVersion } from "./
 import * as Journal from "./Journal.js"
 import { type Files, filesOf, stampsOf } from "./Local/Files.js"
 import * as LocalLock from "./Local/Lock.js"
-import { append, readSnapshot, rewrite, type Snapshot } from "./Local/Snapshot.js"
+import { append, readSnapshot, removeJournal, rewrite, type Snapshot } from "./Local/Snapshot.js"
 import {
   checkReplace,
   checkWrite,
@@ -159,7 +159,13 @@ const fold = (local: Local): Effect.Effect<void, StateError> =>
   local.semaphore.withPermits(1)(
     Effect.gen(function* () {
       const current = yield* readSnapshot(local.files, local.lastWritten)
-      if (Option.isNone(current) || (current.value.lines === 0 && !current.value.torn)) return
+      if (Option.isNone(current)) return
+      if (current.value.lines === 0 && !current.value.torn) {
+        // Only lines of an older base: a run was killed after renaming the state, before removing them.
+        if (current.value.validLength === 0) return
+        yield* removeJournal(local.files)
+        return yield* remember(local, { ...current.value, validLength: 0 })
+      }
       yield* remember(local, yield* rewrite(local.files, current, current.value.state, current.value.count))
     })
   )

@@ -97,7 +97,7 @@ export const rewrite = (
   count: number
 ): Effect.Effect<Omit<Snapshot, "stamp">, StateIoError> =>
   Effect.gen(function* () {
-    const { backupPath, journalPath, statePath } = files
+    const { backupPath, statePath } = files
     const text = yield* encodeState(statePath, written)
     yield* ensureFolder(files)
     if (Option.isSome(previous)) {
@@ -109,13 +109,18 @@ export const rewrite = (
     yield* onFiles(files)(
       AtomicFile.writeFileAtomic(statePath, text, { mode: fileMode, beforeRename: Crash.point("state-temp-written") })
     ).pipe(Effect.mapError(ioError(statePath, "write")))
+    yield* Crash.point("state-renamed")
     // Its lines name the old base now and would be passed over; removing it keeps it short.
-    yield* files.fs.remove(journalPath).pipe(
-      Effect.catchIf(AtomicFile.isNotFound, () => Effect.void),
-      Effect.mapError(ioError(journalPath, "remove"))
-    )
+    yield* removeJournal(files)
     return { state: written, count, base: written.serial, lines: 0, validLength: 0, torn: false }
   })
+
+/** The journal removed: none of its lines applies to `state.json` any more. */
+export const removeJournal = (files: Files): Effect.Effect<void, StateIoError> =>
+  files.fs.remove(files.journalPath).pipe(
+    Effect.catchIf(AtomicFile.isNotFound, () => Effect.void),
+    Effect.mapError(ioError(files.journalPath, "remove"))
+  )
 
 /** One line appended to the journal in one write, and synced; a torn tail a crash left is cut off first. */
 export const append = (

@@ -2,6 +2,7 @@
  * Writing the state to PostgreSQL: each version is inserted into `state_versions`, whole or as
  * what it changed (a journal entry), and `states` is pointed at it, in one transaction.
  */
+import * as Crash from "../../Crash.js"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -87,10 +88,12 @@ const transaction = <A>(
         .withTransaction(
           Effect.gen(function* () {
             yield* sql`SELECT pg_advisory_xact_lock(${advisoryKey("write", schemaName, project).text}::bigint)`
-            return yield* effect(yield* readHead(database, true))
+            const result = yield* effect(yield* readHead(database, true))
+            yield* Crash.point("state-uncommitted")
+            return result
           })
         )
-        .pipe(inTransaction(database.ioError("write")))
+        .pipe(inTransaction(database.ioError("write")), Effect.tap(Crash.point("state-committed")))
     )
   )
 }
