@@ -6,6 +6,8 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
@@ -13,13 +15,15 @@ import * as path from "node:path"
 import { makeKey } from "../../src/Resource.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as State from "../../src/State.js"
+import * as Postgres from "../../src/State/Postgres.js"
 import { readLock } from "../support/StateFile.js"
-import type { Expectation } from "./Stage.js"
+import { type Expectation, project } from "./Stage.js"
 
 export const sandboxDir = (dir: string) => path.join(dir, ".fleetflow", "sandbox")
 export const statePath = (dir: string) => path.join(sandboxDir(dir), "state.json")
 export const backupPath = (dir: string) => path.join(sandboxDir(dir), "state.json.backup")
 export const lockPath = (dir: string) => path.join(sandboxDir(dir), "lock.json")
+export const journalPath = (dir: string) => path.join(sandboxDir(dir), "state.journal")
 
 /** A state file as read from disk: absent, parsed, or why it does not parse (JSON, then the schema). */
 export type Parsed =
@@ -43,6 +47,34 @@ export const parseFile = (file: string): Parsed => {
     : { _tag: "Unparseable", reason: `${file}: ${ParseResult.TreeFormatter.formatErrorSync(state.left)}` }
 }
 
+/** Where a case keeps its state: the sandbox folder's files, or a schema of the test's PostgreSQL. */
+export type StateLocation =
+  | { readonly _tag: "Local"; readonly dir: string }
+  | { readonly _tag: "Postgres"; readonly url: string; readonly schema: string }
+
+/** The state at `location`, read the way the CLI reads it; the backup's too for the files. */
+export const readStates = (location: StateLocation): Effect.Effect<ReadonlyArray<Parsed>> =>
+  location._tag === "Local"
+    ? Effect.sync(() => [statePath(location.dir), backupPath(location.dir)].map((file) => parseFile(file)))
+    : Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* Postgres.makePostgres({
+            url: Redacted.make(location.url),
+            schema: location.schema,
+            project: `${project} (sandbox)`
+          })
+          return Option.match(yield* store.read, {
+            onNone: (): Parsed => ({ _tag: "Absent" }),
+            onSome: (state): Parsed => ({ _tag: "Parsed", state })
+          })
+        })
+      ).pipe(
+        Effect.catchAll((error) =>
+          Effect.succeed<Parsed>({ _tag: "Unparseable", reason: `${location.schema}: ${error.message}` })
+        ),
+        Effect.map((parsed) => [parsed])
+      )
+
 /** The ID of the lock a killed run left, if any. */
 export const lockId = (dir: string): string | undefined =>
   fs.existsSync(lockPath(dir)) ? readLock(lockPath(dir)).id : undefined
@@ -62,9 +94,12 @@ export interface CloudResource {
   readonly inputs: Record<string, unknown>
 }
 
-/** Everything both simulated clouds hold, each under the resource key its ownership names. */
-export const inspect = (dir: string) =>
-  Sandbox.inspect(sandboxDir(dir)).pipe(
+/** Everything both simulated sandbox clouds of `dir` hold, each under the resource key its ownership names. */
+export const inspect = (dir: string) => inspectFolder(sandboxDir(dir))
+
+/** What the simulated clouds kept in `folder` (their stores, as in a sandbox folder) hold. */
+export const inspectFolder = (folder: string) =>
+  Sandbox.inspect(folder).pipe(
     Effect.map((resources) =>
       resources.map(
         (resource): CloudResource => ({

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fs from "node:fs"
 import { type Started, start, waitFor } from "../support/Cli.js"
+import type { TcpProxy } from "../support/TcpProxy.js"
 
 export interface Ended {
   /** The signal that ended it, or undefined when it exited. */
@@ -46,6 +47,23 @@ export const killWhen = (
       yield* waitFor(() => ready(started.output().stdout), "the run to reach the wait")
       yield* Effect.sleep(after)
       yield* started.process.kill("SIGKILL").pipe(Effect.ignore)
+      return yield* ended(started)
+    })
+  )
+
+/** Runs the CLI and cuts `proxy` (its state's database) once `ready` holds for its stdout; waits for its end. */
+export const cutWhen = (
+  args: ReadonlyArray<string>,
+  cwd: string,
+  env: Record<string, string>,
+  ready: (stdout: string) => boolean,
+  proxy: TcpProxy
+) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const started = yield* start(args, cwd, env)
+      yield* waitFor(() => ready(started.output().stdout), "the run to reach the outage")
+      yield* Effect.promise(() => proxy.cut())
       return yield* ended(started)
     })
   )

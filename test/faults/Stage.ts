@@ -16,6 +16,7 @@ import * as path from "node:path"
 import * as Config from "../../src/Config.js"
 import { repository } from "../support/Cli.js"
 
+export const project = "faults"
 export const stage = "dev"
 export const zone = "faults.example"
 export const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", stage] as const
@@ -23,7 +24,7 @@ export const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", stage] as con
 const literalKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIp3bRIORsFVVDDs0q34IDerUh6yOL40bHgrjAZPqFpy ops@faults"
 
 /** The first version: everything is created. */
-export const v1 = `project "faults"
+export const v1 = `project "${project}"
 
 providers {
     sakura-cloud {
@@ -128,7 +129,14 @@ export const v2 = v1
   .replace(`    dns "${zone}" {`, `    r2-bucket "faults-logs" {\n        location "WEUR"\n    }\n    dns "${zone}" {`)
 
 export type Version = "v1" | "v2"
-export const text = (version: Version): string => (version === "v1" ? v1 : v2)
+
+/** The file of `version`, its state in `schema` of the database `FLEETFLOW_PG_URL` names when given. */
+export const text = (version: Version, schema?: string): string =>
+  `${version === "v1" ? v1 : v2}${
+    schema === undefined
+      ? ""
+      : `\nstate {\n    backend "postgres"\n    url env="FLEETFLOW_PG_URL"\n    schema "${schema}"\n}\n`
+  }`
 
 /**
  * Values the second version sets, as the simulated clouds must hold them once it is applied:
@@ -170,17 +178,17 @@ export const expectations: Record<Version, ReadonlyArray<Expectation>> = {
 }
 
 /** Writes `version` of the stage, with its key file and script, into a new temporary folder. */
-export const folder = (version: Version): string => {
+export const folder = (version: Version, schema?: string): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-faults-"))
   fs.cpSync(path.join(repository, "examples", "keys"), path.join(dir, "keys"), { recursive: true })
   fs.mkdirSync(path.join(dir, "scripts"))
   fs.writeFileSync(path.join(dir, "scripts", "bootstrap.sh"), '#!/bin/sh\necho "role=$ROLE"\n')
-  write(dir, version)
+  write(dir, version, schema)
   return dir
 }
 
-export const write = (dir: string, version: Version): void =>
-  fs.writeFileSync(path.join(dir, "fleet.kdl"), text(version))
+export const write = (dir: string, version: Version, schema?: string): void =>
+  fs.writeFileSync(path.join(dir, "fleet.kdl"), text(version, schema))
 
 /** A copy of `dir`, its `.fleetflow/` (state and simulated clouds) included. */
 export const copy = (dir: string): string => {
