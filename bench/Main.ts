@@ -2,7 +2,8 @@
  * `npm run bench`: every figure of BENCHMARKS.md in one run, one JSON line per figure on stdout
  * (progress on stderr). Ratios compare two figures of this run and carry their target.
  *
- *   node --expose-gc dist/bench/Main.mjs [--only startup,plan,apply,state,calls,scripts]
+ *   node --expose-gc dist/bench/Main.mjs [--only startup,cli,plan,apply,state,calls,scripts]
+ *     [--cli-plan-sizes 1000,10000] [--cli-up-sizes 1000,2000] [--cli-rounds 3]
  *     [--startup-runs 15] [--plan-sizes 100,1000,10000] [--plan-runs 5] [--plan-rounds 3] [--apply-runs 5]
  *     [--state-sizes 1000,2000] [--state-runs 3] [--script-rounds 3]
  *     [--server-latency 1s] [--server-call 200ms] [--server-boot 2s]
@@ -15,6 +16,7 @@ import * as Os from "node:os"
 import * as NodePath from "node:path"
 import { parseArgs } from "node:util"
 import * as Calls from "./Calls.js"
+import * as Cli from "./Cli.js"
 import * as Bench from "./Fleet.js"
 import * as PlanScaling from "./PlanScaling.js"
 import * as Processes from "./Processes.js"
@@ -23,7 +25,7 @@ import * as Scripts from "./Scripts.js"
 import * as Startup from "./Startup.js"
 import * as Up from "./Up.js"
 
-const sections = ["startup", "plan", "apply", "state", "calls", "scripts"] as const
+const sections = ["startup", "cli", "plan", "apply", "state", "calls", "scripts"] as const
 type Section = (typeof sections)[number]
 
 const { values } = parseArgs({
@@ -40,6 +42,9 @@ const { values } = parseArgs({
     "server-latency": { type: "string", default: "1s" },
     "server-call": { type: "string", default: "200ms" },
     "server-boot": { type: "string", default: "2s" },
+    "cli-plan-sizes": { type: "string", default: "1000,10000" },
+    "cli-up-sizes": { type: "string", default: "1000,2000" },
+    "cli-rounds": { type: "string", default: "3" },
     parallelism: { type: "string", default: "10" }
   }
 })
@@ -91,6 +96,114 @@ const startup = () => {
   out(ratio("startup.version.dist.ratio", figures.get("startup.version.dist")!, node, atMost(2)))
   out(ratio("startup.validate.ratio", figures.get("startup.validate")!, node, atMost(3), "bin/fleetflow.mjs validate"))
   out(ratio("startup.validate.dist.ratio", figures.get("startup.validate.dist")!, node, atMost(3)))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const cliFigure = (name: string, runs: ReadonlyArray<Cli.CliRun>, bound?: number, note?: string) =>
+  figure(name, median(runs.map((run) => run.millis)), "ms", {
+    runs: runs.length,
+    ...(bound === undefined ? {} : { bound: atMost(bound) }),
+    ...(note === undefined ? {} : { note })
+  })
+
+/** Plans and ups through `bin/fleetflow.mjs` on the sandbox: what `fleetflow plan|up --sandbox` costs a user. */
+const cliSandbox = async (rounds: number) => {
+  const planSizes = list("cli-plan-sizes", values["cli-plan-sizes"])
+  const upSizes = list("cli-up-sizes", values["cli-up-sizes"])
+  const folders = new Map<number, string>()
+  for (const size of planSizes) folders.set(size, await Cli.convergedSandbox(size))
+  const plans = new Map<number, Array<Cli.CliRun>>(planSizes.map((size) => [size, []]))
+  const ups = new Map<number, Array<Cli.CliRun>>(upSizes.map((size) => [size, []]))
+  try {
+    for (let round = 0; round < rounds; round++) {
+      progress(`cli: plan --sandbox of ${planSizes.join(", ")}, converged, round ${round + 1} of ${rounds}`)
+      for (const size of planSizes) plans.get(size)!.push(await Cli.planConverged(folders.get(size)!, Cli.sandboxArgs))
+    }
+    for (let round = 0; round < rounds; round++) {
+      progress(`cli: up --sandbox of ${upSizes.join(", ")} on empty clouds, round ${round + 1} of ${rounds}`)
+      for (const size of upSizes) ups.get(size)!.push(await Cli.upSandbox(size))
+    }
+  } finally {
+    for (const folder of folders.values()) Fs.rmSync(folder, { recursive: true, force: true })
+  }
+  for (const size of planSizes) {
+    const runs = plans.get(size)!
+    out(cliFigure(`cli.sandbox.plan.${size}`, runs, size === 10_000 ? 2500 : undefined, "the process, start to exit"))
+    out(
+      figure(`cli.sandbox.plan.peak-rss.${size}`, median(runs.map((run) => run.peakRssMb)), "MB", {
+        runs: runs.length,
+        ...(size === 10_000 ? { bound: atMost(250) } : {}),
+        note: "maxRSS of the CLI, the sandbox's simulated clouds in it"
+      })
+    )
+    out(
+      figure(`cli.sandbox.plan.cpu.${size}`, median(runs.map((run) => run.cpuMillis)), "ms", {
+        runs: runs.length,
+        note: "CPU time of the CLI, the sandbox's simulated clouds in it"
+      })
+    )
+  }
+  const upFigures = upSizes.map((size) =>
+    cliFigure(`cli.sandbox.up.${size}`, ups.get(size)!, size === 1000 ? 20_000 : undefined, "empty clouds and state")
+  )
+  for (const line of upFigures) out(line)
+  for (let index = 1; index < upSizes.length; index++) {
+    const bound = upSizes[index - 1] === 1000 && upSizes[index] === 2000 ? atMost(2.2) : undefined
+    out(
+      ratio(
+        `cli.sandbox.up.scaling.${upSizes[index]}/${upSizes[index - 1]}`,
+        upFigures[index]!,
+        upFigures[index - 1]!,
+        bound
+      )
+    )
+  }
+}
+
+/**
+ * FleetFlow's own CPU per resource in a plan: the CLI on the real providers, the simulators out
+ * of its process (Cloudflare's API served by this one, usacloud runs as processes), so its CPU
+ * time is its own; the difference between 10,000 and 100 resources, per resource.
+ */
+const cliOwnCost = async (rounds: number) => {
+  const sizes = [100, 10_000] as const
+  const cpu = new Map<number, Array<number>>()
+  await Processes.withCloudflareSimulator([Bench.zone], async (baseUrl, store) => {
+    for (const size of sizes) {
+      const { dir, env } = await Cli.convergedOnSimulators(size, baseUrl, store)
+      try {
+        progress(`cli: plan of ${size} on the simulators in other processes, ${rounds} rounds`)
+        const runs: Array<number> = []
+        for (let round = 0; round < rounds; round++) {
+          runs.push((await Cli.planConverged(dir, Cli.plainArgs, env)).cpuMillis)
+        }
+        cpu.set(size, runs)
+      } finally {
+        Fs.rmSync(dir, { recursive: true, force: true })
+      }
+    }
+  })
+  const [small, large] = sizes.map((size) =>
+    figure(`cli.plan.own-cpu.${size}`, median(cpu.get(size)!), "ms", {
+      runs: rounds,
+      note: "CPU time of the CLI alone: the simulators run in other processes"
+    })
+  )
+  out(small!)
+  out(large!)
+  out(
+    figure("cli.plan.own-cpu.per-resource", (large!.value - small!.value) / (sizes[1] - sizes[0]), "ms", {
+      bound: atMost(0.1),
+      note: "(own CPU of a plan of 10,000 − of 100) / 9,900: FleetFlow's cost per resource, start-up excluded"
+    })
+  )
+}
+
+const cli = async () => {
+  const rounds = positive("cli-rounds", values["cli-rounds"])
+  await cliSandbox(rounds)
+  await cliOwnCost(rounds)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,6 +476,7 @@ const main = async () => {
   )
   const steps: ReadonlyArray<readonly [Section, () => void | Promise<void>]> = [
     ["startup", startup],
+    ["cli", cli],
     ["plan", plan],
     ["apply", apply],
     ["state", state],
