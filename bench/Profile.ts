@@ -50,7 +50,7 @@ const cwd = process.cwd()
 const locate = (frame: CallFrame): string => {
   if (!frame.url.startsWith("file://")) return frame.url === "" ? "(native)" : frame.url
   const file = fileURLToPath(frame.url)
-  const map = file.endsWith(".mjs") ? mapFor(file) : undefined
+  const map = /\.[cm]js$/.test(file) ? mapFor(file) : undefined
   const entry = map?.findEntry(frame.lineNumber, frame.columnNumber)
   if (entry !== undefined && "originalSource" in entry) {
     const source = entry.originalSource.startsWith("file://")

@@ -1,8 +1,9 @@
 /**
  * A JSON document kept in memory or in a file, changed one change at a time: the simulated
- * clouds' stores and the sandbox's fault counts. A file is decoded on every load and replaced
- * atomically on every change; a locked file is changed only under its lock file, so that
- * several processes can share it (see `StoreLock.ts`).
+ * clouds' stores and the sandbox's fault counts. A file is replaced atomically on every change;
+ * a locked file is changed only under its lock file, so that several processes can share it
+ * (see `StoreLock.ts`). A file is decoded again only when it is not the one this store wrote
+ * last: decoding the whole cloud on every call made an `up` cost the square of its size.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
@@ -89,6 +90,20 @@ const write = <A, I, E>(path: string, options: FileOptions<A, I, E>, document: A
     )
   )
 
+/**
+ * What tells one version of the file from another: every write renames a new file into place,
+ * so its inode changes even when its size and time do not.
+ */
+const stampOf = (fs: FileSystem.FileSystem, path: string): Effect.Effect<string | undefined> =>
+  fs.stat(path).pipe(
+    Effect.map((info) =>
+      Option.isNone(info.ino) || Option.isNone(info.mtime)
+        ? undefined
+        : `${info.ino.value}:${info.size}:${info.mtime.value.getTime()}`
+    ),
+    Effect.orElseSucceed(() => undefined)
+  )
+
 /** Runs `use` holding the lock file of the store at `path`. */
 const withLock = <A, I, E, B, E2>(
   fs: FileSystem.FileSystem,
@@ -125,8 +140,19 @@ export const file = <A, I, E>(
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const permit = yield* Effect.makeSemaphore(1)
-    const load = Effect.provideService(read(path, options), FileSystem.FileSystem, fs)
-    const save = (document: A) => Effect.provideService(write(path, options, document), FileSystem.FileSystem, fs)
+    let written: { readonly stamp: string; readonly document: A } | undefined
+    const load = Effect.gen(function* () {
+      const stamp = yield* stampOf(fs, path)
+      if (written !== undefined && stamp !== undefined && stamp === written.stamp) return written.document
+      return yield* Effect.provideService(read(path, options), FileSystem.FileSystem, fs)
+    })
+    const save = (document: A) =>
+      Effect.gen(function* () {
+        written = undefined
+        yield* Effect.provideService(write(path, options, document), FileSystem.FileSystem, fs)
+        const stamp = yield* stampOf(fs, path)
+        if (stamp !== undefined) written = { stamp, document }
+      })
     const exclusive = <B, E2>(use: Effect.Effect<B, E2>): Effect.Effect<B, E | E2> =>
       options.locked === undefined ? use : withLock(fs, path, options, options.locked, use)
     return {

@@ -1,0 +1,41 @@
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as DocumentStore from "../../src/Simulation/DocumentStore.js"
+import { writeFileAtomic } from "../../src/State/AtomicFile.js"
+
+const Counter = Schema.Struct({ n: Schema.Number })
+
+const options = {
+  schema: Counter,
+  empty: { n: 0 },
+  names: { what: "a counter", fresh: "zero" },
+  error: (problem: DocumentStore.Problem) => new Error(problem.message),
+  locked: (problem: DocumentStore.Problem<"locked">) => new Error(problem.message)
+}
+
+const add = (store: DocumentStore.DocumentStore<typeof Counter.Type, Error>, amount: number) =>
+  store.modify((document) => Effect.succeed([undefined, { n: document.n + amount }] as const))
+
+describe("a document store in a file", () => {
+  it.scoped("sees what another writer of the file changed, though it keeps what it wrote last", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const path = `${yield* fs.makeTempDirectoryScoped()}/cloud.json`
+      const mine = yield* DocumentStore.file(path, options)
+      const theirs = yield* DocumentStore.file(path, options)
+      yield* add(mine, 1)
+      yield* add(theirs, 10)
+      assert.deepStrictEqual(yield* mine.load, { n: 11 })
+      yield* add(mine, 100)
+      assert.deepStrictEqual(yield* theirs.load, { n: 111 })
+      // Replaced by hand (another process's simulator, an operator): read again, even at the same size.
+      yield* writeFileAtomic(path, '{"n":222}\n')
+      assert.deepStrictEqual(yield* mine.load, { n: 222 })
+      yield* fs.remove(path)
+      assert.deepStrictEqual(yield* mine.load, { n: 0 }, "a removed file holds the empty document")
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+})
