@@ -26,20 +26,17 @@ const parent = {
   SAKURACLOUD_ACCESS_TOKEN_SECRET: "sakura-secret-of-the-user"
 }
 
-const providers = (buildEnv: string) => `providers {
+const fleet = `project "child-env"
+providers {
     sakura-cloud {
         zone "tk1a"
     }
     cloudflare {
         account-id "0123456789abcdef0123456789abcdef"
         zone "example.com"
-        build-env ${buildEnv}
+        build-env "NODE_ENV" "BUILD_*"
     }
 }
-`
-
-const fleet = `project "child-env"
-${providers(`"NODE_ENV" "BUILD_*"`)}
 stage "edge" {
     worker "env-api" {
         source "./worker"
