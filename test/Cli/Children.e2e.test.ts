@@ -221,6 +221,8 @@ describe("the processes fleetflow starts end with it", () => {
           "SIGKILL of FleetFlow and its watchdog",
           Effect.gen(function* () {
             const { started, cli } = yield* deploying(dir, env)
+            // FleetFlow starts its watchdog once the child's spawn is reported, which a busy machine may delay.
+            yield* waitFor(() => watchdogOf(cli).length > 0, "FleetFlow's watchdog", 5_000)
             const watchdogs = watchdogOf(cli)
             assert.lengthOf(watchdogs, 1)
             for (const pid of [cli, ...watchdogs]) process.kill(pid, "SIGKILL")
