@@ -22,6 +22,8 @@ export interface Settings {
   readonly cloudflareAccountId?: string | undefined
   /** Where wrangler's debug logs are kept (e.g. `<config dir>/.fleetflow/logs/wrangler`). */
   readonly wranglerLogDirectory?: string | undefined
+  /** `build-env` in the cloudflare provider block: variables wrangler and its builds get. */
+  readonly cloudflareBuildEnv?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -64,7 +66,11 @@ export const cloudflareLayer = (
     Layer.provide(
       Layer.merge(
         FetchHttpClient.layer,
-        Wrangler.layer({ accountId: settings.cloudflareAccountId, logDirectory: settings.wranglerLogDirectory })
+        Wrangler.layer({
+          accountId: settings.cloudflareAccountId,
+          logDirectory: settings.wranglerLogDirectory,
+          buildEnv: settings.cloudflareBuildEnv
+        })
       )
     )
   )

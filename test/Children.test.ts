@@ -22,61 +22,127 @@ const canary = "canary-pg-8b20c4"
 const parent = {
   PATH: "/usr/bin:/bin",
   HOME: "/home/op",
+  XDG_CONFIG_HOME: "/home/op/.config",
   LANG: "C.UTF-8",
+  LC_TIME: "ja_JP.UTF-8",
+  TMPDIR: "/var/tmp/op",
+  SSL_CERT_FILE: "/etc/company/ca.pem",
+  NO_PROXY: "localhost,.corp.example",
+  HTTPS_PROXY: "http://proxy.corp.example:3128",
   NODE_OPTIONS: "--max-old-space-size=4096",
-  BUILD_FLAVOUR: "kept",
+  NODE_EXTRA_CA_CERTS: "/etc/company/ca.pem",
+  NODE_ENV: "production",
+  SENTRY_RELEASE: "r-42",
+  SENTRY_DSN: `postgres://fleet:${canary}@db/state`,
+  MY_SECRET: "not-for-children",
+  BUILD_FLAVOUR: "unlisted",
   PGPASSWORD: canary,
   PGHOST: "db.internal",
   FLEETFLOW_PG_URL: `postgres://fleet:${canary}@db/state`,
   TEAM_STATE_URL: ` postgresql://fleet:${canary}@db/state`,
   SAKURACLOUD_ACCESS_TOKEN: "sakura-token",
   SAKURACLOUD_ACCESS_TOKEN_SECRET: "sakura-secret",
+  USACLOUD_PROFILE: "work",
+  FLEETFLOW_USACLOUD_SIMULATOR_STORE: "/tmp/sakura.json",
   CF_API_TOKEN: "cf-token",
   CLOUDFLARE_ACCOUNT_ID: "cf-account",
-  WRANGLER_LOG: "debug"
+  WRANGLER_LOG: "debug",
+  WRANGLER_CI_OVERRIDE_NAME: "another-name"
 }
 
-describe("what a child inherits", () => {
-  it("wrangler: the user's variables, neither the state database's nor Sakura Cloud's", () => {
-    const env = environment(parent, {
-      token: Redacted.make("chosen"),
-      accountId: "acc",
-      home: "/tmp/h",
-      logDirectory: "/tmp/h/logs",
-      outputFile: "/tmp/h/out"
-    })
-    assert.notInclude(JSON.stringify(env), canary)
-    assert.includeMembers(Object.keys(env), ["PATH", "LANG", "NODE_OPTIONS", "BUILD_FLAVOUR", "WRANGLER_LOG"])
-    for (const name of [
-      "PGPASSWORD",
-      "PGHOST",
-      "FLEETFLOW_PG_URL",
-      "TEAM_STATE_URL",
-      "SAKURACLOUD_ACCESS_TOKEN_SECRET"
-    ]) {
-      assert.notProperty(env, name)
-    }
-    assert.strictEqual(env.CLOUDFLARE_API_TOKEN, "chosen")
-  })
+const run = { token: Redacted.make("chosen"), accountId: "acc", home: "/tmp/h", logDirectory: "/tmp/h/logs" }
 
-  it("usacloud: its own variables and the user's, neither the state database's nor Cloudflare's", () => {
-    const env = ChildEnvironment.inherited(parent, ChildEnvironment.isCloudflareVariable)
+describe("what a child inherits", () => {
+  it("wrangler: what it needs and what build-env names, FleetFlow's own settings over the parent's", () => {
+    const env = environment(parent, { ...run, outputFile: "/tmp/h/out", buildEnv: ["NODE_ENV", "SENTRY_*"] })
+    assert.notInclude(JSON.stringify(env), canary)
     assert.deepStrictEqual(Object.keys(env).sort(), [
-      "BUILD_FLAVOUR",
+      "CI",
+      "CLOUDFLARE_ACCOUNT_ID",
+      "CLOUDFLARE_API_TOKEN",
       "HOME",
       "LANG",
+      "LC_TIME",
+      "NODE_ENV",
+      "NODE_EXTRA_CA_CERTS",
       "NODE_OPTIONS",
+      "NO_COLOR",
+      "NO_PROXY",
+      "PATH",
+      "SENTRY_RELEASE",
+      "SSL_CERT_FILE",
+      "TMPDIR",
+      "WRANGLER_CACHE_DIR",
+      "WRANGLER_HIDE_BANNER",
+      "WRANGLER_LOG",
+      "WRANGLER_LOG_PATH",
+      "WRANGLER_LOG_SANITIZE",
+      "WRANGLER_OUTPUT_FILE_PATH",
+      "WRANGLER_SEND_ERROR_REPORTS",
+      "WRANGLER_SEND_METRICS",
+      "XDG_CONFIG_HOME"
+    ])
+    assert.strictEqual(env.CLOUDFLARE_API_TOKEN, "chosen")
+    assert.strictEqual(env.CLOUDFLARE_ACCOUNT_ID, "acc")
+    assert.strictEqual(env.HOME, "/tmp/h")
+    assert.strictEqual(env.NODE_ENV, "production")
+  })
+
+  it("wrangler: without build-env, none of the user's other variables", () => {
+    const env = environment(parent, { ...run, outputFile: "/tmp/h/out" })
+    for (const name of ["NODE_ENV", "SENTRY_RELEASE", "MY_SECRET", "BUILD_FLAVOUR", "HTTPS_PROXY"]) {
+      assert.notProperty(env, name)
+    }
+  })
+
+  it("wrangler: a build-env that names a database variable still does not pass it", () => {
+    const env = environment(parent, {
+      ...run,
+      outputFile: "/tmp/h/out",
+      buildEnv: ["PGPASSWORD", "FLEETFLOW_PG_URL", "TEAM_STATE_URL", "SENTRY_DSN", "*"]
+    })
+    assert.notInclude(JSON.stringify(env), canary)
+    assert.property(env, "MY_SECRET", "`*` passes the user's variables")
+  })
+
+  it("usacloud: its settings, profiles, proxy and the simulator's, nothing of the database's nor Cloudflare's", () => {
+    const env = ChildEnvironment.pick(parent, ChildEnvironment.usacloud)
+    assert.deepStrictEqual(Object.keys(env).sort(), [
+      "FLEETFLOW_USACLOUD_SIMULATOR_STORE",
+      "HOME",
+      "HTTPS_PROXY",
+      "LANG",
+      "LC_TIME",
+      "NO_PROXY",
       "PATH",
       "SAKURACLOUD_ACCESS_TOKEN",
-      "SAKURACLOUD_ACCESS_TOKEN_SECRET"
+      "SAKURACLOUD_ACCESS_TOKEN_SECRET",
+      "SSL_CERT_FILE",
+      "TMPDIR",
+      "USACLOUD_PROFILE",
+      "XDG_CONFIG_HOME"
     ])
+  })
+
+  it("a build-env name or prefix that could reach the database is refused", () => {
+    const state = ["TEAM_STATE_URL", "DB_PASSWORD"]
+    for (const pattern of ["PGPASSWORD", "PGHOST", "FLEETFLOW_PG_URL", "TEAM_STATE_URL", "DB_PASSWORD"]) {
+      assert.isTrue(ChildEnvironment.couldPassDatabase(pattern, state), pattern)
+    }
+    for (const pattern of ["*", "P*", "PG*", "PGPASS*", "F*", "FLEETFLOW_*", "TEAM_*", "DB_*", "D*"]) {
+      assert.isTrue(ChildEnvironment.couldPassDatabase(pattern, state), pattern)
+    }
+    for (const pattern of ["NODE_ENV", "SENTRY_*", "PG_SHARD", "PG_*", "PAGES_*", "FLEETFLOW_SANDBOX_*", "DB"]) {
+      assert.isFalse(ChildEnvironment.couldPassDatabase(pattern, state), pattern)
+    }
+    assert.isFalse(ChildEnvironment.couldPassDatabase("TEAM_STATE_URL", []))
   })
 
   it.live("a usacloud run sees no PostgreSQL password of the parent", () =>
     Effect.acquireUseRelease(
       Effect.sync(() => {
         const saved = { ...process.env }
-        Object.assign(process.env, { PGPASSWORD: canary, CF_API_TOKEN: "cf-token" })
+        Object.assign(process.env, { PGPASSWORD: canary, CF_API_TOKEN: "cf-token", MY_SECRET: "not-for-children" })
         return saved
       }),
       () =>
@@ -85,6 +151,7 @@ describe("what a child inherits", () => {
           const output = yield* transport.run([], { env: { ASKED: "yes" } })
           assert.notInclude(output.stdout, canary)
           assert.notInclude(output.stdout, "CF_API_TOKEN")
+          assert.notInclude(output.stdout, "MY_SECRET")
           assert.include(output.stdout, "ASKED=yes")
           assert.include(output.stdout, "PATH=")
         }).pipe(Effect.provide(NodeContext.layer)),

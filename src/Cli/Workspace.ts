@@ -108,6 +108,8 @@ export const openWorkspace = (options: Common) =>
     return { ...folder, stage } satisfies Workspace
   })
 
+const buildEnvOf = (workspace: Folder) => workspace.config.providers.cloudflare?.buildEnv ?? []
+
 /**
  * The sandbox clouds, or the real ones: Sakura Cloud through usacloud, Cloudflare through its API and wrangler.
  * Their code is imported here, when a command needs them, so that the others start faster.
@@ -119,7 +121,8 @@ const providerLayer = (
     workspace.sandbox
       ? Effect.gen(function* () {
           const Sandbox = yield* Effect.promise(() => import("../Sandbox.js"))
-          return Sandbox.layer(workspace.stateDirectory, yield* Sandbox.optionsFromEnv)
+          const options = yield* Sandbox.optionsFromEnv
+          return Sandbox.layer(workspace.stateDirectory, { ...options, buildEnv: buildEnvOf(workspace) })
         })
       : Effect.map(
           Effect.promise(() => import("../Clouds.js")),
@@ -127,6 +130,7 @@ const providerLayer = (
             Clouds.layer({
               profile: workspace.config.providers.sakura?.profile,
               cloudflareAccountId: workspace.config.providers.cloudflare?.accountId,
+              cloudflareBuildEnv: buildEnvOf(workspace),
               wranglerLogDirectory: NodePath.join(workspace.stateDirectory, "logs", "wrangler")
             })
         )

@@ -1,7 +1,7 @@
 /**
  * FleetFlow's one door to wrangler, for what only wrangler does well: bundling and deploying
- * Workers, and the Pages asset upload. Each run is a process with a clean environment (no
- * proxies, no stray CF_* / CLOUDFLARE_* variables, the token and account FleetFlow chose), a
+ * Workers, and the Pages asset upload. Each run is a process with a clean environment (what
+ * wrangler needs and the variables named for builds, the token and account FleetFlow chose), a
  * private HOME and cache removed afterwards, and wrangler's ND-JSON output file, which is read
  * instead of its human output. Exit code, stdout and stderr are read together; a non-zero exit
  * becomes a `WranglerError` classified with the REST client's code table.
@@ -77,6 +77,8 @@ export interface Settings {
   readonly logDirectory?: string | undefined
   /** Each run's limit. Default 5 minutes. */
   readonly timeout?: Duration.DurationInput | undefined
+  /** Names and prefixes (`SENTRY_*`) of variables wrangler and its builds get besides its own: `build-env`. */
+  readonly buildEnv?: ReadonlyArray<string> | undefined
 }
 
 export const defaultTimeout = Duration.minutes(5)
@@ -93,6 +95,7 @@ export const make = (
       fs: yield* FileSystem.FileSystem,
       prepare,
       logDirectory: settings.logDirectory,
+      buildEnv: settings.buildEnv ?? [],
       timeout: settings.timeout ?? defaultTimeout
     }
     const run: Process.Run = (args, options) =>

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import {
+  all,
   block,
   type Block,
   type ConfigError,
@@ -31,6 +32,7 @@ import {
 import * as DurationText from "../DurationText.js"
 import { defaultPolicy, type RetryPolicy } from "../Retry.js"
 import { sakuraZones } from "../Sakura/Model.js"
+import { decodeBuildEnv, stateUrlVariables } from "./BuildEnv.js"
 
 export interface SakuraSettings {
   readonly zone: string
@@ -40,6 +42,8 @@ export interface SakuraSettings {
 export interface CloudflareSettings {
   readonly accountId?: string | undefined
   readonly zone?: string | undefined
+  /** `build-env`: names and prefixes (`SENTRY_*`) of the variables wrangler and its builds get. */
+  readonly buildEnv?: ReadonlyArray<string> | undefined
 }
 
 export interface Providers {
@@ -71,7 +75,7 @@ const declaration = (provider: string, node: KdlNode, at: KdlNode["at"]) =>
       )
     }
     yield* rejectTokens(node)
-    const allowed = canonical === "sakura-cloud" ? ["zone", "profile"] : ["account-id", "zone"]
+    const allowed = canonical === "sakura-cloud" ? ["zone", "profile"] : ["account-id", "zone", "build-env"]
     const fields = yield* block(node, allowed, { props: true })
     const declared: Declared = { provider: canonical, fields }
     return declared
@@ -139,9 +143,12 @@ export const decodeProviders = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect
       const accountField = lastField(cloudflare, "account-id")
       const zoneField = lastField(cloudflare, "zone")
       const zone = zoneField === undefined ? env.get("CLOUDFLARE_DOMAIN") : yield* fieldString(env, zoneField)
+      const buildEnvFields = cloudflare.flatMap((declared) => all(declared.fields, "build-env"))
+      const buildEnv = yield* decodeBuildEnv(env, buildEnvFields, stateUrlVariables(nodes))
       cloudflareSettings = {
         ...optional("accountId", accountField === undefined ? undefined : yield* fieldString(env, accountField)),
-        ...optional("zone", zone === undefined || zone === "" ? undefined : zone.toLowerCase().replace(/\.$/, ""))
+        ...optional("zone", zone === undefined || zone === "" ? undefined : zone.toLowerCase().replace(/\.$/, "")),
+        ...optional("buildEnv", buildEnv.length === 0 ? undefined : buildEnv)
       }
     }
     return { ...optional("sakura", sakuraSettings), ...optional("cloudflare", cloudflareSettings) }

@@ -34,11 +34,15 @@ export const markEnvironmental = (error: ConfigError): ConfigError => {
 const missingVariable = (at: Location, name: string, where: string): ConfigError =>
   markEnvironmental(configError(at, `environment variable ${name} is not set (needed by ${where})`, `set ${name}`))
 
+/** The variables a text asks for with `${NAME}`, those of its defaults included. */
+export const namesIn = (text: string): ReadonlyArray<string> =>
+  [...text.matchAll(pattern)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]))
+
 /** Every variable name a document could ask for, wherever it appears. */
 export const variableNames = (nodes: ReadonlyArray<KdlNode>): ReadonlySet<string> => {
   const names = new Set<string>()
   const visitText = (text: string) => {
-    for (const match of text.matchAll(pattern)) if (match[1] !== undefined) names.add(match[1])
+    for (const name of namesIn(text)) names.add(name)
   }
   const visit = (node: KdlNode) => {
     for (const arg of node.args) if (typeof arg.value === "string") visitText(arg.value)

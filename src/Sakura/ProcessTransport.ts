@@ -64,8 +64,8 @@ export const make = (binary: string): Effect.Effect<TransportService, never, Com
 
     const run: TransportService["run"] = (args, options = {}) => {
       const timeout = Duration.decode(options.timeout ?? defaultTimeout)
-      // The parent's environment stays, for HOME and usacloud's profiles, but not the state database's nor Cloudflare's.
-      const env = { ...ChildEnvironment.inherited(process.env, ChildEnvironment.isCloudflareVariable), ...options.env }
+      // What usacloud needs of the parent's (its settings, HOME for its profiles), never the state database's.
+      const env = { ...ChildEnvironment.pick(process.env, ChildEnvironment.usacloud), ...options.env }
       const command = Command.make(binary, ...args).pipe(Command.env(env, { extendEnv: false }))
       return Effect.scoped(
         Effect.gen(function* () {

@@ -165,7 +165,9 @@ export const realWrangler = (
               transient: false
             })
         ),
-        Effect.flatMap((baseUrl) => Wrangler.make({ baseUrl, token: Redacted.make(token), accountId, logDirectory })),
+        Effect.flatMap((baseUrl) =>
+          Wrangler.make({ baseUrl, token: Redacted.make(token), accountId, logDirectory, buildEnv: options.buildEnv })
+        ),
         Effect.provide(context)
       )
     )

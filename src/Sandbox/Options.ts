@@ -19,6 +19,8 @@ export interface SandboxOptions {
   /** How long a server takes to boot after it is created or resized, on top of `latency`. */
   readonly bootTime?: Duration.Duration
   readonly faults?: ReadonlyArray<FaultRule>
+  /** Variables wrangler and its builds get besides its own: the cloudflare provider block's `build-env`. */
+  readonly buildEnv?: ReadonlyArray<string>
 }
 
 export class SandboxOptionsError extends Data.TaggedError("SandboxOptionsError")<{

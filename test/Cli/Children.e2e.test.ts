@@ -25,6 +25,7 @@ providers {
     cloudflare {
         account-id "0123456789abcdef0123456789abcdef"
         zone "example.com"
+        build-env "BUILD_FLAVOUR"
     }
 }
 stage "dev" {
@@ -122,7 +123,7 @@ const deploying = (dir: string, env: Record<string, string>) =>
       assert.notInclude(environ(pid).join("\n"), canary, `${cmdline(pid)} holds the database password`)
     }
     const wrangler = startedBy(cli).find((pid) => cmdline(pid).includes("deploy"))!
-    assert.include(environ(wrangler), "BUILD_FLAVOUR=kept", "the user's own variables reach wrangler")
+    assert.include(environ(wrangler), "BUILD_FLAVOUR=kept", "the variables build-env names reach wrangler")
     assert.isTrue(
       environ(wrangler).every((entry) => !/^PG|^FLEETFLOW_PG_URL=|^TEAM_STATE_URL=/.test(entry)),
       "no database variable reaches wrangler"
@@ -220,6 +221,8 @@ describe("the processes fleetflow starts end with it", () => {
           "SIGKILL of FleetFlow and its watchdog",
           Effect.gen(function* () {
             const { started, cli } = yield* deploying(dir, env)
+            // FleetFlow starts its watchdog once the child's spawn is reported, which a busy machine may delay.
+            yield* waitFor(() => watchdogOf(cli).length > 0, "FleetFlow's watchdog", 5_000)
             const watchdogs = watchdogOf(cli)
             assert.lengthOf(watchdogs, 1)
             for (const pid of [cli, ...watchdogs]) process.kill(pid, "SIGKILL")

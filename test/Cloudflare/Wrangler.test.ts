@@ -31,7 +31,8 @@ if (args[0] === "env") {
     token: e.CLOUDFLARE_API_TOKEN, account: e.CLOUDFLARE_ACCOUNT_ID, baseUrl: e.CLOUDFLARE_API_BASE_URL ?? null,
     home: e.HOME, xdg: e.XDG_CONFIG_HOME, ci: e.CI, noColor: e.NO_COLOR, wrangler, path: e.PATH !== undefined,
     leaked: Object.keys(e).filter((name) => /^(CF_|HTTPS?_PROXY$|https?_proxy$)/.test(name)),
-    keep: e.FLEETFLOW_TEST_KEEP ?? null, cwd: process.cwd(), stdinIsTty: process.stdin.isTTY ?? false
+    keep: e.FLEETFLOW_TEST_KEEP ?? null, unlisted: e.FLEETFLOW_TEST_UNLISTED ?? null,
+    cwd: process.cwd(), stdinIsTty: process.stdin.isTTY ?? false
   }))
 } else if (args[0] === "deploy") {
   record({ type: "deploy", worker_name: "api", worker_tag: "t", version_id: "v-123",
@@ -250,7 +251,7 @@ describe("Wrangler settings and failures", () => {
     })
   )
 
-  it.live("the environment: the parent's minus proxies and CF_*/CLOUDFLARE_*, plus a private HOME", () =>
+  it.live("the environment: what wrangler needs and build-env names, no proxy nor CF_*, plus a private HOME", () =>
     Effect.acquireUseRelease(
       Effect.sync(() => {
         const saved = { ...process.env }
@@ -259,7 +260,8 @@ describe("Wrangler settings and failures", () => {
           http_proxy: "http://proxy.invalid:3128",
           CF_API_TOKEN: "parent-token",
           CLOUDFLARE_ACCOUNT_ID: "parent-account",
-          FLEETFLOW_TEST_KEEP: "kept"
+          FLEETFLOW_TEST_KEEP: "kept",
+          FLEETFLOW_TEST_UNLISTED: "dropped"
         })
         return saved
       }),
@@ -270,7 +272,8 @@ describe("Wrangler settings and failures", () => {
             ...settings,
             binary: fake,
             baseUrl: "http://127.0.0.1:9/client/v4",
-            logDirectory
+            logDirectory,
+            buildEnv: ["FLEETFLOW_TEST_KEEP"]
           })
           const result = yield* wrangler.run(["env"])
           const env = JSON.parse(result.stdout)
@@ -281,6 +284,7 @@ describe("Wrangler settings and failures", () => {
           assert.strictEqual(env.baseUrl, "http://127.0.0.1:9/client/v4")
           assert.deepStrictEqual(env.leaked, [])
           assert.strictEqual(env.keep, "kept")
+          assert.strictEqual(env.unlisted, null)
           assert.isTrue(env.path)
           assert.strictEqual(env.ci, "true")
           assert.strictEqual(env.noColor, "1")

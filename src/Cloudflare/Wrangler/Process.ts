@@ -49,6 +49,8 @@ export interface Runner {
   readonly prepare: (command: string) => Result<Prepared>
   /** Where wrangler writes its debug logs. Default: inside the run's private folder. */
   readonly logDirectory?: string | undefined
+  /** The parent's variables wrangler and its builds get besides its own (`build-env`). */
+  readonly buildEnv: ReadonlyArray<string>
   /** Each run's limit, unless its options give one. */
   readonly timeout: Duration.DurationInput
 }
@@ -142,7 +144,8 @@ const runInHome = (
         baseUrl: prepared.baseUrl,
         home,
         logDirectory,
-        outputFile
+        outputFile,
+        buildEnv: runner.buildEnv
       })
       const wranglerCommand = Command.make(prepared.binary, ...args).pipe(
         Command.env(env, { extendEnv: false }),

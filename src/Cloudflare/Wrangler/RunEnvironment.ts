@@ -1,18 +1,12 @@
 /**
- * The environment of one wrangler run: the parent's, minus proxies, stray CF_* / CLOUDFLARE_*
- * variables, Sakura Cloud's and FleetFlow's state database's (see `Children/Environment.ts`),
+ * The environment of one wrangler run: what wrangler needs of the parent's and what the user
+ * named for their builds (`build-env`), never the state database's (see `Children/Environment.ts`),
  * plus the token and account FleetFlow chose, a private HOME and cache, and the output file
  * wrangler writes its records to.
  */
 import * as Redacted from "effect/Redacted"
 import * as NodePath from "node:path"
 import * as ChildEnvironment from "../../Children/Environment.js"
-
-const proxyVariables: ReadonlySet<string> = new Set(["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"])
-
-/** Credentials and endpoints of the parent must not reach wrangler: FleetFlow sets its own. */
-const isDropped = (name: string) =>
-  proxyVariables.has(name) || /^(CF|CLOUDFLARE)_/i.test(name) || ChildEnvironment.isSakuraVariable(name)
 
 export interface RunEnvironment {
   readonly token: Redacted.Redacted<string>
@@ -22,14 +16,16 @@ export interface RunEnvironment {
   readonly home: string
   readonly logDirectory: string
   readonly outputFile: string
+  /** Names and prefixes (`SENTRY_*`) of the parent's variables that wrangler and the builds it runs get too. */
+  readonly buildEnv?: ReadonlyArray<string> | undefined
 }
 
-/** The environment of one run: the parent's, minus what is not wrangler's, plus FleetFlow's. */
+/** The environment of one run: the parent's that wrangler and the user's builds need, plus FleetFlow's. */
 export const environment = (
   parent: Readonly<Record<string, string | undefined>>,
   run: RunEnvironment
 ): Record<string, string> =>
-  Object.assign(ChildEnvironment.inherited(parent, isDropped), {
+  Object.assign(ChildEnvironment.pick(parent, [...ChildEnvironment.wrangler, ...(run.buildEnv ?? [])]), {
     CLOUDFLARE_API_TOKEN: Redacted.value(run.token),
     CLOUDFLARE_ACCOUNT_ID: run.accountId,
     ...(run.baseUrl === undefined ? {} : { CLOUDFLARE_API_BASE_URL: run.baseUrl }),
