@@ -14,6 +14,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { bundle, repository, run, type Started, start, waitFor } from "../support/Cli.js"
+import { cmdline, environ, startedBy } from "../support/Processes.js"
 import * as StateFile from "../support/StateFile.js"
 import { step } from "../support/Step.js"
 
@@ -58,48 +59,6 @@ const secrets = {
   FLEETFLOW_PG_URL: `postgres://fleet:${canary}@127.0.0.1:5432/state`,
   TEAM_STATE_URL: `postgresql://fleet:${canary}@127.0.0.1:5432/state`
 }
-
-const environ = (pid: number): ReadonlyArray<string> => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
-  } catch {
-    return []
-  }
-}
-
-const cmdline = (pid: number) => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ")
-  } catch {
-    return ""
-  }
-}
-
-const isZombie = (pid: number) => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")
-  } catch {
-    return true
-  }
-}
-
-/** The processes `cli` started that still run: those carrying its marker, whatever their ancestry, and its watchdog. */
-const startedBy = (cli: number): ReadonlyArray<number> =>
-  fs
-    .readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter(
-      (pid) =>
-        pid !== cli &&
-        environ(pid).some(
-          (entry) =>
-            entry.startsWith(`FLEETFLOW_CHILD_OF=${cli}:`) ||
-            entry.startsWith(`FLEETFLOW_WATCHDOG_MARKER=FLEETFLOW_CHILD_OF=${cli}:`)
-        ) &&
-        !isZombie(pid)
-    )
 
 const watchdogOf = (cli: number) =>
   startedBy(cli).filter((pid) => environ(pid).some((entry) => entry.startsWith("FLEETFLOW_WATCHDOG_MARKER=")))
