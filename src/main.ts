@@ -17,11 +17,13 @@ import * as Option from "effect/Option"
 import * as ChildrenExecutor from "./Children/Executor.js"
 import * as Children from "./Children/Registry.js"
 import * as Cli from "./Cli.js"
+import * as Hints from "./Cli/Hints.js"
 import * as Signals from "./Cli/Signals.js"
 import * as Crash from "./Crash.js"
 import * as Report from "./Report.js"
 
 const children = Children.make()
+const hintFlags = Hints.flagsOf(process.argv.slice(2))
 
 const program = Cli.run(process.argv).pipe(
   // Only the executable turns the kill points on: a library user's process never reads the variable.
@@ -56,6 +58,7 @@ const program = Cli.run(process.argv).pipe(
       process.exitCode = Report.exitCodeOf(error)
     })
   ),
+  Hints.carryFlags(hintFlags),
   Effect.provideService(Children.Children, children),
   // NodeContext.layer without its worker manager, which no command uses and which costs start-up time.
   Effect.provide(
@@ -70,7 +73,9 @@ const program = Cli.run(process.argv).pipe(
     Logger.replace(
       Logger.defaultLogger,
       Logger.make(({ message }) => {
-        process.stderr.write(`${(Array.isArray(message) ? message : [message]).join(" ")}\n`)
+        process.stderr.write(
+          `${Hints.withFlags((Array.isArray(message) ? message : [message]).join(" "), hintFlags)}\n`
+        )
       })
     )
   )

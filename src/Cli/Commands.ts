@@ -20,6 +20,7 @@ import * as Render from "../Render.js"
 import { ExitCode } from "../Report.js"
 import * as Scale from "../Scale.js"
 import * as State from "../State.js"
+import * as Confirm from "./Confirm.js"
 import { ConfirmationRequired, Exit, InvalidOption } from "./Errors.js"
 import {
   type ApplyCommandOptions,
@@ -109,16 +110,17 @@ const confirmPlan = (command: "up" | "down", options: ApplyCommandOptions, works
     if (!options.json) yield* Console.log(Render.plan(made, { color: terminal.color() }))
     if (options.yes) return true
     const where = workspace.sandbox ? "the sandbox" : "the clouds"
-    const question =
-      command === "down"
-        ? `Destroy ${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"} of stage "${workspace.stage}" on ${where}${
-            made.summary.forget === undefined ? "" : ` (and leave ${made.summary.forget} in place)`
-          }? This cannot be undone.`
-        : `Apply these changes to stage "${workspace.stage}" on ${where}?`
-    return yield* Prompt.confirm({
-      message: question,
-      initial: false
-    }).pipe(Effect.catchAll(() => Effect.succeed(false)))
+    const destroyed = `${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"}`
+    if (command === "down") {
+      const kept = made.summary.forget === undefined ? "" : ` (and leave ${made.summary.forget} in place)`
+      return yield* Confirm.typedYes(
+        `Destroy ${destroyed} of stage "${workspace.stage}" on ${where}${kept}? This cannot be undone.`
+      )
+    }
+    const question = `Apply these changes to stage "${workspace.stage}" on ${where}?`
+    return made.summary.destroy > 0
+      ? yield* Confirm.typedYes(`${question} ${destroyed} will be destroyed (replacements included).`)
+      : yield* Confirm.yesNo(question)
   })
 
 const decideOnFailure = (options: ApplyCommandOptions) => (error: Apply.PartialApplyError) =>
@@ -277,12 +279,45 @@ export const importCommand = Command.make(
     })
 ).pipe(Command.withDescription("adopt an existing resource as a declared one; the clouds are not changed"))
 
-export const forceUnlock = Command.make("force-unlock", { ...common, id: Args.text({ name: "LOCK_ID" }) }, (options) =>
+const forceUnlockOptions = {
+  ...common,
+  yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("remove it without asking")),
+  id: Args.text({ name: "LOCK_ID" })
+}
+
+/** Shows who holds the lock and asks; a lock whose command still runs must not be removed by habit. */
+const confirmUnlock = (id: string) =>
+  Effect.gen(function* () {
+    if (!terminal.interactive()) {
+      return yield* new ConfirmationRequired({
+        command: `force-unlock ${id}`,
+        review: "Make sure the command holding it has ended (the error that named the lock says where it ran)"
+      })
+    }
+    const current = yield* Effect.flatMap(State.StateStore, (store) => store.currentLock)
+    const holder = Option.match(current, {
+      onNone: () => "",
+      onSome: (lock) =>
+        lock.id === id
+          ? ` held by ${lock.user}@${lock.host} (pid ${lock.pid}, \`${lock.operation}\`, since ${lock.created})`
+          : ""
+    })
+    return yield* Confirm.typedYes(
+      `Remove the state lock ${id}${holder}? If its command still runs, two commands will change the state at once.`
+    )
+  })
+
+export const forceUnlock = Command.make("force-unlock", forceUnlockOptions, (options) =>
   Effect.gen(function* () {
     const workspace = yield* openFolder(options)
     const removed = yield* withState(
       workspace,
-      Effect.flatMap(State.StateStore, (store) => store.forceUnlock(options.id))
+      Effect.gen(function* () {
+        if (!options.yes && !(yield* confirmUnlock(options.id))) {
+          return yield* new Fleet.Cancelled({ reason: "Cancelled; the lock was kept." })
+        }
+        return yield* Effect.flatMap(State.StateStore, (store) => store.forceUnlock(options.id))
+      })
     )
     yield* Console.log(
       `Removed the lock ${removed.id} held by ${removed.user}@${removed.host} (pid ${removed.pid}, ${removed.operation}).`

@@ -163,7 +163,7 @@ describe("the processes fleetflow starts end with it", () => {
       Effect.gen(function* () {
         const { dir, env } = setup()
         const lock = StateFile.lockPath(StateFile.sandboxFolder(dir))
-        const unlock = () => run(["force-unlock", ...args, StateFile.readLock(lock).id], dir, env)
+        const unlock = () => run(["force-unlock", ...args, "--yes", StateFile.readLock(lock).id], dir, env)
 
         yield* step(
           "SIGKILL of FleetFlow alone",

@@ -45,7 +45,8 @@ describe("the state lock, between two operators", () => {
             const third = yield* run(["up", ...sandbox, "--yes"], dir)
             assert.strictEqual(third.code, 4)
             assert.include(third.stderr, "stale")
-            assert.include(third.stderr, `fleetflow force-unlock ${id}`)
+            // The hint carries the flags that chose this state: without --sandbox it would name the real one.
+            assert.include(third.stderr, `fleetflow force-unlock ${id} --sandbox --file fleet.kdl --stage dev\``)
             return id
           })
         )
@@ -53,11 +54,17 @@ describe("the state lock, between two operators", () => {
         yield* step(
           "force-unlock removes it given its ID",
           Effect.gen(function* () {
-            const wrong = yield* run(["force-unlock", ...sandbox, "not-the-id"], dir)
+            const unasked = yield* run(["force-unlock", ...sandbox, id], dir)
+            assert.strictEqual(unasked.code, 1, "no terminal to confirm on")
+            assert.include(unasked.stderr, "needs a confirmation")
+            assert.include(unasked.stderr, `fleetflow force-unlock ${id} --yes --sandbox --file fleet.kdl --stage dev`)
+            assert.isTrue(fs.existsSync(lockPath(dir)))
+
+            const wrong = yield* run(["force-unlock", ...sandbox, "--yes", "not-the-id"], dir)
             assert.strictEqual(wrong.code, 1)
             assert.isTrue(fs.existsSync(lockPath(dir)))
 
-            const unlock = yield* run(["force-unlock", ...sandbox, id], dir)
+            const unlock = yield* run(["force-unlock", ...sandbox, "--yes", id], dir)
             assert.strictEqual(unlock.code, 0, unlock.stderr)
             assert.isFalse(fs.existsSync(lockPath(dir)))
             StateFile.sandboxState(dir)

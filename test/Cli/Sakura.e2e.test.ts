@@ -477,7 +477,7 @@ stage "dev" {
             const stale = yield* run(["up", "-f", "fleet.kdl", "--yes"], dir, env)
             assert.strictEqual(stale.code, 4, "the killed run's lock is reported")
             const lockId = readLock(lockPath(path.join(dir, ".fleetflow"))).id
-            assert.strictEqual((yield* run(["force-unlock", "-f", "fleet.kdl", lockId], dir, env)).code, 0)
+            assert.strictEqual((yield* run(["force-unlock", "-f", "fleet.kdl", "--yes", lockId], dir, env)).code, 0)
           })
         )
 

@@ -267,7 +267,7 @@ const runIn = (kill: KillCase, baselineDir: string, database: string | undefined
     // PostgreSQL drops the advisory lock of a killed session; a lock file stays, as it would for the operator.
     const lock = Cloud.lockId(dir)
     if (lock !== undefined) {
-      const unlock = yield* run(["force-unlock", ...Stage.sandbox, lock], dir)
+      const unlock = yield* run(["force-unlock", ...Stage.sandbox, "--yes", lock], dir)
       if (unlock.code !== 0) problems.push(`force-unlock exited ${unlock.code}: ${excerpt(unlock.stderr)}`)
     }
     lap("unlock")

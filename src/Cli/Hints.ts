@@ -1,0 +1,78 @@
+/**
+ * The commands FleetFlow tells the operator to run carry the flags of the command that told
+ * them: a hint to run `fleetflow force-unlock ID` after `fleetflow up --sandbox -f infra.kdl`
+ * would act on another state without `--sandbox` and `-f`. Every hint is written as
+ * `` `fleetflow …` `` wherever it comes from, so the CLI adds the flags where it prints.
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+
+/** The value of `--name VALUE`, `--name=VALUE` or `-alias VALUE` in `argv`. */
+const flagValue = (argv: ReadonlyArray<string>, name: string, alias: string): string | undefined => {
+  for (const [index, arg] of argv.entries()) {
+    if (arg === `--${name}` || arg === `-${alias}`) return argv[index + 1]
+    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3)
+  }
+  return undefined
+}
+
+/** A word as a shell reads it; undefined when quoting it would not survive JSON output unchanged. */
+const shellWord = (word: string): string | undefined => {
+  if (/^[\w./@:+,=-]+$/.test(word)) return word
+  return /["\\\n]/.test(word) ? undefined : `'${word.replaceAll("'", "'\\''")}'`
+}
+
+/** The flags of `argv` (the process's, program excluded) that choose the file, the stage and the sandbox. */
+export const flagsOf = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const flags: Array<string> = []
+  if (argv.includes("--sandbox")) flags.push("--sandbox")
+  for (const [name, alias] of [
+    ["file", "f"],
+    ["stage", "s"]
+  ] as const) {
+    const value = flagValue(argv, name, alias)
+    const word = value === undefined ? undefined : shellWord(value)
+    if (word !== undefined) flags.push(`--${name} ${word}`)
+  }
+  return flags
+}
+
+const given = (command: string, flag: string): boolean => {
+  const [name = ""] = flag.split(" ")
+  const alias = name === "--file" ? "-f" : name === "--stage" ? "-s" : undefined
+  const words = command.split(/\s+/)
+  return words.some((word) => word === name || word.startsWith(`${name}=`) || word === alias)
+}
+
+/** `text` with `flags` added to each `` `fleetflow …` `` command it names (not to the usage hints). */
+export const withFlags = (text: string, flags: ReadonlyArray<string>): string =>
+  flags.length === 0
+    ? text
+    : text.replace(/`fleetflow ([^`\n]*)`/g, (whole, command: string) => {
+        if (command.startsWith("-") || command.includes("--help") || command.includes("<")) return whole
+        const missing = flags.filter((flag) => !given(command, flag))
+        return missing.length === 0 ? whole : `\`fleetflow ${[command.trimEnd(), ...missing].join(" ")}\``
+      })
+
+const rewrite = (flags: ReadonlyArray<string>) => (args: ReadonlyArray<unknown>) =>
+  args.map((arg) => (typeof arg === "string" ? withFlags(arg, flags) : arg))
+
+/** `effect` with everything it prints through the Console carrying `flags` in its hints. */
+export const carryFlags =
+  (flags: ReadonlyArray<string>) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Console.consoleWith((console) => {
+      const hinted = rewrite(flags)
+      return Effect.withConsole(effect, {
+        ...console,
+        log: (...args) => console.log(...hinted(args)),
+        error: (...args) => console.error(...hinted(args)),
+        warn: (...args) => console.warn(...hinted(args)),
+        info: (...args) => console.info(...hinted(args)),
+        unsafe: {
+          ...console.unsafe,
+          log: (...args) => console.unsafe.log(...hinted(args)),
+          error: (...args) => console.unsafe.error(...hinted(args))
+        }
+      })
+    })

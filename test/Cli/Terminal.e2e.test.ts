@@ -1,0 +1,43 @@
+/**
+ * The CLI on a real terminal (tmux), as an operator meets it: what cannot be undone asks for
+ * `yes` typed out, and a `y` pressed out of habit destroys nothing.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { run, workspace } from "../support/Cli.js"
+import { sandboxState } from "../support/StateFile.js"
+import * as Tmux from "../support/Tmux.js"
+
+const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
+
+describe.skipIf(!Tmux.available)("on a terminal", () => {
+  it.scopedLive(
+    "down refuses `y` and destroys only on `yes` typed out",
+    () =>
+      Effect.gen(function* () {
+        const dir = workspace()
+        const made = yield* run(["up", ...sandbox, "--yes"], dir)
+        assert.strictEqual(made.code, 0, made.stderr)
+        const resources = Object.keys(sandboxState(dir).resources).length
+        assert.isAbove(resources, 5)
+
+        const habit = yield* Tmux.open(["down", ...sandbox], dir)
+        yield* habit.waitFor("Only 'yes' will be accepted to approve", "the question")
+        assert.include(habit.screen(), `Destroy ${resources} resources of stage "dev" on the sandbox`)
+        habit.type("y")
+        habit.press("Enter")
+        assert.strictEqual(yield* habit.exitCode, 1, habit.screen())
+        assert.include(habit.screen(), '"y" is not "yes"')
+        assert.include(habit.screen(), "nothing was changed")
+        assert.strictEqual(Object.keys(sandboxState(dir).resources).length, resources, "nothing was destroyed")
+
+        const meant = yield* Tmux.open(["down", ...sandbox], dir)
+        yield* meant.waitFor("Only 'yes' will be accepted to approve", "the question")
+        meant.type("yes")
+        meant.press("Enter")
+        assert.strictEqual(yield* meant.exitCode, 0, meant.screen())
+        assert.deepStrictEqual(Object.keys(sandboxState(dir).resources), [], "everything was destroyed")
+      }),
+    120_000
+  )
+})
