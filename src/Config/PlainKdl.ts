@@ -238,12 +238,36 @@ const written = <T>(reader: Reader, read: () => T): Written<T> => {
   return { value: read(), line, column }
 }
 
-const locationOf = (reader: Reader, path: string, written: Written<unknown>): Location => ({
-  file: reader.file,
-  path,
-  line: written.line,
-  column: written.column
-})
+/**
+ * A value with its place, made into a `Location` when asked: most never are, and a location for every value and
+ * key was half of a document's memory.
+ */
+class PlacedValue implements KdlValue {
+  constructor(
+    readonly value: Scalar,
+    private readonly node: Location,
+    private readonly line: number,
+    private readonly column: number
+  ) {}
+
+  get at(): Location {
+    return { file: this.node.file, path: this.node.path, line: this.line, column: this.column }
+  }
+}
+
+class PlacedProperty implements KdlProperty {
+  constructor(
+    readonly key: string,
+    readonly value: KdlValue,
+    private readonly node: Location,
+    private readonly line: number,
+    private readonly column: number
+  ) {}
+
+  get at(): Location {
+    return { file: this.node.file, path: this.node.path, line: this.line, column: this.column }
+  }
+}
 
 /** An argument or a property, after the space before it. */
 const readEntry = (reader: Reader, args: Array<Written<Scalar>>, props: Record<string, WrittenProperty>): void => {
@@ -320,23 +344,28 @@ const nodeOf = (
   args: ReadonlyArray<Written<Scalar>>,
   props: ReadonlyArray<WrittenProperty>,
   children: ReadonlyArray<KdlNode>
-): KdlNode => ({
-  name: start.value,
-  args:
-    args.length === 0 ? none : args.map((arg): KdlValue => ({ value: arg.value, at: locationOf(reader, path, arg) })),
-  props:
-    props.length === 0
-      ? none
-      : props.map(
-          (prop): KdlProperty => ({
-            key: prop.key.value,
-            value: { value: prop.value.value, at: locationOf(reader, path, prop.value) },
-            at: locationOf(reader, path, prop.key)
-          })
-        ),
-  children,
-  at: locationOf(reader, path, start)
-})
+): KdlNode => {
+  const at: Location = { file: reader.file, path, line: start.line, column: start.column }
+  return {
+    name: start.value,
+    args: args.length === 0 ? none : args.map((arg) => new PlacedValue(arg.value, at, arg.line, arg.column)),
+    props:
+      props.length === 0
+        ? none
+        : props.map(
+            ({ key, value }) =>
+              new PlacedProperty(
+                key.value,
+                new PlacedValue(value.value, at, value.line, value.column),
+                at,
+                key.line,
+                key.column
+              )
+          ),
+    children,
+    at
+  }
+}
 
 /**
  * The nodes of `text` with their places in `file`, or `undefined` when it is not plain KDL v2 (blocks deeper

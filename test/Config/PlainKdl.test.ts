@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import { parse } from "../../src/Config/Kdl.js"
+import { type KdlNode, parse } from "../../src/Config/Kdl.js"
 import { parsePlain } from "../../src/Config/PlainKdl.js"
 import { limits } from "../../src/Declaration.js"
 import { mutateKdl, rng } from "../fuzz/Mutate.js"
@@ -17,13 +17,26 @@ const seeds = ["examples/fleet.kdl", "test/fixtures/config/complete.kdl", "test/
   (path) => NodeFs.readFileSync(NodePath.join(root, path), "utf8")
 )
 
-const plain = (text: string) => parsePlain(file, text, limits.nesting)
+/** A node as plain data: the reader makes the places of values and keys when they are asked for. */
+const asData = (node: KdlNode): unknown => ({
+  name: node.name,
+  args: node.args.map((arg) => ({ value: arg.value, at: arg.at })),
+  props: node.props.map((prop) => ({
+    key: prop.key,
+    value: { value: prop.value.value, at: prop.value.at },
+    at: prop.at
+  })),
+  children: node.children.map(asData),
+  at: node.at
+})
+
+const plain = (text: string) => parsePlain(file, text, limits.nesting)?.map(asData)
 
 /** The grammars' nodes when they read `text` as KDL v2, else the error or the version they found. */
 const grammars = (text: string) => {
   const result = parse(file, text)
   if (Either.isLeft(result)) return result.left.message
-  return result.right.version === 2 ? result.right.nodes : "KDL v1"
+  return result.right.version === 2 ? result.right.nodes.map(asData) : "KDL v1"
 }
 
 const agrees = (text: string) => {

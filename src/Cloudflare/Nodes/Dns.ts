@@ -65,7 +65,8 @@ export interface DnsZoneSpec {
 export const qualify = (name: string, zone: string): string => {
   const lower = name.toLowerCase().replace(/\.$/, "")
   if (lower === "@" || lower === "") return zone
-  return lower === zone || lower.endsWith("." + zone) ? lower : `${lower}.${zone}`
+  // Joined, not concatenated: one flat string, kept with the record and its resource.
+  return lower === zone || lower.endsWith("." + zone) ? lower : [lower, zone].join(".")
 }
 
 /** `server.<name>.<attribute>`, else undefined. */
@@ -247,7 +248,7 @@ export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, sta
       }
       yield* collector.add(
         "dns",
-        `${record.fqdn}/${record.type}`,
+        [record.fqdn, record.type].join("/"),
         {
           zone: zone.name,
           name: record.fqdn,
