@@ -35,7 +35,7 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
     it.effect("a config file over the limit is refused before it is read", () =>
       Effect.gen(function* () {
         const error = yield* errorOf(`project "x"\n// ${"x".repeat(limits.configBytes)}\n`)
-        assert.match(error.message, /larger than the limit of 256 KiB/)
+        assert.match(error.message, /larger than the limit of 2 MiB/)
         assert.deepStrictEqual([error.line, error.column], [1, 1])
       })
     )
