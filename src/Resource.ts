@@ -30,7 +30,8 @@ export const ResourceType = Schema.Literal(...resourceTypes)
 /** `provider:type:name`, e.g. `sakura-cloud:server:creo-dev-01` or `cloudflare:dns:api.example.com/A`. */
 export type ResourceKey = string
 
-export const makeKey = (type: ResourceType, name: string): ResourceKey => `${providerOf[type]}:${type}:${name}`
+// One flat string: a key lives as long as the plan, and a chain of concatenations costs several times its text.
+export const makeKey = (type: ResourceType, name: string): ResourceKey => [providerOf[type], type, name].join(":")
 
 export interface KeyParts {
   readonly provider: ProviderName

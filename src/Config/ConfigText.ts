@@ -1,6 +1,7 @@
 /**
  * The configuration file's text: a regular file of at most `limits.configBytes`, strict UTF-8. Checked before
- * the KDL grammars see it, whose memory grows with the text (a few hundred bytes per byte).
+ * any KDL reader sees it, whose memory grows with the text (tens of bytes per byte for plain KDL v2, a few
+ * hundred for the grammars).
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"

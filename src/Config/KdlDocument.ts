@@ -1,38 +1,25 @@
 /**
- * KDL documents with source positions: kdljs (v2, then v1) parses, the scanner locates.
- * kdljs builds each grammar when its module is imported, which takes tens of milliseconds,
- * so `parseLazily` imports a grammar only when it is needed: a KDL v2 file never builds the v1
- * grammar, and a command that parses no file builds neither. `Kdl.parse` is the same, synchronous.
+ * KDL documents with source positions: plain KDL v2 is read directly (`PlainKdl`); anything else kdljs (v2,
+ * then v1) parses and the scanner locates. kdljs builds each grammar when its module is imported, which takes
+ * tens of milliseconds, so `parseLazily` imports a grammar only when it is needed: a plain file builds neither,
+ * a KDL v2 file never builds the v1 grammar. `Kdl.parse` uses the grammars alone, synchronously.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import {
-  type ConfigError,
-  configError,
-  isTokenField,
-  type KdlNode,
-  type Location,
-  type Scalar
-} from "../Declaration.js"
+import { type ConfigError, configError, type KdlNode, limits, type Location } from "../Declaration.js"
 import type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
 import { checkNesting } from "./Nesting.js"
+import { childPath, label } from "./NodePath.js"
+import { parsePlain } from "./PlainKdl.js"
 import { endOf, type Position, type ScannedEntry, type ScannedNode, scan } from "./Scanner.js"
 
 export type { Grammar, ParsedNode, ParseFailure } from "./KdlGrammar.js"
+export { childPath, label } from "./NodePath.js"
 
 export interface KdlDocument {
   readonly version: 1 | 2
   readonly nodes: ReadonlyArray<KdlNode>
 }
-
-/** How a node shows in a path: `server "creo-dev-01"`, `plan`. A token's value never shows. */
-export const label = (name: string, args: ReadonlyArray<{ readonly value: Scalar }>): string => {
-  const first = args[0]?.value
-  return typeof first === "string" && !isTokenField(name) ? `${name} ${JSON.stringify(first)}` : name
-}
-
-export const childPath = (parent: string, segment: string): string =>
-  parent === "" ? segment : `${parent} > ${segment}`
 
 /** A node as kdljs returns it. */
 const usesV2Syntax = (text: string) =>
@@ -69,7 +56,13 @@ const syntaxError = (file: string, text: string, version: 1 | 2, failure: ParseF
   )
 }
 
-const valueAt = (file: string, path: string, position: Position): Location => ({ file, path, ...position })
+// Only the line and column: a scanned node or entry spread here would keep the whole scan alive with the document.
+const valueAt = (file: string, path: string, position: Position): Location => ({
+  file,
+  path,
+  line: position.line,
+  column: position.column
+})
 
 /** Pairs parsed nodes with scanned ones by order, trusting a scanned node only when its name agrees. */
 const locate = (
@@ -115,14 +108,13 @@ const locate = (
   })
 }
 
-/** Parses KDL v2, else v1; a failure of both points at the error of the likelier version. `v1` is used only when v2 fails. */
-export const parseWith = (
+/** The grammars' reading: KDL v2, else v1; a failure of both points at the error of the likelier version. */
+const parseGrammars = (
   file: string,
   text: string,
   grammars: { readonly v2: Effect.Effect<Grammar>; readonly v1: Effect.Effect<Grammar> }
 ): Effect.Effect<KdlDocument, ConfigError> =>
   Effect.gen(function* () {
-    yield* checkNesting(file, text)
     const second = (yield* grammars.v2)(text)
     let version: 1 | 2 = 2
     let nodes: ReadonlyArray<ParsedNode>
@@ -143,15 +135,31 @@ export const parseWith = (
     return { version, nodes: locate(file, nodes, scan(text), "", { line: 1, column: 1 }) }
   })
 
-/** `Kdl.parse`, importing each grammar the first time it is needed. */
+/** Parses KDL v2, else v1, with the grammars only; `v1` is used only when v2 fails. */
+export const parseWith = (
+  file: string,
+  text: string,
+  grammars: { readonly v2: Effect.Effect<Grammar>; readonly v1: Effect.Effect<Grammar> }
+): Effect.Effect<KdlDocument, ConfigError> =>
+  Effect.zipRight(checkNesting(file, text), parseGrammars(file, text, grammars))
+
+/**
+ * Plain KDL v2 read directly (`PlainKdl`), anything else with the grammars, each imported the first time it is
+ * needed: the configuration loader's reading, the same document as `Kdl.parse` in a fraction of the memory.
+ */
 export const parseLazily = (file: string, text: string): Effect.Effect<KdlDocument, ConfigError> =>
-  parseWith(file, text, {
-    v2: Effect.map(
-      Effect.promise(() => import("./KdlV2.js")),
-      (grammar) => grammar.parse
-    ),
-    v1: Effect.map(
-      Effect.promise(() => import("./KdlV1.js")),
-      (grammar) => grammar.parse
-    )
+  Effect.gen(function* () {
+    yield* checkNesting(file, text)
+    const plain = parsePlain(file, text, limits.nesting)
+    if (plain !== undefined) return { version: 2, nodes: plain }
+    return yield* parseGrammars(file, text, {
+      v2: Effect.map(
+        Effect.promise(() => import("./KdlV2.js")),
+        (grammar) => grammar.parse
+      ),
+      v1: Effect.map(
+        Effect.promise(() => import("./KdlV1.js")),
+        (grammar) => grammar.parse
+      )
+    })
   })

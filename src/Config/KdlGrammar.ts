@@ -50,9 +50,15 @@ const firstFailure = (errors: ReadonlyArray<RecognitionError>): ParseFailure => 
   }
 }
 
-/** A kdljs `parse` as a function that returns its nodes or its first error, and never throws. */
+/**
+ * A kdljs `parse` as a function that returns its nodes or its first error, and never throws. `release` lets go of
+ * what the grammar keeps after a parse: kdljs's parser holds every token of the last text until the next one.
+ */
 export const runParser =
-  (parser: (text: string) => { readonly errors: ReadonlyArray<RecognitionError>; readonly output?: unknown }) =>
+  (
+    parser: (text: string) => { readonly errors: ReadonlyArray<RecognitionError>; readonly output?: unknown },
+    release: () => void
+  ) =>
   (text: string): Either.Either<ReadonlyArray<ParsedNode>, ParseFailure> => {
     // kdljs backtracks through chevrotain, which throws an Error at every alternative it abandons:
     // their stack traces, never shown, were a tenth of a parse.
@@ -73,6 +79,7 @@ export const runParser =
       })
     } finally {
       Error.stackTraceLimit = stackTraceLimit
+      release()
     }
   }
 

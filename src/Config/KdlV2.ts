@@ -5,4 +5,9 @@
 import * as kdljs from "kdljs/src/parser/kdl.js"
 import { type Grammar, runParser } from "./KdlGrammar.js"
 
-export const parse: Grammar = runParser((text) => kdljs.parse(text))
+export const parse: Grammar = runParser(
+  (text) => kdljs.parse(text),
+  () => {
+    kdljs.parser.input = []
+  }
+)

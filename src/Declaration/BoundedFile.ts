@@ -12,8 +12,13 @@ import { type ConfigError, configError, type Location } from "./ConfigError.js"
 
 /** The limits on what the configuration makes FleetFlow read. */
 export const limits = {
-  /** The configuration file: a fleet of hundreds of servers is a few tens of KB. */
-  configBytes: 256 * 1024,
+  /**
+   * The configuration file. A fleet of hundreds of servers is a few tens of KB, but a zone of ten thousand DNS
+   * records is a megabyte, and twice that leaves it room. Plain KDL v2 (`Config/PlainKdl.ts`), what such a file
+   * is, costs `validate` some 120 MB at peak for 1 MB and 140 MB for 2 MB; a file only the grammars read costs
+   * about 330 MB and 5 s at 2 MB. A larger file is refused before it is read.
+   */
+  configBytes: 2 * 1024 * 1024,
   /** `{ }` blocks inside one another; a configuration needs five or six. */
   nesting: 64,
   /** An OpenSSH public key file (an RSA 16384-bit key is under 3 KB). */

@@ -53,50 +53,66 @@ const typeName = (value: Scalar) =>
 
 export const describeField = (field: Field) => `\`${field.written}\``
 
-/** Reads the fields of a block, rejecting unknown ones with a suggestion. */
-export const block = (
+/** The canonical name of a field as written, or the error that refuses it (a token, an unknown field). */
+const canonicalName = (
+  node: KdlNode,
+  allowed: ReadonlyArray<string>,
+  aliases: Readonly<Record<string, string>>,
+  written: string,
+  at: Location
+): Effect.Effect<string, ConfigError> => {
+  if (isTokenField(written)) return Effect.fail(tokenError(at, written))
+  const name = fieldName(written)
+  const resolved = aliases[name] ?? name
+  if (allowed.includes(resolved)) return Effect.succeed(resolved)
+  const names = [...allowed, ...Object.keys(aliases)]
+  return Effect.fail(
+    configError(
+      at,
+      `unknown field \`${written}\` in \`${node.name}\``,
+      didYouMean(name, names) ?? `valid fields: ${listOf(allowed)}`
+    )
+  )
+}
+
+/**
+ * Reads the fields of a block, rejecting unknown ones with a suggestion.
+ *
+ * This and the readers below run once per node of a large file: each is one generator function made once
+ * (`Effect.fnUntraced`), where `Effect.gen` in an arrow would make a generator function, and the prototype
+ * V8 gives each one, at every call; these outlive the call in the heap and a file of ten thousand records
+ * took a hundred megabytes more than it kept.
+ */
+export const block: (
+  node: KdlNode,
+  allowed: ReadonlyArray<string>,
+  options?: BlockOptions
+) => Effect.Effect<Block, ConfigError> = Effect.fnUntraced(function* (
   node: KdlNode,
   allowed: ReadonlyArray<string>,
   options: BlockOptions = {}
-): Effect.Effect<Block, ConfigError> =>
-  Effect.gen(function* () {
-    const aliases = options.aliases ?? {}
-    const known = new Set(allowed)
-    const fields = new Map<string, Array<Field>>()
-    const canonical = (written: string, at: Location) =>
-      Effect.gen(function* () {
-        if (isTokenField(written)) return yield* tokenError(at, written)
-        const name = fieldName(written)
-        const resolved = aliases[name] ?? name
-        if (!known.has(resolved)) {
-          const names = [...allowed, ...Object.keys(aliases)]
-          return yield* configError(
-            at,
-            `unknown field \`${written}\` in \`${node.name}\``,
-            didYouMean(name, names) ?? `valid fields: ${listOf(allowed)}`
-          )
-        }
-        return resolved
-      })
-    const add = (field: Field) => {
-      const list = fields.get(field.name) ?? []
-      list.push(field)
-      fields.set(field.name, list)
+) {
+  const aliases = options.aliases ?? {}
+  const fields = new Map<string, Array<Field>>()
+  const add = (field: Field) => {
+    const list = fields.get(field.name) ?? []
+    list.push(field)
+    fields.set(field.name, list)
+  }
+  if (options.props === true) {
+    for (const prop of node.props) {
+      const name = yield* canonicalName(node, allowed, aliases, prop.key, prop.at)
+      add({ name, written: prop.key, prop, at: prop.at })
     }
-    if (options.props === true) {
-      for (const prop of node.props) {
-        const name = yield* canonical(prop.key, prop.at)
-        add({ name, written: prop.key, prop, at: prop.at })
-      }
+  }
+  if (options.children !== false) {
+    for (const child of node.children) {
+      const name = yield* canonicalName(node, allowed, aliases, child.name, child.at)
+      add({ name, written: child.name, node: child, at: child.at })
     }
-    if (options.children !== false) {
-      for (const child of node.children) {
-        const name = yield* canonical(child.name, child.at)
-        add({ name, written: child.name, node: child, at: child.at })
-      }
-    }
-    return { node, fields }
-  })
+  }
+  return { node, fields }
+})
 
 export const all = (fields: Block, name: string): ReadonlyArray<Field> => fields.fields.get(name) ?? []
 
@@ -107,20 +123,22 @@ export const one = (fields: Block, name: string): Field | undefined => {
 }
 
 /** Props allowed on a node besides its arguments; anything else is an unknown property. */
-export const checkProps = (node: KdlNode, allowed: ReadonlyArray<string>): Effect.Effect<void, ConfigError> =>
-  Effect.gen(function* () {
-    for (const prop of node.props) {
-      if (isTokenField(prop.key)) return yield* tokenError(prop.at, prop.key)
-      if (!allowed.includes(fieldName(prop.key))) {
-        return yield* configError(
+export const checkProps = (node: KdlNode, allowed: ReadonlyArray<string>): Effect.Effect<void, ConfigError> => {
+  for (const prop of node.props) {
+    if (isTokenField(prop.key)) return Effect.fail(tokenError(prop.at, prop.key))
+    if (!allowed.includes(fieldName(prop.key))) {
+      return Effect.fail(
+        configError(
           prop.at,
           `unknown property \`${prop.key}\` on \`${node.name}\``,
           didYouMean(fieldName(prop.key), allowed) ??
             (allowed.length === 0 ? "this node takes no properties" : `valid properties: ${listOf(allowed)}`)
         )
-      }
+      )
     }
-  })
+  }
+  return Effect.void
+}
 
 export const prop = (node: KdlNode, name: string): KdlProperty | undefined => {
   let found: KdlProperty | undefined
@@ -129,8 +147,8 @@ export const prop = (node: KdlNode, name: string): KdlProperty | undefined => {
 }
 
 /** The single value of a field: a property value, `env="NAME"`, or the node's first argument. */
-export const fieldValue = (env: Env, field: Field): Effect.Effect<KdlValue, ConfigError> =>
-  Effect.gen(function* () {
+export const fieldValue: (env: Env, field: Field) => Effect.Effect<KdlValue, ConfigError> = Effect.fnUntraced(
+  function* (env: Env, field: Field) {
     if (field.prop !== undefined) return field.prop.value
     const node = field.node!
     const fromEnv = prop(node, "env")
@@ -142,7 +160,8 @@ export const fieldValue = (env: Env, field: Field): Effect.Effect<KdlValue, Conf
     const first = node.args[0]
     if (first === undefined) return yield* configError(field.at, `${describeField(field)} needs a value`)
     return first
-  })
+  }
+)
 
 /** Every argument of a field node (`tags "a" "b"`), or its single value. */
 export const valuesOf = (env: Env, field: Field): Effect.Effect<ReadonlyArray<KdlValue>, ConfigError> =>
@@ -155,8 +174,8 @@ export const stringValue = (env: Env, value: KdlValue, what: string): Effect.Eff
     ? interpolate(env, value.value, value.at)
     : Effect.fail(configError(value.at, `${what} must be a string, got ${typeName(value.value)} ${show(value.value)}`))
 
-export const numberValue = (env: Env, value: KdlValue, what: string): Effect.Effect<number, ConfigError> =>
-  Effect.gen(function* () {
+export const numberValue: (env: Env, value: KdlValue, what: string) => Effect.Effect<number, ConfigError> =
+  Effect.fnUntraced(function* (env: Env, value: KdlValue, what: string) {
     if (typeof value.value === "number") return value.value
     if (typeof value.value === "string") {
       const text = yield* interpolate(env, value.value, value.at)
@@ -165,21 +184,25 @@ export const numberValue = (env: Env, value: KdlValue, what: string): Effect.Eff
     return yield* configError(value.at, `${what} must be a number, got ${typeName(value.value)} ${show(value.value)}`)
   })
 
-export const integerValue = (
+export const integerValue: (
   env: Env,
   value: KdlValue,
   what: string,
   minimum: number
-): Effect.Effect<number, ConfigError> =>
-  Effect.gen(function* () {
-    const number = yield* numberValue(env, value, what)
-    if (!Number.isInteger(number)) return yield* configError(value.at, `${what} must be a whole number, got ${number}`)
-    if (!Number.isSafeInteger(number)) {
-      return yield* configError(value.at, `${what} is too large: ${number} is past ${Number.MAX_SAFE_INTEGER}`)
-    }
-    if (number < minimum) return yield* configError(value.at, `${what} must be at least ${minimum}, got ${number}`)
-    return number
-  })
+) => Effect.Effect<number, ConfigError> = Effect.fnUntraced(function* (
+  env: Env,
+  value: KdlValue,
+  what: string,
+  minimum: number
+) {
+  const number = yield* numberValue(env, value, what)
+  if (!Number.isInteger(number)) return yield* configError(value.at, `${what} must be a whole number, got ${number}`)
+  if (!Number.isSafeInteger(number)) {
+    return yield* configError(value.at, `${what} is too large: ${number} is past ${Number.MAX_SAFE_INTEGER}`)
+  }
+  if (number < minimum) return yield* configError(value.at, `${what} must be at least ${minimum}, got ${number}`)
+  return number
+})
 
 /** A number within what the cloud accepts, refused with the range otherwise. */
 export const checkRange = (
@@ -199,8 +222,8 @@ export const checkRange = (
         )
       )
 
-export const booleanValue = (env: Env, value: KdlValue, what: string): Effect.Effect<boolean, ConfigError> =>
-  Effect.gen(function* () {
+export const booleanValue: (env: Env, value: KdlValue, what: string) => Effect.Effect<boolean, ConfigError> =
+  Effect.fnUntraced(function* (env: Env, value: KdlValue, what: string) {
     if (typeof value.value === "boolean") return value.value
     if (typeof value.value === "string") {
       const text = (yield* interpolate(env, value.value, value.at)).trim().toLowerCase()
@@ -226,8 +249,8 @@ export const fieldInteger = (env: Env, field: Field, minimum: number): Effect.Ef
 export const fieldBoolean = (env: Env, field: Field): Effect.Effect<boolean, ConfigError> =>
   Effect.flatMap(fieldValue(env, field), (value) => booleanValue(env, value, describeField(field)))
 
-export const fieldStrings = (env: Env, field: Field): Effect.Effect<ReadonlyArray<string>, ConfigError> =>
-  Effect.gen(function* () {
+export const fieldStrings: (env: Env, field: Field) => Effect.Effect<ReadonlyArray<string>, ConfigError> =
+  Effect.fnUntraced(function* (env: Env, field: Field) {
     const values = yield* valuesOf(env, field)
     if (values.length === 0) return yield* configError(field.at, `${describeField(field)} needs at least one value`)
     return yield* Effect.forEach(values, (value) => stringValue(env, value, describeField(field)))

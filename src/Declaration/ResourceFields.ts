@@ -41,25 +41,30 @@ export const optional = <K extends string, A>(key: K, value: A | undefined): { [
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
 
 /** A token anywhere inside a resource or provider block is refused before anything else is read. */
-export const rejectTokens = (node: KdlNode): Effect.Effect<void, ConfigError> =>
-  Effect.gen(function* () {
-    for (const property of node.props)
-      if (isTokenField(property.key)) return yield* tokenError(property.at, property.key)
-    for (const child of node.children) {
-      if (isTokenField(child.name)) return yield* tokenError(child.at, child.name)
-      yield* rejectTokens(child)
-    }
-  })
+export const rejectTokens = (node: KdlNode): Effect.Effect<void, ConfigError> => {
+  const found = firstToken(node)
+  return found === undefined ? Effect.void : Effect.fail(found)
+}
+
+/** The first property or node named like a token, depth first, as an error. */
+const firstToken = (node: KdlNode): ConfigError | undefined => {
+  for (const property of node.props) if (isTokenField(property.key)) return tokenError(property.at, property.key)
+  for (const child of node.children) {
+    if (isTokenField(child.name)) return tokenError(child.at, child.name)
+    const inside = firstToken(child)
+    if (inside !== undefined) return inside
+  }
+  return undefined
+}
 
 /** The name argument of a resource node. */
-export const resourceName = (env: Env, node: KdlNode): Effect.Effect<string, ConfigError> =>
-  Effect.gen(function* () {
-    const first = node.args[0]
-    if (first === undefined) {
-      return yield* configError(node.at, `\`${node.name}\` needs a name`, `write ${node.name} "name"`)
-    }
-    return yield* stringValue(env, first, `the name of \`${node.name}\``)
-  })
+export const resourceName = (env: Env, node: KdlNode): Effect.Effect<string, ConfigError> => {
+  const first = node.args[0]
+  if (first === undefined) {
+    return Effect.fail(configError(node.at, `\`${node.name}\` needs a name`, `write ${node.name} "name"`))
+  }
+  return stringValue(env, first, `the name of \`${node.name}\``)
+}
 
 /** A `provider` field, when written, must name the provider that serves the resource. */
 export const checkProvider = (
@@ -111,11 +116,11 @@ export const fieldChoice = <A extends string>(
   what: string,
   normalize: (text: string) => string
 ): Effect.Effect<A, ConfigError> =>
-  Effect.gen(function* () {
-    const value = yield* fieldValue(env, field)
-    const text = yield* stringValue(env, value, `\`${field.name}\``)
-    return yield* oneOf(normalize(text), valid, value.at, what)
-  })
+  Effect.flatMap(fieldValue(env, field), (value) =>
+    Effect.flatMap(stringValue(env, value, `\`${field.name}\``), (text) =>
+      oneOf(normalize(text), valid, value.at, what)
+    )
+  )
 
 /** A field the resource cannot do without, read as a string with where it was written. */
 export const requiredLocated = (

@@ -65,7 +65,8 @@ export interface DnsZoneSpec {
 export const qualify = (name: string, zone: string): string => {
   const lower = name.toLowerCase().replace(/\.$/, "")
   if (lower === "@" || lower === "") return zone
-  return lower === zone || lower.endsWith("." + zone) ? lower : `${lower}.${zone}`
+  // Joined, not concatenated: one flat string, kept with the record and its resource.
+  return lower === zone || lower.endsWith("." + zone) ? lower : [lower, zone].join(".")
 }
 
 /** `server.<name>.<attribute>`, else undefined. */
@@ -101,62 +102,62 @@ export const checkAddress = (type: DnsRecordType, text: string, at: Location): E
   )
 }
 
-const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
-  Effect.gen(function* () {
-    const fields = yield* block(node, ["type", "value", "proxied", "ttl", "priority"], {
-      props: true,
-      aliases: { content: "value" }
-    })
-    const first = node.args[0]
-    if (first === undefined) {
-      return yield* configError(node.at, "`record` needs a name", 'write record "api" type="A" value="192.0.2.1"')
-    }
-    const name = yield* stringValue(env, first, "the record name")
-    const typeField = one(fields, "type")
-    if (typeField === undefined) return yield* missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`)
-    const type = yield* fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase())
-    const valueField = one(fields, "value")
-    if (valueField === undefined) return yield* missing(node, "`value`", 'write value="..." (or content="...")')
-    const raw = yield* fieldValue(env, valueField)
-    const text = typeof raw.value === "number" ? String(raw.value) : yield* stringValue(env, raw, "`value`")
-    // Whether `server.x.y` is a reference or a host name is settled against the stage's servers later.
-    const reference = parseReference(text)
-    if (reference === undefined) yield* checkAddress(type, text, raw.at)
-    const proxiedField = one(fields, "proxied")
-    const proxied = (yield* ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
-    if (proxied && type !== "A" && type !== "AAAA" && type !== "CNAME") {
-      return yield* configError(
-        proxiedField!.at,
-        `a ${type} record cannot be proxied`,
-        "only A, AAAA and CNAME records can be"
-      )
-    }
-    const ttlField = one(fields, "ttl")
-    const ttl = (yield* optionalInteger(env, ttlField, 1)) ?? 1
-    if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
-      return yield* configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
-    }
-    const priorityField = one(fields, "priority")
-    const priority = yield* optionalInteger(env, priorityField, 0)
-    if (priority !== undefined)
-      yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
-    if (type === "MX" && priority === undefined) {
-      return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
-    }
-    const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
-    const spec: RecordSpec = {
-      name,
-      fqdn,
-      type,
-      content: reference !== undefined ? reference : text,
-      written: text,
-      proxied,
-      ttl,
-      at: node.at,
-      ...optional("priority", priority)
-    }
-    return spec
+// One generator function for every record (see `block`).
+const decodeRecord = Effect.fnUntraced(function* (env: Env, zone: string, node: KdlNode) {
+  const fields = yield* block(node, ["type", "value", "proxied", "ttl", "priority"], {
+    props: true,
+    aliases: { content: "value" }
   })
+  const first = node.args[0]
+  if (first === undefined) {
+    return yield* configError(node.at, "`record` needs a name", 'write record "api" type="A" value="192.0.2.1"')
+  }
+  const name = yield* stringValue(env, first, "the record name")
+  const typeField = one(fields, "type")
+  if (typeField === undefined) return yield* missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`)
+  const type = yield* fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase())
+  const valueField = one(fields, "value")
+  if (valueField === undefined) return yield* missing(node, "`value`", 'write value="..." (or content="...")')
+  const raw = yield* fieldValue(env, valueField)
+  const text = typeof raw.value === "number" ? String(raw.value) : yield* stringValue(env, raw, "`value`")
+  // Whether `server.x.y` is a reference or a host name is settled against the stage's servers later.
+  const reference = parseReference(text)
+  if (reference === undefined) yield* checkAddress(type, text, raw.at)
+  const proxiedField = one(fields, "proxied")
+  const proxied = (yield* ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
+  if (proxied && type !== "A" && type !== "AAAA" && type !== "CNAME") {
+    return yield* configError(
+      proxiedField!.at,
+      `a ${type} record cannot be proxied`,
+      "only A, AAAA and CNAME records can be"
+    )
+  }
+  const ttlField = one(fields, "ttl")
+  const ttl = (yield* optionalInteger(env, ttlField, 1)) ?? 1
+  if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
+    return yield* configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
+  }
+  const priorityField = one(fields, "priority")
+  const priority = yield* optionalInteger(env, priorityField, 0)
+  if (priority !== undefined)
+    yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
+  if (type === "MX" && priority === undefined) {
+    return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
+  }
+  const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
+  const spec: RecordSpec = {
+    name,
+    fqdn,
+    type,
+    content: reference !== undefined ? reference : text,
+    written: text,
+    proxied,
+    ttl,
+    at: node.at,
+    ...optional("priority", priority)
+  }
+  return spec
+})
 
 export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Effect<DnsZoneSpec, ConfigError> =>
   Effect.gen(function* () {
@@ -182,31 +183,34 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Eff
  * needs a known attribute; an unknown server with a known attribute is a dangling reference;
  * anything else is a plain value (a host name such as `server.example.com`).
  */
-const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: ReadonlySet<string>) =>
-  Effect.gen(function* () {
-    if (typeof record.content === "string") return record
-    const { server, attribute } = record.content
-    const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
-    if (names.has(server) && validAttribute) return record
-    if (names.has(server)) {
-      return yield* configError(
-        record.at,
-        `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
-        `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
-      )
-    }
-    if (validAttribute) {
-      const known = servers.map((entry) => entry.name)
-      return yield* configError(
-        record.at,
-        `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
-        didYouMean(server, known) ?? (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
-      )
-    }
-    yield* checkAddress(record.type, record.written, record.at)
-    const literal: RecordSpec = { ...record, content: record.written }
-    return literal
-  })
+const settleRecord = Effect.fnUntraced(function* (
+  record: RecordSpec,
+  servers: ReadonlyArray<Entry>,
+  names: ReadonlySet<string>
+) {
+  if (typeof record.content === "string") return record
+  const { server, attribute } = record.content
+  const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
+  if (names.has(server) && validAttribute) return record
+  if (names.has(server)) {
+    return yield* configError(
+      record.at,
+      `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
+      `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
+    )
+  }
+  if (validAttribute) {
+    const known = servers.map((entry) => entry.name)
+    return yield* configError(
+      record.at,
+      `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
+      didYouMean(server, known) ?? (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+    )
+  }
+  yield* checkAddress(record.type, record.written, record.at)
+  const literal: RecordSpec = { ...record, content: record.written }
+  return literal
+})
 
 /** A zone with each of its `server.NAME.ATTRIBUTE` values settled against the servers of its stage. */
 export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effect<DnsZoneSpec, ConfigError> => {
@@ -244,7 +248,7 @@ export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, sta
       }
       yield* collector.add(
         "dns",
-        `${record.fqdn}/${record.type}`,
+        [record.fqdn, record.type].join("/"),
         {
           zone: zone.name,
           name: record.fqdn,

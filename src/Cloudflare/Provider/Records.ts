@@ -82,7 +82,12 @@ export const read = (
   lookups: ReadonlyArray<RecordLookup>
 ): Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError> => {
   const zones = new Map<string, Array<RecordLookup>>()
-  for (const lookup of lookups) zones.set(lookup.zone, [...(zones.get(lookup.zone) ?? []), lookup])
+  // Appended in place: copying the list for each record made ten thousand records in a zone cost fifty million copies.
+  for (const lookup of lookups) {
+    const group = zones.get(lookup.zone)
+    if (group === undefined) zones.set(lookup.zone, [lookup])
+    else group.push(lookup)
+  }
   return Effect.map(
     Effect.forEach(
       zones,
