@@ -297,6 +297,22 @@ describe("fuzz: bounded inputs", () => {
     60_000
   )
 
+  refused(
+    "a 1 MB configuration with one mistake in its last record",
+    records().replace(/ {4}}\n}\n$/, '        record "late" type="A" value="not an address"\n    }\n}\n'),
+    /an A record needs an IPv4 address, got "not an address"\n {2}--> .+\.kdl:\d+:38/
+  )
+  refused(
+    "1 MB of bytes that are not text",
+    Buffer.from(Array.from({ length: 1_000_000 }, (_, index) => (index * 7919) % 251)),
+    /is not valid UTF-8: byte 2 \(0x8a\) at line 1, column 2/
+  )
+  refused(
+    "1 MB of text that is not KDL, an error on every line",
+    'node (] "x ; =\n'.repeat(70_000),
+    /syntax error: unexpected `]`\n {2}--> .+\.kdl:1:7/
+  )
+
   const filler = (bytes: number) => `${example}\n${"// the same comment, again and again\n".repeat(bytes / 37)}`
   refused("a 10 MB configuration", filler(10_000_000), /larger than the limit of 2 MiB/)
   refused("a configuration one byte over 2 MiB", `${example}\n`.padEnd(2 * 1024 * 1024 + 1, "\n"), /limit of 2 MiB/)

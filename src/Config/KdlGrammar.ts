@@ -27,8 +27,8 @@ interface RecognitionError {
   readonly message: string
   readonly token?: {
     readonly image?: string
-    readonly startLine?: number
-    readonly startColumn?: number
+    readonly startLine?: number | undefined
+    readonly startColumn?: number | undefined
     readonly startOffset?: number
   }
 }
@@ -51,21 +51,54 @@ const firstFailure = (errors: ReadonlyArray<RecognitionError>): ParseFailure => 
 }
 
 /**
- * A kdljs `parse` as a function that returns its nodes or its first error, and never throws. `release` lets go of
- * what the grammar keeps after a parse: kdljs's parser holds every token of the last text until the next one.
+ * The lexer's tokens, or its first error. It stops there: recovering, it went on to make every token of a
+ * megabyte with an error on each line (300 MB). The error is then made again with recovery on the text up to
+ * the end of its line, where recovery finds the next token at the latest, so that it spans what it did.
+ */
+const tokenizeToFirstError = (lexer: KdlLexer, text: string) => {
+  lexer.config.recoveryEnabled = false
+  try {
+    const stopped = lexer.tokenize(text)
+    const [first] = stopped.errors
+    if (first === undefined) return stopped
+    const lineEnd = text.indexOf("\n", first.offset)
+    lexer.config.recoveryEnabled = true
+    return lexer.tokenize(text.slice(0, lineEnd < 0 ? text.length : lineEnd + 1))
+  } finally {
+    lexer.config.recoveryEnabled = true
+  }
+}
+
+/**
+ * kdljs's `parse`, lexer then parser, except that a text the lexer refuses gives its first error alone: kdljs
+ * turns every lexing error into an exception by searching all the tokens for the one before it, which took
+ * minutes for a megabyte with an error on every line.
+ */
+const lexThenParse = (lexer: KdlLexer, parser: KdlDocumentParser, text: string) => {
+  const { errors, tokens } = tokenizeToFirstError(lexer, text)
+  const [first] = errors
+  if (first !== undefined) {
+    const image = text.slice(first.offset, first.offset + first.length)
+    const token = { image, startLine: first.line, startColumn: first.column, startOffset: first.offset }
+    return { errors: [{ message: first.message, token }] }
+  }
+  parser.input = tokens
+  return { output: parser.document(), errors: parser.errors }
+}
+
+/**
+ * A kdljs grammar as a function that returns its nodes or its first error, and never throws. The parser's tokens
+ * are let go after each parse: kdljs's parser holds every token of the last text until the next one.
  */
 export const runParser =
-  (
-    parser: (text: string) => { readonly errors: ReadonlyArray<RecognitionError>; readonly output?: unknown },
-    release: () => void
-  ) =>
+  (lexer: KdlLexer, parser: KdlDocumentParser) =>
   (text: string): Either.Either<ReadonlyArray<ParsedNode>, ParseFailure> => {
     // kdljs backtracks through chevrotain, which throws an Error at every alternative it abandons:
     // their stack traces, never shown, were a tenth of a parse.
     const stackTraceLimit = Error.stackTraceLimit
     Error.stackTraceLimit = 0
     try {
-      const result = parser(text)
+      const result = lexThenParse(lexer, parser, text)
       if (result.errors.length > 0 || result.output === undefined) return Either.left(firstFailure(result.errors))
       return Either.right(result.output as ReadonlyArray<ParsedNode>)
     } catch (cause) {
@@ -79,7 +112,7 @@ export const runParser =
       })
     } finally {
       Error.stackTraceLimit = stackTraceLimit
-      release()
+      parser.input = []
     }
   }
 

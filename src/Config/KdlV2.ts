@@ -5,9 +5,4 @@
 import * as kdljs from "kdljs/src/parser/kdl.js"
 import { type Grammar, runParser } from "./KdlGrammar.js"
 
-export const parse: Grammar = runParser(
-  (text) => kdljs.parse(text),
-  () => {
-    kdljs.parser.input = []
-  }
-)
+export const parse: Grammar = runParser(kdljs.lexer, kdljs.parser)

@@ -78,10 +78,13 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
       Effect.gen(function* () {
         const overflowing = Effect.succeed(
           runParser(
-            () => {
-              throw new RangeError("Maximum call stack size exceeded")
+            {
+              config: { recoveryEnabled: true },
+              tokenize: () => {
+                throw new RangeError("Maximum call stack size exceeded")
+              }
             },
-            () => undefined
+            { input: [], errors: [], document: () => undefined }
           )
         )
         const error = yield* Effect.flip(parseWith("fleet.kdl", 'project "x"\n', { v2: overflowing, v1: overflowing }))
