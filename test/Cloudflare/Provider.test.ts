@@ -719,6 +719,88 @@ describe("the Cloudflare provider's DNS record batches", () => {
     })
   )
 
+  it.effect("calls made together share a batch: a delete frees the name a create takes; 250 creates take 2", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const recordOf = (name: string, type: string, content: string) => {
+        const inputs = { zone: "example.com", name, type, content, proxied: false, ttl: 1 }
+        return {
+          ...scope,
+          operation: "create" as const,
+          key: makeKey("dns", `${name}/${type}`),
+          type: "dns" as const,
+          name,
+          inputs
+        }
+      }
+      const address = recordOf("cn.example.com", "A", "192.0.2.1")
+      const made = yield* service.apply(address)
+      const held = { ...stored("dns", address.name, address.inputs), id: made.id, attributes: made.attributes }
+
+      // As single calls the CNAME could meet the A record (81053); the batch runs its delete first.
+      const [, writes] = yield* requestsOf(
+        store,
+        Effect.all(
+          [
+            service.destroy(scope, address.key, held),
+            service.apply(recordOf("cn.example.com", "CNAME", "origin.example.net"))
+          ],
+          { concurrency: "unbounded" }
+        )
+      )
+      assert.deepStrictEqual(recordWrites(writes), [batch])
+      assert.deepStrictEqual(
+        (yield* inspect(store)).records.map((record) => `${record.type} ${record.name}`),
+        ["CNAME cn.example.com"]
+      )
+
+      // At most 200 changes a batch.
+      const [, many] = yield* requestsOf(
+        store,
+        Effect.forEach(
+          Array.from({ length: 250 }, (_, index) => recordOf(`many-${index}.example.com`, "TXT", "v")),
+          (request) => service.apply(request),
+          { concurrency: "unbounded" }
+        )
+      )
+      assert.deepStrictEqual(recordWrites(many), [batch, batch])
+      assert.strictEqual((yield* inspect(store)).records.length, 251)
+    })
+  )
+
+  it.effect("a batch refused because one record is there already: that one is adopted, the other made", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const create = (name: string) => ({
+        ...scope,
+        operation: "create" as const,
+        key: makeKey("dns", `${name}/A`),
+        type: "dns" as const,
+        name,
+        inputs: { zone: "example.com", name, type: "A", content: "192.0.2.1", proxied: false, ttl: 1 }
+      })
+      // An earlier attempt made this one and lost the answer.
+      yield* recordOutside(store, { type: "A", name: "again.example.com", content: "192.0.2.1" })
+      const [[again, fresh], writes] = yield* requestsOf(
+        store,
+        Effect.all([service.apply(create("again.example.com")), service.apply(create("fresh.example.com"))], {
+          concurrency: "unbounded"
+        })
+      )
+      assert.strictEqual(again.attributes.adopted, true)
+      assert.isUndefined(fresh.attributes.adopted)
+      // The batch, then each record on its own: one made, one answered 81058 and found.
+      assert.deepStrictEqual(recordWrites(writes), [
+        batch,
+        "POST /zones/{id}/dns_records",
+        "POST /zones/{id}/dns_records"
+      ])
+      assert.strictEqual((yield* inspect(store)).records.length, 2)
+    })
+  )
+
   it.live("a batch answered 503 is sent again by the engine's retries, and every record is made once", () =>
     Effect.gen(function* () {
       const { layer, store } = yield* world()

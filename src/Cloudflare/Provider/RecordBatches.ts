@@ -23,7 +23,7 @@ import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import {
   type CloudflareApiService,
-  CloudflareError,
+  type CloudflareError,
   type DnsRecord,
   isRetryable,
   type RecordChanges,
@@ -33,7 +33,7 @@ import {
 type Records = CloudflareApiService["dns"]["records"]
 
 /** Cloudflare's limit of changes in one batch on the Free plan; the other plans allow 3,500. */
-export const maxChanges = 200
+const maxChanges = 200
 
 /** Turns of the scheduler without a new call that close a window: the calls ready together arrive within a few. */
 const quietTurns = 3
@@ -90,31 +90,28 @@ const send = (records: Records, zoneId: string, writes: NonEmptyReadonlyArray<Re
       )
     }
     const result = answer.right
+    // An answer that does not match the changes one for one is not trusted: each change then goes
+    // on its own, which finds what the batch did (an identical record adopted, a deleted one gone).
     if (result.patches.length !== patches.length || result.posts.length !== posts.length) {
-      const error = new CloudflareError({
-        operation: "dns record batch",
-        reason: "failed",
-        message: `dns record batch in zone ${zoneId}: Cloudflare answered ${result.patches.length} patched and ${result.posts.length} created records for ${patches.length} patches and ${posts.length} posts`
-      })
-      return yield* Effect.forEach(writes, (write) => Request.fail(write, error), { discard: true })
+      return yield* Effect.forEach(writes, (write) => Request.succeed(write, alone), { discard: true })
     }
     yield* Effect.forEach(deletes, ({ write }) => Request.succeed(write, { _tag: "Deleted" }), { discard: true })
-    const written = [...patches.map(({ write }) => write), ...posts.map(({ write }) => write)]
     const answered = [...result.patches, ...result.posts]
-    yield* Effect.forEach(
-      written,
-      (write, index) => Request.succeed(write, { _tag: "Written", record: answered[index]! }),
-      {
-        discard: true
-      }
-    )
+    const written = [...patches, ...posts].map(({ write }, index) => [write, answered[index]!] as const)
+    yield* Effect.forEach(written, ([write, record]) => Request.succeed(write, { _tag: "Written", record }), {
+      discard: true
+    })
   })
 
 /** The changes of one zone in batches of at most `maxChanges`, one after the other; zones side by side. */
 const resolver = (records: Records) =>
   RequestResolver.makeBatched((writes: NonEmptyArray<RecordWrite>) => {
     const zones = new Map<string, Array<RecordWrite>>()
-    for (const write of writes) zones.set(write.zoneId, [...(zones.get(write.zoneId) ?? []), write])
+    for (const write of writes) {
+      const zone = zones.get(write.zoneId)
+      if (zone === undefined) zones.set(write.zoneId, [write])
+      else zone.push(write)
+    }
     return Effect.forEach(
       zones,
       ([zoneId, changes]) =>
@@ -136,13 +133,11 @@ export const make = (records: Records): Pick<Records, "create" | "update" | "del
   let waiting: Array<{ readonly write: RecordWrite; readonly done: Deferred.Deferred<Outcome, CloudflareError> }> = []
 
   const gather = Effect.gen(function* () {
-    let seen = waiting.length
-    for (let quiet = 0; quiet < quietTurns; quiet++) {
+    let quiet = 0
+    while (quiet < quietTurns) {
+      const seen = waiting.length
       yield* Effect.yieldNow()
-      if (waiting.length > seen) {
-        seen = waiting.length
-        quiet = -1
-      }
+      quiet = waiting.length > seen ? 0 : quiet + 1
     }
   })
   const flush = Effect.suspend(() => {
