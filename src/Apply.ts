@@ -147,7 +147,10 @@ export const run = (
             return yield* Deferred.succeed(own, { _tag: "Failed", error, ...(store === undefined ? {} : { store }) })
           })
         )
-        yield* withSlot(attempt)
+        // Parallelism bounds the requests in flight. Calls the provider gathers into shared requests
+        // (bounded by the provider) wait for their batch without a slot: holding one would cap a
+        // batch at `parallelism` calls. Each still records its intent before and its result after.
+        yield* context.provider.batches?.(step.action.type) === true ? attempt : withSlot(attempt)
       })
 
     yield* Effect.forEach(all, runStep, { concurrency: "unbounded", discard: true })

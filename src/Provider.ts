@@ -87,6 +87,12 @@ export interface CloudProviderService {
    * SSH key). A plan counts it as forgotten, not destroyed.
    */
   readonly keeps: (resource: StoredResource) => boolean
+  /**
+   * Whether the provider gathers concurrent `apply` and `destroy` calls for resources of this type
+   * into shared requests, and bounds those requests itself: the engine then lets such calls wait
+   * for their batch without holding a parallelism slot. Absent: no type is batched.
+   */
+  readonly batches?: ((type: ResourceType) => boolean) | undefined
   /** Removes one resource; a resource that is already gone counts as removed. */
   readonly destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) => Effect.Effect<void, ProviderError>
   /**
@@ -136,6 +142,7 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     newIdFields: (type) => forType(type)?.newIdFields(type) ?? [],
     claims: (type, inputs) => forType(type)?.claims(type, inputs) ?? [],
     keeps: (resource) => forType(resource.type)?.keeps(resource) ?? false,
+    batches: (type) => forType(type)?.batches?.(type) ?? false,
     getState: (scope, resources, declared) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(

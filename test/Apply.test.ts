@@ -189,6 +189,20 @@ describe("bounded parallelism", () => {
     }).pipe(Effect.provide(world({ fake: { latency: Duration.millis(50) } })))
   )
 
+  it.live("calls of a type the provider gathers into shared requests wait for their batch without a slot", () =>
+    Effect.gen(function* () {
+      const recorder = yield* Recorder
+      const provider = yield* CloudProvider
+      const batching = { ...provider, batches: (type: string) => type === "r2" }
+      yield* Fleet.up(target(buckets), runOptions({ parallelism: 1 })).pipe(
+        Effect.provideService(CloudProvider, batching)
+      )
+      // All eight in flight at once, where parallelism 1 would hold them to one (the test below).
+      assert.strictEqual(yield* recorder.maxInFlight, 8)
+      yield* assertConverged(buckets)
+    }).pipe(Effect.provide(world({ fake: { latency: Duration.millis(20) } })))
+  )
+
   it.effect("parallelism 1 runs one call at a time", () =>
     Effect.gen(function* () {
       const recorder = yield* Recorder

@@ -9,6 +9,8 @@
  * the bindings and routes of the workers whose state has some. Every input Cloudflare holds is
  * reported to the refresh (`Model.unobservedFields` lists the others). Plans never start a process.
  *
+ * DNS record creates, updates and deletes made at the same time go out as one batch per zone.
+ *
  * Retries: `getState` reads through a client that retries throttling and outages (honouring
  * `retry-after`); `apply` and `destroy` use a client that makes one attempt and leave retries
  * to the engine, which runs the whole action again. Each action can run again safely: a
@@ -27,6 +29,7 @@ import * as Model from "./Model.js"
 import * as Actions from "./Provider/Actions.js"
 import { type Clients, orFail, providerName } from "./Provider/Common.js"
 import * as Read from "./Provider/Read.js"
+import * as RecordBatches from "./Provider/RecordBatches.js"
 import * as Wrangler from "./Wrangler.js"
 
 export type { Deployer } from "./Provider/Actions.js"
@@ -53,7 +56,8 @@ export interface Settings {
  * The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`;
  * with `deployer`, Workers and Pages are deployed through wrangler.
  */
-export const make = (clients: Clients, deployer?: Actions.Deployer | undefined): CloudProviderService => {
+export const make = (given: Clients, deployer?: Actions.Deployer | undefined): CloudProviderService => {
+  const clients: Clients = { ...given, write: RecordBatches.withBatches(given.write) }
   /** Missing credentials or a missing wrangler are reported when the plan is made, not halfway through an apply. */
   const checkPlan = (desired: ReadonlyArray<{ readonly type: ResourceType }>): Effect.Effect<void, ProviderError> =>
     Effect.gen(function* () {
@@ -77,6 +81,8 @@ export const make = (clients: Clients, deployer?: Actions.Deployer | undefined):
     claims,
     // An adopted bucket or record is FleetFlow's from then on, and deleted with the stage.
     keeps: () => false,
+    // DNS record writes made together go out as one batch per zone (`Provider/RecordBatches.ts`).
+    batches: (type) => type === "dns",
     getState: (_scope, resources, declared) => Read.getState(clients.read, resources, declared),
     find: (_scope, wanted) => Effect.withSpan(Read.find(clients.read, wanted), "Cloudflare find"),
     check: checkPlan,

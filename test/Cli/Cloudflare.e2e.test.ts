@@ -364,4 +364,87 @@ ${records.join("\n")}
       assert.deepStrictEqual(sakura.servers, [], "nothing was applied")
     })
   )
+
+  it.scopedLive(
+    "up sends the records of a zone as one batch; a record Cloudflare refuses fails alone, by its key",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* CloudflareSimulator.memoryStore()
+        const baseUrl = yield* CloudflareSimulator.serve(store, { token: canary, zones: ["example.com"] })
+        const folder = setup()
+        const env = cloudEnv(baseUrl, folder)
+        const records = (count: number) => `project "records"
+providers { cloudflare { account-id "${account}"; zone "example.com"; } }
+retry max-attempts=3 initial-delay="100ms" max-delay="1s"
+stage "dev" {
+    dns "example.com" {
+${Array.from({ length: count }, (_, index) => `        record "host-${index}" type="A" value="192.0.2.${index}"`).join("\n")}
+    }
+}
+`
+        const writes = (from: number) =>
+          Effect.map(Effect.orDie(CloudflareSimulator.requests(store)), (requests) =>
+            requests
+              .slice(from)
+              .filter((request) => request.method !== "GET" && request.path.includes("/dns_records"))
+              .map((request) => `${request.method} ${request.path.replace(/[0-9a-f]{32}/g, "{id}")}`)
+          )
+
+        yield* step(
+          "100 records come up in at most 2 requests",
+          Effect.gen(function* () {
+            fs.writeFileSync(path.join(folder.dir, "fleet.kdl"), records(100))
+            const up = yield* run(["up", ...stageArgs, "--yes"], folder.dir, env)
+            assert.strictEqual(up.code, 0, up.stdout + up.stderr)
+            const made = yield* writes(0)
+            assert.isAtMost(made.length, 2, made.join(", "))
+            assert.include(made, "POST /zones/{id}/dns_records/batch")
+            assert.strictEqual((yield* Effect.orDie(CloudflareSimulator.inspect(store))).records.length, 100)
+          })
+        )
+
+        yield* step(
+          "of 20 new records, the one whose name a CNAME holds fails with Cloudflare's reason; the others are made",
+          Effect.gen(function* () {
+            const zone = CloudflareSimulator.zoneId(account, "example.com")
+            const outside = yield* Effect.orDie(
+              CloudflareSimulator.handle(
+                {
+                  method: "POST",
+                  url: `/client/v4/zones/${zone}/dns_records`,
+                  headers: { authorization: `Bearer ${canary}` },
+                  body: JSON.stringify({ type: "CNAME", name: "host-107.example.com", content: "origin.example.net" })
+                },
+                store,
+                { token: canary, zones: ["example.com"] }
+              )
+            )
+            assert.strictEqual(outside.status, 200, outside.body)
+            fs.writeFileSync(path.join(folder.dir, "fleet.kdl"), records(120))
+            const before = (yield* Effect.orDie(CloudflareSimulator.requests(store))).length
+            const up = yield* run(["up", ...stageArgs, "--yes"], folder.dir, env)
+            const output = up.stdout + up.stderr
+            // 3: the apply stopped part way (README: the command exits 3 and lists what failed).
+            assert.strictEqual(up.code, 3, output)
+            assert.include(output, "cloudflare:dns:host-107.example.com/A: Failed after")
+            assert.include(
+              output,
+              `dns record create A "host-107.example.com" in zone ${zone}: ` +
+                "An A, AAAA, or CNAME record with that host already exists. (code 81053)"
+            )
+            assert.strictEqual(output.match(/Failed after/g)?.length, 1, "one record failed")
+            assert.strictEqual(output.match(/Creation complete/g)?.length, 19, output)
+            assert.isFalse(hasStackTrace(up.stderr), up.stderr)
+            assert.include(yield* writes(before), "POST /zones/{id}/dns_records/batch")
+            const names = (yield* Effect.orDie(CloudflareSimulator.inspect(store))).records.map(
+              (record) => `${record.type} ${record.name}`
+            )
+            assert.strictEqual(names.length, 120)
+            assert.include(names, "CNAME host-107.example.com")
+            assert.include(names, "A host-119.example.com")
+            assert.notInclude(names, "A host-107.example.com")
+          })
+        )
+      })
+  )
 })

@@ -603,3 +603,240 @@ describe("the Cloudflare provider's writes", () => {
     })
   )
 })
+
+/** `count` A records in example.com, `host-<i>` pointing at `address(i)`. */
+const recordsBlock = (count: number, address: (index: number) => string) =>
+  [
+    `dns "example.com" {`,
+    ...Array.from({ length: count }, (_, index) => `  record "host-${index}" type="A" value="${address(index)}"`),
+    `}`
+  ].join("\n")
+
+/** The record writes among `made`, IDs left out. */
+const recordWrites = (made: ReadonlyArray<string>) =>
+  made
+    .filter((entry) => !entry.startsWith("GET ") && entry.includes("/dns_records"))
+    .map((entry) => entry.replace(/[0-9a-f]{32}/g, "{id}"))
+
+/** A record someone made on the dashboard. */
+const recordOutside = (store: Simulator.CloudflareStore, record: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const made = yield* Simulator.handle(
+      {
+        method: "POST",
+        url: `/client/v4/zones/${Simulator.zoneId(account, "example.com")}/dns_records`,
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify(record)
+      },
+      store,
+      { token, zones }
+    ).pipe(Effect.orDie)
+    assert.strictEqual(made.status, 200, made.body)
+  })
+
+const batch = "POST /zones/{id}/dns_records/batch"
+
+describe("the Cloudflare provider's DNS record batches", () => {
+  it.effect("100 records come up, change and go in at most 2 requests each; a plan lists the zone's records once", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const first = yield* targetOf(fleet(recordsBlock(100, (index) => `192.0.2.${index}`)))
+      const second = yield* targetOf(fleet(recordsBlock(100, (index) => `198.51.100.${index}`)))
+      yield* Effect.gen(function* () {
+        const [created, made] = yield* requestsOf(store, Fleet.up(first, runOptions()))
+        assert.deepStrictEqual(created.plan.summary, { add: 100, change: 0, destroy: 0 })
+        const creates = recordWrites(made)
+        assert.isAtMost(creates.length, 2, creates.join(", "))
+        assert.include(creates, batch)
+        const contents = yield* inspect(store)
+        assert.deepStrictEqual(
+          contents.records.map((record) => record.name).sort(),
+          Array.from({ length: 100 }, (_, index) => `host-${index}.example.com`).sort()
+        )
+
+        // Each record's ID went into the state: nothing to do, and one list for the zone.
+        const [planned, read] = yield* requestsOf(store, Fleet.plan(first, { refresh: true }))
+        assert.isFalse(Plan.hasChanges(planned.plan))
+        assert.strictEqual(read.filter((entry) => /^GET \/zones\/\w+\/dns_records$/.test(entry)).length, 1)
+
+        const [changed, patched] = yield* requestsOf(store, Fleet.up(second, runOptions()))
+        assert.deepStrictEqual(changed.plan.summary, { add: 0, change: 100, destroy: 0 })
+        const updates = recordWrites(patched)
+        assert.isAtMost(updates.length, 2, updates.join(", "))
+        assert.include(updates, batch)
+        const after = yield* inspect(store)
+        assert.deepStrictEqual(
+          after.records.map((record) => record.id).sort(),
+          contents.records.map((record) => record.id).sort(),
+          "changed in place"
+        )
+        assert.isTrue(after.records.every((record) => record.content.startsWith("198.51.100.")))
+
+        const [, removed] = yield* requestsOf(store, Fleet.down(second, runOptions()))
+        const deletes = recordWrites(removed)
+        assert.isAtMost(deletes.length, 2, deletes.join(", "))
+        assert.include(deletes, batch)
+        assert.strictEqual((yield* inspect(store)).records.length, 0)
+      }).pipe(Effect.provide(layer))
+    })
+  )
+
+  it.effect("one record of 20 Cloudflare refuses fails alone, with the message it gets on its own; 19 are made", () =>
+    Effect.gen(function* () {
+      const clash = { type: "CNAME", name: "host-7.example.com", content: "origin.example.net" }
+      const lone = yield* world()
+      yield* recordOutside(lone.store, clash)
+      const alone = yield* targetOf(fleet(`dns "example.com" { record "host-7" type="A" value="192.0.2.7"; }`))
+      const expected = yield* Effect.flip(Fleet.up(alone, runOptions())).pipe(Effect.provide(lone.layer))
+      if (expected._tag !== "PartialApplyError")
+        return assert.fail(`expected a PartialApplyError, got ${expected._tag}`)
+      const message = expected.failed[0]!.error.message
+      assert.include(message, "code 81053")
+
+      const { layer, store } = yield* world()
+      yield* recordOutside(store, clash)
+      const target = yield* targetOf(fleet(recordsBlock(20, (index) => `192.0.2.${index}`)))
+      const [error, made] = yield* requestsOf(store, Effect.flip(Fleet.up(target, runOptions()))).pipe(
+        Effect.provide(layer)
+      )
+      if (error._tag !== "PartialApplyError") return assert.fail(`expected a PartialApplyError, got ${error._tag}`)
+      assert.deepStrictEqual(
+        error.failed.map((failure) => [failure.step.key, failure.error.message]),
+        [[makeKey("dns", "host-7.example.com/A"), message]]
+      )
+      assert.strictEqual(error.succeeded.length, 19)
+      assert.include(recordWrites(made), batch, "the records were sent as a batch first")
+      const contents = yield* inspect(store)
+      assert.deepStrictEqual(
+        contents.records.map((record) => `${record.type} ${record.name}`).sort(),
+        [
+          "CNAME host-7.example.com",
+          ...Array.from({ length: 20 }, (_, index) => index)
+            .filter((index) => index !== 7)
+            .map((index) => `A host-${index}.example.com`)
+        ].sort()
+      )
+    })
+  )
+
+  it.effect("calls made together share a batch: a delete frees the name a create takes; 250 creates take 2", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const recordOf = (name: string, type: string, content: string) => {
+        const inputs = { zone: "example.com", name, type, content, proxied: false, ttl: 1 }
+        return {
+          ...scope,
+          operation: "create" as const,
+          key: makeKey("dns", `${name}/${type}`),
+          type: "dns" as const,
+          name,
+          inputs
+        }
+      }
+      const address = recordOf("cn.example.com", "A", "192.0.2.1")
+      const made = yield* service.apply(address)
+      const held = { ...stored("dns", address.name, address.inputs), id: made.id, attributes: made.attributes }
+
+      // As single calls the CNAME could meet the A record (81053); the batch runs its delete first.
+      const [, writes] = yield* requestsOf(
+        store,
+        Effect.all(
+          [
+            service.destroy(scope, address.key, held),
+            service.apply(recordOf("cn.example.com", "CNAME", "origin.example.net"))
+          ],
+          { concurrency: "unbounded" }
+        )
+      )
+      assert.deepStrictEqual(recordWrites(writes), [batch])
+      assert.deepStrictEqual(
+        (yield* inspect(store)).records.map((record) => `${record.type} ${record.name}`),
+        ["CNAME cn.example.com"]
+      )
+
+      // At most 200 changes a batch.
+      const [, many] = yield* requestsOf(
+        store,
+        Effect.forEach(
+          Array.from({ length: 250 }, (_, index) => recordOf(`many-${index}.example.com`, "TXT", "v")),
+          (request) => service.apply(request),
+          { concurrency: "unbounded" }
+        )
+      )
+      assert.deepStrictEqual(recordWrites(many), [batch, batch])
+      assert.strictEqual((yield* inspect(store)).records.length, 251)
+    })
+  )
+
+  it.effect("a batch refused because one record is there already: that one is adopted, the other made", () =>
+    Effect.gen(function* () {
+      const { provider, store } = yield* world()
+      const service = yield* Effect.provide(CloudProvider, provider)
+      const create = (name: string) => ({
+        ...scope,
+        operation: "create" as const,
+        key: makeKey("dns", `${name}/A`),
+        type: "dns" as const,
+        name,
+        inputs: { zone: "example.com", name, type: "A", content: "192.0.2.1", proxied: false, ttl: 1 }
+      })
+      // An earlier attempt made this one and lost the answer.
+      yield* recordOutside(store, { type: "A", name: "again.example.com", content: "192.0.2.1" })
+      const [[again, fresh], writes] = yield* requestsOf(
+        store,
+        Effect.all([service.apply(create("again.example.com")), service.apply(create("fresh.example.com"))], {
+          concurrency: "unbounded"
+        })
+      )
+      assert.strictEqual(again.attributes.adopted, true)
+      assert.isUndefined(fresh.attributes.adopted)
+      // The batch, then each record on its own: one made, one answered 81058 and found.
+      assert.deepStrictEqual(recordWrites(writes), [
+        batch,
+        "POST /zones/{id}/dns_records",
+        "POST /zones/{id}/dns_records"
+      ])
+      assert.strictEqual((yield* inspect(store)).records.length, 2)
+    })
+  )
+
+  it.live("a batch answered 503 is sent again by the engine's retries, and every record is made once", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      yield* Simulator.injectFaults(store, [
+        { method: "POST", path: "/zones/*/dns_records/batch", kind: { _tag: "Status", status: 503 }, times: 1 }
+      ]).pipe(Effect.orDie)
+      const target = yield* targetOf(fleet(recordsBlock(20, (index) => `192.0.2.${index}`)))
+      const before = (yield* requests(store)).length
+      const applied = yield* Fleet.up(target, runOptions()).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(applied.plan.summary, { add: 20, change: 0, destroy: 0 })
+      const log = (yield* requests(store)).slice(before)
+      const batches = log.filter((entry) => entry.method === "POST" && entry.path.endsWith("/dns_records/batch"))
+      assert.strictEqual(batches[0]?.status, 503)
+      const contents = yield* inspect(store)
+      assert.deepStrictEqual(
+        contents.records.map((record) => record.name).sort(),
+        Array.from({ length: 20 }, (_, index) => `host-${index}.example.com`).sort()
+      )
+    })
+  )
+
+  it.effect("a batch answered 503 fails each of its records as transient, for the engine to retry or report", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      yield* Simulator.injectFaults(store, [
+        { method: "POST", path: "/zones/*/dns_records/batch", kind: { _tag: "Status", status: 503 } }
+      ]).pipe(Effect.orDie)
+      const target = yield* targetOf(fleet(recordsBlock(20, (index) => `192.0.2.${index}`)))
+      const once = { ...fastRetry, maxAttempts: 1 }
+      const error = yield* Effect.flip(Fleet.up(target, runOptions({ retry: once }))).pipe(Effect.provide(layer))
+      if (error._tag !== "PartialApplyError") return assert.fail(`expected a PartialApplyError, got ${error._tag}`)
+      const refused = error.failed.filter((failure) => failure.error.message.startsWith("dns record batch"))
+      // A record alone in its window goes by its own call, which the fault leaves alone; the batch held the others.
+      assert.isAtLeast(refused.length, 19)
+      assert.isTrue(refused.every((failure) => failure.error.reason === "transient"))
+      assert.strictEqual(error.failed.length + error.succeeded.length, 20)
+    })
+  )
+})

@@ -395,6 +395,93 @@ describe("Cloudflare simulator: zones and DNS records", () => {
   )
 })
 
+describe("Cloudflare simulator: the DNS record batch", () => {
+  const names = (response: { readonly body: Envelope }) =>
+    (response.body.result as ReadonlyArray<{ name: string; type: string; content: string }>).map(
+      (record) => `${record.type} ${record.name} ${record.content}`
+    )
+
+  it.effect("checks each entry as its single-record call does: the first failure is the answer, nothing applied", () =>
+    Effect.gen(function* () {
+      const { call, zoneId, store } = yield* setup()
+      const records = `/zones/${yield* zoneId("example.com")}/dns_records`
+      const single = yield* call("POST", records, { body: { type: "A", name: "bad", content: "not-an-address" } })
+      const posts = [
+        { type: "A", name: "one", content: "192.0.2.1" },
+        { type: "A", name: "bad", content: "not-an-address" },
+        { type: "TXT", name: "three", content: "" }
+      ]
+      const before = (yield* Simulator.requests(store).pipe(Effect.orDie)).length
+      const batched = yield* call("POST", `${records}/batch`, { body: { posts } })
+      assert.strictEqual(batched.status, single.status)
+      assert.deepStrictEqual(batched.body.errors, single.body.errors)
+      assert.strictEqual(errorCode(batched), 9005)
+      assert.deepStrictEqual(names(yield* call("GET", records)), [])
+      const logged = (yield* Simulator.requests(store).pipe(Effect.orDie)).slice(before)
+      assert.deepStrictEqual(
+        logged.map((entry) => `${entry.method} ${entry.path.replace(/[0-9a-f]{32}/g, "{id}")}`),
+        ["POST /zones/{id}/dns_records/batch", "GET /zones/{id}/dns_records"],
+        "the batch is one request in the log"
+      )
+
+      // Each list runs in its own order: the second post meets the first one's CNAME.
+      const clash = yield* call("POST", `${records}/batch`, {
+        body: {
+          posts: [
+            { type: "CNAME", name: "www", content: "example.org" },
+            { type: "A", name: "www", content: "192.0.2.1" }
+          ]
+        }
+      })
+      assert.strictEqual(errorCode(clash), 81053)
+      assert.deepStrictEqual(names(yield* call("GET", records)), [])
+    })
+  )
+
+  it.effect("runs deletes, patches and puts before posts, whatever order the body names them in", () =>
+    Effect.gen(function* () {
+      const { call, zoneId } = yield* setup()
+      const records = `/zones/${yield* zoneId("example.com")}/dns_records`
+      const old = (yield* call("POST", records, { body: { type: "A", name: "cn", content: "192.0.2.1" } })).body.result
+      const other = (yield* call("POST", records, { body: { type: "A", name: "x", content: "192.0.2.2" } })).body.result
+      // A CNAME where an A record is: only possible because the delete goes first.
+      const done = yield* call("POST", `${records}/batch`, {
+        body: {
+          posts: [{ type: "CNAME", name: "cn", content: "origin.example.net" }],
+          patches: [{ id: other.id, content: "192.0.2.3" }],
+          deletes: [{ id: old.id }]
+        }
+      })
+      assert.strictEqual(done.status, 200)
+      assert.deepStrictEqual(
+        (done.body.result.deletes as ReadonlyArray<{ id: string }>).map((record) => record.id),
+        [old.id]
+      )
+      assert.deepStrictEqual(names(yield* call("GET", records)), [
+        "A x.example.com 192.0.2.3",
+        "CNAME cn.example.com origin.example.net"
+      ])
+    })
+  )
+
+  it.effect("holds at most 200 changes: one more is refused and nothing is applied", () =>
+    Effect.gen(function* () {
+      const { call, zoneId } = yield* setup()
+      const records = `/zones/${yield* zoneId("example.com")}/dns_records`
+      const posts = (count: number, prefix: string) =>
+        Array.from({ length: count }, (_, index) => ({ type: "TXT", name: `${prefix}-${index}`, content: "v" }))
+      const over = yield* call("POST", `${records}/batch`, { body: { posts: posts(201, "over") } })
+      assert.strictEqual(over.status, 400)
+      assert.strictEqual(errorCode(over), 1004)
+      assert.include(over.body.errors[0]?.message, "at most 200")
+      assert.deepStrictEqual(names(yield* call("GET", records)), [])
+      const full = yield* call("POST", `${records}/batch`, { body: { posts: posts(200, "full") } })
+      assert.strictEqual(full.status, 200)
+      assert.strictEqual(full.body.result.posts.length, 200)
+    })
+  )
+})
+
 describe("Cloudflare simulator: accounts and authentication", () => {
   it.effect("answers wrangler's account discovery", () =>
     Effect.gen(function* () {

@@ -321,10 +321,34 @@ export const deleteRecord: Handler = (call, document) =>
     return yield* answer({ id: record.id }, next)
   })
 
+/**
+ * The changes one batch may hold on the Free plan (3,500 on the others), deletes, patches, puts and
+ * posts together (developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes).
+ * Cloudflare does not document the error over it: a validation error here.
+ */
+export const batchLimit = 200
+
+/**
+ * One transaction, in Cloudflare's order whatever the body's: deletes, then patches, then puts,
+ * then posts, each list in its own order. Each entry is checked as its single-record call is,
+ * against the zone as the entries before it left it; the first failure is the answer and
+ * nothing is applied.
+ */
 export const batchRecords: Handler = (call, document) =>
   Effect.gen(function* () {
     const zone = yield* findZone(call, document)
     const batch = yield* decodeBody(call, Batch, codes.invalidBody)
+    const size = [batch.deletes, batch.patches, batch.puts, batch.posts].reduce(
+      (sum, part) => sum + (part?.length ?? 0),
+      0
+    )
+    if (size > batchLimit) {
+      return yield* fail(
+        400,
+        codes.validation,
+        `DNS Validation Error: a batch holds at most ${batchLimit} record changes on this zone's plan; it has ${size}`
+      )
+    }
     let current = document
     const done: Record<"deletes" | "patches" | "puts" | "posts", Array<DnsRecord>> = {
       deletes: [],
