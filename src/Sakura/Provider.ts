@@ -30,6 +30,7 @@ import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
 import * as Lookups from "./Provider/Lookups.js"
 import * as Notes from "./Provider/Notes.js"
+import * as Registered from "./Provider/Registered.js"
 import { getState } from "./Provider/Read.js"
 import * as ServerUpdate from "./Provider/ServerUpdate.js"
 import * as Servers from "./Provider/Servers.js"
@@ -59,19 +60,20 @@ export interface Settings {
 const apply = (
   clients: Clients,
   lookups: Lookups.Lookups,
+  known: Registered.Registered,
   archives: Disks.Archives,
   request: ApplyRequest
 ): Effect.Effect<Observed, ProviderError> => {
   const create = request.operation === "create"
   switch (request.type) {
     case "server":
-      return create ? Servers.create(clients, lookups, request) : ServerUpdate.update(clients, request)
+      return create ? Servers.create(clients, lookups, known, request) : ServerUpdate.update(clients, request)
     case "disk":
       return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, request)
     case "ssh-key":
-      return create ? SshKeys.create(clients, request) : SshKeys.update(clients, request)
+      return create ? SshKeys.create(clients, known, request) : SshKeys.update(clients, known, request)
     case "startup-script":
-      return create ? Notes.create(clients, request) : Notes.update(clients, request)
+      return create ? Notes.create(clients, known, request) : Notes.update(clients, known, request)
     default:
       return Effect.fail(invalid(request.operation, request.key, `${providerName} does not serve ${request.type}`))
   }
@@ -84,6 +86,7 @@ const keeps = (resource: StoredResource): boolean =>
 const destroy = (
   clients: Clients,
   lookups: Lookups.Lookups,
+  known: Registered.Registered,
   scope: Scope,
   key: ResourceKey,
   resource: StoredResource
@@ -94,9 +97,9 @@ const destroy = (
     case "disk":
       return Disks.destroy(clients, lookups, scope, key, resource)
     case "ssh-key":
-      return SshKeys.destroy(clients, key, resource)
+      return SshKeys.destroy(clients, known, key, resource)
     case "startup-script":
-      return Notes.destroy(clients, key, resource)
+      return Notes.destroy(clients, known, key, resource)
     default:
       return Effect.fail(invalid("delete", key, `${providerName} does not serve ${resource.type}`))
   }
@@ -107,6 +110,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
   Effect.gen(function* () {
     const archives = yield* Disks.makeArchives(clients.write)
     const lookups = Lookups.make(clients.write)
+    const known = Registered.make(clients.write)
     return {
       name: providerName,
       handles,
@@ -115,14 +119,18 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       claims: () => [],
       keeps,
-      getState: (_scope, resources) => getState(clients.read, lookups, resources),
-      find: (scope, wanted) => Effect.withSpan(find(clients.read, lookups, scope, wanted), "Sakura find"),
+      getState: (_scope, resources) => Effect.zipRight(known.reset, getState(clients.read, lookups, resources)),
+      find: (scope, wanted) =>
+        Effect.withSpan(Effect.zipRight(known.reset, find(clients.read, lookups, scope, wanted)), "Sakura find"),
       // Credentials Sakura Cloud refuses fail the plan here, once, rather than every action of the apply.
       check: (desired) => (desired.length === 0 ? Effect.void : Effect.asVoid(orFail()(clients.read.authStatus()))),
       apply: (request) =>
-        Effect.withSpan(apply(clients, lookups, archives, request), `Sakura ${request.operation} ${request.type}`),
+        Effect.withSpan(
+          apply(clients, lookups, known, archives, request),
+          `Sakura ${request.operation} ${request.type}`
+        ),
       destroy: (scope, key, resource) =>
-        Effect.withSpan(destroy(clients, lookups, scope, key, resource), `Sakura delete ${resource.type}`)
+        Effect.withSpan(destroy(clients, lookups, known, scope, key, resource), `Sakura delete ${resource.type}`)
     }
   })
 

@@ -26,6 +26,7 @@ import {
   zoneToDelete
 } from "./Common.js"
 import type { Lookups } from "./Lookups.js"
+import type { Catalog, Registered } from "./Registered.js"
 import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
 
 const decode = decodeInputs(ServerInputs, "server")
@@ -103,13 +104,17 @@ export const find = (usacloud: UsacloudService, zone: string, id: string): Effec
 const resolveNames = <A extends { readonly id: string; readonly name: string }>(
   key: ResourceKey,
   values: ReadonlyArray<string>,
-  list: Effect.Effect<ReadonlyArray<A>, UsacloudError>,
+  registered: Catalog<A>,
   what: string,
   hint: string
 ) =>
   Effect.gen(function* () {
     if (values.every(isId)) return values
-    const known = yield* orFail(key)(list)
+    const listed = yield* orFail(key)(registered.list)
+    // A name the run's list lacks may have been registered since: it is asked once more before it fails.
+    const known = values.every((value) => isId(value) || listed.some((item) => item.name === value))
+      ? listed
+      : yield* orFail(key)(registered.fresh)
     return yield* Effect.forEach(values, (value) => {
       if (isId(value)) return Effect.succeed(value)
       const named = known.filter((item) => item.name === value)
@@ -127,19 +132,19 @@ const resolveNames = <A extends { readonly id: string; readonly name: string }>(
     })
   })
 
-const edit = (clients: Clients, key: ResourceKey, name: string, inputs: Inputs) =>
+const edit = (known: Registered, key: ResourceKey, name: string, inputs: Inputs) =>
   Effect.gen(function* () {
     const sshKeyIds = yield* resolveNames(
       key,
       inputs.sshKeys,
-      clients.write.sshKeys.list(),
+      known.sshKeys,
       "SSH key",
       "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
     )
     const noteIds = yield* resolveNames(
       key,
       inputs.startupScripts,
-      clients.write.notes.list(),
+      known.notes,
       "startup script",
       "register it with `usacloud note create`, or give the path of a local script"
     )
@@ -200,6 +205,7 @@ const carryOn = (
 export const create = (
   clients: Clients,
   lookups: Lookups,
+  known: Registered,
   request: ApplyRequest
 ): Effect.Effect<Observed, ProviderError> =>
   Effect.gen(function* () {
@@ -216,7 +222,7 @@ export const create = (
     const zone = inputs.zone
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
-    const changes = yield* edit(clients, key, request.name, inputs)
+    const changes = yield* edit(known, key, request.name, inputs)
     const existing = yield* orFail(key)(lookups.existing("server", zone, owner))
     const carried =
       existing === undefined ? undefined : yield* carryOn(clients, lookups, key, owner, existing, inputs.disk, changes)
