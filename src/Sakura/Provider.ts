@@ -28,6 +28,7 @@ import * as Usacloud from "./Usacloud.js"
 import { type Clients, handles, invalid, orFail, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
+import * as Listed from "./Provider/Listed.js"
 import * as Lookups from "./Provider/Lookups.js"
 import * as Notes from "./Provider/Notes.js"
 import * as Registered from "./Provider/Registered.js"
@@ -60,6 +61,7 @@ export interface Settings {
 const apply = (
   clients: Clients,
   lookups: Lookups.Lookups,
+  listed: Listed.Listed,
   known: Registered.Registered,
   archives: Disks.Archives,
   request: ApplyRequest
@@ -67,9 +69,9 @@ const apply = (
   const create = request.operation === "create"
   switch (request.type) {
     case "server":
-      return create ? Servers.create(clients, lookups, known, request) : ServerUpdate.update(clients, request)
+      return create ? Servers.create(clients, lookups, known, request) : ServerUpdate.update(clients, listed, request)
     case "disk":
-      return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, request)
+      return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, listed, request)
     case "ssh-key":
       return create ? SshKeys.create(clients, known, request) : SshKeys.update(clients, known, request)
     case "startup-script":
@@ -86,6 +88,7 @@ const keeps = (resource: StoredResource): boolean =>
 const destroy = (
   clients: Clients,
   lookups: Lookups.Lookups,
+  listed: Listed.Listed,
   known: Registered.Registered,
   scope: Scope,
   key: ResourceKey,
@@ -93,7 +96,7 @@ const destroy = (
 ): Effect.Effect<void, ProviderError> => {
   switch (resource.type) {
     case "server":
-      return Servers.destroy(clients, lookups, scope, key, resource)
+      return Servers.destroy(clients, lookups, listed, scope, key, resource)
     case "disk":
       return Disks.destroy(clients, lookups, scope, key, resource)
     case "ssh-key":
@@ -111,6 +114,9 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
     const archives = yield* Disks.makeArchives(clients.write)
     const lookups = Lookups.make(clients.write)
     const known = Registered.make(clients.write)
+    const listed = Listed.make()
+    // Every command starts with a getState or a find: what the last one listed may have changed since.
+    const forget = Effect.zipRight(known.reset, listed.reset)
     return {
       name: providerName,
       handles,
@@ -119,18 +125,21 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       claims: () => [],
       keeps,
-      getState: (_scope, resources) => Effect.zipRight(known.reset, getState(clients.read, lookups, resources)),
+      getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
       find: (scope, wanted) =>
-        Effect.withSpan(Effect.zipRight(known.reset, find(clients.read, lookups, scope, wanted)), "Sakura find"),
+        Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),
       // Credentials Sakura Cloud refuses fail the plan here, once, rather than every action of the apply.
       check: (desired) => (desired.length === 0 ? Effect.void : Effect.asVoid(orFail()(clients.read.authStatus()))),
       apply: (request) =>
         Effect.withSpan(
-          apply(clients, lookups, known, archives, request),
+          apply(clients, lookups, listed, known, archives, request),
           `Sakura ${request.operation} ${request.type}`
         ),
       destroy: (scope, key, resource) =>
-        Effect.withSpan(destroy(clients, lookups, known, scope, key, resource), `Sakura delete ${resource.type}`)
+        Effect.withSpan(
+          destroy(clients, lookups, listed, known, scope, key, resource),
+          `Sakura delete ${resource.type}`
+        )
     }
   })
 

@@ -25,6 +25,7 @@ import {
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
+import type { Listed } from "./Listed.js"
 import type { Lookups } from "./Lookups.js"
 import type { Catalog, Registered } from "./Registered.js"
 import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
@@ -89,7 +90,18 @@ export const successorIn = (servers: ReadonlyArray<Server>, id: string): Server 
   servers.find((server) => server.id === id) ??
   servers.find((server) => server.tags.includes(`${previousIdPrefix}${id}`))
 
-export const find = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
+/** Where server `id` is now: as the run's list just showed it, else read. */
+export const find = (
+  usacloud: UsacloudService,
+  listed: Listed,
+  zone: string,
+  id: string
+): Effect.Effect<Server, UsacloudError> =>
+  Effect.flatMap(listed.take(zone, id), (fresh) =>
+    fresh === undefined ? read(usacloud, zone, id) : Effect.succeed(fresh)
+  )
+
+const read = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
   usacloud.servers.read(zone, id).pipe(
     Effect.catchIf(
       (error) => error.reason === "not-found",
@@ -251,6 +263,7 @@ export const create = (
 export const destroy = (
   clients: Clients,
   lookups: Lookups,
+  listed: Listed,
   scope: Scope,
   key: ResourceKey,
   resource: StoredResource
@@ -258,7 +271,7 @@ export const destroy = (
   Effect.gen(function* () {
     const zone = yield* zoneToDelete(key, resource)
     const usacloud = clients.write
-    const server = yield* orFail(key)(readOrNone(find(usacloud, zone, resource.id)))
+    const server = yield* orFail(key)(readOrNone(find(usacloud, listed, zone, resource.id)))
     if (server === undefined) return
     yield* checkOwnedForDelete(key, scope, `server ${server.id}`, server.tags)
     // usacloud waits until the server is down.
