@@ -10,13 +10,12 @@ import * as Fleet from "../src/Fleet.js"
 import { Create } from "../src/Plan.js"
 import { type DesiredResource, makeKey, type ResourceKey } from "../src/Resource.js"
 import {
-  bucket as assets,
+  bucket,
   disk,
   diskKey,
   dnsA,
   type Event,
   Recorder,
-  resource,
   runOptions,
   server,
   serverKey,
@@ -24,13 +23,13 @@ import {
   world
 } from "./support/Desired.js"
 
-const bucket = (name: string, after?: DesiredResource) =>
-  resource("r2", name, { name, location: "APAC" }, after === undefined ? [] : [after.key])
-
 /** A chain of `length` buckets, each waiting for the one before it. */
 const chain = (prefix: string, length: number) => {
   const links: Array<DesiredResource> = []
-  for (let index = 0; index < length; index++) links.push(bucket(`${prefix}-${index}`, links[index - 1]))
+  for (let index = 0; index < length; index++) {
+    const before = links[index - 1]
+    links.push({ ...bucket(`${prefix}-${index}`), dependsOn: before === undefined ? [] : [before.key] })
+  }
   return links
 }
 
@@ -71,7 +70,7 @@ describe("critical path first", () => {
 })
 
 describe("the estimate of a step", () => {
-  const web = [assets("assets"), disk("web"), server("web"), dnsA("www", { server: "web" })]
+  const web = [bucket("assets"), disk("web"), server("web"), dnsA("www", { server: "web" })]
 
   it.effect("with 1 slot, the disk and the server's boot go before a bucket the plan lists first", () =>
     Effect.gen(function* () {
