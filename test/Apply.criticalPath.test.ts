@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import { estimate, remainingPaths } from "../src/Apply/CriticalPath.js"
+import * as Slots from "../src/Apply/Slots.js"
 import type { Step } from "../src/Apply.js"
 import * as Fleet from "../src/Fleet.js"
 import { Create } from "../src/Plan.js"
@@ -43,6 +44,15 @@ const timedWorld = (desired: ReadonlyArray<DesiredResource>, seconds: number) =>
   const keys = new Set<ResourceKey>(desired.map((item) => item.key))
   return world({ delay: (key) => (keys.has(key) ? Duration.seconds(seconds) : Duration.zero) })
 }
+
+/** A create step of `key` the engine would run after `after`; only its key and order matter here. */
+const step = (key: ResourceKey, after: ReadonlyArray<string> = []): Step => ({
+  id: `create:${key}`,
+  operation: "create",
+  key,
+  action: new Create({ key, provider: "cloudflare", type: "r2", name: key, inputs: {}, dependsOn: [], changes: [] }),
+  after
+})
 
 describe("critical path first", () => {
   // Four independent buckets sort before a chain of four: in the plan's order they queue first.
@@ -84,14 +94,6 @@ describe("the estimate of a step", () => {
 })
 
 describe("the remaining path of a step", () => {
-  const step = (key: ResourceKey, after: ReadonlyArray<string> = []): Step => ({
-    id: `create:${key}`,
-    operation: "create",
-    key,
-    action: new Create({ key, provider: "cloudflare", type: "r2", name: key, inputs: {}, dependsOn: [], changes: [] }),
-    after
-  })
-
   it("a server's create (its boot) outweighs a chain of three single API calls", () => {
     const disk = step(makeKey("disk", "web"))
     const server = step(makeKey("server", "web"), [disk.id])
@@ -115,4 +117,33 @@ describe("the remaining path of a step", () => {
     const paths = remainingPaths([short, long, root])
     assert.strictEqual(paths.get(root.id), 1 + estimate(long))
   })
+})
+
+describe("the slots", () => {
+  it.effect("with one slot, ready steps run by their remaining path, the earliest queued first among equals", () =>
+    Effect.gen(function* () {
+      const weights = [3, 9, 1, 9, 4, 7, 2, 7, 5, 0, 8, 6, 3, 1]
+      const steps = weights.map((_, index) => step(r2(`s${index}`)))
+      const priorities = new Map(steps.map((item, index) => [item.id, weights[index]!]))
+      const slots = yield* Slots.make(steps, 1, priorities, new Set())
+      const ran: Array<string> = []
+      yield* Effect.forEach(
+        steps,
+        (item) =>
+          slots.withSlot(
+            item,
+            Effect.sync(() => ran.push(item.id))
+          ),
+        {
+          concurrency: "unbounded",
+          discard: true
+        }
+      )
+      const expected = steps
+        .map((item, index) => ({ id: item.id, weight: weights[index]!, index }))
+        .sort((a, b) => b.weight - a.weight || a.index - b.index)
+        .map((item) => item.id)
+      assert.deepStrictEqual(ran, expected)
+    })
+  )
 })

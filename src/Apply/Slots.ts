@@ -33,6 +33,12 @@ interface Entry {
 
 const before = (a: Entry, b: Entry) => a.priority > b.priority || (a.priority === b.priority && a.order < b.order)
 
+const swap = (heap: Array<Entry>, i: number, j: number) => {
+  const entry = heap[i]!
+  heap[i] = heap[j]!
+  heap[j] = entry
+}
+
 /** A binary heap of the queued entries, the next to run on top. An entry that left stays until it surfaces. */
 class ReadyQueue {
   private readonly heap: Array<Entry> = []
@@ -44,7 +50,7 @@ class ReadyQueue {
     while (index > 0) {
       const parent = (index - 1) >> 1
       if (!before(heap[index]!, heap[parent]!)) break
-      ;[heap[index], heap[parent]] = [heap[parent]!, heap[index]!]
+      swap(heap, index, parent)
       index = parent
     }
   }
@@ -63,7 +69,7 @@ class ReadyQueue {
       if (left < heap.length && before(heap[left]!, heap[next]!)) next = left
       if (right < heap.length && before(heap[right]!, heap[next]!)) next = right
       if (next === index) return top
-      ;[heap[index], heap[next]] = [heap[next]!, heap[index]!]
+      swap(heap, index, next)
       index = next
     }
   }
