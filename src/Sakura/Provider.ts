@@ -10,6 +10,8 @@
  * safely: a create finds what an earlier attempt made by its ownership tags (one list per type
  * and zone for all the creates of an apply, see `Provider/Lookups.ts`), an update follows a
  * server's new ID through `@previous-id`, and a destroy treats what is gone as removed.
+ * Within a run, SSH keys and notes are listed once (`Provider/Registered.ts`), and a server the
+ * plan has just listed is not read again before its update or delete (`Provider/Listed.ts`).
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
