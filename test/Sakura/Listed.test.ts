@@ -17,12 +17,9 @@ import { folder } from "../fixtures/config/support.js"
 import { createRequest, storedResource } from "../support/Builders.js"
 import { runOptions } from "../support/Desired.js"
 import { fleetText } from "../support/SakuraFleet.js"
-import { invocations, provider } from "../support/SakuraSimulator.js"
+import { commandsOf, invocations, provider } from "../support/SakuraSimulator.js"
 
 const scope = { project: "shop", stage: "dev" }
-
-/** `resource verb` of each usacloud run. */
-const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((args) => `${args[0]} ${args[1]}`)
 
 const servers = (memory: number) =>
   ["web-01", "web-02"].flatMap((name) => [

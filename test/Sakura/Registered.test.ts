@@ -13,15 +13,9 @@ import { folder } from "../fixtures/config/support.js"
 import { createRequest, sshPublicKey } from "../support/Builders.js"
 import { runOptions } from "../support/Desired.js"
 import { fleetText } from "../support/SakuraFleet.js"
-import { invocations, provider } from "../support/SakuraSimulator.js"
+import { commandsOf, count, invocations, provider } from "../support/SakuraSimulator.js"
 
 const scope = { project: "shop", stage: "dev" }
-
-/** `resource verb` of each usacloud run. */
-const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((args) => `${args[0]} ${args[1]}`)
-
-const count = (calls: ReadonlyArray<ReadonlyArray<string>>, command: string) =>
-  commandsOf(calls).filter((name) => name === command).length
 
 const server = (name: string) => [
   `server "${name}" {`,
