@@ -7,10 +7,11 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
+import { remainingPaths } from "./Apply/CriticalPath.js"
 import { execute, type RunOptions, type StepContext } from "./Apply/Execute.js"
+import * as Slots from "./Apply/Slots.js"
 import type { StateWriter } from "./Apply/StateWriter.js"
 import { Step, verbOf } from "./Apply/Step.js"
 import { Create, Update } from "./Plan.js"
@@ -69,26 +70,9 @@ type Outcome =
   | { readonly _tag: "NotStarted" }
 
 /**
- * At most `parallelism` effects at a time. A queue of tokens rather than a semaphore: a returned
- * token wakes one waiting step, where a semaphore's release wakes every waiter, which made an
- * apply of thousands quadratic. Waiting for a slot can be interrupted; once taken, the slot is
- * given back however the effect ends.
+ * Runs steps in dependency order, at most `parallelism` at a time, the ready step with the longest
+ * path behind it first; `failedBefore` are step ids that count as failed already.
  */
-const slots = (parallelism: number) =>
-  Effect.gen(function* () {
-    const count = Math.max(1, parallelism)
-    const tokens = yield* Queue.bounded<true>(count)
-    yield* Queue.offerAll(
-      tokens,
-      Array.from({ length: count }, () => true as const)
-    )
-    return <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(restore(Queue.take(tokens)), restore(effect).pipe(Effect.ensuring(Queue.offer(tokens, true))))
-      )
-  })
-
-/** Runs steps in dependency order; `failedBefore` are step ids that count as failed already. */
 export const run = (
   writer: StateWriter,
   all: ReadonlyArray<Step>,
@@ -97,7 +81,8 @@ export const run = (
 ) =>
   Effect.gen(function* () {
     const context: StepContext = { provider: yield* CloudProvider, writer, options }
-    const withSlot = yield* slots(options.parallelism)
+    const batched = (step: Step) => context.provider.batches?.(step.action.type) === true
+    const slots = yield* Slots.make(all, options.parallelism, remainingPaths(all), failedBefore, batched)
     const stopped = yield* Ref.make(false)
     const outcomes = new Map<string, Deferred.Deferred<Outcome>>()
     for (const step of all) outcomes.set(step.id, yield* Deferred.make<Outcome>())
@@ -107,6 +92,8 @@ export const run = (
     const runStep = (step: Step) =>
       Effect.gen(function* () {
         const own = outcomes.get(step.id)!
+        const decide = (outcome: Outcome) =>
+          Effect.zipRight(Deferred.succeed(own, outcome), slots.settled(step, outcome._tag === "Succeeded"))
         const deps = yield* Effect.forEach(step.after, (id) => {
           if (failedBefore.has(id)) return Effect.succeed<Outcome>({ _tag: "NotStarted" })
           const deferred = outcomes.get(id)
@@ -115,13 +102,14 @@ export const run = (
             : Deferred.await(deferred)
         })
         if (deps.some((outcome) => outcome._tag !== "Succeeded") || (yield* Ref.get(stopped))) {
-          return yield* Deferred.succeed(own, { _tag: "NotStarted" })
+          yield* slots.leave(step)
+          return yield* decide({ _tag: "NotStarted" })
         }
         // A started action runs to its end even when the run is interrupted, so what it did in
         // the cloud is recorded and reported; an interrupt only stops new actions from starting.
         const attempt = Effect.uninterruptibleMask((restore) =>
           Effect.gen(function* () {
-            if (yield* Ref.get(stopped)) return yield* Deferred.succeed(own, { _tag: "NotStarted" })
+            if (yield* Ref.get(stopped)) return yield* decide({ _tag: "NotStarted" })
             const verb = verbOf(step)
             if (options.reporter !== undefined) yield* options.reporter.started(step.key, verb)
             const result = yield* Effect.either(execute(context, step, restore))
@@ -135,7 +123,7 @@ export const run = (
                   id === undefined ? { _tag: "Done" } : { _tag: "Done", id }
                 )
               }
-              return yield* Deferred.succeed(own, { _tag: "Succeeded", previous: result.right })
+              return yield* decide({ _tag: "Succeeded", previous: result.right })
             }
             const error = asProviderError(step, result.left)
             if (options.reporter !== undefined) {
@@ -144,14 +132,14 @@ export const run = (
             // With the store failing, what a new action did could not be recorded either.
             const store = result.left._tag === "ProviderError" ? undefined : result.left
             if (options.stopOnFailure || store !== undefined) yield* Ref.set(stopped, true)
-            return yield* Deferred.succeed(own, { _tag: "Failed", error, ...(store === undefined ? {} : { store }) })
+            return yield* decide({ _tag: "Failed", error, ...(store === undefined ? {} : { store }) })
           })
         )
         // Parallelism bounds the requests in flight. Calls the provider gathers into shared requests
         // (bounded by the provider) wait for their batch without a slot: holding one would cap a
         // batch at `parallelism` calls. Each still records its intent before and its result after.
-        yield* context.provider.batches?.(step.action.type) === true ? attempt : withSlot(attempt)
-      })
+        yield* batched(step) ? attempt : slots.withSlot(step, attempt)
+      }).pipe(Effect.onInterrupt(() => slots.leave(step)))
 
     yield* Effect.forEach(all, runStep, { concurrency: "unbounded", discard: true })
 

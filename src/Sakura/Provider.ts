@@ -10,6 +10,8 @@
  * safely: a create finds what an earlier attempt made by its ownership tags (one list per type
  * and zone for all the creates of an apply, see `Provider/Lookups.ts`), an update follows a
  * server's new ID through `@previous-id`, and a destroy treats what is gone as removed.
+ * Within a run, SSH keys and notes are listed once (`Provider/Registered.ts`), and a server the
+ * plan has just listed is not read again before its update or delete (`Provider/Listed.ts`).
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -28,8 +30,10 @@ import * as Usacloud from "./Usacloud.js"
 import { type Clients, handles, invalid, orFail, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
+import * as Listed from "./Provider/Listed.js"
 import * as Lookups from "./Provider/Lookups.js"
 import * as Notes from "./Provider/Notes.js"
+import * as Registered from "./Provider/Registered.js"
 import { getState } from "./Provider/Read.js"
 import * as ServerUpdate from "./Provider/ServerUpdate.js"
 import * as Servers from "./Provider/Servers.js"
@@ -59,19 +63,21 @@ export interface Settings {
 const apply = (
   clients: Clients,
   lookups: Lookups.Lookups,
+  listed: Listed.Listed,
+  known: Registered.Registered,
   archives: Disks.Archives,
   request: ApplyRequest
 ): Effect.Effect<Observed, ProviderError> => {
   const create = request.operation === "create"
   switch (request.type) {
     case "server":
-      return create ? Servers.create(clients, lookups, request) : ServerUpdate.update(clients, request)
+      return create ? Servers.create(clients, lookups, known, request) : ServerUpdate.update(clients, listed, request)
     case "disk":
-      return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, request)
+      return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, listed, request)
     case "ssh-key":
-      return create ? SshKeys.create(clients, request) : SshKeys.update(clients, request)
+      return create ? SshKeys.create(clients, known, request) : SshKeys.update(clients, known, request)
     case "startup-script":
-      return create ? Notes.create(clients, request) : Notes.update(clients, request)
+      return create ? Notes.create(clients, known, request) : Notes.update(clients, known, request)
     default:
       return Effect.fail(invalid(request.operation, request.key, `${providerName} does not serve ${request.type}`))
   }
@@ -84,19 +90,21 @@ const keeps = (resource: StoredResource): boolean =>
 const destroy = (
   clients: Clients,
   lookups: Lookups.Lookups,
+  listed: Listed.Listed,
+  known: Registered.Registered,
   scope: Scope,
   key: ResourceKey,
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> => {
   switch (resource.type) {
     case "server":
-      return Servers.destroy(clients, lookups, scope, key, resource)
+      return Servers.destroy(clients, lookups, listed, scope, key, resource)
     case "disk":
       return Disks.destroy(clients, lookups, scope, key, resource)
     case "ssh-key":
-      return SshKeys.destroy(clients, key, resource)
+      return SshKeys.destroy(clients, known, key, resource)
     case "startup-script":
-      return Notes.destroy(clients, key, resource)
+      return Notes.destroy(clients, known, key, resource)
     default:
       return Effect.fail(invalid("delete", key, `${providerName} does not serve ${resource.type}`))
   }
@@ -107,6 +115,10 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
   Effect.gen(function* () {
     const archives = yield* Disks.makeArchives(clients.write)
     const lookups = Lookups.make(clients.write)
+    const known = Registered.make(clients.write)
+    const listed = Listed.make()
+    // Every command starts with a getState or a find: what the last one listed may have changed since.
+    const forget = Effect.zipRight(known.reset, listed.reset)
     return {
       name: providerName,
       handles,
@@ -115,14 +127,21 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       claims: () => [],
       keeps,
-      getState: (_scope, resources) => getState(clients.read, lookups, resources),
-      find: (scope, wanted) => Effect.withSpan(find(clients.read, lookups, scope, wanted), "Sakura find"),
+      getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
+      find: (scope, wanted) =>
+        Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),
       // Credentials Sakura Cloud refuses fail the plan here, once, rather than every action of the apply.
       check: (desired) => (desired.length === 0 ? Effect.void : Effect.asVoid(orFail()(clients.read.authStatus()))),
       apply: (request) =>
-        Effect.withSpan(apply(clients, lookups, archives, request), `Sakura ${request.operation} ${request.type}`),
+        Effect.withSpan(
+          apply(clients, lookups, listed, known, archives, request),
+          `Sakura ${request.operation} ${request.type}`
+        ),
       destroy: (scope, key, resource) =>
-        Effect.withSpan(destroy(clients, lookups, scope, key, resource), `Sakura delete ${resource.type}`)
+        Effect.withSpan(
+          destroy(clients, lookups, listed, known, scope, key, resource),
+          `Sakura delete ${resource.type}`
+        )
     }
   })
 

@@ -29,3 +29,10 @@ export const provider = (options: Simulator.SimulatorOptions = {}, settings: Sak
 
 /** Every usacloud command line the simulator received, in order. */
 export const invocations = (store: Simulator.SimulatorStore) => Simulator.invocations(store).pipe(Effect.orDie)
+
+/** `resource verb` of each usacloud run. */
+export const commandsOf = (calls: ReadonlyArray<ReadonlyArray<string>>) => calls.map((args) => `${args[0]} ${args[1]}`)
+
+/** How many usacloud runs were `command` (`resource verb`). */
+export const count = (calls: ReadonlyArray<ReadonlyArray<string>>, command: string) =>
+  commandsOf(calls).filter((name) => name === command).length

@@ -25,6 +25,7 @@ import {
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
+import type { Listed } from "./Listed.js"
 import type { Lookups } from "./Lookups.js"
 import { ownershipTags, userTags } from "./Ownership.js"
 
@@ -153,7 +154,7 @@ export const create = (clients: Clients, lookups: Lookups, archives: Archives, r
  * shut down for it and booted again. A retry that finds the connection already changed leaves
  * the server as it finds it: a server left down shows as drift on the next plan.
  */
-export const update = (clients: Clients, request: ApplyRequest) =>
+export const update = (clients: Clients, listed: Listed, request: ApplyRequest) =>
   Effect.gen(function* () {
     const { key } = request
     const inputs = yield* decode("update", key, request.inputs)
@@ -171,13 +172,14 @@ export const update = (clients: Clients, request: ApplyRequest) =>
     const disk =
       current.connection === inputs.connection
         ? yield* orFail(key)(usacloud.disks.update(zone, id, labels))
-        : yield* reconnect(usacloud, key, current, inputs.connection, labels)
+        : yield* reconnect(usacloud, listed, key, current, inputs.connection, labels)
     return observe(disk, { name: request.name, inputs: request.inputs })
   })
 
 /** A new connection (`virtio`, `ide`): Sakura Cloud changes it only while the disk's server is down. */
 const reconnect = (
   usacloud: UsacloudService,
+  listed: Listed,
   key: ResourceKey,
   disk: Disk,
   connection: "virtio" | "ide",
@@ -185,6 +187,8 @@ const reconnect = (
 ) =>
   Effect.gen(function* () {
     const zone = disk.zone
+    // Shut down and booted here: the server's own update reads where this left it.
+    if (disk.serverId !== undefined) yield* listed.drop(zone, disk.serverId)
     // The server may be going: the same apply can replace it while the disk changes.
     const server =
       disk.serverId === undefined

@@ -23,6 +23,7 @@ import {
   whenRecorded
 } from "./Common.js"
 import { isOwnedBy, type Owner, ownershipTags, userTags } from "./Ownership.js"
+import type { Registered } from "./Registered.js"
 
 const decode = decodeInputs(StartupScriptInputs, "startup script")
 
@@ -67,14 +68,14 @@ export const findIn = (notes: ReadonlyArray<Note>, owner: Owner, inputs: Inputs)
   return chosen === undefined ? undefined : observe(chosen.note, chosen.adopted, { name: owner.name, inputs })
 }
 
-export const create = (clients: Clients, request: ApplyRequest) =>
+export const create = (clients: Clients, known: Registered, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
     yield* checkTags("create", request.key, inputs.tags)
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
     const recorded = { name: request.name, inputs: request.inputs }
-    const notes = yield* orFail(request.key)(clients.write.notes.list())
+    const notes = yield* orFail(request.key)(known.notes.list)
     const existing = choose(notes, owner, inputs)
     if (existing?.adopted === false) {
       // Left by an earlier, interrupted run: bring it up to date.
@@ -82,12 +83,14 @@ export const create = (clients: Clients, request: ApplyRequest) =>
       const current = ours.content === inputs.content && equalTags(ours.tags, tags)
       const note = current
         ? ours
-        : yield* orFail(request.key)(clients.write.notes.update(ours.id, { content: inputs.content, tags }))
+        : yield* orFail(request.key)(
+            known.notes.put(clients.write.notes.update(ours.id, { content: inputs.content, tags }))
+          )
       return observe(note, false, recorded)
     }
     if (existing !== undefined) return observe(existing.note, true, recorded)
     const note = yield* orFail(request.key)(
-      clients.write.notes.create({ name: request.name, class: "shell", content: inputs.content, tags })
+      known.notes.put(clients.write.notes.create({ name: request.name, class: "shell", content: inputs.content, tags }))
     )
     return observe(note, false, recorded)
   })
@@ -95,7 +98,7 @@ export const create = (clients: Clients, request: ApplyRequest) =>
 const equalTags = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
   a.length === b.length && a.every((tag) => b.includes(tag))
 
-export const update = (clients: Clients, request: ApplyRequest) =>
+export const update = (clients: Clients, known: Registered, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("update", request.key, request.inputs)
     yield* checkTags("update", request.key, inputs.tags)
@@ -106,16 +109,17 @@ export const update = (clients: Clients, request: ApplyRequest) =>
     const tags = adopted ? undefined : [...ownershipTags(ownerOf(request, request.name)), ...inputs.tags]
     const name = adopted ? undefined : (inputs.name ?? request.name)
     const note = yield* orFail(request.key)(
-      clients.write.notes.update(current.id, { content: inputs.content, tags, name })
+      known.notes.put(clients.write.notes.update(current.id, { content: inputs.content, tags, name }))
     )
     return observe(note, adopted, { name: request.name, inputs: request.inputs })
   })
 
 export const destroy = (
   clients: Clients,
+  known: Registered,
   key: ResourceKey,
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> =>
   resource.attributes.adopted === true
     ? Effect.void
-    : orFail(key)(ignoreNotFound(clients.write.notes.delete(resource.id)))
+    : orFail(key)(known.notes.remove(resource.id, ignoreNotFound(clients.write.notes.delete(resource.id))))

@@ -9,6 +9,7 @@ import type { Observed, ResourceKey, ResourceType, StoredResource } from "../../
 import type { UsacloudError, UsacloudService } from "../Usacloud.js"
 import { byZone, handles, orFail, type Recorded, recordedOf, zoneOf } from "./Common.js"
 import * as Disks from "./Disks.js"
+import type { Listed } from "./Listed.js"
 import type { Lookups } from "./Lookups.js"
 import * as Notes from "./Notes.js"
 import * as Servers from "./Servers.js"
@@ -58,6 +59,7 @@ const global = <A extends { readonly id: string }>(
 export const getState = (
   read: UsacloudService,
   lookups: Lookups,
+  listed: Listed,
   resources: ReadonlyMap<ResourceKey, StoredResource>
 ): Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError> =>
   Effect.gen(function* () {
@@ -68,7 +70,7 @@ export const getState = (
     const servers = perZone(
       ofType("server"),
       zoneOf,
-      (zone) => read.servers.list(zone),
+      (zone) => Effect.tap(read.servers.list(zone), (servers) => listed.record(zone, servers)),
       (listed, resource) => {
         const server = Servers.successorIn(listed, resource.id)
         return server === undefined ? undefined : Servers.observe(server, recordedOf(resource))

@@ -11,6 +11,7 @@ import type { Observed, ResourceKey } from "../../Resource.js"
 import { ServerInputs, type ServerInputs as Inputs } from "../Model.js"
 import type { Server, ServerUpdate, UsacloudService } from "../Usacloud.js"
 import { checkTags, type Clients, decodeInputs, invalid, orFail, ownerOf } from "./Common.js"
+import type { Listed } from "./Listed.js"
 import { ownershipTags, previousIdPrefix } from "./Ownership.js"
 import { bootAndRead, find, hostNameOf, networkOf, observe } from "./Servers.js"
 
@@ -81,7 +82,11 @@ const change = (usacloud: UsacloudService, key: ResourceKey, zone: string, start
     return server
   })
 
-export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<Observed, ProviderError> =>
+export const update = (
+  clients: Clients,
+  listed: Listed,
+  request: ApplyRequest
+): Effect.Effect<Observed, ProviderError> =>
   Effect.gen(function* () {
     const { key } = request
     const inputs = yield* decode("update", key, request.inputs)
@@ -92,7 +97,7 @@ export const update = (clients: Clients, request: ApplyRequest): Effect.Effect<O
     const zone = inputs.zone
     const wanted = wantedOf(request, inputs)
     // Where an earlier attempt left it: after a plan change, under its new ID.
-    let server = yield* orFail(key)(find(usacloud, zone, id))
+    let server = yield* orFail(key)(find(usacloud, listed, zone, id))
     if (needsDown(server, wanted) && !isDown(server)) {
       // usacloud waits until the server is down.
       yield* orFail(key)(usacloud.servers.shutdown(zone, server.id))

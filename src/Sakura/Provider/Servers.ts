@@ -25,7 +25,9 @@ import {
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
+import type { Listed } from "./Listed.js"
 import type { Lookups } from "./Lookups.js"
+import type { Catalog, Registered } from "./Registered.js"
 import { type Owner, ownershipTags, previousIdPrefix, userTags } from "./Ownership.js"
 
 const decode = decodeInputs(ServerInputs, "server")
@@ -88,7 +90,18 @@ export const successorIn = (servers: ReadonlyArray<Server>, id: string): Server 
   servers.find((server) => server.id === id) ??
   servers.find((server) => server.tags.includes(`${previousIdPrefix}${id}`))
 
-export const find = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
+/** Where server `id` is now: as the run's list just showed it, else read. */
+export const find = (
+  usacloud: UsacloudService,
+  listed: Listed,
+  zone: string,
+  id: string
+): Effect.Effect<Server, UsacloudError> =>
+  Effect.flatMap(listed.take(zone, id), (fresh) =>
+    fresh === undefined ? read(usacloud, zone, id) : Effect.succeed(fresh)
+  )
+
+const read = (usacloud: UsacloudService, zone: string, id: string): Effect.Effect<Server, UsacloudError> =>
   usacloud.servers.read(zone, id).pipe(
     Effect.catchIf(
       (error) => error.reason === "not-found",
@@ -103,13 +116,17 @@ export const find = (usacloud: UsacloudService, zone: string, id: string): Effec
 const resolveNames = <A extends { readonly id: string; readonly name: string }>(
   key: ResourceKey,
   values: ReadonlyArray<string>,
-  list: Effect.Effect<ReadonlyArray<A>, UsacloudError>,
+  registered: Catalog<A>,
   what: string,
   hint: string
 ) =>
   Effect.gen(function* () {
     if (values.every(isId)) return values
-    const known = yield* orFail(key)(list)
+    const listed = yield* orFail(key)(registered.list)
+    // A name the run's list lacks may have been registered since: it is asked once more before it fails.
+    const known = values.every((value) => isId(value) || listed.some((item) => item.name === value))
+      ? listed
+      : yield* orFail(key)(registered.fresh)
     return yield* Effect.forEach(values, (value) => {
       if (isId(value)) return Effect.succeed(value)
       const named = known.filter((item) => item.name === value)
@@ -127,19 +144,19 @@ const resolveNames = <A extends { readonly id: string; readonly name: string }>(
     })
   })
 
-const edit = (clients: Clients, key: ResourceKey, name: string, inputs: Inputs) =>
+const edit = (known: Registered, key: ResourceKey, name: string, inputs: Inputs) =>
   Effect.gen(function* () {
     const sshKeyIds = yield* resolveNames(
       key,
       inputs.sshKeys,
-      clients.write.sshKeys.list(),
+      known.sshKeys,
       "SSH key",
       "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
     )
     const noteIds = yield* resolveNames(
       key,
       inputs.startupScripts,
-      clients.write.notes.list(),
+      known.notes,
       "startup script",
       "register it with `usacloud note create`, or give the path of a local script"
     )
@@ -200,6 +217,7 @@ const carryOn = (
 export const create = (
   clients: Clients,
   lookups: Lookups,
+  known: Registered,
   request: ApplyRequest
 ): Effect.Effect<Observed, ProviderError> =>
   Effect.gen(function* () {
@@ -216,7 +234,7 @@ export const create = (
     const zone = inputs.zone
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
-    const changes = yield* edit(clients, key, request.name, inputs)
+    const changes = yield* edit(known, key, request.name, inputs)
     const existing = yield* orFail(key)(lookups.existing("server", zone, owner))
     const carried =
       existing === undefined ? undefined : yield* carryOn(clients, lookups, key, owner, existing, inputs.disk, changes)
@@ -245,6 +263,7 @@ export const create = (
 export const destroy = (
   clients: Clients,
   lookups: Lookups,
+  listed: Listed,
   scope: Scope,
   key: ResourceKey,
   resource: StoredResource
@@ -252,7 +271,7 @@ export const destroy = (
   Effect.gen(function* () {
     const zone = yield* zoneToDelete(key, resource)
     const usacloud = clients.write
-    const server = yield* orFail(key)(readOrNone(find(usacloud, zone, resource.id)))
+    const server = yield* orFail(key)(readOrNone(find(usacloud, listed, zone, resource.id)))
     if (server === undefined) return
     yield* checkOwnedForDelete(key, scope, `server ${server.id}`, server.tags)
     // usacloud waits until the server is down.

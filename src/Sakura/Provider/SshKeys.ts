@@ -21,6 +21,7 @@ import {
   whenRecorded
 } from "./Common.js"
 import { descriptionWords, isOwnedBy, type Owner, ownershipDescription } from "./Ownership.js"
+import type { Registered } from "./Registered.js"
 
 const decode = decodeInputs(SshKeyInputs, "SSH key")
 
@@ -90,26 +91,28 @@ export const findIn = (registered: ReadonlyArray<SshKey>, owner: Owner, inputs: 
   return ours === undefined ? undefined : observe(ours, false, recorded)
 }
 
-export const create = (clients: Clients, request: ApplyRequest) =>
+export const create = (clients: Clients, known: Registered, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
     const owner = ownerOf(request, request.name)
-    const registered = yield* orFail(request.key)(clients.write.sshKeys.list())
+    const registered = yield* orFail(request.key)(known.sshKeys.list)
     const existing = choose(registered, owner, inputs.publicKey)
     const recorded = { name: request.name, inputs: request.inputs }
     if (existing !== undefined) return observe(existing.key, existing.adopted, recorded)
     const key = yield* orFail(request.key)(
-      clients.write.sshKeys.create({
-        name: request.name,
-        publicKey: inputs.publicKey,
-        description: ownershipDescription(owner)
-      })
+      known.sshKeys.put(
+        clients.write.sshKeys.create({
+          name: request.name,
+          publicKey: inputs.publicKey,
+          description: ownershipDescription(owner)
+        })
+      )
     )
     return observe(key, false, recorded)
   })
 
 /** Only the name of a key changes in place (a new public key replaces it); an adopted key is left as it is. */
-export const update = (clients: Clients, request: ApplyRequest) =>
+export const update = (clients: Clients, known: Registered, request: ApplyRequest) =>
   Effect.gen(function* () {
     const id = request.current?.id
     if (id === undefined) return yield* invalid("update", request.key, "the state holds no ID for this SSH key")
@@ -118,15 +121,18 @@ export const update = (clients: Clients, request: ApplyRequest) =>
     const name = inputs.name ?? request.name
     const read = yield* orFail(request.key)(clients.write.sshKeys.read(id))
     const key =
-      adopted || read.name === name ? read : yield* orFail(request.key)(clients.write.sshKeys.update(id, { name }))
+      adopted || read.name === name
+        ? read
+        : yield* orFail(request.key)(known.sshKeys.put(clients.write.sshKeys.update(id, { name })))
     return observe(key, adopted, { name: request.name, inputs: request.inputs })
   })
 
 export const destroy = (
   clients: Clients,
+  known: Registered,
   key: ResourceKey,
   resource: StoredResource
 ): Effect.Effect<void, ProviderError> =>
   resource.attributes.adopted === true
     ? Effect.void
-    : orFail(key)(ignoreNotFound(clients.write.sshKeys.delete(resource.id)))
+    : orFail(key)(known.sshKeys.remove(resource.id, ignoreNotFound(clients.write.sshKeys.delete(resource.id))))
