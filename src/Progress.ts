@@ -37,6 +37,11 @@ export interface Options {
   readonly showAfter?: Duration.DurationInput | undefined
   /** Terminal width; live lines are shortened to fit so that erasing them stays exact. */
   readonly columns?: number | undefined
+  /**
+   * Given the way to write a note above the live area while there is one (a note written past it
+   * would be erased by the next redraw), and `undefined` once the area is gone.
+   */
+  readonly onLiveArea?: ((writeAbove: ((text: string) => void) | undefined) => void) | undefined
 }
 
 const words: Record<Verb, { readonly start: string; readonly done: string; readonly ing: string }> = {
@@ -69,6 +74,11 @@ const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
 
 /** Cursor up one line, erase that line. */
 const eraseLine = "\u001b[1A\u001b[2K"
+/**
+ * The line below the live area, cleared from its start: the terminal echoes a Ctrl-C there (`^C`),
+ * which would otherwise stay between the lines.
+ */
+const eraseCurrent = "\r\u001b[2K"
 
 interface Running {
   readonly verb: Verb
@@ -107,22 +117,27 @@ const makeScreen = (options: Options, running: ReadonlyMap<string, Running>) => 
     return lines
   }
 
+  /** Writes `text` (whole lines) and, on a terminal, redraws the live area beneath it. */
+  const write = (now: number, text: string) => {
+    let out = ""
+    if (options.tty) {
+      out += eraseCurrent + eraseLine.repeat(drawn)
+      drawn = 0
+    }
+    out += text
+    if (options.tty && !closed) {
+      const live = liveLines(now)
+      out += live.map((entry) => `${entry}\n`).join("")
+      drawn = live.length
+    }
+    if (out !== "") options.write(out)
+  }
+
   /** Writes a permanent line (if any) and, on a terminal, redraws the live area beneath it. */
   const emit = (now: number, line: string | undefined) =>
-    Effect.sync(() => {
-      let text = ""
-      if (options.tty) {
-        text += eraseLine.repeat(drawn)
-        drawn = 0
-      }
-      if (line !== undefined) text += `${line}\n`
-      if (options.tty && !closed) {
-        const live = liveLines(now)
-        text += live.map((entry) => `${entry}\n`).join("")
-        drawn = live.length
-      }
-      if (text !== "") options.write(text)
-    })
+    Effect.sync(() => write(now, line === undefined ? "" : `${line}\n`))
+
+  if (options.tty) options.onLiveArea?.((text) => write(Date.now(), text.endsWith("\n") ? text : `${text}\n`))
 
   /** The spinner's next frame, drawn when there is a live area to draw or to clear. */
   const tick = (now: number) =>
@@ -134,7 +149,8 @@ const makeScreen = (options: Options, running: ReadonlyMap<string, Running>) => 
   /** Clears the live area for good: what follows is written below the last permanent line. */
   const close = Effect.sync(() => {
     closed = true
-    if (drawn > 0) options.write(eraseLine.repeat(drawn))
+    if (options.tty) options.onLiveArea?.(undefined)
+    if (drawn > 0) options.write(eraseCurrent + eraseLine.repeat(drawn))
     drawn = 0
   })
 

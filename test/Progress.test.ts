@@ -12,8 +12,8 @@ const recorder = () => {
 }
 
 /**
- * What a terminal shows after the writes: a tiny model that understands newlines, cursor-up
- * (`ESC[1A`) and erase-line (`ESC[2K`), which is all the reporter sends.
+ * What a terminal shows after the writes: a tiny model that understands newlines, carriage
+ * returns, cursor-up (`ESC[1A`) and erase-line (`ESC[2K`), which is all the reporter sends.
  */
 const screen = (text: string): ReadonlyArray<string> => {
   const rows: Array<string> = [""]
@@ -26,6 +26,9 @@ const screen = (text: string): ReadonlyArray<string> => {
     } else if (text.startsWith("\u001b[2K", index)) {
       rows[row] = ""
       index += 4
+    } else if (text[index] === "\r") {
+      // Always followed here by an erase of the line: the column does not matter.
+      index++
     } else if (text[index] === "\n") {
       row++
       if (rows[row] === undefined) rows[row] = ""
@@ -179,6 +182,40 @@ describe("Progress without a terminal", () => {
 })
 
 describe("Progress on a terminal", () => {
+  it.effect("a note written during the live area stays above it, and the terminal's ^C is cleared", () =>
+    Effect.gen(function* () {
+      const out = recorder()
+      let above: ((text: string) => void) | undefined
+      let shown: ReadonlyArray<string> = []
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const reporter = yield* Progress.make({
+            tty: true,
+            color: false,
+            write: out.write,
+            onLiveArea: (writer) => {
+              above = writer
+            }
+          })
+          yield* reporter.started(web, "create")
+          yield* TestClock.adjust("4 seconds")
+          // Ctrl-C: the terminal echoes it where the cursor is, then the interrupt's note comes.
+          out.write("^C")
+          above!("\nInterrupt received: no new actions start.\n")
+          yield* TestClock.adjust("2 seconds")
+          shown = screen(out.text())
+        })
+      )
+      assert.deepStrictEqual(shown, [
+        "sakura-cloud:server:web: Creating...",
+        "",
+        "Interrupt received: no new actions start.",
+        "⠦ creating sakura-cloud:server:web … 6s"
+      ])
+      assert.isUndefined(above, "no live area once the scope closed")
+    })
+  )
+
   it.effect("shows long actions in a live area and erases it when the scope closes", () =>
     Effect.gen(function* () {
       const out = recorder()
@@ -216,7 +253,7 @@ describe("Progress on a terminal", () => {
         "⠹ creating sakura-cloud:server:web … 12s"
       ])
       // Closing the scope erases the live area: the last write only clears, and no live line is left.
-      assert.strictEqual(out.writes[out.writes.length - 1], "\u001b[1A\u001b[2K")
+      assert.strictEqual(out.writes[out.writes.length - 1], "\r\u001b[2K\u001b[1A\u001b[2K")
       assert.deepStrictEqual(screen(out.text()), [
         "sakura-cloud:server:web: Creating...",
         "cloudflare:r2:creo-attachments: Destroying...",

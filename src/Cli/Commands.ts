@@ -21,6 +21,7 @@ import { ExitCode } from "../Report.js"
 import * as Scale from "../Scale.js"
 import * as State from "../State.js"
 import * as Confirm from "./Confirm.js"
+import * as Signals from "./Signals.js"
 import { ConfirmationRequired, Exit, InvalidOption } from "./Errors.js"
 import {
   type ApplyCommandOptions,
@@ -162,7 +163,8 @@ const applyCommand = (name: "up" | "down", description: string) =>
             tty: out.isTTY === true,
             color: terminal.color(),
             write,
-            columns: out.columns
+            columns: out.columns,
+            onLiveArea: Signals.writeNotesWith
           })
           return yield* withWorkspace(
             workspace,

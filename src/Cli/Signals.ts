@@ -11,10 +11,18 @@
 import { makeRunMain } from "@effect/platform/Runtime"
 import { graceMillis, type Registry } from "../Children/Registry.js"
 
+let writeAbove: ((text: string) => void) | undefined
+
+/** Where notes go while a live status is drawn: above it, or its next redraw would erase them. */
+export const writeNotesWith = (writer: ((text: string) => void) | undefined) => {
+  writeAbove = writer
+}
+
 /** The terminal may be gone: a note that cannot be written is dropped. */
 const note = (text: string) => {
   try {
-    process.stderr.write(text)
+    if (writeAbove === undefined) process.stderr.write(text)
+    else writeAbove(text)
   } catch {
     // Nobody to tell.
   }
