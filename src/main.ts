@@ -58,7 +58,7 @@ const program = Cli.run(process.argv).pipe(
       process.exitCode = Report.exitCodeOf(error)
     })
   ),
-  Hints.carryFlags(hintFlags),
+  Hints.carryFlags(hintFlags, process.argv[2]),
   Effect.provideService(Children.Children, children),
   // NodeContext.layer without its worker manager, which no command uses and which costs start-up time.
   Effect.provide(
@@ -74,7 +74,7 @@ const program = Cli.run(process.argv).pipe(
       Logger.defaultLogger,
       Logger.make(({ message }) => {
         process.stderr.write(
-          `${Hints.withFlags((Array.isArray(message) ? message : [message]).join(" "), hintFlags)}\n`
+          `${Hints.withFlags((Array.isArray(message) ? message : [message]).join(" "), hintFlags, process.argv[2])}\n`
         )
       })
     )

@@ -44,25 +44,35 @@ const given = (command: string, flag: string): boolean => {
   return words.some((word) => word === name || word.startsWith(`${name}=`) || word === alias)
 }
 
-/** `text` with `flags` added to each `` `fleetflow …` `` command it names (not to the usage hints). */
-export const withFlags = (text: string, flags: ReadonlyArray<string>): string =>
+/**
+ * The engine's messages say to run `fleetflow up` again after a failed apply; after a failed `down`
+ * that is `fleetflow down`.
+ */
+const rerun = (text: string, command: string | undefined): string =>
+  command === "down" ? text.replaceAll("run `fleetflow up` again", "run `fleetflow down` again") : text
+
+/**
+ * `text` with `flags` added to each `` `fleetflow …` `` command it names (not to the usage hints),
+ * and the apply to run again named as `command`, the one that failed.
+ */
+export const withFlags = (text: string, flags: ReadonlyArray<string>, command?: string): string =>
   flags.length === 0
-    ? text
-    : text.replace(/`fleetflow ([^`\n]*)`/g, (whole, command: string) => {
+    ? rerun(text, command)
+    : rerun(text, command).replace(/`fleetflow ([^`\n]*)`/g, (whole, command: string) => {
         if (command.startsWith("-") || command.includes("--help") || command.includes("<")) return whole
         const missing = flags.filter((flag) => !given(command, flag))
         return missing.length === 0 ? whole : `\`fleetflow ${[command.trimEnd(), ...missing].join(" ")}\``
       })
 
-const rewrite = (flags: ReadonlyArray<string>) => (args: ReadonlyArray<unknown>) =>
-  args.map((arg) => (typeof arg === "string" ? withFlags(arg, flags) : arg))
+const rewrite = (flags: ReadonlyArray<string>, command: string | undefined) => (args: ReadonlyArray<unknown>) =>
+  args.map((arg) => (typeof arg === "string" ? withFlags(arg, flags, command) : arg))
 
-/** `effect` with everything it prints through the Console carrying `flags` in its hints. */
+/** `effect` with everything it prints through the Console carrying `flags` in its hints, `command` the one run. */
 export const carryFlags =
-  (flags: ReadonlyArray<string>) =>
+  (flags: ReadonlyArray<string>, command: string | undefined) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Console.consoleWith((console) => {
-      const hinted = rewrite(flags)
+      const hinted = rewrite(flags, command)
       return Effect.withConsole(effect, {
         ...console,
         log: (...args) => console.log(...hinted(args)),

@@ -27,5 +27,9 @@ describe("hints carry the flags of the command that gave them", () => {
       "Run `fleetflow --help` or `fleetflow <command> --help` for the usage."
     )
     assert.strictEqual(Hints.withFlags("run `fleetflow plan`", []), "run `fleetflow plan`")
+    assert.strictEqual(
+      Hints.withFlags("When PostgreSQL is back, run `fleetflow up` again.", ["--sandbox"], "down"),
+      "When PostgreSQL is back, run `fleetflow down --sandbox` again."
+    )
   })
 })

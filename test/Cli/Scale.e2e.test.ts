@@ -50,7 +50,10 @@ describe("fleetflow scale, as an operator runs it", () => {
           Effect.gen(function* () {
             const up4 = yield* run(["scale", ...live, "creo-live", "4"], dir)
             assert.strictEqual(up4.code, 0, up4.stderr)
-            assert.include(up4.stdout, "creo-live: 2 → 4 servers; run `fleetflow up` to apply")
+            assert.include(
+              up4.stdout,
+              "creo-live: 2 → 4 servers; run `fleetflow up --sandbox --file fleet.kdl --stage live` to apply"
+            )
             assert.deepStrictEqual(recorded(dir), { live: { "creo-live": 4 } })
             assert.deepStrictEqual(yield* cloudKeys(dir), replicas(1, 2), "scale applies nothing itself")
 

@@ -86,8 +86,10 @@ const assertStoreFailure = (result: Result, cause: RegExp, whenBack: string) => 
   if (server !== undefined) assert.notInclude(output, server.password)
 }
 
-const postgresBack =
-  "When PostgreSQL is back, run `fleetflow up` again; the intents recorded before each call let it settle what ran."
+/** What to do, naming the command that failed with the flags it was given. */
+const postgresBack = (command: "up" | "down") =>
+  `When PostgreSQL is back, run \`fleetflow ${command} ${sandbox.join(" ").replace("-f", "--file")}\` again; ` +
+  "the intents recorded before each call let it settle what ran."
 const unreachable =
   /PostgreSQL at postgres:\/\/fleetflow:\*\*\*@127\.0\.0\.1:\d+\/postgres \(schema .+\) could not be reached: /
 
@@ -116,7 +118,8 @@ describe("a local state that cannot be written during an apply", () => {
         assertStoreFailure(
           failed,
           /cannot (read|write) .+state\.journal: /,
-          "can be written again (space, permissions), run `fleetflow up` again; the intents recorded before each call let it settle what ran."
+          "can be written again (space, permissions), run `fleetflow up --sandbox --file fleet.kdl --stage dev` again; " +
+            "the intents recorded before each call let it settle what ran."
         )
 
         Fs.rmdirSync(journal)
@@ -139,7 +142,11 @@ const outageDuring = (dir: string, schema: string, command: "up" | "down", start
     const stopped = yield* start([command, ...sandbox, "--yes"], dir, { ...env, ...slow })
     yield* waitFor(() => stopped.output().stdout.includes(started), `"${started}" from ${command}`)
     yield* stopMidWrite(schema)
-    assertStoreFailure({ code: yield* stopped.process.exitCode, ...stopped.output() }, unreachable, postgresBack)
+    assertStoreFailure(
+      { code: yield* stopped.process.exitCode, ...stopped.output() },
+      unreachable,
+      postgresBack(command)
+    )
     yield* Effect.promise(() => server!.resume())
     const again = yield* run([command, ...sandbox, "--yes"], dir, env)
     assert.strictEqual(again.code, 0, again.stdout + again.stderr)

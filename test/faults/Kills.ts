@@ -191,7 +191,8 @@ const outageReport = (result: Ended, database: string): ReadonlyArray<string> =>
   const password = decodeURIComponent(new URL(database).password)
   const expected = [
     "The state holds what was recorded before the failure",
-    "When PostgreSQL is back, run `fleetflow up` again"
+    // The hint carries the flags of the command that failed: without them it would name another state.
+    "When PostgreSQL is back, run `fleetflow up --sandbox --file fleet.kdl --stage dev` again"
   ]
   return [
     ...(result.code === 3 ? [] : [`the up the outage hit ended with ${result.signal ?? `exit ${result.code}`}, not 3`]),
