@@ -1,7 +1,8 @@
 /**
  * A fast subset of `npm run bench` (BENCHMARKS.md) at small sizes, as a smoke check: it fails
  * only on a gross regression, a ratio three times worse than its target, since the machines
- * that run it are shared and noisy. It needs no build: everything runs in this process.
+ * that run it are shared and noisy. Everything runs in this process but the path users run, the
+ * built CLI on the sandbox (`npm test` builds it first).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -9,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
+import * as Cli from "../bench/Cli.js"
 import * as Bench from "../bench/Fleet.js"
 import * as Fake from "../src/Fake.js"
 import * as Fleet from "../src/Fleet.js"
@@ -108,6 +110,23 @@ describe("benchmarks, smoke check", () => {
       checkRatio(`apply of ${name} against ${ideal} ms`, apply, ideal, atMost(1.15))
     }
   })
+
+  it("through the CLI on the sandbox: a converged plan of 1,000 finds nothing to do; up of 200 takes at most 6.6 × up of 100 (target: 2.2 ×)", async () => {
+    const converged = await Cli.convergedSandbox(1000)
+    try {
+      const plan = await Cli.planConverged(converged, Cli.sandboxArgs)
+      assert.isBelow(plan.peakRssMb, 3 * 250, "peak RSS of the plan, far from the 10,000 target")
+    } finally {
+      Fs.rmSync(converged, { recursive: true, force: true })
+    }
+    const small: Array<number> = []
+    const large: Array<number> = []
+    for (let round = 0; round < 2; round++) {
+      small.push((await Cli.upSandbox(100)).millis)
+      large.push((await Cli.upSandbox(200)).millis)
+    }
+    checkRatio("CLI up 200 / 100", median(large), median(small), atMost(2.2))
+  }, 120_000)
 
   it("up of 400 on the local state takes at most 6.9 × up of 200 (target: 2.3 × for 2 × the size)", async () => {
     const fleets = [
