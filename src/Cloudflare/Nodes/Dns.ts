@@ -226,6 +226,8 @@ export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effec
 export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, stage: StageView) =>
   Effect.gen(function* () {
     const replicas = new Map(stage("server").map((server) => [server.name, server.names]))
+    // Once per zone: made per record, it made a zone of records on many servers quadratic.
+    const known = new Set([...replicas.values()].flat())
     for (const record of zone.records) {
       let content: string | Reference
       const dependsOn: Array<ResourceKey> = []
@@ -234,7 +236,6 @@ export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, sta
         const { server, attribute } = record.content
         // A scaled server's base name means its first replica, as for its own records.
         const target = replicas.get(server)?.[0] ?? server
-        const known = new Set([...replicas.values()].flat())
         if (!known.has(target)) {
           return yield* configError(
             record.at,
