@@ -56,8 +56,9 @@ ${records.join("\n")}
 `
 }
 
-const args = ["-f", "fleet.kdl", "--stage", Fleet.stage]
-export const sandboxArgs = ["--sandbox", ...args]
+/** The file and stage of every run; on the sandbox, `sandboxArgs`. */
+export const plainArgs = ["-f", "fleet.kdl", "--stage", Fleet.stage]
+export const sandboxArgs = ["--sandbox", ...plainArgs]
 
 /** A folder holding `fleet.kdl` of `size` resources. */
 export const folderOf = (size: number, kdl = fleetKdl(size)): string => {
@@ -75,14 +76,18 @@ const desiredOf = (dir: string) =>
     }).pipe(Effect.provide(NodeContext.layer))
   )
 
-/** Writes the documents of converged clouds into simulator stores kept in files. */
-const writeClouds = (usacloudPath: string, cloudflarePath: string, cloud: Fleet.Converged["cloud"]) =>
+/** Writes the documents of converged clouds: usacloud's into its file, Cloudflare's into `cloudflare`. */
+const writeClouds = (
+  usacloudPath: string,
+  cloudflare: Effect.Effect<CloudflareSimulator.CloudflareStore, never, NodeContext.NodeContext>,
+  cloud: Fleet.Converged["cloud"]
+) =>
   Effect.runPromise(
     Effect.gen(function* () {
       const usacloud = yield* SakuraSimulator.fileStore(usacloudPath)
       yield* usacloud.modify((document) => Effect.succeed([undefined, { ...document, ...cloud.usacloud }] as const))
-      const cloudflare = yield* CloudflareSimulator.fileStore(cloudflarePath)
-      yield* cloudflare.modify((document) => Effect.succeed([undefined, { ...document, ...cloud.cloudflare }] as const))
+      const api = yield* cloudflare
+      yield* api.modify((document) => Effect.succeed([undefined, { ...document, ...cloud.cloudflare }] as const))
     }).pipe(Effect.provide(NodeContext.layer), Effect.orDie)
   )
 
@@ -92,7 +97,11 @@ export const convergedSandbox = async (size: number): Promise<string> => {
   const { cloud, state } = Fleet.converged(await desiredOf(dir))
   const sandbox = NodePath.join(dir, ".fleetflow", "sandbox")
   Fs.mkdirSync(sandbox, { recursive: true })
-  await writeClouds(Sandbox.usacloudStorePath(sandbox), Sandbox.cloudflareApiStorePath(sandbox), cloud)
+  await writeClouds(
+    Sandbox.usacloudStorePath(sandbox),
+    CloudflareSimulator.fileStore(Sandbox.cloudflareApiStorePath(sandbox)),
+    cloud
+  )
   await writeState(sandbox, state)
   return dir
 }
@@ -170,13 +179,7 @@ export const convergedOnSimulators = async (
   )
   const { cloud, state } = Fleet.converged(await desiredOf(dir))
   const usacloudStore = NodePath.join(dir, "usacloud.json")
-  await Effect.runPromise(
-    Effect.gen(function* () {
-      const usacloud = yield* SakuraSimulator.fileStore(usacloudStore)
-      yield* usacloud.modify((document) => Effect.succeed([undefined, { ...document, ...cloud.usacloud }] as const))
-      yield* cloudflare.modify((document) => Effect.succeed([undefined, { ...document, ...cloud.cloudflare }] as const))
-    }).pipe(Effect.provide(NodeContext.layer), Effect.orDie)
-  )
+  await writeClouds(usacloudStore, Effect.succeed(cloudflare), cloud)
   await writeState(NodePath.join(dir, ".fleetflow"), state)
   return {
     dir,
@@ -188,5 +191,3 @@ export const convergedOnSimulators = async (
     }
   }
 }
-
-export const plainArgs = args

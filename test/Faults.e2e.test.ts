@@ -19,15 +19,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Simulator from "../src/Sakura/Simulator.js"
-import { repository, run, start, waitFor } from "./support/Cli.js"
+import { run, start, waitFor } from "./support/Cli.js"
 import * as ChildKills from "./faults/Children.js"
 import * as Cloud from "./faults/Cloud.js"
 import * as Figures from "./faults/Figures.js"
 import * as Kills from "./faults/Kills.js"
-import { ended, processesMarked } from "./faults/Process.js"
+import { ended, processesMarked, writeUsacloud } from "./faults/Process.js"
 import * as Stage from "./faults/Stage.js"
 import * as TestPostgres from "./support/Postgres.js"
-import { startedBy } from "./support/Processes.js"
 import { readLock } from "./support/StateFile.js"
 
 const server = await TestPostgres.forTests("the fault suite's cases with the state in PostgreSQL")
@@ -346,12 +345,14 @@ describe("fault injection on the sandbox clouds", () => {
   )
 
   it.scopedLive(
-    "SIGINT to a running up releases the lock and leaves no process it started (sandbox)",
+    // This stage starts no process (the sandbox runs usacloud in process, and it has no Worker): the
+    // processes an interrupted run leaves are checked where it starts some, in the next case and in
+    // test/Cli/Children.e2e.test.ts.
+    "SIGINT to a running up releases the lock and leaves no intent, and the next up converges (sandbox)",
     () =>
       Effect.gen(function* () {
         const dir = Stage.folder("v1")
         const started = yield* start(up, dir, { FLEETFLOW_SANDBOX_BOOT_TIME: "3s" })
-        const cli = Number(started.process.pid)
         yield* waitFor(
           () => /sakura-cloud:server:\S+: Creating\.\.\./.test(started.output().stdout),
           "a server to boot"
@@ -360,7 +361,6 @@ describe("fault injection on the sandbox clouds", () => {
         const result = yield* ended(started)
         assert.strictEqual(result.code, 130, result.stderr)
         assert.isFalse(fs.existsSync(Cloud.lockPath(dir)), "the lock is released")
-        yield* waitFor(() => startedBy(cli).length === 0, "no process of the run to be left", 5_000)
         assert.deepStrictEqual(stateOf(dir).pending, [], "no intent is left")
         const again = yield* run(up, dir)
         assert.strictEqual(again.code, 0, again.stderr)
@@ -377,20 +377,13 @@ describe("fault injection on the sandbox clouds", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-faults-sigint-"))
         const marker = `FLEETFLOW_FAULTS_MARKER=${path.basename(dir)}`
         const store = path.join(dir, "usacloud.json")
-        const usacloud = path.join(dir, "usacloud")
+        const [name, value] = marker.split("=") as [string, string]
         // The marker is set by the wrapper, so the check holds whatever environment FleetFlow gives usacloud.
-        fs.writeFileSync(
-          usacloud,
-          [
-            "#!/bin/sh",
-            `export ${marker}`,
-            `export FLEETFLOW_USACLOUD_SIMULATOR_STORE="${store}"`,
-            "export FLEETFLOW_USACLOUD_SIMULATOR_BOOT_TIME=2s",
-            `exec "${process.execPath}" "${path.join(repository, "dist", "usacloud-simulator.mjs")}" "$@"`,
-            ""
-          ].join("\n"),
-          { mode: 0o755 }
-        )
+        const usacloud = writeUsacloud(dir, {
+          [name]: value,
+          FLEETFLOW_USACLOUD_SIMULATOR_STORE: store,
+          FLEETFLOW_USACLOUD_SIMULATOR_BOOT_TIME: "2s"
+        })
         fs.writeFileSync(
           path.join(dir, "fleet.kdl"),
           `project "faults-sigint"\nproviders {\n    sakura-cloud {\n        zone "tk1a"\n    }\n}\n` +

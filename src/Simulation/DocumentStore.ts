@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as NodePath from "node:path"
 import * as ParseIssues from "../ParseIssues.js"
-import { readIfExists, writeFileAtomic } from "../State/AtomicFile.js"
+import { readIfExists, stampOf, writeFileAtomic } from "../State/AtomicFile.js"
 import * as StoreLock from "./StoreLock.js"
 
 export interface DocumentStore<A, E> {
@@ -88,20 +88,6 @@ const write = <A, I, E>(path: string, options: FileOptions<A, I, E>, document: A
     Effect.mapError((error) =>
       options.error({ path, reason: "unwritable", message: `cannot write ${path}: ${error.message}` })
     )
-  )
-
-/**
- * What tells one version of the file from another: every write renames a new file into place,
- * so its inode changes even when its size and time do not.
- */
-const stampOf = (fs: FileSystem.FileSystem, path: string): Effect.Effect<string | undefined> =>
-  fs.stat(path).pipe(
-    Effect.map((info) =>
-      Option.isNone(info.ino) || Option.isNone(info.mtime)
-        ? undefined
-        : `${info.ino.value}:${info.size}:${info.mtime.value.getTime()}`
-    ),
-    Effect.orElseSucceed(() => undefined)
   )
 
 /** Runs `use` holding the lock file of the store at `path`. */

@@ -26,6 +26,22 @@ export const tempPathFor = (target: string): string =>
     `.${NodePath.basename(target)}.${process.pid}.${Crypto.randomBytes(6).toString("hex")}.tmp`
   )
 
+/**
+ * The identity of the file at `path` (inode, size, modification time), undefined when it does not
+ * exist: a file replaced by a rename has another inode even when its size and time are the same.
+ */
+export const stampOf = (fs: FileSystem.FileSystem, path: string): Effect.Effect<string | undefined> =>
+  fs.stat(path).pipe(
+    Effect.map((info) =>
+      [
+        Option.getOrElse(info.ino, () => 0),
+        info.size,
+        Option.match(info.mtime, { onNone: () => 0, onSome: (date) => date.getTime() })
+      ].join(":")
+    ),
+    Effect.orElseSucceed(() => undefined)
+  )
+
 export const isNotFound = (error: PlatformError.PlatformError): boolean =>
   error._tag === "SystemError" && error.reason === "NotFound"
 

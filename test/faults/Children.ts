@@ -10,11 +10,11 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
-import { hasStackTrace, repository, run, start, waitFor } from "../support/Cli.js"
+import { hasStackTrace, run, start, waitFor } from "../support/Cli.js"
 import { cmdline, startedBy } from "../support/Processes.js"
 import * as Cloud from "./Cloud.js"
 import { excerpt, type Outcome } from "./Kills.js"
-import { ended } from "./Process.js"
+import { ended, writeUsacloud } from "./Process.js"
 import * as Stage from "./Stage.js"
 
 export interface ChildKill {
@@ -105,19 +105,11 @@ const sakuraSetup = (): Setup => {
   const clouds = path.join(dir, "clouds")
   fs.mkdirSync(clouds)
   fs.writeFileSync(path.join(dir, "fleet.kdl"), sakuraStage)
-  const usacloud = path.join(dir, "usacloud")
-  fs.writeFileSync(
-    usacloud,
-    [
-      "#!/bin/sh",
-      `export FLEETFLOW_USACLOUD_SIMULATOR_STORE="${Sandbox.usacloudStorePath(clouds)}"`,
-      "export FLEETFLOW_USACLOUD_SIMULATOR_BOOT_TIME=2s",
-      "export FLEETFLOW_USACLOUD_SIMULATOR_LATENCY=300ms",
-      `exec "${process.execPath}" "${path.join(repository, "dist", "usacloud-simulator.mjs")}" "$@"`,
-      ""
-    ].join("\n"),
-    { mode: 0o755 }
-  )
+  const usacloud = writeUsacloud(dir, {
+    FLEETFLOW_USACLOUD_SIMULATOR_STORE: Sandbox.usacloudStorePath(clouds),
+    FLEETFLOW_USACLOUD_SIMULATOR_BOOT_TIME: "2s",
+    FLEETFLOW_USACLOUD_SIMULATOR_LATENCY: "300ms"
+  })
   return {
     dir,
     args: ["-f", "fleet.kdl", "--stage", Stage.stage],

@@ -6,7 +6,8 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fs from "node:fs"
-import { type Started, start, waitFor } from "../support/Cli.js"
+import * as path from "node:path"
+import { repository, type Started, start, waitFor } from "../support/Cli.js"
 import type { TcpProxy } from "../support/TcpProxy.js"
 
 export interface Ended {
@@ -67,6 +68,25 @@ export const cutWhen = (
       return yield* ended(started)
     })
   )
+
+/**
+ * An executable `usacloud` in `dir` that runs the built usacloud simulator with `env` (its store,
+ * boot time, latency…) set by the script itself, whatever environment FleetFlow gives its children.
+ */
+export const writeUsacloud = (dir: string, env: Record<string, string>): string => {
+  const usacloud = path.join(dir, "usacloud")
+  fs.writeFileSync(
+    usacloud,
+    [
+      "#!/bin/sh",
+      ...Object.entries(env).map(([name, value]) => `export ${name}="${value}"`),
+      `exec "${process.execPath}" "${path.join(repository, "dist", "usacloud-simulator.mjs")}" "$@"`,
+      ""
+    ].join("\n"),
+    { mode: 0o755 }
+  )
+  return usacloud
+}
 
 /** Live processes whose environment holds `marker` (a `NAME=value` pair). */
 export const processesMarked = (marker: string): ReadonlyArray<number> => {

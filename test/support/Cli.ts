@@ -12,6 +12,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 
+/** Whether this runs in CI, which must run every suite rather than skip one whose tool is missing. */
+export const inCi = (): boolean => process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false"
+
 export const repository = path.resolve(import.meta.dirname, "../..")
 export const bundle = path.join(repository, "dist/fleetflow.mjs")
 export const sharedSamples = path.resolve(repository, "../shared/upstream-samples")

@@ -9,6 +9,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
+import { inCi } from "./Cli.js"
 
 export interface TestServer {
   /** `postgres://fleetflow:<password>@127.0.0.1:<port>/postgres`. */
@@ -220,8 +221,6 @@ export const start = async (): Promise<TestServer | { readonly unavailable: stri
   }
   return { url, password, port, user, stop, halt, resume }
 }
-
-const inCi = () => process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false"
 
 /**
  * A server for a test file, or `undefined` after a loud warning when none can be started

@@ -6,9 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
-import { bundle, waitFor } from "./Cli.js"
-
-const inCi = () => process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false"
+import { bundle, inCi, waitFor } from "./Cli.js"
 
 /** Whether tmux runs here; CI installs it (`.ci/run`), so there its absence is an error. */
 export const available = (() => {

@@ -9,7 +9,7 @@ import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type Bucket, type CloudflareApiService, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
 import { BucketDomainInputs, BucketInputs, type Cors } from "../Model.js"
-import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
+import { type Clients, decodeInputs, groupBy, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 const decodeBucket = decodeInputs(BucketInputs, "an R2 bucket")
 const decodeDomain = decodeInputs(BucketDomainInputs, "an R2 custom domain")
@@ -131,12 +131,6 @@ export interface BucketLookup {
   readonly cors: boolean
   /** The inputs the bucket's are reported against (see `observe`). */
   readonly inputs: Inputs
-}
-
-const groupBy = <A, K>(items: ReadonlyArray<A>, keyOf: (item: A) => K) => {
-  const groups = new Map<K, Array<A>>()
-  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item])
-  return groups
 }
 
 /** The buckets there are: one bucket list per jurisdiction, and one CORS read per bucket found whose CORS is managed. */

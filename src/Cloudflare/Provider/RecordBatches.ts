@@ -29,6 +29,7 @@ import {
   type RecordChanges,
   type RecordInput
 } from "../Api.js"
+import { groupBy } from "./Common.js"
 
 type Records = CloudflareApiService["dns"]["records"]
 
@@ -106,12 +107,7 @@ const send = (records: Records, zoneId: string, writes: NonEmptyReadonlyArray<Re
 /** The changes of one zone in batches of at most `maxChanges`, one after the other; zones side by side. */
 const resolver = (records: Records) =>
   RequestResolver.makeBatched((writes: NonEmptyArray<RecordWrite>) => {
-    const zones = new Map<string, Array<RecordWrite>>()
-    for (const write of writes) {
-      const zone = zones.get(write.zoneId)
-      if (zone === undefined) zones.set(write.zoneId, [write])
-      else zone.push(write)
-    }
+    const zones = groupBy(writes, (write) => write.zoneId)
     return Effect.forEach(
       zones,
       ([zoneId, changes]) =>

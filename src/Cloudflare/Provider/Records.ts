@@ -9,7 +9,7 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
 import { DnsRecordInputs, type DnsRecordInputs as RecordInputs } from "../Model.js"
-import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
+import { type Clients, decodeInputs, groupBy, ignoreNotFound, orFail } from "./Common.js"
 
 const decode = decodeInputs(DnsRecordInputs, "a DNS record")
 
@@ -81,13 +81,7 @@ export const read = (
   api: CloudflareApiService,
   lookups: ReadonlyArray<RecordLookup>
 ): Effect.Effect<ReadonlyArray<readonly [ResourceKey, Observed]>, ProviderError> => {
-  const zones = new Map<string, Array<RecordLookup>>()
-  // Appended in place: copying the list for each record made ten thousand records in a zone cost fifty million copies.
-  for (const lookup of lookups) {
-    const group = zones.get(lookup.zone)
-    if (group === undefined) zones.set(lookup.zone, [lookup])
-    else group.push(lookup)
-  }
+  const zones = groupBy(lookups, (lookup) => lookup.zone)
   return Effect.map(
     Effect.forEach(
       zones,

@@ -4,7 +4,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import * as NodePath from "node:path"
 import * as AtomicFile from "../AtomicFile.js"
 import { StateIoError } from "../Store.js"
@@ -49,18 +49,8 @@ export const readText = (files: Files, path: string): Effect.Effect<Option.Optio
 export const syncFolder = (files: Files): Effect.Effect<void, StateIoError> =>
   AtomicFile.syncDirectory(files.folder).pipe(onFiles(files), Effect.mapError(ioError(files.folder, "sync")))
 
-/** The identity of `path` (inode, size, modification time); empty when it does not exist. */
-const stampOf = (files: Files, path: string) =>
-  files.fs.stat(path).pipe(
-    Effect.map((info) =>
-      [
-        Option.getOrElse(info.ino, () => 0),
-        info.size,
-        Option.match(info.mtime, { onNone: () => 0, onSome: (date) => date.getTime() })
-      ].join(":")
-    ),
-    Effect.orElseSucceed(() => "")
-  )
+/** The identity of `path`; empty when it does not exist. */
+const stampOf = (files: Files, path: string) => Effect.map(AtomicFile.stampOf(files.fs, path), (stamp) => stamp ?? "")
 
 /** The identity of `state.json` and its journal: while it stays the same, no other writer changed them. */
 export const stampsOf = (files: Files): Effect.Effect<string> =>
