@@ -38,4 +38,31 @@ describe("a document store in a file", () => {
       assert.deepStrictEqual(yield* mine.load, { n: 0 }, "a removed file holds the empty document")
     }).pipe(Effect.provide(NodeContext.layer))
   )
+
+  it.scoped("changes made at once all land, each caller gets its own result, and a failing one changes nothing", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const path = `${yield* fs.makeTempDirectoryScoped()}/cloud.json`
+      const store = yield* DocumentStore.file(path, options)
+      const results = yield* Effect.forEach(
+        Array.from({ length: 40 }, (_, index) => index + 1),
+        (amount) =>
+          store
+            .modify((document) =>
+              amount === 13
+                ? Effect.fail(new Error("refused"))
+                : Effect.succeed([document.n + amount, { n: document.n + amount }] as const)
+            )
+            .pipe(Effect.either),
+        { concurrency: "unbounded" }
+      )
+      const refused = results.filter((result) => result._tag === "Left")
+      assert.strictEqual(refused.length, 1)
+      const seen = results.flatMap((result) => (result._tag === "Right" ? [result.right] : []))
+      assert.strictEqual(new Set(seen).size, 39, "each change saw the document the ones before it left")
+      const total = (40 * 41) / 2 - 13
+      assert.strictEqual(Math.max(...seen), total)
+      assert.deepStrictEqual(JSON.parse(yield* fs.readFileString(path)), { n: total })
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
 })
