@@ -25,7 +25,7 @@ const yellow = "33"
 const red = "31"
 const bold = "1"
 
-const paint = (style: Style, code: string, text: string): string =>
+export const paint = (style: Style, code: string, text: string): string =>
   style.color ? `\u001b[${code}m${text}\u001b[0m` : text
 
 const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f", "\u001b": "\\e" }
