@@ -25,7 +25,7 @@ export const appliedOutputs = (outcome: Fleet.Applied, stage: string): ReadonlyA
 
 /** The table that ends an `up`, or nothing when it created and changed nothing. */
 export const outputsSection = (outputs: ReadonlyArray<Outputs.Output>): string =>
-  outputs.length === 0 ? "" : `\nOutputs:\n\n${Outputs.table(outputs, { color: terminal.color() })}`
+  outputs.length === 0 ? "" : `\n\nOutputs:\n\n${Outputs.table(outputs, { color: terminal.color() })}`
 
 export const output = Command.make("output", common, (options) =>
   Effect.gen(function* () {
