@@ -55,7 +55,7 @@ export const output = Command.make("output", common, (options) =>
 
 const format = Options.choice("format", ["dot", "mermaid"]).pipe(
   Options.withDefault("dot" as const),
-  Options.withDescription("Graphviz DOT (render with `dot -Tsvg`) or a Mermaid flowchart")
+  Options.withDescription("Graphviz DOT (render with `dot -Tsvg`; the default) or a Mermaid flowchart")
 )
 
 export const graph = Command.make("graph", { ...common, format }, (options) =>
