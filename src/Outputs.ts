@@ -4,7 +4,7 @@
  * Only those attributes: never the inputs, where a startup script's variables or other secrets live.
  */
 import * as CloudflareModel from "./Cloudflare/Model.js"
-import { paint, printable, type Style } from "./Render.js"
+import { columns, printable, type Style } from "./Render.js"
 import { type Json, providerOf, type ResourceKey, type ResourceType, type StoredResource } from "./Resource.js"
 import * as SakuraModel from "./Sakura/Model.js"
 
@@ -62,20 +62,6 @@ const cell = (value: Json | undefined): string => {
 
 /** `deploymentUrl` → `DEPLOYMENT_URL`. */
 const heading = (field: string) => field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
-
-/** Rows padded into columns two spaces apart; the first row is the header, bold on a terminal. */
-export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>, style: Style): string => {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  return rows
-    .map((row, index) => {
-      const line = row
-        .map((text, column) => text.padEnd(widths[column]!))
-        .join("  ")
-        .trimEnd()
-      return index === 0 ? paint(style, "1", line) : line
-    })
-    .join("\n")
-}
 
 /** One table per type: the name, the ID and the type's output fields as columns. */
 export const table = (outputs: ReadonlyArray<Output>, style: Style): string =>

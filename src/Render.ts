@@ -25,7 +25,7 @@ const yellow = "33"
 const red = "31"
 const bold = "1"
 
-export const paint = (style: Style, code: string, text: string): string =>
+const paint = (style: Style, code: string, text: string): string =>
   style.color ? `\u001b[${code}m${text}\u001b[0m` : text
 
 const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f", "\u001b": "\\e" }
@@ -126,6 +126,20 @@ const render = (v: unknown, ancestors: ReadonlyArray<object>): string => {
  * line fits in 60 characters, else one item per line, indented by four.
  */
 export const value = (v: unknown): string => render(v, [])
+
+/** Rows padded into columns two spaces apart; the first row is the header, bold on a terminal. */
+export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>, style: Style): string => {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  return rows
+    .map((row, index) => {
+      const line = row
+        .map((text, column) => text.padEnd(widths[column]!))
+        .join("  ")
+        .trimEnd()
+      return index === 0 ? paint(style, bold, line) : line
+    })
+    .join("\n")
+}
 
 export const summaryLine = (summary: Summary): string =>
   `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${
