@@ -1,7 +1,8 @@
 /**
  * The Cloudflare resource types: for each, the inputs the provider decodes, the fields whose
  * change needs a new resource, the fields Cloudflare does not hold (so no refresh can see them
- * change), and what the configuration declares; and the cloud's vocabulary.
+ * change), the attributes an operator reads (`fleetflow output`), and what the configuration
+ * declares; and the cloud's vocabulary.
  */
 import type { ResourceType } from "../Resource.js"
 import { bucketOutputFields, bucketReplaceFields, bucketUnobservedFields, type DeclaredBucket } from "./Model/Bucket.js"

@@ -1,7 +1,7 @@
 /**
  * The Sakura Cloud resource types: for each, the inputs the provider decodes, the fields whose
- * change needs a new resource, the fields the cloud cannot report, and what the configuration
- * declares; and the cloud's vocabulary.
+ * change needs a new resource, the fields the cloud cannot report, the attributes an operator
+ * reads (`fleetflow output`), and what the configuration declares; and the cloud's vocabulary.
  */
 import type { ResourceType } from "../Resource.js"
 import { type DeclaredDisk, diskOutputFields, diskReplaceFields, diskUnobservedFields } from "./Model/Disk.js"
