@@ -127,6 +127,20 @@ const render = (v: unknown, ancestors: ReadonlyArray<object>): string => {
  */
 export const value = (v: unknown): string => render(v, [])
 
+/** Rows padded into columns two spaces apart; the first row is the header, bold on a terminal. */
+export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>, style: Style): string => {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  return rows
+    .map((row, index) => {
+      const line = row
+        .map((text, column) => text.padEnd(widths[column]!))
+        .join("  ")
+        .trimEnd()
+      return index === 0 ? paint(style, bold, line) : line
+    })
+    .join("\n")
+}
+
 export const summaryLine = (summary: Summary): string =>
   `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${
     summary.forget === undefined ? "" : `, ${summary.forget} to forget (left in place)`

@@ -289,3 +289,26 @@ describe("Render.providerError", () => {
     )
   })
 })
+
+describe("Render.columns", () => {
+  const rows = [
+    ["SERVER", "ID", "IP", ""],
+    ["web-01", "100000000008", "153.120.10.4", "(current)"],
+    ["db", "9", "-", ""]
+  ]
+
+  it("pads each column to its widest cell, two spaces apart, with no trailing spaces", () => {
+    assert.strictEqual(
+      Render.columns(rows, plain),
+      ["SERVER  ID            IP", "web-01  100000000008  153.120.10.4  (current)", "db      9             -"].join(
+        "\n"
+      )
+    )
+  })
+
+  it("makes the header bold only when colour is on", () => {
+    const [header, ...rest] = Render.columns(rows, colored).split("\n")
+    assert.strictEqual(header, "\u001b[1mSERVER  ID            IP\u001b[0m")
+    assert.notInclude(rest.join("\n"), "\u001b[")
+  })
+})

@@ -22,6 +22,7 @@ import * as Scale from "../Scale.js"
 import * as State from "../State.js"
 import * as Confirm from "./Confirm.js"
 import * as Signals from "./Signals.js"
+import { appliedOutputs, outputsSection } from "./ViewCommands.js"
 import { ConfirmationRequired, Exit, InvalidOption } from "./Errors.js"
 import {
   type ApplyCommandOptions,
@@ -184,11 +185,13 @@ const applyCommand = (name: "up" | "down", description: string) =>
         })
       )
       const { summary } = outcome.plan
+      const outputs = name === "up" ? appliedOutputs(outcome, workspace.stage) : []
       if (options.json) {
         return yield* printJson({
           plan: encodePlan(outcome.plan),
           applied: outcome.result.succeeded.map(({ step }) => ({ operation: step.operation, key: step.key })),
-          serial: outcome.state.serial
+          serial: outcome.state.serial,
+          ...(name === "up" ? { outputs } : {})
         })
       }
       if (!Plan.hasChanges(outcome.plan))
@@ -197,7 +200,7 @@ const applyCommand = (name: "up" | "down", description: string) =>
       yield* Console.log(
         `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed${
           summary.forget === undefined ? "" : `, ${summary.forget} forgotten (left in place)`
-        }.`
+        }.${outputsSection(outputs)}`
       )
     })
   ).pipe(Command.withDescription(description))

@@ -137,17 +137,10 @@ const stateHistory = Command.make("history", { ...common, limit: historyLimit },
       index === 0 ? "(current)" : ""
     ])
     const header = ["SERIAL", "WRITTEN", "BY", "COMMAND", "RESOURCES", ""]
-    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-    const line = (cells: ReadonlyArray<string>) =>
-      cells
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join("  ")
-        .trimEnd()
     const lineages = new Set(entries.map((entry) => entry.lineage))
     yield* Console.log(
       [
-        line(header),
-        ...rows.map(line),
+        Render.columns([header, ...rows], { color: false }),
         ...(kept.length > entries.length
           ? [`… ${kept.length - entries.length} older versions (--limit 0 lists them all)`]
           : []),

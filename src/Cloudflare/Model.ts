@@ -1,18 +1,25 @@
 /**
  * The Cloudflare resource types: for each, the inputs the provider decodes, the fields whose
  * change needs a new resource, the fields Cloudflare does not hold (so no refresh can see them
- * change), and what the configuration declares; and the cloud's vocabulary.
+ * change), the attributes an operator reads (`fleetflow output`), and what the configuration
+ * declares; and the cloud's vocabulary.
  */
 import type { ResourceType } from "../Resource.js"
-import { bucketReplaceFields, bucketUnobservedFields, type DeclaredBucket } from "./Model/Bucket.js"
+import { bucketOutputFields, bucketReplaceFields, bucketUnobservedFields, type DeclaredBucket } from "./Model/Bucket.js"
 import {
+  bucketDomainOutputFields,
   bucketDomainReplaceFields,
   bucketDomainUnobservedFields,
   type DeclaredBucketDomain
 } from "./Model/BucketDomain.js"
-import { type DeclaredDnsRecord, dnsRecordReplaceFields, dnsRecordUnobservedFields } from "./Model/DnsRecord.js"
-import { type DeclaredPages, pagesReplaceFields, pagesUnobservedFields } from "./Model/Pages.js"
-import { type DeclaredWorker, workerReplaceFields, workerUnobservedFields } from "./Model/Worker.js"
+import {
+  type DeclaredDnsRecord,
+  dnsRecordOutputFields,
+  dnsRecordReplaceFields,
+  dnsRecordUnobservedFields
+} from "./Model/DnsRecord.js"
+import { type DeclaredPages, pagesOutputFields, pagesReplaceFields, pagesUnobservedFields } from "./Model/Pages.js"
+import { type DeclaredWorker, workerOutputFields, workerReplaceFields, workerUnobservedFields } from "./Model/Worker.js"
 
 export * from "./Model/Bucket.js"
 export * from "./Model/BucketDomain.js"
@@ -47,4 +54,13 @@ export const unobservedFields = {
   worker: workerUnobservedFields,
   pages: pagesUnobservedFields,
   dns: dnsRecordUnobservedFields
+} satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }
+
+/** The attributes `fleetflow output` shows of each type, besides its ID. */
+export const outputFields = {
+  r2: bucketOutputFields,
+  "r2-domain": bucketDomainOutputFields,
+  worker: workerOutputFields,
+  pages: pagesOutputFields,
+  dns: dnsRecordOutputFields
 } satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }

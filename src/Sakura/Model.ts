@@ -1,14 +1,21 @@
 /**
  * The Sakura Cloud resource types: for each, the inputs the provider decodes, the fields whose
- * change needs a new resource, the fields the cloud cannot report, and what the configuration
- * declares; and the cloud's vocabulary.
+ * change needs a new resource, the fields the cloud cannot report, the attributes an operator
+ * reads (`fleetflow output`), and what the configuration declares; and the cloud's vocabulary.
  */
 import type { ResourceType } from "../Resource.js"
-import { type DeclaredDisk, diskReplaceFields, diskUnobservedFields } from "./Model/Disk.js"
-import { type DeclaredServer, serverNewIdFields, serverReplaceFields, serverUnobservedFields } from "./Model/Server.js"
-import { type DeclaredSshKey, sshKeyReplaceFields, sshKeyUnobservedFields } from "./Model/SshKey.js"
+import { type DeclaredDisk, diskOutputFields, diskReplaceFields, diskUnobservedFields } from "./Model/Disk.js"
+import {
+  type DeclaredServer,
+  serverNewIdFields,
+  serverOutputFields,
+  serverReplaceFields,
+  serverUnobservedFields
+} from "./Model/Server.js"
+import { type DeclaredSshKey, sshKeyOutputFields, sshKeyReplaceFields, sshKeyUnobservedFields } from "./Model/SshKey.js"
 import {
   type DeclaredStartupScript,
+  startupScriptOutputFields,
   startupScriptReplaceFields,
   startupScriptUnobservedFields
 } from "./Model/StartupScript.js"
@@ -45,4 +52,12 @@ export const unobservedFields = {
   disk: diskUnobservedFields,
   "ssh-key": sshKeyUnobservedFields,
   "startup-script": startupScriptUnobservedFields
+} satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }
+
+/** The attributes `fleetflow output` shows of each type, besides its ID. */
+export const outputFields = {
+  server: serverOutputFields,
+  disk: diskOutputFields,
+  "ssh-key": sshKeyOutputFields,
+  "startup-script": startupScriptOutputFields
 } satisfies { readonly [Type in keyof Declared]: ReadonlyArray<string> }

@@ -30,3 +30,6 @@ export const bucketReplaceFields: ReplaceFields<BucketInputs> = ["name", "locati
 export const bucketUnobservedFields: ReadonlyArray<keyof BucketInputs> = []
 
 export type DeclaredBucket = DeclaredInputs<typeof BucketInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: the bucket's name and location (attributes, never inputs). */
+export const bucketOutputFields: ReadonlyArray<string> = ["name", "location"]

@@ -22,3 +22,6 @@ export const bucketDomainReplaceFields: ReplaceFields<BucketDomainInputs> = ["bu
 export const bucketDomainUnobservedFields: ReadonlyArray<keyof BucketDomainInputs> = []
 
 export type DeclaredBucketDomain = DeclaredInputs<typeof BucketDomainInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: the domain, the bucket it serves, and whether it is on (attributes, never inputs). */
+export const bucketDomainOutputFields: ReadonlyArray<string> = ["domain", "bucket", "enabled"]

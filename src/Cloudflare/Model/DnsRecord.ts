@@ -21,3 +21,6 @@ export const dnsRecordReplaceFields: ReplaceFields<DnsRecordInputs> = ["zone", "
 export const dnsRecordUnobservedFields: ReadonlyArray<keyof DnsRecordInputs> = []
 
 export type DeclaredDnsRecord = DeclaredInputs<typeof DnsRecordInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: the record's full name, type and content (attributes, never inputs). */
+export const dnsRecordOutputFields: ReadonlyArray<string> = ["fqdn", "type", "content"]

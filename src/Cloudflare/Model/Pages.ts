@@ -31,3 +31,6 @@ export const pagesUnobservedFields: ReadonlyArray<keyof PagesInputs> = [
 ]
 
 export type DeclaredPages = DeclaredInputs<typeof PagesInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: the project's address and its latest deployment's (attributes, never inputs). */
+export const pagesOutputFields: ReadonlyArray<string> = ["url", "deploymentUrl"]

@@ -39,3 +39,6 @@ export const workerUnobservedFields: ReadonlyArray<keyof WorkerInputs> = [
 ]
 
 export type DeclaredWorker = DeclaredInputs<typeof WorkerInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: its workers.dev address and the routes it answers on (attributes, never inputs). */
+export const workerOutputFields: ReadonlyArray<string> = ["url", "targets"]

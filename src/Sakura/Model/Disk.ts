@@ -28,3 +28,6 @@ export const diskReplaceFields: ReplaceFields<DiskInputs> = ["zone", "size", "pl
 export const diskUnobservedFields: UnobservedFields<DiskInputs> = []
 
 export type DeclaredDisk = DeclaredInputs<typeof DiskInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: its zone and whether it is ready (attributes, never inputs). */
+export const diskOutputFields: ReadonlyArray<string> = ["zone", "status"]

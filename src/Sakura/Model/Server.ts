@@ -55,3 +55,6 @@ export const serverUnobservedFields: UnobservedFields<ServerInputs> = [
 ]
 
 export type DeclaredServer = DeclaredInputs<typeof ServerInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: its address, host name, zone and power state (attributes, never inputs). */
+export const serverOutputFields: ReadonlyArray<string> = ["ip", "hostname", "zone", "status"]

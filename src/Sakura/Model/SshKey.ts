@@ -21,3 +21,6 @@ export const sshKeyReplaceFields: ReplaceFields<SshKeyInputs> = ["publicKey", "f
 export const sshKeyUnobservedFields: UnobservedFields<SshKeyInputs> = []
 
 export type DeclaredSshKey = DeclaredInputs<typeof SshKeyInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: its name in the cloud and fingerprint (attributes, never inputs). */
+export const sshKeyOutputFields: ReadonlyArray<string> = ["name", "fingerprint"]

@@ -26,3 +26,6 @@ export const startupScriptUnobservedFields: UnobservedFields<StartupScriptInputs
 ]
 
 export type DeclaredStartupScript = DeclaredInputs<typeof StartupScriptInputs.Encoded>
+
+/** What `fleetflow output` shows besides the ID: its note's name and class (attributes, never inputs). */
+export const startupScriptOutputFields: ReadonlyArray<string> = ["name", "class"]
