@@ -77,20 +77,22 @@ export class StalePlan extends Data.TaggedError("StalePlan")<{
 /** A word as the shell reads it, for the commands the messages name. */
 const shellWord = (word: string) => (/^[\w./@:+,=-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`)
 
-const replanOf = (file: string, saved: SavedPlan) =>
+const replanOf = (file: string, saved: SavedPlan, stage: string) =>
   [
     "fleetflow plan",
-    `--stage ${shellWord(saved.stage)}`,
+    `--stage ${shellWord(stage)}`,
     ...saved.targets.map((key) => `--target ${shellWord(key)}`),
     ...(saved.refresh ? [] : ["--refresh=false"]),
     `--out ${shellWord(file)}`
   ].join(" ")
 
-const stale = (file: string, saved: SavedPlan, reason: string) =>
-  new StalePlan({ file: shellWord(file), reason, replan: replanOf(file, saved) })
+/** `stage`: the one the plan is to be made for again, the saved plan's unless another was asked for. */
+const stale = (file: string, saved: SavedPlan, reason: string, stage = saved.stage) =>
+  new StalePlan({ file: shellWord(file), reason, replan: replanOf(file, saved, stage) })
 
 /** Variables whose names say they hold a secret, or that FleetFlow knows to (a token, a database URL). */
-const secretName = /token|secret|passw|passphrase|credential|private|api_?key|access_?key|auth|_key$|^PG_?URL|_PG_URL$/i
+const secretName =
+  /token|secret|passw|passphrase|credential|private|api_?key|access_?key|auth|_key$|^PG_?URL|_PG_URL$|DATABASE_URL/i
 
 /** The values of the secret variables of `env`, and the passwords of the URLs among them. */
 export const secretsIn = (env: Readonly<Record<string, string | undefined>>): ReadonlyArray<string> => {
@@ -310,7 +312,7 @@ export interface Workspace {
 /** Refuses a plan made elsewhere (another project, stage, cloud or FleetFlow) or from another configuration. */
 export const checkWorkspace = (file: string, saved: SavedPlan, workspace: Workspace) =>
   Effect.gen(function* () {
-    const refuse = (reason: string) => stale(file, saved, reason)
+    const refuse = (reason: string) => stale(file, saved, reason, workspace.stage)
     if (saved.fleetflow !== fleetflowVersion) {
       return yield* refuse(`it was made by FleetFlow ${saved.fleetflow}, and this is FleetFlow ${fleetflowVersion}`)
     }
@@ -321,7 +323,9 @@ export const checkWorkspace = (file: string, saved: SavedPlan, workspace: Worksp
       return yield* refuse(`it was made for stage "${saved.stage}", not "${workspace.stage}"`)
     }
     if (saved.sandbox !== workspace.sandbox) {
-      return yield* refuse(saved.sandbox ? "it was made on the sandbox cloud" : "it was made on the real clouds")
+      return yield* refuse(
+        saved.sandbox ? "it was made on the sandbox cloud (with `--sandbox`)" : "it was made on the real clouds"
+      )
     }
     const hash = yield* hashConfig(workspace.configFile, workspace.stage)
     if (hash !== saved.config.sha256) {
