@@ -199,7 +199,8 @@ describe("saved plans through the CLI", () => {
           FLEETFLOW_PG_URL: "postgres://fleet:canary-pg-password-52c1@127.0.0.1:5432/state",
           PGPASSWORD: "canary-pg-password-52c1",
           DB_PASSWORD: "canary-db-password-a81c",
-          API_SECRET: "canary-worker-secret-0d4e"
+          API_SECRET: "canary-worker-secret-0d4e",
+          SITE_VERIFY_TOKEN: "canary-verify-token-66af"
         }
         const dir = folder(`project "shop"
 providers {
@@ -218,6 +219,9 @@ stage "dev" {
         compatibility-date "2026-11-01"
         bindings { var "API_SECRET" "\${API_SECRET}"; var "MODE" "dev" }
     }
+    dns "example.com" {
+        record "@" type="TXT" value="site-verification=\${SITE_VERIFY_TOKEN}"
+    }
 }
 `)
         fs.writeFileSync(path.join(dir, "boot.sh"), "#!/bin/sh\necho 'canary-script-secret-9b2e' > /etc/app-key\n")
@@ -234,6 +238,7 @@ stage "dev" {
         assert.strictEqual(up.code, 0, up.stdout + up.stderr)
         const state = fs.readFileSync(path.join(sandboxDirectory(dir), "state.json"), "utf8")
         assert.include(state, canaries.API_SECRET, "the Worker got its variable from the configuration")
+        assert.include(state, `site-verification=${canaries.SITE_VERIFY_TOKEN}`, "the record got its token")
 
         // Another value of a variable the configuration reads is another plan.
         const again = yield* run(["plan", ...sandbox, "--out", "plan.json"], dir, canaries)
