@@ -94,13 +94,26 @@ const stale = (file: string, saved: SavedPlan, reason: string, stage = saved.sta
 const secretName =
   /token|secret|passw|passphrase|credential|private|api_?key|access_?key|auth|_key$|^PG_?URL|_PG_URL$|DATABASE_URL/i
 
+/** A URL's percent-encoded part as the text it stands for; as written when it is not valid encoding. */
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /** The values of the secret variables of `env`, and the passwords of the URLs among them. */
 export const secretsIn = (env: Readonly<Record<string, string | undefined>>): ReadonlyArray<string> => {
   const found = new Set<string>()
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !secretName.test(name)) continue
     found.add(value)
-    if (URL.canParse(value)) found.add(decodeURIComponent(new URL(value).password))
+    if (URL.canParse(value)) {
+      const { password } = new URL(value)
+      found.add(password)
+      found.add(decoded(password))
+    }
   }
   // Shorter values would match ordinary words: a secret that short is no secret.
   return [...found].filter((value) => value.length >= 6)
