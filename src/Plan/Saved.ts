@@ -272,7 +272,14 @@ export const make = (options: MakeOptions) =>
 /** Writes the saved plan atomically, readable by its owner only. */
 export const write = (file: string, encoded: object) =>
   writeFileAtomic(file, `${JSON.stringify(encoded, null, 2)}\n`, { mode: 0o600 }).pipe(
-    Effect.mapError((error) => new SavedPlanFileError({ file, reason: "unwritable", detail: error.message }))
+    Effect.mapError(
+      (error) =>
+        new SavedPlanFileError({
+          file,
+          reason: "unwritable",
+          detail: isNotFound(error) ? "its folder does not exist" : error.message
+        })
+    )
   )
 
 const maxBytes = 512 * 1024 * 1024
@@ -359,7 +366,8 @@ export const checkState = (
       return was.serial === 0 ? Effect.void : refuse(`the state it was made from (serial ${was.serial}) is gone`)
     }
     const now = stored.value
-    if (was.lineage === undefined) return refuse(`the state was created since (now at serial ${now.serial})`)
+    if (was.lineage === undefined)
+      return refuse(`the state was created since it was made (now at serial ${now.serial})`)
     if (was.lineage !== now.lineage) {
       return refuse(`the state is another one (lineage ${now.lineage}; the plan was made from ${was.lineage})`)
     }

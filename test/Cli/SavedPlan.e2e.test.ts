@@ -123,7 +123,7 @@ describe("saved plans through the CLI", () => {
 
         yield* step(
           "the same file again is stale: the state it was made from has changed",
-          refusedStale(dir, /the state was created since \(now at serial \d+\)/)
+          refusedStale(dir, /the state was created since it was made \(now at serial \d+\)/)
         )
       }),
     120_000
