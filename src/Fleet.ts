@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import * as Apply from "./Apply.js"
 import type * as Config from "./Config.js"
 import * as Plan from "./Plan.js"
+import * as Saved from "./Plan/Saved.js"
 import type * as Progress from "./Progress.js"
 import * as Existing from "./Fleet/Existing.js"
 import { currentResources } from "./Fleet/Refresh.js"
@@ -124,6 +125,7 @@ export type ApplyFailure =
   | State.StateLocked
   | Cancelled
   | Existing.ExistingResources
+  | Saved.StalePlan
   | Apply.PartialApplyError
 
 /** The plan for a stage against the current state; changes nothing, in the clouds or the state. */
@@ -254,6 +256,8 @@ const execute = <R>(
 /** Plans and applies a stage under the state lock. */
 export interface RunOptions<R> extends ApplyOptions<R>, PlanOptions {
   readonly lockTimeout?: number | undefined
+  /** A plan saved earlier: applied only if the state is the one it was made from and the fresh plan is it. */
+  readonly reviewed?: Saved.Reviewed | undefined
 }
 
 export const up = <R>(
@@ -264,9 +268,12 @@ export const up = <R>(
     Effect.gen(function* () {
       const store = yield* State.StateStore
       yield* store.lock("up", lockOptions(options.lockTimeout))
+      const { reviewed } = options
+      if (reviewed !== undefined) yield* Saved.checkState(reviewed.file, reviewed.saved, yield* store.read)
       yield* settleInterrupted(target)
       const planned = yield* plan(target, options)
       yield* Existing.refuseDiffering(planned.plan)
+      if (reviewed !== undefined) yield* Saved.checkPlan(reviewed.file, reviewed.saved, planned.plan)
       return yield* execute(target, planned, options)
     })
   )

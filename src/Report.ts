@@ -10,6 +10,7 @@ import type { ConfigError } from "./Config.js"
 import type * as Fleet from "./Fleet.js"
 import type * as Rollback from "./Fleet/Rollback.js"
 import type { PlanError } from "./Plan.js"
+import type { SavedPlanFileError, StalePlan } from "./Plan/Saved.js"
 import type { ProviderError } from "./Provider.js"
 import * as Render from "./Render.js"
 import type { CountOutOfRange, NotScaled } from "./Scale.js"
@@ -29,6 +30,8 @@ export type Failure =
   | SandboxOptionsError
   | ProviderError
   | PlanError
+  | SavedPlanFileError
+  | StalePlan
   | PartialApplyError
   | State.StateError
   | State.StateLocked
@@ -56,6 +59,8 @@ const exitCodes: { readonly [Tag in Failure["_tag"]]: number } = {
   SandboxOptionsError: ExitCode.error,
   ProviderError: ExitCode.error,
   PlanError: ExitCode.error,
+  SavedPlanFileError: ExitCode.error,
+  StalePlan: ExitCode.error,
   PartialApplyError: ExitCode.partial,
   StateCorrupt: ExitCode.error,
   StateConflict: ExitCode.error,

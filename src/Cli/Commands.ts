@@ -21,6 +21,7 @@ import { ExitCode } from "../Report.js"
 import * as Scale from "../Scale.js"
 import * as State from "../State.js"
 import * as Confirm from "./Confirm.js"
+import * as SavedPlans from "./SavedPlans.js"
 import * as Signals from "./Signals.js"
 import { appliedOutputs, outputsSection } from "./ViewCommands.js"
 import { ConfirmationRequired, Exit, InvalidOption } from "./Errors.js"
@@ -88,6 +89,7 @@ export const plan = Command.make(
   {
     ...common,
     ...planOptions,
+    out: SavedPlans.out,
     detailedExitcode: Options.boolean("detailed-exitcode").pipe(
       Options.withDescription("exit 0 with no changes, 2 with changes, 1 on error")
     )
@@ -101,8 +103,9 @@ export const plan = Command.make(
           Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target })
         )
       )
+      if (Option.isSome(options.out)) yield* SavedPlans.save(options.out.value, made, workspace, options)
       if (options.json) yield* printJson({ plan: encodePlan(made) })
-      else yield* Console.log(Render.plan(made, { color: terminal.color() }))
+      else yield* Console.log(Render.plan(made, { color: terminal.color() }) + SavedPlans.savedNote(options.out))
       if (options.detailedExitcode && Plan.hasChanges(made)) return yield* new Exit({ code: ExitCode.changes })
     })
 ).pipe(Command.withDescription("show what `up` would change; changes nothing"))
@@ -141,10 +144,16 @@ const decideOnFailure = (options: ApplyCommandOptions) => (error: Apply.PartialA
   })
 
 const applyCommand = (name: "up" | "down", description: string) =>
-  Command.make(name, { ...common, ...applyOptions }, (options) =>
+  Command.make(name, { ...common, ...applyOptions, planFile: SavedPlans.planFileOf(name) }, (options) =>
     Effect.gen(function* () {
-      if (!options.yes && !terminal.interactive()) return yield* new ConfirmationRequired({ command: name })
-      const workspace = yield* openWorkspace(options)
+      const fromFile = Option.isSome(options.planFile)
+        ? yield* SavedPlans.openReviewed(options, options.planFile.value)
+        : undefined
+      const saved = fromFile?.reviewed.saved
+      if (!options.yes && saved === undefined && !terminal.interactive()) {
+        return yield* new ConfirmationRequired({ command: name })
+      }
+      const workspace = fromFile?.workspace ?? (yield* openWorkspace(options))
       const applyTarget =
         name === "up"
           ? targetOf(workspace)
@@ -171,13 +180,17 @@ const applyCommand = (name: "up" | "down", description: string) =>
             workspace,
             Effect.flatMap(applyTarget, (target) =>
               (name === "up" ? Fleet.up : Fleet.down)(target, {
-                refresh: options.refresh,
-                targets: options.target,
+                refresh: saved?.refresh ?? options.refresh,
+                targets: saved?.targets ?? options.target,
                 parallelism: options.parallelism,
                 retry,
                 lockTimeout,
                 reporter,
-                confirm: confirmPlan(name, options, workspace),
+                reviewed: fromFile?.reviewed,
+                confirm:
+                  fromFile === undefined
+                    ? confirmPlan(name, options, workspace)
+                    : SavedPlans.applying(fromFile, options),
                 onFailure: decideOnFailure(options)
               })
             )
@@ -205,7 +218,10 @@ const applyCommand = (name: "up" | "down", description: string) =>
     })
   ).pipe(Command.withDescription(description))
 
-export const up = applyCommand("up", "plan, confirm and apply the stage")
+export const up = applyCommand(
+  "up",
+  "plan, confirm and apply the stage; or apply a saved plan (PLANFILE) as it was reviewed"
+)
 export const down = applyCommand("down", "destroy the stage's resources, dependents first")
 
 export const scale = Command.make(
