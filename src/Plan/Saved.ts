@@ -19,6 +19,7 @@ import * as ParseIssues from "../ParseIssues.js"
 import * as Plan from "../Plan.js"
 import { parseKey } from "../Resource.js"
 import { isNotFound, writeFileAtomic } from "../State/AtomicFile.js"
+import { passwordForms } from "../UrlPassword.js"
 import { version as fleetflowVersion } from "../Version.js"
 
 export const formatVersion = 1
@@ -94,26 +95,13 @@ const stale = (file: string, saved: SavedPlan, reason: string, stage = saved.sta
 const secretName =
   /token|secret|passw|passphrase|credential|private|api_?key|access_?key|auth|_key$|^PG_?URL|_PG_URL$|DATABASE_URL/i
 
-/** A URL's percent-encoded part as the text it stands for; as written when it is not valid encoding. */
-const decoded = (text: string): string => {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
-}
-
 /** The values of the secret variables of `env`, and the passwords of the URLs among them. */
 export const secretsIn = (env: Readonly<Record<string, string | undefined>>): ReadonlyArray<string> => {
   const found = new Set<string>()
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !secretName.test(name)) continue
     found.add(value)
-    if (URL.canParse(value)) {
-      const { password } = new URL(value)
-      found.add(password)
-      found.add(decoded(password))
-    }
+    for (const password of passwordForms(value)) found.add(password)
   }
   // Shorter values would match ordinary words: a secret that short is no secret.
   return [...found].filter((value) => value.length >= 6)

@@ -200,6 +200,23 @@ const bundled = Effect.runSync(
   )
 )
 
+describe("a PostgreSQL store that cannot be reached", () => {
+  it.scopedLive("says so, hiding a password that is not valid percent-encoding", () =>
+    Effect.gen(function* () {
+      const closed = yield* Effect.flip(
+        Postgres.makePostgres({
+          url: Redacted.make("postgres://fleetflow:ab%zz-secret@127.0.0.1:1/postgres"),
+          project: "x",
+          connectTimeout: "2 seconds"
+        })
+      )
+      assert.strictEqual(closed._tag, "StateIoError")
+      assert.include(closed.message, "cannot connect to postgres://fleetflow:***@127.0.0.1:1/postgres")
+      assert.notInclude(JSON.stringify(closed), "zz-secret")
+    })
+  )
+})
+
 describe.skipIf(server === undefined)("the PostgreSQL state store", () => {
   it.scopedLive("creates its schema and tables on first use, also when several stores start at once", () =>
     Effect.gen(function* () {

@@ -20,6 +20,7 @@ import type * as Scope from "effect/Scope"
 import * as Crypto from "node:crypto"
 import { decodeJson } from "../Decode.js"
 import { StateCorrupt, type StateError, StateIoError } from "../Store.js"
+import { passwordForms } from "../../UrlPassword.js"
 
 const secretParameter = /pass|secret|token|key/i
 
@@ -36,12 +37,8 @@ export const maskUrl = (url: string): string => {
 
 /** Removes the connection string and its password from a driver's message, should one quote them. */
 const scrubber = (url: string) => {
-  const secrets = [url]
-  if (URL.canParse(url)) {
-    const password = new URL(url).password
-    // A very short password would mask ordinary words; drivers do not quote it anyway.
-    if (password.length >= 4) secrets.push(password, decodeURIComponent(password))
-  }
+  // A very short password would mask ordinary words; drivers do not quote it anyway.
+  const secrets = [url, ...passwordForms(url).filter((password) => password.length >= 4)]
   return (text: string): string => secrets.reduce((result, secret) => result.split(secret).join("***"), text)
 }
 
