@@ -1,9 +1,12 @@
 /**
- * The error every configuration problem becomes: where it is, what is wrong, what to do.
+ * The error every configuration problem becomes: where it is, what is wrong, what to do. Problems that do not
+ * depend on each other are all found in one run: the first by position is the error, the others ride along.
  */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
-export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+const problemFields = {
   file: Schema.String,
   line: Schema.Number,
   column: Schema.Number,
@@ -13,6 +16,18 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   message: Schema.String,
   /** What to do, e.g. "did you mean `plan`?". */
   suggestion: Schema.optional(Schema.String)
+}
+
+/** One problem of a configuration, as listed beside the first. */
+export const ConfigProblem = Schema.Struct(problemFields)
+export type ConfigProblem = typeof ConfigProblem.Type
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  ...problemFields,
+  /** The other problems found in the same run, by position after this one; at most `listedProblems - 1`. */
+  others: Schema.optional(Schema.Array(ConfigProblem)),
+  /** How many more problems were found than are listed. */
+  unlisted: Schema.optional(Schema.Number)
 }) {}
 
 /** Where something was written. */
@@ -31,4 +46,63 @@ export const configError = (at: Location, message: string, suggestion?: string |
     path: at.path,
     message,
     ...(suggestion === undefined ? {} : { suggestion })
+  })
+
+/** A file with an error on every line lists this many; the rest are counted. */
+export const listedProblems = 50
+
+const problemOf = (error: ConfigProblem): ConfigProblem => ({
+  file: error.file,
+  line: error.line,
+  column: error.column,
+  path: error.path,
+  message: error.message,
+  ...(error.suggestion === undefined ? {} : { suggestion: error.suggestion })
+})
+
+/** Every problem an error stands for, itself first. */
+export const problemsOf = (error: ConfigError): ReadonlyArray<ConfigProblem> => [problemOf(error), ...(error.others ?? [])]
+
+/** How many problems an error stands for, the unlisted ones included. */
+export const problemCount = (error: ConfigError): number => 1 + (error.others?.length ?? 0) + (error.unlisted ?? 0)
+
+const byPosition = (a: ConfigProblem, b: ConfigProblem) =>
+  a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1
+
+/**
+ * One error for several (at least one): their problems by position, each once (a template included by two stages
+ * fails the same way twice). An error alone is kept as it is, so what marks it still holds.
+ */
+export const combineErrors = (errors: ReadonlyArray<ConfigError>): ConfigError => {
+  if (errors.length === 1) return errors[0]!
+  const seen = new Set<string>()
+  const problems = errors
+    .flatMap(problemsOf)
+    .filter((problem) => {
+      const key = `${problem.file}\u0000${problem.line}\u0000${problem.column}\u0000${problem.message}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+    .sort(byPosition)
+  const unlisted = errors.reduce((total, error) => total + (error.unlisted ?? 0), 0)
+  const [first, ...others] = problems
+  if (others.length === 0 && unlisted === 0) return errors[0]!
+  const listed = others.slice(0, listedProblems - 1)
+  const dropped = unlisted + others.length - listed.length
+  return new ConfigError({ ...first!, others: listed, ...(dropped === 0 ? {} : { unlisted: dropped }) })
+}
+
+/**
+ * Runs every check, each whatever the others found, and fails with all their errors at once; succeeds with
+ * every result, in order, when none failed.
+ */
+export const everyError = <A, R>(
+  checks: Iterable<Effect.Effect<A, ConfigError, R>>
+): Effect.Effect<Array<A>, ConfigError, R> =>
+  Effect.flatMap(Effect.all(Array.from(checks, (check) => Effect.either(check))), (results) => {
+    const errors = results.filter(Either.isLeft).map((result) => result.left)
+    return errors.length === 0
+      ? Effect.succeed(results.map((result) => (result as Either.Right<ConfigError, A>).right))
+      : Effect.fail(combineErrors(errors))
   })
