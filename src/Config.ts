@@ -24,7 +24,15 @@ import {
   type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
-import { combineErrors, type ConfigError, configError, didYouMean, listOf, readEnv, variableNames } from "./Declaration.js"
+import {
+  combineErrors,
+  type ConfigError,
+  configError,
+  didYouMean,
+  listOf,
+  readEnv,
+  variableNames
+} from "./Declaration.js"
 import * as DurationText from "./DurationText.js"
 import type { DesiredResource } from "./Resource.js"
 import type { RetryPolicy } from "./Retry.js"

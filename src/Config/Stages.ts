@@ -202,9 +202,7 @@ const declaredStages = (
       seen.set(first.value, stage)
       const included = yield* Effect.either(
         everyError(
-          stage.children
-            .filter((node) => isResourceNode(node.name))
-            .map((node) => stageNode(context, node, templates))
+          stage.children.filter((node) => isResourceNode(node.name)).map((node) => stageNode(context, node, templates))
         )
       )
       if (Either.isLeft(included)) errors.push(included.left)

@@ -61,7 +61,10 @@ const problemOf = (error: ConfigProblem): ConfigProblem => ({
 })
 
 /** Every problem an error stands for, itself first. */
-export const problemsOf = (error: ConfigError): ReadonlyArray<ConfigProblem> => [problemOf(error), ...(error.others ?? [])]
+export const problemsOf = (error: ConfigError): ReadonlyArray<ConfigProblem> => [
+  problemOf(error),
+  ...(error.others ?? [])
+]
 
 /** How many problems an error stands for, the unlisted ones included. */
 export const problemCount = (error: ConfigError): number => 1 + (error.others?.length ?? 0) + (error.unlisted ?? 0)
