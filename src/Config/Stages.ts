@@ -200,13 +200,14 @@ const declaredStages = (
         continue
       }
       seen.set(first.value, stage)
-      const included = yield* Effect.either(
-        everyError(
-          stage.children.filter((node) => isResourceNode(node.name)).map((node) => stageNode(context, node, templates))
-        )
+      // A node that includes nothing is an error; the stage's other nodes are still decoded for theirs.
+      const included = yield* Effect.forEach(
+        stage.children.filter((node) => isResourceNode(node.name)),
+        (node) => Effect.either(stageNode(context, node, templates))
       )
-      if (Either.isLeft(included)) errors.push(included.left)
-      else declared.push({ name: first.value, nodes: included.right, at: stage.at })
+      errors.push(...included.filter(Either.isLeft).map((result) => result.left))
+      const resourceNodes = included.filter(Either.isRight).map((result) => result.right)
+      declared.push({ name: first.value, nodes: resourceNodes, at: stage.at })
     }
     return { declared, errors }
   })
