@@ -63,6 +63,8 @@ export interface PlanOptions {
   /** Read what exists before planning, so changes made outside show up. */
   readonly refresh: boolean
   readonly targets?: ReadonlyArray<string> | undefined
+  /** Told how the refresh goes, as each cloud answers. */
+  readonly refreshing?: Progress.RefreshReporter | undefined
 }
 
 export interface Planned {
@@ -150,7 +152,8 @@ export const plan = (
       wanted === undefined ? stored : new Map([...stored].filter(([key]) => wanted.has(key))),
       scopeOf(target),
       desired,
-      options.refresh
+      options.refresh,
+      options.refreshing
     )
     const made = yield* Plan.make({
       project: config.project,
