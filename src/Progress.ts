@@ -240,7 +240,9 @@ const resources = (count: number) => `${count} resource${count === 1 ? "" : "s"}
 
 /**
  * The refresh on one line: on a terminal, a live line counting the resources read so far, redrawn as each
- * cloud answers and as the time passes, then replaced by the final line; elsewhere the final line alone.
+ * cloud answers and as the time passes, then replaced by the final line; elsewhere the final line alone. The
+ * live line has no newline and is redrawn in place: what else is written meanwhile (a log line, the note of a
+ * Ctrl-C) moves it down a line rather than being erased by it.
  */
 export const refreshing = (
   options: Pick<Options, "tty" | "write" | "columns"> & { readonly redrawEvery?: Duration.DurationInput }
@@ -254,12 +256,12 @@ export const refreshing = (
     let startedAt = 0
     let drawn = false
     let ticker: Fiber.RuntimeFiber<void> | undefined
-    const erase = () => (drawn ? eraseCurrent + eraseLine : "")
+    const erase = () => (drawn ? eraseCurrent : "")
     const draw = (now: number) =>
       Effect.sync(() => {
         const clouds = batches > 1 ? `, ${answered} of ${batches} clouds answered` : ""
         const line = `Refreshing state… ${read}/${resources(total)}${clouds} (${seconds(now - startedAt)})`
-        options.write(`${erase()}${options.columns === undefined ? line : line.slice(0, options.columns - 1)}\n`)
+        options.write(`${eraseCurrent}${options.columns === undefined ? line : line.slice(0, options.columns - 1)}`)
         drawn = true
       })
     const stop = Effect.suspend(() => (ticker === undefined ? Effect.void : Fiber.interrupt(ticker)))
@@ -268,7 +270,7 @@ export const refreshing = (
       Effect.zipRight(
         stop,
         Effect.sync(() => {
-          if (drawn) options.write(erase())
+          if (drawn) options.write(eraseCurrent)
           drawn = false
         })
       )

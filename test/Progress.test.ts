@@ -364,4 +364,24 @@ describe("Progress of the refresh", () => {
       assert.deepStrictEqual(screen(out.text()), [])
     })
   )
+
+  it.effect("a note written while the line is live stays readable: the line moves below it", () =>
+    Effect.gen(function* () {
+      const out = recorder()
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const refresh = yield* Progress.refreshing({ tty: true, write: out.write })
+          yield* refresh.started(3, 1)
+          out.write("\nInterrupted: stopping.\n")
+          yield* TestClock.adjust("300 millis")
+          assert.deepStrictEqual(screen(out.text()), [
+            "Refreshing state… 0/3 resources (0.0 s)",
+            "Interrupted: stopping.",
+            "Refreshing state… 0/3 resources (0.3 s)"
+          ])
+        })
+      )
+      assert.deepStrictEqual(screen(out.text()), ["Refreshing state… 0/3 resources (0.0 s)", "Interrupted: stopping."])
+    })
+  )
 })
