@@ -63,6 +63,19 @@ export const configError = (at: Location, message: string, suggestion?: string |
     ...(suggestion === undefined ? {} : { suggestion })
   })
 
+/**
+ * Errors that depend on the environment rather than on the text (a variable that is not set),
+ * so a stage that is not deployed does not need the environment of the others.
+ */
+const environmental = new WeakSet<ConfigError>()
+
+export const isEnvironmental = (error: ConfigError): boolean => environmental.has(error)
+
+export const markEnvironmental = (error: ConfigError): ConfigError => {
+  environmental.add(error)
+  return error
+}
+
 /** A file with an error on every line lists this many; the rest are counted. */
 export const listedProblems = 50
 
@@ -89,7 +102,7 @@ const byPosition = (a: ConfigProblem, b: ConfigProblem) =>
 
 /**
  * One error for several (at least one): their problems by position, each once (a template included by two stages
- * fails the same way twice). An error alone is kept as it is, so what marks it still holds.
+ * fails the same way twice). An error alone is kept as it is; errors that are all the environment's make one.
  */
 export const combineErrors = (errors: ReadonlyArray<ConfigError>): ConfigError => {
   if (errors.length === 1) return errors[0]!
@@ -108,7 +121,9 @@ export const combineErrors = (errors: ReadonlyArray<ConfigError>): ConfigError =
   if (others.length === 0 && unlisted === 0) return errors[0]!
   const listed = others.slice(0, listedProblems - 1)
   const dropped = unlisted + others.length - listed.length
-  return made({ ...first!, others: listed, ...(dropped === 0 ? {} : { unlisted: dropped }) })
+  const combined = made({ ...first!, others: listed, ...(dropped === 0 ? {} : { unlisted: dropped }) })
+  // Several variables missing are still the environment's doing.
+  return errors.every(isEnvironmental) ? markEnvironmental(combined) : combined
 }
 
 /**

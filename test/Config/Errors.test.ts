@@ -449,6 +449,22 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
       })
     )
 
+    it.effect("variables missing in several nodes of a stage stop that stage only, and are all named", () =>
+      Effect.gen(function* () {
+        const text =
+          `providers { cloudflare { zone "example.com"; }; }\n` +
+          `stage "dev" {\n  dns "example.com" {\n    record "a" type="A" value="192.0.2.1"\n  }\n}\n` +
+          `stage "live" {\n  dns "example.com" {\n    record "a" type="A" value="\${LIVE_A}"\n    record "b" type="A" value="\${LIVE_B}"\n  }\n}\n`
+        const config = yield* Config.load(fileOf(text)).pipe(withEnv({}))
+        assert.lengthOf(yield* Config.desiredResources(config, "dev"), 1)
+        const live = yield* Effect.flip(Config.desiredResources(config, "live"))
+        assert.deepStrictEqual(
+          Config.problemsOf(live).map((problem) => problem.message.split(" (")[0]),
+          ["environment variable LIVE_A is not set", "environment variable LIVE_B is not set"]
+        )
+      })
+    )
+
     it.effect("a provider block that fails does not make every server's zone missing", () =>
       Effect.gen(function* () {
         const error = yield* errorOf(
