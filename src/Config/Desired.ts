@@ -39,15 +39,13 @@ export const expand = (
 ): Effect.Effect<ReadonlyArray<DesiredResource>, ConfigError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     // Every kind starts before any resource is expanded: a server's `--scale` count is checked first.
-    const started = yield* everyError(
-      kinds.map((kind) =>
-        Effect.map(
-          kind.expansion(
-            context,
-            specs.filter((spec) => spec.type === kind.type)
-          ),
-          (expansion) => [kind.type, expansion] as const
-        )
+    const started = yield* everyError(kinds, (kind) =>
+      Effect.map(
+        kind.expansion(
+          context,
+          specs.filter((spec) => spec.type === kind.type)
+        ),
+        (expansion) => [kind.type, expansion] as const
       )
     )
     const expansions = new Map<string, Expansion<ResourceSpec, never>>(started)
@@ -57,6 +55,6 @@ export const expand = (
     // Each kind adds to it as its own cloud's models declare: none is checked here.
     const collector = new Collector<never>()
     // Each spec is expanded whatever the others found: every error of the stage comes out in one run.
-    yield* everyError(specs.map((spec) => expansions.get(spec.type)!.expand(spec, collector, stage)))
+    yield* everyError(specs, (spec) => expansions.get(spec.type)!.expand(spec, collector, stage))
     return collector.resources
   })

@@ -69,12 +69,7 @@ const settle = (resources: ReadonlyArray<ResourceSpec>, undecoded: ReadonlyArray
     ),
     ...undecoded
   ])
-  return everyError(
-    resources.map((resource) => {
-      const settled = kindOf(resource).settle?.(resource, stage)
-      return settled ?? Effect.succeed(resource)
-    })
-  )
+  return everyError(resources, (resource) => kindOf(resource).settle?.(resource, stage) ?? Effect.succeed(resource))
 }
 
 /** A node that did not decode, as the others of its stage see it: its kind's type and its name, when it has one. */

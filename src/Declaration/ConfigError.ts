@@ -3,7 +3,6 @@
  * depend on each other are all found in one run: the first by position is the error, the others ride along.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
 const problemFields = {
@@ -127,15 +126,22 @@ export const combineErrors = (errors: ReadonlyArray<ConfigError>): ConfigError =
 }
 
 /**
- * Runs every check, each whatever the others found, and fails with all their errors at once; succeeds with
- * every result, in order, when none failed.
+ * Checks each item, whatever the others found, and fails with all their errors at once; succeeds with every
+ * result, in order, when none failed. The checks are made one at a time, as `Effect.forEach` makes them: a zone
+ * of ten thousand records does not hold ten thousand of them at once.
  */
-export const everyError = <A, R>(
-  checks: Iterable<Effect.Effect<A, ConfigError, R>>
+export const everyError = <I, A, R>(
+  items: Iterable<I>,
+  check: (item: I) => Effect.Effect<A, ConfigError, R>
 ): Effect.Effect<Array<A>, ConfigError, R> =>
-  Effect.flatMap(Effect.all(Array.from(checks, (check) => Effect.either(check))), (results) => {
-    const errors = results.filter(Either.isLeft).map((result) => result.left)
-    return errors.length === 0
-      ? Effect.succeed(results.map((result) => (result as Either.Right<ConfigError, A>).right))
-      : Effect.fail(combineErrors(errors))
+  Effect.suspend(() => {
+    const errors: Array<ConfigError> = []
+    const kept = (error: ConfigError) => {
+      errors.push(error)
+      return Effect.succeed(undefined)
+    }
+    return Effect.flatMap(
+      Effect.forEach(items, (item) => Effect.catchAll(check(item), kept)),
+      (results) => (errors.length === 0 ? Effect.succeed(results as Array<A>) : Effect.fail(combineErrors(errors)))
+    )
   })
