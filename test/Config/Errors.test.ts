@@ -422,7 +422,7 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
           [5, 5, "unknown field `dsk` in `server`"],
           [10, 14, "unknown location `NOWHERE`"],
           [12, 3, "`server` is missing a plan (CPU cores)"],
-          [15, 3, 'no top-level \`server "w"\` to include']
+          [15, 3, 'no top-level `server "w"` to include']
         ])
         assert.strictEqual(Config.problemCount(error), 5)
         // The first one is the error, as when it is alone.
