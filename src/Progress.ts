@@ -259,8 +259,9 @@ export const refreshing = (
     const erase = () => (drawn ? eraseCurrent : "")
     const draw = (now: number) =>
       Effect.sync(() => {
-        const clouds = batches > 1 ? `, ${answered} of ${batches} clouds answered` : ""
-        const line = `Refreshing state… ${read}/${resources(total)}${clouds} (${seconds(now - startedAt)})`
+        // A cloud answers for all its resources at once: the line says so, rather than seem stuck.
+        const clouds = `${answered} of ${batches} cloud${batches === 1 ? "" : "s"} answered`
+        const line = `Refreshing state… ${read}/${resources(total)}, ${clouds} (${seconds(now - startedAt)})`
         options.write(`${eraseCurrent}${options.columns === undefined ? line : line.slice(0, options.columns - 1)}`)
         drawn = true
       })

@@ -375,13 +375,16 @@ describe("Progress of the refresh", () => {
           out.write("\nInterrupted: stopping.\n")
           yield* TestClock.adjust("300 millis")
           assert.deepStrictEqual(screen(out.text()), [
-            "Refreshing state… 0/3 resources (0.0 s)",
+            "Refreshing state… 0/3 resources, 0 of 1 cloud answered (0.0 s)",
             "Interrupted: stopping.",
-            "Refreshing state… 0/3 resources (0.3 s)"
+            "Refreshing state… 0/3 resources, 0 of 1 cloud answered (0.3 s)"
           ])
         })
       )
-      assert.deepStrictEqual(screen(out.text()), ["Refreshing state… 0/3 resources (0.0 s)", "Interrupted: stopping."])
+      assert.deepStrictEqual(screen(out.text()), [
+        "Refreshing state… 0/3 resources, 0 of 1 cloud answered (0.0 s)",
+        "Interrupted: stopping."
+      ])
     })
   )
 })

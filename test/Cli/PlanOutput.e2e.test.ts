@@ -65,8 +65,14 @@ describe("a plan, as the operator reads it", () => {
       Effect.gen(function* () {
         const dir = yield* appliedThenChanged
         const terminal = yield* Tmux.open(["plan", "--sandbox"], dir, { FLEETFLOW_SANDBOX_LATENCY: "2s" })
-        yield* terminal.waitFor(/Refreshing state… 0\/1 resource \(\d+\.\d s\)/, "the live refresh line")
-        yield* terminal.waitFor(/Refreshing state… 0\/1 resource \((1\.[1-9]|[2-9]\.\d) s\)/, "the time moving")
+        yield* terminal.waitFor(
+          /Refreshing state… 0\/1 resource, 0 of 1 cloud answered \(\d+\.\d s\)/,
+          "the live refresh line"
+        )
+        yield* terminal.waitFor(
+          /Refreshing state… 0\/1 resource, 0 of 1 cloud answered \((1\.[1-9]|[2-9]\.\d) s\)/,
+          "the time moving"
+        )
         yield* terminal.waitFor(/^Refreshed 1 resource in \d+\.\d s$/m, "the final line", 60_000)
         assert.strictEqual(yield* terminal.exitCode, 0, terminal.screen())
         assert.notInclude(terminal.screen(), "Refreshing state…", "the live line is gone")
