@@ -24,12 +24,20 @@ import {
   type StateSettings
 } from "./Config/Settings.js"
 import { decodeStages, type StageDefinition } from "./Config/Stages.js"
-import { type ConfigError, configError, didYouMean, listOf, readEnv, variableNames } from "./Declaration.js"
+import {
+  combineErrors,
+  type ConfigError,
+  configError,
+  didYouMean,
+  listOf,
+  readEnv,
+  variableNames
+} from "./Declaration.js"
 import * as DurationText from "./DurationText.js"
 import type { DesiredResource } from "./Resource.js"
 import type { RetryPolicy } from "./Retry.js"
 
-export { ConfigError, configError } from "./Declaration.js"
+export { ConfigError, type ConfigProblem, configError, problemCount, problemsOf } from "./Declaration.js"
 export type { CloudflareSettings, SakuraSettings, StateSettings } from "./Config/Settings.js"
 export type { ResourceSpec, StageDefinition }
 
@@ -104,26 +112,39 @@ export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, File
     const text = yield* readConfigText(path)
     const document = yield* parseLazily(path, text)
     const env = yield* readEnv([...variableNames(document.nodes), "CLOUDFLARE_DOMAIN"])
-    const project = yield* decodeProject(document.nodes, env, NodePath.basename(directory))
-    const providers = yield* decodeProviders(document.nodes, env)
-    const retry = yield* decodeRetry(document.nodes, env)
-    const state = yield* decodeState(document.nodes, env)
-    const dnsZone = providers.cloudflare?.zone ?? (env.get("CLOUDFLARE_DOMAIN") || undefined)
-    const stages = yield* decodeStages(
-      { env, sakuraZone: providers.sakura?.zone, dnsZone: dnsZone?.toLowerCase() },
-      document.nodes,
-      path
+    // Each part is read whatever the others found, so that one run reports every error.
+    const project = yield* Effect.either(decodeProject(document.nodes, env, NodePath.basename(directory)))
+    const providers = yield* Effect.either(decodeProviders(document.nodes, env))
+    const retry = yield* Effect.either(decodeRetry(document.nodes, env))
+    const state = yield* Effect.either(decodeState(document.nodes, env))
+    const known = Either.getOrUndefined(providers)
+    const dnsZone = known?.cloudflare?.zone ?? (env.get("CLOUDFLARE_DOMAIN") || undefined)
+    const stages = yield* Effect.either(
+      decodeStages(
+        {
+          env,
+          sakuraZone: known?.sakura?.zone,
+          dnsZone: dnsZone?.toLowerCase(),
+          providersFailed: known === undefined
+        },
+        document.nodes,
+        path
+      )
     )
+    const parts = yield* Effect.all([project, providers, retry, state, stages], { mode: "validate" }).pipe(
+      Effect.mapError((found) => combineErrors(found.flatMap((error) => Option.toArray(error))))
+    )
+    const [projectName, providerSettings, retryPolicy, stateSettings, definitions] = parts
     const config: FleetConfig = {
       file: path,
       directory,
-      project,
+      project: projectName,
       kdlVersion: document.version,
-      providers,
-      retry,
-      state,
-      stages: stages.map((stage) => stage.name),
-      definitions: new Map(stages.map((stage) => [stage.name, stage]))
+      providers: providerSettings,
+      retry: retryPolicy,
+      state: stateSettings,
+      stages: definitions.map((stage) => stage.name),
+      definitions: new Map(definitions.map((stage) => [stage.name, stage]))
     }
     return config
   })

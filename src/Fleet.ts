@@ -64,6 +64,8 @@ export interface PlanOptions {
   /** Read what exists before planning, so changes made outside show up. */
   readonly refresh: boolean
   readonly targets?: ReadonlyArray<string> | undefined
+  /** Told how the refresh goes, as each cloud answers. */
+  readonly refreshing?: Progress.RefreshReporter | undefined
 }
 
 export interface Planned {
@@ -152,7 +154,8 @@ export const plan = (
       wanted === undefined ? stored : new Map([...stored].filter(([key]) => wanted.has(key))),
       scopeOf(target),
       desired,
-      options.refresh
+      options.refresh,
+      options.refreshing
     )
     const made = yield* Plan.make({
       project: config.project,

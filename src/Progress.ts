@@ -3,7 +3,8 @@
  * (`Creating...`, `Still creating... [10s elapsed]`, `Creation complete after 3s [id=…]`). On a
  * terminal: the same permanent lines, plus a live area at the bottom listing the actions that have
  * run for a while, redrawn every second and erased before each permanent line and when the scope
- * closes. Time comes from `Clock`, so `TestClock` drives it in tests.
+ * closes. The refresh before a plan has its own line, live on a terminal. Time comes from `Clock`, so
+ * `TestClock` drives it in tests.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -221,4 +222,86 @@ export const make = (options: Options): Effect.Effect<Reporter, never, Scope.Sco
       })
 
     return { started, finished }
+  })
+
+/** What the refresh before a plan reports as the clouds answer. */
+export interface RefreshReporter {
+  /** `total` resources to read, in `batches` reads that each answer at once (one per cloud). */
+  readonly started: (total: number, batches: number) => Effect.Effect<void>
+  /** One batch answered, for `count` resources. */
+  readonly read: (count: number) => Effect.Effect<void>
+  readonly finished: Effect.Effect<void>
+}
+
+/** `1.4 s`: the refresh takes seconds, and tenths show it moving. */
+const seconds = (millis: number) => `${(Math.max(0, millis) / 1000).toFixed(1)} s`
+
+const resources = (count: number) => `${count} resource${count === 1 ? "" : "s"}`
+
+/**
+ * The refresh on one line: on a terminal, a live line counting the resources read so far, redrawn as each
+ * cloud answers and as the time passes, then replaced by the final line; elsewhere the final line alone. The
+ * live line has no newline and is redrawn in place: what else is written meanwhile (a log line, the note of a
+ * Ctrl-C) moves it down a line rather than being erased by it.
+ */
+export const refreshing = (
+  options: Pick<Options, "tty" | "write" | "columns"> & { readonly redrawEvery?: Duration.DurationInput }
+): Effect.Effect<RefreshReporter, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    let total = 0
+    let batches = 0
+    let read = 0
+    let answered = 0
+    let startedAt = 0
+    let drawn = false
+    let ticker: Fiber.RuntimeFiber<void> | undefined
+    const erase = () => (drawn ? eraseCurrent : "")
+    const draw = (now: number) =>
+      Effect.sync(() => {
+        // A cloud answers for all its resources at once: the line says so, rather than seem stuck.
+        const clouds = `${answered} of ${batches} cloud${batches === 1 ? "" : "s"} answered`
+        const line = `Refreshing state… ${read}/${resources(total)}, ${clouds} (${seconds(now - startedAt)})`
+        options.write(`${eraseCurrent}${options.columns === undefined ? line : line.slice(0, options.columns - 1)}`)
+        drawn = true
+      })
+    const stop = Effect.suspend(() => (ticker === undefined ? Effect.void : Fiber.interrupt(ticker)))
+    // Interrupted mid-refresh (Ctrl-C), the live line goes with it.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(
+        stop,
+        Effect.sync(() => {
+          if (drawn) options.write(eraseCurrent)
+          drawn = false
+        })
+      )
+    )
+    const redraw = Effect.sleep(options.redrawEvery ?? "100 millis").pipe(
+      Effect.zipRight(Clock.currentTimeMillis),
+      Effect.flatMap((now) => draw(now)),
+      Effect.forever
+    )
+    return {
+      started: (count, reads) =>
+        Effect.gen(function* () {
+          total = count
+          batches = reads
+          startedAt = yield* Clock.currentTimeMillis
+          if (!options.tty) return
+          yield* draw(startedAt)
+          ticker = yield* Effect.forkIn(redraw, scope)
+        }),
+      read: (count) =>
+        Effect.gen(function* () {
+          read += count
+          answered++
+          if (options.tty) yield* draw(yield* Clock.currentTimeMillis)
+        }),
+      finished: Effect.gen(function* () {
+        yield* stop
+        const now = yield* Clock.currentTimeMillis
+        options.write(`${erase()}Refreshed ${resources(total)} in ${seconds(now - startedAt)}\n`)
+        drawn = false
+      })
+    }
   })

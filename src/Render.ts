@@ -13,7 +13,7 @@ import {
   type Summary
 } from "./Plan.js"
 import type { ProviderError } from "./Provider.js"
-import { isReference, showReference } from "./Resource.js"
+import { equalJson, isReference, showReference } from "./Resource.js"
 
 /** Color only on a terminal and when NO_COLOR is unset: the caller decides. */
 export interface Style {
@@ -164,6 +164,41 @@ const rowOf = (change: FieldChange): Row => {
   return { ...base, sign: "~", text: `${value(change.before)} -> ${value(change.after)}` }
 }
 
+/** An object or array whose parts can be compared one by one: not a reference, nor a value known after apply. */
+const nested = (v: unknown): v is Readonly<Record<string, unknown>> | ReadonlyArray<unknown> =>
+  typeof v === "object" && v !== null && !isUnknown(v) && !isReference(v)
+
+/**
+ * The parts of a changed object or array that differ, each on its row with its path (`cors.allowedOrigins`,
+ * `bindings[1].name`), at any depth: a one-line change in a large object shows as that line. Arrays are compared
+ * by index when they hold objects; a list of strings or numbers is shown whole, as it reads best.
+ */
+const partRows = (path: string, before: unknown, after: unknown, forcesReplace: boolean): ReadonlyArray<Row> => {
+  const row = (change: { readonly before?: unknown; readonly after?: unknown }) =>
+    rowOf({ field: path, forcesReplace, ...change } as FieldChange)
+  if (before === undefined) return [row({ after })]
+  if (after === undefined) return [row({ before })]
+  if (equalJson(before, after)) return []
+  const bothArrays = Array.isArray(before) && Array.isArray(after)
+  const bothObjects = nested(before) && nested(after) && !Array.isArray(before) && !Array.isArray(after)
+  if (bothArrays && [...before, ...after].some((item) => nested(item))) {
+    return Array.from({ length: Math.max(before.length, after.length) }, (_, index) =>
+      partRows(`${path}[${index}]`, before[index], after[index], forcesReplace)
+    ).flat()
+  }
+  if (!bothObjects) return [row({ before, after })]
+  const objectBefore = before as Readonly<Record<string, unknown>>
+  const objectAfter = after as Readonly<Record<string, unknown>>
+  const keys = [...new Set([...Object.keys(objectBefore), ...Object.keys(objectAfter)])]
+  return keys.flatMap((key) => partRows(`${path}.${showKey(key)}`, objectBefore[key], objectAfter[key], forcesReplace))
+}
+
+/** A changed field as rows: itself, or the parts of it that changed when it is an object or an array of them. */
+const changeRows = (change: FieldChange): ReadonlyArray<Row> =>
+  change.before === undefined || change.after === undefined
+    ? [rowOf(change)]
+    : partRows(printable(change.field), change.before, change.after, change.forcesReplace)
+
 const rowsOf = (action: Action): ReadonlyArray<Row> => {
   switch (action._tag) {
     case "Create": {
@@ -187,7 +222,7 @@ const rowsOf = (action: Action): ReadonlyArray<Row> => {
       }))
     case "Update":
     case "Replace":
-      return action.changes.map((change) => rowOf(change))
+      return action.changes.flatMap((change) => changeRows(change))
     case "NoOp":
       return []
   }
@@ -246,7 +281,7 @@ const block = (
 
 /** A heading and the rows of fields that differ, in the same form as an action's. */
 const differenceBlock = (heading: string, changes: Drift["changes"], style: Style): string => {
-  const rows = changes.map((change) => rowOf({ ...change, forcesReplace: false }))
+  const rows = changes.flatMap((change) => changeRows({ ...change, forcesReplace: false }))
   const width = Math.max(0, ...rows.map((row) => row.field.length))
   const lines = [heading]
   for (const row of rows) {

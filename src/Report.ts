@@ -6,7 +6,7 @@ import * as Cause from "effect/Cause"
 import * as NodePath from "node:path"
 import type { PartialApplyError } from "./Apply.js"
 import type { ConfirmationRequired, InvalidOption, UnknownKey } from "./Cli/Errors.js"
-import type { ConfigError } from "./Config.js"
+import { type ConfigError, type ConfigProblem, problemCount, problemsOf } from "./Config.js"
 import type * as Fleet from "./Fleet.js"
 import type * as Rollback from "./Fleet/Rollback.js"
 import type { PlanError } from "./Plan.js"
@@ -95,12 +95,25 @@ const relativeToHere = (file: string): string => {
   return relative === "" || relative.startsWith("..") || NodePath.isAbsolute(relative) ? file : relative
 }
 
-const configError = (error: ConfigError): string => {
-  const file = relativeToHere(error.file)
-  const where = error.line > 0 ? `${file}:${error.line}:${error.column}` : file
-  const lines = [`Error: ${error.message}`, `  --> ${where}${error.path === "" ? "" : `  (${error.path})`}`]
-  if (error.suggestion !== undefined) lines.push(`  ${error.suggestion}`)
+const configProblem = (problem: ConfigProblem): string => {
+  const file = relativeToHere(problem.file)
+  const where = problem.line > 0 ? `${file}:${problem.line}:${problem.column}` : file
+  const lines = [`Error: ${problem.message}`, `  --> ${where}${problem.path === "" ? "" : `  (${problem.path})`}`]
+  if (problem.suggestion !== undefined) lines.push(`  ${problem.suggestion}`)
   return lines.join("\n")
+}
+
+/** Each problem as one error would be, then how many there are and where. */
+const configError = (error: ConfigError): string => {
+  const problems = problemsOf(error)
+  if (problems.length === 1) return configProblem(error)
+  const files = [...new Set(problems.map((problem) => relativeToHere(problem.file)))]
+  const count = problemCount(error)
+  return [
+    ...problems.map(configProblem),
+    ...(error.unlisted === undefined ? [] : [`… and ${error.unlisted} more`]),
+    `${count} errors in ${files.join(", ")}`
+  ].join("\n\n")
 }
 
 const partialApply = (error: PartialApplyError): string => {
@@ -164,7 +177,10 @@ export const describe = (failure: Failure): string => {
 /** The error as `--json` prints it: its tag, its message and its fields. */
 export const toJson = (failure: Failure): Record<string, unknown> => {
   const fields = JSON.parse(JSON.stringify(failure)) as Record<string, unknown>
-  return { ...fields, _tag: failure._tag, message: failure.message }
+  // Every problem of a configuration in one list, the first one included, as well as the first one's fields.
+  const { others: _others, ...own } = fields
+  const problems = failure._tag === "ConfigError" ? { errors: problemsOf(failure), count: problemCount(failure) } : {}
+  return { ...own, ...problems, _tag: failure._tag, message: failure.message }
 }
 
 /** What a cause that carries no failure (a defect, an interruption) has to say. */

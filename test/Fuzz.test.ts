@@ -302,6 +302,26 @@ describe("fuzz: bounded inputs", () => {
     records().replace(/ {4}}\n}\n$/, '        record "late" type="A" value="not an address"\n    }\n}\n'),
     /an A record needs an IPv4 address, got "not an address"\n {2}--> .+\.kdl:\d+:38/
   )
+  it.live(
+    "a 1 MB configuration with a mistake in every record lists the first 50 and counts the rest",
+    () =>
+      Effect.gen(function* () {
+        NodeFs.writeFileSync(
+          NodePath.join(folder, "every-record-wrong.kdl"),
+          records().replaceAll('type="TXT" value=', 'type="A" value=')
+        )
+        const result = yield* runMeasured(["validate", "-f", "every-record-wrong.kdl", "-s", "dev"], folder, {
+          heapCapMb: 200
+        })
+        assert.strictEqual(result.code, 1, result.output)
+        assert.strictEqual(result.output.match(/^Error: an A record needs an IPv4 address/gm)?.length, 50)
+        assert.match(result.output, /^… and 10765 more\n\n10815 errors in every-record-wrong\.kdl$/m)
+        assert.notMatch(result.output, /\n\s+at /, "no stack trace")
+        assert.isBelow(result.millis, 5000)
+        if (result.peakMb !== undefined) assert.isBelow(result.peakMb, 200)
+      }),
+    30_000
+  )
   refused(
     "1 MB of bytes that are not text",
     Buffer.from(Array.from({ length: 1_000_000 }, (_, index) => (index * 7919) % 251)),

@@ -299,3 +299,92 @@ describe("Progress on a terminal", () => {
     })
   )
 })
+
+describe("Progress of the refresh", () => {
+  it.effect("without a terminal, only the final line", () =>
+    Effect.gen(function* () {
+      const out = recorder()
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const refresh = yield* Progress.refreshing({ tty: false, write: out.write })
+          yield* refresh.started(40, 2)
+          yield* TestClock.adjust("1400 millis")
+          yield* refresh.read(12)
+          yield* TestClock.adjust("1100 millis")
+          yield* refresh.read(28)
+          yield* refresh.finished
+        })
+      )
+      assert.deepStrictEqual(out.writes, ["Refreshed 40 resources in 2.5 s\n"])
+    })
+  )
+
+  it.effect("on a terminal, one live line counting the resources and the time, then the final line", () =>
+    Effect.gen(function* () {
+      const out = recorder()
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const refresh = yield* Progress.refreshing({ tty: true, write: out.write })
+          yield* refresh.started(40, 2)
+          assert.deepStrictEqual(screen(out.text()), [
+            "Refreshing state… 0/40 resources, 0 of 2 clouds answered (0.0 s)"
+          ])
+          yield* TestClock.adjust("1400 millis")
+          yield* refresh.read(12)
+          assert.deepStrictEqual(screen(out.text()), [
+            "Refreshing state… 12/40 resources, 1 of 2 clouds answered (1.4 s)"
+          ])
+          // The time moves while nothing answers.
+          yield* TestClock.adjust("500 millis")
+          assert.deepStrictEqual(screen(out.text()), [
+            "Refreshing state… 12/40 resources, 1 of 2 clouds answered (1.9 s)"
+          ])
+          yield* TestClock.adjust("600 millis")
+          yield* refresh.read(28)
+          yield* refresh.finished
+          const written = out.writes.length
+          yield* TestClock.adjust("5 seconds")
+          assert.strictEqual(out.writes.length, written, "no redraw after the end")
+        })
+      )
+      assert.deepStrictEqual(screen(out.text()), ["Refreshed 40 resources in 2.5 s"])
+    })
+  )
+
+  it.effect("a refresh interrupted leaves no live line behind", () =>
+    Effect.gen(function* () {
+      const out = recorder()
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const refresh = yield* Progress.refreshing({ tty: true, write: out.write })
+          yield* refresh.started(1, 1)
+          yield* TestClock.adjust("300 millis")
+        })
+      )
+      assert.deepStrictEqual(screen(out.text()), [])
+    })
+  )
+
+  it.effect("a note written while the line is live stays readable: the line moves below it", () =>
+    Effect.gen(function* () {
+      const out = recorder()
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const refresh = yield* Progress.refreshing({ tty: true, write: out.write })
+          yield* refresh.started(3, 1)
+          out.write("\nInterrupted: stopping.\n")
+          yield* TestClock.adjust("300 millis")
+          assert.deepStrictEqual(screen(out.text()), [
+            "Refreshing state… 0/3 resources, 0 of 1 cloud answered (0.0 s)",
+            "Interrupted: stopping.",
+            "Refreshing state… 0/3 resources, 0 of 1 cloud answered (0.3 s)"
+          ])
+        })
+      )
+      assert.deepStrictEqual(screen(out.text()), [
+        "Refreshing state… 0/3 resources, 0 of 1 cloud answered (0.0 s)",
+        "Interrupted: stopping."
+      ])
+    })
+  )
+})

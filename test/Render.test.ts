@@ -312,3 +312,131 @@ describe("Render.columns", () => {
     assert.notInclude(rest.join("\n"), "\u001b[")
   })
 })
+
+describe("Render.plan of a change inside an object", () => {
+  const bucket = { provider: "cloudflare", type: "r2", dependsOn: [] } as const
+  const cors = { allowedOrigins: ["https://a.example"], allowedMethods: ["GET", "PUT"], maxAge: 3600 }
+
+  it("shows only the changed field of a nested object, with its path", () => {
+    const change = new Update({
+      ...bucket,
+      key: "cloudflare:r2:files",
+      name: "files",
+      id: "files",
+      inputs: { name: "files", cors: { ...cors, allowedOrigins: ["https://a.example", "https://b.example"] } },
+      changes: [
+        {
+          field: "cors",
+          before: cors,
+          after: { ...cors, allowedOrigins: ["https://a.example", "https://b.example"] },
+          forcesReplace: false
+        }
+      ]
+    })
+    assert.strictEqual(
+      Render.plan(planOf([change]), plain),
+      `FleetFlow will perform the following actions (project "creo", stage "dev"):
+
+  # cloudflare:r2:files will be updated in place
+  ~ r2 "files" {
+      ~ cors.allowedOrigins = ["https://a.example"] -> ["https://a.example", "https://b.example"]
+        # (1 unchanged attribute hidden)
+    }
+
+Plan: 0 to add, 1 to change, 0 to destroy.`
+    )
+  })
+
+  it("goes to any depth, compares arrays of objects by index, and shows what is added or removed", () => {
+    const before = {
+      bindings: [
+        { type: "r2", name: "FILES", bucket: "files" },
+        { type: "var", name: "MODE", text: "dev" }
+      ],
+      limits: { cpu: { ms: 50, burst: true }, memory: 128 }
+    }
+    const after = {
+      bindings: [
+        { type: "r2", name: "FILES", bucket: "files" },
+        { type: "var", name: "MODE", text: "live" },
+        { type: "kv", name: "CACHE", namespace: "cache" }
+      ],
+      limits: { cpu: { ms: 100 }, memory: 128 }
+    }
+    const change = new Update({
+      key: "cloudflare:worker:api",
+      provider: "cloudflare",
+      type: "worker",
+      name: "api",
+      dependsOn: [],
+      id: "api",
+      inputs: { settings: after },
+      changes: [{ field: "settings", before, after, forcesReplace: false }]
+    })
+    const text = Render.plan(planOf([change]), plain)
+    assert.include(
+      text,
+      `  ~ worker "api" {
+      ~ settings.bindings[1].text = "dev" -> "live"
+      + settings.bindings[2]      = { type = "kv", name = "CACHE", namespace = "cache" }
+      ~ settings.limits.cpu.ms    = 50 -> 100
+      - settings.limits.cpu.burst = true -> null
+    }`
+    )
+    assert.notInclude(text, "FILES")
+    assert.notInclude(text, "memory")
+  })
+
+  it("marks each changed part of a field that forces a replacement", () => {
+    const change = new Replace({
+      ...bucket,
+      key: "cloudflare:r2:files",
+      name: "files",
+      id: "files",
+      inputs: {},
+      changes: [
+        {
+          field: "placement",
+          before: { location: "APAC", jurisdiction: "default" },
+          after: { location: "WEUR", jurisdiction: "default" },
+          forcesReplace: true
+        }
+      ]
+    })
+    assert.include(
+      Render.plan(planOf([change]), plain),
+      `      ~ placement.location = "APAC" -> "WEUR" # forces replacement\n`
+    )
+  })
+
+  it("shows unknown values and references inside an object as values, and drift by path too", () => {
+    const change = new Update({
+      ...update,
+      inputs: {},
+      changes: [
+        {
+          field: "metadata",
+          before: { ip: "192.0.2.1", note: "a" },
+          after: { ip: reference("sakura-cloud:server:web", "ip"), note: "a" },
+          forcesReplace: false
+        }
+      ]
+    })
+    assert.include(Render.plan(planOf([change]), plain), `      ~ metadata.ip = "192.0.2.1" -> server.web.ip\n`)
+    const drifted = new Plan({
+      project: "creo",
+      stage: "dev",
+      serial: 1,
+      actions: [],
+      summary: summarize([]),
+      drift: [
+        {
+          key: "cloudflare:r2:files",
+          kind: "changed",
+          changes: [{ field: "cors", before: cors, after: { ...cors, maxAge: 60 } }]
+        }
+      ]
+    })
+    assert.include(Render.plan(drifted, plain), `      ~ cors.maxAge = 3600 -> 60`)
+  })
+})

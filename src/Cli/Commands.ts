@@ -84,6 +84,17 @@ export const validate = Command.make("validate", common, (options) =>
   })
 ).pipe(Command.withDescription("parse and check the configuration, and print what it declares"))
 
+/** The refresh's line, on stderr whatever `--json` does with stdout: live on a terminal, else its last line alone. */
+const refreshLine = Effect.suspend(() =>
+  Progress.refreshing({
+    tty: process.stderr.isTTY === true,
+    write: (text) => {
+      process.stderr.write(text)
+    },
+    columns: process.stderr.columns
+  })
+)
+
 export const plan = Command.make(
   "plan",
   {
@@ -97,10 +108,14 @@ export const plan = Command.make(
   (options) =>
     Effect.gen(function* () {
       const workspace = yield* openWorkspace(options)
-      const { plan: made } = yield* withWorkspace(
-        workspace,
-        Effect.flatMap(targetOf(workspace), (planTarget) =>
-          Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target })
+      const { plan: made } = yield* Effect.scoped(
+        Effect.flatMap(refreshLine, (refreshing) =>
+          withWorkspace(
+            workspace,
+            Effect.flatMap(targetOf(workspace), (planTarget) =>
+              Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target, refreshing })
+            )
+          )
         )
       )
       if (Option.isSome(options.out)) yield* SavedPlans.save(options.out.value, made, workspace, options)
@@ -176,12 +191,14 @@ const applyCommand = (name: "up" | "down", description: string) =>
             columns: out.columns,
             onLiveArea: Signals.writeNotesWith
           })
+          const refreshing = yield* refreshLine
           return yield* withWorkspace(
             workspace,
             Effect.flatMap(applyTarget, (target) =>
               (name === "up" ? Fleet.up : Fleet.down)(target, {
                 refresh: saved?.refresh ?? options.refresh,
                 targets: saved?.targets ?? options.target,
+                refreshing,
                 parallelism: options.parallelism,
                 retry,
                 lockTimeout,

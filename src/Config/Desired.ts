@@ -6,7 +6,14 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type * as CloudflareModel from "../Cloudflare/Model.js"
-import { Collector, type ConfigError, type Entry, type ExpandContext, type Expansion } from "../Declaration.js"
+import {
+  Collector,
+  type ConfigError,
+  type Entry,
+  everyError,
+  type ExpandContext,
+  type Expansion
+} from "../Declaration.js"
 import type { DesiredResource } from "../Resource.js"
 import type * as SakuraNodes from "../Sakura/Nodes.js"
 import { kinds, type ResourceSpec, stageView } from "./Resources.js"
@@ -32,16 +39,22 @@ export const expand = (
 ): Effect.Effect<ReadonlyArray<DesiredResource>, ConfigError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     // Every kind starts before any resource is expanded: a server's `--scale` count is checked first.
-    const expansions = new Map<string, Expansion<ResourceSpec, never>>()
-    for (const kind of kinds) {
-      const own = specs.filter((spec) => spec.type === kind.type)
-      expansions.set(kind.type, yield* kind.expansion(context, own))
-    }
+    const started = yield* everyError(kinds, (kind) =>
+      Effect.map(
+        kind.expansion(
+          context,
+          specs.filter((spec) => spec.type === kind.type)
+        ),
+        (expansion) => [kind.type, expansion] as const
+      )
+    )
+    const expansions = new Map<string, Expansion<ResourceSpec, never>>(started)
     const stage = stageView(
       [...expansions].flatMap(([type, expansion]) => expansion.entries.map((entry): [string, Entry] => [type, entry]))
     )
     // Each kind adds to it as its own cloud's models declare: none is checked here.
     const collector = new Collector<never>()
-    for (const spec of specs) yield* expansions.get(spec.type)!.expand(spec, collector, stage)
+    // Each spec is expanded whatever the others found: every error of the stage comes out in one run.
+    yield* everyError(specs, (spec) => expansions.get(spec.type)!.expand(spec, collector, stage))
     return collector.resources
   })

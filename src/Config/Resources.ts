@@ -38,6 +38,9 @@ const byType: ReadonlyMap<string, Kind> = new Map(kinds.map((kind) => [kind.type
 
 export const isResourceNode = (name: string): boolean => byNode.has(fieldName(name))
 
+/** The `type` of the specs a resource node decodes to. */
+export const typeOfNode = (name: string): string => byNode.get(fieldName(name))!.type
+
 /** The kind that decoded a spec. */
 export const kindOf = (spec: ResourceSpec): Kind => byType.get(spec.type)!
 

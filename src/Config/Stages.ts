@@ -5,11 +5,15 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import {
   type ConfigError,
   configError,
+  combineErrors,
   type DecodeContext,
   didYouMean,
+  type Entry,
+  everyError,
   fieldName,
   isEnvironmental,
   type KdlNode,
@@ -18,7 +22,15 @@ import {
   rejectTokens,
   resourceName
 } from "../Declaration.js"
-import { canonicalField, decodeResource, isResourceNode, kindOf, type ResourceSpec, stageView } from "./Resources.js"
+import {
+  canonicalField,
+  decodeResource,
+  isResourceNode,
+  kindOf,
+  type ResourceSpec,
+  stageView,
+  typeOfNode
+} from "./Resources.js"
 
 export interface StageDefinition {
   readonly name: string
@@ -46,78 +58,117 @@ const override = (template: KdlNode, stageNode: KdlNode): KdlNode => {
   }
 }
 
-/** Each spec checked against the other declarations of its stage, by its kind. */
-const settle = (resources: ReadonlyArray<ResourceSpec>) => {
-  const stage = stageView(
-    resources.map((spec) => [spec.type, { name: spec.name, names: kindOf(spec).names?.(spec) ?? [spec.name] }] as const)
-  )
-  return Effect.forEach(resources, (resource) => {
-    const settled = kindOf(resource).settle?.(resource, stage)
-    return settled ?? Effect.succeed(resource)
-  })
+/**
+ * Each spec checked against the other declarations of its stage, by its kind. A declaration that did not decode
+ * still stands for its name, so what refers to it is not called dangling.
+ */
+const settle = (resources: ReadonlyArray<ResourceSpec>, undecoded: ReadonlyArray<readonly [string, Entry]>) => {
+  const stage = stageView([
+    ...resources.map(
+      (spec) => [spec.type, { name: spec.name, names: kindOf(spec).names?.(spec) ?? [spec.name] }] as const
+    ),
+    ...undecoded
+  ])
+  return everyError(resources, (resource) => kindOf(resource).settle?.(resource, stage) ?? Effect.succeed(resource))
 }
 
-const decodeStage = (context: DecodeContext, nodes: ReadonlyArray<KdlNode>) =>
-  Effect.gen(function* () {
-    const resources = yield* Effect.forEach(nodes, (node) => decodeResource(context, node))
-    return yield* settle(resources)
-  })
+/** A node that did not decode, as the others of its stage see it: its kind's type and its name, when it has one. */
+const undecodedEntry = (context: DecodeContext, node: KdlNode) =>
+  Effect.map(Effect.option(resourceName(context.env, node)), (name) =>
+    Option.match(name, {
+      onNone: () => [],
+      onSome: (value) => [[typeOfNode(node.name), { name: value, names: [value] }] as const]
+    })
+  )
 
-/** The resource nodes of one stage, templates applied. */
-const stageNodes = (context: DecodeContext, stage: KdlNode, templates: ReadonlyMap<string, KdlNode>) =>
-  Effect.gen(function* () {
-    const result: Array<KdlNode> = []
-    for (const node of stage.children) {
-      if (!isResourceNode(node.name)) continue
-      const name = yield* resourceName(context.env, node)
-      const template = templates.get(templateKey(node.name, name))
-      if (node.children.length > 0) {
-        result.push(template === undefined ? node : override(template, node))
-        continue
-      }
-      if (template === undefined) {
-        const type = fieldName(node.name)
-        const known = [...templates.values()].filter((candidate) => fieldName(candidate.name) === type)
-        const names = yield* Effect.forEach(known, (candidate) => resourceName(context.env, candidate))
-        return yield* configError(
-          node.at,
-          `no top-level \`${node.name} ${JSON.stringify(name)}\` to include`,
-          didYouMean(name, names) ??
-            (names.length === 0
-              ? `define it at top level, or give it a body here: ${node.name} ${JSON.stringify(name)} { ... }`
-              : `top-level ${node.name} nodes: ${listOf(names)}`)
-        )
-      }
-      result.push({ ...template, at: node.at })
-    }
-    return result
-  })
-
-/** Every stage with its resources; syntax and type errors fail here, for every stage. */
-export const decodeStages = (
+/** The stage's resources, or every error of its nodes: those that decode are settled whatever the others do. */
+const decodeStage = (
   context: DecodeContext,
-  nodes: ReadonlyArray<KdlNode>,
-  file: string
-): Effect.Effect<ReadonlyArray<StageDefinition>, ConfigError> =>
+  nodes: ReadonlyArray<KdlNode>
+): Effect.Effect<Either.Either<ReadonlyArray<ResourceSpec>, ReadonlyArray<ConfigError>>> =>
+  Effect.gen(function* () {
+    const decoded = yield* Effect.forEach(nodes, (node) => Effect.either(decodeResource(context, node)))
+    const errors = decoded.filter(Either.isLeft).map((result) => result.left)
+    const undecoded = yield* Effect.forEach(
+      nodes.filter((_node, index) => Either.isLeft(decoded[index]!)),
+      (node) => undecodedEntry(context, node)
+    )
+    const resources = decoded.filter(Either.isRight).map((result) => result.right)
+    const settled = yield* Effect.either(settle(resources, undecoded.flat()))
+    if (Either.isLeft(settled)) return Either.left([...errors, settled.left])
+    return errors.length === 0 ? Either.right(settled.right) : Either.left(errors)
+  })
+
+/** A resource node of a stage, its template applied. */
+const stageNode = (context: DecodeContext, node: KdlNode, templates: ReadonlyMap<string, KdlNode>) =>
+  Effect.gen(function* () {
+    const name = yield* resourceName(context.env, node)
+    const template = templates.get(templateKey(node.name, name))
+    if (node.children.length > 0) return template === undefined ? node : override(template, node)
+    if (template === undefined) {
+      const type = fieldName(node.name)
+      const known = [...templates.values()].filter((candidate) => fieldName(candidate.name) === type)
+      const names = yield* Effect.forEach(known, (candidate) => resourceName(context.env, candidate))
+      return yield* configError(
+        node.at,
+        `no top-level \`${node.name} ${JSON.stringify(name)}\` to include`,
+        didYouMean(name, names) ??
+          (names.length === 0
+            ? `define it at top level, or give it a body here: ${node.name} ${JSON.stringify(name)} { ... }`
+            : `top-level ${node.name} nodes: ${listOf(names)}`)
+      )
+    }
+    const included: KdlNode = { ...template, at: node.at }
+    return included
+  })
+
+/** The templates by type and name; a template written twice is an error, the first one is kept. */
+const templatesOf = (context: DecodeContext, nodes: ReadonlyArray<KdlNode>) =>
   Effect.gen(function* () {
     const templates = new Map<string, KdlNode>()
+    const errors: Array<ConfigError> = []
     for (const node of nodes) {
       if (!isResourceNode(node.name)) continue
-      yield* rejectTokens(node)
-      const name = yield* resourceName(context.env, node)
-      const key = templateKey(node.name, name)
+      // A token is reported here and again, the same, where the template is decoded; the name still counts.
+      const tokens = yield* Effect.either(rejectTokens(node))
+      if (Either.isLeft(tokens)) errors.push(tokens.left)
+      const name = yield* Effect.either(resourceName(context.env, node))
+      if (Either.isLeft(name)) {
+        errors.push(name.left)
+        continue
+      }
+      const key = templateKey(node.name, name.right)
       const previous = templates.get(key)
       if (previous !== undefined) {
-        return yield* configError(
-          node.at,
-          `\`${node.name} ${JSON.stringify(name)}\` is defined twice`,
-          `the first one is at line ${previous.at.line}`
+        errors.push(
+          configError(
+            node.at,
+            `\`${node.name} ${JSON.stringify(name.right)}\` is defined twice`,
+            `the first one is at line ${previous.at.line}`
+          )
         )
-      }
-      templates.set(key, node)
+      } else templates.set(key, node)
     }
+    return { templates, errors }
+  })
+
+interface DeclaredStage {
+  readonly name: string
+  readonly nodes: ReadonlyArray<KdlNode>
+  readonly at: Location
+}
+
+/** The stages written, each with its resource nodes, and the errors of their declarations. */
+const declaredStages = (
+  context: DecodeContext,
+  nodes: ReadonlyArray<KdlNode>,
+  templates: ReadonlyMap<string, KdlNode>,
+  file: string
+) =>
+  Effect.gen(function* () {
     const stageNodesList = nodes.filter((node) => fieldName(node.name) === "stage")
-    const declared: Array<{ readonly name: string; readonly nodes: ReadonlyArray<KdlNode>; readonly at: Location }> = []
+    const declared: Array<DeclaredStage> = []
+    const errors: Array<ConfigError> = []
     if (stageNodesList.length === 0) {
       declared.push({
         name: defaultStage,
@@ -129,24 +180,54 @@ export const decodeStages = (
     for (const stage of stageNodesList) {
       const first = stage.args[0]
       if (first === undefined || typeof first.value !== "string" || first.value === "") {
-        return yield* configError(stage.at, "`stage` needs a name", `write stage "dev" { ... }`)
+        errors.push(configError(stage.at, "`stage` needs a name", `write stage "dev" { ... }`))
+        continue
       }
       const previous = seen.get(first.value)
       if (previous !== undefined) {
-        return yield* configError(
-          stage.at,
-          `stage ${JSON.stringify(first.value)} is declared twice`,
-          `the first one is at line ${previous.at.line}`
+        errors.push(
+          configError(
+            stage.at,
+            `stage ${JSON.stringify(first.value)} is declared twice`,
+            `the first one is at line ${previous.at.line}`
+          )
         )
+        continue
       }
       seen.set(first.value, stage)
-      declared.push({ name: first.value, nodes: yield* stageNodes(context, stage, templates), at: stage.at })
+      // A node that includes nothing is an error; the stage's other nodes are still decoded for theirs.
+      const included = yield* Effect.forEach(
+        stage.children.filter((node) => isResourceNode(node.name)),
+        (node) => Effect.either(stageNode(context, node, templates))
+      )
+      errors.push(...included.filter(Either.isLeft).map((result) => result.left))
+      const resourceNodes = included.filter(Either.isRight).map((result) => result.right)
+      declared.push({ name: first.value, nodes: resourceNodes, at: stage.at })
     }
+    return { declared, errors }
+  })
+
+/**
+ * Every stage with its resources; syntax and type errors fail here, for every stage, all of them at once. An error
+ * that depends on the environment only stops its own stage.
+ */
+export const decodeStages = (
+  context: DecodeContext,
+  nodes: ReadonlyArray<KdlNode>,
+  file: string
+): Effect.Effect<ReadonlyArray<StageDefinition>, ConfigError> =>
+  Effect.gen(function* () {
+    const { templates, errors } = yield* templatesOf(context, nodes)
+    const stages = yield* declaredStages(context, nodes, templates, file)
+    errors.push(...stages.errors)
     const result: Array<StageDefinition> = []
-    for (const stage of declared) {
-      const resources = yield* Effect.either(decodeStage(context, stage.nodes))
-      if (Either.isLeft(resources) && !isEnvironmental(resources.left)) return yield* resources.left
+    for (const stage of stages.declared) {
+      const decoded = yield* decodeStage(context, stage.nodes)
+      const stops = Either.isLeft(decoded) ? decoded.left.filter((error) => !isEnvironmental(error)) : []
+      errors.push(...stops)
+      const resources = Either.mapLeft(decoded, (found) => combineErrors(found))
       result.push({ name: stage.name, resources, at: stage.at })
     }
+    if (errors.length > 0) return yield* combineErrors(errors)
     return result
   })

@@ -3,7 +3,7 @@
  * values of the expected type, `env="NAME"` and `${NAME}` interpolation.
  */
 import * as Effect from "effect/Effect"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
+import { combineErrors, type ConfigError, configError, type Location } from "./ConfigError.js"
 import { type Env, interpolate, lookup } from "./Interpolate.js"
 import { fieldName, isTokenField, type KdlNode, type KdlProperty, type KdlValue, type Scalar } from "./KdlNode.js"
 import { didYouMean, listOf } from "./Suggest.js"
@@ -60,18 +60,16 @@ const canonicalName = (
   aliases: Readonly<Record<string, string>>,
   written: string,
   at: Location
-): Effect.Effect<string, ConfigError> => {
-  if (isTokenField(written)) return Effect.fail(tokenError(at, written))
+): string | ConfigError => {
+  if (isTokenField(written)) return tokenError(at, written)
   const name = fieldName(written)
   const resolved = aliases[name] ?? name
-  if (allowed.includes(resolved)) return Effect.succeed(resolved)
+  if (allowed.includes(resolved)) return resolved
   const names = [...allowed, ...Object.keys(aliases)]
-  return Effect.fail(
-    configError(
-      at,
-      `unknown field \`${written}\` in \`${node.name}\``,
-      didYouMean(name, names) ?? `valid fields: ${listOf(allowed)}`
-    )
+  return configError(
+    at,
+    `unknown field \`${written}\` in \`${node.name}\``,
+    didYouMean(name, names) ?? `valid fields: ${listOf(allowed)}`
   )
 }
 
@@ -94,24 +92,23 @@ export const block: (
 ) {
   const aliases = options.aliases ?? {}
   const fields = new Map<string, Array<Field>>()
-  const add = (field: Field) => {
-    const list = fields.get(field.name) ?? []
-    list.push(field)
-    fields.set(field.name, list)
-  }
-  if (options.props === true) {
-    for (const prop of node.props) {
-      const name = yield* canonicalName(node, allowed, aliases, prop.key, prop.at)
-      add({ name, written: prop.key, prop, at: prop.at })
+  // Every unknown field of the block is reported, not only the first.
+  const refused: Array<ConfigError> = []
+  const add = (written: string, at: Location, field: Pick<Field, "node" | "prop">) => {
+    const name = canonicalName(node, allowed, aliases, written, at)
+    if (typeof name !== "string") {
+      refused.push(name)
+      return
     }
+    const list = fields.get(name) ?? []
+    list.push({ name, written, at, ...field })
+    fields.set(name, list)
   }
-  if (options.children !== false) {
-    for (const child of node.children) {
-      const name = yield* canonicalName(node, allowed, aliases, child.name, child.at)
-      add({ name, written: child.name, node: child, at: child.at })
-    }
-  }
-  return { node, fields }
+  if (options.props === true) for (const prop of node.props) add(prop.key, prop.at, { prop })
+  if (options.children !== false) for (const child of node.children) add(child.name, child.at, { node: child })
+  if (refused.length > 0) return yield* combineErrors(refused)
+  const read: Block = { node, fields }
+  return read
 })
 
 export const all = (fields: Block, name: string): ReadonlyArray<Field> => fields.fields.get(name) ?? []

@@ -5,7 +5,7 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { type ConfigError, configError, type Location } from "./ConfigError.js"
+import { type ConfigError, configError, type Location, markEnvironmental } from "./ConfigError.js"
 import type { KdlNode } from "./KdlNode.js"
 
 /** The variables the file mentions, as the environment had them (absent when unset). */
@@ -17,19 +17,6 @@ const variableName = /[A-Za-z_][A-Za-z0-9_]*/y
 
 /** `${A:-${B:-${C}}}` goes this deep at most. */
 const interpolationDepth = 8
-
-/**
- * Errors that depend on the environment rather than on the text (a variable that is not set),
- * so a stage that is not deployed does not need the environment of the others.
- */
-const environmental = new WeakSet<ConfigError>()
-
-export const isEnvironmental = (error: ConfigError): boolean => environmental.has(error)
-
-export const markEnvironmental = (error: ConfigError): ConfigError => {
-  environmental.add(error)
-  return error
-}
 
 const missingVariable = (at: Location, name: string, where: string): ConfigError =>
   markEnvironmental(configError(at, `environment variable ${name} is not set (needed by ${where})`, `set ${name}`))

@@ -34,6 +34,8 @@ export interface DecodeContext {
   readonly sakuraZone?: string | undefined
   /** The default DNS zone: the cloudflare provider's, else `CLOUDFLARE_DOMAIN`. */
   readonly dnsZone?: string | undefined
+  /** The provider blocks did not decode: the zones they would give are unknown, and not missing. */
+  readonly providersFailed?: boolean | undefined
 }
 
 /** `{ key: value }` when the value is present, `{}` otherwise: no `undefined` in the result. */

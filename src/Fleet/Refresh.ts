@@ -2,14 +2,17 @@
  * The refresh before a plan: what the clouds report for the stage's resources, laid over what
  * the state recorded, and what changed outside FleetFlow.
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Plan from "../Plan.js"
+import type * as Progress from "../Progress.js"
 import { CloudProvider, type ProviderError, type Scope } from "../Provider.js"
 import {
   type DesiredResource,
   equalJson,
   type Inputs,
   isUnset,
+  providerOf,
   type ResourceKey,
   sameInput,
   type StoredResource
@@ -74,6 +77,37 @@ const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => 
 }
 
 /**
+ * What the clouds report for `stored`, read a cloud at a time, all at once, as one read would: each cloud reads
+ * its resources in a few batched lists, so a cloud's answer is when its resources are known, and what progress
+ * can count.
+ */
+const readClouds = (
+  provider: Context.Tag.Service<CloudProvider>,
+  scope: Scope,
+  stored: ReadonlyMap<ResourceKey, StoredResource>,
+  declared: ReadonlyMap<ResourceKey, Inputs>,
+  progress: Progress.RefreshReporter | undefined
+) =>
+  Effect.gen(function* () {
+    if (progress === undefined) return yield* provider.getState(scope, stored, declared)
+    const byCloud = new Map<string, Map<ResourceKey, StoredResource>>()
+    for (const [key, resource] of stored) {
+      const cloud = providerOf[resource.type]
+      const group = byCloud.get(cloud) ?? new Map<ResourceKey, StoredResource>()
+      group.set(key, resource)
+      byCloud.set(cloud, group)
+    }
+    yield* progress.started(stored.size, byCloud.size)
+    const answers = yield* Effect.forEach(
+      byCloud.values(),
+      (group) => Effect.tap(provider.getState(scope, group, declared), () => progress.read(group.size)),
+      { concurrency: "unbounded" }
+    )
+    yield* progress.finished
+    return new Map(answers.flatMap((answer) => [...answer]))
+  })
+
+/**
  * `stored` (a stage's resources as the state holds them), with what the clouds report now when
  * `refresh` is on; the keys the clouds no longer have (deleted outside FleetFlow); and what
  * changed outside FleetFlow.
@@ -82,13 +116,14 @@ export const currentResources = (
   stored: ReadonlyMap<ResourceKey, StoredResource>,
   scope: Scope,
   desired: ReadonlyArray<DesiredResource>,
-  refresh: boolean
+  refresh: boolean,
+  progress?: Progress.RefreshReporter | undefined
 ): Effect.Effect<Refreshed, ProviderError, CloudProvider> =>
   Effect.gen(function* () {
     if (!refresh || stored.size === 0) return { current: stored, vanished: [], drift: [] }
     const provider = yield* CloudProvider
     const declared = new Map(desired.map((resource) => [resource.key, resource.inputs]))
-    const observed = yield* provider.getState(scope, stored, declared)
+    const observed = yield* readClouds(provider, scope, stored, declared, progress)
     const current = new Map<ResourceKey, StoredResource>()
     const vanished: Array<ResourceKey> = []
     const drift: Array<Plan.Drift> = []

@@ -116,6 +116,57 @@ describe("configuration errors, as the operator sees them", () => {
     )
   }
 
+  it.live("errors in three nodes come out in one run, by position, with a count, and all of them in --json", () =>
+    Effect.gen(function* () {
+      const dir = folderWith({
+        "fleet.kdl": `project "p"
+providers { sakura-cloud { zone "tk1a" }; cloudflare { zone "example.com" } }
+stage "dev" {
+    server "web" {
+        pln core=2 memory=4
+        disk size=40 os="ubuntu-24.04"
+    }
+    r2-bucket "assets" {
+        location "nowhere"
+    }
+    dns "example.com" {
+        record "api" type="A" value=server.wbe.ip
+    }
+}
+`
+      })
+      for (const command of ["validate", "plan"]) {
+        const result = yield* run([command, "--sandbox"], dir)
+        assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+        assert.isFalse(hasStackTrace(result.stderr), result.stderr)
+        const where = [...result.stderr.matchAll(/^ {2}--> (fleet\.kdl:\d+:\d+)/gm)].map((match) => match[1])
+        assert.deepStrictEqual(where, ["fleet.kdl:5:9", "fleet.kdl:9:18", "fleet.kdl:12:9"], result.stderr)
+        assert.include(result.stderr, "Error: unknown field `pln` in `server`\n")
+        assert.include(result.stderr, "did you mean `plan`?")
+        assert.include(result.stderr, "unknown location `NOWHERE`")
+        assert.include(result.stderr, "dangling reference `server.wbe.ip`")
+        assert.include(result.stderr, "did you mean `web`?")
+        assert.match(result.stderr, /\n\n3 errors in fleet\.kdl\n$/)
+      }
+      const json = yield* run(["validate", "--sandbox", "--json"], dir)
+      assert.strictEqual(json.code, 1)
+      const { error } = JSON.parse(json.stdout) as {
+        error: { _tag: string; count: number; errors: ReadonlyArray<{ line: number; column: number; message: string }> }
+      }
+      assert.strictEqual(error._tag, "ConfigError")
+      assert.strictEqual(error.count, 3)
+      assert.deepStrictEqual(
+        error.errors.map((problem) => [problem.line, problem.column]),
+        [
+          [5, 9],
+          [9, 18],
+          [12, 9]
+        ]
+      )
+      assert.match(error.errors[2]!.message, /dangling reference/)
+    })
+  )
+
   it.live("an API token written in the file is refused without echoing it", () =>
     Effect.gen(function* () {
       const canary = "cf-canary-7d1e0c9b4a2f"

@@ -404,4 +404,91 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
       })
     )
   })
+
+  describe("every error at once", () => {
+    const problems = (error: Config.ConfigError) =>
+      Config.problemsOf(error).map((problem) => [problem.line, problem.column, problem.message])
+
+    it.effect("each unknown field of a node, each node of a stage, each stage, by position", () =>
+      Effect.gen(function* () {
+        const error = yield* errorOf(
+          sakura +
+            `stage "b" {\n  server "x" {\n    pln 2\n    dsk 3\n  }\n}\n` +
+            `stage "a" {\n  r2-bucket "assets" {\n    location "nowhere"\n  }\n  server "z" {\n    zone "tk1a"\n  }\n  server "w"\n}\n`,
+          { stage: "a" }
+        )
+        assert.deepStrictEqual(problems(error), [
+          [4, 5, "unknown field `pln` in `server`"],
+          [5, 5, "unknown field `dsk` in `server`"],
+          [10, 14, "unknown location `NOWHERE`"],
+          [12, 3, "`server` is missing a plan (CPU cores)"],
+          [15, 3, 'no top-level `server "w"` to include']
+        ])
+        assert.strictEqual(Config.problemCount(error), 5)
+        // The first one is the error, as when it is alone.
+        assert.deepStrictEqual(at(error), [4, 5])
+        assert.strictEqual(error.message, "unknown field `pln` in `server`")
+      })
+    )
+
+    it.effect("a template failing in two stages is reported once; duplicates are reported with the rest", () =>
+      Effect.gen(function* () {
+        const error = yield* errorOf(
+          sakura +
+            `server "t" {\n  pln 2\n}\nr2-bucket "b" { }\nr2-bucket "b" { }\n` +
+            `stage "one" {\n  server "t"\n}\nstage "two" {\n  server "t"\n}\nstage "one" { }\n`
+        )
+        assert.deepStrictEqual(
+          problems(error).map(([line, _column, message]) => [line, message]),
+          [
+            [3, "unknown field `pln` in `server`"],
+            [6, '`r2-bucket "b"` is defined twice'],
+            [13, 'stage "one" is declared twice']
+          ]
+        )
+      })
+    )
+
+    it.effect("variables missing in several nodes of a stage stop that stage only, and are all named", () =>
+      Effect.gen(function* () {
+        const text =
+          `providers { cloudflare { zone "example.com"; }; }\n` +
+          `stage "dev" {\n  dns "example.com" {\n    record "a" type="A" value="192.0.2.1"\n  }\n}\n` +
+          `stage "live" {\n  dns "example.com" {\n    record "a" type="A" value="\${LIVE_A}"\n    record "b" type="A" value="\${LIVE_B}"\n  }\n}\n`
+        const config = yield* Config.load(fileOf(text)).pipe(withEnv({}))
+        assert.lengthOf(yield* Config.desiredResources(config, "dev"), 1)
+        const live = yield* Effect.flip(Config.desiredResources(config, "live"))
+        assert.deepStrictEqual(
+          Config.problemsOf(live).map((problem) => problem.message.split(" (")[0]),
+          ["environment variable LIVE_A is not set", "environment variable LIVE_B is not set"]
+        )
+      })
+    )
+
+    it.effect("a provider block that fails does not make every server's zone missing", () =>
+      Effect.gen(function* () {
+        const error = yield* errorOf(
+          `providers { sakura-cloud { zone "tk9z"; }; }\nserver "a" {\n  plan core=2 memory=4\n  disk size=40 os="ubuntu-24.04"\n}\nserver "b" {\n  pln 2\n}\n`
+        )
+        assert.deepStrictEqual(
+          problems(error).map(([line]) => line),
+          [1, 7]
+        )
+      })
+    )
+
+    it.effect("an expansion error of each resource, such as keys declared twice", () =>
+      Effect.gen(function* () {
+        const error = yield* errorOf(
+          `providers { cloudflare { zone "example.com"; }; }\n` +
+            `dns "example.com" {\n  record "a" type="A" value="192.0.2.1"\n  record "a" type="A" value="192.0.2.2"\n}\n` +
+            `dns "example.com." {\n  record "b" type="A" value="192.0.2.1"\n  record "b" type="A" value="192.0.2.3"\n}\n`
+        )
+        assert.deepStrictEqual(
+          problems(error).map(([line]) => line),
+          [4, 8]
+        )
+      })
+    )
+  })
 })

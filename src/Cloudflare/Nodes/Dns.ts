@@ -12,6 +12,7 @@ import {
   type Collector,
   type ConfigError,
   configError,
+  everyError,
   type DecodeContext,
   didYouMean,
   type Entry,
@@ -173,7 +174,7 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Eff
     yield* checkDnsName(zone, node.args[0]!.at, "the zone")
     const fields = yield* block(node, ["provider", "record"])
     yield* checkProvider(env, fields, "cloudflare")
-    const records = yield* Effect.forEach(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))
+    const records = yield* everyError(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))
     const spec: DnsZoneSpec = { type: "dns", name: zone, at: node.at, records }
     return spec
   })
@@ -217,7 +218,7 @@ export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effec
   const servers = stage("server")
   const names = new Set(servers.flatMap((server) => server.names))
   return Effect.map(
-    Effect.forEach(zone.records, (record) => settleRecord(record, servers, names)),
+    everyError(zone.records, (record) => settleRecord(record, servers, names)),
     (records): DnsZoneSpec => ({ ...zone, records })
   )
 }

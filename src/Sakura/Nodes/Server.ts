@@ -155,7 +155,7 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effe
       zoneField === undefined
         ? context.sakuraZone
         : yield* fieldChoice(env, zoneField, sakuraZones, "zone", (text) => text.toLowerCase())
-    if (zone === undefined) {
+    if (zone === undefined && context.providersFailed !== true) {
       return yield* configError(node.at, "no zone: set providers { sakura-cloud { zone ... } } or zone on the server")
     }
     const tags = yield* allStrings(env, fields, "tags")
@@ -164,7 +164,7 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effe
       type: "server",
       name,
       at: node.at,
-      zone,
+      zone: zone ?? "",
       core,
       memory,
       disk,
