@@ -4,7 +4,10 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { build } from "esbuild"
 
 rmSync("dist", { recursive: true, force: true })
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" })
+// The library's source maps carry their sources: the package ships dist/, not src/.
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--inlineSources"], {
+  stdio: "inherit"
+})
 // kdljs builds its chevrotain grammars with the default settings, which check the grammar while building it:
 // much of the build time. Chevrotain advises skipping these checks in production; the tests, which run kdljs
 // unbundled, still make them. The build fails if a chevrotain upgrade moves the setting.
@@ -29,7 +32,9 @@ const options = {
   // ES module builds first: jsonc-parser's CommonJS entry is a UMD wrapper whose require() esbuild cannot follow.
   mainFields: ["module", "main"],
   minifyWhitespace: true,
-  sourcemap: "linked",
+  // The bundles' maps stay beside them for development and are not packed (package.json's files): at
+  // tens of megabytes they would be most of the package, so the bundles do not point at them.
+  sourcemap: "external",
   legalComments: "none",
   logLevel: "warning"
 }
