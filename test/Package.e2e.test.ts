@@ -16,6 +16,7 @@ import { inCi, repository, runProgram, workspace } from "./support/Cli.js"
 const manifest = JSON.parse(fs.readFileSync(path.join(repository, "package.json"), "utf8")) as {
   readonly name: string
   readonly version: string
+  readonly dependencies: Record<string, string>
   readonly peerDependencies: Record<string, string>
   readonly devDependencies: Record<string, string>
 }
@@ -94,21 +95,30 @@ describe("the README's library example", () => {
   })
 })
 
-describe.skipIf(!registryReachable).concurrent("the package, packed and installed", () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-package-"))
+describe.skipIf(!registryReachable)("the package, packed and installed", () => {
+  interface Packed {
+    readonly filename: string
+    readonly size: number
+    readonly files: ReadonlyArray<{ readonly path: string }>
+  }
+  let scratch = ""
   let tarball = ""
-  let packed: { readonly size: number; readonly files: ReadonlyArray<{ readonly path: string }> }
+  let packed: Packed
 
   beforeAll(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-package-"))
     // The build is npm test's first step; packing must not rebuild dist/ under the other test files' feet.
     const pack = ChildProcess.spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], {
       cwd: repository,
       encoding: "utf8"
     })
     assert.strictEqual(pack.status, 0, pack.stderr)
-    packed = (JSON.parse(pack.stdout) as Array<typeof packed & { filename: string }>)[0]!
-    tarball = path.join(scratch, (packed as { filename: string }).filename)
+    packed = (JSON.parse(pack.stdout) as Array<Packed>)[0]!
+    tarball = path.join(scratch, packed.filename)
+    fs.mkdirSync(path.join(scratch, "unpacked"))
+    ChildProcess.execFileSync("tar", ["-xzf", tarball, "-C", path.join(scratch, "unpacked")])
   })
+  const unpacked = (file: string) => path.join(scratch, "unpacked", "package", file)
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
 
   it("is under 3 MB, with LICENSE, the examples, and no source map that points at what is not there", () => {
@@ -120,15 +130,10 @@ describe.skipIf(!registryReachable).concurrent("the package, packed and installe
       "examples/fleet.kdl",
       ...libraryFiles.map((file) => `examples/library/${file}`)
     ])
-    const unpacked = path.join(scratch, "unpacked")
-    fs.mkdirSync(unpacked)
-    ChildProcess.execFileSync("tar", ["-xzf", tarball, "-C", unpacked])
     for (const file of files.filter((name) => /\.[cm]?js$/.test(name))) {
-      const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(
-        fs.readFileSync(path.join(unpacked, "package", file), "utf8")
-      )
+      const link = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(fs.readFileSync(unpacked(file), "utf8"))
       if (link === null) continue
-      const map = path.join(unpacked, "package", path.dirname(file), link[1]!)
+      const map = unpacked(path.join(path.dirname(file), link[1]!))
       assert.isTrue(fs.existsSync(map), `${file} points at ${link[1]}, which is not packed`)
       const { sources, sourcesContent } = JSON.parse(fs.readFileSync(map, "utf8")) as {
         sources: Array<string>
@@ -136,6 +141,26 @@ describe.skipIf(!registryReachable).concurrent("the package, packed and installe
       }
       assert.strictEqual(sourcesContent?.filter((content) => typeof content === "string").length, sources.length, map)
     }
+  })
+
+  it("has a library that imports only what the package installs: its dependencies and peer dependencies", () => {
+    const installs = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)])
+    const imported = new Set<string>()
+    for (const { path: file } of packed.files.filter((entry) =>
+      /^dist\/(lib\/.*\.js|types\/.*\.d\.ts)$/.test(entry.path)
+    )) {
+      for (const [, specifier] of fs
+        .readFileSync(unpacked(file), "utf8")
+        .matchAll(/(?:from|import\()\s*"([^".][^"]*)"/g)) {
+        const name = specifier!
+          .split("/")
+          .slice(0, specifier!.startsWith("@") ? 2 : 1)
+          .join("/")
+        if (!name.startsWith("node:")) imported.add(name)
+      }
+    }
+    assert.includeMembers([...installs], [...imported])
+    assert.include([...imported], "effect")
   })
 
   it.live(
