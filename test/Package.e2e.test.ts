@@ -45,8 +45,12 @@ const otherEffect = Effect.gen(function* () {
     os.tmpdir()
   )
   succeeded("npm view effect", listed)
-  const versions = [JSON.parse(listed.stdout) as string | Array<string>].flat().filter((version) => version !== ours)
-  const older = versions.filter((version) => version.localeCompare(ours, undefined, { numeric: true }) < 0)
+  const byVersion = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true })
+  const versions = [JSON.parse(listed.stdout) as string | Array<string>]
+    .flat()
+    .filter((version) => version !== ours)
+    .sort(byVersion)
+  const older = versions.filter((version) => byVersion(version, ours) < 0)
   const chosen = older.at(-1) ?? versions.at(-1)
   assert.isDefined(chosen, `no effect in ${manifest.peerDependencies.effect} other than ${ours}`)
   return chosen!
@@ -149,12 +153,13 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
     for (const { path: file } of packed.files.filter((entry) =>
       /^dist\/(lib\/.*\.js|types\/.*\.d\.ts)$/.test(entry.path)
     )) {
-      for (const [, specifier] of fs
+      for (const [, declared, loaded] of fs
         .readFileSync(unpacked(file), "utf8")
-        .matchAll(/(?:from|import\()\s*"([^".][^"]*)"/g)) {
-        const name = specifier!
+        .matchAll(/^(?:import|export)\b[^;"]*?from\s*"([^".][^"]*)"|import\(\s*"([^".][^"]*)"\)/gm)) {
+        const specifier = declared ?? loaded!
+        const name = specifier
           .split("/")
-          .slice(0, specifier!.startsWith("@") ? 2 : 1)
+          .slice(0, specifier.startsWith("@") ? 2 : 1)
           .join("/")
         if (!name.startsWith("node:")) imported.add(name)
       }
@@ -209,8 +214,9 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
 
   it.live(
     "installed globally, brings the example up on the sandbox, Workers and Pages included, and down again",
-    () =>
-      Effect.gen(function* () {
+    () => {
+      const folder = workspace()
+      return Effect.gen(function* () {
         const prefix = path.join(scratch, "global")
         succeeded(
           "npm install --global",
@@ -222,7 +228,6 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
         )
         const fleetflow = path.join(prefix, "bin", "fleetflow")
         const PATH = pathWithoutWrangler()
-        const folder = workspace()
         // The launcher runs on the node PATH names; no other wrangler may be found on PATH or above the folder.
         assert.isTrue(
           PATH.split(path.delimiter).some((entry) => fs.existsSync(path.join(entry, "node"))),
@@ -250,8 +255,8 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
         const down = yield* runProgram(fleetflow, ["down", "--sandbox", "--stage", "dev", "-y"], folder, env)
         succeeded("fleetflow down", down)
         assert.include(down.stdout, "Destroy complete! Resources: 0 added, 0 changed, 20 destroyed.")
-        fs.rmSync(folder, { recursive: true, force: true })
-      }),
+      }).pipe(Effect.ensuring(Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true }))))
+    },
     240_000
   )
 })
