@@ -21,7 +21,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(repository, "package.json"
   readonly devDependencies: Record<string, string>
 }
 const library = path.join(repository, "examples/library")
-const libraryFiles = ["fleet.kdl", "program.ts", "program.test.ts"] as const
+const libraryFiles = ["fleet.kdl", "program.ts", "program.test.ts", "postgres.ts"] as const
 const maxPackedBytes = 3 * 1024 * 1024
 
 /** Whether npm's registry answers; CI installs from it, so there its silence is an error. */
@@ -169,7 +169,7 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
   })
 
   it.live(
-    "serves an Effect app on another effect: its program compiles with skipLibCheck off and its test passes",
+    "serves an Effect app on another effect: its program (PostgreSQL state included) compiles with skipLibCheck off and its test passes",
     () =>
       Effect.gen(function* () {
         const app = path.join(scratch, "app")
@@ -183,7 +183,12 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
             name: "shop",
             private: true,
             type: "module",
-            dependencies: { effect, [manifest.name]: `file:${tarball}` },
+            // postgres.ts, compiled with the rest, needs the optional peer dependency PostgreSQL takes.
+            dependencies: {
+              effect,
+              [manifest.name]: `file:${tarball}`,
+              "@effect/sql-pg": manifest.devDependencies["@effect/sql-pg"]
+            },
             devDependencies: Object.fromEntries(["@effect/vitest", "@types/node", "typescript", "vitest"].map(dev))
           })
         )

@@ -4,7 +4,7 @@ import { Fake } from "fleetflow-cloud"
 import { bringUp, fakeClouds } from "./program.js"
 
 describe("the shop", () => {
-  it.effect("comes up on fake clouds with its server's address in DNS", () =>
+  it.effect("comes up on fake clouds: a server with an address, its disk and its DNS record", () =>
     Effect.gen(function* () {
       const address = yield* bringUp("fleet.kdl", "dev")
       assert.isString(address)
