@@ -218,7 +218,7 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
   )
 
   it.live(
-    "installed globally, brings the example up on the sandbox, Workers and Pages included, and down again",
+    "installed globally, brings the example up on the sandbox, Workers and Pages included, and down again, with or without its bin links",
     () => {
       const folder = workspace()
       return Effect.gen(function* () {
@@ -257,6 +257,10 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
         assert.include(up.stdout, "cloudflare:pages:creo-site: Creation complete")
         assert.include(up.stdout, "Apply complete! Resources: 20 added")
 
+        // An install that links no bin (`--no-bin-links`) still finds its wrangler, from FleetFlow's own files.
+        const installed = path.join(prefix, "lib", "node_modules", manifest.name, "node_modules")
+        fs.rmSync(path.join(installed, ".bin"), { recursive: true })
+        assert.isTrue(fs.existsSync(path.join(installed, "wrangler", "bin", "wrangler.js")))
         const down = yield* runProgram(fleetflow, ["down", "--sandbox", "--stage", "dev", "-y"], folder, env)
         succeeded("fleetflow down", down)
         assert.include(down.stdout, "Destroy complete! Resources: 0 added, 0 changed, 20 destroyed.")
