@@ -1,10 +1,47 @@
 // Builds the library (ES modules + type declarations) and the CLI bundle.
 import { execFileSync } from "node:child_process"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, resolve } from "node:path"
 import { build } from "esbuild"
 
 rmSync("dist", { recursive: true, force: true })
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" })
+// The library's source maps carry their sources: the package ships dist/, not src/.
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--inlineSources"], {
+  stdio: "inherit"
+})
+// The library ships what its entry points reach: the modules only the CLI uses (the command tree, with
+// @effect/cli, which the CLI bundles and the package does not install) are left out of dist/lib and dist/types.
+const reachable = (entries, fileOf) => {
+  const seen = new Set()
+  const visit = (file) => {
+    if (seen.has(file) || !existsSync(file)) return
+    seen.add(file)
+    for (const [, target] of readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.{1,2}\/[^"]+)"/g))
+      visit(fileOf(resolve(dirname(file), target)))
+  }
+  for (const entry of entries) visit(resolve(entry))
+  return seen
+}
+const { exports } = JSON.parse(readFileSync("package.json", "utf8"))
+const entryPoints = Object.values(exports).filter((entry) => typeof entry === "object")
+for (const [folder, kind, suffixes, fileOf] of [
+  ["dist/lib", "import", [".js", ".js.map"], (path) => path],
+  ["dist/types", "types", [".d.ts"], (path) => path.replace(/\.js$/, ".d.ts")]
+]) {
+  const kept = reachable(
+    entryPoints.map((entry) => entry[kind]),
+    fileOf
+  )
+  for (const file of readdirSync(folder, { recursive: true }).map((name) => resolve(folder, name))) {
+    const suffix = suffixes.find((ending) => file.endsWith(ending))
+    if (suffix !== undefined && !kept.has(file.slice(0, -suffix.length) + suffixes[0])) rmSync(file)
+  }
+  for (const empty of readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => resolve(entry.parentPath ?? entry.path, entry.name))
+    .reverse())
+    if (readdirSync(empty).length === 0) rmSync(empty, { recursive: true })
+}
 // kdljs builds its chevrotain grammars with the default settings, which check the grammar while building it:
 // much of the build time. Chevrotain advises skipping these checks in production; the tests, which run kdljs
 // unbundled, still make them. The build fails if a chevrotain upgrade moves the setting.
@@ -29,7 +66,9 @@ const options = {
   // ES module builds first: jsonc-parser's CommonJS entry is a UMD wrapper whose require() esbuild cannot follow.
   mainFields: ["module", "main"],
   minifyWhitespace: true,
-  sourcemap: "linked",
+  // The bundles' maps stay beside them for development and are not packed (package.json's files): at
+  // tens of megabytes they would be most of the package, so the bundles do not point at them.
+  sourcemap: "external",
   legalComments: "none",
   logLevel: "warning"
 }

@@ -3,6 +3,8 @@
  * (`Cli/StateCommands.ts`), over the workspace a command opens (`Cli/Workspace.ts`).
  */
 import * as Command from "@effect/cli/Command"
+import type * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { down, forceUnlock, importCommand, plan, scale, up, validate } from "./Cli/Commands.js"
 import { state } from "./Cli/StateCommands.js"
 import { graph, output } from "./Cli/ViewCommands.js"
@@ -15,4 +17,14 @@ export const root = Command.make("fleetflow").pipe(
   Command.withSubcommands([validate, plan, up, down, output, graph, scale, importCommand, state, forceUnlock])
 )
 
-export const run = Command.run(root, { name: "fleetflow", version })
+const runTree = Command.run(root, { name: "fleetflow", version })
+
+// @effect/cli prints the version as a help paragraph, which ends in a blank line: `--version` prints one line, as
+// `bin.ts`'s shortcut does.
+const versionOnOneLine = (console: Console.Console): Console.Console => ({
+  ...console,
+  log: (...args) => (args.length === 1 && args[0] === `${version}\n` ? console.log(version) : console.log(...args))
+})
+
+export const run = (args: ReadonlyArray<string>) =>
+  Effect.flatMap(Effect.console, (console) => Effect.withConsole(runTree(args), versionOnOneLine(console)))

@@ -8,9 +8,9 @@ import * as CompileCache from "./CompileCache.js"
 import { version } from "./Version.js"
 
 if (process.argv.length === 3 && process.argv[2] === "--version") {
-  // What @effect/cli prints for `--version`, byte for byte and through console.log as it does (which, for one,
-  // ignores a reader that has gone away): the version as a paragraph.
-  console.log(`${version}\n`)
+  // What the command tree prints for `--version`, byte for byte and through console.log as it does (which, for one,
+  // ignores a reader that has gone away): the version on one line.
+  console.log(version)
 } else {
   CompileCache.run(fileURLToPath(new URL("./cli.cjs", import.meta.url)))
 }

@@ -34,7 +34,7 @@ describe("fleetflow --version", () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(repository, "package.json"), "utf8")) as {
       version: string
     }
-    const expected = { code: 0, stdout: `${version}\n\n`, stderr: "" }
+    const expected = { code: 0, stdout: `${version}\n`, stderr: "" }
     assert.deepStrictEqual(node(launcher, "--version"), expected, "node bin/fleetflow.mjs --version")
     assert.deepStrictEqual(node(bundle, "--version"), expected, "node dist/fleetflow.mjs --version")
     assert.deepStrictEqual(run("npx", ["--yes=false", "fleetflow", "--version"]), expected, "npx fleetflow --version")

@@ -34,17 +34,28 @@ const command = (args: ReadonlyArray<string>, cwd: string, env: Record<string, s
     Command.env({ NO_COLOR: "1", FLEETFLOW_SANDBOX: "", FLEETFLOW_STAGE: "", FLEET_STAGE: "", ...env })
   )
 
-/** Runs to the end. */
-export const run = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) =>
+const toEnd = (started: Command.Command) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const process = yield* Command.start(command(args, cwd, env))
+      const process = yield* Command.start(started)
       const [stdout, stderr, code] = yield* Effect.all([text(process.stdout), text(process.stderr), process.exitCode], {
         concurrency: "unbounded"
       })
       return { code, stdout, stderr } satisfies Result
     })
   ).pipe(Effect.provide(NodeContext.layer))
+
+/** Runs to the end. */
+export const run = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) =>
+  toEnd(command(args, cwd, env))
+
+/** Runs any program to the end, in this process's environment with `env` over it. */
+export const runProgram = (
+  program: string,
+  args: ReadonlyArray<string>,
+  cwd: string,
+  env: Record<string, string> = {}
+) => toEnd(Command.make(program, ...args).pipe(Command.workingDirectory(cwd), Command.env(env)))
 
 /** Starts in the background; the caller signals it and waits. */
 export const start = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) =>

@@ -1,10 +1,13 @@
 /**
  * Which wrangler to run: the `binary` setting, else `FLEETFLOW_WRANGLER`, else `wrangler` on
  * PATH, else a project's own `node_modules/.bin/wrangler`, looked for upward from the working
- * directory and from where FleetFlow itself lies (the CLI is one bundled file inside a package).
+ * directory and from where FleetFlow itself lies (the CLI is one bundled file inside a package),
+ * else the wrangler FleetFlow depends on, as Node resolves it from FleetFlow's own files (an
+ * install that links no `.bin` still has it).
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as NodeModule from "node:module"
 import * as NodePath from "node:path"
 import * as NodeUrl from "node:url"
 import * as Executable from "../../Executable.js"
@@ -32,10 +35,25 @@ const moduleFolder = (): string | undefined => {
   }
 }
 
+/** The executable of the wrangler package FleetFlow depends on, where Node would load it from FleetFlow's files. */
+const dependency = (): ReadonlyArray<string> => {
+  try {
+    const manifest = NodeModule.createRequire(import.meta.url).resolve("wrangler/package.json")
+    return [NodePath.join(NodePath.dirname(manifest), "bin", "wrangler.js")]
+  } catch {
+    return []
+  }
+}
+
 /** Where wrangler would be found without any setting, in order. */
 export const defaultCandidates = (): ReadonlyArray<string> => {
   const here = moduleFolder()
-  return [...Executable.onPath("wrangler"), ...upward(process.cwd()), ...(here === undefined ? [] : upward(here))]
+  return [
+    ...Executable.onPath("wrangler"),
+    ...upward(process.cwd()),
+    ...(here === undefined ? [] : upward(here)),
+    ...dependency()
+  ]
 }
 
 const named = (source: string, value: string): Effect.Effect<string, Errors.WranglerError> => {
