@@ -20,6 +20,13 @@ const desired: ReadonlyArray<DesiredResource> = [
 ]
 
 describe("Graph", () => {
+  it.runIf(process.env.CI !== undefined)(
+    "has Graphviz in CI, so that what it prints is rendered, not only read",
+    () => {
+      assert.strictEqual(childProcess.spawnSync("dot", ["-V"]).status, 0, "`dot` is missing: .ci/run installs graphviz")
+    }
+  )
+
   it("draws an edge to each declared dependency, with the attributes read once each", () => {
     assert.deepStrictEqual(Graph.graphOf(desired).edges, [{ from: record, to: server, attributes: ["ip"] }])
   })
