@@ -3,6 +3,7 @@
  * (`Cli/StateCommands.ts`), over the workspace a command opens (`Cli/Workspace.ts`).
  */
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import { down, forceUnlock, importCommand, plan, scale, up, validate } from "./Cli/Commands.js"
 import { state } from "./Cli/StateCommands.js"
 import { version } from "./Version.js"
@@ -14,4 +15,13 @@ export const root = Command.make("fleetflow").pipe(
   Command.withSubcommands([validate, plan, up, down, scale, importCommand, state, forceUnlock])
 )
 
-export const run = Command.run(root, { name: "fleetflow", version })
+// The options @effect/cli adds to every command are read before or after the command (`Cli/CommandLine.ts`).
+const footer = HelpDoc.sequence(
+  HelpDoc.h1("GLOBAL OPTIONS"),
+  HelpDoc.p(
+    "--log-level, --version, --completions and --help may come before or after the command. " +
+      "Colour is off when the output is not a terminal, with NO_COLOR set to any value, or with --no-color."
+  )
+)
+
+export const run = Command.run(root, { name: "fleetflow", version, footer })
