@@ -29,11 +29,12 @@ import * as Report from "./Report.js"
 const children = Children.make()
 const hintFlags = Hints.flagsOf(process.argv.slice(2))
 
-const line = CommandLine.read(CommandLine.shape(Cli.root), process.argv.slice(2))
+const tree = CommandLine.shape(Cli.root)
+const line = CommandLine.read(tree, process.argv.slice(2))
 
 const parsed = Effect.gen(function* () {
   if (Option.isSome(line.problem)) return yield* line.problem.value
-  if (Completions.asksForBash(line.args)) return yield* Completions.printBash(Cli.root, "fleetflow")
+  if (Completions.asksForBash(line.args)) return yield* Completions.printBash(Cli.root, tree)
   return yield* Cli.run([...process.argv.slice(0, 2), ...line.args])
 }).pipe(
   Printing.tidy({ color: terminal.color() }),

@@ -1,12 +1,12 @@
 /**
- * `fleetflow --completions bash`: @effect/cli's script, with each choice of a choice option offered as a word
- * of its own (it joins them with commas, which bash's `compgen -W` reads as one word). zsh and fish get
- * @effect/cli's own scripts, which list the choices apart.
+ * `fleetflow --completions bash`: @effect/cli's script, mended where bash reads it otherwise than meant.
+ * zsh and fish get @effect/cli's own scripts, which list a choice option's values apart.
  */
 import type * as Command from "@effect/cli/Command"
 import * as CommandDescriptor from "@effect/cli/CommandDescriptor"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import type { CommandShape } from "./CommandLine.js"
 
 const shells = ["bash", "sh"]
 
@@ -18,10 +18,26 @@ export const asksForBash = (args: ReadonlyArray<string>): boolean =>
       shells.some((shell) => arg === `--completions=${shell}`)
   )
 
-export const bashScript = (script: string): string =>
-  script.replace(/compgen -W "([^"$]*)"/g, (_, words: string) => `compgen -W "${words.replaceAll(",", " ")}"`)
+const namesIn = (tree: CommandShape): ReadonlyArray<string> => [tree.name, ...tree.children.flatMap(namesIn)]
 
-export const printBash = <Name extends string, R, E, A>(root: Command.Command<Name, R, E, A>, name: string) =>
-  Effect.flatMap(CommandDescriptor.getBashCompletions(root.descriptor, name), (lines) =>
-    Console.log(bashScript(lines.join("\n")))
+/**
+ * Three repairs: a choice option's values are joined with commas, one word to `compgen -W`; a nested command's
+ * pattern (`fleetflow,state,list`) never meets the `cmd` the script builds (`fleetflow__state`); and a name with
+ * a dash is matched as written in a variable (`force__unlock`), never as typed.
+ */
+export const mendBash = (script: string, tree: CommandShape): string => {
+  const names = namesIn(tree)
+  return script
+    .replace(/compgen -W "([^"$]*)"/g, (_, words: string) => `compgen -W "${words.replaceAll(",", " ")}"`)
+    .replace(/^(\s+)([\w-]+(?:,[\w-]+)+)\)$/gm, (_, indent: string, pattern: string) => {
+      const parts = pattern.split(",")
+      const word = parts.at(-1) ?? ""
+      const name = names.find((candidate) => candidate.replaceAll("-", "__") === word) ?? word
+      return `${indent}${parts.slice(0, -1).join("__")},${name})`
+    })
+}
+
+export const printBash = <Name extends string, R, E, A>(root: Command.Command<Name, R, E, A>, tree: CommandShape) =>
+  Effect.flatMap(CommandDescriptor.getBashCompletions(root.descriptor, tree.name), (lines) =>
+    Console.log(mendBash(lines.join("\n"), tree))
   )
