@@ -84,7 +84,7 @@ const program = parsed.pipe(
     Layer.mergeAll(
       NodePath.layer,
       ChildrenExecutor.layer(children).pipe(Layer.provide(NodeCommandExecutor.layer)),
-      NodeTerminal.layer
+      terminal.color() ? NodeTerminal.layer : Printing.terminalWithoutColor.pipe(Layer.provide(NodeTerminal.layer))
     ).pipe(Layer.provideMerge(NodeFileSystem.layer))
   ),
   // Log lines are notes for the operator: plain text on stderr, no timestamps or fiber ids.

@@ -1,9 +1,11 @@
 /**
- * How the text @effect/cli prints itself (help, version, usage errors) reaches the terminal: it colours
- * its help whatever the output is, and ends each usage error with a blank line of its own.
+ * How the text @effect/cli prints itself (help, version, usage errors, prompts) reaches the terminal: it
+ * colours its help and prompts whatever the output is, and ends each usage error with a blank line of its own.
  */
+import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Ansi from "../Ansi.js"
 
 const mapStrings = (args: ReadonlyArray<unknown>, f: (text: string) => string) =>
@@ -27,3 +29,12 @@ export const tidy =
         }
       })
     })
+
+/** The terminal prompts draw on, without their colours. */
+export const terminalWithoutColor = Layer.effect(
+  Terminal.Terminal,
+  Effect.map(Terminal.Terminal, (terminal) => ({
+    ...terminal,
+    display: (text: string) => terminal.display(Ansi.stripStyles(text))
+  }))
+)

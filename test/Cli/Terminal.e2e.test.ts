@@ -57,4 +57,26 @@ describe.skipIf(!Tmux.available)("on a terminal", () => {
       assert.notInclude(yield* helpOn(["--no-color"], { NO_COLOR: "" }), "\u001b")
     })
   )
+
+  it.scopedLive("the plan and the question before an apply are coloured unless NO_COLOR", () =>
+    Effect.gen(function* () {
+      const dir = workspace()
+      // Colours and weights; a prompt still moves the cursor to redraw itself.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape codes is the point
+      const styles = /\u001b\[[0-9;]*m/
+      const askedOn = (env: Record<string, string>) =>
+        Effect.gen(function* () {
+          const terminal = yield* Tmux.open(["up", ...sandbox], dir, env)
+          yield* terminal.waitFor("Apply these changes", "the question")
+          terminal.type("n")
+          terminal.press("Enter")
+          assert.strictEqual(yield* terminal.exitCode, 1, terminal.screen())
+          yield* waitFor(() => terminal.written().includes("[exit 1]"), "the output to be copied")
+          assert.include(terminal.written(), "Plan:")
+          return terminal.written()
+        })
+      assert.match(yield* askedOn({ NO_COLOR: "" }), styles)
+      assert.notMatch(yield* askedOn({ NO_COLOR: "1" }), styles)
+    })
+  )
 })
