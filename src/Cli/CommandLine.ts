@@ -1,7 +1,7 @@
 /**
  * The command line as typed, read against the command tree before @effect/cli parses it: the options
  * every command accepts (`--log-level`, `--version`, `--completions`) moved before the command, where
- * @effect/cli looks for them; `--help` anywhere answered with the help of the command it follows; a
+ * @effect/cli looks for them; `--help` (or `--wizard`) anywhere answered for the command it follows; a
  * bare group (`fleetflow`, `fleetflow state`) answered with its help; and an unknown command or
  * option, or a value its option cannot take, answered with what was meant.
  */
@@ -100,6 +100,8 @@ const builtIns: ReadonlyArray<Flag> = flagsIn(
   Options.getUsage(BuiltInOptions.builtInOptions(CommandDescriptor.make("builtIns"), Usage.empty, HelpDoc.empty))
 )
 const helpNames = ["--help", "-h"]
+/** Asked of the command they follow, which @effect/cli answers only when they stand alone after it. */
+const askingNames = [...helpNames, "--wizard"]
 /** Answered for the whole program, wherever they stand: before the command is where @effect/cli reads them. */
 const globalNames = ["--log-level", "--version", "--completions"]
 /** What a group named alone is run for, rather than shown its help. */
@@ -145,15 +147,16 @@ export const read = (tree: CommandShape, typed: ReadonlyArray<string>): Read => 
   const path = [tree.name]
   const globals: Array<string> = []
   const rest: Array<string> = []
-  const wantsHelp = typed.some((arg) => helpNames.includes(arg.toLowerCase()))
+  const asked = typed.map((arg) => arg.toLowerCase()).find((arg) => askingNames.includes(arg))
+  // The help (or the wizard) of the deepest command named so far.
   const helpOf = (incomplete: boolean): Read => ({
-    args: [...path.slice(1), "--help"],
+    args: [...path.slice(1), asked === "--wizard" ? asked : "--help"],
     incomplete,
     command: path.join(" "),
     problem: Option.none()
   })
   const refuse = (reason: string): Read => {
-    if (wantsHelp) return helpOf(false)
+    if (asked !== undefined) return helpOf(false)
     const problem = new UsageError({ reason, command: path.join(" ") })
     return { args: typed, incomplete: false, command: problem.command, problem: Option.some(problem) }
   }
@@ -181,7 +184,7 @@ export const read = (tree: CommandShape, typed: ReadonlyArray<string>): Read => 
       if (Option.isSome(wrong)) return refuse(`${flag.names.at(-1)}: ${wrong.value}`)
       const lowered = name.toLowerCase()
       if (builtIn !== undefined && globalNames.includes(lowered)) globals.push(...words)
-      else if (!helpNames.includes(lowered)) rest.push(...words)
+      else if (!askingNames.includes(lowered)) rest.push(...words)
       continue
     }
     if (node.children.length === 0) {
@@ -197,7 +200,7 @@ export const read = (tree: CommandShape, typed: ReadonlyArray<string>): Read => 
     path.push(child.name)
     node = child
   }
-  if (wantsHelp) return helpOf(false)
+  if (asked !== undefined) return helpOf(false)
   if (node.children.length > 0 && !globals.some((arg) => answers.includes(arg.split("=")[0] ?? ""))) {
     return helpOf(true)
   }

@@ -58,6 +58,16 @@ describe.skipIf(!Tmux.available)("on a terminal", () => {
     })
   )
 
+  it.scopedLive("--wizard after a command's options starts the wizard of that command", () =>
+    Effect.gen(function* () {
+      const terminal = yield* Tmux.open(["plan", "-s", "dev", "--wizard"], workspace())
+      yield* terminal.waitFor("Options Wizard - plan", "the wizard of plan")
+      terminal.press("C-c")
+      yield* terminal.exitCode
+      assert.notInclude(terminal.screen(), "Received unknown argument")
+    })
+  )
+
   it.scopedLive("the plan and the question before an apply are coloured unless NO_COLOR", () =>
     Effect.gen(function* () {
       const dir = workspace()
