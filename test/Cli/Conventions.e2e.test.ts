@@ -86,6 +86,12 @@ describe("command-line conventions", () => {
         assert.strictEqual(result.stderr, stderr)
         assert.strictEqual(result.stdout, "")
       }
+      // What follows the misspelt name may be a secret: the answer names the option, never its value.
+      const secret = yield* run(["plan", "--state-ur=postgres://ops:hunter2@db.example/fleet"], dir)
+      assert.strictEqual(secret.code, 1)
+      assert.include(secret.stderr, "Unknown option `--state-ur` for `fleetflow plan`. Did you mean `--state-url`?")
+      assert.notInclude(secret.stderr, "hunter2")
+
       const far = yield* run(["zzz"], dir)
       assert.strictEqual(far.code, 1)
       assert.include(far.stderr, "The commands are validate, plan, up, down")
