@@ -66,7 +66,7 @@ const program = parsed.pipe(
         process.exitCode = error.code
         return
       }
-      // @effect/cli already printed its own usage errors.
+      // Ours carry their hint; @effect/cli has already printed its own, which get the hint here.
       if (ValidationError.isValidationError(error) || error._tag === "UsageError") {
         yield* Console.error(error._tag === "UsageError" ? error.message : CommandLine.usageHint(line.command))
         process.exitCode = Report.ExitCode.error
