@@ -3,6 +3,7 @@
  * (`Cli/StateCommands.ts`), over the workspace a command opens (`Cli/Workspace.ts`).
  */
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { down, forceUnlock, importCommand, plan, scale, up, validate } from "./Cli/Commands.js"
@@ -17,7 +18,16 @@ export const root = Command.make("fleetflow").pipe(
   Command.withSubcommands([validate, plan, up, down, output, graph, scale, importCommand, state, forceUnlock])
 )
 
-const runTree = Command.run(root, { name: "fleetflow", version })
+// The options @effect/cli adds to every command are read before or after the command (`Cli/CommandLine.ts`).
+const footer = HelpDoc.sequence(
+  HelpDoc.h1("GLOBAL OPTIONS"),
+  HelpDoc.p(
+    "--log-level, --version, --completions and --help may come before or after the command. " +
+      "Colour is off when the output is not a terminal, with NO_COLOR set to any value, or with --no-color."
+  )
+)
+
+const runTree = Command.run(root, { name: "fleetflow", version, footer })
 
 // @effect/cli prints the version as a help paragraph, which ends in a blank line: `--version` prints one line, as
 // `bin.ts`'s shortcut does.

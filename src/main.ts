@@ -17,7 +17,11 @@ import * as Option from "effect/Option"
 import * as ChildrenExecutor from "./Children/Executor.js"
 import * as Children from "./Children/Registry.js"
 import * as Cli from "./Cli.js"
+import * as CommandLine from "./Cli/CommandLine.js"
+import * as Completions from "./Cli/Completions.js"
 import * as Hints from "./Cli/Hints.js"
+import { terminal } from "./Cli/Options.js"
+import * as Printing from "./Cli/Printing.js"
 import * as Signals from "./Cli/Signals.js"
 import * as Crash from "./Crash.js"
 import * as Report from "./Report.js"
@@ -25,7 +29,22 @@ import * as Report from "./Report.js"
 const children = Children.make()
 const hintFlags = Hints.flagsOf(process.argv.slice(2))
 
-const program = Cli.run(process.argv).pipe(
+const tree = CommandLine.shape(Cli.root)
+const line = CommandLine.read(tree, process.argv.slice(2))
+
+const parsed = Effect.gen(function* () {
+  if (Option.isSome(line.problem)) return yield* line.problem.value
+  if (Completions.asksForBash(line.args)) return yield* Completions.printBash(Cli.root, tree)
+  return yield* Cli.run([...process.argv.slice(0, 2), ...line.args])
+}).pipe(
+  Printing.tidy({ color: terminal.color() }),
+  // A group named alone shows its help, but the command line asked for nothing to be done.
+  Effect.tap(() => {
+    if (line.incomplete) process.exitCode = Report.ExitCode.error
+  })
+)
+
+const program = parsed.pipe(
   // Only the executable turns the kill points on: a library user's process never reads the variable.
   Effect.provide(Crash.layerFromEnv),
   Effect.onInterrupt(() =>
@@ -47,9 +66,9 @@ const program = Cli.run(process.argv).pipe(
         process.exitCode = error.code
         return
       }
-      // @effect/cli already printed its own usage errors.
-      if (ValidationError.isValidationError(error)) {
-        yield* Console.error("\n\nRun `fleetflow --help` or `fleetflow <command> --help` for the usage.")
+      // Ours carry their hint; @effect/cli has already printed its own, which get the hint here.
+      if (ValidationError.isValidationError(error) || error._tag === "UsageError") {
+        yield* Console.error(error._tag === "UsageError" ? error.message : CommandLine.usageHint(line.command))
         process.exitCode = Report.ExitCode.error
         return
       }
@@ -65,7 +84,7 @@ const program = Cli.run(process.argv).pipe(
     Layer.mergeAll(
       NodePath.layer,
       ChildrenExecutor.layer(children).pipe(Layer.provide(NodeCommandExecutor.layer)),
-      NodeTerminal.layer
+      terminal.color() ? NodeTerminal.layer : Printing.terminalWithoutColor.pipe(Layer.provide(NodeTerminal.layer))
     ).pipe(Layer.provideMerge(NodeFileSystem.layer))
   ),
   // Log lines are notes for the operator: plain text on stderr, no timestamps or fiber ids.

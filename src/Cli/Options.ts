@@ -15,7 +15,9 @@ import { InvalidOption } from "./Errors.js"
 
 export const terminal = {
   interactive: () => process.stdin.isTTY === true && process.stdout.isTTY === true,
-  color: () => process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+  /** The one rule for colour: on a terminal, unless NO_COLOR (any value but empty, as no-color.org says) or --no-color. */
+  color: () =>
+    process.stdout.isTTY === true && (process.env.NO_COLOR ?? "") === "" && !process.argv.includes("--no-color")
 }
 
 const file = Options.text("file").pipe(

@@ -6,6 +6,9 @@
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { bundle, inCi, waitFor } from "./Cli.js"
 
 /** Whether tmux runs here; CI installs it (`.ci/run`), so there its absence is an error. */
@@ -27,6 +30,8 @@ const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
 export interface Terminal {
   /** What the screen shows now, without colours. */
   readonly screen: () => string
+  /** Every byte written to the terminal so far, escape sequences included. */
+  readonly written: () => string
   readonly type: (text: string) => void
   /** Sends keys by their tmux names: `Enter`, `C-c`. */
   readonly press: (...keys: ReadonlyArray<string>) => void
@@ -45,7 +50,10 @@ export const open = (args: ReadonlyArray<string>, cwd: string, env: Record<strin
       const exports = Object.entries({ NO_COLOR: "1", ...env })
         .map(([key, value]) => `export ${key}=${quote(value)};`)
         .join(" ")
-      const shell = `cd ${quote(cwd)}; ${exports} ${command}; echo "[exit $?]"; sleep 600`
+      const record = Path.join(Os.tmpdir(), `${name}.out`)
+      // The pane's output is copied to a file before the command starts, as the program wrote it.
+      const copy = `tmux pipe-pane -o ${quote(`cat > ${quote(record)}`)};`
+      const shell = `${copy} cd ${quote(cwd)}; ${exports} ${command}; echo "[exit $?]"; sleep 600`
       tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", shell)
       const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name)
       const shows = (text: string | RegExp) =>
@@ -57,6 +65,7 @@ export const open = (args: ReadonlyArray<string>, cwd: string, env: Record<strin
       return {
         name,
         screen,
+        written: () => (Fs.existsSync(record) ? Fs.readFileSync(record, "utf8") : ""),
         type: (text) => tmux("send-keys", "-t", name, "-l", text),
         press: (...keys) => tmux("send-keys", "-t", name, ...keys),
         waitFor: (text, what, timeoutMs) => showing(() => shows(text), what, timeoutMs),
@@ -66,5 +75,9 @@ export const open = (args: ReadonlyArray<string>, cwd: string, env: Record<strin
         )
       }
     }),
-    (terminal) => Effect.sync(() => ChildProcess.spawnSync("tmux", ["kill-session", "-t", terminal.name]))
+    (terminal) =>
+      Effect.sync(() => {
+        ChildProcess.spawnSync("tmux", ["kill-session", "-t", terminal.name])
+        Fs.rmSync(Path.join(Os.tmpdir(), `${terminal.name}.out`), { force: true })
+      })
   )

@@ -70,11 +70,8 @@ export const commandOf = (args: ReadonlyArray<string>): string => {
 export const shown = (args: ReadonlyArray<string>): string =>
   ["wrangler", ...args.map((arg) => (arg.length > 80 ? `${arg.slice(0, 77)}...` : arg))].join(" ")
 
-// CSI and OSC sequences; wrangler colours stderr even with NO_COLOR.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape codes is the point
-const ansi = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g
-
-export const stripAnsi = (text: string): string => text.replace(ansi, "")
+// Wrangler colours stderr even with NO_COLOR.
+export { strip as stripAnsi } from "../../Ansi.js"
 
 const networkText =
   /fetch failed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|other side closed|network (is )?unreachable|UND_ERR/i
