@@ -110,6 +110,8 @@ export interface CallsResult {
   readonly planMillis: number
   /** The `up` in this process that made it all. */
   readonly upMillis: number
+  /** The requests of that `up` that wrote DNS records (single-record calls and batches), which made all `records`. */
+  readonly upDnsWrites: number
 }
 
 const count = (keys: ReadonlyArray<string>): ReadonlyMap<string, number> => {
@@ -153,10 +155,13 @@ export const measure = (): Promise<CallsResult> =>
         CF_API_TOKEN: Processes.token
       }
       const stage = ["-f", "fleet.kdl", "--stage", "dev"]
+      const requests = () => Effect.runPromise(Effect.orDie(CloudflareSimulator.requests(cloudflare)))
       const upMillis = await Effect.runPromise(converge(dir, store, baseUrl))
+      const upDnsWrites = (await requests()).filter(
+        (request) => request.method !== "GET" && request.path.includes("/dns_records")
+      ).length
       const usacloudStore = Effect.runSync(Effect.provide(UsacloudSimulator.fileStore(store), NodeContext.layer))
       const invocations = () => Effect.runPromise(Effect.orDie(UsacloudSimulator.invocations(usacloudStore)))
-      const requests = () => Effect.runPromise(Effect.orDie(CloudflareSimulator.requests(cloudflare)))
       const runsBefore = (await invocations()).length
       const requestsBefore = (await requests()).length
       const wranglerBefore = lines(wranglerLog)
@@ -171,7 +176,8 @@ export const measure = (): Promise<CallsResult> =>
         http: count(answered.map((request) => httpCall(request.method, request.path))),
         wrangler: lines(wranglerLog) - wranglerBefore,
         planMillis: plan.millis,
-        upMillis
+        upMillis,
+        upDnsWrites
       }
     } finally {
       Fs.rmSync(dir, { recursive: true, force: true })

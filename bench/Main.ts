@@ -395,6 +395,12 @@ const calls = async () => {
     out(figure(`calls.plan.http.${call}`, n, "requests", isList(call) ? { bound: atMost(1) } : {}))
   }
   out(figure("calls.plan.wrangler.processes", result.wrangler, "processes", { bound: atMost(0) }))
+  out(
+    figure("calls.up.dns.requests", result.upDnsWrites, "requests", {
+      bound: atMost(2),
+      note: `the requests that created the ${Calls.records} DNS records of the up that made the fleet (batches of up to 200)`
+    })
+  )
   out(figure("calls.plan.time", result.planMillis, "ms", { note: "fleetflow plan, a process, no changes" }))
   out(
     figure("calls.setup.up", result.upMillis, "ms", { note: "the up that made it, in process (no usacloud processes)" })
