@@ -30,6 +30,7 @@ import {
   applyOptions,
   common,
   encodePlan,
+  integerArg,
   parseLockTimeout,
   parseRetry,
   planOptions,
@@ -249,7 +250,7 @@ export const scale = Command.make(
     server: Args.text({ name: "SERVER" }).pipe(
       Args.withDescription("a server the stage declares with `scale min= max=`, by its base name")
     ),
-    count: Args.integer({ name: "COUNT" }).pipe(Args.withDescription("how many servers it runs, within its range"))
+    count: integerArg("COUNT", "how many servers it runs, within its range")
   },
   (options) =>
     Effect.gen(function* () {

@@ -1,6 +1,8 @@
 /**
  * The options the commands share, and how their values are read: a duration, a retry policy.
  */
+import * as Args from "@effect/cli/Args"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
@@ -93,6 +95,20 @@ export type ApplyCommandOptions = Common & {
   readonly lockTimeout: Option.Option<string>
   readonly retry: Option.Option<string>
 }
+
+/**
+ * A whole-number argument whose usage error names it (`COUNT: 'x' is not an integer`): @effect/cli's own
+ * integer argument answers `'x' is not a integer`, naming nothing.
+ */
+export const integerArg = (name: string, description: string) =>
+  Args.text({ name }).pipe(
+    Args.mapEffect((text) =>
+      /^-?\d+$/.test(text.trim())
+        ? Effect.succeed(Number(text.trim()))
+        : Effect.fail(HelpDoc.p(`${name}: '${text}' is not an integer`))
+    ),
+    Args.withDescription(description)
+  )
 
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 

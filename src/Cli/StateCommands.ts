@@ -16,7 +16,7 @@ import * as Render from "../Render.js"
 import * as State from "../State.js"
 import * as StateBackend from "../State/Backend.js"
 import { ConfirmationRequired, InvalidOption, UnknownKey } from "./Errors.js"
-import { applyOptions, type Common, common, parseLockTimeout, printJson, terminal } from "./Options.js"
+import { applyOptions, type Common, common, integerArg, parseLockTimeout, printJson, terminal } from "./Options.js"
 import { checkSandboxSettings, openFolder, openWorkspace, targetOf, withState, withWorkspace } from "./Workspace.js"
 
 /** Runs `use` on the state; the stage is the one asked for, the only one, or none (all of them). */
@@ -156,9 +156,7 @@ const stateRollback = Command.make(
     ...common,
     lockTimeout: applyOptions.lockTimeout,
     yes: applyOptions.yes,
-    serial: Args.integer({ name: "SERIAL" }).pipe(
-      Args.withDescription("the earlier version to restore, as `fleetflow state history` lists it")
-    )
+    serial: integerArg("SERIAL", "the earlier version to restore, as `fleetflow state history` lists it")
   },
   (options) =>
     Effect.gen(function* () {

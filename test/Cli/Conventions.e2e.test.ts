@@ -107,6 +107,9 @@ describe("command-line conventions", () => {
         integer.stderr,
         "--parallelism: 'x' is not an integer\n  Run `fleetflow up --help` for the usage.\n"
       )
+      const count = yield* run(["scale", "web", "x", ...sandbox], dir)
+      assert.strictEqual(count.code, 1)
+      assert.strictEqual(count.stderr, "COUNT: 'x' is not an integer\n  Run `fleetflow scale --help` for the usage.\n")
       const choice = yield* run(["up", ...sandbox, "--on-failure=later"], dir)
       assert.strictEqual(choice.code, 1)
       assert.include(choice.stderr, "--on-failure: 'later' is not one of abort, rollback, continue\n")
