@@ -140,7 +140,7 @@ export const file = <A, I, E>(
     let queue: Array<Queued<A, E>> = []
     let written: { readonly stamp: string; readonly document: A } | undefined
     const load = Effect.gen(function* () {
-      const stamp = yield* stampOf(fs, path)
+      const stamp = yield* stampOf(path)
       if (written !== undefined && stamp !== undefined && stamp === written.stamp) return written.document
       return yield* Effect.provideService(read(path, options), FileSystem.FileSystem, fs)
     })
@@ -148,7 +148,7 @@ export const file = <A, I, E>(
       Effect.gen(function* () {
         written = undefined
         yield* Effect.provideService(write(path, options, document), FileSystem.FileSystem, fs)
-        const stamp = yield* stampOf(fs, path)
+        const stamp = yield* stampOf(path)
         if (stamp !== undefined) written = { stamp, document }
       })
     const exclusive = <B, E2>(use: Effect.Effect<B, E2>): Effect.Effect<B, E | E2> =>

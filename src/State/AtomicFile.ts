@@ -7,6 +7,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
 import * as NodePath from "node:path"
 
 export interface WriteOptions {
@@ -29,18 +30,18 @@ export const tempPathFor = (target: string): string =>
 /**
  * The identity of the file at `path` (inode, size, modification time), undefined when it does not
  * exist: a file replaced by a rename has another inode even when its size and time are the same.
+ * Taken with a synchronous `stat`: it is asked before and after every state and simulator write,
+ * and a round trip through the thread pool cost more than the write's own fsync.
  */
-export const stampOf = (fs: FileSystem.FileSystem, path: string): Effect.Effect<string | undefined> =>
-  fs.stat(path).pipe(
-    Effect.map((info) =>
-      [
-        Option.getOrElse(info.ino, () => 0),
-        info.size,
-        Option.match(info.mtime, { onNone: () => 0, onSome: (date) => date.getTime() })
-      ].join(":")
-    ),
-    Effect.orElseSucceed(() => undefined)
-  )
+export const stampOf = (path: string): Effect.Effect<string | undefined> =>
+  Effect.sync(() => {
+    try {
+      const info = Fs.statSync(path)
+      return `${info.ino}:${info.size}:${info.mtimeMs}`
+    } catch {
+      return undefined
+    }
+  })
 
 export const isNotFound = (error: PlatformError.PlatformError): boolean =>
   error._tag === "SystemError" && error.reason === "NotFound"

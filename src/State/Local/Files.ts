@@ -50,15 +50,11 @@ export const syncFolder = (files: Files): Effect.Effect<void, StateIoError> =>
   AtomicFile.syncDirectory(files.folder).pipe(onFiles(files), Effect.mapError(ioError(files.folder, "sync")))
 
 /** The identity of `path`; empty when it does not exist. */
-const stampOf = (files: Files, path: string) => Effect.map(AtomicFile.stampOf(files.fs, path), (stamp) => stamp ?? "")
+const stampOf = (path: string) => Effect.map(AtomicFile.stampOf(path), (stamp) => stamp ?? "")
 
 /** The identity of `state.json` and its journal: while it stays the same, no other writer changed them. */
 export const stampsOf = (files: Files): Effect.Effect<string> =>
-  Effect.zipWith(
-    stampOf(files, files.statePath),
-    stampOf(files, files.journalPath),
-    (state, journal) => `${state}|${journal}`
-  )
+  Effect.zipWith(stampOf(files.statePath), stampOf(files.journalPath), (state, journal) => `${state}|${journal}`)
 
 export const ensureFolder = (files: Files): Effect.Effect<void, StateIoError> =>
   Effect.gen(function* () {

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Fs from "node:fs"
 import * as Crash from "../../Crash.js"
 import * as AtomicFile from "../AtomicFile.js"
 import { decodeEntry, decodeState, encodeState } from "../Decode.js"
@@ -122,6 +123,35 @@ export const removeJournal = (files: Files): Effect.Effect<void, StateIoError> =
     Effect.mapError(ioError(files.journalPath, "remove"))
   )
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * Appends `bytes` to the file at `path` and syncs it, first cut back to `cut` bytes when given. Node's
+ * synchronous calls: an append is a few small system calls, each of which cost more as a round trip
+ * through the thread pool than it takes, and every step of an apply waits for two appends.
+ */
+const appendSynced = (path: string, bytes: Uint8Array, cut: number | undefined, dies: boolean) => {
+  const attempt = <A>(call: () => A) =>
+    Effect.try({ try: call, catch: (error) => ioError(path, "write")({ message: messageOf(error) }) })
+  return Effect.acquireUseRelease(
+    attempt(() => {
+      if (cut !== undefined) Fs.truncateSync(path, cut)
+      return Fs.openSync(path, "a", fileMode)
+    }),
+    (descriptor) =>
+      Effect.gen(function* () {
+        const data = dies ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
+        yield* attempt(() => {
+          for (let written = 0; written < data.length; ) written += Fs.writeSync(descriptor, data, written)
+        })
+        // The crash suite's torn write: half the line reached the file, and the process dies.
+        if (dies) yield* Crash.kill
+        yield* attempt(() => Fs.fsyncSync(descriptor))
+      }),
+    (descriptor) => Effect.sync(() => Fs.closeSync(descriptor))
+  )
+}
+
 /** One line appended to the journal in one write, and synced; a torn tail a crash left is cut off first. */
 export const append = (
   files: Files,
@@ -129,20 +159,10 @@ export const append = (
   entry: JournalLine
 ): Effect.Effect<Pick<Snapshot, "lines" | "validLength" | "torn">, StateIoError> =>
   Effect.gen(function* () {
-    const { fs, journalPath } = files
     const bytes = new TextEncoder().encode(`${JSON.stringify(entry)}\n`)
     const fresh = previous.validLength === 0 && !previous.torn
-    // The crash suite's torn write: half the line reaches the file, then the process dies.
     const torn = yield* Crash.due("journal-torn")
-    yield* Effect.scoped(
-      Effect.gen(function* () {
-        if (previous.torn) yield* fs.truncate(journalPath, previous.validLength)
-        const handle = yield* fs.open(journalPath, { flag: "a", mode: fileMode })
-        yield* handle.writeAll(torn ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes)
-        if (torn) yield* Crash.kill
-        yield* handle.sync
-      })
-    ).pipe(Effect.mapError(ioError(journalPath, "write")))
+    yield* appendSynced(files.journalPath, bytes, previous.torn ? previous.validLength : undefined, torn)
     if (fresh) yield* syncFolder(files)
     yield* Crash.point("journal-appended")
     return { lines: previous.lines + 1, validLength: previous.validLength + bytes.length, torn: false }
