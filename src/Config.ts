@@ -29,6 +29,7 @@ import {
   type ConfigError,
   configError,
   didYouMean,
+  everyError,
   listOf,
   readEnv,
   variableNames
@@ -186,6 +187,10 @@ export const selectStage = (config: FleetConfig, requested: string | undefined):
       `${guess === undefined ? "" : guess + " "}stages: ${listOf(config.stages)}`
     )
   })
+
+/** The resources each of `stages` asks for; every stage is expanded whatever the others found, so their errors come out together. */
+export const desiredByStage = (config: FleetConfig, stages: ReadonlyArray<string>) =>
+  everyError(stages, (stage) => Effect.map(desiredResources(config, stage), (desired) => ({ stage, desired })))
 
 /** The resources a stage asks for, with their inputs and dependencies. */
 export const desiredResources = (

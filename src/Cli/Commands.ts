@@ -53,14 +53,16 @@ export const validate = Command.make("validate", common, (options) =>
     const folder = yield* openFolder(options)
     const { config } = folder
     const requested = Option.getOrUndefined(options.stage)
-    const stages = requested === undefined ? config.stages : [yield* Config.selectStage(config, requested)]
-    // A chosen stage is shown with the counts `fleetflow scale` recorded; all stages with their minimums.
-    const declared = yield* Effect.forEach(stages, (name) =>
-      Effect.gen(function* () {
-        const counts = requested === undefined ? {} : yield* withState(folder, recordedScale(folder, name))
-        return { stage: name, desired: yield* Config.desiredResources(config, name, { scale: counts }) }
-      })
-    )
+    // A chosen stage is shown with the counts `fleetflow scale` recorded; all stages with their minimums, and
+    // the errors of every stage at once.
+    const declared =
+      requested === undefined
+        ? yield* Config.desiredByStage(config, config.stages)
+        : yield* Effect.gen(function* () {
+            const name = yield* Config.selectStage(config, requested)
+            const counts = yield* withState(folder, recordedScale(folder, name))
+            return [{ stage: name, desired: yield* Config.desiredResources(config, name, { scale: counts }) }]
+          })
     if (options.json) {
       return yield* printJson({
         file: config.file,

@@ -116,6 +116,28 @@ describe("configuration errors, as the operator sees them", () => {
     )
   }
 
+  it.live("validate of every stage reports the errors of each stage in one run", () =>
+    Effect.gen(function* () {
+      const server = (stage: string) => `stage "${stage}" {
+    server "web" {
+        plan core=2 memory=4
+        disk size=40 os="ubuntu-24.04"
+        ssh-key "./keys/${stage}.pub"
+    }
+}`
+      const dir = folderWith({
+        "fleet.kdl": `project "p"\nproviders { sakura-cloud { zone "tk1a" }; }\n${server("dev")}\n${server("live")}\n`
+      })
+      const result = yield* run(["validate"], dir)
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      const where = [...result.stderr.matchAll(/^ {2}--> (fleet\.kdl:\d+:\d+)/gm)].map((match) => match[1])
+      assert.deepStrictEqual(where, ["fleet.kdl:7:17", "fleet.kdl:14:17"], result.stderr)
+      assert.include(result.stderr, "keys/dev.pub: no such file")
+      assert.include(result.stderr, "keys/live.pub: no such file")
+      assert.match(result.stderr, /\n\n2 errors in fleet\.kdl\n$/)
+    })
+  )
+
   it.live("errors in three nodes come out in one run, by position, with a count, and all of them in --json", () =>
     Effect.gen(function* () {
       const dir = folderWith({
