@@ -2,7 +2,7 @@
  * Crash-safe file operations for the state folder. A reader sees a file's old content or
  * its new content, never a mix, whenever the writing process dies.
  */
-import type * as PlatformError from "@effect/platform/Error"
+import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -49,26 +49,105 @@ export const isNotFound = (error: PlatformError.PlatformError): boolean =>
 export const isAlreadyExists = (error: PlatformError.PlatformError): boolean =>
   error._tag === "SystemError" && error.reason === "AlreadyExists"
 
+const reasonOf = (code: string | undefined): PlatformError.SystemErrorReason => {
+  switch (code) {
+    case "ENOENT":
+      return "NotFound"
+    case "EEXIST":
+      return "AlreadyExists"
+    case "EACCES":
+    case "EPERM":
+      return "PermissionDenied"
+    case "EISDIR":
+    case "ENOTDIR":
+    case "ELOOP":
+      return "BadResource"
+    case "EBUSY":
+      return "Busy"
+    default:
+      return "Unknown"
+  }
+}
+
+/**
+ * A Node file system call made synchronously, failing as the platform's file system fails. The durable
+ * writes of the state and the simulators are small system calls in a row, each of which cost more as a
+ * round trip through the thread pool than it takes: an apply's every step waits for two of them.
+ */
+export const syncCall = <A>(
+  method: string,
+  path: string,
+  call: () => A
+): Effect.Effect<A, PlatformError.PlatformError> =>
+  Effect.try({
+    try: call,
+    catch: (error) => {
+      const cause = error as NodeJS.ErrnoException
+      return new PlatformError.SystemError({
+        reason: reasonOf(cause.code),
+        module: "FileSystem",
+        method,
+        pathOrDescriptor: path,
+        ...(cause.syscall === undefined ? {} : { syscall: cause.syscall }),
+        description: cause.message,
+        cause
+      })
+    }
+  })
+
+/** Runs `use` with `path` opened with `flags`, and closes it whatever happens. */
+const withDescriptor = <A>(
+  path: string,
+  flags: string,
+  mode: number | undefined,
+  use: (descriptor: number) => Effect.Effect<A, PlatformError.PlatformError>
+) =>
+  Effect.acquireUseRelease(
+    syncCall("open", path, () => Fs.openSync(path, flags, mode)),
+    use,
+    (descriptor) => Effect.sync(() => Fs.closeSync(descriptor))
+  )
+
+/** Writes all of `data` at the descriptor's position. */
+const writeAll = (descriptor: number, path: string, data: Uint8Array) =>
+  syncCall("write", path, () => {
+    for (let written = 0; written < data.length; ) written += Fs.writeSync(descriptor, data, written)
+  })
+
 /** Makes renames and removals inside `directory` survive a power loss. */
-export const syncDirectory = (
-  directory: string
-): Effect.Effect<void, PlatformError.PlatformError, FileSystem.FileSystem> =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    yield* Effect.scoped(Effect.flatMap(fs.open(directory, { flag: "r" }), (handle) => handle.sync))
-  }).pipe(
+export const syncDirectory = (directory: string): Effect.Effect<void, PlatformError.PlatformError> =>
+  withDescriptor(directory, "r", undefined, (descriptor) =>
+    syncCall("sync", directory, () => Fs.fsyncSync(descriptor))
+  ).pipe(
     // Windows cannot open a directory for fsync; NTFS orders the rename itself.
     Effect.catchAll((error) => (process.platform === "win32" ? Effect.void : Effect.fail(error)))
   )
 
 const writeDurably = (path: string, data: Uint8Array, options: WriteOptions) =>
+  withDescriptor(path, "wx", options.mode, (descriptor) =>
+    Effect.zipRight(
+      writeAll(descriptor, path, data),
+      syncCall("sync", path, () => Fs.fsyncSync(descriptor))
+    )
+  )
+
+/**
+ * Appends `data` to `path` and syncs it, the file first cut back to `cut` bytes when given; `beforeSync`
+ * runs once the bytes are written (a kill point).
+ */
+export const appendDurably = (
+  path: string,
+  data: Uint8Array,
+  options: WriteOptions & { readonly cut?: number | undefined; readonly beforeSync?: Effect.Effect<void> }
+): Effect.Effect<void, PlatformError.PlatformError> =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    yield* Effect.scoped(
+    const { cut } = options
+    if (cut !== undefined) yield* syncCall("truncate", path, () => Fs.truncateSync(path, cut))
+    yield* withDescriptor(path, "a", options.mode, (descriptor) =>
       Effect.gen(function* () {
-        const handle = yield* fs.open(path, { flag: "wx", ...options })
-        yield* handle.writeAll(data)
-        yield* handle.sync
+        yield* writeAll(descriptor, path, data)
+        yield* options.beforeSync ?? Effect.void
+        yield* syncCall("sync", path, () => Fs.fsyncSync(descriptor))
       })
     )
   })
@@ -97,17 +176,20 @@ export const writeFileAtomic = (
   path: string,
   data: Uint8Array | string,
   options: AtomicWriteOptions = {}
-): Effect.Effect<void, PlatformError.PlatformError, FileSystem.FileSystem> =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
+): Effect.Effect<void, PlatformError.PlatformError> =>
+  Effect.suspend(() => {
     const { beforeRename = Effect.void, ...fileOptions } = options
     const temp = tempPathFor(path)
-    yield* Effect.gen(function* () {
+    return Effect.gen(function* () {
       yield* writeDurably(temp, typeof data === "string" ? new TextEncoder().encode(data) : data, fileOptions)
       yield* beforeRename
-      yield* fs.rename(temp, path)
+      yield* syncCall("rename", temp, () => Fs.renameSync(temp, path))
       yield* syncDirectory(NodePath.dirname(path))
-    }).pipe(Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : Effect.ignore(fs.remove(temp)))))
+    }).pipe(
+      Effect.onExit((exit) =>
+        exit._tag === "Success" ? Effect.void : Effect.sync(() => Fs.rmSync(temp, { force: true }))
+      )
+    )
   })
 
 /**

@@ -7,7 +7,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Fs from "node:fs"
 import * as Crash from "../../Crash.js"
 import * as AtomicFile from "../AtomicFile.js"
 import { decodeEntry, decodeState, encodeState } from "../Decode.js"
@@ -123,35 +122,6 @@ export const removeJournal = (files: Files): Effect.Effect<void, StateIoError> =
     Effect.mapError(ioError(files.journalPath, "remove"))
   )
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
-/**
- * Appends `bytes` to the file at `path` and syncs it, first cut back to `cut` bytes when given. Node's
- * synchronous calls: an append is a few small system calls, each of which cost more as a round trip
- * through the thread pool than it takes, and every step of an apply waits for two appends.
- */
-const appendSynced = (path: string, bytes: Uint8Array, cut: number | undefined, dies: boolean) => {
-  const attempt = <A>(call: () => A) =>
-    Effect.try({ try: call, catch: (error) => ioError(path, "write")({ message: messageOf(error) }) })
-  return Effect.acquireUseRelease(
-    attempt(() => {
-      if (cut !== undefined) Fs.truncateSync(path, cut)
-      return Fs.openSync(path, "a", fileMode)
-    }),
-    (descriptor) =>
-      Effect.gen(function* () {
-        const data = dies ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
-        yield* attempt(() => {
-          for (let written = 0; written < data.length; ) written += Fs.writeSync(descriptor, data, written)
-        })
-        // The crash suite's torn write: half the line reached the file, and the process dies.
-        if (dies) yield* Crash.kill
-        yield* attempt(() => Fs.fsyncSync(descriptor))
-      }),
-    (descriptor) => Effect.sync(() => Fs.closeSync(descriptor))
-  )
-}
-
 /** One line appended to the journal in one write, and synced; a torn tail a crash left is cut off first. */
 export const append = (
   files: Files,
@@ -162,7 +132,12 @@ export const append = (
     const bytes = new TextEncoder().encode(`${JSON.stringify(entry)}\n`)
     const fresh = previous.validLength === 0 && !previous.torn
     const torn = yield* Crash.due("journal-torn")
-    yield* appendSynced(files.journalPath, bytes, previous.torn ? previous.validLength : undefined, torn)
+    yield* AtomicFile.appendDurably(files.journalPath, torn ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes, {
+      mode: fileMode,
+      cut: previous.torn ? previous.validLength : undefined,
+      // The crash suite's torn write: half the line reached the file, and the process dies.
+      beforeSync: torn ? Crash.kill : Effect.void
+    }).pipe(Effect.mapError(ioError(files.journalPath, "write")))
     if (fresh) yield* syncFolder(files)
     yield* Crash.point("journal-appended")
     return { lines: previous.lines + 1, validLength: previous.validLength + bytes.length, torn: false }
