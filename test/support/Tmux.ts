@@ -23,7 +23,15 @@ export const available = (() => {
   }
 })()
 
-const tmux = (...args: ReadonlyArray<string>) => ChildProcess.execFileSync("tmux", args, { encoding: "utf8" })
+/**
+ * A tmux server of this test process's own: test files run side by side, and one file's last session ending
+ * stops a shared server just as another file starts a session on it ("server exited unexpectedly").
+ */
+const socketPath = Path.join(Os.tmpdir(), `fleetflow-tmux-${process.pid}.sock`)
+const socket = ["-S", socketPath]
+
+const tmux = (...args: ReadonlyArray<string>) =>
+  ChildProcess.execFileSync("tmux", [...socket, ...args], { encoding: "utf8" })
 
 const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
 
@@ -77,7 +85,11 @@ export const open = (args: ReadonlyArray<string>, cwd: string, env: Record<strin
     }),
     (terminal) =>
       Effect.sync(() => {
-        ChildProcess.spawnSync("tmux", ["kill-session", "-t", terminal.name])
+        ChildProcess.spawnSync("tmux", [...socket, "kill-session", "-t", terminal.name])
         Fs.rmSync(Path.join(Os.tmpdir(), `${terminal.name}.out`), { force: true })
+        // The server ends with its last session, and leaves its socket behind.
+        if (ChildProcess.spawnSync("tmux", [...socket, "has-session"]).status !== 0) {
+          Fs.rmSync(socketPath, { force: true })
+        }
       })
   )
