@@ -142,7 +142,24 @@ const launch = (bin: string, data: string, folder: string, port: number, asUser:
     log += String(chunk)
   })
   const exited = new Promise<void>((resolve) => process.once("exit", () => resolve()))
+  watch(process.pid, folder)
   return { process, exited, log: () => log }
+}
+
+/**
+ * Ends the server at `pid` and removes `folder` once this test process is gone without stopping it: vitest
+ * skips a file's `afterAll` when all its tests are filtered out, and a killed worker runs none.
+ */
+const watch = (pid: number | undefined, folder: string) => {
+  if (pid === undefined) return
+  const script =
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
+    'if kill -0 "$2" 2>/dev/null; then kill -QUIT "$2"; sleep 2; kill -KILL "$2" 2>/dev/null; rm -rf "$3"; fi'
+  const watchdog = ChildProcess.spawn("sh", ["-c", script, "watchdog", String(process.pid), String(pid), folder], {
+    detached: true,
+    stdio: "ignore"
+  })
+  watchdog.unref()
 }
 
 /** Starts a server, or says why none can be started. */
