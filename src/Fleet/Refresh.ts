@@ -4,6 +4,7 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import { groupBy } from "../Grouping.js"
 import type * as Plan from "../Plan.js"
 import type * as Progress from "../Progress.js"
 import { CloudProvider, type ProviderError, type Scope } from "../Provider.js"
@@ -90,17 +91,11 @@ const readClouds = (
 ) =>
   Effect.gen(function* () {
     if (progress === undefined) return yield* provider.getState(scope, stored, declared)
-    const byCloud = new Map<string, Map<ResourceKey, StoredResource>>()
-    for (const [key, resource] of stored) {
-      const cloud = providerOf[resource.type]
-      const group = byCloud.get(cloud) ?? new Map<ResourceKey, StoredResource>()
-      group.set(key, resource)
-      byCloud.set(cloud, group)
-    }
+    const byCloud = groupBy(stored, ([, resource]) => providerOf[resource.type])
     yield* progress.started(stored.size, byCloud.size)
     const answers = yield* Effect.forEach(
       byCloud.values(),
-      (group) => Effect.tap(provider.getState(scope, group, declared), () => progress.read(group.size)),
+      (group) => Effect.tap(provider.getState(scope, new Map(group), declared), () => progress.read(group.length)),
       { concurrency: "unbounded" }
     )
     yield* progress.finished

@@ -9,7 +9,8 @@ import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type Bucket, type CloudflareApiService, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
 import { BucketDomainInputs, BucketInputs, type Cors } from "../Model.js"
-import { type Clients, decodeInputs, groupBy, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
+import { groupBy } from "../../Grouping.js"
+import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 const decodeBucket = decodeInputs(BucketInputs, "an R2 bucket")
 const decodeDomain = decodeInputs(BucketDomainInputs, "an R2 custom domain")

@@ -29,7 +29,7 @@ import {
   type RecordChanges,
   type RecordInput
 } from "../Api.js"
-import { groupBy } from "./Common.js"
+import { groupBy } from "../../Grouping.js"
 
 type Records = CloudflareApiService["dns"]["records"]
 

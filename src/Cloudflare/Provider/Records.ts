@@ -9,7 +9,8 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
 import { DnsRecordInputs, type DnsRecordInputs as RecordInputs } from "../Model.js"
-import { type Clients, decodeInputs, groupBy, ignoreNotFound, orFail } from "./Common.js"
+import { groupBy } from "../../Grouping.js"
+import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
 
 const decode = decodeInputs(DnsRecordInputs, "a DNS record")
 
