@@ -15,6 +15,7 @@ import * as Slots from "./Apply/Slots.js"
 import type { StateWriter } from "./Apply/StateWriter.js"
 import { Step, verbOf } from "./Apply/Step.js"
 import { Create, Update } from "./Plan.js"
+import type * as Progress from "./Progress.js"
 import { CloudProvider, ProviderError } from "./Provider.js"
 import type { StoredResource } from "./Resource.js"
 import type * as State from "./State.js"
@@ -82,7 +83,14 @@ export const run = (
   Effect.gen(function* () {
     const context: StepContext = { provider: yield* CloudProvider, writer, options }
     const batched = (step: Step) => context.provider.batches?.(step.action.type) === true
-    const slots = yield* Slots.make(all, options.parallelism, remainingPaths(all), failedBefore, batched)
+    const { carriedBy, carriedOf } = carriage(all)
+    const slots = yield* Slots.make(
+      all,
+      options.parallelism,
+      remainingPaths(all),
+      failedBefore,
+      (step) => batched(step) || carriedBy(step) !== undefined
+    )
     const stopped = yield* Ref.make(false)
     const outcomes = new Map<string, Deferred.Deferred<Outcome>>()
     for (const step of all) outcomes.set(step.id, yield* Deferred.make<Outcome>())
@@ -91,9 +99,20 @@ export const run = (
 
     const runStep = (step: Step) =>
       Effect.gen(function* () {
-        const own = outcomes.get(step.id)!
+        if (carriedBy(step) !== undefined) return
+        const carried = carriedOf(step)
+        const settle = (settled: Step, outcome: Outcome) =>
+          Effect.zipRight(
+            Deferred.succeed(outcomes.get(settled.id)!, outcome),
+            slots.settled(settled, outcome._tag === "Succeeded")
+          )
         const decide = (outcome: Outcome) =>
-          Effect.zipRight(Deferred.succeed(own, outcome), slots.settled(step, outcome._tag === "Succeeded"))
+          Effect.zipRight(
+            Effect.forEach(carried, (other) =>
+              settle(other, outcome._tag === "Succeeded" ? { _tag: "Succeeded", previous: undefined } : outcome)
+            ),
+            settle(step, outcome)
+          )
         const deps = yield* Effect.forEach(step.after, (id) => {
           if (failedBefore.has(id)) return Effect.succeed<Outcome>({ _tag: "NotStarted" })
           const deferred = outcomes.get(id)
@@ -110,25 +129,28 @@ export const run = (
         const attempt = Effect.uninterruptibleMask((restore) =>
           Effect.gen(function* () {
             if (yield* Ref.get(stopped)) return yield* decide({ _tag: "NotStarted" })
-            const verb = verbOf(step)
-            if (options.reporter !== undefined) yield* options.reporter.started(step.key, verb)
-            const result = yield* Effect.either(execute(context, step, restore))
+            const together = [...carried, step]
+            yield* report(options, together, (reporter, one) => reporter.started(one.key, verbOf(one)))
+            const result = yield* Effect.either(execute(context, step, restore, carried))
             if (result._tag === "Right") {
+              // Made first, so that a rollback, newest first, undoes the carrier before what it carried.
+              for (const other of carried) completed.push({ step: other, previous: undefined })
               completed.push({ step, previous: result.right })
-              if (options.reporter !== undefined) {
-                const id = (yield* writer.resource(step.key))?.id
-                yield* options.reporter.finished(
-                  step.key,
-                  verb,
-                  id === undefined ? { _tag: "Done" } : { _tag: "Done", id }
+              yield* report(options, together, (reporter, one) =>
+                Effect.flatMap(writer.resource(one.key), (resource) =>
+                  reporter.finished(
+                    one.key,
+                    verbOf(one),
+                    resource === undefined ? { _tag: "Done" } : { _tag: "Done", id: resource.id }
+                  )
                 )
-              }
+              )
               return yield* decide({ _tag: "Succeeded", previous: result.right })
             }
             const error = asProviderError(step, result.left)
-            if (options.reporter !== undefined) {
-              yield* options.reporter.finished(step.key, verb, { _tag: "Failed", message: error.message })
-            }
+            yield* report(options, together, (reporter, one) =>
+              reporter.finished(one.key, verbOf(one), { _tag: "Failed", message: error.message })
+            )
             // With the store failing, what a new action did could not be recorded either.
             const store = result.left._tag === "ProviderError" ? undefined : result.left
             if (options.stopOnFailure || store !== undefined) yield* Ref.set(stopped, true)
@@ -142,7 +164,41 @@ export const run = (
       }).pipe(Effect.onInterrupt(() => slots.leave(step)))
 
     yield* Effect.forEach(all, runStep, { concurrency: "unbounded", discard: true })
+    return yield* resultOf(all, outcomes, completed)
+  })
 
+/**
+ * Which steps of a run another's call makes (`Step.carriedBy`): such a step is run and settled by
+ * its carrier. One whose carrier is not in the run (it ran before) is a step like any.
+ */
+const carriage = (all: ReadonlyArray<Step>) => {
+  const ids = new Set(all.map((step) => step.id))
+  const carriedBy = (step: Step) =>
+    step.carriedBy !== undefined && ids.has(step.carriedBy) ? step.carriedBy : undefined
+  const carried = new Map<string, Array<Step>>()
+  for (const step of all) {
+    const carrier = carriedBy(step)
+    if (carrier !== undefined) carried.set(carrier, [...(carried.get(carrier) ?? []), step])
+  }
+  return { carriedBy, carriedOf: (step: Step): ReadonlyArray<Step> => carried.get(step.id) ?? [] }
+}
+
+/** Tells the run's reporter, if any, about each resource a call works on. */
+const report = (
+  options: RunOptions,
+  steps: ReadonlyArray<Step>,
+  each: (reporter: Progress.Reporter, step: Step) => Effect.Effect<void>
+) =>
+  options.reporter === undefined
+    ? Effect.void
+    : Effect.forEach(steps, (step) => each(options.reporter!, step), { discard: true })
+
+const resultOf = (
+  all: ReadonlyArray<Step>,
+  outcomes: ReadonlyMap<string, Deferred.Deferred<Outcome>>,
+  completed: RunResult["succeeded"]
+) =>
+  Effect.gen(function* () {
     const failed: Array<{ step: Step; error: ProviderError }> = []
     const notStarted: Array<Step> = []
     const storeErrors: Array<State.StateError> = []

@@ -222,7 +222,8 @@ const execute = <R>(
       stopOnFailure: true,
       reporter: options.reporter
     }
-    const all = Apply.steps(made, State.resourcesOfStage(state, target.stage))
+    const provider = yield* CloudProvider
+    const all = Apply.steps(made, State.resourcesOfStage(state, target.stage), provider.createsTogether)
     const first = yield* Apply.run(journal, all, runOptions)
     const partial = Apply.toPartialError(first)
     if (Option.isNone(partial)) return { plan: made, result: first, state: yield* journal.latest }

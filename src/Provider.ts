@@ -43,6 +43,25 @@ export interface ApplyRequest extends Scope {
   readonly inputs: Inputs
   /** What the state holds for an update. */
   readonly current?: StoredResource | undefined
+  /**
+   * New resources this create makes in the same call (see `createsTogether`). The request's
+   * references to them are left unresolved (`{ $ref }`): their IDs exist only once the call ends.
+   */
+  readonly along?: ReadonlyArray<AlongRequest> | undefined
+}
+
+/** A create made within another one's call: a Sakura server's new disk. */
+export interface AlongRequest {
+  readonly key: ResourceKey
+  readonly type: ResourceType
+  readonly name: string
+  /** The desired inputs with every reference resolved. */
+  readonly inputs: Inputs
+}
+
+/** What `apply` reports: the resource, and each resource made along with it (`ApplyRequest.along`). */
+export interface Applied extends Observed {
+  readonly along?: ReadonlyMap<ResourceKey, Observed> | undefined
 }
 
 /** A resource to look for in the clouds without the state: declared in the file, or being made by an interrupted run. */
@@ -80,8 +99,14 @@ export interface CloudProviderService {
    * itself is the engine's (`Plan.make`, with `replaceFields`).
    */
   readonly check: (desired: ReadonlyArray<DesiredResource>) => Effect.Effect<void, ProviderError>
-  /** Creates or updates one resource and reports how it looks afterwards. */
-  readonly apply: (request: ApplyRequest) => Effect.Effect<Observed, ProviderError>
+  /** Creates or updates one resource (and those `along` with it) and reports how it looks afterwards. */
+  readonly apply: (request: ApplyRequest) => Effect.Effect<Applied, ProviderError>
+  /**
+   * Whether one create of `dependent` can make a new resource of type `dependency` that only it
+   * uses (a Sakura server and its disk: one `server create`): the engine then asks for both in one
+   * call. Absent: every create is a call of its own.
+   */
+  readonly createsTogether?: ((dependency: ResourceType, dependent: ResourceType) => boolean) | undefined
   /**
    * Whether `destroy` leaves the resource in its cloud: one FleetFlow uses but did not make (someone's
    * SSH key). A plan counts it as forgotten, not destroyed.
@@ -143,6 +168,14 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     claims: (type, inputs) => forType(type)?.claims(type, inputs) ?? [],
     keeps: (resource) => forType(resource.type)?.keeps(resource) ?? false,
     batches: (type) => forType(type)?.batches?.(type) ?? false,
+    createsTogether: (dependency, dependent) => {
+      const service = forType(dependent)
+      return (
+        service !== undefined &&
+        forType(dependency) === service &&
+        service.createsTogether?.(dependency, dependent) === true
+      )
+    },
     getState: (scope, resources, declared) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(

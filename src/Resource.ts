@@ -228,19 +228,23 @@ export class UnresolvedReference extends Schema.TaggedError<UnresolvedReference>
 const resolve = (
   key: ResourceKey,
   value: Json,
-  resources: Readonly<Record<string, StoredResource>>
+  resources: Readonly<Record<string, StoredResource>>,
+  later: ReadonlySet<ResourceKey>
 ): Effect.Effect<Json, UnresolvedReference> => {
   if (isReference(value)) {
+    if (later.has(value.$ref)) return Effect.succeed(value)
     const found = attributeOf(resources[value.$ref], value.attribute)
     return found === undefined
       ? Effect.fail(new UnresolvedReference({ key, reference: showReference(value) }))
       : Effect.succeed(found)
   }
-  if (Array.isArray(value)) return Effect.forEach(value as ReadonlyArray<Json>, (item) => resolve(key, item, resources))
+  if (Array.isArray(value)) {
+    return Effect.forEach(value as ReadonlyArray<Json>, (item) => resolve(key, item, resources, later))
+  }
   if (typeof value === "object" && value !== null) {
     return Effect.map(
       Effect.forEach(Object.entries(value), ([field, item]) =>
-        Effect.map(resolve(key, item as Json, resources), (resolved) => [field, resolved] as const)
+        Effect.map(resolve(key, item as Json, resources, later), (resolved) => [field, resolved] as const)
       ),
       (entries) => Object.fromEntries(entries) as Json
     )
@@ -248,8 +252,11 @@ const resolve = (
   return Effect.succeed(value)
 }
 
+/** Replaces each reference with the attribute it names; references to the keys in `later` are left as they are. */
 export const resolveInputs = (
   key: ResourceKey,
   inputs: Inputs,
-  resources: Readonly<Record<string, StoredResource>>
-): Effect.Effect<Inputs, UnresolvedReference> => Effect.map(resolve(key, inputs, resources), (json) => json as Inputs)
+  resources: Readonly<Record<string, StoredResource>>,
+  later: ReadonlySet<ResourceKey> = new Set()
+): Effect.Effect<Inputs, UnresolvedReference> =>
+  Effect.map(resolve(key, inputs, resources, later), (json) => json as Inputs)

@@ -114,7 +114,11 @@ describe("ordering", () => {
     Effect.gen(function* () {
       const fake = yield* Fake.FakeCloud
       const recorder = yield* Recorder
-      yield* Fleet.up(target(web), runOptions({ parallelism: 10 }))
+      const provider = yield* CloudProvider
+      // Each create a call of its own: a server's new disk is otherwise made by the server's call (below).
+      yield* Fleet.up(target(web), runOptions({ parallelism: 10 })).pipe(
+        Effect.provideService(CloudProvider, { ...provider, createsTogether: undefined })
+      )
       const events = yield* recorder.events
       for (const name of ["web", "db"]) {
         assertEndsBeforeStart(events, ["create", diskKey(name)], ["create", serverKey(name)])
@@ -140,6 +144,74 @@ describe("ordering", () => {
       assert.deepStrictEqual(yield* fake.resources, [])
       assert.deepStrictEqual(State.resourcesOfStage(yield* readState, "dev").size, 0)
     }).pipe(Effect.provide(world({ fake: { latency: Duration.millis(5) } })))
+  )
+
+  it.live("a server's new disk is made by the server's create, one call for both, recorded with it", () =>
+    Effect.gen(function* () {
+      const recorder = yield* Recorder
+      const applied = yield* Fleet.up(target(web), runOptions({ parallelism: 10 }))
+      const events = yield* recorder.events
+      const creates = events.flatMap((event) =>
+        event._tag === "CallStart" && event.operation === "create" ? [event] : []
+      )
+      const callOf = (key: ResourceKey) => creates.find((event) => event.key === key)?.call
+      for (const name of ["web", "db"]) {
+        assert.isDefined(callOf(diskKey(name)))
+        assert.strictEqual(callOf(diskKey(name)), callOf(serverKey(name)))
+      }
+      // 7 resources, 5 calls: the buckets, the records, and a server with its disk, twice.
+      assert.strictEqual(new Set(creates.map((event) => event.call)).size, 5)
+      // Each is still reported on its own, the disk before its server.
+      const done = applied.result.succeeded.map(({ step }) => step.key)
+      assert.sameMembers(
+        done,
+        web.map((item) => item.key)
+      )
+      assert.isBelow(done.indexOf(diskKey("web")), done.indexOf(serverKey("web")))
+      // The record waited for the call that made the server: its address is the server's.
+      assertEndsBeforeStart(events, ["create", serverKey("web")], ["create", dnsKey("www")])
+      yield* assertConverged(web)
+      const state = yield* readState
+      assert.strictEqual(state.resources[serverKey("web")]?.inputs.disk, state.resources[diskKey("web")]?.id)
+      assert.deepStrictEqual(state.pending, [])
+    }).pipe(Effect.provide(world({ fake: { latency: Duration.millis(5) } })))
+  )
+
+  it.effect("a disk is carried by its server's create only when nothing else waits for it, and never when replaced", () =>
+    Effect.gen(function* () {
+      const provider = yield* CloudProvider
+      const stepsOf = (desired: ReadonlyArray<DesiredResource>) =>
+        Effect.map(Fleet.plan(target(desired), { refresh: true }), ({ plan, state }) =>
+          Object.fromEntries(
+            Apply.steps(plan, State.resourcesOfStage(state, "dev"), provider.createsTogether).map((step) => [
+              step.id,
+              { after: [...step.after].sort(), carriedBy: step.carriedBy }
+            ])
+          )
+        )
+      const alone = [disk("web"), server("web")]
+      assert.deepStrictEqual(yield* stepsOf(alone), {
+        [`create:${diskKey("web")}`]: { after: [], carriedBy: `create:${serverKey("web")}` },
+        [`create:${serverKey("web")}`]: { after: [], carriedBy: undefined }
+      })
+      // A record that waits for the disk too: the disk is made first, on its own.
+      const note = resource(
+        "dns",
+        `disk.${zone}/TXT`,
+        { zone, name: `disk.${zone}`, type: "TXT", content: { $ref: diskKey("web"), attribute: "id" }, ttl: 1 },
+        [diskKey("web")]
+      )
+      const shared = yield* stepsOf([...alone, note])
+      assert.isUndefined(shared[`create:${diskKey("web")}`]?.carriedBy)
+      assert.deepStrictEqual(shared[`create:${serverKey("web")}`]?.after, [`create:${diskKey("web")}`])
+      // Without the provider's leave, each create is its own call.
+      const { plan, state } = yield* Fleet.plan(target(alone), { refresh: true })
+      assert.isTrue(Apply.steps(plan, State.resourcesOfStage(state, "dev")).every((step) => step.carriedBy === undefined))
+      // A disk that is replaced goes through its delete: its create is its own call.
+      yield* Fleet.up(target(alone), runOptions())
+      const replaced = yield* stepsOf([disk("web", { size: 40 }), server("web")])
+      assert.isTrue(Object.values(replaced).every((step) => step.carriedBy === undefined))
+    }).pipe(Effect.provide(world()))
   )
 
   it.effect("steps of a replaced disk: dependents go first, then the disk, then it comes back before them", () =>
@@ -274,9 +346,10 @@ describe("state journal", () => {
       const applied = yield* Fleet.up(target(web), runOptions({ parallelism: 1 }))
       const events = yield* recorder.events
       const writes = events.filter((event) => event._tag === "Write")
-      assert.isAtLeast(writes.length, applied.plan.actions.length)
-      // One intent and one result per action.
-      assert.strictEqual(writes.length, 2 * applied.plan.actions.length)
+      // One write of intents and one of results per call: a server's call makes its new disk too.
+      const calls = new Set(events.flatMap((event) => (event._tag === "CallStart" ? [event.call] : [])))
+      assert.strictEqual(calls.size, applied.plan.actions.length - 2)
+      assert.strictEqual(writes.length, 2 * calls.size)
       events.forEach((event, index) => {
         if (event._tag !== "CallEnd") return
         const next = events.slice(index + 1)
@@ -367,7 +440,7 @@ describe("retry", () => {
 })
 
 describe("partial apply", () => {
-  // disk web fails; server web and www depend on it; the rest is independent.
+  // disk web fails, and with it the server's create that makes it; www depends on the server; the rest is independent.
   const desired: ReadonlyArray<DesiredResource> = [
     disk("web"),
     server("web"),
@@ -378,7 +451,8 @@ describe("partial apply", () => {
     bucket("logs")
   ]
   const independent = [diskKey("db"), serverKey("db"), bucketKey("assets"), bucketKey("logs")]
-  const dependents = [serverKey("web"), dnsKey("www")]
+  const failing = [diskKey("web"), serverKey("web")]
+  const dependents = [dnsKey("www")]
 
   const runWith = (choice: Fleet.FailureChoice) =>
     Effect.gen(function* () {
@@ -405,7 +479,7 @@ describe("partial apply", () => {
       assert.deepStrictEqual(
         first.failed.map((failure) => [failure.step.id, failure.error.reason]),
         // A permanent fault is a 400 answer, which the provider reports as invalid.
-        [[`create:${diskKey("web")}`, "invalid"]]
+        failing.map((key) => [`create:${key}`, "invalid"])
       )
       const notStarted = first.notStarted.map((step) => step.key)
       for (const key of dependents) assert.include(notStarted, key)
@@ -432,8 +506,7 @@ describe("partial apply", () => {
     Effect.gen(function* () {
       const { cloud, error, first, state } = yield* runWith("abort")
       assert.deepStrictEqual(error, first)
-      assert.isFalse(cloud.has(diskKey("web")))
-      for (const key of dependents) assert.isFalse(cloud.has(key))
+      for (const key of [...failing, ...dependents]) assert.isFalse(cloud.has(key))
       assertStateIsCloud(state, cloud)
       // Every step is accounted for exactly once.
       const all = [...first.succeeded, ...first.failed.map((failure) => failure.step), ...first.notStarted]
@@ -458,7 +531,7 @@ describe("partial apply", () => {
       )
       assert.deepStrictEqual(
         error.failed.map((failure) => failure.step.key),
-        [diskKey("web")]
+        failing
       )
       assertStateIsCloud(state, cloud)
       yield* assertConverged(desired.filter((item) => independent.includes(item.key)))

@@ -253,15 +253,18 @@ describe("fault injection on the sandbox clouds", () => {
       Effect.gen(function* () {
         const dir = Stage.folder("v1")
         // A server: a DNS record's create may go out in a batch with others, which a rule for one record does not fail.
-        const failing = "sakura-cloud:server:web-02"
-        const result = yield* run([...up, "--json"], dir, { FLEETFLOW_SANDBOX_FAULTS: `create:${failing}=permanent` })
+        // The server's create makes its disk: the one call failed for both.
+        const failing = ["sakura-cloud:disk:web-02", "sakura-cloud:server:web-02"]
+        const result = yield* run([...up, "--json"], dir, {
+          FLEETFLOW_SANDBOX_FAULTS: `create:${failing[1]}=permanent`
+        })
         assert.strictEqual(result.code, 3, result.stderr)
         figures.faultsInjected++
         const error = (JSON.parse(result.stdout) as { error: Record<string, ReadonlyArray<Record<string, unknown>>> })
           .error
         const keyOf = (item: Record<string, unknown>) =>
           (item.key ?? (item.step as { key: string } | undefined)?.key) as string
-        assert.deepStrictEqual(error.failed!.map(keyOf), [failing])
+        assert.deepStrictEqual(error.failed!.map(keyOf), failing)
         const succeeded = error.succeeded!.map(keyOf).sort()
         const state = stateOf(dir)
         assert.deepStrictEqual(Object.keys(state.resources).sort(), succeeded, "the state holds what succeeded")

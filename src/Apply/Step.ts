@@ -5,7 +5,7 @@
 import * as Schema from "effect/Schema"
 import { Action, dependentsIn, type Plan } from "../Plan.js"
 import type * as Progress from "../Progress.js"
-import type { ResourceKey, StoredResource } from "../Resource.js"
+import type { ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 
 export const Operation = Schema.Literal("create", "update", "delete")
 export type Operation = typeof Operation.Type
@@ -17,7 +17,9 @@ export const Step = Schema.Struct({
   key: Schema.String,
   action: Action,
   /** Step ids that must succeed first. */
-  after: Schema.Array(Schema.String)
+  after: Schema.Array(Schema.String),
+  /** The create step whose provider call makes this resource too (`CloudProviderService.createsTogether`). */
+  carriedBy: Schema.optional(Schema.String)
 })
 export type Step = typeof Step.Type
 
@@ -33,8 +35,18 @@ const waitedStep = (waited: Action | undefined): string | undefined => {
   return stepId(waited._tag === "Update" ? "update" : "create", waited.key)
 }
 
-/** Expands a plan into provider calls and the order between them. */
-export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResource>): ReadonlyArray<Step> => {
+/** Whether one create of `dependent` makes a new `dependency` too (the provider's `createsTogether`). */
+export type Together = (dependency: ResourceType, dependent: ResourceType) => boolean
+
+/**
+ * Expands a plan into provider calls and the order between them. A create that `together` lets a
+ * dependent's create make is carried by that create's step, when nothing else waits for it.
+ */
+export const steps = (
+  plan: Plan,
+  stored: ReadonlyMap<ResourceKey, StoredResource>,
+  together: Together = () => false
+): ReadonlyArray<Step> => {
   const creates = new Set<ResourceKey>()
   const deletes = new Set<ResourceKey>()
   const byKey = new Map<ResourceKey, Action>()
@@ -79,7 +91,50 @@ export const steps = (plan: Plan, stored: ReadonlyMap<ResourceKey, StoredResourc
       result.push({ id: stepId(operation, action.key), operation, key: action.key, action, after })
     }
   }
-  return result
+  return carry(result, together)
+}
+
+/**
+ * Lets each plain create whose only waiter is a plain create that `together` allows be made by
+ * that create's call: the waiter takes over what the carried step waited for.
+ */
+const carry = (all: ReadonlyArray<Step>, together: Together): ReadonlyArray<Step> => {
+  const waiters = new Map<string, Array<Step>>()
+  for (const step of all) {
+    for (const id of new Set(step.after)) {
+      const list = waiters.get(id)
+      if (list === undefined) waiters.set(id, [step])
+      else list.push(step)
+    }
+  }
+  const plainCreate = (step: Step | undefined): step is Step => step?.action._tag === "Create"
+  // One carried step per carrier, and no carrier carried itself.
+  const carrierOf = new Map<string, string>()
+  const carriedOf = new Map<string, Step>()
+  for (const step of all) {
+    const [waiter, ...others] = waiters.get(step.id) ?? []
+    if (
+      plainCreate(step) &&
+      others.length === 0 &&
+      plainCreate(waiter) &&
+      !carriedOf.has(step.id) &&
+      !carriedOf.has(waiter.id) &&
+      !carrierOf.has(waiter.id) &&
+      together(step.action.type, waiter.action.type)
+    ) {
+      carrierOf.set(step.id, waiter.id)
+      carriedOf.set(waiter.id, step)
+    }
+  }
+  if (carrierOf.size === 0) return all
+  return all.map((step) => {
+    const carrier = carrierOf.get(step.id)
+    if (carrier !== undefined) return { ...step, carriedBy: carrier }
+    const carried = carriedOf.get(step.id)
+    if (carried === undefined) return step
+    const after = step.after.flatMap((id) => (id === carried.id ? carried.after : [id]))
+    return { ...step, after: [...new Set(after)] }
+  })
 }
 
 /** How progress names a step. */

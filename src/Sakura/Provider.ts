@@ -16,13 +16,14 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import {
+  type Applied,
   type ApplyRequest,
   CloudProvider,
   type CloudProviderService,
   type ProviderError,
   type Scope
 } from "../Provider.js"
-import type { Observed, ResourceKey, ResourceType, StoredResource } from "../Resource.js"
+import type { ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import * as Model from "./Model.js"
 import type { UsacloudTransport } from "./Transport.js"
@@ -67,11 +68,18 @@ const apply = (
   known: Registered.Registered,
   archives: Disks.Archives,
   request: ApplyRequest
-): Effect.Effect<Observed, ProviderError> => {
+): Effect.Effect<Applied, ProviderError> => {
   const create = request.operation === "create"
   switch (request.type) {
-    case "server":
-      return create ? Servers.create(clients, lookups, known, request) : ServerUpdate.update(clients, listed, request)
+    case "server": {
+      const [disk, ...others] = request.along ?? []
+      if (!create) return ServerUpdate.update(clients, listed, request)
+      if (disk === undefined) return Servers.create(clients, lookups, known, request)
+      if (disk.type !== "disk" || others.length > 0) {
+        return Effect.fail(invalid("create", request.key, "a server is created along with its one disk only"))
+      }
+      return Servers.createWithDisk(clients, lookups, known, archives, request, disk)
+    }
     case "disk":
       return create ? Disks.create(clients, lookups, archives, request) : Disks.update(clients, listed, request)
     case "ssh-key":
@@ -126,6 +134,8 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       newIdFields: (type) => Model.newIdFields[type] ?? [],
       // Sakura Cloud lets names repeat: servers, disks, keys and notes are told apart by ID and tags.
       claims: () => [],
+      // One `server create` makes a server's new disk too.
+      createsTogether: (dependency, dependent) => dependency === "disk" && dependent === "server",
       keeps,
       getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
       find: (scope, wanted) =>

@@ -124,7 +124,10 @@ export const withCalls = (service: CloudProviderService, runtime: Runtime): Clou
             "read",
             wanted.map((item) => item.key)
           )(service.find(scope, wanted)),
-    apply: (request) => during(request.operation, [request.key])(service.apply(request)),
+    apply: (request) =>
+      during(request.operation, [...(request.along ?? []).map((made) => made.key), request.key])(
+        service.apply(request)
+      ),
     destroy: (scope: Scope, key, resource) => during("delete", [key])(service.destroy(scope, key, resource))
   }
 }

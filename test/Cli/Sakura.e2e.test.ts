@@ -178,45 +178,40 @@ describe("fleetflow on Sakura Cloud through usacloud (the simulator as the binar
             const invocations = yield* invocationsOf(store)
             assertWellFormed(invocations)
             const runsOf = (command: string) => invocations.filter((args) => commandOf(args) === command)
+            // One server create per server makes its disk, writes into it and boots it.
             assert.strictEqual(runsOf("server create").length, 3)
-            assert.strictEqual(runsOf("disk create").length, 3)
+            assert.strictEqual(runsOf("disk create").length, 0)
             assert.strictEqual(runsOf("ssh-key create").length, 2)
             assert.strictEqual(runsOf("note create").length, 1)
-            // The archive is resolved to its ID in its zone; the OS names become usacloud's OS types.
+            // The archive is resolved to its ID in its zone; each OS to the archive usacloud would take for it.
             const archives = runsOf("archive list")
-            assert.deepStrictEqual(
-              archives.map((args) => flagValue(args, "--zone")),
-              ["is1a"]
+            assert.sameMembers(
+              archives.map((args) => `${flagValue(args, "--zone")} ${flagValue(args, "--os-type") ?? "by name"}`),
+              ["is1a by name", "tk1a ubuntu2404", "tk1a debian12"]
             )
-            const diskCreates = new Map(runsOf("disk create").map((args) => [flagValue(args, "--name"), args]))
-            assert.match(flagValue(diskCreates.get("batch")!, "--source-archive-id") ?? "", /^\d{12}$/)
-            assert.strictEqual(flagValue(diskCreates.get("web")!, "--os-type"), "ubuntu2404")
-            assert.strictEqual(flagValue(diskCreates.get("api")!, "--os-type"), "debian12")
-            assert.notInclude(runsOf("server create")[0]!, "--disk-os-type", "servers connect the disks FleetFlow made")
-            // Keys and the script are written into the disks before the first boot, by the server create.
+            const creates = new Map(runsOf("server create").map((args) => [flagValue(args, "--name"), args]))
             const web = cloud.servers.find((server) => server.name === "web")!
             const api = cloud.servers.find((server) => server.name === "api")!
-            const diskOf = (serverId: number) => cloud.disks.find((disk) => disk.serverId === serverId)!.id
-            const editOf = (name: string, diskId: number) => {
-              const create = runsOf("server create").find((args) => flagValue(args, "--name") === name)!
+            const diskOf = (serverId: number) => cloud.disks.find((disk) => disk.serverId === serverId)!
+            for (const [name, create] of creates) {
+              const server = cloud.servers.find((each) => each.name === name)!
               assert.include(create, "--boot-after-create")
-              const disks = JSON.parse(flagValue(create, "--disks") ?? "[]") as ReadonlyArray<{
-                readonly ID: number
-                readonly EditDisk: { readonly SSHKeyIDs?: ReadonlyArray<number>; readonly Notes?: unknown }
-              }>
-              assert.deepStrictEqual(
-                disks.map((disk) => disk.ID),
-                [diskId]
+              assert.strictEqual(flagValue(create, "--disk-name"), name)
+              assert.notInclude(create, "--disk-os-type", "the state knows the archive a disk was made from")
+              assert.strictEqual(
+                flagValue(create, "--disk-source-archive-id"),
+                String(diskOf(server.id).sourceArchiveId)
               )
-              return disks[0]!.EditDisk
             }
+            // Keys and the script are written into the disks before the first boot, by the server create.
             assert.sameMembers(
-              (editOf("web", diskOf(web.id)).SSHKeyIDs ?? []).map(String),
+              (flagValue(creates.get("web")!, "--disk-edit-ssh-key-ids") ?? "").split(","),
               cloud.sshKeys.map((key) => String(key.id))
             )
-            assert.deepStrictEqual(editOf("api", diskOf(api.id)).Notes, [
+            assert.deepStrictEqual(JSON.parse(flagValue(creates.get("api")!, "--disk-edit-notes") ?? "null"), [
               { ID: cloud.notes[0]!.id, Variables: { ROLE: "api" } }
             ])
+            assert.isDefined(api)
             assert.strictEqual(web.hostName, "web")
             assert.deepStrictEqual(runsOf("disk update"), [])
             assert.deepStrictEqual(runsOf("server boot"), [])
@@ -429,14 +424,14 @@ stage "dev" {
   )
 
   it.scopedLive(
-    "a run killed after the disk and while the new server is made ready, then run again, adopts what it made: nothing twice",
+    "a run killed while its server create makes the server and its disk, then run again, adopts both: nothing twice",
     () =>
       Effect.gen(function* () {
         const { dir, env, store } = setup(
           `project "p"\nproviders { sakura-cloud { zone "tk1a" } }\nstage "dev" {\n    server "web" {\n        plan core=2 memory=4\n        disk size=20 os="ubuntu-24.04"\n    }\n}\n`
         )
         const made = yield* step(
-          "a run killed while the server is made ready leaves the disk and an intent for the server",
+          "a run killed while the server is made ready leaves intents for the disk and the server",
           Effect.gen(function* () {
             // The new server takes seconds to be ready: the first run is killed while it waits.
             const slow = { ...env, [Simulator.environment.bootTime]: "8s" }
@@ -458,14 +453,16 @@ stage "dev" {
             yield* first.process.exitCode.pipe(Effect.ignore)
             // What a killed run left: state.json and the journal lines it flushed, read as every command reads them.
             const state = yield* storedState(dir)
-            assert.property(state.resources, "sakura-cloud:disk:web")
-            assert.notProperty(state.resources, "sakura-cloud:server:web", "killed before the server was recorded")
-            assert.deepStrictEqual(
+            assert.deepStrictEqual(state.resources, {}, "killed before the call that makes both returned")
+            assert.sameDeepMembers(
               state.pending.map((operation: { operation: string; key: string }) => [
                 operation.operation,
                 operation.key
               ]),
-              [["create", "sakura-cloud:server:web"]]
+              [
+                ["create", "sakura-cloud:disk:web"],
+                ["create", "sakura-cloud:server:web"]
+              ]
             )
             return made
           })
@@ -495,9 +492,10 @@ stage "dev" {
             )
             const invocations = yield* invocationsOf(store)
             assert.strictEqual(invocations.filter((args) => commandOf(args) === "server create").length, 1)
-            assert.strictEqual(invocations.filter((args) => commandOf(args) === "disk create").length, 1)
+            assert.strictEqual(invocations.filter((args) => commandOf(args) === "disk create").length, 0)
             const after = readState(statePath(path.join(dir, ".fleetflow")))
             assert.strictEqual(after.resources["sakura-cloud:server:web"]?.id, String(made.servers[0]!.id))
+            assert.strictEqual(after.resources["sakura-cloud:disk:web"]?.id, String(made.disks[0]!.id))
             assert.deepStrictEqual(after.pending, [])
           })
         )

@@ -83,15 +83,27 @@ const count = (calls: ReadonlyArray<ReadonlyArray<string>>, command: string) =>
 const mutating = ["create", "update", "delete", "boot", "shutdown"]
 
 interface EditDisk {
-  readonly HostName?: string
-  readonly SSHKeyIDs?: ReadonlyArray<number>
-  readonly DisablePWAuth?: boolean
-  readonly Notes?: ReadonlyArray<{ readonly ID: number; readonly Variables?: Record<string, string> }>
+  readonly HostName?: string | undefined
+  readonly SSHKeyIDs?: ReadonlyArray<number> | undefined
+  readonly DisablePWAuth?: boolean | undefined
+  readonly Notes?: ReadonlyArray<{ readonly ID: number; readonly Variables?: Record<string, string> }> | undefined
 }
 
 /** The disks a `server create` connects (`--disks`), each with what it writes into it. */
 const disksOf = (args: ReadonlyArray<string>) =>
   JSON.parse(flagValue(args, "--disks") ?? "[]") as ReadonlyArray<{ readonly ID: number; readonly EditDisk?: EditDisk }>
+
+/** What a `server create` writes into the new disk it makes (`--disk-edit-*`). */
+const newDiskEditOf = (args: ReadonlyArray<string>): EditDisk => {
+  const ids = (flag: string) => flagValue(args, flag)?.split(",").map(Number)
+  const notes = flagValue(args, "--disk-edit-notes")
+  return {
+    HostName: flagValue(args, "--disk-edit-host-name"),
+    SSHKeyIDs: ids("--disk-edit-ssh-key-ids"),
+    DisablePWAuth: args.includes("--disk-edit-disable-pw-auth"),
+    Notes: notes === undefined ? ids("--disk-edit-note-ids")?.map((ID) => ({ ID })) : JSON.parse(notes)
+  }
+}
 
 describe("the Sakura provider through the engine", () => {
   it.effect("three servers come up with the right usacloud commands, converge, follow a plan change, go down", () =>
@@ -111,16 +123,24 @@ describe("the Sakura provider through the engine", () => {
             assert.strictEqual(flagValue(args, "--zone"), "is1a")
           }
         }
-        assert.strictEqual(count(calls, "archive list"), 1)
+        // The zone's archives for the archive's name, and one list per OS type for the archive usacloud would take.
+        assert.strictEqual(count(calls, "archive list"), 3)
+        assert.sameMembers(
+          calls
+            .filter((args) => args[1] === "list" && args[0] === "archive")
+            .map((args) => flagValue(args, "--os-type")),
+          [undefined, "ubuntu2404", "debian12"]
+        )
         assert.strictEqual(count(calls, "ssh-key create"), 2)
         assert.strictEqual(count(calls, "note create"), 2)
-        assert.strictEqual(count(calls, "disk create"), 3)
+        // One server create per server makes its disk, writes into it, boots it and waits until it is up.
+        assert.strictEqual(count(calls, "disk create"), 0)
         assert.strictEqual(count(calls, "server create"), 3)
-        // One server create connects, edits and boots each server, and waits until it is up.
         assert.strictEqual(count(calls, "server boot"), 0)
         assert.strictEqual(count(calls, "server wait-until-ready"), 0)
         assert.strictEqual(count(calls, "disk update"), 0)
         assert.strictEqual(count(calls, "server read"), 0)
+        assert.strictEqual(count(calls, "disk read"), 0)
         // What might exist already is looked for with one list per type and zone.
         assert.strictEqual(count(calls, "server list"), 1)
         assert.strictEqual(count(calls, "disk list"), 1)
@@ -129,39 +149,48 @@ describe("the Sakura provider through the engine", () => {
         const idOf = (type: "server" | "disk" | "ssh-key" | "startup-script", name: string) =>
           state[makeKey(type, name)]!.id
         const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
+        const serverCreates = calls.filter((args) => args[0] === "server" && args[1] === "create")
+        const createOf = (name: string) => serverCreates.find((args) => flagValue(args, "--name") === name)!
 
         // The disk from an archive: its name resolved to the zone's archive ID.
-        const diskCreates = calls.filter((args) => args[0] === "disk" && args[1] === "create")
-        const fromArchive = diskCreates.find((args) => flagValue(args, "--name") === "web-01")!
-        assert.match(flagValue(fromArchive, "--source-archive-id")!, /^\d{12}$/)
+        const fromArchive = createOf("web-01")
+        assert.match(flagValue(fromArchive, "--disk-source-archive-id")!, /^\d{12}$/)
         assert.strictEqual(
           cloud.disks.find((disk) => String(disk.id) === idOf("disk", "web-01"))?.sourceArchiveId,
-          Number(flagValue(fromArchive, "--source-archive-id"))
+          Number(flagValue(fromArchive, "--disk-source-archive-id"))
         )
-        const fromOs = diskCreates.find((args) => flagValue(args, "--name") === "app-01")!
-        assert.strictEqual(flagValue(fromOs, "--os-type"), "ubuntu2404")
-        assert.strictEqual(flagValue(fromOs, "--size"), "40")
+        // A disk from an OS: made from the archive `--disk-os-type` would take, so the state knows which.
+        const fromOs = createOf("app-01")
+        const osDisk = cloud.disks.find((disk) => String(disk.id) === idOf("disk", "app-01"))!
+        assert.strictEqual(flagValue(fromOs, "--disk-source-archive-id"), String(osDisk.sourceArchiveId))
+        assert.strictEqual(state[makeKey("disk", "app-01")]!.attributes.sourceArchive, String(osDisk.sourceArchiveId))
+        const [ubuntu] = yield* usacloud(store, ...zoned("archive", "is1a").list("--os-type", "ubuntu2404"))
+        assert.strictEqual(osDisk.sourceArchiveId, ubuntu!.ID)
+        assert.strictEqual(flagValue(fromOs, "--disk-size"), "40")
 
-        // Servers connect their disk by ID, write into it, then boot: usacloud does it in this order.
-        const serverCreates = calls.filter((args) => args[0] === "server" && args[1] === "create")
+        // Each disk is named and tagged as a disk create would make it, and the state holds the one its server has.
         const editOf = (name: string) => {
-          const create = serverCreates.find((args) => flagValue(args, "--name") === name)!
-          const [disk, ...others] = disksOf(create)
-          assert.deepStrictEqual(others, [])
-          assert.strictEqual(String(disk!.ID), idOf("disk", name))
-          return disk!.EditDisk!
+          const create = createOf(name)
+          assert.strictEqual(flagValue(create, "--disk-name"), name)
+          assert.isUndefined(flagValue(create, "--disks"))
+          assert.isUndefined(flagValue(create, "--disk-ids"))
+          const disk = cloud.disks.find((each) => String(each.id) === idOf("disk", name))!
+          assert.strictEqual(String(disk.serverId), idOf("server", name))
+          assert.isTrue(SakuraProvider.isOwnedBy(disk.tags, { project: "shop", stage: "dev", name }))
+          assert.strictEqual(state[makeKey("disk", name)]!.attributes.server, idOf("server", name))
+          return newDiskEditOf(create)
         }
         for (const name of ["web-01", "app-01", "job-01"]) {
-          const create = serverCreates.find((args) => flagValue(args, "--name") === name)!
+          const create = createOf(name)
           assert.strictEqual(flagValue(create, "--network-interface-upstream"), "shared")
           assert.include(create, "--boot-after-create")
-          assert.notInclude(create, "--disk-ids")
           assert.strictEqual(editOf(name).HostName, name)
           const server = state[makeKey("server", name)]!
           assert.strictEqual(server.attributes.status, "up")
           assert.strictEqual(server.attributes.hostname, name)
           assert.match(String(server.attributes.ip), /^153\.120\.\d+\.\d+$/)
           assert.strictEqual(server.attributes.disk, idOf("disk", name))
+          assert.strictEqual(server.inputs.disk, idOf("disk", name))
         }
         assert.deepStrictEqual(
           editOf("app-01")
@@ -388,9 +417,9 @@ describe("apply and destroy", () => {
         const ops = applied.state.resources[makeKey("ssh-key", "ops-example")]!
         assert.strictEqual(ops.id, String(registered!.ID))
         assert.strictEqual(ops.attributes.adopted, true)
-        const edits = calls.filter((args) => args[0] === "server" && args[1] === "create").map(disksOf)
+        const edits = calls.filter((args) => args[0] === "server" && args[1] === "create").map(newDiskEditOf)
         assert.strictEqual(edits.length, 2)
-        for (const [disk] of edits) assert.include(disk!.EditDisk!.SSHKeyIDs!.map(String), ops.id)
+        for (const edit of edits) assert.include(edit.SSHKeyIDs!.map(String), ops.id)
         const down = yield* Fleet.down(target, runOptions())
         // The adopted key stays: the plan and the summary say it is forgotten, not destroyed.
         assert.deepStrictEqual(down.plan.summary, { add: 0, change: 0, destroy: 5, forget: 1 })
@@ -639,6 +668,10 @@ describe("apply and destroy", () => {
       const cloud = yield* Simulator.inspect(store).pipe(Effect.orDie)
       assert.strictEqual(cloud.servers.length, 1)
       assert.strictEqual(applied.state.resources[makeKey("server", "a-01")]?.id, String(cloud.servers[0]!.id))
+      // The timed-out call had made the disk too: it is taken over, not made again.
+      assert.strictEqual(count(calls, "disk create"), 0)
+      assert.strictEqual(cloud.disks.length, 1)
+      assert.strictEqual(applied.state.resources[makeKey("disk", "a-01")]?.id, String(cloud.disks[0]!.id))
     })
   )
 })

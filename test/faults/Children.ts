@@ -28,7 +28,7 @@ export const cases: ReadonlyArray<ChildKill> = [
   { tool: "wrangler", command: "deploy --config", why: "wrangler killed while it deploys a Worker" },
   { tool: "wrangler", command: "pages project create", why: "wrangler killed while it creates a Pages project" },
   { tool: "wrangler", command: "pages deploy", why: "wrangler killed while it uploads a Pages deployment" },
-  { tool: "usacloud", command: "disk create", why: "usacloud killed while the new disk copies" },
+  { tool: "usacloud", command: "archive list", why: "usacloud killed while it looks up the archive of an OS" },
   { tool: "usacloud", command: "server create", why: "usacloud killed while it creates a server" }
 ]
 

@@ -136,11 +136,18 @@ export const bucket = (name: string, inputs: Inputs = {}): DesiredResource =>
 export type ProviderOperation = "create" | "update" | "delete" | "read"
 
 export type Event =
-  | { readonly _tag: "CallStart"; readonly operation: ProviderOperation; readonly key: ResourceKey }
+  | {
+      readonly _tag: "CallStart"
+      readonly operation: ProviderOperation
+      readonly key: ResourceKey
+      /** Which provider call: a create's call also makes what comes along with it (a server's new disk). */
+      readonly call: number
+    }
   | {
       readonly _tag: "CallEnd"
       readonly operation: ProviderOperation
       readonly key: ResourceKey
+      readonly call: number
       readonly ok: boolean
     }
   | { readonly _tag: "Write"; readonly state: State.StateFile }
@@ -178,27 +185,50 @@ export const world = (
       const most = yield* Ref.make(0)
       const append = (event: Event) => Ref.update(log, (events) => [...events, event])
 
-      const observe = <A, E>(operation: ProviderOperation, key: ResourceKey, effect: Effect.Effect<A, E>) =>
-        Effect.gen(function* () {
-          yield* append({ _tag: "CallStart", operation, key })
-          const now = yield* Ref.updateAndGet(inFlight, (n) => n + 1)
-          yield* Ref.update(most, (m) => Math.max(m, now))
-          const delay = options.delay?.(key)
-          if (delay !== undefined) yield* Effect.sleep(delay)
-          return yield* effect
-        }).pipe(
-          Effect.onExit((exit) =>
-            Ref.update(inFlight, (n) => n - 1).pipe(
-              Effect.zipRight(append({ _tag: "CallEnd", operation, key, ok: exit._tag === "Success" }))
+      let calls = 0
+      /** One call, logged for each key it works on: a create's call also makes what comes `along` with it. */
+      const observe = <A, E>(
+        operation: ProviderOperation,
+        key: ResourceKey,
+        effect: Effect.Effect<A, E>,
+        along: ReadonlyArray<ResourceKey> = []
+      ) =>
+        Effect.suspend(() => {
+          const call = ++calls
+          const keys = [...along, key]
+          return Effect.gen(function* () {
+            for (const each of keys) yield* append({ _tag: "CallStart", operation, key: each, call })
+            const now = yield* Ref.updateAndGet(inFlight, (n) => n + 1)
+            yield* Ref.update(most, (m) => Math.max(m, now))
+            const delay = options.delay?.(key)
+            if (delay !== undefined) yield* Effect.sleep(delay)
+            return yield* effect
+          }).pipe(
+            Effect.onExit((exit) =>
+              Ref.update(inFlight, (n) => n - 1).pipe(
+                Effect.zipRight(
+                  Effect.forEach(
+                    keys,
+                    (each) => append({ _tag: "CallEnd", operation, key: each, call, ok: exit._tag === "Success" }),
+                    { discard: true }
+                  )
+                )
+              )
             )
           )
-        )
+        })
 
       const provider: CloudProviderService = {
         ...inner,
         getState: (scope, resources, declared) =>
           observe("read", [...resources.keys()].join(","), inner.getState(scope, resources, declared)),
-        apply: (request) => observe(request.operation, request.key, inner.apply(request)),
+        apply: (request) =>
+          observe(
+            request.operation,
+            request.key,
+            inner.apply(request),
+            (request.along ?? []).map((made) => made.key)
+          ),
         destroy: (scope, key, stored) => observe("delete", key, inner.destroy(scope, key, stored))
       }
       const writeChanges = store.writeChanges

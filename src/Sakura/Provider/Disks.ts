@@ -2,12 +2,15 @@
  * Disks: created from an OS type or an archive (a name resolved to its ID), tagged with
  * their owner; name, tags, description and connection change in place.
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Ref from "effect/Ref"
-import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
+import type { AlongRequest, ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { DiskInputs } from "../Model.js"
-import type { Archive, Disk, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
+import type { Archive, Disk, DiskCreateSpec, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
   checkOwnedForDelete,
   checkTags,
@@ -66,25 +69,58 @@ export const observe = (disk: Disk, recorded: Recorded): Observed => ({
   }
 })
 
-/** Archive lists per zone, read once: archive names resolve to IDs. */
+/**
+ * Archives, read once per run: each zone's list, in which archive names resolve to IDs, and the
+ * archive each OS type stands for in a zone.
+ */
 export const makeArchives = (usacloud: UsacloudService) =>
   Effect.gen(function* () {
     const cache = yield* Ref.make(new Map<string, ReadonlyArray<Archive>>())
-    return (zone: string, key: ResourceKey) =>
-      Effect.gen(function* () {
-        const known = (yield* Ref.get(cache)).get(zone)
-        if (known !== undefined) return known
-        const archives = yield* orFail(key)(usacloud.archives.list(zone))
-        yield* Ref.update(cache, (map) => new Map(map).set(zone, archives))
-        return archives
-      })
+    const forOs = new Map<string, Deferred.Deferred<string, ProviderError>>()
+    return {
+      inZone: (zone: string, key: ResourceKey) =>
+        Effect.gen(function* () {
+          const known = (yield* Ref.get(cache)).get(zone)
+          if (known !== undefined) return known
+          const archives = yield* orFail(key)(usacloud.archives.list(zone))
+          yield* Ref.update(cache, (map) => new Map(map).set(zone, archives))
+          return archives
+        }),
+      /**
+       * The archive a disk made with `--os-type` gets: usacloud takes the first archive its criteria
+       * for the OS type find (iaas-api-go `query.FindArchiveByOSType`), which `archive list --os-type`
+       * lists with the same criteria.
+       */
+      forOs: (zone: string, osType: string, key: ResourceKey): Effect.Effect<string, ProviderError> =>
+        Effect.suspend(() => {
+          const id = JSON.stringify([zone, osType])
+          const known = forOs.get(id)
+          if (known !== undefined) return Deferred.await(known)
+          const entry = Deferred.unsafeMake<string, ProviderError>(FiberId.none)
+          forOs.set(id, entry)
+          const found = Effect.flatMap(orFail(key)(usacloud.archives.list(zone, { osType })), ([first]) =>
+            first === undefined
+              ? Effect.fail(
+                  invalid("create", key, `no archive of OS type ${osType} in zone ${zone}`, "give an archive instead")
+                )
+              : Effect.succeed(first.id)
+          )
+          // Read in the background, as the lookups are: a create interrupted meanwhile leaves the others an answer.
+          const read = Effect.flatMap(Effect.exit(found), (exit) => {
+            // A failure is not kept: the next create (the engine retries) asks again.
+            if (Exit.isFailure(exit)) forOs.delete(id)
+            return Deferred.done(entry, exit)
+          })
+          return Effect.zipRight(Effect.forkDaemon(read), Deferred.await(entry))
+        })
+    }
   })
 export type Archives = Effect.Effect.Success<ReturnType<typeof makeArchives>>
 
 const archiveId = (archives: Archives, zone: string, key: ResourceKey, archive: string) =>
   Effect.gen(function* () {
     if (isId(archive)) return archive
-    const all = yield* archives(zone, key)
+    const all = yield* archives.inZone(zone, key)
     const named = all.filter((candidate) => candidate.name === archive)
     // An archive of the account wins over a public one of the same name.
     const own = named.filter((candidate) => candidate.scope === "user")
@@ -113,7 +149,12 @@ const archiveId = (archives: Archives, zone: string, key: ResourceKey, archive: 
     )
   })
 
-export const create = (clients: Clients, lookups: Lookups, archives: Archives, request: ApplyRequest) =>
+/**
+ * A disk to make, as `disk create` and `server create`'s `--disk-*` both take it, with whose it is.
+ * `osArchive`: an OS resolves to its archive's ID here rather than in usacloud, so that what the
+ * disk was made from is known without reading it back.
+ */
+export const newDisk = (archives: Archives, scope: Scope, request: AlongRequest, osArchive = false) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
     yield* checkTags("create", request.key, inputs.tags)
@@ -124,28 +165,70 @@ export const create = (clients: Clients, lookups: Lookups, archives: Archives, r
       inputs.archive !== undefined
         ? { sourceArchiveId: yield* archiveId(archives, inputs.zone, request.key, inputs.archive) }
         : inputs.os !== undefined
-          ? { osType: yield* osTypeOf("create", request.key, inputs.os) }
+          ? osArchive
+            ? {
+                sourceArchiveId: yield* archives.forOs(
+                  inputs.zone,
+                  yield* osTypeOf("create", request.key, inputs.os),
+                  request.key
+                )
+              }
+            : { osType: yield* osTypeOf("create", request.key, inputs.os) }
           : yield* invalid("create", request.key, "a disk needs an OS or an archive")
-    const owner = ownerOf(request, request.name)
+    const owner = ownerOf(scope, request.name)
+    const spec: DiskCreateSpec = {
+      name: request.name,
+      description: inputs.description,
+      tags: [...ownershipTags(owner), ...inputs.tags],
+      plan: inputs.plan,
+      size: inputs.size,
+      connection: inputs.connection,
+      ...source
+    }
+    return { zone: inputs.zone, owner, spec }
+  })
+
+/** How a disk `server create` made with `spec` looks, from what it was asked for and what the server reports of it. */
+export const madeWith = (
+  spec: DiskCreateSpec,
+  zone: string,
+  server: Server,
+  request: AlongRequest
+): Observed | undefined => {
+  const [connected] = server.disks
+  if (connected === undefined) return undefined
+  const disk: Disk = {
+    id: connected.id,
+    name: spec.name,
+    description: spec.description ?? "",
+    tags: spec.tags ?? [],
+    availability: connected.availability ?? "available",
+    connection: spec.connection ?? "virtio",
+    sizeMB: spec.size * 1024,
+    diskPlanId: spec.plan === "hdd" ? "2" : "4",
+    sourceArchiveId: spec.sourceArchiveId,
+    serverId: server.id,
+    zone
+  }
+  return observe(disk, { name: request.name, inputs: request.inputs })
+}
+
+/** `found`: what a lookup of the owner's disk already gave, so it is not listed again. */
+export const create = (
+  clients: Clients,
+  lookups: Lookups,
+  archives: Archives,
+  request: ApplyRequest,
+  found?: { readonly disk: Disk | undefined }
+) =>
+  Effect.gen(function* () {
+    const { zone, owner, spec } = yield* newDisk(archives, request, request)
     // A disk an earlier, interrupted run created carries our tags: take it instead of a second one.
-    const existing = yield* orFail(request.key)(lookups.existing("disk", inputs.zone, owner))
+    const existing =
+      found !== undefined ? found.disk : yield* orFail(request.key)(lookups.existing("disk", zone, owner))
     const recorded = { name: request.name, inputs: request.inputs }
     if (existing !== undefined) return observe(existing, recorded)
-    const disk = yield* lookups.changing(
-      "disk",
-      owner,
-      orFail(request.key)(
-        clients.write.disks.create(inputs.zone, {
-          name: request.name,
-          description: inputs.description,
-          tags: [...ownershipTags(owner), ...inputs.tags],
-          plan: inputs.plan,
-          size: inputs.size,
-          connection: inputs.connection,
-          ...source
-        })
-      )
-    )
+    const disk = yield* lookups.changing("disk", owner, orFail(request.key)(clients.write.disks.create(zone, spec)))
     return observe(disk, recorded)
   })
 

@@ -5,8 +5,8 @@
  * Updates are in `ServerUpdate.ts`.
  */
 import * as Effect from "effect/Effect"
-import type { ApplyRequest, ProviderError, Scope } from "../../Provider.js"
-import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import type { AlongRequest, Applied, ApplyRequest, ProviderError, Scope } from "../../Provider.js"
+import { isReference, type Observed, type ResourceKey, type StoredResource } from "../../Resource.js"
 import { ServerInputs, type ServerInputs as Inputs } from "../Model.js"
 import type { DiskEdit, NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
 import {
@@ -25,6 +25,8 @@ import {
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
+import * as Disks from "./Disks.js"
+import { type Archives, madeWith, newDisk } from "./Disks.js"
 import type { Listed } from "./Listed.js"
 import type { Lookups } from "./Lookups.js"
 import type { Catalog, Registered } from "./Registered.js"
@@ -214,11 +216,13 @@ const carryOn = (
     return yield* bootAndRead(usacloud, key, zone, { ...server, instanceStatus: "down" })
   })
 
+/** `found`: what a lookup of the owner's server already gave, so it is not listed again. */
 export const create = (
   clients: Clients,
   lookups: Lookups,
   known: Registered,
-  request: ApplyRequest
+  request: ApplyRequest,
+  found?: { readonly server: Server | undefined }
 ): Effect.Effect<Observed, ProviderError> =>
   Effect.gen(function* () {
     const { key } = request
@@ -235,7 +239,7 @@ export const create = (
     const owner = ownerOf(request, request.name)
     const tags = [...ownershipTags(owner), ...inputs.tags]
     const changes = yield* edit(known, key, request.name, inputs)
-    const existing = yield* orFail(key)(lookups.existing("server", zone, owner))
+    const existing = found !== undefined ? found.server : yield* orFail(key)(lookups.existing("server", zone, owner))
     const carried =
       existing === undefined ? undefined : yield* carryOn(clients, lookups, key, owner, existing, inputs.disk, changes)
     const recorded = { name: request.name, inputs: request.inputs }
@@ -258,6 +262,91 @@ export const create = (
       )
     )
     return observe(server, recorded)
+  })
+
+/**
+ * A server with the new disk made for it, as one `server create` that makes the disk (usacloud's
+ * `--disk-*`), writes into it and boots: the one command a user's loop runs per server. What an
+ * interrupted run left of either is taken over as the disk's create, then the server's.
+ */
+export const createWithDisk = (
+  clients: Clients,
+  lookups: Lookups,
+  known: Registered,
+  archives: Archives,
+  request: ApplyRequest,
+  disk: AlongRequest
+): Effect.Effect<Applied, ProviderError> =>
+  Effect.gen(function* () {
+    const { key } = request
+    const reference = request.inputs.disk
+    if (!isReference(reference) || reference.$ref !== disk.key || reference.attribute !== "id") {
+      return yield* invalid("create", key, `the server's disk is not ${disk.key}, the disk made along with it`)
+    }
+    // The disk's ID is known once the call has made it.
+    const inputs = yield* decode("create", key, { ...request.inputs, disk: "" })
+    yield* checkTags("create", key, inputs.tags, 1)
+    const owner = ownerOf(request, request.name)
+    const diskOwner = ownerOf(request, disk.name)
+    const [made, diskLeft, serverLeft] = yield* Effect.all(
+      [
+        newDisk(archives, request, disk, true),
+        orFail(key)(lookups.existing("disk", inputs.zone, diskOwner)),
+        orFail(key)(lookups.existing("server", inputs.zone, owner))
+      ],
+      { concurrency: "unbounded" }
+    )
+    if (made.zone !== inputs.zone) {
+      return yield* invalid("create", key, `the server is in zone ${inputs.zone} and its disk in ${made.zone}`)
+    }
+    if (diskLeft !== undefined || serverLeft !== undefined) {
+      const diskMade = yield* Disks.create(
+        clients,
+        lookups,
+        archives,
+        { ...request, ...disk, along: undefined },
+        {
+          disk: diskLeft
+        }
+      )
+      const server = yield* create(
+        clients,
+        lookups,
+        known,
+        { ...request, inputs: { ...request.inputs, disk: diskMade.id }, along: undefined },
+        { server: serverLeft }
+      )
+      return { ...server, along: new Map([[disk.key, diskMade]]) }
+    }
+    const changes = yield* edit(known, key, request.name, inputs)
+    const server = yield* lookups.changing(
+      "disk",
+      made.owner,
+      lookups.changing(
+        "server",
+        owner,
+        orFail(key)(
+          clients.write.servers.create(inputs.zone, {
+            name: request.name,
+            description: inputs.description,
+            tags: [...ownershipTags(owner), ...inputs.tags],
+            cpu: inputs.core,
+            memory: inputs.memory,
+            commitment: inputs.commitment,
+            network: "shared",
+            disk: made.spec,
+            ...changes,
+            bootAfterCreate: true
+          })
+        )
+      )
+    )
+    const diskObserved = madeWith(made.spec, made.zone, server, disk)
+    if (diskObserved === undefined) {
+      return yield* invalid("create", key, `usacloud created server ${server.id} without the disk it was asked for`)
+    }
+    const observed = observe(server, { name: request.name, inputs: { ...request.inputs, disk: diskObserved.id } })
+    return { ...observed, along: new Map([[disk.key, diskObserved]]) }
   })
 
 export const destroy = (

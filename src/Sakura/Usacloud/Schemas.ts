@@ -63,7 +63,8 @@ export const Interface = Schema.Struct({
 export type Interface = typeof Interface.Type
 
 export const ServerDisk = Schema.Struct({
-  id: field("ID", Id)
+  id: field("ID", Id),
+  availability: optionalField("Availability", Schema.String)
 })
 export type ServerDisk = typeof ServerDisk.Type
 
