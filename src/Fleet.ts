@@ -7,6 +7,7 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as EffectScope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Apply from "./Apply.js"
 import type * as Config from "./Config.js"
@@ -66,6 +67,8 @@ export interface PlanOptions {
   readonly targets?: ReadonlyArray<string> | undefined
   /** Told how the refresh goes, as each cloud answers. */
   readonly refreshing?: Progress.RefreshReporter | undefined
+  /** The plan is for an apply, whose scope this is: the providers may start in it the reads its creates need (`prepare`). */
+  readonly applying?: EffectScope.Scope | undefined
 }
 
 export interface Planned {
@@ -157,6 +160,10 @@ export const plan = (
       options.refresh,
       options.refreshing
     )
+    if (options.applying !== undefined && provider.prepare !== undefined) {
+      const creating = desired.filter((item) => !current.has(item.key))
+      if (creating.length > 0) yield* provider.prepare(scopeOf(target), creating, options.applying)
+    }
     const made = yield* Plan.make({
       project: config.project,
       stage,
@@ -275,7 +282,7 @@ export const up = <R>(
       const { reviewed } = options
       if (reviewed !== undefined) yield* Saved.checkState(reviewed.file, reviewed.saved, yield* store.read)
       yield* settleInterrupted(target)
-      const planned = yield* plan(target, options)
+      const planned = yield* plan(target, { ...options, applying: yield* Effect.scope })
       yield* Existing.refuseDiffering(planned.plan)
       if (reviewed !== undefined) yield* Saved.checkPlan(reviewed.file, reviewed.saved, planned.plan)
       return yield* execute(target, planned, options)

@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import type * as EffectScope from "effect/Scope"
 import type { Claim, DesiredResource, Inputs, Observed, ResourceKey, ResourceType, StoredResource } from "./Resource.js"
 
 export const ErrorReason = Schema.Literal("transient", "not-found", "conflict", "auth", "invalid", "failed")
@@ -118,6 +119,16 @@ export interface CloudProviderService {
    * for their batch without holding a parallelism slot. Absent: no type is batched.
    */
   readonly batches?: ((type: ResourceType) => boolean) | undefined
+  /**
+   * The resources an `up` is about to create, told once they are known to be missing from the
+   * state: a provider may start the reads their creates will need (Sakura's lookups of what an
+   * interrupted run left), so that these overlap the rest of the plan. The reads run in `lifetime`
+   * (the apply's): closing it ends them. Nothing is awaited and nothing fails here; a create that
+   * needs a read that failed or was ended asks again. Absent: nothing to start.
+   */
+  readonly prepare?:
+    | ((scope: Scope, creating: ReadonlyArray<Wanted>, lifetime: EffectScope.Scope) => Effect.Effect<void>)
+    | undefined
   /** Removes one resource; a resource that is already gone counts as removed. */
   readonly destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) => Effect.Effect<void, ProviderError>
   /**
@@ -187,6 +198,12 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
         for (const result of results) for (const [key, seen] of result) observed.set(key, seen)
         return observed
       }),
+    prepare: (scope, creating, lifetime) =>
+      Effect.forEach(
+        grouped(creating.map((item) => [item.key, item] as const)),
+        ([service, group]) => service.prepare?.(scope, [...group.values()], lifetime) ?? Effect.void,
+        { discard: true }
+      ),
     find: (scope, wanted) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(

@@ -177,41 +177,45 @@ describe("ordering", () => {
     }).pipe(Effect.provide(world({ fake: { latency: Duration.millis(5) } })))
   )
 
-  it.effect("a disk is carried by its server's create only when nothing else waits for it, and never when replaced", () =>
-    Effect.gen(function* () {
-      const provider = yield* CloudProvider
-      const stepsOf = (desired: ReadonlyArray<DesiredResource>) =>
-        Effect.map(Fleet.plan(target(desired), { refresh: true }), ({ plan, state }) =>
-          Object.fromEntries(
-            Apply.steps(plan, State.resourcesOfStage(state, "dev"), provider.createsTogether).map((step) => [
-              step.id,
-              { after: [...step.after].sort(), carriedBy: step.carriedBy }
-            ])
+  it.effect(
+    "a disk is carried by its server's create only when nothing else waits for it, and never when replaced",
+    () =>
+      Effect.gen(function* () {
+        const provider = yield* CloudProvider
+        const stepsOf = (desired: ReadonlyArray<DesiredResource>) =>
+          Effect.map(Fleet.plan(target(desired), { refresh: true }), ({ plan, state }) =>
+            Object.fromEntries(
+              Apply.steps(plan, State.resourcesOfStage(state, "dev"), provider.createsTogether).map((step) => [
+                step.id,
+                { after: [...step.after].sort(), carriedBy: step.carriedBy }
+              ])
+            )
           )
+        const alone = [disk("web"), server("web")]
+        assert.deepStrictEqual(yield* stepsOf(alone), {
+          [`create:${diskKey("web")}`]: { after: [], carriedBy: `create:${serverKey("web")}` },
+          [`create:${serverKey("web")}`]: { after: [], carriedBy: undefined }
+        })
+        // A record that waits for the disk too: the disk is made first, on its own.
+        const note = resource(
+          "dns",
+          `disk.${zone}/TXT`,
+          { zone, name: `disk.${zone}`, type: "TXT", content: { $ref: diskKey("web"), attribute: "id" }, ttl: 1 },
+          [diskKey("web")]
         )
-      const alone = [disk("web"), server("web")]
-      assert.deepStrictEqual(yield* stepsOf(alone), {
-        [`create:${diskKey("web")}`]: { after: [], carriedBy: `create:${serverKey("web")}` },
-        [`create:${serverKey("web")}`]: { after: [], carriedBy: undefined }
-      })
-      // A record that waits for the disk too: the disk is made first, on its own.
-      const note = resource(
-        "dns",
-        `disk.${zone}/TXT`,
-        { zone, name: `disk.${zone}`, type: "TXT", content: { $ref: diskKey("web"), attribute: "id" }, ttl: 1 },
-        [diskKey("web")]
-      )
-      const shared = yield* stepsOf([...alone, note])
-      assert.isUndefined(shared[`create:${diskKey("web")}`]?.carriedBy)
-      assert.deepStrictEqual(shared[`create:${serverKey("web")}`]?.after, [`create:${diskKey("web")}`])
-      // Without the provider's leave, each create is its own call.
-      const { plan, state } = yield* Fleet.plan(target(alone), { refresh: true })
-      assert.isTrue(Apply.steps(plan, State.resourcesOfStage(state, "dev")).every((step) => step.carriedBy === undefined))
-      // A disk that is replaced goes through its delete: its create is its own call.
-      yield* Fleet.up(target(alone), runOptions())
-      const replaced = yield* stepsOf([disk("web", { size: 40 }), server("web")])
-      assert.isTrue(Object.values(replaced).every((step) => step.carriedBy === undefined))
-    }).pipe(Effect.provide(world()))
+        const shared = yield* stepsOf([...alone, note])
+        assert.isUndefined(shared[`create:${diskKey("web")}`]?.carriedBy)
+        assert.deepStrictEqual(shared[`create:${serverKey("web")}`]?.after, [`create:${diskKey("web")}`])
+        // Without the provider's leave, each create is its own call.
+        const { plan, state } = yield* Fleet.plan(target(alone), { refresh: true })
+        assert.isTrue(
+          Apply.steps(plan, State.resourcesOfStage(state, "dev")).every((step) => step.carriedBy === undefined)
+        )
+        // A disk that is replaced goes through its delete: its create is its own call.
+        yield* Fleet.up(target(alone), runOptions())
+        const replaced = yield* stepsOf([disk("web", { size: 40 }), server("web")])
+        assert.isTrue(Object.values(replaced).every((step) => step.carriedBy === undefined))
+      }).pipe(Effect.provide(world()))
   )
 
   it.effect("steps of a replaced disk: dependents go first, then the disk, then it comes back before them", () =>

@@ -15,20 +15,22 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as EffectScope from "effect/Scope"
 import {
   type Applied,
   type ApplyRequest,
   CloudProvider,
   type CloudProviderService,
   type ProviderError,
-  type Scope
+  type Scope,
+  type Wanted
 } from "../Provider.js"
-import type { ResourceKey, ResourceType, StoredResource } from "../Resource.js"
+import { isReference, type ResourceKey, type ResourceType, type StoredResource } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import * as Model from "./Model.js"
 import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
-import { type Clients, handles, invalid, orFail, providerName } from "./Provider/Common.js"
+import { type Clients, handles, invalid, orFail, osTypeOf, ownerOf, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
 import * as Listed from "./Provider/Listed.js"
@@ -91,6 +93,39 @@ const apply = (
   }
 }
 
+/**
+ * Starts what the creates of servers and disks will read first: the lookups of what an interrupted
+ * run left, and the archive of each OS a server's new disk is made from.
+ */
+const prepare = (
+  lookups: Lookups.Lookups,
+  archives: Disks.Archives,
+  scope: Scope,
+  creating: ReadonlyArray<Wanted>,
+  lifetime: EffectScope.Scope
+): Effect.Effect<void> => {
+  const withServer = new Set(
+    creating.flatMap((item) => {
+      const disk = item.inputs.disk
+      return item.type === "server" && isReference(disk) ? [disk.$ref] : []
+    })
+  )
+  return Effect.forEach(
+    creating,
+    (item) => {
+      const { zone, os, archive } = item.inputs
+      if ((item.type !== "server" && item.type !== "disk") || typeof zone !== "string") return Effect.void
+      const warmed = lookups.warm(item.type, zone, ownerOf(scope, item.name), lifetime)
+      if (!withServer.has(item.key) || typeof os !== "string" || archive !== undefined) return warmed
+      const archiveOfOs = Effect.flatMap(osTypeOf("create", item.key, os), (type) =>
+        archives.warmOs(zone, type, item.key, lifetime)
+      )
+      return Effect.zipRight(warmed, Effect.ignore(archiveOfOs))
+    },
+    { discard: true }
+  )
+}
+
 /** An SSH key or note that was there before FleetFlow used it is left to its owner. */
 const keeps = (resource: StoredResource): boolean =>
   (resource.type === "ssh-key" || resource.type === "startup-script") && resource.attributes.adopted === true
@@ -137,6 +172,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       // One `server create` makes a server's new disk too.
       createsTogether: (dependency, dependent) => dependency === "disk" && dependent === "server",
       keeps,
+      prepare: (scope, creating, lifetime) => prepare(lookups, archives, scope, creating, lifetime),
       getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
       find: (scope, wanted) =>
         Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),

@@ -260,6 +260,53 @@ describe("the Sakura provider through the engine", () => {
   )
 })
 
+describe("reads started early", () => {
+  it.live("an up starts the lookups and the OS archive its creates need while the credentials are checked", () =>
+    Effect.gen(function* () {
+      const store = yield* Simulator.memoryStore()
+      const spans: Array<{ readonly command: string; readonly start: number; end?: number }> = []
+      // Every usacloud run takes 50 ms: what overlaps shows in when each began and ended.
+      const transport = Layer.succeed(UsacloudTransport, {
+        run: (args) =>
+          Effect.suspend(() => {
+            const span: { command: string; start: number; end?: number } = {
+              command: commandsOf([args])[0]!,
+              start: performance.now()
+            }
+            spans.push(span)
+            return Effect.zipLeft(
+              Effect.delay(Effect.orDie(Simulator.run(args, {}, store)), "50 millis"),
+              Effect.sync(() => {
+                span.end = performance.now()
+              })
+            )
+          })
+      })
+      const layer = Layer.merge(SakuraProvider.layer().pipe(Layer.provide(transport)), State.layerMemory())
+      const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
+      // A plan alone checks the credentials and reads nothing for creates it does not make.
+      yield* Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(
+        spans.map((span) => span.command),
+        ["auth-status -o"]
+      )
+      spans.length = 0
+      yield* Fleet.up(target, runOptions()).pipe(Effect.provide(layer))
+      const check = spans.find((span) => span.command === "auth-status -o")!
+      for (const read of ["server list", "disk list", "archive list"]) {
+        const span = spans.find((each) => each.command === read)
+        assert.isDefined(span, `${read} ran`)
+        assert.isBelow(span!.start, check.end!, `${read} started before the credentials were checked`)
+      }
+      assert.deepStrictEqual(
+        spans.filter((span) => span.command.endsWith("list")).length,
+        3,
+        "each read once, the creates using what was started"
+      )
+    })
+  )
+})
+
 /** A server created by hand with the ownership tags FleetFlow gives `name`, not booted. */
 const handMade = (name: string, extra: ReadonlyArray<string> = []) =>
   zoned("server", "is1a").create(

@@ -2,7 +2,9 @@
  * What the Sakura provider's operations share: the clients they call, the inputs the engine
  * hands them decoded with their model's Schema, and the mapping of usacloud failures to provider errors.
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ProviderError } from "../../Provider.js"
@@ -143,6 +145,24 @@ export const checkOwnedForDelete = (
     })
   )
 }
+
+/**
+ * A read shared by several calls, run by a fiber of its own: its outcome goes to `result`. One
+ * that fails or is interrupted is `forget`-ten, so that the next call reads again, and those
+ * waiting for it are told.
+ */
+export const background = <A, E>(
+  read: Effect.Effect<Exit.Exit<A, E>>,
+  result: Deferred.Deferred<A, E>,
+  forget: () => void
+): Effect.Effect<void> =>
+  Effect.flatMap(read, (exit) => {
+    if (Exit.isFailure(exit)) forget()
+    return Deferred.done(result, exit)
+  }).pipe(
+    Effect.onInterrupt(() => Effect.zipRight(Effect.sync(forget), Deferred.interrupt(result))),
+    Effect.asVoid
+  )
 
 export const ownerOf = (scope: { readonly project: string; readonly stage: string }, name: string): Owner => ({
   project: scope.project,

@@ -4,14 +4,15 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Ref from "effect/Ref"
+import type * as EffectScope from "effect/Scope"
 import type { AlongRequest, ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { DiskInputs } from "../Model.js"
 import type { Archive, Disk, DiskCreateSpec, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
+  background,
   checkOwnedForDelete,
   checkTags,
   type Clients,
@@ -77,6 +78,32 @@ export const makeArchives = (usacloud: UsacloudService) =>
   Effect.gen(function* () {
     const cache = yield* Ref.make(new Map<string, ReadonlyArray<Archive>>())
     const forOs = new Map<string, Deferred.Deferred<string, ProviderError>>()
+    /**
+     * The archive a disk made with `--os-type` gets: usacloud takes the first archive its criteria
+     * for the OS type find (iaas-api-go `query.FindArchiveByOSType`), which `archive list --os-type`
+     * lists with the same criteria. Read once per zone and OS, in the background as the lookups are:
+     * a create interrupted meanwhile leaves the others an answer.
+     */
+    const startForOs = (zone: string, osType: string, key: ResourceKey, lifetime?: EffectScope.Scope) =>
+      Effect.suspend(() => {
+        const id = JSON.stringify([zone, osType])
+        const known = forOs.get(id)
+        if (known !== undefined) return Effect.succeed(known)
+        const entry = Deferred.unsafeMake<string, ProviderError>(FiberId.none)
+        forOs.set(id, entry)
+        const found = Effect.flatMap(orFail(key)(usacloud.archives.list(zone, { osType })), ([first]) =>
+          first === undefined
+            ? Effect.fail(
+                invalid("create", key, `no archive of OS type ${osType} in zone ${zone}`, "give an archive instead")
+              )
+            : Effect.succeed(first.id)
+        )
+        // A failure is not kept: the next create (the engine retries) asks again.
+        const read = background(Effect.exit(found), entry, () =>
+          forOs.get(id) === entry ? forOs.delete(id) : undefined
+        )
+        return Effect.as(lifetime === undefined ? Effect.forkDaemon(read) : Effect.forkIn(read, lifetime), entry)
+      })
     return {
       inZone: (zone: string, key: ResourceKey) =>
         Effect.gen(function* () {
@@ -86,33 +113,11 @@ export const makeArchives = (usacloud: UsacloudService) =>
           yield* Ref.update(cache, (map) => new Map(map).set(zone, archives))
           return archives
         }),
-      /**
-       * The archive a disk made with `--os-type` gets: usacloud takes the first archive its criteria
-       * for the OS type find (iaas-api-go `query.FindArchiveByOSType`), which `archive list --os-type`
-       * lists with the same criteria.
-       */
       forOs: (zone: string, osType: string, key: ResourceKey): Effect.Effect<string, ProviderError> =>
-        Effect.suspend(() => {
-          const id = JSON.stringify([zone, osType])
-          const known = forOs.get(id)
-          if (known !== undefined) return Deferred.await(known)
-          const entry = Deferred.unsafeMake<string, ProviderError>(FiberId.none)
-          forOs.set(id, entry)
-          const found = Effect.flatMap(orFail(key)(usacloud.archives.list(zone, { osType })), ([first]) =>
-            first === undefined
-              ? Effect.fail(
-                  invalid("create", key, `no archive of OS type ${osType} in zone ${zone}`, "give an archive instead")
-                )
-              : Effect.succeed(first.id)
-          )
-          // Read in the background, as the lookups are: a create interrupted meanwhile leaves the others an answer.
-          const read = Effect.flatMap(Effect.exit(found), (exit) => {
-            // A failure is not kept: the next create (the engine retries) asks again.
-            if (Exit.isFailure(exit)) forOs.delete(id)
-            return Deferred.done(entry, exit)
-          })
-          return Effect.zipRight(Effect.forkDaemon(read), Deferred.await(entry))
-        })
+        Effect.flatMap(startForOs(zone, osType, key), Deferred.await),
+      /** Starts reading the archive of an OS type in a zone in `lifetime`, without waiting for it. */
+      warmOs: (zone: string, osType: string, key: ResourceKey, lifetime: EffectScope.Scope): Effect.Effect<void> =>
+        Effect.asVoid(startForOs(zone, osType, key, lifetime))
     }
   })
 export type Archives = Effect.Effect.Success<ReturnType<typeof makeArchives>>

@@ -11,10 +11,10 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import type * as Scope from "effect/Scope"
 import type { Disk, ListFilter, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
-import { lookupOwned, ownedIn } from "./Common.js"
+import { background, lookupOwned, ownedIn } from "./Common.js"
 import { type Owner, scopeTags } from "./Ownership.js"
 
 export interface Owned {
@@ -30,6 +30,8 @@ export interface Lookups {
     zone: string,
     owner: Owner
   ) => Effect.Effect<Owned[K] | undefined, UsacloudError>
+  /** Starts the list `existing` will read for `owner` in `lifetime`, without waiting for it. */
+  readonly warm: (kind: Kind, zone: string, owner: Owner, lifetime: Scope.Scope) => Effect.Effect<void>
   /** Runs a call that may make or remove `owner`'s resource of `kind`. */
   readonly changing: <A, E, R>(kind: Kind, owner: Owner, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Forgets the shared lists: what changed outside since they were read shows in the next ones. */
@@ -62,7 +64,11 @@ export const make = (usacloud: UsacloudService): Lookups => {
   const changed = new Map<string, number>()
 
   /** The shared list of `kind` in `zone` for the owner's project and stage, asked for once and read in the background. */
-  const sharedList = (kind: Kind, zone: string, owner: Owner): Effect.Effect<Shared> =>
+  /**
+   * The shared list of `kind` in `zone` for the owner's project and stage, asked for once and read
+   * in the background (in `lifetime`, else beyond the call that asks first, which may be interrupted).
+   */
+  const sharedList = (kind: Kind, zone: string, owner: Owner, lifetime?: Scope.Scope): Effect.Effect<Shared> =>
     Effect.suspend(() => {
       const tags = scopeTags(owner)
       const key = JSON.stringify([kind, zone, ...tags])
@@ -70,12 +76,13 @@ export const make = (usacloud: UsacloudService): Lookups => {
       if (known !== undefined) return Effect.succeed(known)
       const entry: Shared = { begun: ++clock, result: Deferred.unsafeMake(FiberId.none) }
       shared.set(key, entry)
-      const read = Effect.flatMap(Effect.exit(list(kind, zone, { tags })), (exit) => {
+      const read = background(
+        Effect.exit(list(kind, zone, { tags })),
+        entry.result,
         // A failed read is not kept: the next create (the engine retries) reads the list again.
-        if (Exit.isFailure(exit) && shared.get(key) === entry) shared.delete(key)
-        return Deferred.done(entry.result, exit)
-      })
-      return Effect.as(Effect.forkDaemon(read), entry)
+        () => (shared.get(key) === entry ? shared.delete(key) : undefined)
+      )
+      return Effect.as(lifetime === undefined ? Effect.forkDaemon(read) : Effect.forkIn(read, lifetime), entry)
     })
 
   return {
@@ -91,6 +98,7 @@ export const make = (usacloud: UsacloudService): Lookups => {
         const [found] = yield* lookupOwned((filter) => list(kind, zone, filter), [owner])
         return found
       }),
+    warm: (kind, zone, owner, lifetime) => Effect.asVoid(sharedList(kind, zone, owner, lifetime)),
     changing: (kind, owner, effect) => {
       const key = ownerKey(kind, owner)
       return Effect.zipRight(
