@@ -79,6 +79,8 @@ export const makeStateWriter = (initial: State.StateFile) =>
     const commit = (edit: Edit) =>
       Effect.gen(function* () {
         const mine = yield* record(edit)
+        // Steps whose calls end together record their changes before the first of them writes: one write for all.
+        yield* Effect.yieldNow()
         yield* writer.withPermits(1)(
           Effect.uninterruptible(
             Effect.gen(function* () {
