@@ -268,27 +268,4 @@ describe.skipIf(!registryReachable)("the package, packed and installed", () => {
     },
     240_000
   )
-
-  it.live(
-    "runs without installing, as `npx` runs a package: its one command, whatever its name",
-    () =>
-      Effect.gen(function* () {
-        const folder = fs.mkdtempSync(path.join(scratch, "npx-"))
-        const npx = (args: ReadonlyArray<string>) =>
-          runProgram("npx", ["--yes", `file:${tarball}`, ...args], folder, { NO_COLOR: "1" })
-        // `npx fleetflow-cloud …` runs the package's only bin, `fleetflow`; the tarball stands in for the registry's.
-        const version = yield* npx(["--version"])
-        succeeded("npx", version)
-        assert.strictEqual(version.stdout.trim(), manifest.version)
-        const validate = yield* npx([
-          "validate",
-          "-f",
-          path.join(repository, "examples", "fleet.kdl"),
-          "--stage",
-          "dev"
-        ])
-        succeeded("npx validate", validate)
-      }),
-    240_000
-  )
 })
