@@ -1,14 +1,28 @@
 // Builds the library (ES modules + type declarations) and the CLI bundle.
 import { execFileSync } from "node:child_process"
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { build } from "esbuild"
 
-rmSync("dist", { recursive: true, force: true })
+// Everything is built in dist.next/, which then takes dist/'s place in two renames: a CLI or test that
+// runs dist/ while a build goes on finds the old files or the new ones, never a half-emptied folder.
+const out = "dist.next"
+rmSync(out, { recursive: true, force: true })
 // The library's source maps carry their sources: the package ships dist/, not src/.
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--inlineSources"], {
-  stdio: "inherit"
-})
+execFileSync(
+  process.execPath,
+  [
+    "node_modules/typescript/bin/tsc",
+    "-p",
+    "tsconfig.build.json",
+    "--inlineSources",
+    "--outDir",
+    `${out}/lib`,
+    "--declarationDir",
+    `${out}/types`
+  ],
+  { stdio: "inherit" }
+)
 // The library ships what its entry points reach: the modules only the CLI uses (the command tree, with
 // @effect/cli, which the CLI bundles and the package does not install) are left out of dist/lib and dist/types.
 const reachable = (entries, fileOf) => {
@@ -25,11 +39,11 @@ const reachable = (entries, fileOf) => {
 const { exports } = JSON.parse(readFileSync("package.json", "utf8"))
 const entryPoints = Object.values(exports).filter((entry) => typeof entry === "object")
 for (const [folder, kind, suffixes, fileOf] of [
-  ["dist/lib", "import", [".js", ".js.map"], (path) => path],
-  ["dist/types", "types", [".d.ts"], (path) => path.replace(/\.js$/, ".d.ts")]
+  [`${out}/lib`, "import", [".js", ".js.map"], (path) => path],
+  [`${out}/types`, "types", [".d.ts"], (path) => path.replace(/\.js$/, ".d.ts")]
 ]) {
   const kept = reachable(
-    entryPoints.map((entry) => entry[kind]),
+    entryPoints.map((entry) => entry[kind].replace(/^\.\/dist\//, `./${out}/`)),
     fileOf
   )
   for (const file of readdirSync(folder, { recursive: true }).map((name) => resolve(folder, name))) {
@@ -84,12 +98,12 @@ const esm = {
 // (src/CompileCache.ts), which Node 20 offers for scripts but not for ES modules. In one CommonJS file, what
 // the command tree imports with import() (the providers, each KDL grammar) is still evaluated only when a
 // command imports it.
-await build({ ...esm, entryPoints: ["src/bin.ts"], outfile: "dist/fleetflow.mjs" })
+await build({ ...esm, entryPoints: ["src/bin.ts"], outfile: `${out}/fleetflow.mjs` })
 const cli = await build({
   ...options,
   format: "cjs",
   entryPoints: ["src/main.ts"],
-  outfile: "dist/cli.cjs",
+  outfile: `${out}/cli.cjs`,
   define: { "import.meta.url": "__importMetaUrl" },
   // "use strict" first: the modules are ES modules, strict, and a banner would push esbuild's own out of place.
   banner: { js: '"use strict"; const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -107,6 +121,10 @@ for (const file of cli.outputFiles) {
 }
 const bundle = (entry, outfile) => build({ ...esm, entryPoints: [entry], outfile })
 // A fake usacloud that integration tests and the sandbox run through the real process path.
-await bundle("src/Sakura/simulator-bin.ts", "dist/usacloud-simulator.mjs")
+await bundle("src/Sakura/simulator-bin.ts", `${out}/usacloud-simulator.mjs`)
 // The Cloudflare API simulator as a server of its own, for trying FleetFlow and wrangler by hand.
-await bundle("src/Cloudflare/simulator-bin.ts", "dist/cloudflare-simulator.mjs")
+await bundle("src/Cloudflare/simulator-bin.ts", `${out}/cloudflare-simulator.mjs`)
+rmSync("dist.old", { recursive: true, force: true })
+if (existsSync("dist")) renameSync("dist", "dist.old")
+renameSync(out, "dist")
+rmSync("dist.old", { recursive: true, force: true })
