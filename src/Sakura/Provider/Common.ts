@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as EffectScope from "effect/Scope"
 import { ProviderError } from "../../Provider.js"
 import {
   type Inputs,
@@ -147,22 +148,23 @@ export const checkOwnedForDelete = (
 }
 
 /**
- * A read shared by several calls, run by a fiber of its own: its outcome goes to `result`. One
- * that fails or is interrupted is `forget`-ten, so that the next call reads again, and those
- * waiting for it are told.
+ * Starts a read shared by several calls in a fiber of its own: in `lifetime` when given (closing it
+ * ends the read), else beyond the call that starts it, which may be interrupted while others wait.
+ * Its outcome goes to `result`; one that fails or is ended is `forget`-ten, so that the next call
+ * reads again, and those waiting for it are told.
  */
-export const background = <A, E>(
-  read: Effect.Effect<Exit.Exit<A, E>>,
+export const shareRead = <A, E>(
+  read: Effect.Effect<A, E>,
   result: Deferred.Deferred<A, E>,
-  forget: () => void
-): Effect.Effect<void> =>
-  Effect.flatMap(read, (exit) => {
+  forget: () => void,
+  lifetime?: EffectScope.Scope
+): Effect.Effect<void> => {
+  const fill = Effect.flatMap(Effect.exit(read), (exit) => {
     if (Exit.isFailure(exit)) forget()
     return Deferred.done(result, exit)
-  }).pipe(
-    Effect.onInterrupt(() => Effect.zipRight(Effect.sync(forget), Deferred.interrupt(result))),
-    Effect.asVoid
-  )
+  }).pipe(Effect.onInterrupt(() => Effect.zipRight(Effect.sync(forget), Deferred.interrupt(result))))
+  return Effect.asVoid(lifetime === undefined ? Effect.forkDaemon(fill) : Effect.forkIn(fill, lifetime))
+}
 
 export const ownerOf = (scope: { readonly project: string; readonly stage: string }, name: string): Owner => ({
   project: scope.project,

@@ -12,7 +12,6 @@ import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resour
 import { DiskInputs } from "../Model.js"
 import type { Archive, Disk, DiskCreateSpec, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
-  background,
   checkOwnedForDelete,
   checkTags,
   type Clients,
@@ -26,6 +25,7 @@ import {
   ownerOf,
   readOrNone,
   type Recorded,
+  shareRead,
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
@@ -99,10 +99,13 @@ export const makeArchives = (usacloud: UsacloudService) =>
             : Effect.succeed(first.id)
         )
         // A failure is not kept: the next create (the engine retries) asks again.
-        const read = background(Effect.exit(found), entry, () =>
-          forOs.get(id) === entry ? forOs.delete(id) : undefined
+        const started = shareRead(
+          found,
+          entry,
+          () => (forOs.get(id) === entry ? forOs.delete(id) : undefined),
+          lifetime
         )
-        return Effect.as(lifetime === undefined ? Effect.forkDaemon(read) : Effect.forkIn(read, lifetime), entry)
+        return Effect.as(started, entry)
       })
     return {
       inZone: (zone: string, key: ResourceKey) =>

@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
 import type { Disk, ListFilter, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
-import { background, lookupOwned, ownedIn } from "./Common.js"
+import { lookupOwned, ownedIn, shareRead } from "./Common.js"
 import { type Owner, scopeTags } from "./Ownership.js"
 
 export interface Owned {
@@ -63,7 +63,6 @@ export const make = (usacloud: UsacloudService): Lookups => {
   /** When the last change of an owner ended; infinite while one runs. */
   const changed = new Map<string, number>()
 
-  /** The shared list of `kind` in `zone` for the owner's project and stage, asked for once and read in the background. */
   /**
    * The shared list of `kind` in `zone` for the owner's project and stage, asked for once and read
    * in the background (in `lifetime`, else beyond the call that asks first, which may be interrupted).
@@ -76,13 +75,14 @@ export const make = (usacloud: UsacloudService): Lookups => {
       if (known !== undefined) return Effect.succeed(known)
       const entry: Shared = { begun: ++clock, result: Deferred.unsafeMake(FiberId.none) }
       shared.set(key, entry)
-      const read = background(
-        Effect.exit(list(kind, zone, { tags })),
+      const started = shareRead(
+        list(kind, zone, { tags }),
         entry.result,
         // A failed read is not kept: the next create (the engine retries) reads the list again.
-        () => (shared.get(key) === entry ? shared.delete(key) : undefined)
+        () => (shared.get(key) === entry ? shared.delete(key) : undefined),
+        lifetime
       )
-      return Effect.as(lifetime === undefined ? Effect.forkDaemon(read) : Effect.forkIn(read, lifetime), entry)
+      return Effect.as(started, entry)
     })
 
   return {

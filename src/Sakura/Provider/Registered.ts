@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type { Note, SshKey, UsacloudError, UsacloudService } from "../Usacloud.js"
-import { background } from "./Common.js"
+import { shareRead } from "./Common.js"
 
 export interface Catalog<A extends { readonly id: string }> {
   /** What is registered: as listed in this run, with what FleetFlow changed since. */
@@ -65,12 +65,11 @@ const catalog = <A extends { readonly id: string }>(
     if (listed !== undefined) return listOf(listed)
     const started = Deferred.unsafeMake<ReadonlyArray<A>, UsacloudError>(FiberId.none)
     listed = started
-    // Read in the background: the lookup that started it may be interrupted, the others still wait for it.
     // A failed read is not kept: the next lookup (the engine retries) lists again.
-    const fill = background(Effect.exit(read), started, () => {
+    const fill = shareRead(read, started, () => {
       if (listed === started) listed = undefined
     })
-    return Effect.zipRight(Effect.forkDaemon(fill), listOf(started))
+    return Effect.zipRight(fill, listOf(started))
   })
   return {
     list,
