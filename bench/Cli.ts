@@ -122,10 +122,16 @@ export const runCli = async (
   env: Readonly<Record<string, string>> = {}
 ): Promise<CliRun> => {
   const report = NodePath.join(cwd, `rusage-${process.pid}-${Date.now()}.json`)
-  const finished = await Processes.run(process.execPath, ["--require", rusagePreload, Processes.bin, ...cliArgs], {
-    cwd,
-    env: Processes.cliEnvironment({ ...env, FLEETFLOW_BENCH_RUSAGE: report })
-  })
+  const profile = process.env.FLEETFLOW_BENCH_CPU_PROF
+  const profiling = profile ? ["--cpu-prof", `--cpu-prof-dir=${NodePath.resolve(profile)}`] : []
+  const finished = await Processes.run(
+    process.execPath,
+    [...profiling, "--require", rusagePreload, Processes.bin, ...cliArgs],
+    {
+      cwd,
+      env: Processes.cliEnvironment({ ...env, FLEETFLOW_BENCH_RUSAGE: report })
+    }
+  )
   const usage = JSON.parse(Fs.readFileSync(report, "utf8")) as {
     readonly userCPUTime: number
     readonly systemCPUTime: number

@@ -145,23 +145,31 @@ export const read = (
       ([jurisdiction, group]) =>
         Effect.gen(function* () {
           const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
-          return yield* Effect.forEach(
-            group,
-            ({ adopted, cors, inputs, key, name }) => {
-              const bucket = listed.find((candidate) => candidate.name === name)
-              if (bucket === undefined) return Effect.succeed([])
-              if (!cors) return Effect.succeed([[key, observe(bucket, undefined, adopted, inputs)] as const])
-              return api.r2.cors.get(bucket.name, { jurisdiction }).pipe(
-                orFail(key),
-                Effect.map((rules) => [[key, observe(bucket, rules, adopted, inputs)] as const])
-              )
-            },
-            { concurrency: 8 }
+          // By name, and an effect only for a CORS read: a plan looks up thousands of buckets.
+          const byName = new Map<string, Bucket>()
+          for (const bucket of listed) if (!byName.has(bucket.name)) byName.set(bucket.name, bucket)
+          const found = group.flatMap((lookup) => {
+            const bucket = byName.get(lookup.name)
+            return bucket === undefined ? [] : [[lookup, bucket] as const]
+          })
+          const rules = new Map(
+            yield* Effect.forEach(
+              found.filter(([lookup]) => lookup.cors),
+              ([{ key }, bucket]) =>
+                api.r2.cors.get(bucket.name, { jurisdiction }).pipe(
+                  orFail(key),
+                  Effect.map((read) => [key, read] as const)
+                ),
+              { concurrency: 8 }
+            )
+          )
+          return found.map(
+            ([{ adopted, inputs, key }, bucket]) => [key, observe(bucket, rules.get(key), adopted, inputs)] as const
           )
         }),
       { concurrency: "unbounded" }
     ),
-    (groups) => groups.flatMap((group) => group.flat())
+    (groups) => groups.flat()
   )
 
 /** Custom domains to read: by domain, on their bucket. */

@@ -93,7 +93,7 @@ export const getState = (
     records: ofType("dns").flatMap(([key, resource]) => {
       const zone = Records.zoneOf(resource)
       if (zone === undefined) return []
-      const pick = (records: ReadonlyArray<DnsRecord>) => records.find((record) => record.id === resource.id)
+      const pick = (records: Records.ZoneRecords) => records.withId(resource.id)
       return [{ key, zone, pick, adopted: adopted(resource), inputs: resource.inputs }]
     }),
     workers: ofType("worker").map(([key, resource]) => ({
@@ -147,7 +147,7 @@ export const find = (
       records: ofType("dns").flatMap((item) => {
         const identity = Records.identityOf(item.name, item.inputs)
         if (identity === undefined) return []
-        const pick = (records: ReadonlyArray<DnsRecord>) => {
+        const pick = (records: Records.ZoneRecords) => {
           const matched = Records.match(records, identity)
           if (matched.ambiguous.length > 0) ambiguous.push([item, matched.ambiguous])
           return matched.record

@@ -9,7 +9,7 @@ import type { ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
 import { DnsRecordInputs, type DnsRecordInputs as RecordInputs } from "../Model.js"
-import { groupBy } from "../../Grouping.js"
+import { groupBy, withId } from "../../Grouping.js"
 import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
 
 const decode = decodeInputs(DnsRecordInputs, "a DNS record")
@@ -67,11 +67,41 @@ export const observe = (record: DnsRecord, zoneId: string, adopted: boolean, inp
   ...(inputs === undefined ? {} : { inputs: observedInputs(record, inputs) })
 })
 
+/**
+ * A zone's list, indexed by id and by name and type when first asked: a plan looks up each of
+ * thousands of records in it, and scanning the list for each was quadratic.
+ */
+export interface ZoneRecords {
+  readonly withId: (id: string) => DnsRecord | undefined
+  readonly named: (fqdn: string, type: string) => ReadonlyArray<DnsRecord>
+}
+
+const nameAndType = (fqdn: string, type: string) => `${type}\u0000${fqdn}`
+
+export const indexRecords = (records: ReadonlyArray<DnsRecord>): ZoneRecords => {
+  let names: Map<string, Array<DnsRecord>> | undefined
+  return {
+    withId: (id) => withId(records, id),
+    named: (name, type) => {
+      if (names === undefined) {
+        names = new Map()
+        for (const record of records) {
+          const key = nameAndType(fqdn(record.name), record.type.toUpperCase())
+          const same = names.get(key)
+          if (same === undefined) names.set(key, [record])
+          else same.push(record)
+        }
+      }
+      return names.get(nameAndType(name, type)) ?? []
+    }
+  }
+}
+
 /** Records to read in one zone: `pick` chooses a record of the zone's list, or none. */
 export interface RecordLookup {
   readonly key: ResourceKey
   readonly zone: string
-  readonly pick: (records: ReadonlyArray<DnsRecord>) => DnsRecord | undefined
+  readonly pick: (records: ZoneRecords) => DnsRecord | undefined
   readonly adopted: boolean
   /** The inputs the record's are reported against: what the state recorded, or the file declares. */
   readonly inputs: Inputs
@@ -90,7 +120,7 @@ export const read = (
         Effect.gen(function* () {
           const zone = yield* orFail()(ignoreNotFoundZone(api.zones.byName(zoneName)))
           if (zone === undefined) return []
-          const listed = yield* orFail()(api.dns.records.list(zone.id))
+          const listed = indexRecords(yield* orFail()(api.dns.records.list(zone.id)))
           return group.flatMap(({ adopted, inputs, key, pick }) => {
             const record = pick(listed)
             if (record === undefined) return []
@@ -129,12 +159,10 @@ export const identityOf = (name: string, inputs: Inputs): (RecordIdentity & { re
  * that also has its content. Several and none of them with its content: `ambiguous`.
  */
 export const match = (
-  records: ReadonlyArray<DnsRecord>,
+  records: ZoneRecords,
   wanted: RecordIdentity
 ): { readonly record: DnsRecord | undefined; readonly ambiguous: ReadonlyArray<DnsRecord> } => {
-  const candidates = records.filter(
-    (record) => record.type.toUpperCase() === wanted.type && fqdn(record.name) === wanted.fqdn
-  )
+  const candidates = records.named(wanted.fqdn, wanted.type)
   if (candidates.length <= 1) return { record: candidates[0], ambiguous: [] }
   const { content } = wanted
   const same = content === undefined ? undefined : candidates.find((record) => sameValue(record.content, content))

@@ -4,6 +4,7 @@
  * `ssh-key list`, one `note list`, whatever the number of resources.
  */
 import * as Effect from "effect/Effect"
+import { withId } from "../../Grouping.js"
 import type { ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, ResourceType, StoredResource } from "../../Resource.js"
 import type { UsacloudError, UsacloudService } from "../Usacloud.js"
@@ -49,7 +50,7 @@ const global = <A extends { readonly id: string }>(
     ? Effect.void
     : Effect.map(orFail()(list()), (listed) => {
         for (const [key, resource] of entries) {
-          const item = listed.find((candidate) => candidate.id === resource.id)
+          const item = withId(listed, resource.id)
           if (item !== undefined) {
             found.set(key, observe(item, resource.attributes.adopted === true, recordedOf(resource)))
           }
@@ -82,7 +83,7 @@ export const getState = (
       zoneOf,
       (zone) => read.disks.list(zone),
       (listed, resource) => {
-        const disk = listed.find((candidate) => candidate.id === resource.id)
+        const disk = withId(listed, resource.id)
         return disk === undefined ? undefined : Disks.observe(disk, recordedOf(resource))
       },
       found

@@ -5,6 +5,7 @@
  * Updates are in `ServerUpdate.ts`.
  */
 import * as Effect from "effect/Effect"
+import { withId } from "../../Grouping.js"
 import type { AlongRequest, Applied, ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import { isReference, type Observed, type ResourceKey, type StoredResource } from "../../Resource.js"
 import { ServerInputs, type ServerInputs as Inputs } from "../Model.js"
@@ -89,8 +90,7 @@ export const observe = (server: Server, recorded: Recorded): Observed => {
 
 /** The server `id` names now: itself, or the one a plan change made of it (`@previous-id=<id>`). */
 export const successorIn = (servers: ReadonlyArray<Server>, id: string): Server | undefined =>
-  servers.find((server) => server.id === id) ??
-  servers.find((server) => server.tags.includes(`${previousIdPrefix}${id}`))
+  withId(servers, id) ?? servers.find((server) => server.tags.includes(`${previousIdPrefix}${id}`))
 
 /** Where server `id` is now: as the run's list just showed it, else read. */
 export const find = (
