@@ -8,6 +8,7 @@ import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as ParseIssues from "../ParseIssues.js"
+import { quickDecoder } from "../QuickDecode.js"
 import { type Json, StoredResource } from "../Resource.js"
 import { newerFormatDetail, PendingOperation, ScaleCounts, StateFile } from "./Document.js"
 import * as Journal from "./Journal.js"
@@ -62,7 +63,7 @@ const nestsDeeperThan = (json: unknown, limit: number): boolean => {
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, json: unknown): Either.Either<A, string> => {
   if (nestsDeeperThan(json, maximumNesting)) return Either.left("it is nested too deeply")
   try {
-    return Schema.decodeUnknownEither(schema)(json).pipe(Either.mapLeft((error) => formatIssues(error)))
+    return quickDecoder(schema)(json).pipe(Either.mapLeft((error) => formatIssues(error)))
   } catch (error) {
     // A sentence for the operator, never a stack (the overflow can come wrapped in a FiberFailure).
     if (String(error).includes("Maximum call stack")) return Either.left("it is nested too deeply")
