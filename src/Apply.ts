@@ -109,7 +109,14 @@ export const run = (
         const decide = (outcome: Outcome) =>
           Effect.zipRight(
             Effect.forEach(carried, (other) =>
-              settle(other, outcome._tag === "Succeeded" ? { _tag: "Succeeded", previous: undefined } : outcome)
+              settle(
+                other,
+                outcome._tag === "Succeeded"
+                  ? { _tag: "Succeeded", previous: undefined }
+                  : outcome._tag === "Failed"
+                    ? { ...outcome, error: failedAlong(other, step, outcome.error) }
+                    : outcome
+              )
             ),
             settle(step, outcome)
           )
@@ -149,7 +156,10 @@ export const run = (
             }
             const error = asProviderError(step, result.left)
             yield* report(options, together, (reporter, one) =>
-              reporter.finished(one.key, verbOf(one), { _tag: "Failed", message: error.message })
+              reporter.finished(one.key, verbOf(one), {
+                _tag: "Failed",
+                message: one === step ? error.message : failedAlong(one, step, error).message
+              })
             )
             // With the store failing, what a new action did could not be recorded either.
             const store = result.left._tag === "ProviderError" ? undefined : result.left
@@ -226,6 +236,16 @@ const storeFailureOf = (errors: ReadonlyArray<State.StateError>): StoreFailure |
       : "Run `fleetflow up` again; the intents recorded before each call let it settle what ran."
   return { message: first.message, whenBack, inFlight: errors.length }
 }
+
+/** A create another's call makes failed with that call: its error is told once, on the carrier. */
+const failedAlong = (carried: Step, carrier: Step, error: ProviderError): ProviderError =>
+  new ProviderError({
+    provider: error.provider,
+    operation: carried.operation,
+    key: carried.key,
+    reason: error.reason,
+    message: `made in one call with ${carrier.key}, which failed: see its error`
+  })
 
 const asProviderError = (step: Step, error: ProviderError | State.StateError): ProviderError =>
   error._tag === "ProviderError"

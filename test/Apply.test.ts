@@ -502,6 +502,13 @@ describe("partial apply", () => {
         // A permanent fault is a 400 answer, which the provider reports as invalid.
         failing.map((key) => [`create:${key}`, "invalid"])
       )
+      // One call made both: the cloud's error is told on the server, the disk points at it.
+      const messages = new Map(first.failed.map((failure) => [failure.step.key, failure.error.message]))
+      assert.strictEqual(
+        messages.get(diskKey("web")),
+        `made in one call with ${serverKey("web")}, which failed: see its error`
+      )
+      assert.notInclude(messages.get(serverKey("web")), "made in one call")
       const notStarted = first.notStarted.map((step) => step.key)
       for (const key of dependents) assert.include(notStarted, key)
       // What the error says succeeded is what the cloud holds.
