@@ -4,14 +4,18 @@
  * decoders, so `load` reports it.
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as CloudflareNodes from "../Cloudflare/Nodes.js"
 import {
+  combineErrors,
   type ConfigError,
   type DecodeContext,
   type Entry,
   fieldName,
   type KdlNode,
+  type Location,
   type NodeKind,
+  problemCount,
   rejectTokens,
   type StageView
 } from "../Declaration.js"
@@ -50,11 +54,53 @@ export const canonicalField = (node: string, name: string): string => {
   return byNode.get(fieldName(node))?.aliases[normalized] ?? normalized
 }
 
-export const decodeResource = (context: DecodeContext, node: KdlNode): Effect.Effect<ResourceSpec, ConfigError> =>
+const decodeOnce = (context: DecodeContext, node: KdlNode): Effect.Effect<ResourceSpec, ConfigError> =>
   Effect.gen(function* () {
     yield* rejectTokens(node)
     return yield* byNode.get(fieldName(node.name))!.decode(context, node)
   })
+
+/** How many times a failing node is read again to find its other problems. */
+const rereads = 10
+
+const atOrBefore = (a: Location, b: Location) => a.line < b.line || (a.line === b.line && a.column <= b.column)
+
+/**
+ * The field of `node` a problem is in: of the fields written in the same file at or before it, the
+ * last. Undefined when the problem is the node's own (where the node starts: a field it lacks).
+ */
+const fieldWith = (node: KdlNode, problem: Location): KdlNode | undefined => {
+  if (problem.line === node.at.line && problem.column === node.at.column) return undefined
+  let found: KdlNode | undefined
+  for (const child of node.children) {
+    if (child.at.file !== problem.file || !atOrBefore(child.at, problem)) continue
+    if (found === undefined || atOrBefore(found.at, child.at)) found = child
+  }
+  return found
+}
+
+/**
+ * A node's decoder stops at its first problem. To list the node's other problems in the same run,
+ * the field that problem is in is set aside and the node read again, until it reads, or what stops
+ * it is the node's own (a field it now lacks) or nothing new.
+ */
+export const decodeResource = (context: DecodeContext, node: KdlNode): Effect.Effect<ResourceSpec, ConfigError> =>
+  Effect.catchAll(decodeOnce(context, node), (first) =>
+    Effect.gen(function* () {
+      const errors = [first]
+      let remaining = node
+      // A decoder that listed several problems (a DNS zone's records) has listed what it could.
+      for (let round = 0; round < rereads && problemCount(errors[errors.length - 1]!) === 1; round++) {
+        const field = fieldWith(remaining, errors[errors.length - 1]!)
+        if (field === undefined) break
+        remaining = { ...remaining, children: remaining.children.filter((child) => child !== field) }
+        const next = yield* Effect.flip(decodeOnce(context, remaining)).pipe(Effect.option)
+        if (Option.isNone(next) || fieldWith(remaining, next.value) === undefined) break
+        errors.push(next.value)
+      }
+      return yield* Effect.fail(combineErrors(errors))
+    })
+  )
 
 /** The stage as each kind sees the others: the entries of each spec type, in declared order. */
 export const stageView = (entries: ReadonlyArray<readonly [type: string, entry: Entry]>): StageView => {

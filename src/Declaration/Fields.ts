@@ -267,7 +267,7 @@ export const oneOf = <A extends string>(
     configError(
       at,
       `unknown ${what} \`${value}\``,
-      `${guess === undefined ? "" : guess + " "}valid ${what}s: ${listOf(valid)}`
+      `${guess === undefined ? "" : guess + " "}valid ${what.endsWith("s") ? `${what}es` : `${what}s`}: ${listOf(valid)}`
     )
   )
 }

@@ -431,6 +431,34 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
       })
     )
 
+    it.effect("each bad value of a node: it is read again without the field at fault", () =>
+      Effect.gen(function* () {
+        const error = yield* errorOf(
+          sakura +
+            `r2-bucket "assets" {\n  location "mars"\n  storage-class "cold"\n}\n` +
+            `server "web" {\n  plan core=2 memory=4\n  disk size=20 os="ubuntu2404"\n  tags 1\n  description 42\n  zone "tk9z"\n}\n`
+        )
+        assert.deepStrictEqual(problems(error), [
+          [3, 12, "unknown location `MARS`"],
+          [4, 17, "unknown storage class `cold`"],
+          [9, 8, "`tags` must be a string, got a number 1"],
+          [10, 15, "`description` must be a string, got a number 42"],
+          [11, 8, "unknown zone `tk9z`"]
+        ])
+        assert.strictEqual(
+          Config.problemsOf(error)[1]?.suggestion,
+          "valid storage classes: `Standard`, `InfrequentAccess`"
+        )
+      })
+    )
+
+    it.effect("a field at fault that the node needs is not then reported missing", () =>
+      Effect.gen(function* () {
+        const error = yield* errorOf(sakura + `server "web" {\n  plan core="x" memory=4\n  tags 1\n}\n`)
+        assert.deepStrictEqual(problems(error), [[3, 13, '`core` must be a number, got a string "x"']])
+      })
+    )
+
     it.effect("a template failing in two stages is reported once; duplicates are reported with the rest", () =>
       Effect.gen(function* () {
         const error = yield* errorOf(
