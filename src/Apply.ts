@@ -108,16 +108,7 @@ export const run = (
           )
         const decide = (outcome: Outcome) =>
           Effect.zipRight(
-            Effect.forEach(carried, (other) =>
-              settle(
-                other,
-                outcome._tag === "Succeeded"
-                  ? { _tag: "Succeeded", previous: undefined }
-                  : outcome._tag === "Failed"
-                    ? { ...outcome, error: failedAlong(other, step, outcome.error) }
-                    : outcome
-              )
-            ),
+            Effect.forEach(carried, (other) => settle(other, carriedOutcome(other, step, outcome))),
             settle(step, outcome)
           )
         const deps = yield* Effect.forEach(step.after, (id) => {
@@ -236,6 +227,14 @@ const storeFailureOf = (errors: ReadonlyArray<State.StateError>): StoreFailure |
       : "Run `fleetflow up` again; the intents recorded before each call let it settle what ran."
   return { message: first.message, whenBack, inFlight: errors.length }
 }
+
+/** What a carried create's outcome is: its carrier's, the error told once, on the carrier. */
+const carriedOutcome = (carried: Step, carrier: Step, outcome: Outcome): Outcome =>
+  outcome._tag === "Succeeded"
+    ? { _tag: "Succeeded", previous: undefined }
+    : outcome._tag === "Failed"
+      ? { ...outcome, error: failedAlong(carried, carrier, outcome.error) }
+      : outcome
 
 /** A create another's call makes failed with that call: its error is told once, on the carrier. */
 const failedAlong = (carried: Step, carrier: Step, error: ProviderError): ProviderError =>
