@@ -14,3 +14,6 @@ const styles = /\x1b\[[0-9;]*m/g
 
 /** Colours and weights only: what moves the cursor or clears a line stays, for a prompt redraws itself with them. */
 export const stripStyles = (text: string): string => text.replace(styles, "")
+
+/** The colour and weight sequences in `text`, in order: what a rewrite of the text must keep. */
+export const stylesIn = (text: string): string => text.match(styles)?.join("") ?? ""

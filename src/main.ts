@@ -37,7 +37,7 @@ const parsed = Effect.gen(function* () {
   if (Completions.asksForBash(line.args)) return yield* Completions.printBash(Cli.root, tree)
   return yield* Cli.run([...process.argv.slice(0, 2), ...line.args])
 }).pipe(
-  Printing.tidy({ color: terminal.color() }),
+  Printing.tidy({ color: terminal.color(), help: line.asksHelp ? line.command : undefined }),
   // A group named alone shows its help, but the command line asked for nothing to be done.
   Effect.tap(() => {
     if (line.incomplete) process.exitCode = Report.ExitCode.error

@@ -47,6 +47,8 @@ export interface Read {
   readonly args: ReadonlyArray<string>
   /** A group named without one of its commands: its help is shown, and the command line was still incomplete. */
   readonly incomplete: boolean
+  /** The help of `command` is what the command line asks for (or shows, for a group named alone). */
+  readonly asksHelp: boolean
   /** The deepest command named, e.g. `fleetflow plan`: its help answers a usage error. */
   readonly command: string
   readonly problem: Option.Option<UsageError>
@@ -152,13 +154,14 @@ export const read = (tree: CommandShape, typed: ReadonlyArray<string>): Read => 
   const helpOf = (incomplete: boolean): Read => ({
     args: [...path.slice(1), asked === "--wizard" ? asked : "--help"],
     incomplete,
+    asksHelp: asked !== "--wizard",
     command: path.join(" "),
     problem: Option.none()
   })
   const refuse = (reason: string): Read => {
     if (asked !== undefined) return helpOf(false)
     const problem = new UsageError({ reason, command: path.join(" ") })
-    return { args: typed, incomplete: false, command: problem.command, problem: Option.some(problem) }
+    return { args: typed, incomplete: false, asksHelp: false, command: problem.command, problem: Option.some(problem) }
   }
   let node = tree
   for (let index = 0; index < typed.length; index++) {
@@ -207,6 +210,7 @@ export const read = (tree: CommandShape, typed: ReadonlyArray<string>): Read => 
   return {
     args: [...globals, ...path.slice(1), ...rest],
     incomplete: false,
+    asksHelp: false,
     command: path.join(" "),
     problem: Option.none()
   }

@@ -323,7 +323,9 @@ export const importCommand = Command.make(
 const forceUnlockOptions = {
   ...common,
   yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("remove it without asking")),
-  id: Args.text({ name: "LOCK_ID" })
+  id: Args.text({ name: "LOCK_ID" }).pipe(
+    Args.withDescription("the lock ID a refused command printed (`state is locked by …, lock ID …`)")
+  )
 }
 
 /** Shows who holds the lock and asks; a lock whose command still runs must not be removed by habit. */

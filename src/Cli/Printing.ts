@@ -7,16 +7,22 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ansi from "../Ansi.js"
+import { tidyHelp } from "./Help.js"
 
 const mapStrings = (args: ReadonlyArray<unknown>, f: (text: string) => string) =>
   args.map((arg) => (typeof arg === "string" ? f(arg) : arg))
 
-/** Runs the effect with a Console that drops escape sequences when colour is off and trims errors' trailing lines. */
+/**
+ * Runs the effect with a Console that drops escape sequences when colour is off and trims errors' trailing lines;
+ * with `help` (the command asked for it, e.g. `fleetflow plan`), what it prints is that command's help, tidied.
+ */
 export const tidy =
-  (options: { readonly color: boolean }) =>
+  (options: { readonly color: boolean; readonly help?: string | undefined }) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Console.consoleWith((console) => {
-      const out = (text: string) => (options.color ? text : Ansi.strip(text))
+      const { help } = options
+      const shown = (text: string) => (help === undefined ? text : tidyHelp(text, help))
+      const out = (text: string) => shown(options.color ? text : Ansi.strip(text))
       const err = (text: string) => out(text).replace(/\n+$/, "")
       return Console.withConsole(effect, {
         ...console,

@@ -59,7 +59,11 @@ const stateList = Command.make("list", common, (options) =>
   })
 ).pipe(Command.withDescription("list the resource keys the state holds"))
 
-const stateShow = Command.make("show", { ...common, key: Args.text({ name: "KEY" }) }, (options) =>
+const resourceKey = Args.text({ name: "KEY" }).pipe(
+  Args.withDescription("a key `fleetflow state list` prints, e.g. cloudflare:r2:assets")
+)
+
+const stateShow = Command.make("show", { ...common, key: resourceKey }, (options) =>
   stateCommand(options, (state) =>
     Effect.gen(function* () {
       const resource = state.resources[options.key]

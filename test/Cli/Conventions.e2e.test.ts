@@ -21,10 +21,33 @@ describe("command-line conventions", () => {
         for (const args of [["up", "--help"], ["--help"], ["up", "--no-color", "--help"]]) {
           const help = yield* run(args, dir, env)
           assert.strictEqual(help.code, 0, help.stderr)
-          assert.include(help.stdout, "--parallelism integer")
+          assert.include(help.stdout, args[0] === "up" ? "--parallelism integer" : "show what `up` would change")
           assert.notInclude(help.stdout + help.stderr, esc, `${args.join(" ")} with NO_COLOR="${env.NO_COLOR}"`)
         }
       }
+    })
+  )
+
+  it.live("help names the whole command, lists commands one per line, and says nothing of a value's type", () =>
+    Effect.gen(function* () {
+      const dir = workspace()
+      const show = yield* run(["state", "show", "--help"], dir)
+      assert.strictEqual(show.code, 0, show.stderr)
+      assert.match(show.stdout, /^\$ fleetflow state show \[/m)
+      assert.include(show.stdout, "<KEY>\n\n  a key `fleetflow state list` prints")
+      for (const args of [["up", "--help"], ["--help"], ["state", "--help"], ["force-unlock", "--help"]]) {
+        const help = yield* run(args, dir)
+        assert.notMatch(help.stdout, /user-defined piece of text|A true or false value/, args.join(" "))
+      }
+      const root = yield* run(["--help"], dir)
+      assert.match(root.stdout, /^ {2}plan {2,}show what `up` would change; changes nothing$/m)
+      assert.match(root.stdout, /^ {2}state show {2,}show one resource the state holds$/m)
+      assert.include(root.stdout, "Run `fleetflow <command> --help` for a command's arguments and options.")
+      const commands = root.stdout.slice(root.stdout.indexOf("COMMANDS"), root.stdout.indexOf("GLOBAL OPTIONS"))
+      assert.notInclude(commands, "--file", "a command's options are in its own help")
+      const group = yield* run(["state", "--help"], dir)
+      assert.match(group.stdout, /^\$ fleetflow state$/m)
+      assert.match(group.stdout, /^ {2}list {2,}list the resource keys the state holds$/m)
     })
   )
 
@@ -135,10 +158,10 @@ describe("command-line conventions", () => {
       const bare = yield* run([], dir)
       assert.strictEqual(bare.code, 1)
       assert.include(bare.stdout, "COMMANDS")
-      assert.include(bare.stdout, "- plan")
+      assert.match(bare.stdout, /^ {2}plan {2,}show what/m)
       const group = yield* run(["state"], dir)
       assert.strictEqual(group.code, 1)
-      assert.include(group.stdout, "- list")
+      assert.match(group.stdout, /^ {2}list {2,}list the resource keys/m)
     })
   )
 
