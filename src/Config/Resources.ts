@@ -96,6 +96,11 @@ export const decodeResource = (context: DecodeContext, node: KdlNode): Effect.Ef
         remaining = { ...remaining, children: remaining.children.filter((child) => child !== field) }
         const next = yield* Effect.flip(decodeOnce(context, remaining)).pipe(Effect.option)
         if (Option.isNone(next) || fieldWith(remaining, next.value) === undefined) break
+        const last = errors[errors.length - 1]!
+        // The same problem again: it was not in the field set aside (a template's field came before it).
+        if (next.value.line === last.line && next.value.column === last.column && next.value.message === last.message) {
+          break
+        }
         errors.push(next.value)
       }
       return yield* Effect.fail(combineErrors(errors))
