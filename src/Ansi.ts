@@ -15,5 +15,8 @@ const styles = /\x1b\[[0-9;]*m/g
 /** Colours and weights only: what moves the cursor or clears a line stays, for a prompt redraws itself with them. */
 export const stripStyles = (text: string): string => text.replace(styles, "")
 
+/** The pattern of one colour or weight sequence, for a larger expression that must keep them. */
+export const stylePattern = styles.source
+
 /** The colour and weight sequences in `text`, in order: what a rewrite of the text must keep. */
 export const stylesIn = (text: string): string => text.match(styles)?.join("") ?? ""

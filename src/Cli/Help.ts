@@ -8,7 +8,7 @@
 
 import * as Ansi from "../Ansi.js"
 
-const escapes = "((?:\\u001b\\[[0-9;]*m)*)"
+const escapes = `((?:${Ansi.stylePattern})*)`
 
 const typeSentences = new RegExp(
   `^${escapes} {2}(?:A user-defined piece of text(?: that is confidential)?|A true or false value|An integer)\\.\\n\\n`,

@@ -83,15 +83,7 @@ export const indexRecords = (records: ReadonlyArray<DnsRecord>): ZoneRecords => 
   return {
     withId: (id) => withId(records, id),
     named: (name, type) => {
-      if (names === undefined) {
-        names = new Map()
-        for (const record of records) {
-          const key = nameAndType(fqdn(record.name), record.type.toUpperCase())
-          const same = names.get(key)
-          if (same === undefined) names.set(key, [record])
-          else same.push(record)
-        }
-      }
+      names ??= groupBy(records, (record) => nameAndType(fqdn(record.name), record.type.toUpperCase()))
       return names.get(nameAndType(name, type)) ?? []
     }
   }
