@@ -10,18 +10,35 @@ export const groupBy = <A, K>(items: Iterable<A>, keyOf: (item: A) => K): Map<K,
   return groups
 }
 
-const idIndexes = new WeakMap<ReadonlyArray<{ readonly id: string }>, Map<string, { readonly id: string }>>()
+type Field = "id" | "name"
+
+const indexes: Record<Field, WeakMap<ReadonlyArray<unknown>, Map<string, ReadonlyArray<unknown>>>> = {
+  id: new WeakMap(),
+  name: new WeakMap()
+}
 
 /**
- * The first of `items` with `id`. A list is indexed on its first lookup (lists read from a
- * cloud are not changed afterwards): a lookup per resource that scanned it was quadratic.
+ * The items of `items` whose `field` is `value`, in their order. A list is indexed on its first
+ * lookup (lists read from a cloud are not changed afterwards): a lookup per resource that scanned
+ * it was quadratic.
  */
-export const withId = <A extends { readonly id: string }>(items: ReadonlyArray<A>, id: string): A | undefined => {
-  let index = idIndexes.get(items)
+const lookup = <A extends Readonly<Record<F, string>>, F extends Field>(
+  items: ReadonlyArray<A>,
+  field: F,
+  value: string
+): ReadonlyArray<A> => {
+  let index = indexes[field].get(items)
   if (index === undefined) {
-    index = new Map()
-    for (const item of items) if (!index.has(item.id)) index.set(item.id, item)
-    idIndexes.set(items, index)
+    index = groupBy(items, (item) => item[field])
+    indexes[field].set(items, index)
   }
-  return index.get(id) as A | undefined
+  return (index.get(value) ?? []) as ReadonlyArray<A>
 }
+
+/** The first of `items` with `id`. */
+export const withId = <A extends { readonly id: string }>(items: ReadonlyArray<A>, id: string): A | undefined =>
+  lookup(items, "id", id)[0]
+
+/** The items of `items` named `name`, in their order. */
+export const named = <A extends { readonly name: string }>(items: ReadonlyArray<A>, name: string): ReadonlyArray<A> =>
+  lookup(items, "name", name)

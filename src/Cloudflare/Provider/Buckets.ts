@@ -9,7 +9,7 @@ import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../Resource.js"
 import { type Bucket, type CloudflareApiService, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
 import { BucketDomainInputs, BucketInputs, type Cors } from "../Model.js"
-import { groupBy } from "../../Grouping.js"
+import { groupBy, named } from "../../Grouping.js"
 import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 const decodeBucket = decodeInputs(BucketInputs, "an R2 bucket")
@@ -146,10 +146,9 @@ export const read = (
         Effect.gen(function* () {
           const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
           // By name, and an effect only for a CORS read: a plan looks up thousands of buckets.
-          const byName = new Map<string, Bucket>()
-          for (const bucket of listed) if (!byName.has(bucket.name)) byName.set(bucket.name, bucket)
+          // An effect only for a CORS read: a plan looks up thousands of buckets.
           const found = group.flatMap((lookup) => {
-            const bucket = byName.get(lookup.name)
+            const [bucket] = named(listed, lookup.name)
             return bucket === undefined ? [] : [[lookup, bucket] as const]
           })
           const rules = new Map(

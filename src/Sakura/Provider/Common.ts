@@ -8,6 +8,7 @@ import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as EffectScope from "effect/Scope"
+import { named } from "../../Grouping.js"
 import { ProviderError } from "../../Provider.js"
 import {
   type Inputs,
@@ -196,7 +197,7 @@ export const lookupOwned = <A extends Tagged>(
 
 /** What `owner` made, in a list: matched by name and ownership tags, the newest after a plan change. */
 export const ownedIn = <A extends Tagged>(listed: ReadonlyArray<A>, owner: Owner): A | undefined => {
-  const candidates = listed.filter((item) => item.name === owner.name && isOwnedBy(item.tags, owner))
+  const candidates = named(listed, owner.name).filter((item) => isOwnedBy(item.tags, owner))
   const replaced = (item: A) => candidates.some((other) => other.tags.includes(`${previousIdPrefix}${item.id}`))
   return candidates.find((item) => !replaced(item)) ?? candidates[0]
 }
