@@ -12,17 +12,24 @@ import { fleetflowDockerSetup } from "../src/Sakura/BuiltinScripts.js"
 import {
   devKey,
   devKeyFingerprint,
+  failureOf,
   folder,
   upstreamKeyFingerprint,
   upstreamSamples,
   withEnv
 } from "./fixtures/config/support.js"
 
-const complete = NodeFs.readFileSync(NodePath.join(__dirname, "fixtures/config/complete.kdl"), "utf8")
+const asWritten = NodeFs.readFileSync(NodePath.join(__dirname, "fixtures/config/complete.kdl"), "utf8")
 
-const completeFolder = () =>
+/**
+ * The example as `examples/fleet.kdl` has it: as KDL.md writes it, `api` is both a server's alias (a CNAME)
+ * and an A record of the zone, which Cloudflare refuses (the first test below).
+ */
+const complete = asWritten.replace('aliases "www" "api"', 'aliases "www" "api-internal"')
+
+const completeFolder = (text = complete) =>
   folder({
-    "fleet.kdl": complete,
+    "fleet.kdl": text,
     "workers/api-gateway/index.js": 'export default { fetch: () => new Response("ok") }\n',
     "workers/api-gateway/wrangler.toml": 'name = "api-gateway"\nmain = "index.js"\n',
     "workers/api-gateway/node_modules/dep/index.js": "ignored\n",
@@ -64,6 +71,22 @@ layer(NodeFileSystem.layer)("Config", (it) => {
       })
     )
 
+    it.effect("as KDL.md writes it, is refused for the name `api`, a CNAME and an A record", () =>
+      Effect.gen(function* () {
+        assert.notStrictEqual(complete, asWritten)
+        const root = completeFolder(asWritten)
+        const error = yield* failureOf(
+          Effect.flatMap(Config.load(NodePath.join(root, "fleet.kdl")), (config) =>
+            Config.desiredResources(config, "dev")
+          ).pipe(withEnv({ CF_ACCOUNT_ID: "acc-123", HOME: NodePath.join(root, "home") }))
+        )
+        assert.match(error.message, /^`api.creo-memories.com` is declared as a CNAME and as an A record/)
+        // At the server's `dns` block, which declares the alias.
+        assert.strictEqual(error.path, 'server "creo-vps" > dns')
+        assert.strictEqual(asWritten.split("\n")[error.line - 1]?.trim(), "dns {")
+      })
+    )
+
     it.effect("expands stage dev into exactly these resources", () =>
       Effect.gen(function* () {
         const root = completeFolder()
@@ -71,8 +94,8 @@ layer(NodeFileSystem.layer)("Config", (it) => {
           Config.desiredResources(config, "dev")
         ).pipe(withEnv({ CF_ACCOUNT_ID: "acc-123", HOME: NodePath.join(root, "home") }))
         assert.deepStrictEqual(keysOf(desired), [
+          "cloudflare:dns:api-internal.creo-memories.com/CNAME",
           "cloudflare:dns:api.creo-memories.com/A",
-          "cloudflare:dns:api.creo-memories.com/CNAME",
           "cloudflare:dns:app.creo-memories.com/A",
           "cloudflare:dns:cdn.creo-memories.com/CNAME",
           "cloudflare:dns:creo-memories.com/TXT",
@@ -271,7 +294,7 @@ layer(NodeFileSystem.layer)("Config", (it) => {
     it.effect("cp.kdl without a DNS zone anywhere says so", () =>
       Effect.gen(function* () {
         const config = yield* Config.load(NodePath.join(upstreamSamples, "cp.kdl"))
-        const error = yield* Effect.flip(Config.desiredResources(config, "live"))
+        const error = yield* failureOf(Config.desiredResources(config, "live"))
         assert.strictEqual(error.line, 27)
         assert.strictEqual(error.column, 5)
         assert.match(error.message, /no DNS zone/)
@@ -537,10 +560,10 @@ layer(NodeFileSystem.layer)("Config", (it) => {
         )
         assert.deepStrictEqual(get("cloudflare:dns:second.example.com/A").dependsOn, ["sakura-cloud:server:web-02"])
         assert.deepStrictEqual(get("cloudflare:dns:first.example.com/A").dependsOn, ["sakura-cloud:server:web-01"])
-        const tooMany = yield* Effect.flip(Config.desiredResources(config, "default", { scale: { web: 4 } }))
+        const tooMany = yield* failureOf(Config.desiredResources(config, "default", { scale: { web: 4 } }))
         assert.match(tooMany.message, /between 2 and 3, got 4/)
         assert.strictEqual(tooMany.line, 2)
-        const unknown = yield* Effect.flip(Config.desiredResources(config, "default", { scale: { wbe: 2 } }))
+        const unknown = yield* failureOf(Config.desiredResources(config, "default", { scale: { wbe: 2 } }))
         assert.match(unknown.suggestion ?? "", /did you mean `web`\?/)
       }).pipe(withEnv({}))
     )

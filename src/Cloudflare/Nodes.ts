@@ -2,11 +2,12 @@
  * The Cloudflare nodes of the configuration: for each, how its KDL node is decoded and what it expands to.
  */
 import * as Effect from "effect/Effect"
-import { eachAlone, type NodeKind } from "../Declaration.js"
+import { eachAlone, type NodeKind, type StageCheck } from "../Declaration.js"
 import type { Declared } from "./Model.js"
 import { type DnsZoneSpec, decodeDnsZone, expandDns, settleDnsZone } from "./Nodes/Dns.js"
 import { decodePages, expandPages, type PagesSpec } from "./Nodes/Pages.js"
 import { decodeR2, expandR2, type R2Spec } from "./Nodes/R2.js"
+import { checkRecordNames } from "./Nodes/RecordNames.js"
 import { checkRoutes, decodeWorker, expandWorker, type WorkerSpec, workerAliases } from "./Nodes/Worker.js"
 
 export type { DnsZoneSpec, RecordSpec, ServerReference } from "./Nodes/Dns.js"
@@ -48,3 +49,6 @@ export const dns: NodeKind<DnsZoneSpec, Declared> = {
 }
 
 export const kinds = [r2, worker, pages, dns] as const
+
+/** DNS records are declared by servers too: their names are checked once the whole stage is expanded. */
+export const stageChecks: ReadonlyArray<StageCheck> = [checkRecordNames]

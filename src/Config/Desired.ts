@@ -16,7 +16,7 @@ import {
 } from "../Declaration.js"
 import type { DesiredResource } from "../Resource.js"
 import type * as SakuraNodes from "../Sakura/Nodes.js"
-import { kinds, type ResourceSpec, stageView } from "./Resources.js"
+import { kinds, type ResourceSpec, stageChecks, stageView } from "./Resources.js"
 
 type Holds<Check extends true> = Check
 
@@ -54,7 +54,12 @@ export const expand = (
     )
     // Each kind adds to it as its own cloud's models declare: none is checked here.
     const collector = new Collector<never>()
-    // Each spec is expanded whatever the others found: every error of the stage comes out in one run.
-    yield* everyError(specs, (spec) => expansions.get(spec.type)!.expand(spec, collector, stage))
+    // Each spec is expanded whatever the others found, and what did expand is checked across the stage:
+    // every error of the stage comes out in one run.
+    const steps = [
+      everyError(specs, (spec) => expansions.get(spec.type)!.expand(spec, collector, stage)),
+      Effect.suspend(() => everyError(stageChecks, (check) => check(collector.resources, context.file)))
+    ]
+    yield* everyError(steps, (step) => step)
     return collector.resources
   })

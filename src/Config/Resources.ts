@@ -17,6 +17,7 @@ import {
   type NodeKind,
   problemCount,
   rejectTokens,
+  type StageCheck,
   type StageView
 } from "../Declaration.js"
 import * as SakuraNodes from "../Sakura/Nodes.js"
@@ -36,6 +37,9 @@ export type Kind = NodeKind<ResourceSpec, never>
 
 /** In the order a stage's kinds start their expansion. */
 export const kinds: ReadonlyArray<Kind> = cloudKinds
+
+/** What the clouds check across a stage's resources once they are expanded. */
+export const stageChecks: ReadonlyArray<StageCheck> = CloudflareNodes.stageChecks
 
 const byNode: ReadonlyMap<string, Kind> = new Map(kinds.map((kind) => [kind.node, kind]))
 const byType: ReadonlyMap<string, Kind> = new Map(kinds.map((kind) => [kind.type, kind]))

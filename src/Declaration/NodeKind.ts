@@ -7,6 +7,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type { Collector, ExpandContext } from "./Collector.js"
 import type { ConfigError, Location } from "./ConfigError.js"
+import type { DesiredResource } from "../Resource.js"
 import type { KdlNode } from "./KdlNode.js"
 import type { DecodeContext } from "./ResourceFields.js"
 
@@ -51,6 +52,9 @@ export interface NodeKind<S extends Spec, Declared> {
   /** Starts expanding the stage's specs of this kind, all of them at once: they may share resources. */
   expansion(context: ExpandContext, specs: ReadonlyArray<S>): Effect.Effect<Expansion<S, Declared>, ConfigError>
 }
+
+/** Checks what a whole stage declares, across its node kinds, once every resource is expanded. */
+export type StageCheck = (resources: ReadonlyArray<DesiredResource>, file: string) => Effect.Effect<void, ConfigError>
 
 /** The expansion of specs that each stand for their own name and share nothing. */
 export const eachAlone =

@@ -6,7 +6,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as NodePath from "node:path"
 import * as Config from "../../src/Config.js"
-import { folder, withEnv } from "../fixtures/config/support.js"
+import { failureOf, folder, withEnv } from "../fixtures/config/support.js"
 
 const fileOf = (text: string, files: Readonly<Record<string, string>> = {}) =>
   NodePath.join(folder({ "fleet.kdl": text, ...files }), "fleet.kdl")
@@ -21,7 +21,7 @@ const errorOf = (
   } = {}
 ) => {
   const file = fileOf(text, options.files)
-  return Effect.flip(
+  return failureOf(
     Effect.gen(function* () {
       const config = yield* Config.load(file)
       const stage = yield* Config.selectStage(config, options.stage)
@@ -302,7 +302,7 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
         )
         const config = yield* Config.load(file)
         assert.strictEqual((yield* Config.desiredResources(config, "dev")).length, 2)
-        const error = yield* Effect.flip(Config.desiredResources(config, "live"))
+        const error = yield* failureOf(Config.desiredResources(config, "live"))
         assert.match(error.message, /LIVE_OS is not set/)
         assert.deepStrictEqual(at(error), [3, 64])
       }).pipe(withEnv({}))
@@ -485,7 +485,7 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
           `stage "live" {\n  dns "example.com" {\n    record "a" type="A" value="\${LIVE_A}"\n    record "b" type="A" value="\${LIVE_B}"\n  }\n}\n`
         const config = yield* Config.load(fileOf(text)).pipe(withEnv({}))
         assert.lengthOf(yield* Config.desiredResources(config, "dev"), 1)
-        const live = yield* Effect.flip(Config.desiredResources(config, "live"))
+        const live = yield* failureOf(Config.desiredResources(config, "live"))
         assert.deepStrictEqual(
           Config.problemsOf(live).map((problem) => problem.message.split(" (")[0]),
           ["environment variable LIVE_A is not set", "environment variable LIVE_B is not set"]

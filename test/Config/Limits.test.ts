@@ -12,7 +12,7 @@ import * as Config from "../../src/Config.js"
 import { parseWith } from "../../src/Config/KdlDocument.js"
 import { runParser } from "../../src/Config/KdlGrammar.js"
 import { limits } from "../../src/Declaration.js"
-import { devKey, folder, withEnv } from "../fixtures/config/support.js"
+import { devKey, failureOf, folder, withEnv } from "../fixtures/config/support.js"
 
 const sakura = `providers { sakura-cloud { zone "tk1a"; }; }\n`
 const server = (body: string) =>
@@ -25,7 +25,7 @@ const expandIn = (root: string, env: Record<string, string> = {}) =>
     return yield* Config.desiredResources(config, stage)
   }).pipe(withEnv(env))
 
-const errorIn = (root: string, env: Record<string, string> = {}) => Effect.flip(expandIn(root, env))
+const errorIn = (root: string, env: Record<string, string> = {}) => failureOf(expandIn(root, env))
 
 const errorOf = (text: string, files: Record<string, string> = {}, env: Record<string, string> = {}) =>
   errorIn(folder({ "fleet.kdl": text, ...files }), env)
@@ -191,6 +191,52 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
         )
         assert.match(error.message, /route `api.example.com\/\*` is also a route of worker `a` \(line 3\)/)
         assert.strictEqual(error.line, 7)
+      })
+    )
+
+    it.effect("a CNAME that shares its name with an A or AAAA record is refused, wherever each is declared", () =>
+      Effect.gen(function* () {
+        const zone = (records: string) => `dns "example.com" {\n${records}}\n`
+        const serverDns = (dns: string) =>
+          `providers { cloudflare { zone "example.com"; }; }\n${server(`  dns { ${dns} }`)}`
+        // A server's hostname, and the same name as a CNAME in the zone's own records.
+        const across = yield* errorOf(
+          `${serverDns('hostname "www"')}${zone('  record "WWW" type="CNAME" value="example.net"\n')}`,
+          {},
+          { CF_ACCOUNT_ID: "x" }
+        )
+        assert.match(
+          across.message,
+          /`www.example.com` is declared as a CNAME and as an A record: Cloudflare refuses a CNAME beside an A or AAAA record/
+        )
+        assert.strictEqual(across.line, 9)
+        assert.match(across.suggestion ?? "", /the A record is declared at line 6, server "web" > dns/)
+        // A hostname that is also one of its own aliases.
+        const alone = yield* errorOf(serverDns('hostname "app"; aliases "api" "app"'), {}, { CF_ACCOUNT_ID: "x" })
+        assert.match(alone.message, /`app.example.com` is declared as a CNAME and as an A record/)
+        assert.match(alone.suggestion ?? "", /the A record comes from the same block/)
+        // Both clashes of one stage are reported, an AAAA too.
+        const both = yield* errorOf(
+          zone(
+            '  record "a" type="A" value="192.0.2.1"\n  record "a" type="CNAME" value="x.example.net"\n' +
+              '  record "b" type="AAAA" value="2001:db8::1"\n  record "b" type="CNAME" value="x.example.net"\n'
+          ),
+          {},
+          { CF_ACCOUNT_ID: "x" }
+        )
+        assert.match(both.message, /`a.example.com` is declared as a CNAME and as an A record/)
+        assert.strictEqual(both.others?.length, 1)
+        assert.match(both.others?.[0]?.message ?? "", /`b.example.com` is declared as a CNAME and as an AAAA record/)
+        // Other types share a CNAME's name, as in Cloudflare; the same name in another zone is another name.
+        const fine = yield* expandIn(
+          folder({
+            "fleet.kdl":
+              zone('  record "c" type="CNAME" value="x.example.net"\n  record "c" type="TXT" value="v=1"\n') +
+              'dns "example.org" {\n  record "c.example.com" type="A" value="192.0.2.1"\n}\n'
+          }),
+          { CF_ACCOUNT_ID: "x" }
+        )
+        assert.strictEqual(fine.length, 3)
       })
     )
 
