@@ -152,6 +152,37 @@ const templatesOf = (context: DecodeContext, nodes: ReadonlyArray<KdlNode>) =>
     return { templates, errors }
   })
 
+/**
+ * A stage's resource nodes with each type and name once: the first is kept, a repeat is an error at the repeat.
+ * Found here, a template included twice is named where it is included, not by the first of its resources found
+ * twice (its disk, at the template's own line).
+ */
+const withoutRepeats = (context: DecodeContext, stage: string, nodes: ReadonlyArray<KdlNode>) =>
+  Effect.gen(function* () {
+    const first = new Map<string, KdlNode>()
+    const kept: Array<KdlNode> = []
+    const errors: Array<ConfigError> = []
+    for (const node of nodes) {
+      // A name that does not read is the node's decoder's to report.
+      const name = yield* Effect.either(resourceName(context.env, node))
+      const key = Either.isRight(name) ? templateKey(node.name, name.right) : undefined
+      const previous = key === undefined ? undefined : first.get(key)
+      if (previous !== undefined && Either.isRight(name)) {
+        errors.push(
+          configError(
+            node.at,
+            `\`${node.name} ${JSON.stringify(name.right)}\` is declared twice in stage ${JSON.stringify(stage)}`,
+            `the first one is at line ${previous.at.line}; remove one of them`
+          )
+        )
+        continue
+      }
+      if (key !== undefined) first.set(key, node)
+      kept.push(node)
+    }
+    return { kept, errors }
+  })
+
 interface DeclaredStage {
   readonly name: string
   readonly nodes: ReadonlyArray<KdlNode>
@@ -201,8 +232,13 @@ const declaredStages = (
         (node) => Effect.either(stageNode(context, node, templates))
       )
       errors.push(...included.filter(Either.isLeft).map((result) => result.left))
-      const resourceNodes = included.filter(Either.isRight).map((result) => result.right)
-      declared.push({ name: first.value, nodes: resourceNodes, at: stage.at })
+      const once = yield* withoutRepeats(
+        context,
+        first.value,
+        included.filter(Either.isRight).map((result) => result.right)
+      )
+      errors.push(...once.errors)
+      declared.push({ name: first.value, nodes: once.kept, at: stage.at })
     }
     return { declared, errors }
   })

@@ -252,9 +252,11 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
           sakura +
             `server "web" { plan "1core-1gb"; disk-size 20; os "ubuntu"; }\nstage "dev" {\n  server "web"\n  server "web" { plan "2core-4gb"; }\n}\n`
         )
+        // Named where the stage declares it again, not by its disk at the template's line.
         assert.deepStrictEqual(at(error), [5, 3])
-        assert.match(error.message, /duplicate resource `sakura-cloud:(disk|server):web`/)
-        assert.strictEqual(error.suggestion, "it is already declared at line 4")
+        assert.strictEqual(error.message, '`server "web"` is declared twice in stage "dev"')
+        assert.strictEqual(error.suggestion, "the first one is at line 4; remove one of them")
+        assert.isUndefined(error.others)
         const records = yield* errorOf(
           `dns "x.com" {\n  record "a" type="TXT" value="1"\n  record "a.x.com" type="txt" value="2"\n}\n`
         )
