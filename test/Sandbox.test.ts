@@ -2,6 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -338,6 +339,43 @@ describe("Sandbox faults", () => {
         })
       )
     )
+  )
+
+  it.effect(
+    "a rule for one of the records written together fails that record, though another's call sent the batch",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* Fake.FakeCloud
+        const { provider, resources } = yield* sandbox
+        const together = (labels: ReadonlyArray<string>) =>
+          Effect.all(
+            labels.map((label, index) => {
+              const name = `${label}.example.com`
+              return Effect.either(provider.apply(create("dns", `${name}/A`, record(name, `203.0.113.${index + 1}`))))
+            }),
+            { concurrency: "unbounded" }
+          )
+        const results = yield* together(["a", "b", "c"])
+        assert.deepStrictEqual(results.map(Either.isRight), [true, false, true])
+        const refused = results[1]!
+        assert.isTrue(Either.isLeft(refused) && refused.left.reason === "invalid")
+        assert.deepStrictEqual((yield* resources).map((resource) => resource.name).sort(), [
+          "a.example.com",
+          "c.example.com"
+        ])
+        // Writes started together go out as one batch: the three above did, from a's call, refused for b's rule.
+        yield* fake.clearFaults
+        yield* together(["d", "e", "f"])
+        const posts = (yield* fake.cloudflareRequests).filter((request) => request.method === "POST")
+        assert.deepStrictEqual(
+          posts.map((request) => request.path.split("/").pop()),
+          ["dns_records", "dns_records", "batch"]
+        )
+      }).pipe(
+        Effect.provide(
+          Fake.layer({ faults: [{ operation: "create", key: "cloudflare:dns:b.example.com/A", kind: "permanent" }] })
+        )
+      )
   )
 
   it.effect("a hang never returns, and can be interrupted", () =>

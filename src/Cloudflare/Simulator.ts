@@ -134,6 +134,7 @@ export type {
 } from "./Simulator/Document.js"
 export type { SimulatorRequest, SimulatorResponse } from "./Simulator/Envelope.js"
 export type { SimulatorOptions } from "./Simulator/Handle.js"
+export { qualify as qualifyRecordName } from "./Simulator/Dns.js"
 export { defaultAccountId, kvNamespaceId, zoneId } from "./Simulator/Handle.js"
 export type { CloudflareStore } from "./Simulator/Store.js"
 export { CloudflareStoreError } from "./Simulator/Store.js"

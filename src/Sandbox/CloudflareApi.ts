@@ -28,6 +28,7 @@ import {
   type Scope as ProviderScope
 } from "../Provider.js"
 import type { Inputs, Json, ResourceKey, StoredResource } from "../Resource.js"
+import { batchCalls } from "./DnsBatchCalls.js"
 import type { SandboxOptions } from "./Options.js"
 import { type Runtime, refuser, storeFailure } from "./FaultInjection.js"
 import { ownerTags } from "./Ownership.js"
@@ -202,7 +203,7 @@ export const provider = (
         Layer.mergeAll(
           Layer.effect(
             HttpClient.HttpClient,
-            Effect.map(HttpClient.HttpClient, (client) => TransportFaults.httpClient(client, faults))
+            Effect.map(HttpClient.HttpClient, (client) => TransportFaults.httpClient(client, faults, batchCalls(store)))
           ).pipe(Layer.provide(Simulator.layerClient(store, simulatorOptions(nothing, options)))),
           Layer.succeed(Wrangler.Wrangler, wrangler),
           Layer.succeed(FileSystem.FileSystem, fs)

@@ -52,15 +52,14 @@ export const storeFailure = (refuse: Refuse) => (error: SandboxStoreError) =>
     ? refuse("failed", error.message)
     : refuse("failed", error.message, { hint: `check that ${error.path} and its folder can be read and written` })
 
-/** Counts a call against the first matching rule that has calls left; the count is kept in the store. */
+/** Counts calls made as one against the first rule that matches one of them and has calls left; the count is kept in the store. */
 export const takeFault = (
   runtime: Pick<Runtime, "faults" | "store">,
-  operation: Operation,
-  keys: ReadonlyArray<ResourceKey>
+  calls: ReadonlyArray<Call>
 ): Effect.Effect<FaultRule | undefined, SandboxStoreError> =>
   Effect.gen(function* () {
     const rules = yield* runtime.faults
-    const candidates = rules.filter((rule) => keys.some((key) => matches(rule, operation, key)))
+    const candidates = rules.filter((rule) => calls.some((call) => matches(rule, call.operation, call.key)))
     if (candidates.length === 0) return undefined
     return yield* runtime.store.modify((document) =>
       Effect.sync((): readonly [FaultRule | undefined, CloudDocument] => {
@@ -85,17 +84,20 @@ export const CurrentCall = FiberRef.unsafeMake<CurrentCall | undefined>(undefine
 
 /**
  * The rule that fails the transport call being made, if any: of a create, update or delete only
- * the first call that changes the cloud is weighed, of a read the first call of any kind.
+ * the first call that changes the cloud is weighed, of a read the first call of any kind. `joined`
+ * are the other provider calls the transport call is made for (the changes of a batch the first of
+ * them sends): a rule for any of them fails it, as the cloud fails a batch for one of its changes.
  */
 export const ruleForTransportCall = (
   runtime: Pick<Runtime, "faults" | "store">,
-  changesCloud: boolean
+  changesCloud: boolean,
+  joined: ReadonlyArray<Call> = []
 ): Effect.Effect<FaultRule | undefined, SandboxStoreError> =>
   Effect.gen(function* () {
     const call = yield* FiberRef.get(CurrentCall)
     if (call === undefined || (call.operation !== "read" && !changesCloud)) return undefined
     if (yield* Ref.getAndSet(call.weighed, true)) return undefined
-    return yield* takeFault(runtime, call.operation, call.keys)
+    return yield* takeFault(runtime, [...call.keys.map((key) => ({ operation: call.operation, key })), ...joined])
   })
 
 /**

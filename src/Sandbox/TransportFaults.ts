@@ -8,6 +8,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -15,7 +16,7 @@ import { refusal } from "../Cloudflare/Simulator/Wrangler.js"
 import type * as Wrangler from "../Cloudflare/Wrangler.js"
 import * as SakuraSimulator from "../Sakura/Simulator.js"
 import { UsacloudTransport, UsacloudUnavailable } from "../Sakura/Transport.js"
-import { ruleForTransportCall, type Runtime } from "./FaultInjection.js"
+import { type Call, ruleForTransportCall, type Runtime } from "./FaultInjection.js"
 import { type FaultRule, format } from "./Faults.js"
 
 const describe = (rule: FaultRule) => `injected ${rule.kind} fault (${format(rule)})`
@@ -73,13 +74,17 @@ const answers = {
   permanent: { status: 400, code: 1000 }
 } as const
 
+/** The provider calls a request is made for besides the one making it (the other changes of a batch). */
+export type JoinedCalls = (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<ReadonlyArray<Call>>
+
 /** `client` with the rules acted out: a faulted request gets Cloudflare's error answer instead. */
 export const httpClient = (
   client: HttpClient.HttpClient,
-  runtime: Pick<Runtime, "faults" | "store">
+  runtime: Pick<Runtime, "faults" | "store">,
+  joinedOf: JoinedCalls = () => Effect.succeed([])
 ): HttpClient.HttpClient =>
   HttpClient.transform(client, (effect, request) =>
-    ruleForTransportCall(runtime, request.method !== "GET").pipe(
+    Effect.flatMap(joinedOf(request), (joined) => ruleForTransportCall(runtime, request.method !== "GET", joined)).pipe(
       Effect.mapError(
         (error) =>
           new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message })

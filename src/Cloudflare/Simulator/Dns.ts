@@ -131,7 +131,7 @@ const Batch = Schema.Struct({
 })
 
 /** `@`, a name relative to the zone and a fully qualified name, all as the FQDN. */
-const qualify = (name: string, zone: Zone): string => {
+export const qualify = (name: string, zone: Zone): string => {
   const trimmed = name.trim().toLowerCase().replace(/\.$/, "")
   if (trimmed === "@" || trimmed === "") return zone.name
   return trimmed === zone.name || trimmed.endsWith(`.${zone.name}`) ? trimmed : `${trimmed}.${zone.name}`
