@@ -347,9 +347,15 @@ export const plan = (plan: Plan, style: Style): string => {
   ].join("\n\n")
 }
 
+/** ` (code <code>)` to follow an error's message, unless the message says it already (Cloudflare's do). */
+export const codeSuffix = (error: Pick<ProviderError, "message" | "code">): string =>
+  error.code === undefined || error.message.includes(`(code ${error.code})`)
+    ? ""
+    : ` (code ${printable(String(error.code))})`
+
 /** `Error: <operation> <key>: <message> (code <code>)`, then the hint indented by two. */
 export const providerError = (error: ProviderError): string => {
-  const code = error.code === undefined ? "" : ` (code ${printable(String(error.code))})`
+  const code = codeSuffix(error)
   const [first = "", ...rest] = error.message.split("\n").map((line) => printable(line))
   const operation = error.operation.startsWith(`${error.provider} `)
     ? error.operation.slice(error.provider.length + 1)

@@ -123,7 +123,7 @@ const partialApply = (error: PartialApplyError): string => {
     "Error: the apply did not complete.",
     "Failed:",
     ...error.failed.flatMap((failure) => {
-      const code = failure.error.code === undefined ? "" : ` (code ${failure.error.code})`
+      const code = Render.codeSuffix(failure.error)
       const hint = failure.error.hint === undefined || failure.error.hint === "" ? [] : failure.error.hint.split("\n")
       return [
         `  ${failure.step.operation} ${failure.step.key}: ${failure.error.message}${code}`,

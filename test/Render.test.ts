@@ -276,6 +276,21 @@ describe("Render.providerError", () => {
     )
   })
 
+  it("gives the code once when the message already ends with it, as Cloudflare's errors do", () => {
+    const error = new ProviderError({
+      provider: "cloudflare",
+      operation: "create",
+      key: "cloudflare:r2:assets",
+      reason: "invalid",
+      message: 'r2 bucket create "assets": The bucket name is not valid. (code 10005)',
+      code: 10005
+    })
+    assert.strictEqual(
+      Render.providerError(error),
+      'Error: create cloudflare:r2:assets: r2 bucket create "assets": The bucket name is not valid. (code 10005)'
+    )
+  })
+
   it("names the provider when there is no key, and leaves out what is absent", () => {
     const error = new ProviderError({
       provider: "cloudflare",
