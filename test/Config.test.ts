@@ -10,6 +10,8 @@ import { type DesiredResource, type Json, makeKey, reference } from "../src/Reso
 import { defaultPolicy } from "../src/Retry.js"
 import { fleetflowDockerSetup } from "../src/Sakura/BuiltinScripts.js"
 import {
+  completeAsWritten,
+  completeExample,
   devKey,
   devKeyFingerprint,
   failureOf,
@@ -19,15 +21,7 @@ import {
   withEnv
 } from "./fixtures/config/support.js"
 
-const asWritten = NodeFs.readFileSync(NodePath.join(__dirname, "fixtures/config/complete.kdl"), "utf8")
-
-/**
- * The example as `examples/fleet.kdl` has it: as KDL.md writes it, `api` is both a server's alias (a CNAME)
- * and an A record of the zone, which Cloudflare refuses (the first test below).
- */
-const complete = asWritten.replace('aliases "www" "api"', 'aliases "www" "api-internal"')
-
-const completeFolder = (text = complete) =>
+const completeFolder = (text = completeExample) =>
   folder({
     "fleet.kdl": text,
     "workers/api-gateway/index.js": 'export default { fetch: () => new Response("ok") }\n',
@@ -73,8 +67,8 @@ layer(NodeFileSystem.layer)("Config", (it) => {
 
     it.effect("as KDL.md writes it, is refused for the name `api`, a CNAME and an A record", () =>
       Effect.gen(function* () {
-        assert.notStrictEqual(complete, asWritten)
-        const root = completeFolder(asWritten)
+        assert.notStrictEqual(completeExample, completeAsWritten)
+        const root = completeFolder(completeAsWritten)
         const error = yield* failureOf(
           Effect.flatMap(Config.load(NodePath.join(root, "fleet.kdl")), (config) =>
             Config.desiredResources(config, "dev")
@@ -83,7 +77,7 @@ layer(NodeFileSystem.layer)("Config", (it) => {
         assert.match(error.message, /^`api.creo-memories.com` is declared as a CNAME and as an A record/)
         // At the server's `dns` block, which declares the alias.
         assert.strictEqual(error.path, 'server "creo-vps" > dns')
-        assert.strictEqual(asWritten.split("\n")[error.line - 1]?.trim(), "dns {")
+        assert.strictEqual(completeAsWritten.split("\n")[error.line - 1]?.trim(), "dns {")
       })
     )
 

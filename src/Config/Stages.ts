@@ -163,22 +163,26 @@ const withoutRepeats = (context: DecodeContext, stage: string, nodes: ReadonlyAr
     const kept: Array<KdlNode> = []
     const errors: Array<ConfigError> = []
     for (const node of nodes) {
-      // A name that does not read is the node's decoder's to report.
       const name = yield* Effect.either(resourceName(context.env, node))
-      const key = Either.isRight(name) ? templateKey(node.name, name.right) : undefined
-      const previous = key === undefined ? undefined : first.get(key)
-      if (previous !== undefined && Either.isRight(name)) {
-        errors.push(
-          configError(
-            node.at,
-            `\`${node.name} ${JSON.stringify(name.right)}\` is declared twice in stage ${JSON.stringify(stage)}`,
-            `the first one is at line ${previous.at.line}; remove one of them`
-          )
-        )
+      // A name that does not read is the node's decoder's to report.
+      if (Either.isLeft(name)) {
+        kept.push(node)
         continue
       }
-      if (key !== undefined) first.set(key, node)
-      kept.push(node)
+      const key = templateKey(node.name, name.right)
+      const previous = first.get(key)
+      if (previous === undefined) {
+        first.set(key, node)
+        kept.push(node)
+        continue
+      }
+      errors.push(
+        configError(
+          node.at,
+          `\`${node.name} ${JSON.stringify(name.right)}\` is declared twice in stage ${JSON.stringify(stage)}`,
+          `the first one is at line ${previous.at.line}; remove one of them`
+        )
+      )
     }
     return { kept, errors }
   })

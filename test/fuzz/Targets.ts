@@ -36,6 +36,7 @@ import * as UsacloudSimulator from "../../src/Sakura/Simulator.js"
 import { type Output, UsacloudTransport } from "../../src/Sakura/Transport.js"
 import * as Usacloud from "../../src/Sakura/Usacloud.js"
 import * as State from "../../src/State.js"
+import { completeExample } from "../fixtures/config/support.js"
 import { type Mutated, mutateJson, mutateKdl, type Rng } from "./Mutate.js"
 
 export type Outcome =
@@ -245,11 +246,7 @@ const kdlSeeds = (): ReadonlyArray<Seed> => {
   const read = (path: string) => NodeFs.readFileSync(path, "utf8")
   const seeds: Array<Seed> = [
     { name: "examples/fleet.kdl", text: read(NodePath.join(projectRoot, "examples/fleet.kdl")), weight: 6 },
-    {
-      name: "test/fixtures/config/complete.kdl",
-      text: read(NodePath.join(projectRoot, "test/fixtures/config/complete.kdl")),
-      weight: 2
-    },
+    { name: "test/fixtures/config/complete.kdl", text: completeExample, weight: 2 },
     {
       name: "test/fixtures/library/fleet.kdl",
       text: read(NodePath.join(projectRoot, "test/fixtures/library/fleet.kdl")),
