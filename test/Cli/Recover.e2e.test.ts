@@ -28,10 +28,17 @@ describe("state recover and import through the CLI", () => {
             assert.strictEqual(up.code, 0, up.stderr)
             const before = resourcesOf(dir)
             fs.rmSync(statePath(dir))
+            // The backup left alone says what was most likely lost, once.
+            const onlyBackup = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(onlyBackup.code, 2, onlyBackup.stderr)
+            const warning = `${statePath(dir)} does not exist, but its backup ${statePath(dir)}.backup does`
+            assert.strictEqual(onlyBackup.stderr.split(warning).length - 1, 1, onlyBackup.stderr)
+            assert.include(onlyBackup.stderr, "copy the backup back, or run `fleetflow state recover --sandbox")
             fs.rmSync(`${statePath(dir)}.backup`, { force: true })
 
             const lost = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
             assert.strictEqual(lost.code, 2, "without a state everything looks new")
+            assert.notInclude(lost.stderr, "does not exist, but its backup")
             return before
           })
         )

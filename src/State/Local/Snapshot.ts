@@ -15,6 +15,23 @@ import * as Journal from "../Journal.js"
 import { StateCorrupt, type StateError, type StateIoError } from "../Store.js"
 import { ensureFolder, type Files, fileMode, ioError, onFiles, readText, stampsOf, syncFolder } from "./Files.js"
 
+const warnedOfBackup = new WeakSet<Files>()
+
+/**
+ * No `state.json` but a backup: the state was most likely removed by hand, and a plan from no state
+ * would create every resource again. Said once per store.
+ */
+const warnIfOnlyBackup = (files: Files): Effect.Effect<void, StateError> =>
+  Effect.gen(function* () {
+    if (warnedOfBackup.has(files)) return
+    if (Option.isNone(yield* readText(files, files.backupPath))) return
+    warnedOfBackup.add(files)
+    yield* Effect.logWarning(
+      `${files.statePath} does not exist, but its backup ${files.backupPath} does: if the state was lost, ` +
+        "copy the backup back, or run `fleetflow state recover` to rebuild it from the clouds, before anything else"
+    )
+  })
+
 /**
  * The state as `state.json` and the journal hold it. `base` is the serial of `state.json`,
  * `lines` how many journal lines apply to it, `validLength` where the last complete line ends.
@@ -65,7 +82,10 @@ export const readSnapshot = (
     const stamp = yield* stampsOf(files)
     if (Option.isSome(cached) && cached.value.stamp === stamp) return cached
     const text = yield* readText(files, statePath)
-    if (Option.isNone(text)) return Option.none()
+    if (Option.isNone(text)) {
+      yield* warnIfOnlyBackup(files)
+      return Option.none()
+    }
     const base = decodeState(text.value)
     if (Either.isLeft(base)) return yield* corrupt(files, base.left)
     const journal = Option.getOrElse(yield* readText(files, journalPath), () => "")
