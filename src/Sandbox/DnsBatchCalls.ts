@@ -32,7 +32,7 @@ const keyOf = (fqdn: string, type: string) => makeKey("dns", `${fqdn}/${type.toU
 export const batchCalls =
   (store: Simulator.CloudflareStore): JoinedCalls =>
   (request) => {
-    const zoneId = request.method === "POST" ? batchPath.exec(new URL(request.url).pathname)?.[1] : undefined
+    const zoneId = request.method === "POST" ? batchPath.exec(request.url.split("?")[0]!)?.[1] : undefined
     if (zoneId === undefined || request.body._tag !== "Uint8Array") return Effect.succeed([])
     const text = new TextDecoder().decode(request.body.body)
     return Effect.gen(function* () {
