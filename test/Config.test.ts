@@ -432,7 +432,7 @@ layer(NodeFileSystem.layer)("Config", (it) => {
           "default"
         )
         assert.strictEqual(byKey(desired).get("sakura-cloud:server:s")!.inputs.zone, "tk1b")
-        const error = yield* Effect.flip(loadText(server))
+        const error = yield* failureOf(loadText(server))
         assert.strictEqual(error.message, "no zone: set providers { sakura-cloud { zone ... } } or zone on the server")
         assert.strictEqual(error.line, 1)
         assert.strictEqual(error.column, 1)

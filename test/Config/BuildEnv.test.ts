@@ -7,7 +7,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
 import * as Config from "../../src/Config.js"
-import { folder, withEnv } from "../fixtures/config/support.js"
+import { failureOf, folder, withEnv } from "../fixtures/config/support.js"
 
 const server = `server "s" { plan "1core-1gb"; disk-size 20; os "ubuntu" }\n`
 
@@ -18,7 +18,7 @@ const providersOf = (text: string, env: Record<string, string> = {}) =>
 
 const errorOf = (text: string, env: Record<string, string> = {}) => {
   const file = fileOf(text)
-  return Effect.map(Effect.flip(Config.load(file).pipe(withEnv(env))), (error) => ({
+  return Effect.map(failureOf(Config.load(file).pipe(withEnv(env))), (error) => ({
     file: error.file,
     at: [error.line, error.column],
     message: error.message,

@@ -387,14 +387,14 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
 
     it.effect("names a wrong backend, schema or field", () =>
       Effect.gen(function* () {
-        const backend = yield* Effect.flip(load(`state { backend "postgress"; }\n`))
+        const backend = yield* failureOf(load(`state { backend "postgress"; }\n`))
         assert.match(backend.message, /backend/)
         assert.include(backend.suggestion ?? "", "postgres")
-        const schema = yield* Effect.flip(load(`state { backend "postgres"; schema "a-b"; }\n`))
+        const schema = yield* failureOf(load(`state { backend "postgres"; schema "a-b"; }\n`))
         assert.include(schema.message, "`schema` must be a PostgreSQL name")
-        const local = yield* Effect.flip(load(`state { url "postgres://db/x"; }\n`))
+        const local = yield* failureOf(load(`state { url "postgres://db/x"; }\n`))
         assert.include(local.message, "is a setting of the postgres backend")
-        const field = yield* Effect.flip(load(`state { backend "postgres"; uri "postgres://db/x"; }\n`))
+        const field = yield* failureOf(load(`state { backend "postgres"; uri "postgres://db/x"; }\n`))
         assert.include(field.message, "unknown field `uri` in `state`")
         assert.include(field.suggestion ?? "", "url")
         const notUrl = yield* load(`state { backend "postgres"; url "db.internal"; }\n`)

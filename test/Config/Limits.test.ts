@@ -42,12 +42,12 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
 
     it.effect("a device or a folder given with -f is named for what it is, not read", () =>
       Effect.gen(function* () {
-        const device = yield* Effect.flip(
+        const device = yield* failureOf(
           Effect.flatMap(Config.findConfigFile("/", "/dev/zero"), (file) => Config.load(file))
         )
         assert.match(device.message, /config file \/dev\/zero is not a regular file \(it is a device\)/)
         const root = folder({})
-        const directory = yield* Effect.flip(
+        const directory = yield* failureOf(
           Effect.flatMap(Config.findConfigFile(root, "."), (file) => Config.load(file))
         )
         assert.match(directory.message, /is not a regular file \(it is a folder\)/)
@@ -255,7 +255,7 @@ layer(NodeFileSystem.layer)("Config limits", (it) => {
         assert.strictEqual((yield* load({ B: "bee" })).project, "bee-x")
         assert.strictEqual((yield* load({})).project, "none-x")
         assert.strictEqual((yield* load({ A: "a", D: "d" })).project, "a-d")
-        const missing = yield* Effect.flip(
+        const missing = yield* failureOf(
           Config.load(NodePath.join(folder({ "fleet.kdl": `project "\${A:-\${B}}"\n` }), "fleet.kdl")).pipe(withEnv({}))
         )
         assert.match(missing.message, /environment variable B is not set/)
