@@ -10,35 +10,28 @@ export const groupBy = <A, K>(items: Iterable<A>, keyOf: (item: A) => K): Map<K,
   return groups
 }
 
-type Field = "id" | "name"
-
-const indexes: Record<Field, WeakMap<ReadonlyArray<unknown>, Map<string, ReadonlyArray<unknown>>>> = {
-  id: new WeakMap(),
-  name: new WeakMap()
-}
-
-/**
- * The items of `items` whose `field` is `value`, in their order. A list is indexed on its first
- * lookup (lists read from a cloud are not changed afterwards): a lookup per resource that scanned
- * it was quadratic.
- */
-const lookup = <A extends Readonly<Record<F, string>>, F extends Field>(
-  items: ReadonlyArray<A>,
-  field: F,
-  value: string
-): ReadonlyArray<A> => {
-  let index = indexes[field].get(items)
-  if (index === undefined) {
-    index = groupBy(items, (item) => item[field])
-    indexes[field].set(items, index)
-  }
-  return (index.get(value) ?? []) as ReadonlyArray<A>
-}
+// Each list is indexed on its first lookup and the index kept with it (lists read from a cloud are not changed
+// afterwards): a lookup per resource that scanned the list was quadratic.
+const byId = new WeakMap<object, Map<string, unknown>>()
+const byName = new WeakMap<object, Map<string, ReadonlyArray<unknown>>>()
 
 /** The first of `items` with `id`. */
-export const withId = <A extends { readonly id: string }>(items: ReadonlyArray<A>, id: string): A | undefined =>
-  lookup(items, "id", id)[0]
+export const withId = <A extends { readonly id: string }>(items: ReadonlyArray<A>, id: string): A | undefined => {
+  let index = byId.get(items)
+  if (index === undefined) {
+    index = new Map()
+    for (const item of items) if (!index.has(item.id)) index.set(item.id, item)
+    byId.set(items, index)
+  }
+  return index.get(id) as A | undefined
+}
 
 /** The items of `items` named `name`, in their order. */
-export const named = <A extends { readonly name: string }>(items: ReadonlyArray<A>, name: string): ReadonlyArray<A> =>
-  lookup(items, "name", name)
+export const named = <A extends { readonly name: string }>(items: ReadonlyArray<A>, name: string): ReadonlyArray<A> => {
+  let index = byName.get(items)
+  if (index === undefined) {
+    index = groupBy<unknown, string>(items, (item) => (item as A).name)
+    byName.set(items, index)
+  }
+  return (index.get(name) ?? []) as ReadonlyArray<A>
+}
