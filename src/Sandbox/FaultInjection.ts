@@ -91,13 +91,18 @@ export const CurrentCall = FiberRef.unsafeMake<CurrentCall | undefined>(undefine
 export const ruleForTransportCall = (
   runtime: Pick<Runtime, "faults" | "store">,
   changesCloud: boolean,
-  joined: ReadonlyArray<Call> = []
+  joined: Effect.Effect<ReadonlyArray<Call>> = Effect.succeed([])
 ): Effect.Effect<FaultRule | undefined, SandboxStoreError> =>
   Effect.gen(function* () {
     const call = yield* FiberRef.get(CurrentCall)
     if (call === undefined || (call.operation !== "read" && !changesCloud)) return undefined
     if (yield* Ref.getAndSet(call.weighed, true)) return undefined
-    return yield* takeFault(runtime, [...call.keys.map((key) => ({ operation: call.operation, key })), ...joined])
+    // The other calls are read only when some rule could fail one of them.
+    if ((yield* runtime.faults).length === 0) return undefined
+    return yield* takeFault(runtime, [
+      ...call.keys.map((key) => ({ operation: call.operation, key })),
+      ...(yield* joined)
+    ])
   })
 
 /**

@@ -84,7 +84,7 @@ export const httpClient = (
   joinedOf: JoinedCalls = () => Effect.succeed([])
 ): HttpClient.HttpClient =>
   HttpClient.transform(client, (effect, request) =>
-    Effect.flatMap(joinedOf(request), (joined) => ruleForTransportCall(runtime, request.method !== "GET", joined)).pipe(
+    ruleForTransportCall(runtime, request.method !== "GET", joinedOf(request)).pipe(
       Effect.mapError(
         (error) =>
           new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message })
