@@ -97,7 +97,7 @@ export const ruleForTransportCall = (
     const call = yield* FiberRef.get(CurrentCall)
     if (call === undefined || (call.operation !== "read" && !changesCloud)) return undefined
     if (yield* Ref.getAndSet(call.weighed, true)) return undefined
-    // The other calls are read only when some rule could fail one of them.
+    // The other calls are read only when a rule is in force.
     if ((yield* runtime.faults).length === 0) return undefined
     return yield* takeFault(runtime, [
       ...call.keys.map((key) => ({ operation: call.operation, key })),

@@ -21,10 +21,11 @@ const warnedOfBackup = new WeakSet<Files>()
  * No `state.json` but a backup: the state was most likely removed by hand, and a plan from no state
  * would create every resource again. Said once per store.
  */
-const warnIfOnlyBackup = (files: Files): Effect.Effect<void, StateError> =>
+const warnIfOnlyBackup = (files: Files): Effect.Effect<void> =>
   Effect.gen(function* () {
     if (warnedOfBackup.has(files)) return
-    if (Option.isNone(yield* readText(files, files.backupPath))) return
+    // Whether it is there is enough: it is not read (a large state's backup is megabytes).
+    if ((yield* AtomicFile.stampOf(files.backupPath)) === undefined) return
     warnedOfBackup.add(files)
     yield* Effect.logWarning(
       `${files.statePath} does not exist, but its backup ${files.backupPath} does: if the state was lost, ` +
