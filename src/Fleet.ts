@@ -15,6 +15,7 @@ import * as Plan from "./Plan.js"
 import * as Saved from "./Plan/Saved.js"
 import type * as Progress from "./Progress.js"
 import * as Existing from "./Fleet/Existing.js"
+import { AlreadyManaged, ImportFailed, NotDeclared, notHeldElsewhere } from "./Fleet/Import.js"
 import { currentResources } from "./Fleet/Refresh.js"
 import * as Targets from "./Fleet/Targets.js"
 import * as Recover from "./Recover.js"
@@ -32,6 +33,7 @@ import * as State from "./State.js"
 
 /** A resource the configuration declares in one stage that the state holds for another. */
 export { ExistingResources } from "./Fleet/Existing.js"
+export { AlreadyManaged, ImportFailed, NotDeclared } from "./Fleet/Import.js"
 export { UnknownTarget } from "./Fleet/Targets.js"
 
 export class StageConflict extends Data.TaggedError("StageConflict")<{
@@ -307,30 +309,6 @@ export const down = <R>(
 const lockOptions = (timeoutMillis: number | undefined) =>
   timeoutMillis === undefined ? undefined : { timeout: Duration.millis(timeoutMillis) }
 
-/** `import` named a resource the state already holds. */
-export class AlreadyManaged extends Data.TaggedError("AlreadyManaged")<{
-  readonly key: ResourceKey
-  readonly id: string
-}> {
-  override get message() {
-    return `${this.key} is already in the state (id ${this.id})\n  \`fleetflow state show ${this.key}\` shows it`
-  }
-}
-
-/** `import` named a key the stage does not declare. */
-export class NotDeclared extends Data.TaggedError("NotDeclared")<{ readonly key: string; readonly stage: string }> {
-  override get message() {
-    return `${this.key} is not declared in stage "${this.stage}": declare it in the file first, then import it\n  \`fleetflow validate\` lists the keys the stage declares`
-  }
-}
-
-/** `import` found nothing under the ID, or the resource depends on one the state does not hold yet. */
-export class ImportFailed extends Data.TaggedError("ImportFailed")<{ readonly key: string; readonly reason: string }> {
-  override get message() {
-    return `cannot import ${this.key}: ${this.reason}`
-  }
-}
-
 export interface LockedOptions {
   readonly lockTimeout?: number | undefined
 }
@@ -367,6 +345,7 @@ export const importResource = (
       if (held !== undefined) return yield* new AlreadyManaged({ key, id: held.id })
       const declared = target.desired.find((resource) => resource.key === key)
       if (declared === undefined) return yield* new NotDeclared({ key, stage: target.stage })
+      yield* notHeldElsewhere(state, declared, id)
       const inputs = yield* resolveInputs(key, declared.inputs, state.resources).pipe(
         Effect.mapError(
           (error) => new ImportFailed({ key, reason: `${error.message}; import the resources it refers to first` })
@@ -388,7 +367,9 @@ export const importResource = (
       }
       const observed = (yield* provider.getState(scopeOf(target), new Map([[key, candidate]]))).get(key)
       if (observed === undefined) {
-        return yield* new ImportFailed({ key, reason: `the clouds have no ${declared.type} with the ID ${id}` })
+        // Resources are looked for where the file puts them: one elsewhere is not found.
+        const zone = typeof inputs.zone === "string" ? ` in zone ${inputs.zone}, the one the file declares` : ""
+        return yield* new ImportFailed({ key, reason: `the clouds have no ${declared.type} with the ID ${id}${zone}` })
       }
       // Resources known by name (buckets, workers) are read by their declared name, whatever ID was given.
       if (observed.id !== id) {
@@ -396,6 +377,14 @@ export const importResource = (
           key,
           reason: `the clouds have no ${declared.type} with the ID ${id}; the one declared as ${key} has the ID ${observed.id}`
         })
+      }
+      if (provider.checkImport !== undefined) {
+        yield* provider.checkImport(scopeOf(target), key, candidate, observed).pipe(
+          Effect.catchIf(
+            (error) => error.reason === "conflict",
+            (error) => new ImportFailed({ key, reason: error.message, hint: error.hint })
+          )
+        )
       }
       const resource = { ...candidate, id: observed.id, attributes: observed.attributes }
       const saved = yield* store.write(State.putResource(state, key, resource))

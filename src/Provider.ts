@@ -132,6 +132,18 @@ export interface CloudProviderService {
   /** Removes one resource; a resource that is already gone counts as removed. */
   readonly destroy: (scope: Scope, key: ResourceKey, resource: StoredResource) => Effect.Effect<void, ProviderError>
   /**
+   * Refuses to import `observed` as `key` when its cloud marks it as made for another resource,
+   * stage or project (Sakura's ownership tags). None where a cloud has no such marks.
+   */
+  readonly checkImport?:
+    | ((
+        scope: Scope,
+        key: ResourceKey,
+        resource: StoredResource,
+        observed: Observed
+      ) => Effect.Effect<void, ProviderError>)
+    | undefined
+  /**
    * What the clouds hold for `wanted`, found without the state: by each resource's
    * deterministic name and the scope's ownership tags (where the cloud has tags), in batched
    * reads. A key missing from the result was not found. Used to reconcile what an interrupted
@@ -204,6 +216,8 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
         ([service, group]) => service.prepare?.(scope, [...group.values()], lifetime) ?? Effect.void,
         { discard: true }
       ),
+    checkImport: (scope, key, resource, observed) =>
+      forType(resource.type)?.checkImport?.(scope, key, resource, observed) ?? Effect.void,
     find: (scope, wanted) =>
       Effect.gen(function* () {
         const results = yield* Effect.forEach(

@@ -190,4 +190,42 @@ describe("state recover and import", () => {
       assert.isFalse(Plan.hasChanges(planned.plan))
     }).pipe(Effect.provide(world()))
   )
+
+  it.live("import refuses a resource the state holds under another key: the two plans would fight over it", () =>
+    Effect.gen(function* () {
+      const records = [dnsA("www", { ip: "192.0.2.1" }), dnsA("api", { ip: "192.0.2.1" })]
+      yield* Fleet.up(target(records), runOptions())
+      const before = yield* storedState
+      const www = before.resources[dnsKey("www")]!.id
+      yield* leave((state) => State.removeResource(state, dnsKey("api")))
+
+      const refused = yield* Effect.flip(Fleet.importResource(target(records), dnsKey("api"), www))
+      assert.strictEqual(refused._tag, "ImportFailed")
+      assert.include(refused.message, `as ${dnsKey("www")}`)
+      assert.include(refused.message, `fleetflow state show ${dnsKey("www")}`)
+      const after = yield* storedState
+      assert.deepStrictEqual(Object.keys(after.resources), [dnsKey("www")])
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.live("import refuses a Sakura resource whose ownership tags name another resource, stage or project", () =>
+    Effect.gen(function* () {
+      const disks = [disk("web"), disk("db")]
+      yield* Fleet.up(target(disks), runOptions())
+      const webDisk = (yield* storedState).resources[diskKey("web")]!.id
+      // The state is lost: only the tags on the disks say whose each is.
+      yield* leave((state) => ({ ...state, resources: {} }))
+
+      const other = yield* Effect.flip(Fleet.importResource(target(disks), diskKey("db"), webDisk))
+      assert.strictEqual(other._tag, "ImportFailed")
+      assert.include(other.message, `made by FleetFlow for ${diskKey("web")}`)
+      assert.include(other.message, `fleetflow import ${diskKey("web")} ${webDisk}`)
+      const otherStage = yield* Effect.flip(Fleet.importResource(target(disks, "prod"), diskKey("web"), webDisk))
+      assert.include(otherStage.message, `belongs to project "${project}", stage "dev"`)
+      assert.deepStrictEqual((yield* storedState).resources, {})
+
+      const own = yield* Fleet.importResource(target(disks), diskKey("web"), webDisk)
+      assert.strictEqual(own.resource.id, webDisk)
+    }).pipe(Effect.provide(world()))
+  )
 })

@@ -33,6 +33,7 @@ import * as Usacloud from "./Usacloud.js"
 import { type Clients, handles, invalid, orFail, osTypeOf, ownerOf, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
+import { checkImport } from "./Provider/Import.js"
 import * as Listed from "./Provider/Listed.js"
 import * as Lookups from "./Provider/Lookups.js"
 import * as Notes from "./Provider/Notes.js"
@@ -176,6 +177,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
       find: (scope, wanted) =>
         Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),
+      checkImport: (scope, key, resource, observed) => checkImport(clients.read, scope, key, resource, observed),
       // Credentials Sakura Cloud refuses fail the plan here, once, rather than every action of the apply.
       check: (desired) => (desired.length === 0 ? Effect.void : Effect.asVoid(orFail()(clients.read.authStatus()))),
       apply: (request) =>

@@ -135,6 +135,11 @@ export const withCalls = (service: CloudProviderService, runtime: Runtime): Clou
       during(request.operation, [...(request.along ?? []).map((made) => made.key), request.key])(
         service.apply(request)
       ),
-    destroy: (scope: Scope, key, resource) => during("delete", [key])(service.destroy(scope, key, resource))
+    destroy: (scope: Scope, key, resource) => during("delete", [key])(service.destroy(scope, key, resource)),
+    checkImport:
+      service.checkImport === undefined
+        ? undefined
+        : (scope, key, resource, observed) =>
+            during("read", [key])(service.checkImport!(scope, key, resource, observed))
   }
 }

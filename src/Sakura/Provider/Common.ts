@@ -121,6 +121,24 @@ export const byZone = <A>(items: ReadonlyArray<A>, zoneOf: (item: A) => string |
 }
 
 /**
+ * Says whose `what` is when the `owner` its ownership tags name is of another project or stage
+ * than `scope`; undefined when it is `scope`'s or not FleetFlow's. A part the tags leave out is
+ * taken as `scope`'s.
+ */
+export const ownedElsewhere = (
+  what: string,
+  owner: Partial<Owner> | undefined,
+  scope: { readonly project: string; readonly stage: string }
+): string | undefined => {
+  if (owner === undefined) return undefined
+  const project = owner.project ?? scope.project
+  const stage = owner.stage ?? scope.stage
+  return project === scope.project && stage === scope.stage
+    ? undefined
+    : `${what} belongs to project "${project}", stage "${stage}" (its ownership tags), not to project "${scope.project}", stage "${scope.stage}"`
+}
+
+/**
  * Fails when ownership tags (an SSH key's description words) name another project or stage than
  * `scope`: FleetFlow never deletes what another project or stage owns, whatever its state says.
  * A resource without FleetFlow's tags (one imported) is the state's to delete.
@@ -131,18 +149,15 @@ export const checkOwnedForDelete = (
   what: string,
   tags: ReadonlyArray<string>
 ): Effect.Effect<void, ProviderError> => {
-  const owner = ownerFromTags(tags, [scope.project, scope.stage])
-  if (owner === undefined) return Effect.void
-  const project = owner.project ?? scope.project
-  const stage = owner.stage ?? scope.stage
-  if (project === scope.project && stage === scope.stage) return Effect.void
+  const elsewhere = ownedElsewhere(what, ownerFromTags(tags, [scope.project, scope.stage]), scope)
+  if (elsewhere === undefined) return Effect.void
   return Effect.fail(
     new ProviderError({
       provider: providerName,
       operation: "delete",
       key,
       reason: "conflict",
-      message: `${what} belongs to project "${project}", stage "${stage}" (its ownership tags), not to project "${scope.project}", stage "${scope.stage}": FleetFlow does not delete it`,
+      message: `${elsewhere}: FleetFlow does not delete it`,
       hint: "The state names a resource of another project or stage: check that this folder's .fleetflow/ is its own, and `fleetflow state show KEY`."
     })
   )
