@@ -300,9 +300,9 @@ export const decodeState = (nodes: ReadonlyArray<KdlNode>, env: Env): Effect.Eff
 const decodeUrl = (env: Env, field: Field, at: Location) =>
   Effect.gen(function* () {
     const value = yield* fieldValue(env, field)
-    const fromEnvironment = field.node !== undefined && prop(field.node, "env") !== undefined
+    const variable = field.node === undefined ? undefined : prop(field.node, "env")?.value.value
     const url = yield* stringValue(env, { ...value, at }, "`url`")
-    if (!fromEnvironment && typeof value.value === "string" && writtenPassword(value.value)) {
+    if (variable === undefined && typeof value.value === "string" && writtenPassword(value.value)) {
       return yield* configError(
         at,
         "a database password must not be written in the configuration file",
@@ -310,11 +310,17 @@ const decodeUrl = (env: Env, field: Field, at: Location) =>
       )
     }
     if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
-      return yield* configError(
-        at,
-        "`url` must be a PostgreSQL connection string",
-        "write it as postgres://user@host:5432/database"
-      )
+      return yield* typeof variable === "string"
+        ? configError(
+            at,
+            `${variable}, which \`url\` names, must hold a PostgreSQL connection string`,
+            `set ${variable} to postgres://user:password@host:5432/database`
+          )
+        : configError(
+            at,
+            "`url` must be a PostgreSQL connection string",
+            "write it as postgres://user@host:5432/database"
+          )
     }
     return Redacted.make(url)
   })

@@ -403,6 +403,13 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
           Either.getLeft(notUrl.state.url!).pipe(Option.getOrThrow).message,
           "PostgreSQL connection string"
         )
+        // From the environment, the variable is named (the file holds no string to fix), its value is not.
+        const env = yield* load(`state { backend "postgres"; url env="PG"; }\n`, { PG: "mysql://ops:s3cret@db/x" })
+        if (env.state.backend !== "postgres") return assert.fail("postgres")
+        const fromEnv = Either.getLeft(env.state.url!).pipe(Option.getOrThrow)
+        assert.strictEqual(fromEnv.message, "PG, which `url` names, must hold a PostgreSQL connection string")
+        assert.strictEqual(fromEnv.suggestion, "set PG to postgres://user:password@host:5432/database")
+        assert.notInclude(JSON.stringify({ ...fromEnv, message: fromEnv.message }), "s3cret")
       })
     )
   })
