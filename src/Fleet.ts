@@ -155,17 +155,24 @@ export const plan = (
     // A targeted plan reads and checks only what the targets need: other clouds need no credentials.
     const wanted = targets.length === 0 ? undefined : yield* Targets.closure(targets, target.desired, stored, provider)
     const desired = wanted === undefined ? target.desired : target.desired.filter((item) => wanted.has(item.key))
-    const { current, vanished, drift } = yield* currentResources(
-      wanted === undefined ? stored : new Map([...stored].filter(([key]) => wanted.has(key))),
-      scopeOf(target),
-      desired,
-      options.refresh,
-      options.refreshing
-    )
-    if (options.applying !== undefined && provider.prepare !== undefined) {
-      const creating = desired.filter((item) => !current.has(item.key))
-      if (creating.length > 0) yield* provider.prepare(scopeOf(target), creating, options.applying)
-    }
+    const read = Effect.gen(function* () {
+      const refreshed = yield* currentResources(
+        wanted === undefined ? stored : new Map([...stored].filter(([key]) => wanted.has(key))),
+        scopeOf(target),
+        desired,
+        options.refresh,
+        options.refreshing
+      )
+      if (options.applying !== undefined && provider.prepare !== undefined) {
+        const creating = desired.filter((item) => !refreshed.current.has(item.key))
+        if (creating.length > 0) yield* provider.prepare(scopeOf(target), creating, options.applying)
+      }
+      return refreshed
+    })
+    // The credentials are checked while the clouds are read: the plan waits for the slower, not for both.
+    const [{ current, vanished, drift }] = yield* Effect.all([read, provider.check(desired)], {
+      concurrency: "unbounded"
+    })
     const made = yield* Plan.make({
       project: config.project,
       stage,
@@ -173,7 +180,7 @@ export const plan = (
       serial: state.serial,
       desired,
       current,
-      provider,
+      provider: { ...provider, check: () => Effect.void },
       drift
     })
     const selected = targets.length === 0 ? made : Targets.select(made, targets)

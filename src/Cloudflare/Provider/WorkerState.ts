@@ -75,6 +75,12 @@ const observedBindings = (bindings: ReadonlyArray<WorkerBinding>, recorded: Json
     (found): Json => found.flat()
   )
 
+/** Whether a recorded KV binding names its namespace by title: the titles are then listed. */
+const namesByTitle = (recorded: Json | undefined) =>
+  recordsOf(recorded).some(
+    (entry) => entry.type === "kv" && typeof entry.namespace === "string" && !looksLikeNamespaceId(entry.namespace)
+  )
+
 const observedInputs = (
   api: CloudflareApiService,
   script: WorkerScript,
@@ -84,21 +90,33 @@ const observedInputs = (
   Effect.gen(function* () {
     const { declared, recorded } = lookup.inputs
     const manages = (field: string) => !isUnset(recorded[field]) || !isUnset(declared?.[field])
-    const routes = manages("routes")
-      ? { routes: observedRoutes(yield* orFail(lookup.key)(api.workers.routes(lookup.name)), recorded.routes) }
-      : {}
-    const bindings = isUnset(recorded.bindings)
-      ? {}
-      : {
-          bindings: yield* observedBindings(
-            (yield* orFail(lookup.key)(api.workers.settings(lookup.name))).bindings,
-            recorded.bindings,
-            namespaces
-          )
-        }
-    const workersDev = manages("workersDev")
-      ? { workersDev: (yield* orFail(lookup.key)(api.workers.subdomain(lookup.name))).enabled }
-      : {}
+    const nothing = Effect.succeed({})
+    // A Worker's reads do not depend on each other: made together, they take one round trip after the list.
+    const [routes, bindings, workersDev] = yield* Effect.all(
+      [
+        manages("routes")
+          ? Effect.map(orFail(lookup.key)(api.workers.routes(lookup.name)), (routes) => ({
+              routes: observedRoutes(routes, recorded.routes)
+            }))
+          : nothing,
+        isUnset(recorded.bindings)
+          ? nothing
+          : Effect.zipLeft(
+              orFail(lookup.key)(api.workers.settings(lookup.name)),
+              namesByTitle(recorded.bindings) ? namespaces : Effect.void,
+              { concurrent: true }
+            ).pipe(
+              Effect.flatMap((settings) => observedBindings(settings.bindings, recorded.bindings, namespaces)),
+              Effect.map((bindings) => ({ bindings }))
+            ),
+        manages("workersDev")
+          ? Effect.map(orFail(lookup.key)(api.workers.subdomain(lookup.name)), (subdomain) => ({
+              workersDev: subdomain.enabled
+            }))
+          : nothing
+      ],
+      { concurrency: "unbounded" }
+    )
     const date = script.compatibilityDate ?? ""
     return {
       ...routes,
