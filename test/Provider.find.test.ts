@@ -460,8 +460,8 @@ describe("Cloudflare find", () => {
         assert.strictEqual(matching(/\/dns_records$/).length, 2)
         assert.strictEqual(matching(/\/workers\/scripts$/).length, 1)
         assert.strictEqual(matching(/\/pages\/projects$/).length, 1)
-        // The rest are the two zone lookups.
-        assert.strictEqual(reads.length, 2 + 5 + 1 + 2 + 1 + 1 + 2)
+        // Nothing else: the creates before it looked each zone up, and the provider remembers them.
+        assert.strictEqual(reads.length, 2 + 5 + 1 + 2 + 1 + 1)
       })
   )
 

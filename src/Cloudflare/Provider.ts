@@ -97,7 +97,8 @@ const build = (settings: Settings, deployer?: Actions.Deployer) =>
   Effect.gen(function* () {
     const common = { accountId: settings.accountId, token: settings.token, baseUrl: settings.baseUrl }
     const read = yield* Api.make({ ...common, retry: settings.readRetry ?? Retry.defaultPolicy })
-    const write = yield* Api.make({ ...common, retry: Retry.singleAttempt })
+    // A zone the plan looked up is not looked up again by the apply: a lookup is a read, retried as reads are.
+    const write = { ...(yield* Api.make({ ...common, retry: Retry.singleAttempt })), zones: read.zones }
     return make({ read, write }, deployer)
   })
 

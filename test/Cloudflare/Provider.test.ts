@@ -111,6 +111,25 @@ const requestsOf = <A, E, R>(store: Simulator.CloudflareStore, effect: Effect.Ef
   })
 
 describe("the Cloudflare provider through the engine", () => {
+  it.effect("an up looks a zone up once: the apply uses what its plan looked up", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(
+        fleet(
+          `  dns "example.com" {\n    record "www" type="A" value="203.0.113.10"\n    record "r2" type="CNAME" value="files.example.net"\n  }`
+        )
+      )
+      const [applied, made] = yield* requestsOf(store, Fleet.up(target, runOptions())).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(applied.plan.summary, { add: 2, change: 0, destroy: 0 })
+      assert.deepStrictEqual(
+        made
+          .filter((request) => request.startsWith("GET /zones"))
+          .map((request) => request.replace(/\/[0-9a-f]{32}\//, "/:id/")),
+        ["GET /zones", "GET /zones/:id/dns_records"]
+      )
+    })
+  )
+
   it.effect("a CORS change made outside FleetFlow shows as drift, and the plan puts the file's rules back", () =>
     Effect.gen(function* () {
       const { layer, store } = yield* world()
@@ -346,11 +365,11 @@ describe("the Cloudflare provider's reads", () => {
       assert.strictEqual(bucketLists.length, 1)
       assert.strictEqual(recordLists.length, 2)
       assert.strictEqual(new Set(recordLists.map((entry) => entry.path)).size, 2)
-      // The only other reads are the two zone lookups: no bucket declares CORS, so none is read.
+      // No other read: no bucket declares CORS, and each zone was looked up once, by the first create in it.
       const others = reads.filter((entry) => !bucketLists.includes(entry) && !recordLists.includes(entry))
       assert.deepStrictEqual(
         others.map((entry) => `${entry.method} ${entry.path}`),
-        ["GET /zones", "GET /zones"]
+        []
       )
       const plan = yield* Plan.make({
         ...scope,
