@@ -31,11 +31,11 @@ import {
 import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
 
-/** A resource the configuration declares in one stage that the state holds for another. */
 export { ExistingResources } from "./Fleet/Existing.js"
 export { AlreadyManaged, ImportFailed, NotDeclared } from "./Fleet/Import.js"
 export { UnknownTarget } from "./Fleet/Targets.js"
 
+/** A resource the configuration declares in one stage that the state holds for another. */
 export class StageConflict extends Data.TaggedError("StageConflict")<{
   readonly key: ResourceKey
   readonly stage: string
@@ -180,6 +180,7 @@ export const plan = (
       serial: state.serial,
       desired,
       current,
+      // Checked above, beside the reads.
       provider: { ...provider, check: () => Effect.void },
       drift
     })
