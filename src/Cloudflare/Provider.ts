@@ -21,13 +21,14 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import { CloudProvider, type CloudProviderService, type ProviderError } from "../Provider.js"
+import { CloudProvider, type CloudProviderService } from "../Provider.js"
 import type { Claim, Inputs, ResourceType } from "../Resource.js"
 import * as Retry from "../Retry.js"
 import * as Api from "./Api.js"
 import * as Model from "./Model.js"
 import * as Actions from "./Provider/Actions.js"
-import { type Clients, orFail, providerName } from "./Provider/Common.js"
+import { check } from "./Provider/Check.js"
+import { type Clients, providerName } from "./Provider/Common.js"
 import * as Read from "./Provider/Read.js"
 import * as RecordBatches from "./Provider/RecordBatches.js"
 import * as Wrangler from "./Wrangler.js"
@@ -58,20 +59,6 @@ export interface Settings {
  */
 export const make = (given: Clients, deployer?: Actions.Deployer | undefined): CloudProviderService => {
   const clients: Clients = { ...given, write: RecordBatches.withBatches(given.write) }
-  /** Missing credentials or a missing wrangler are reported when the plan is made, not halfway through an apply. */
-  const checkPlan = (desired: ReadonlyArray<{ readonly type: ResourceType }>): Effect.Effect<void, ProviderError> =>
-    Effect.gen(function* () {
-      if (desired.length === 0) return
-      const account = desired.some((resource) => resource.type !== "dns")
-      yield* orFail()(clients.read.checkSettings("plan", { account }))
-      // A token Cloudflare refuses fails the plan here, once, rather than every action of the apply.
-      yield* orFail()(clients.read.token.verify)
-      const deploys = desired.some((resource) => resource.type === "worker" || resource.type === "pages")
-      if (deploys && deployer !== undefined) {
-        yield* Effect.mapError(deployer.wrangler.check, (error) => Wrangler.toProviderError(error))
-      }
-    })
-
   return {
     name: providerName,
     handles,
@@ -85,7 +72,8 @@ export const make = (given: Clients, deployer?: Actions.Deployer | undefined): C
     batches: (type) => type === "dns",
     getState: (_scope, resources, declared) => Read.getState(clients.read, resources, declared),
     find: (_scope, wanted) => Effect.withSpan(Read.find(clients.read, wanted), "Cloudflare find"),
-    check: checkPlan,
+    // Missing credentials, zones or wrangler are reported when the plan is made, not halfway through an apply.
+    check: check(clients, deployer),
     apply: (request) =>
       Effect.withSpan(Actions.apply(clients, deployer, request), `Cloudflare ${request.operation} ${request.type}`),
     destroy: (_scope, key, resource) =>

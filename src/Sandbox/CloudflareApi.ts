@@ -131,6 +131,13 @@ const withPrerequisites = (service: CloudProviderService, store: Simulator.Cloud
             prepare("read", undefined, combined(wanted.map((item) => prerequisitesOf(item.inputs)))),
             service.find(scope, wanted)
           ),
+    check: (desired) =>
+      desired.length === 0
+        ? service.check(desired)
+        : Effect.zipRight(
+            prepare("read", undefined, combined(desired.map((resource) => prerequisitesOf(resource.inputs)))),
+            service.check(desired)
+          ),
     apply: (request) =>
       Effect.zipRight(prepare(request.operation, request.key, prerequisitesOf(request.inputs)), service.apply(request)),
     destroy: (scope: ProviderScope, key: ResourceKey, resource: StoredResource) =>

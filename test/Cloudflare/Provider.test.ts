@@ -1,5 +1,6 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -471,6 +472,30 @@ describe("the Cloudflare provider's reads", () => {
 })
 
 describe("the Cloudflare provider before a plan", () => {
+  it.effect("a record in a zone the token cannot see fails the plan, naming the record, not the apply", () =>
+    Effect.gen(function* () {
+      const { layer, store } = yield* world()
+      const target = yield* targetOf(
+        fleet(`  dns "example.net" {\n    record "www" type="A" value="203.0.113.10"\n  }`).replace(
+          `zone "example.com"`,
+          `zone "example.net"`
+        )
+      )
+      // A plan that succeeds is a large value to print: the test says so in a word instead.
+      const exit = yield* Effect.exit(Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer)))
+      if (Exit.isSuccess(exit)) return assert.fail("the plan was made: it shows a create that cannot apply")
+      const failure = Cause.squash(exit.cause)
+      assert.instanceOf(failure, ProviderError)
+      if (!(failure instanceof ProviderError)) return
+      assert.strictEqual(failure.key, "cloudflare:dns:www.example.net/A")
+      assert.include(failure.message, `"example.net": no zone with this name is visible to the API token`)
+      assert.deepStrictEqual(
+        (yield* requests(store)).filter((entry) => entry.method !== "GET"),
+        []
+      )
+    })
+  )
+
   const planFailure = (options: Partial<Simulator.SimulatorOptions>, settings: Partial<CloudflareProvider.Settings>) =>
     Effect.gen(function* () {
       const { layer, store } = yield* world(options, { readRetry: undefined, ...settings })
@@ -490,7 +515,11 @@ describe("the Cloudflare provider before a plan", () => {
       assert.include(failure.message, "CF_API_TOKEN")
       assert.notInclude(failure.message, "not-the-token")
       assert.deepStrictEqual(writes, [])
-      assert.isAtMost(requests.length, 2, "the token is verified, nothing else is asked")
+      assert.isAtMost(
+        requests.length,
+        3,
+        "the token is verified beside the zone lookup and the refresh: nothing per resource"
+      )
     })
   )
 
