@@ -30,7 +30,7 @@ export const withId = <A extends { readonly id: string }>(items: ReadonlyArray<A
 export const named = <A extends { readonly name: string }>(items: ReadonlyArray<A>, name: string): ReadonlyArray<A> => {
   let index = byName.get(items)
   if (index === undefined) {
-    index = groupBy<unknown, string>(items, (item) => (item as A).name)
+    index = groupBy(items, (item) => item.name)
     byName.set(items, index)
   }
   return (index.get(name) ?? []) as ReadonlyArray<A>

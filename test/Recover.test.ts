@@ -26,6 +26,7 @@ import {
   target,
   world
 } from "./support/Desired.js"
+import { failureOf } from "./support/Failure.js"
 
 const web: ReadonlyArray<DesiredResource> = [
   disk("web"),
@@ -199,7 +200,7 @@ describe("state recover and import", () => {
       const www = before.resources[dnsKey("www")]!.id
       yield* leave((state) => State.removeResource(state, dnsKey("api")))
 
-      const refused = yield* Effect.flip(Fleet.importResource(target(records), dnsKey("api"), www))
+      const refused = yield* failureOf(Fleet.importResource(target(records), dnsKey("api"), www), "import to refuse")
       assert.strictEqual(refused._tag, "ImportFailed")
       assert.include(refused.message, `as ${dnsKey("www")}`)
       assert.include(refused.message, `fleetflow state show ${dnsKey("www")}`)
@@ -216,11 +217,14 @@ describe("state recover and import", () => {
       // The state is lost: only the tags on the disks say whose each is.
       yield* leave((state) => ({ ...state, resources: {} }))
 
-      const other = yield* Effect.flip(Fleet.importResource(target(disks), diskKey("db"), webDisk))
+      const other = yield* failureOf(Fleet.importResource(target(disks), diskKey("db"), webDisk), "import to refuse")
       assert.strictEqual(other._tag, "ImportFailed")
       assert.include(other.message, `made by FleetFlow for ${diskKey("web")}`)
       assert.include(other.message, `fleetflow import ${diskKey("web")} ${webDisk}`)
-      const otherStage = yield* Effect.flip(Fleet.importResource(target(disks, "prod"), diskKey("web"), webDisk))
+      const otherStage = yield* failureOf(
+        Fleet.importResource(target(disks, "prod"), diskKey("web"), webDisk),
+        "import to refuse"
+      )
       assert.include(otherStage.message, `belongs to project "${project}", stage "dev"`)
       assert.deepStrictEqual((yield* storedState).resources, {})
 

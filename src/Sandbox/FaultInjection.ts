@@ -110,6 +110,7 @@ export const ruleForTransportCall = (
  * under it act out the fault rules in force.
  */
 export const withCalls = (service: CloudProviderService, runtime: Runtime): CloudProviderService => {
+  const { checkImport } = service
   const during =
     (operation: Operation, keys: ReadonlyArray<ResourceKey>) =>
     <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
@@ -137,9 +138,8 @@ export const withCalls = (service: CloudProviderService, runtime: Runtime): Clou
       ),
     destroy: (scope: Scope, key, resource) => during("delete", [key])(service.destroy(scope, key, resource)),
     checkImport:
-      service.checkImport === undefined
+      checkImport === undefined
         ? undefined
-        : (scope, key, resource, observed) =>
-            during("read", [key])(service.checkImport!(scope, key, resource, observed))
+        : (scope, key, resource, observed) => during("read", [key])(checkImport(scope, key, resource, observed))
   }
 }

@@ -1,6 +1,5 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -22,6 +21,7 @@ import * as State from "../../src/State.js"
 import { folder } from "../fixtures/config/support.js"
 import { runOptions } from "../support/Desired.js"
 import { storedResource } from "../support/Builders.js"
+import { failureOf } from "../support/Failure.js"
 
 const token = "cf-canary-5d1e0a7b-never-printed"
 const account = Simulator.defaultAccountId
@@ -481,12 +481,12 @@ describe("the Cloudflare provider before a plan", () => {
           `zone "example.net"`
         )
       )
-      // A plan that succeeds is a large value to print: the test says so in a word instead.
-      const exit = yield* Effect.exit(Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer)))
-      if (Exit.isSuccess(exit)) return assert.fail("the plan was made: it shows a create that cannot apply")
-      const failure = Cause.squash(exit.cause)
-      assert.instanceOf(failure, ProviderError)
-      if (!(failure instanceof ProviderError)) return
+      const failure = yield* failureOf(
+        Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer)),
+        "the plan to fail: it was made, with a create that cannot apply"
+      )
+      assert.strictEqual(failure._tag, "ProviderError")
+      if (failure._tag !== "ProviderError") return
       assert.strictEqual(failure.key, "cloudflare:dns:www.example.net/A")
       assert.include(failure.message, `"example.net": no zone with this name is visible to the API token`)
       assert.deepStrictEqual(
