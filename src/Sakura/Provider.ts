@@ -30,7 +30,7 @@ import * as Retry from "../Retry.js"
 import * as Model from "./Model.js"
 import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
-import { type Clients, handles, invalid, orFail, osTypeOf, ownerOf, providerName } from "./Provider/Common.js"
+import { type Clients, handles, invalid, isId, orFail, osTypeOf, ownerOf, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
 import { find } from "./Provider/Find.js"
 import { checkImport } from "./Provider/Import.js"
@@ -95,12 +95,13 @@ const apply = (
 }
 
 /**
- * Starts what the creates of servers and disks will read first: the lookups of what an interrupted
- * run left, and the archive of each OS a server's new disk is made from.
+ * Starts what the creates will read first: the lookups of what an interrupted run left, the archive
+ * of each OS a server's new disk is made from, and the registered SSH keys and notes.
  */
 const prepare = (
   lookups: Lookups.Lookups,
   archives: Disks.Archives,
+  known: Registered.Registered,
   scope: Scope,
   creating: ReadonlyArray<Wanted>,
   lifetime: EffectScope.Scope
@@ -111,12 +112,16 @@ const prepare = (
       return item.type === "server" && isReference(disk) ? [disk.$ref] : []
     })
   )
-  return Effect.forEach(
+  const serversAndDisks = Effect.forEach(
     creating,
     (item) => {
       const { zone, os, archive } = item.inputs
       if ((item.type !== "server" && item.type !== "disk") || typeof zone !== "string") return Effect.void
       const warmed = lookups.warm(item.type, zone, ownerOf(scope, item.name), lifetime)
+      // An archive given by name is looked for in the zone's list.
+      if (item.type === "disk" && typeof archive === "string" && !isId(archive)) {
+        return Effect.zipRight(warmed, archives.warmZone(zone, item.key, lifetime))
+      }
       if (!withServer.has(item.key) || typeof os !== "string" || archive !== undefined) return warmed
       const archiveOfOs = Effect.flatMap(osTypeOf("create", item.key, os), (type) =>
         archives.warmOs(zone, type, item.key, lifetime)
@@ -125,6 +130,7 @@ const prepare = (
     },
     { discard: true }
   )
+  return Effect.zipRight(Registered.warmFor(known, creating, lifetime), serversAndDisks)
 }
 
 /** An SSH key or note that was there before FleetFlow used it is left to its owner. */
@@ -157,7 +163,7 @@ const destroy = (
 /** The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`. */
 export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
   Effect.gen(function* () {
-    const archives = yield* Disks.makeArchives(clients.write)
+    const archives = Disks.makeArchives(clients.write)
     const lookups = Lookups.make(clients.write)
     const known = Registered.make(clients.write)
     const listed = Listed.make()
@@ -173,7 +179,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       // One `server create` makes a server's new disk too.
       createsTogether: (dependency, dependent) => dependency === "disk" && dependent === "server",
       keeps,
-      prepare: (scope, creating, lifetime) => prepare(lookups, archives, scope, creating, lifetime),
+      prepare: (scope, creating, lifetime) => prepare(lookups, archives, known, scope, creating, lifetime),
       getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
       find: (scope, wanted) =>
         Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),

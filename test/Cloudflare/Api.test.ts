@@ -37,6 +37,8 @@ interface Answer {
   readonly json?: unknown
   readonly raw?: string
   readonly headers?: Record<string, string>
+  /** How long the answer takes (on the test's clock). */
+  readonly after?: Duration.DurationInput
 }
 
 type Reply = Answer | "drop" | "hang"
@@ -79,6 +81,7 @@ const fake = (reply: (request: Seen, attempt: number) => Reply, settings: Cloudf
       if (answer === "drop") {
         return yield* new HttpClientError.RequestError({ request, reason: "Transport", description: "socket hang up" })
       }
+      if (answer.after !== undefined) yield* Effect.sleep(answer.after)
       const text = answer.raw ?? JSON.stringify(answer.json ?? null)
       return HttpClientResponse.fromWeb(
         request,
@@ -390,6 +393,26 @@ describe("CloudflareApi: zones and DNS", () => {
       const request = only(seen)
       assert.strictEqual(request.path, "/zones")
       assert.strictEqual(request.url.searchParams.get("name"), "example.com")
+    })
+  )
+
+  it.effect("a lookup two calls wait for answers the second when the first is interrupted", () =>
+    Effect.gen(function* () {
+      const zone = { id: "zone1", name: "example.com", status: "active", account: { id: account, name: "me" } }
+      const { exit, seen } = yield* withApi({ ...ok([zone]), after: "1 second" }, (api) =>
+        Effect.gen(function* () {
+          // As in a plan whose reads fail together: the call that asked first is interrupted by its sibling's failure.
+          const first = yield* Effect.fork(api.zones.byName("example.com"))
+          yield* TestClock.adjust("100 millis")
+          const second = yield* Effect.fork(api.zones.byName("example.com"))
+          yield* TestClock.adjust("100 millis")
+          yield* Fiber.interrupt(first)
+          yield* TestClock.adjust("1 second")
+          return yield* Fiber.join(second)
+        })
+      )
+      assert.strictEqual(success(exit).id, "zone1")
+      assert.strictEqual(seen.length, 1)
     })
   )
 

@@ -9,9 +9,11 @@ import * as Fleet from "../../src/Fleet.js"
 import * as SakuraProvider from "../../src/Sakura/Provider.js"
 import * as Simulator from "../../src/Sakura/Simulator.js"
 import * as State from "../../src/State.js"
+import { type RunOptions, UsacloudTransport } from "../../src/Sakura/Transport.js"
 import { folder } from "../fixtures/config/support.js"
 import { createRequest, sshPublicKey } from "../support/Builders.js"
 import { runOptions } from "../support/Desired.js"
+import { meeting, together } from "../support/Meeting.js"
 import { fleetText } from "../support/SakuraFleet.js"
 import { commandsOf, count, invocations, provider } from "../support/SakuraSimulator.js"
 
@@ -27,16 +29,24 @@ const server = (name: string) => [
   `}`
 ]
 
+/** The path of a `fleet.kdl` of `stage` in a folder beside the keys and the script that `server` names. */
+const withKeysAndScript = (stage: ReadonlyArray<string>) =>
+  NodePath.join(
+    folder({
+      "fleet.kdl": fleetText(stage),
+      "keys/dev.pub": `${sshPublicKey("dev@example")}\n`,
+      "keys/ops.pub": `${sshPublicKey("ops@example")}\n`,
+      "scripts/setup.sh": "#!/bin/sh\necho setup\n"
+    }),
+    "fleet.kdl"
+  )
+
 describe("SSH keys and notes listed once per run", () => {
   it.effect("an up of 3 servers with 2 SSH keys and a startup script runs usacloud 12 times, not 15", () =>
     Effect.gen(function* () {
-      const files = {
-        "fleet.kdl": fleetText([...server("web-01"), ...server("web-02"), ...server("web-03")]),
-        "keys/dev.pub": `${sshPublicKey("dev@example")}\n`,
-        "keys/ops.pub": `${sshPublicKey("ops@example")}\n`,
-        "scripts/setup.sh": "#!/bin/sh\necho setup\n"
-      }
-      const config = yield* Config.load(NodePath.join(folder(files), "fleet.kdl"))
+      const config = yield* Config.load(
+        withKeysAndScript([...server("web-01"), ...server("web-02"), ...server("web-03")])
+      )
       const desired = yield* Config.desiredResources(config, "dev")
       const store = yield* Simulator.memoryStore()
       const layer = Layer.merge(
@@ -56,6 +66,50 @@ describe("SSH keys and notes listed once per run", () => {
       assert.strictEqual(count(calls, "disk create"), 0)
       assert.strictEqual(count(calls, "archive list"), 1)
       assert.strictEqual(calls.length, 12)
+    }).pipe(Effect.provide(NodeFileSystem.layer))
+  )
+
+  it.live("a plan made for an up starts the lists its creates read beside the credentials check", () =>
+    Effect.gen(function* () {
+      const config = yield* Config.load(
+        withKeysAndScript([
+          ...server("web-01"),
+          `server "batch" {`,
+          `  plan core=1 memory=1`,
+          `  disk size=20 archive="Ubuntu Server 24.04.2 LTS 64bit"`,
+          `  zone "tk1a"`,
+          `}`
+        ])
+      )
+      const desired = yield* Config.desiredResources(config, "dev")
+      const store = yield* Simulator.memoryStore()
+      // The keys and the note to take over, and the archive named in tk1a: each read once the apply starts,
+      // one round trip after the plan, if the plan did not start them.
+      const latch = yield* meeting(["auth-status", "ssh-key list", "note list", "archive list tk1a"])
+      const transport = Layer.effect(
+        UsacloudTransport,
+        Effect.map(UsacloudTransport, (inner) => ({
+          run: (args: ReadonlyArray<string>, options?: RunOptions) => {
+            const zone = args.indexOf("--zone")
+            const name = args[0] === "auth-status" ? "auth-status" : `${args[0]} ${args[1]}`
+            const arrival = zone < 0 || name !== "archive list" ? name : `${name} ${args[zone + 1]}`
+            return Effect.zipRight(
+              latch.arrive(arrival).pipe(Effect.when(() => latch.expects(arrival))),
+              inner.run(args, options)
+            )
+          }
+        }))
+      ).pipe(Layer.provide(Simulator.layerTransport(store)))
+      const layer = Layer.merge(SakuraProvider.layer().pipe(Layer.provide(transport)), State.layerMemory())
+      const planned = yield* together(
+        Effect.scoped(
+          Effect.flatMap(Effect.scope, (applying) =>
+            Fleet.plan({ config, stage: "dev", desired }, { refresh: true, applying })
+          )
+        ).pipe(Effect.provide(layer)),
+        latch
+      )
+      assert.deepStrictEqual(planned.plan.summary, { add: 7, change: 0, destroy: 0 })
     }).pipe(Effect.provide(NodeFileSystem.layer))
   )
 

@@ -1,9 +1,9 @@
 /** Zones by name over the REST API, each looked up once per client and then remembered. */
-import * as Cache from "effect/Cache"
-import * as Duration from "effect/Duration"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Errors from "./Errors.js"
+import { sharedReads } from "../../SharedReads.js"
 import * as Schemas from "./Schemas.js"
 import { quoted, type Result, type Transport } from "./Transport.js"
 
@@ -41,17 +41,15 @@ const lookup = (transport: Transport, name: string): Result<Schemas.Zone> =>
   })
 
 export const make = (transport: Transport): Effect.Effect<Zones> =>
-  Effect.gen(function* () {
-    const cache = yield* Cache.make({
-      capacity: 10_000,
-      timeToLive: Duration.infinity,
-      lookup: (name: string) => lookup(transport, name)
-    })
+  Effect.sync(() => {
+    // Concurrent lookups of one name share one request, in a fiber of its own: a caller interrupted because a
+    // sibling failed does not end the others' wait (as a cache's lookup run by its first caller would).
+    // A failed one is forgotten, so the next call asks again.
+    const zones = sharedReads<Schemas.Zone, Errors.CloudflareError>()
     return {
-      // Concurrent lookups of one name share one request; a failed one is forgotten, so the next call asks again.
       byName: (name) => {
         const key = zoneName(name)
-        return cache.get(key).pipe(Effect.tapError(() => cache.invalidate(key)))
+        return Effect.flatMap(zones.start(key, lookup(transport, key)), Deferred.await)
       }
     }
   })

@@ -146,7 +146,6 @@ export const read = (
         Effect.gen(function* () {
           const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
           // By name, and an effect only for a CORS read: a plan looks up thousands of buckets.
-          // An effect only for a CORS read: a plan looks up thousands of buckets.
           const found = group.flatMap((lookup) => {
             const [bucket] = named(listed, lookup.name)
             return bucket === undefined ? [] : [[lookup, bucket] as const]

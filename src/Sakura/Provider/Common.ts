@@ -2,12 +2,9 @@
  * What the Sakura provider's operations share: the clients they call, the inputs the engine
  * hands them decoded with their model's Schema, and the mapping of usacloud failures to provider errors.
  */
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type * as EffectScope from "effect/Scope"
 import { named } from "../../Grouping.js"
 import { ProviderError } from "../../Provider.js"
 import {
@@ -161,25 +158,6 @@ export const checkOwnedForDelete = (
       hint: "The state names a resource of another project or stage: check that this folder's .fleetflow/ is its own, and `fleetflow state show KEY`."
     })
   )
-}
-
-/**
- * Starts a read shared by several calls in a fiber of its own: in `lifetime` when given (closing it
- * ends the read), else beyond the call that starts it, which may be interrupted while others wait.
- * Its outcome goes to `result`; one that fails or is ended is `forget`-ten, so that the next call
- * reads again, and those waiting for it are told.
- */
-export const shareRead = <A, E>(
-  read: Effect.Effect<A, E>,
-  result: Deferred.Deferred<A, E>,
-  forget: () => void,
-  lifetime?: EffectScope.Scope
-): Effect.Effect<void> => {
-  const fill = Effect.flatMap(Effect.exit(read), (exit) => {
-    if (Exit.isFailure(exit)) forget()
-    return Deferred.done(result, exit)
-  }).pipe(Effect.onInterrupt(() => Effect.zipRight(Effect.sync(forget), Deferred.interrupt(result))))
-  return Effect.asVoid(lifetime === undefined ? Effect.forkDaemon(fill) : Effect.forkIn(fill, lifetime))
 }
 
 export const ownerOf = (scope: { readonly project: string; readonly stage: string }, name: string): Owner => ({

@@ -4,11 +4,10 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
-import * as Ref from "effect/Ref"
 import type * as EffectScope from "effect/Scope"
 import type { AlongRequest, ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import type { Inputs, Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import { sharedReads } from "../../SharedReads.js"
 import { DiskInputs } from "../Model.js"
 import type { Archive, Disk, DiskCreateSpec, DiskUpdate, Server, UsacloudService } from "../Usacloud.js"
 import {
@@ -25,7 +24,6 @@ import {
   ownerOf,
   readOrNone,
   type Recorded,
-  shareRead,
   unlessDefault,
   zoneToDelete
 } from "./Common.js"
@@ -74,56 +72,43 @@ export const observe = (disk: Disk, recorded: Recorded): Observed => ({
  * Archives, read once per run: each zone's list, in which archive names resolve to IDs, and the
  * archive each OS type stands for in a zone.
  */
-export const makeArchives = (usacloud: UsacloudService) =>
-  Effect.gen(function* () {
-    const cache = yield* Ref.make(new Map<string, ReadonlyArray<Archive>>())
-    const forOs = new Map<string, Deferred.Deferred<string, ProviderError>>()
-    /**
-     * The archive a disk made with `--os-type` gets: usacloud takes the first archive its criteria
-     * for the OS type find (iaas-api-go `query.FindArchiveByOSType`), which `archive list --os-type`
-     * lists with the same criteria. Read once per zone and OS, in the background as the lookups are:
-     * a create interrupted meanwhile leaves the others an answer.
-     */
-    const startForOs = (zone: string, osType: string, key: ResourceKey, lifetime?: EffectScope.Scope) =>
-      Effect.suspend(() => {
-        const id = JSON.stringify([zone, osType])
-        const known = forOs.get(id)
-        if (known !== undefined) return Effect.succeed(known)
-        const entry = Deferred.unsafeMake<string, ProviderError>(FiberId.none)
-        forOs.set(id, entry)
-        const found = Effect.flatMap(orFail(key)(usacloud.archives.list(zone, { osType })), ([first]) =>
-          first === undefined
-            ? Effect.fail(
-                invalid("create", key, `no archive of OS type ${osType} in zone ${zone}`, "give an archive instead")
-              )
-            : Effect.succeed(first.id)
-        )
-        // A failure is not kept: the next create (the engine retries) asks again.
-        const started = shareRead(
-          found,
-          entry,
-          () => (forOs.get(id) === entry ? forOs.delete(id) : undefined),
-          lifetime
-        )
-        return Effect.as(started, entry)
-      })
-    return {
-      inZone: (zone: string, key: ResourceKey) =>
-        Effect.gen(function* () {
-          const known = (yield* Ref.get(cache)).get(zone)
-          if (known !== undefined) return known
-          const archives = yield* orFail(key)(usacloud.archives.list(zone))
-          yield* Ref.update(cache, (map) => new Map(map).set(zone, archives))
-          return archives
-        }),
-      forOs: (zone: string, osType: string, key: ResourceKey): Effect.Effect<string, ProviderError> =>
-        Effect.flatMap(startForOs(zone, osType, key), Deferred.await),
-      /** Starts reading the archive of an OS type in a zone in `lifetime`, without waiting for it. */
-      warmOs: (zone: string, osType: string, key: ResourceKey, lifetime: EffectScope.Scope): Effect.Effect<void> =>
-        Effect.asVoid(startForOs(zone, osType, key, lifetime))
-    }
-  })
-export type Archives = Effect.Effect.Success<ReturnType<typeof makeArchives>>
+export const makeArchives = (usacloud: UsacloudService) => {
+  const zones = sharedReads<ReadonlyArray<Archive>, ProviderError>()
+  const byOs = sharedReads<string, ProviderError>()
+  const inZone = (zone: string, key: ResourceKey, lifetime?: EffectScope.Scope) =>
+    zones.start(zone, orFail(key)(usacloud.archives.list(zone)), lifetime)
+  /**
+   * The archive a disk made with `--os-type` gets: usacloud takes the first archive its criteria
+   * for the OS type find (iaas-api-go `query.FindArchiveByOSType`), which `archive list --os-type`
+   * lists with the same criteria.
+   */
+  const forOs = (zone: string, osType: string, key: ResourceKey, lifetime?: EffectScope.Scope) =>
+    byOs.start(
+      JSON.stringify([zone, osType]),
+      Effect.flatMap(orFail(key)(usacloud.archives.list(zone, { osType })), ([first]) =>
+        first === undefined
+          ? Effect.fail(
+              invalid("create", key, `no archive of OS type ${osType} in zone ${zone}`, "give an archive instead")
+            )
+          : Effect.succeed(first.id)
+      ),
+      lifetime
+    )
+  // Read once per zone, and once per zone and OS, in the background as the lookups are: a create interrupted
+  // meanwhile leaves the others an answer, and a failure is not kept (the next create asks again).
+  return {
+    inZone: (zone: string, key: ResourceKey) => Effect.flatMap(inZone(zone, key), Deferred.await),
+    forOs: (zone: string, osType: string, key: ResourceKey): Effect.Effect<string, ProviderError> =>
+      Effect.flatMap(forOs(zone, osType, key), Deferred.await),
+    /** Starts reading a zone's archives in `lifetime`, without waiting for them. */
+    warmZone: (zone: string, key: ResourceKey, lifetime: EffectScope.Scope): Effect.Effect<void> =>
+      Effect.asVoid(inZone(zone, key, lifetime)),
+    /** Starts reading the archive of an OS type in a zone in `lifetime`, without waiting for it. */
+    warmOs: (zone: string, osType: string, key: ResourceKey, lifetime: EffectScope.Scope): Effect.Effect<void> =>
+      Effect.asVoid(forOs(zone, osType, key, lifetime))
+  }
+}
+export type Archives = ReturnType<typeof makeArchives>
 
 const archiveId = (archives: Archives, zone: string, key: ResourceKey, archive: string) =>
   Effect.gen(function* () {

@@ -14,7 +14,8 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
 import type { Disk, ListFilter, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
-import { lookupOwned, ownedIn, shareRead } from "./Common.js"
+import { shareRead } from "../../SharedReads.js"
+import { lookupOwned, ownedIn } from "./Common.js"
 import { type Owner, scopeTags } from "./Ownership.js"
 
 export interface Owned {

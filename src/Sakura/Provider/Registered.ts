@@ -2,7 +2,8 @@
  * The SSH keys and notes registered in the account, listed once per run: every create of an
  * apply that looks for a key or note to take over, and every server that names one, reads the
  * same `ssh-key list` and `note list`. Like `Lookups.ts`, the lists are read at the first call
- * that needs them and forgotten at the next `getState` or `find`, with which every command starts.
+ * that needs them, or started by the plan of an `up` beside its other reads (`warmFor`), and
+ * forgotten at the next `getState` or `find`, with which every command starts.
  *
  * What FleetFlow registers, changes or removes in the run is applied to the list it read, so a
  * later lookup sees it without listing again. A change that failed or was interrupted may have
@@ -11,13 +12,17 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
+import type * as Scope from "effect/Scope"
 import type { Note, SshKey, UsacloudError, UsacloudService } from "../Usacloud.js"
-import { shareRead } from "./Common.js"
+import type { Wanted } from "../../Provider.js"
+import { sharedReads } from "../../SharedReads.js"
+import { isId } from "./Common.js"
 
 export interface Catalog<A extends { readonly id: string }> {
   /** What is registered: as listed in this run, with what FleetFlow changed since. */
   readonly list: Effect.Effect<ReadonlyArray<A>, UsacloudError>
+  /** Starts the list in `lifetime`, without waiting for it: a create reads it later. */
+  readonly warm: (lifetime: Scope.Scope) => Effect.Effect<void>
   /** Lists again, for what may have been registered outside since the list was read. */
   readonly fresh: Effect.Effect<ReadonlyArray<A>, UsacloudError>
   /** Runs a call that registers or changes one; the list holds its result from then on. */
@@ -36,11 +41,11 @@ export interface Registered {
 const catalog = <A extends { readonly id: string }>(
   read: Effect.Effect<ReadonlyArray<A>, UsacloudError>
 ): Catalog<A> & { readonly forget: Effect.Effect<void> } => {
-  let listed: Deferred.Deferred<ReadonlyArray<A>, UsacloudError> | undefined
+  const listed = sharedReads<ReadonlyArray<A>, UsacloudError>()
   /** By ID, what FleetFlow made of it since the list was asked for; undefined once removed. */
   const changes = new Map<string, A | undefined>()
   const forget = Effect.sync(() => {
-    listed = undefined
+    listed.clear()
     changes.clear()
   })
   const withChanges = (items: ReadonlyArray<A>): ReadonlyArray<A> => {
@@ -59,20 +64,14 @@ const catalog = <A extends { readonly id: string }>(
   /** Records what a change did once it succeeded; forgets the list when it may have happened unseen. */
   const changing = <B, E, R>(effect: Effect.Effect<B, E, R>, record: (result: B) => void) =>
     Effect.onExit(effect, (exit) =>
-      Exit.isSuccess(exit) ? Effect.sync(() => (listed === undefined ? undefined : record(exit.value))) : forget
+      Exit.isSuccess(exit) ? Effect.sync(() => (listed.has("") ? record(exit.value) : undefined)) : forget
     )
-  const list = Effect.suspend(() => {
-    if (listed !== undefined) return listOf(listed)
-    const started = Deferred.unsafeMake<ReadonlyArray<A>, UsacloudError>(FiberId.none)
-    listed = started
-    // A failed read is not kept: the next lookup (the engine retries) lists again.
-    const fill = shareRead(read, started, () => {
-      if (listed === started) listed = undefined
-    })
-    return Effect.zipRight(fill, listOf(started))
-  })
+  // One list: asked for once, read in the background (in `lifetime`, else beyond the call that asks first).
+  const start = (lifetime?: Scope.Scope) => listed.start("", read, lifetime)
+  const list = Effect.flatMap(start(), listOf)
   return {
     list,
+    warm: (lifetime) => Effect.asVoid(start(lifetime)),
     fresh: Effect.zipRight(forget, list),
     put: (effect) => changing(effect, (item) => changes.set(item.id, item)),
     remove: (id, effect) => changing(effect, () => changes.set(id, undefined)),
@@ -84,4 +83,25 @@ export const make = (usacloud: UsacloudService): Registered => {
   const sshKeys = catalog(usacloud.sshKeys.list())
   const notes = catalog(usacloud.notes.list())
   return { sshKeys, notes, reset: Effect.zipRight(sshKeys.forget, notes.forget) }
+}
+
+/** Whether a server's field names a key or note registered outside the file, which only a list resolves. */
+const namesRegistered = (value: unknown): boolean =>
+  Array.isArray(value) && value.some((item) => typeof item === "string" && !isId(item))
+
+/**
+ * Starts, in `lifetime`, the lists that the creates of `creating` will read (a key or note to take
+ * over, or one a server names), so that the first of them does not wait a round trip for it.
+ */
+export const warmFor = (
+  known: Registered,
+  creating: ReadonlyArray<Wanted>,
+  lifetime: Scope.Scope
+): Effect.Effect<void> => {
+  const reads = (type: string, field: string) =>
+    creating.some((item) => item.type === type || (item.type === "server" && namesRegistered(item.inputs[field])))
+  return Effect.zipRight(
+    reads("ssh-key", "sshKeys") ? known.sshKeys.warm(lifetime) : Effect.void,
+    reads("startup-script", "startupScripts") ? known.notes.warm(lifetime) : Effect.void
+  )
 }
