@@ -7,6 +7,7 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as EffectScope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Apply from "./Apply.js"
@@ -169,24 +170,35 @@ export const plan = (
       }
       return refreshed
     })
-    // The credentials are checked while the clouds are read: the plan waits for the slower, not for both.
-    const [{ current, vanished, drift }] = yield* Effect.all([read, provider.check(desired)], {
-      concurrency: "unbounded"
+    const planning = Effect.gen(function* () {
+      const { current, vanished, drift } = yield* read
+      const made = yield* Plan.make({
+        project: config.project,
+        stage,
+        lineage: state.lineage,
+        serial: state.serial,
+        desired,
+        current,
+        // Checked below, beside the reads.
+        provider: { ...provider, check: () => Effect.void },
+        drift
+      })
+      const selected = targets.length === 0 ? made : Targets.select(made, targets)
+      // Without a refresh nothing is read: what exists outside the state is not looked for either.
+      const checked = options.refresh ? yield* Existing.withExisting(selected, scopeOf(target), provider) : selected
+      return { checked, current, vanished }
     })
-    const made = yield* Plan.make({
-      project: config.project,
-      stage,
-      lineage: state.lineage,
-      serial: state.serial,
-      desired,
-      current,
-      // Checked above, beside the reads.
-      provider: { ...provider, check: () => Effect.void },
-      drift
-    })
-    const selected = targets.length === 0 ? made : Targets.select(made, targets)
-    // Without a refresh nothing is read: what exists outside the state is not looked for either.
-    const checked = options.refresh ? yield* Existing.withExisting(selected, scopeOf(target), provider) : selected
+    // The credentials are checked while the clouds are read, and what the creates would meet is looked for:
+    // the plan waits for the slower, not for both. Refused credentials fail both; the check's error says more.
+    const [planned, credentials] = yield* Effect.all(
+      [Effect.either(planning), Effect.either(provider.check(desired))],
+      {
+        concurrency: "unbounded"
+      }
+    )
+    if (Either.isLeft(credentials)) return yield* credentials.left
+    if (Either.isLeft(planned)) return yield* planned.left
+    const { checked, current, vanished } = planned.right
     const refreshed = new Map<ResourceKey, StoredResource>()
     for (const [key, resource] of current) if (!equalJson(state.resources[key], resource)) refreshed.set(key, resource)
     return { plan: yield* Plan.ordered(checked), state, vanished, refreshed } satisfies Planned

@@ -4,10 +4,8 @@
  * started, so reads made one after another never finish (and the test fails on its timeout).
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Ref from "effect/Ref"
 import type { CloudflareApiService } from "../src/Cloudflare/Api.js"
 import * as WorkerState from "../src/Cloudflare/Provider/WorkerState.js"
 import * as Fake from "../src/Fake.js"
@@ -16,32 +14,7 @@ import * as Plan from "../src/Plan.js"
 import { CloudProvider } from "../src/Provider.js"
 import * as State from "../src/State.js"
 import { bucket, runOptions, target } from "./support/Desired.js"
-
-/** A latch for `names`: each waits at `arrive` until all of them have arrived. */
-const meeting = (names: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const arrived = yield* Ref.make(new Set<string>())
-    const all = yield* Deferred.make<void>()
-    const arrive = (name: string) =>
-      Effect.gen(function* () {
-        const now = yield* Ref.updateAndGet(arrived, (set) => new Set([...set, name]))
-        if (names.every((each) => now.has(each))) yield* Deferred.succeed(all, undefined)
-        yield* Deferred.await(all)
-      })
-    return { arrive, arrived: Effect.map(Ref.get(arrived), (set) => [...set].sort()) }
-  })
-
-const timedOut = <A, E, R>(effect: Effect.Effect<A, E, R>, what: Effect.Effect<ReadonlyArray<string>>) =>
-  effect.pipe(
-    Effect.timeoutFail({
-      duration: "5 seconds",
-      onTimeout: () => new Error("timed out")
-    }),
-    Effect.catchIf(
-      (error): error is Error => error instanceof Error && error.message === "timed out",
-      () => Effect.flatMap(what, (arrived) => Effect.dieMessage(`reads made one after another; arrived: ${arrived}`))
-    )
-  )
+import { meeting, together } from "./support/Meeting.js"
 
 describe("a plan's reads go out together", () => {
   it.live("the credentials are checked while the state's resources are read", () =>
@@ -55,11 +28,28 @@ describe("a plan's reads go out together", () => {
         getState: (scope, resources, declared) =>
           Effect.zipRight(latch.arrive("read"), inner.getState(scope, resources, declared))
       })
-      const planned = yield* timedOut(
+      const planned = yield* together(
         Fleet.plan(target([bucket("assets")]), { refresh: true }).pipe(Effect.provide(provider)),
-        latch.arrived
+        latch
       )
       assert.isFalse(Plan.hasChanges(planned.plan))
+    }).pipe(Effect.provide(Layer.merge(Fake.layer(), State.layerMemory())))
+  )
+
+  it.live("the credentials are checked while what the creates would meet in the clouds is looked for", () =>
+    Effect.gen(function* () {
+      const inner = yield* CloudProvider
+      const latch = yield* meeting(["check", "find"])
+      const provider = Layer.succeed(CloudProvider, {
+        ...inner,
+        check: (desired) => Effect.zipRight(latch.arrive("check"), inner.check(desired)),
+        find: (scope, wanted) => Effect.zipRight(latch.arrive("find"), inner.find(scope, wanted))
+      })
+      const planned = yield* together(
+        Fleet.plan(target([bucket("assets")]), { refresh: true }).pipe(Effect.provide(provider)),
+        latch
+      )
+      assert.deepStrictEqual(planned.plan.summary, { add: 1, change: 0, destroy: 0 })
     }).pipe(Effect.provide(Layer.merge(Fake.layer(), State.layerMemory())))
   )
 
@@ -83,11 +73,11 @@ describe("a plan's reads go out together", () => {
         bindings: [{ type: "kv", name: "CACHE", namespace: "cache" }],
         workersDev: false
       }
-      const found = yield* timedOut(
+      const found = yield* together(
         WorkerState.read(api, [
           { key: "cloudflare:worker:api", name: "api", attributes: {}, inputs: { recorded, declared: recorded } }
         ]),
-        latch.arrived
+        latch
       )
       assert.deepStrictEqual(found[0]?.[1].inputs, recorded)
     })

@@ -5,6 +5,9 @@
  * read the simulator's contents and request log, never wrangler's human output.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
@@ -12,6 +15,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as NodeFs from "node:fs"
@@ -24,6 +28,7 @@ import * as Wrangler from "../../src/Cloudflare/Wrangler.js"
 import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderError } from "../../src/Provider.js"
 import { makeKey, type ResourceType, type StoredResource } from "../../src/Resource.js"
 import { storedResource } from "../support/Builders.js"
+import { meeting, together } from "../support/Meeting.js"
 
 const canary = "canary-workers-7f3a91-do-not-print"
 const account = Simulator.defaultAccountId
@@ -331,37 +336,45 @@ const requests = (store: Simulator.CloudflareStore) => Simulator.requests(store)
 const shown = (entries: ReadonlyArray<Simulator.RequestEntry>) =>
   entries.map((entry) => `${entry.method} ${entry.path.replace(/[0-9a-f]{32}/g, "{id}")}`)
 
+/** A wrangler that deploys nothing: it keeps each configuration it is given in `written`. */
+const standInWrangler = (
+  fs: FileSystem.FileSystem,
+  written: Array<Record<string, unknown>>
+): Wrangler.WranglerService => ({
+  run: () => Effect.die("not used"),
+  deploy: (spec) =>
+    Effect.map(Effect.orDie(fs.readFileString(spec.configPath)), (text) => {
+      written.push(JSON.parse(text))
+      return { versionId: `v-${written.length}`, urls: [`https://${spec.name}.fleet.workers.dev`] }
+    }),
+  deleteWorker: () => Effect.die("not used"),
+  createPagesProject: () => Effect.die("not used"),
+  deployPages: () => Effect.die("not used"),
+  deletePagesProject: () => Effect.die("not used"),
+  whoami: Effect.die("not used"),
+  check: Effect.void
+})
+
+/** The provider over the simulator in process (its HTTP client as `client` makes it) and the stand-in wrangler. */
+const withStandIn = (client: Layer.Layer<HttpClient.HttpClient>, written: Array<Record<string, unknown>>) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    Effect.provide(
+      CloudProvider,
+      CloudflareProvider.layerWithWrangler({ accountId: account, token: Redacted.make(canary) }).pipe(
+        Layer.provide(Layer.mergeAll(client, Layer.succeed(Wrangler.Wrangler, standInWrangler(fs, written))))
+      )
+    )
+  )
+
 describe("WorkerConfig inside the provider, with a stand-in wrangler", () => {
   it.scoped("a 32-hex KV ID is deployed as is, without listing the account's namespaces", () =>
     Effect.gen(function* () {
       const store = yield* Simulator.memoryStore()
       const directory = yield* sourceFolder({ "worker/index.js": worker })
       const written: Array<Record<string, unknown>> = []
-      const fs = yield* FileSystem.FileSystem
-      const fake: Wrangler.WranglerService = {
-        run: () => Effect.die("not used"),
-        deploy: (spec) =>
-          Effect.map(Effect.orDie(fs.readFileString(spec.configPath)), (text) => {
-            written.push(JSON.parse(text))
-            return { versionId: "v-1", urls: [`https://${spec.name}.fleet.workers.dev`] }
-          }),
-        deleteWorker: () => Effect.die("not used"),
-        createPagesProject: () => Effect.die("not used"),
-        deployPages: () => Effect.die("not used"),
-        deletePagesProject: () => Effect.die("not used"),
-        whoami: Effect.die("not used"),
-        check: Effect.void
-      }
-      const service = yield* Effect.provide(
-        CloudProvider,
-        CloudflareProvider.layerWithWrangler({ accountId: account, token: Redacted.make(canary) }).pipe(
-          Layer.provide(
-            Layer.mergeAll(
-              Simulator.layerClient(store, { token: canary, kvNamespaces: ["cache"] }),
-              Layer.succeed(Wrangler.Wrangler, fake)
-            )
-          )
-        )
+      const service = yield* withStandIn(
+        Simulator.layerClient(store, { token: canary, kvNamespaces: ["cache"] }),
+        written
       )
       const inputs = {
         name: "api",
@@ -392,6 +405,40 @@ describe("WorkerConfig inside the provider, with a stand-in wrangler", () => {
       assert.deepStrictEqual(namespaceLists(shown(yield* requests(store))), [
         "GET /accounts/{id}/storage/kv/namespaces"
       ])
+    }).pipe(Effect.provide(NodeContext.layer), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
+  )
+
+  it.scopedLive("a deploy's reads (the bound bucket, the route's zones, the KV namespaces) go out together", () =>
+    Effect.gen(function* () {
+      const store = yield* Simulator.memoryStore()
+      const directory = yield* sourceFolder({ "worker/index.js": worker })
+      // The route names no zone: api.example.com and example.com are both asked for.
+      const latch = yield* meeting(["bucket", "kv", "zone api.example.com", "zone example.com"])
+      const arrival = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
+        if (request.method !== "GET") return undefined
+        if (request.url.endsWith("/r2/buckets/fleet-assets")) return "bucket"
+        if (request.url.endsWith("/storage/kv/namespaces")) return "kv"
+        const zone = UrlParams.getFirst(request.urlParams, "name")
+        return request.url.endsWith("/zones") && Option.isSome(zone) ? `zone ${zone.value}` : undefined
+      }
+      const simulator = Simulator.layerClient(store, { token: canary, kvNamespaces: ["cache"], zones: ["example.com"] })
+      const client = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(
+          HttpClient.HttpClient,
+          HttpClient.tapRequest((request) => {
+            const name = arrival(request)
+            return name === undefined ? Effect.void : latch.arrive(name)
+          })
+        )
+      ).pipe(Layer.provide(simulator))
+      const written: Array<Record<string, unknown>> = []
+      const service = yield* withStandIn(client, written)
+      yield* service.apply(request(directory, "r2", "fleet-assets", { name: "fleet-assets" }))
+      const inputs = { ...workerInputs("hello"), routes: [{ pattern: "api.example.com/*" }] }
+      const observed = yield* together(service.apply(request(directory, "worker", "fleet-api", inputs)), latch)
+      assert.strictEqual(observed.attributes.url, "https://fleet-api.fleet.workers.dev")
+      assert.deepStrictEqual(written[0]?.kv_namespaces, [{ binding: "CACHE", id: cacheId }])
     }).pipe(Effect.provide(NodeContext.layer), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
   )
 })
