@@ -73,18 +73,23 @@ const deploying = (dir: string, env: Record<string, string>) =>
     })
     const cli = Number(started.process.pid)
     const running = () => startedBy(cli).map((pid) => cmdline(pid))
+    // wrangler's environment as read while it deploys: a process can end between the listing and the read.
+    let wrangler: ReadonlyArray<string> = []
     yield* waitFor(
-      () => running().some((line) => line.includes("deploy")) && running().some((line) => line.startsWith("sleep")),
+      () => {
+        const deploying = startedBy(cli).filter((pid) => cmdline(pid).includes("wrangler deploy"))
+        wrangler = deploying.map(environ).find((entries) => entries.some((entry) => entry !== "")) ?? []
+        return wrangler.length > 0 && running().some((line) => line.startsWith("sleep"))
+      },
       "wrangler to deploy",
       20_000
     )
     for (const pid of startedBy(cli)) {
       assert.notInclude(environ(pid).join("\n"), canary, `${cmdline(pid)} holds the database password`)
     }
-    const wrangler = startedBy(cli).find((pid) => cmdline(pid).includes("deploy"))!
-    assert.include(environ(wrangler), "BUILD_FLAVOUR=kept", "the variables build-env names reach wrangler")
+    assert.include(wrangler, "BUILD_FLAVOUR=kept", "the variables build-env names reach wrangler")
     assert.isTrue(
-      environ(wrangler).every((entry) => !/^PG|^FLEETFLOW_PG_URL=|^TEAM_STATE_URL=/.test(entry)),
+      wrangler.every((entry) => !/^PG|^FLEETFLOW_PG_URL=|^TEAM_STATE_URL=/.test(entry)),
       "no database variable reaches wrangler"
     )
     return { started, cli }
