@@ -28,6 +28,7 @@ import * as Wrangler from "../../src/Cloudflare/Wrangler.js"
 import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderError } from "../../src/Provider.js"
 import { makeKey, type ResourceType, type StoredResource } from "../../src/Resource.js"
 import { storedResource } from "../support/Builders.js"
+import { failureOf } from "../support/Failure.js"
 import { meeting, together } from "../support/Meeting.js"
 
 const canary = "canary-workers-7f3a91-do-not-print"
@@ -439,6 +440,27 @@ describe("WorkerConfig inside the provider, with a stand-in wrangler", () => {
       const observed = yield* together(service.apply(request(directory, "worker", "fleet-api", inputs)), latch)
       assert.strictEqual(observed.attributes.url, "https://fleet-api.fleet.workers.dev")
       assert.deepStrictEqual(written[0]?.kv_namespaces, [{ binding: "CACHE", id: cacheId }])
+    }).pipe(Effect.provide(NodeContext.layer), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
+  )
+
+  it.scopedLive("a worker two checks refuse is refused for its bucket, even when the route's zone answers first", () =>
+    Effect.gen(function* () {
+      const store = yield* Simulator.memoryStore()
+      const directory = yield* sourceFolder({ "worker/index.js": worker })
+      // The bucket's answer comes last.
+      const client = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(
+          HttpClient.HttpClient,
+          HttpClient.tapRequest((request) =>
+            request.url.endsWith("/r2/buckets/fleet-assets") ? Effect.sleep("200 millis") : Effect.void
+          )
+        )
+      ).pipe(Layer.provide(Simulator.layerClient(store, { token: canary, kvNamespaces: ["cache"] })))
+      const service = yield* withStandIn(client, [])
+      const inputs = { ...workerInputs("hello"), routes: [{ pattern: "api.nowhere.dev/*" }] }
+      const error = yield* failureOf(service.apply(request(directory, "worker", "fleet-api", inputs)), "a refusal")
+      assert.include(error.message, 'the R2 bucket "fleet-assets", which the account does not have')
     }).pipe(Effect.provide(NodeContext.layer), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
   )
 })

@@ -155,15 +155,19 @@ export const deploy = (deps: Deps, request: ApplyRequest): Effect.Effect<Observe
       Effect.provideService(FileSystem.FileSystem, deps.fs),
       Effect.mapError(sourceProblem(request.operation, request.key))
     )
-    // Three reads that do not depend on each other: the deploy waits for one round trip, not three.
-    const [, , namespaceIds] = yield* Effect.all(
+    // Three reads that do not depend on each other: the deploy waits for one round trip, not three. When
+    // several refuse the worker, the first of them in this order is reported, whichever answered first.
+    const [buckets, routeZones, namespaces] = yield* Effect.all(
       [
-        checkBuckets(deps, request.key, inputs),
-        checkRouteZones(deps, request.key, inputs),
-        kvNamespaceIds(deps, request.key, inputs)
+        Effect.either(checkBuckets(deps, request.key, inputs)),
+        Effect.either(checkRouteZones(deps, request.key, inputs)),
+        Effect.either(kvNamespaceIds(deps, request.key, inputs))
       ],
       { concurrency: "unbounded" }
     )
+    yield* buckets
+    yield* routeZones
+    const namespaceIds = yield* namespaces
     const config = yield* WorkerConfig.build({
       inputs,
       folder: inspected.folder,

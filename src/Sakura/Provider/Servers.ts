@@ -148,25 +148,32 @@ const resolveNames = <A extends { readonly id: string; readonly name: string }>(
 
 const edit = (known: Registered, key: ResourceKey, name: string, inputs: Inputs) =>
   Effect.gen(function* () {
-    const [sshKeyIds, noteIds] = yield* Effect.all(
+    // Resolved together; an unknown key is reported before an unknown note, whichever list answered first.
+    const [keys, scripts] = yield* Effect.all(
       [
-        resolveNames(
-          key,
-          inputs.sshKeys,
-          known.sshKeys,
-          "SSH key",
-          "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
+        Effect.either(
+          resolveNames(
+            key,
+            inputs.sshKeys,
+            known.sshKeys,
+            "SSH key",
+            "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
+          )
         ),
-        resolveNames(
-          key,
-          inputs.startupScripts,
-          known.notes,
-          "startup script",
-          "register it with `usacloud note create`, or give the path of a local script"
+        Effect.either(
+          resolveNames(
+            key,
+            inputs.startupScripts,
+            known.notes,
+            "startup script",
+            "register it with `usacloud note create`, or give the path of a local script"
+          )
         )
       ],
       { concurrency: "unbounded" }
     )
+    const sshKeyIds = yield* keys
+    const noteIds = yield* scripts
     const variables = inputs.startupScriptVars
     const notes: ReadonlyArray<NoteRef> = noteIds.map((id) => (variables === undefined ? { id } : { id, variables }))
     return {
