@@ -407,7 +407,7 @@ const withFields = (
   action: Action,
   fields: { readonly inputs?: Inputs; readonly waitsFor?: ReadonlyArray<ResourceKey> }
 ): Action => {
-  const { inputs, ...others } = fields
+  const { inputs: _inputs, ...others } = fields
   switch (action._tag) {
     case "Create":
       return new Create({ ...action, ...fields }, trusted)
