@@ -7,7 +7,6 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as EffectScope from "effect/Scope"
 import * as Option from "effect/Option"
 import * as Apply from "./Apply.js"
@@ -31,6 +30,7 @@ import {
 } from "./Resource.js"
 import type * as Retry from "./Retry.js"
 import * as State from "./State.js"
+import * as Together from "./Together.js"
 
 export { ExistingResources } from "./Fleet/Existing.js"
 export { AlreadyManaged, ImportFailed, NotDeclared } from "./Fleet/Import.js"
@@ -190,15 +190,7 @@ export const plan = (
     })
     // The credentials are checked while the clouds are read, and what the creates would meet is looked for:
     // the plan waits for the slower, not for both. Refused credentials fail both; the check's error says more.
-    const [planned, credentials] = yield* Effect.all(
-      [Effect.either(planning), Effect.either(provider.check(desired))],
-      {
-        concurrency: "unbounded"
-      }
-    )
-    if (Either.isLeft(credentials)) return yield* credentials.left
-    if (Either.isLeft(planned)) return yield* planned.left
-    const { checked, current, vanished } = planned.right
+    const [, { checked, current, vanished }] = yield* Together.all([provider.check(desired), planning])
     const refreshed = new Map<ResourceKey, StoredResource>()
     for (const [key, resource] of current) if (!equalJson(state.resources[key], resource)) refreshed.set(key, resource)
     return { plan: yield* Plan.ordered(checked), state, vanished, refreshed } satisfies Planned

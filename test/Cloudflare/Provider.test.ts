@@ -515,8 +515,8 @@ describe("the Cloudflare provider before a plan", () => {
       assert.include(failure.message, "CF_API_TOKEN")
       assert.notInclude(failure.message, "not-the-token")
       assert.deepStrictEqual(writes, [])
-      // The verification (Cloudflare's user and account token endpoints), the zone lookup, and the lists that
-      // the refresh and the search for what the creates would meet make beside them: each once, none per resource.
+      // The verification (Cloudflare's user and account token endpoints), the zone lookup, and the bucket and
+      // custom-domain lists of the search for what the creates would meet, made beside it: each once.
       const calls = requests.map((entry) => `${entry.method} ${entry.path}`)
       assert.deepStrictEqual(calls, [...new Set(calls)], "no request was made twice")
       assert.isAtMost(requests.length, 5)

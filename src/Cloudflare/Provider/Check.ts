@@ -6,9 +6,9 @@
  * looked up are remembered by the client: the plan's reads and the apply use them.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type { ProviderError } from "../../Provider.js"
 import type { DesiredResource, ResourceKey } from "../../Resource.js"
+import * as Together from "../../Together.js"
 import * as Wrangler from "../Wrangler.js"
 import type { Deployer } from "./Actions.js"
 import { type Clients, orFail } from "./Common.js"
@@ -33,20 +33,13 @@ export const check =
       const account = desired.some((resource) => resource.type !== "dns")
       yield* orFail()(clients.read.checkSettings("plan", { account }))
       // Made together; a token Cloudflare refuses fails the zone lookups too, and its own error says more.
-      const [token, zones] = yield* Effect.all(
-        [
-          Effect.either(orFail()(clients.read.token.verify)),
-          Effect.either(
-            Effect.forEach(zonesOf(desired), ([zone, key]) => orFail(key)(clients.read.zones.byName(zone)), {
-              concurrency: "unbounded",
-              discard: true
-            })
-          )
-        ],
-        { concurrency: "unbounded" }
-      )
-      if (Either.isLeft(token)) return yield* token.left
-      if (Either.isLeft(zones)) return yield* zones.left
+      yield* Together.all([
+        orFail()(clients.read.token.verify),
+        Effect.forEach(zonesOf(desired), ([zone, key]) => orFail(key)(clients.read.zones.byName(zone)), {
+          concurrency: "unbounded",
+          discard: true
+        })
+      ])
       const deploys = desired.some((resource) => resource.type === "worker" || resource.type === "pages")
       if (deploys && deployer !== undefined) {
         yield* Effect.mapError(deployer.wrangler.check, (error) => Wrangler.toProviderError(error))

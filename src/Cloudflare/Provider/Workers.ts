@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
 import { type ApplyRequest, ProviderError } from "../../Provider.js"
 import type { Observed, ResourceKey, StoredResource } from "../../Resource.js"
+import * as Together from "../../Together.js"
 import { type CloudflareApiService, type CloudflareError, toProviderError } from "../Api.js"
 import { WorkerInputs } from "../Model.js"
 import * as Wrangler from "../Wrangler.js"
@@ -157,17 +158,11 @@ export const deploy = (deps: Deps, request: ApplyRequest): Effect.Effect<Observe
     )
     // Three reads that do not depend on each other: the deploy waits for one round trip, not three. When
     // several refuse the worker, the first of them in this order is reported, whichever answered first.
-    const [buckets, routeZones, namespaces] = yield* Effect.all(
-      [
-        Effect.either(checkBuckets(deps, request.key, inputs)),
-        Effect.either(checkRouteZones(deps, request.key, inputs)),
-        Effect.either(kvNamespaceIds(deps, request.key, inputs))
-      ],
-      { concurrency: "unbounded" }
-    )
-    yield* buckets
-    yield* routeZones
-    const namespaceIds = yield* namespaces
+    const [, , namespaceIds] = yield* Together.all([
+      checkBuckets(deps, request.key, inputs),
+      checkRouteZones(deps, request.key, inputs),
+      kvNamespaceIds(deps, request.key, inputs)
+    ])
     const config = yield* WorkerConfig.build({
       inputs,
       folder: inspected.folder,

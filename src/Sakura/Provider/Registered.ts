@@ -41,7 +41,9 @@ export interface Registered {
 const catalog = <A extends { readonly id: string }>(
   read: Effect.Effect<ReadonlyArray<A>, UsacloudError>
 ): Catalog<A> & { readonly forget: Effect.Effect<void> } => {
+  // One list, under one key.
   const listed = sharedReads<ReadonlyArray<A>, UsacloudError>()
+  const all = "all"
   /** By ID, what FleetFlow made of it since the list was asked for; undefined once removed. */
   const changes = new Map<string, A | undefined>()
   const forget = Effect.sync(() => {
@@ -64,10 +66,10 @@ const catalog = <A extends { readonly id: string }>(
   /** Records what a change did once it succeeded; forgets the list when it may have happened unseen. */
   const changing = <B, E, R>(effect: Effect.Effect<B, E, R>, record: (result: B) => void) =>
     Effect.onExit(effect, (exit) =>
-      Exit.isSuccess(exit) ? Effect.sync(() => (listed.has("") ? record(exit.value) : undefined)) : forget
+      Exit.isSuccess(exit) ? Effect.sync(() => (listed.has(all) ? record(exit.value) : undefined)) : forget
     )
-  // One list: asked for once, read in the background (in `lifetime`, else beyond the call that asks first).
-  const start = (lifetime?: Scope.Scope) => listed.start("", read, lifetime)
+  // Asked for once, read in the background (in `lifetime`, else beyond the call that asks first).
+  const start = (lifetime?: Scope.Scope) => listed.start(all, read, lifetime)
   const list = Effect.flatMap(start(), listOf)
   return {
     list,

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import { withId } from "../../Grouping.js"
 import type { AlongRequest, Applied, ApplyRequest, ProviderError, Scope } from "../../Provider.js"
 import { isReference, type Observed, type ResourceKey, type StoredResource } from "../../Resource.js"
+import * as Together from "../../Together.js"
 import { ServerInputs, type ServerInputs as Inputs } from "../Model.js"
 import type { DiskEdit, NoteRef, Server, UsacloudError, UsacloudService } from "../Usacloud.js"
 import {
@@ -149,31 +150,22 @@ const resolveNames = <A extends { readonly id: string; readonly name: string }>(
 const edit = (known: Registered, key: ResourceKey, name: string, inputs: Inputs) =>
   Effect.gen(function* () {
     // Resolved together; an unknown key is reported before an unknown note, whichever list answered first.
-    const [keys, scripts] = yield* Effect.all(
-      [
-        Effect.either(
-          resolveNames(
-            key,
-            inputs.sshKeys,
-            known.sshKeys,
-            "SSH key",
-            "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
-          )
-        ),
-        Effect.either(
-          resolveNames(
-            key,
-            inputs.startupScripts,
-            known.notes,
-            "startup script",
-            "register it with `usacloud note create`, or give the path of a local script"
-          )
-        )
-      ],
-      { concurrency: "unbounded" }
-    )
-    const sshKeyIds = yield* keys
-    const noteIds = yield* scripts
+    const [sshKeyIds, noteIds] = yield* Together.all([
+      resolveNames(
+        key,
+        inputs.sshKeys,
+        known.sshKeys,
+        "SSH key",
+        "register it with `usacloud ssh-key create`, or give the path of a public key file or the key itself"
+      ),
+      resolveNames(
+        key,
+        inputs.startupScripts,
+        known.notes,
+        "startup script",
+        "register it with `usacloud note create`, or give the path of a local script"
+      )
+    ])
     const variables = inputs.startupScriptVars
     const notes: ReadonlyArray<NoteRef> = noteIds.map((id) => (variables === undefined ? { id } : { id, variables }))
     return {

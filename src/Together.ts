@@ -1,0 +1,19 @@
+/**
+ * Effects run together that fail as if run one after another: of several failures, the first in
+ * the order given is reported, whichever came first. A caller puts the clearest error first (a
+ * refused token before the reads it also fails), and its report does not depend on timing.
+ */
+import * as Effect from "effect/Effect"
+
+// biome-ignore lint/suspicious/noExplicitAny: any effect; the results are typed from each one below.
+type Effects = ReadonlyArray<Effect.Effect<any, any, any>>
+
+type Successes<T extends Effects> = { -readonly [K in keyof T]: Effect.Effect.Success<T[K]> }
+
+export const all = <const T extends Effects>(
+  effects: T
+): Effect.Effect<Successes<T>, Effect.Effect.Error<T[number]>, Effect.Effect.Context<T[number]>> =>
+  Effect.flatMap(Effect.forEach(effects, Effect.either, { concurrency: "unbounded" }), (results) =>
+    // Each result in order: the first failure among them is the one reported.
+    Effect.forEach(results, (result) => result)
+  ) as Effect.Effect<Successes<T>, Effect.Effect.Error<T[number]>, Effect.Effect.Context<T[number]>>
