@@ -119,13 +119,16 @@ export const readChunks = (
     })
   )
 
+/** What to do about a path the file names that cannot be used. */
+export const relativePathHint = "check the path (relative paths start from the folder of the config file)"
+
 /** Checks that `path` is a regular file of at most `maxBytes`, then reads at most that many bytes of it. */
 export const readBounded = (
   path: string,
   at: Location,
   what: string,
   maxBytes: number,
-  hint = "check the path (relative paths start from the folder of the config file)"
+  hint = relativePathHint
 ): Effect.Effect<Uint8Array, ConfigError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem

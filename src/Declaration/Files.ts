@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { readBoundedText } from "./BoundedFile.js"
+import { readBoundedText, relativePathHint } from "./BoundedFile.js"
 import { configError, type Location } from "./ConfigError.js"
 import { contentHash } from "./ContentHash.js"
 
@@ -53,11 +53,7 @@ export const existingPath = (path: string, at: Location, what: string, kind: "fo
     const fs = yield* FileSystem.FileSystem
     const info = yield* Effect.option(fs.stat(path))
     if (Option.isNone(info)) {
-      return yield* configError(
-        at,
-        `${what} ${path} does not exist`,
-        "check the path (relative to the config file's folder)"
-      )
+      return yield* configError(at, `${what} ${path} does not exist`, relativePathHint)
     }
     if (kind === "folder" && info.value.type !== "Directory") {
       return yield* configError(at, `${what} ${path} is not a folder`)
