@@ -17,12 +17,21 @@ import * as State from "../State.js"
 import * as StateBackend from "../State/Backend.js"
 import { ConfirmationRequired, InvalidOption, UnknownKey } from "./Errors.js"
 import { applyOptions, type Common, common, integerArg, parseLockTimeout, printJson, terminal } from "./Options.js"
-import { checkSandboxSettings, openFolder, openWorkspace, targetOf, withState, withWorkspace } from "./Workspace.js"
+import {
+  checkSandboxSettings,
+  type Folder,
+  openFolder,
+  openWorkspace,
+  sandboxStateHint,
+  targetOf,
+  withState,
+  withWorkspace
+} from "./Workspace.js"
 
 /** Runs `use` on the state; the stage is the one asked for, the only one, or none (all of them). */
 const stateCommand = <A, E, R>(
   options: Common,
-  use: (state: State.StateFile, stage: string | undefined) => Effect.Effect<A, E, R>
+  use: (state: State.StateFile, stage: string | undefined, folder: Folder) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function* () {
     const folder = yield* openFolder(options)
@@ -39,14 +48,15 @@ const stateCommand = <A, E, R>(
         const stored = yield* store.read
         return yield* use(
           Option.getOrElse(stored, () => State.emptyState(folder.config.project)),
-          stage
+          stage,
+          folder
         )
       })
     )
   })
 
 const stateList = Command.make("list", common, (options) =>
-  stateCommand(options, (state, stage) => {
+  stateCommand(options, (state, stage, folder) => {
     const keys = Object.entries(state.resources)
       .filter(([, resource]) => stage === undefined || resource.stage === stage)
       .map(([key]) => key)
@@ -54,7 +64,7 @@ const stateList = Command.make("list", common, (options) =>
     return options.json
       ? printJson(keys)
       : keys.length === 0
-        ? Console.error("The state holds no resources.")
+        ? Effect.flatMap(sandboxStateHint(folder), (hint) => Console.error(`The state holds no resources.${hint}`))
         : Console.log(keys.join("\n"))
   })
 ).pipe(Command.withDescription("list the resource keys the state holds"))
@@ -164,11 +174,6 @@ const stateRollback = Command.make(
   },
   (options) =>
     Effect.gen(function* () {
-      if (!options.yes && !terminal.interactive())
-        return yield* new ConfirmationRequired({
-          command: `state rollback ${options.serial}`,
-          review: "See what it restores in `fleetflow state history`"
-        })
       const folder = yield* openFolder(options)
       const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
       const confirm = (changed: ReadonlyArray<string>) =>
@@ -181,6 +186,11 @@ const stateRollback = Command.make(
             )
           }
           if (options.yes) return true
+          if (!terminal.interactive())
+            return yield* new ConfirmationRequired({
+              command: `state rollback ${options.serial}`,
+              review: "See the versions in `fleetflow state history`"
+            })
           return yield* Prompt.confirm({
             message: `Make the state what serial ${options.serial} recorded? The clouds are not changed.`,
             initial: false

@@ -13,7 +13,7 @@ import * as Graph from "../Graph.js"
 import * as Outputs from "../Outputs.js"
 import * as State from "../State.js"
 import { common, printJson, terminal } from "./Options.js"
-import { desiredOf, openWorkspace, withState } from "./Workspace.js"
+import { desiredOf, openWorkspace, sandboxStateHint, withState } from "./Workspace.js"
 
 /** The outputs of what an `up` created or changed, for its ending. */
 export const appliedOutputs = (outcome: Fleet.Applied, stage: string): ReadonlyArray<Outputs.Output> =>
@@ -40,7 +40,8 @@ export const output = Command.make("output", common, (options) =>
     })
     if (outputs.length === 0) {
       yield* Effect.logWarning(
-        `No outputs: the state holds no resources of stage "${workspace.stage}". Run \`fleetflow up\` to create them.`
+        `No outputs: the state holds no resources of stage "${workspace.stage}". Run \`fleetflow up\` to create them.` +
+          (yield* sandboxStateHint(workspace))
       )
     }
     if (options.json) return yield* printJson({ stage: workspace.stage, outputs })

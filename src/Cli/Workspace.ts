@@ -3,7 +3,7 @@
  * clouds (real or the sandbox) it reaches.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
-import type * as FileSystem from "@effect/platform/FileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -151,6 +151,21 @@ export const checkSandboxSettings = (workspace: Folder) =>
         (Options) => Options.optionsFromEnv
       )
     : Effect.void
+
+/**
+ * What to add where a command finds the real clouds' local state empty while the sandbox's holds
+ * something: the two are kept apart, and a forgotten `--sandbox` would otherwise look like a loss.
+ */
+export const sandboxStateHint = (folder: Folder) =>
+  Effect.gen(function* () {
+    if (folder.sandbox || Either.getOrUndefined(folder.backend)?.kind !== "local") return ""
+    const fs = yield* FileSystem.FileSystem
+    const sandboxState = NodePath.join(folder.stateDirectory, "sandbox", "state.json")
+    const exists = yield* fs.exists(sandboxState).pipe(Effect.orElseSucceed(() => false))
+    return exists
+      ? "\n  The sandbox cloud's state is kept apart, in .fleetflow/sandbox/: add --sandbox to read it."
+      : ""
+  })
 
 /** Runs `effect` with the state store alone. */
 export const withState = <A, E, R>(workspace: Folder, effect: Effect.Effect<A, E, R>) =>

@@ -66,10 +66,10 @@ const changedKeys = (from: State.StateFile, to: State.StateFile) => {
   return [...keys].filter((key) => !equalJson(from.resources[key], to.resources[key])).sort()
 }
 
-export interface RollbackOptions<R = never> {
+export interface RollbackOptions<R = never, E = never> {
   readonly lockTimeout?: Duration.DurationInput | undefined
-  /** Asked with the keys whose record would change; false cancels. */
-  readonly confirm: (changed: ReadonlyArray<string>) => Effect.Effect<boolean, never, R>
+  /** Asked with the keys whose record would change, once the serial is known to be restorable; false cancels. */
+  readonly confirm: (changed: ReadonlyArray<string>) => Effect.Effect<boolean, E, R>
 }
 
 export interface RolledBack {
@@ -83,17 +83,17 @@ export interface RolledBack {
  * Makes the state what version `serial` recorded, written as a new version under the lock.
  * Refused for a serial that is not earlier, and while the state records unsettled actions.
  */
-export const rollback = <R>(
+export const rollback = <R, E = never>(
   serial: number,
-  options: RollbackOptions<R>
+  options: RollbackOptions<R, E>
 ): Effect.Effect<
   RolledBack,
-  HistoryUnavailable | UnknownSerial | PendingActions | Cancelled | State.StateError | State.StateLocked,
+  HistoryUnavailable | UnknownSerial | PendingActions | Cancelled | State.StateError | State.StateLocked | E,
   State.StateStore | R
 > =>
   Effect.scoped(
     Effect.gen(function* () {
-      const { store, readVersion } = yield* versioned("rollback")
+      const { store, readVersion } = yield* versioned(`rollback ${serial}`)
       yield* store.lock(
         "state rollback",
         options.lockTimeout === undefined ? undefined : { timeout: options.lockTimeout }

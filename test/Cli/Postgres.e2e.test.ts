@@ -125,6 +125,11 @@ describe.skipIf(server === undefined)("the CLI with its state in PostgreSQL", ()
             const unconfirmed = yield* run(["state", "rollback", String(target.serial), "--sandbox"], dir, env)
             assert.strictEqual(unconfirmed.code, 1)
             assert.include(unconfirmed.stderr, `fleetflow state rollback ${target.serial} --yes`)
+            // What it would change is shown before the confirmation is refused.
+            assert.match(
+              unconfirmed.stdout,
+              new RegExp(`^Restoring serial ${target.serial} changes the record of:\n  `)
+            )
             const later = yield* run(["state", "rollback", "9999", "--sandbox", "--yes"], dir, env)
             assert.strictEqual(later.code, 1)
             assert.include(later.stderr, `serial 9999 is not an earlier version`)

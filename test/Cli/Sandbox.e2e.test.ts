@@ -108,6 +108,38 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
     })
   )
 
+  it.live("state history and rollback on the local state say they need PostgreSQL, before any confirmation", () =>
+    Effect.gen(function* () {
+      const dir = workspace()
+      assert.strictEqual(
+        (yield* run(["up", ...sandbox, "--yes", "--target", "cloudflare:r2:creo-attachments"], dir)).code,
+        0
+      )
+      const before = fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8")
+      const needsHistory = (command: string) =>
+        `\`fleetflow state ${command} --sandbox --file fleet.kdl --stage dev\` needs a store that keeps every version`
+      const rollback = yield* run(["state", "rollback", "1", ...sandbox], dir)
+      assert.strictEqual(rollback.code, 1)
+      assert.include(rollback.stderr, needsHistory("rollback 1"))
+      assert.notInclude(rollback.stderr, "needs a confirmation")
+      const history = yield* run(["state", "history", ...sandbox], dir)
+      assert.strictEqual(history.code, 1)
+      assert.include(history.stderr, needsHistory("history"))
+      assert.strictEqual(fs.readFileSync(path.join(dir, ".fleetflow", "sandbox", "state.json"), "utf8"), before)
+
+      // Without --sandbox the real clouds' state is read: empty, and the operator is told where the sandbox's is.
+      const hint = "The sandbox cloud's state is kept apart, in .fleetflow/sandbox/: add --sandbox to read it."
+      for (const command of [["state", "list"], ["output"]]) {
+        const real = yield* run([...command, "-f", "fleet.kdl", "--stage", "dev"], dir, { FLEETFLOW_SANDBOX: "" })
+        assert.strictEqual(real.code, 0, real.stderr)
+        assert.strictEqual(real.stdout, "")
+        assert.include(real.stderr, hint)
+      }
+      const sandboxList = yield* run(["state", "list", ...sandbox], dir)
+      assert.strictEqual(sandboxList.stdout, "cloudflare:r2:creo-attachments\n")
+    })
+  )
+
   it.live("refuses a truncated state naming the backup, and applies nothing", () =>
     Effect.gen(function* () {
       const dir = workspace()
