@@ -328,25 +328,27 @@ const forceUnlockOptions = {
   )
 }
 
-/** Shows who holds the lock and asks; a lock whose command still runs must not be removed by habit. */
+/**
+ * Shows who holds the lock and asks; a lock whose command still runs must not be removed by habit.
+ * An ID that is not the current lock's is refused first: there is nothing to confirm.
+ */
 const confirmUnlock = (id: string) =>
   Effect.gen(function* () {
+    const store = yield* State.StateStore
+    const current = yield* store.currentLock
+    if (Option.isNone(current) || current.value.id !== id) {
+      return yield* new State.LockNotFound({ path: store.location, id, current: Option.getOrUndefined(current) })
+    }
     if (!terminal.interactive()) {
       return yield* new ConfirmationRequired({
         command: `force-unlock ${id}`,
         review: "Make sure the command holding it has ended (the error that named the lock says where it ran)"
       })
     }
-    const current = yield* Effect.flatMap(State.StateStore, (store) => store.currentLock)
-    const holder = Option.match(current, {
-      onNone: () => "",
-      onSome: (lock) =>
-        lock.id === id
-          ? ` held by ${lock.user}@${lock.host} (pid ${lock.pid}, \`${lock.operation}\`, since ${lock.created})`
-          : ""
-    })
+    const { user, host, pid, operation, created } = current.value
     return yield* Confirm.typedYes(
-      `Remove the state lock ${id}${holder}? If its command still runs, two commands will change the state at once.`
+      `Remove the state lock ${id} held by ${user}@${host} (pid ${pid}, \`${operation}\`, since ${created})? ` +
+        "If its command still runs, two commands will change the state at once."
     )
   })
 

@@ -62,7 +62,13 @@ describe("the state lock, between two operators", () => {
 
             const wrong = yield* run(["force-unlock", ...sandbox, "--yes", "not-the-id"], dir)
             assert.strictEqual(wrong.code, 1)
+            assert.include(wrong.stderr, `there is no lock with ID not-the-id; the current lock is ${id}`)
             assert.isTrue(fs.existsSync(lockPath(dir)))
+            // A wrong ID is refused as such before any confirmation is asked for.
+            const unaskedWrong = yield* run(["force-unlock", ...sandbox, "not-the-id"], dir)
+            assert.strictEqual(unaskedWrong.code, 1)
+            assert.include(unaskedWrong.stderr, "there is no lock with ID not-the-id")
+            assert.notInclude(unaskedWrong.stderr, "needs a confirmation")
 
             const unlock = yield* run(["force-unlock", ...sandbox, "--yes", id], dir)
             assert.strictEqual(unlock.code, 0, unlock.stderr)
