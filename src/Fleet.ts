@@ -179,8 +179,7 @@ export const plan = (
         serial: state.serial,
         desired,
         current,
-        // Checked below, beside the reads.
-        provider: { ...provider, check: () => Effect.void },
+        provider,
         drift
       })
       const selected = targets.length === 0 ? made : Targets.select(made, targets)

@@ -5,7 +5,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { waits } from "./Plan/Waits.js"
-import type { CloudProviderService, ProviderError } from "./Provider.js"
+import type { CloudProviderService } from "./Provider.js"
 import {
   attributeOf,
   equalJson,
@@ -325,18 +325,19 @@ export interface MakeOptions {
   readonly desired: ReadonlyArray<DesiredResource>
   /** This stage's resources as the state (refreshed) holds them. */
   readonly current: ReadonlyMap<ResourceKey, StoredResource>
-  readonly provider: CloudProviderService
+  /** What the provider says of its types: fields that replace or renew an ID, kept and claimed resources. */
+  readonly provider: Pick<CloudProviderService, "replaceFields" | "newIdFields" | "keeps" | "claims">
   readonly drift?: ReadonlyArray<Drift> | undefined
 }
 
 /**
  * The plan for one stage. Resources are diffed level by level so a reference to a
  * resource that is about to be created or replaced shows as known after apply.
+ * The provider's `check` is the caller's (`Fleet.plan` runs it beside the reads).
  */
-export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError | ProviderError> =>
+export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError> =>
   Effect.gen(function* () {
     const { current, desired, provider } = options
-    yield* provider.check(desired)
     const byKey = new Map(desired.map((resource) => [resource.key, resource]))
     const planned = new Map<ResourceKey, Action>()
     const renewsId: RenewsId = (action) => {
