@@ -178,14 +178,20 @@ describe("state recover and import", () => {
       const id = (yield* storedState).resources[diskKey("web")]!.id
       yield* leave((state) => State.removeResource(state, diskKey("web")))
 
-      const missing = yield* Effect.flip(Fleet.importResource(target(web), diskKey("web"), "no-such-id"))
+      const missing = yield* failureOf(
+        Fleet.importResource(target(web), diskKey("web"), "no-such-id"),
+        "an unknown ID refused"
+      )
       assert.strictEqual(missing._tag, "ImportFailed")
-      const undeclared = yield* Effect.flip(Fleet.importResource(target(web), diskKey("other"), id))
+      const undeclared = yield* failureOf(
+        Fleet.importResource(target(web), diskKey("other"), id),
+        "an undeclared key refused"
+      )
       assert.strictEqual(undeclared._tag, "NotDeclared")
 
       const imported = yield* Fleet.importResource(target(web), diskKey("web"), id)
       assert.strictEqual(imported.resource.id, id)
-      const twice = yield* Effect.flip(Fleet.importResource(target(web), diskKey("web"), id))
+      const twice = yield* failureOf(Fleet.importResource(target(web), diskKey("web"), id), "a second import refused")
       assert.strictEqual(twice._tag, "AlreadyManaged")
       const planned = yield* Fleet.plan(target(web), { refresh: true })
       assert.isFalse(Plan.hasChanges(planned.plan))

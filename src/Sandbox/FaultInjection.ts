@@ -53,15 +53,15 @@ export const storeFailure = (refuse: Refuse) => (error: SandboxStoreError) =>
     : refuse("failed", error.message, { hint: `check that ${error.path} and its folder can be read and written` })
 
 /** Counts calls made as one against the first rule that matches one of them and has calls left; the count is kept in the store. */
-export const takeFault = (
-  runtime: Pick<Runtime, "faults" | "store">,
+const takeFault = (
+  rules: ReadonlyArray<FaultRule>,
+  store: Runtime["store"],
   calls: ReadonlyArray<Call>
 ): Effect.Effect<FaultRule | undefined, SandboxStoreError> =>
   Effect.gen(function* () {
-    const rules = yield* runtime.faults
     const candidates = rules.filter((rule) => calls.some((call) => matches(rule, call.operation, call.key)))
     if (candidates.length === 0) return undefined
-    return yield* runtime.store.modify((document) =>
+    return yield* store.modify((document) =>
       Effect.sync((): readonly [FaultRule | undefined, CloudDocument] => {
         const rule = candidates.find((rule) => (document.faults[format(rule)] ?? 0) < limitOf(rule))
         if (rule === undefined) return [undefined, document]
@@ -97,9 +97,10 @@ export const ruleForTransportCall = (
     const call = yield* FiberRef.get(CurrentCall)
     if (call === undefined || (call.operation !== "read" && !changesCloud)) return undefined
     if (yield* Ref.getAndSet(call.weighed, true)) return undefined
+    const rules = yield* runtime.faults
     // The other calls are read only when a rule is in force.
-    if ((yield* runtime.faults).length === 0) return undefined
-    return yield* takeFault(runtime, [
+    if (rules.length === 0) return undefined
+    return yield* takeFault(rules, runtime.store, [
       ...call.keys.map((key) => ({ operation: call.operation, key })),
       ...(yield* joined)
     ])
