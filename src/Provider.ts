@@ -5,6 +5,7 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as EffectScope from "effect/Scope"
@@ -13,8 +14,7 @@ import type { Claim, DesiredResource, Inputs, Observed, ResourceKey, ResourceTyp
 export const ErrorReason = Schema.Literal("transient", "not-found", "conflict", "auth", "invalid", "failed")
 export type ErrorReason = typeof ErrorReason.Type
 
-/** A failure reported by a provider. Only `transient` ones are retried. */
-export class ProviderError extends Schema.TaggedError<ProviderError>()("ProviderError", {
+const problemFields = {
   provider: Schema.String,
   operation: Schema.String,
   key: Schema.optional(Schema.String),
@@ -23,9 +23,35 @@ export class ProviderError extends Schema.TaggedError<ProviderError>()("Provider
   code: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
   /** What the operator can do about it. */
   hint: Schema.optional(Schema.String)
+}
+
+/** What one provider reports of a failure. */
+export const ProviderProblem = Schema.Struct(problemFields)
+export type ProviderProblem = typeof ProviderProblem.Type
+
+/** A failure reported by a provider. Only `transient` ones are retried. */
+export class ProviderError extends Schema.TaggedError<ProviderError>()("ProviderError", {
+  ...problemFields,
+  /** Other providers' failures of the same step, reported with this one: each cloud's credentials check. */
+  also: Schema.optional(Schema.Array(ProviderProblem))
 }) {}
 
 export const isTransient = (error: ProviderError): boolean => error.reason === "transient"
+
+/** The error's own problem, then those reported with it. */
+export const problemsOf = (error: ProviderError): ReadonlyArray<ProviderProblem> => {
+  const { provider, operation, key, reason, message, code, hint } = error
+  const own: ProviderProblem = {
+    provider,
+    operation,
+    reason,
+    message,
+    ...(key === undefined ? {} : { key }),
+    ...(code === undefined ? {} : { code }),
+    ...(hint === undefined ? {} : { hint })
+  }
+  return [own, ...(error.also ?? [])]
+}
 
 /** Which project and stage a call works for; providers use it for ownership tags. */
 export interface Scope {
@@ -231,11 +257,17 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
       Effect.gen(function* () {
         const missing = desired.find((resource) => forType(resource.type) === undefined)
         if (missing !== undefined) return yield* unsupported(missing.type, "plan", missing.key)
-        yield* Effect.forEach(
+        // Every cloud's check runs to its end, so that an operator setting up both learns all that is missing at once.
+        const results = yield* Effect.forEach(
           grouped(desired.map((resource) => [resource.key, resource] as const)),
-          ([service, group]) => service.check([...group.values()]),
-          { concurrency: "unbounded", discard: true }
+          ([service, group]) => Effect.either(service.check([...group.values()])),
+          { concurrency: "unbounded" }
         )
+        const failed = results.flatMap((result) => (Either.isLeft(result) ? [result.left] : []))
+        if (failed.length === 0) return
+        if (failed.length === 1) return yield* failed[0]!
+        const [own, ...also] = failed.flatMap(problemsOf)
+        return yield* new ProviderError({ ...own!, also })
       }),
     apply: (request) => {
       const service = forType(request.type)

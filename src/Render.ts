@@ -12,7 +12,7 @@ import {
   type Plan,
   type Summary
 } from "./Plan.js"
-import type { ProviderError } from "./Provider.js"
+import { type ProviderError, type ProviderProblem, problemsOf } from "./Provider.js"
 import { equalJson, isReference, showReference } from "./Resource.js"
 
 /** Color only on a terminal and when NO_COLOR is unset: the caller decides. */
@@ -353,8 +353,10 @@ export const codeSuffix = (error: Pick<ProviderError, "message" | "code">): stri
     ? ""
     : ` (code ${printable(String(error.code))})`
 
-/** `Error: <operation> <key>: <message> (code <code>)`, then the hint indented by two. */
-export const providerError = (error: ProviderError): string => {
+/** Each problem of the error as `Error: <operation> <key>: <message> (code <code>)`, then its hint indented by two. */
+export const providerError = (error: ProviderError): string => problemsOf(error).map(providerProblem).join("\n\n")
+
+const providerProblem = (error: ProviderProblem): string => {
   const code = codeSuffix(error)
   const [first = "", ...rest] = error.message.split("\n").map((line) => printable(line))
   const operation = error.operation.startsWith(`${error.provider} `)

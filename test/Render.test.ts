@@ -305,6 +305,26 @@ describe("Render.providerError", () => {
   })
 })
 
+describe("Render.providerError, of several clouds", () => {
+  it("gives each problem reported with the error as an error of its own", () => {
+    const error = new ProviderError({
+      provider: "sakura-cloud",
+      operation: "usacloud",
+      reason: "failed",
+      message: "usacloud could not be run",
+      hint: "install usacloud",
+      also: [
+        { provider: "cloudflare", operation: "token verify", reason: "auth", message: "Invalid API Token", code: 1000 }
+      ]
+    })
+    assert.strictEqual(
+      Render.providerError(error),
+      "Error: sakura-cloud: usacloud could not be run\n  install usacloud\n\n" +
+        "Error: cloudflare token verify: Invalid API Token (code 1000)"
+    )
+  })
+})
+
 describe("Render.columns", () => {
   const rows = [
     ["SERVER", "ID", "IP", ""],

@@ -420,6 +420,34 @@ stage "dev" {
             assert.strictEqual(ran(), before, "validate ran no usacloud")
           })
         )
+
+        yield* step(
+          "with both clouds unusable, the plan reports both, as text and as JSON",
+          Effect.gen(function* () {
+            const neither = {
+              ...env,
+              FLEETFLOW_USACLOUD: path.join(dir, "no-such-usacloud"),
+              CF_API_TOKEN: "",
+              CLOUDFLARE_API_TOKEN: ""
+            }
+            const plan = yield* run(["plan", "-f", "fleet.kdl", "--stage", "site"], dir, neither)
+            assert.strictEqual(plan.code, 1, plan.stdout + plan.stderr)
+            const errors = plan.stderr.split("\n\n").filter((block) => block.startsWith("Error: "))
+            // In the order the file first names each cloud: the bucket comes before the server.
+            assert.strictEqual(errors.length, 2, plan.stderr)
+            assert.include(errors[0], "no Cloudflare API token")
+            assert.include(errors[0], "\n  Set CF_API_TOKEN")
+            assert.include(errors[1], "usacloud could not be run")
+            const json = yield* run(["plan", "-f", "fleet.kdl", "--stage", "site", "--json"], dir, neither)
+            assert.strictEqual(json.code, 1)
+            const error = JSON.parse(json.stdout).error
+            assert.strictEqual(error.provider, "cloudflare")
+            assert.deepStrictEqual(
+              error.also.map((problem: { provider: string; reason: string }) => [problem.provider, problem.reason]),
+              [["sakura-cloud", "failed"]]
+            )
+          })
+        )
       })
   )
 
