@@ -2,6 +2,7 @@
  * How a plan and its errors read to a person: Terraform's layout with FleetFlow's resource keys.
  * Everything here is a pure function from data to text; writing it out is the caller's job.
  */
+import { type DiffLine, lineDiff } from "./LineDiff.js"
 import {
   type Action,
   changesOf,
@@ -155,6 +156,8 @@ interface Row {
   readonly field: string
   readonly text: string
   readonly forcesReplace: boolean
+  /** A changed text of several lines, as the lines it differs by (`text` opens it). */
+  readonly diff?: ReadonlyArray<DiffLine>
 }
 
 const rowOf = (change: FieldChange): Row => {
@@ -179,6 +182,9 @@ const partRows = (path: string, before: unknown, after: unknown, forcesReplace: 
   if (before === undefined) return [row({ after })]
   if (after === undefined) return [row({ before })]
   if (equalJson(before, after)) return []
+  if (typeof before === "string" && typeof after === "string" && (multiLine(before) ?? multiLine(after))) {
+    return [{ sign: "~", field: path, text: "<<-EOT", forcesReplace, diff: lineDiff(before, after) }]
+  }
   const bothArrays = Array.isArray(before) && Array.isArray(after)
   const bothObjects = nested(before) && nested(after) && !Array.isArray(before) && !Array.isArray(after)
   if (bothArrays && [...before, ...after].some((item) => nested(item))) {
@@ -238,6 +244,29 @@ const headings: Record<Exclude<Action["_tag"], "NoOp">, { readonly verb: string;
 /** Column where a field name starts; continuation lines of a multi-line value start here. */
 const fieldIndent = " ".repeat(8)
 
+const diffLine = (line: DiffLine, style: Style): string => {
+  switch (line._tag) {
+    case "Hidden":
+      return `${fieldIndent}    # (${line.count} unchanged line${line.count === 1 ? "" : "s"} hidden)`
+    case "Same":
+      return `${fieldIndent}    ${printable(line.text)}`.trimEnd()
+    case "Removed":
+      return `${fieldIndent}  ${paint(style, red, "-")} ${printable(line.text)}`
+    case "Added":
+      return `${fieldIndent}  ${paint(style, green, "+")} ${printable(line.text)}`
+  }
+}
+
+/** A row as the plan prints it: sign, field padded to `width`, value, and a changed text's lines. */
+const rowLines = (row: Row, width: number, style: Style, note = ""): ReadonlyArray<string> => {
+  const [first = "", ...rest] = row.text.split("\n")
+  return [
+    `      ${paint(style, signColor[row.sign], row.sign)} ${row.field.padEnd(width)} = ${first}${note}`,
+    ...rest.map((line) => fieldIndent + line),
+    ...(row.diff === undefined ? [] : [...row.diff.map((line) => diffLine(line, style)), `${fieldIndent}EOT`])
+  ]
+}
+
 /** Why an action waits for another, as the plan says it. */
 const waitNote = (waited: Action | undefined, key: string): string =>
   waited?._tag === "Delete" || waited?._tag === "Replace"
@@ -265,10 +294,7 @@ const block = (
     `${sign} ${printable(action.type)} ${quote(action.name)} {`
   ]
   for (const row of rows) {
-    const [first = "", ...rest] = row.text.split("\n")
-    const note = row.forcesReplace ? ` ${paint(style, red, "# forces replacement")}` : ""
-    lines.push(`      ${paint(style, signColor[row.sign], row.sign)} ${row.field.padEnd(width)} = ${first}${note}`)
-    for (const line of rest) lines.push(fieldIndent + line)
+    lines.push(...rowLines(row, width, style, row.forcesReplace ? ` ${paint(style, red, "# forces replacement")}` : ""))
   }
   if (action._tag === "Update" || action._tag === "Replace") {
     const changed = new Set(action.changes.map((change) => change.field))
@@ -284,11 +310,7 @@ const differenceBlock = (heading: string, changes: Drift["changes"], style: Styl
   const rows = changes.flatMap((change) => changeRows({ ...change, forcesReplace: false }))
   const width = Math.max(0, ...rows.map((row) => row.field.length))
   const lines = [heading]
-  for (const row of rows) {
-    const [first = "", ...rest] = row.text.split("\n")
-    lines.push(`      ${paint(style, signColor[row.sign], row.sign)} ${row.field.padEnd(width)} = ${first}`)
-    for (const line of rest) lines.push(fieldIndent + line)
-  }
+  for (const row of rows) lines.push(...rowLines(row, width, style))
   return lines.join("\n")
 }
 

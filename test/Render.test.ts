@@ -475,3 +475,67 @@ Plan: 0 to add, 1 to change, 0 to destroy.`
     assert.include(Render.plan(drifted, plain), `      ~ cors.maxAge = 3600 -> 60`)
   })
 })
+
+describe("Render.plan of a changed script", () => {
+  const lines = (count: number) => Array.from({ length: count }, (_, index) => `echo ${index}`)
+  const script = (body: ReadonlyArray<string>) => ["#!/bin/bash", ...body, ""].join("\n")
+  const change = (before: string, after: string, field = "content") =>
+    new Update({
+      key: "sakura-cloud:startup-script:bootstrap",
+      provider: "sakura-cloud",
+      type: "startup-script",
+      name: "bootstrap",
+      dependsOn: [],
+      id: "113",
+      inputs: { content: after, contentHash: "new" },
+      changes: [
+        { field, before, after, forcesReplace: false },
+        { field: "contentHash", before: "old", after: "new", forcesReplace: false }
+      ]
+    })
+
+  it("shows the lines that changed, with the unchanged ones around them and the rest counted", () => {
+    const before = script(lines(12))
+    const after = script(lines(12).map((line) => (line === "echo 5" ? "echo five" : line)))
+    assert.include(
+      Render.plan(planOf([change(before, after)]), plain),
+      [
+        `      ~ content     = <<-EOT`,
+        `            # (4 unchanged lines hidden)`,
+        `            echo 3`,
+        `            echo 4`,
+        `          - echo 5`,
+        `          + echo five`,
+        `            echo 6`,
+        `            echo 7`,
+        `            # (4 unchanged lines hidden)`,
+        `        EOT`,
+        `      ~ contentHash = "old" -> "new"`
+      ].join("\n")
+    )
+  })
+
+  it("colors removed and added lines, and spells out control characters", () => {
+    const text = Render.plan(planOf([change(script(["a", "x"]), script(["a", "b\u001b[2J"]))]), colored)
+    assert.include(text, `          \u001b[31m-\u001b[0m x\n`)
+    assert.include(text, `          \u001b[32m+\u001b[0m b\\e[2J\n`)
+  })
+
+  it("shows drift of a script the same way", () => {
+    const drifted = new Plan({
+      project: "creo",
+      stage: "dev",
+      serial: 1,
+      actions: [],
+      summary: summarize([]),
+      drift: [
+        {
+          key: "sakura-cloud:startup-script:bootstrap",
+          kind: "changed",
+          changes: [{ field: "content", before: script(["a", "b"]), after: script(["a", "c"]) }]
+        }
+      ]
+    })
+    assert.include(Render.plan(drifted, plain), `          - b\n          + c\n`)
+  })
+})

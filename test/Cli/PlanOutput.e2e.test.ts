@@ -59,6 +59,45 @@ describe("a plan, as the operator reads it", () => {
     })
   )
 
+  it.live("a changed startup script shows the lines that changed, and the unchanged lines near them", () =>
+    Effect.gen(function* () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-plan-output-"))
+      const body = Array.from({ length: 20 }, (_, index) => `echo step ${index}`)
+      const script = (lines: ReadonlyArray<string>) => `#!/bin/bash\nset -eu\n${lines.join("\n")}\n`
+      fs.writeFileSync(path.join(dir, "setup.sh"), script(body))
+      fs.writeFileSync(
+        path.join(dir, "fleet.kdl"),
+        `project "shown"\nserver "web" {\n    zone "tk1a"\n    plan core=1 memory=1\n    disk size=20 os="ubuntu-24.04"\n    startup-script "./setup.sh"\n}\n`
+      )
+      const made = yield* run(["up", "--sandbox", "--yes"], dir)
+      assert.strictEqual(made.code, 0, made.stdout + made.stderr)
+      fs.writeFileSync(
+        path.join(dir, "setup.sh"),
+        script(body.map((line) => (line === "echo step 10" ? "echo step ten" : line)).concat("echo done"))
+      )
+      const planned = yield* run(["plan", "--sandbox"], dir)
+      assert.strictEqual(planned.code, 0, planned.stderr)
+      assert.include(
+        planned.stdout,
+        [
+          `      ~ content     = <<-EOT`,
+          `            # (10 unchanged lines hidden)`,
+          `            echo step 8`,
+          `            echo step 9`,
+          `          - echo step 10`,
+          `          + echo step ten`,
+          `            echo step 11`,
+          `            echo step 12`,
+          `            # (5 unchanged lines hidden)`,
+          `            echo step 18`,
+          `            echo step 19`,
+          `          + echo done`,
+          `        EOT`
+        ].join("\n")
+      )
+    })
+  )
+
   it.scopedLive.skipIf(!Tmux.available)(
     "on a terminal, a slow refresh shows a live count and time, replaced by the final line",
     () =>
