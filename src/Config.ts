@@ -159,10 +159,12 @@ const stageVariable = (name: string) =>
 /** `requested` (from -s/--stage), else FLEETFLOW_STAGE, else FLEET_STAGE; a file with one stage needs none. */
 export const selectStage = (config: FleetConfig, requested: string | undefined): Effect.Effect<string, ConfigError> =>
   Effect.gen(function* () {
-    const chosen =
-      requested ??
-      Option.getOrUndefined(yield* stageVariable("FLEETFLOW_STAGE")) ??
-      Option.getOrUndefined(yield* stageVariable("FLEET_STAGE"))
+    const fromFleetflow = Option.getOrUndefined(yield* stageVariable("FLEETFLOW_STAGE"))
+    const fromFleet = Option.getOrUndefined(yield* stageVariable("FLEET_STAGE"))
+    const chosen = requested ?? fromFleetflow ?? fromFleet
+    // A name the operator did not type this time is one they may have forgotten setting.
+    const source =
+      requested !== undefined ? "" : fromFleetflow !== undefined ? " (from FLEETFLOW_STAGE)" : " (from FLEET_STAGE)"
     // Point at the stages the file declares: the closest name when there is one, else the first.
     const stageAt = (name: string | undefined) =>
       (name === undefined ? undefined : config.definitions.get(name)?.at) ??
@@ -183,7 +185,7 @@ export const selectStage = (config: FleetConfig, requested: string | undefined):
     const closest = config.stages.find((stage) => guess?.includes(`\`${stage}\``))
     return yield* configError(
       stageAt(closest),
-      `unknown stage \`${chosen}\``,
+      `unknown stage \`${chosen}\`${source}`,
       `${guess === undefined ? "" : guess + " "}stages: ${listOf(config.stages)}`
     )
   })

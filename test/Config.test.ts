@@ -492,6 +492,18 @@ layer(NodeFileSystem.layer)("Config", (it) => {
         const none = yield* Effect.flip(Config.selectStage(config, undefined).pipe(withEnv({})))
         assert.match(none.message, /`dev`, `live`/)
         assert.match(none.suggestion ?? "", /--stage/)
+        // An unknown name says where it came from when the operator did not type it.
+        const unknown = (requested: string | undefined, env: Record<string, string>) =>
+          Effect.map(failureOf(Config.selectStage(config, requested).pipe(withEnv(env))), (error) => error.message)
+        assert.strictEqual(yield* unknown("prod", { FLEETFLOW_STAGE: "dev" }), "unknown stage `prod`")
+        assert.strictEqual(
+          yield* unknown(undefined, { FLEETFLOW_STAGE: "prod" }),
+          "unknown stage `prod` (from FLEETFLOW_STAGE)"
+        )
+        assert.strictEqual(
+          yield* unknown(undefined, { FLEET_STAGE: "prod" }),
+          "unknown stage `prod` (from FLEET_STAGE)"
+        )
       })
     )
 

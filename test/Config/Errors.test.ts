@@ -233,7 +233,7 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
         assert.strictEqual(error.message, "unknown stage `liv`")
         assert.strictEqual(error.suggestion, "did you mean `live`? stages: `dev`, `live`")
         const fromEnv = yield* errorOf(twoStages, { env: { FLEETFLOW_STAGE: "prod" } })
-        assert.strictEqual(fromEnv.message, "unknown stage `prod`")
+        assert.strictEqual(fromEnv.message, "unknown stage `prod` (from FLEETFLOW_STAGE)")
       })
     )
 
