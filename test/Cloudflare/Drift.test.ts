@@ -11,6 +11,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import * as Model from "../../src/Cloudflare/Model.js"
@@ -554,4 +555,64 @@ describe("Cloudflare drift: a change made outside FleetFlow is found, and up put
       }).pipe(Effect.provide(NodeFileSystem.layer))
     )
   }
+})
+
+describe("Cloudflare reads made ahead of the lists that say what exists", () => {
+  const planOf = (
+    desired: ReadonlyArray<DesiredResource>,
+    change: (cloudflare: Simulator.CloudflareStore) => Effect.Effect<void, never, State.StateStore>
+  ) =>
+    Effect.gen(function* () {
+      const { cloudflare, directory, layer } = yield* world
+      const target: Fleet.Target = { config: { ...config(fastRetry), directory }, stage: "dev", desired }
+      return yield* Effect.gen(function* () {
+        yield* Fleet.up(target, runOptions())
+        yield* change(cloudflare)
+        return (yield* Fleet.plan(target, { refresh: true })).plan
+      }).pipe(Effect.provide(layer))
+    }).pipe(Effect.provide(NodeFileSystem.layer))
+
+  it.scoped("a Worker and a bucket deleted outside FleetFlow are planned back, whatever their own reads answered", () =>
+    Effect.gen(function* () {
+      const plan = yield* planOf([worker, bucket, plainBucket], (cloudflare) =>
+        Effect.all([
+          outside(cloudflare, "DELETE", `/accounts/${account}/workers/scripts/drift-api`),
+          outside(cloudflare, "DELETE", `/accounts/${account}/r2/buckets/drift-assets/cors`),
+          removeBucket(cloudflare)
+        ])
+      )
+      assert.deepStrictEqual(
+        plan.drift.map((drift) => [drift.key, drift.kind]),
+        [
+          [bucket.key, "deleted"],
+          [worker.key, "deleted"]
+        ]
+      )
+      assert.deepStrictEqual(
+        Plan.changesOf(plan).map((action) => [action._tag, action.key]),
+        [
+          ["Create", bucket.key],
+          ["Create", worker.key]
+        ]
+      )
+    })
+  )
+
+  it.scoped(
+    "records whose zone the state knows by another ID (the zone was made again) are listed by the zone's ID now",
+    () =>
+      Effect.gen(function* () {
+        const plan = yield* planOf([record], () =>
+          Effect.gen(function* () {
+            const store = yield* State.StateStore
+            const state = Option.getOrThrow(yield* Effect.orDie(store.read))
+            const stored = state.resources[record.key]!
+            const stale = { ...stored, attributes: { ...stored.attributes, zoneId: "0".repeat(32) } }
+            yield* Effect.orDie(store.write({ ...state, resources: { ...state.resources, [record.key]: stale } }))
+          })
+        )
+        assert.deepStrictEqual(plan.drift, [])
+        assert.isFalse(Plan.hasChanges(plan))
+      })
+  )
 })

@@ -24,6 +24,7 @@ import * as NodeUrl from "node:url"
 import * as CloudflareProvider from "../../src/Cloudflare/Provider.js"
 import * as WorkerConfig from "../../src/Cloudflare/Provider/WorkerConfig.js"
 import * as Simulator from "../../src/Cloudflare/Simulator.js"
+import * as InProcessWrangler from "../../src/Cloudflare/Simulator/Wrangler.js"
 import * as Wrangler from "../../src/Cloudflare/Wrangler.js"
 import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderError } from "../../src/Provider.js"
 import { makeKey, type ResourceType, type StoredResource } from "../../src/Resource.js"
@@ -462,6 +463,94 @@ describe("WorkerConfig inside the provider, with a stand-in wrangler", () => {
       const error = yield* failureOf(service.apply(request(directory, "worker", "fleet-api", inputs)), "a refusal")
       assert.include(error.message, 'the R2 bucket "fleet-assets", which the account does not have')
     }).pipe(Effect.provide(NodeContext.layer), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
+  )
+})
+
+describe("the Cloudflare provider's refresh", () => {
+  it.scopedLive(
+    "a refresh of what the state records takes one round trip: each resource's own reads go beside the lists that say it exists",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* Simulator.memoryStore()
+        const directory = yield* sourceFolder({ "worker/index.js": worker })
+        const reads = ["zone", "records", "buckets", "cors", "scripts", "routes", "settings", "subdomain", "kv"]
+        const latch = yield* meeting(reads)
+        const arrival = (request: HttpClientRequest.HttpClientRequest): string | undefined => {
+          if (request.method !== "GET") return undefined
+          const path = new URL(request.url).pathname
+          const ends: ReadonlyArray<readonly [string, string]> = [
+            ["/zones", "zone"],
+            ["/dns_records", "records"],
+            ["/r2/buckets", "buckets"],
+            ["/cors", "cors"],
+            ["/workers/scripts", "scripts"],
+            ["/routes", "routes"],
+            ["/settings", "settings"],
+            ["/subdomain", "subdomain"],
+            ["/storage/kv/namespaces", "kv"]
+          ]
+          return ends.find(([end]) => path.endsWith(end))?.[1]
+        }
+        const simulator = Simulator.layerClient(store, {
+          token: canary,
+          kvNamespaces: ["cache"],
+          zones: ["example.com"]
+        })
+        const client = Layer.effect(
+          HttpClient.HttpClient,
+          Effect.map(
+            HttpClient.HttpClient,
+            HttpClient.tapRequest((request) => {
+              const name = arrival(request)
+              return name === undefined ? Effect.void : latch.arrive(name)
+            })
+          )
+        ).pipe(Layer.provide(simulator))
+        // Made through wrangler in process, so that the Worker is one the account holds.
+        const inProcess = (http: Layer.Layer<HttpClient.HttpClient>) =>
+          Effect.provide(
+            CloudProvider,
+            CloudflareProvider.layerWithWrangler({ accountId: account, token: Redacted.make(canary) }).pipe(
+              Layer.provide(
+                Layer.mergeAll(
+                  http,
+                  InProcessWrangler.layer({ token: canary, accountId: account }).pipe(Layer.provide(http))
+                )
+              )
+            )
+          )
+        const service = yield* inProcess(simulator)
+        const made = new Map<string, StoredResource>()
+        const make = (type: ResourceType, name: string, inputs: ApplyRequest["inputs"]) =>
+          Effect.map(service.apply(request(directory, type, name, inputs)), ({ id, attributes }) => {
+            made.set(makeKey(type, name), storedResource(type, name, { id, attributes, inputs }))
+          })
+        yield* make("r2", "fleet-assets", {
+          name: "fleet-assets",
+          cors: { allowedOrigins: ["https://example.com"], allowedMethods: ["GET"] }
+        })
+        yield* make("dns", "www.example.com/A", {
+          zone: "example.com",
+          name: "www",
+          type: "A",
+          content: "192.0.2.1",
+          proxied: false,
+          ttl: 1
+        })
+        yield* make("worker", "fleet-api", { ...workerInputs("hello"), workersDev: true })
+        // A later plan: another process, which has looked nothing up yet.
+        const planning = yield* inProcess(client)
+        const observed = yield* together(planning.getState(scopeIn(directory), made, undefined), latch)
+        assert.sameMembers([...observed.keys()], [...made.keys()], "each recorded resource is found")
+        const bucket = observed.get(makeKey("r2", "fleet-assets"))!
+        assert.deepStrictEqual((bucket.inputs?.cors as { allowedOrigins?: unknown })?.allowedOrigins, [
+          "https://example.com"
+        ])
+        const api = observed.get(makeKey("worker", "fleet-api"))!
+        assert.deepStrictEqual(api.inputs?.routes, [{ pattern: "api.example.com/*", zone: "example.com" }])
+        assert.strictEqual(api.inputs?.workersDev, true)
+        assert.strictEqual(api.inputs?.compatibilityDate, "2025-01-01")
+      }).pipe(Effect.provide(NodeContext.layer), Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
   )
 })
 

@@ -10,6 +10,7 @@ import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../
 import { type Bucket, type CloudflareApiService, type CorsRule, type CustomDomain, toProviderError } from "../Api.js"
 import { BucketDomainInputs, BucketInputs, type Cors } from "../Model.js"
 import { groupBy, named } from "../../Grouping.js"
+import * as Together from "../../Together.js"
 import { type Clients, decodeInputs, ignoreNotFound, nameOf, orFail, providerName } from "./Common.js"
 
 const decodeBucket = decodeInputs(BucketInputs, "an R2 bucket")
@@ -130,6 +131,8 @@ export interface BucketLookup {
   readonly jurisdiction: string | undefined
   readonly adopted: boolean
   readonly cors: boolean
+  /** The state records it, so it most likely exists: its CORS rules are read beside the list, not after it. */
+  readonly recorded: boolean
   /** The inputs the bucket's are reported against (see `observe`). */
   readonly inputs: Inputs
 }
@@ -144,7 +147,16 @@ export const read = (
       groupBy(lookups, (lookup) => lookup.jurisdiction),
       ([jurisdiction, group]) =>
         Effect.gen(function* () {
-          const listed = yield* orFail()(api.r2.buckets.list({ jurisdiction }))
+          const corsOf = ({ key, name }: BucketLookup) => orFail(key)(api.r2.cors.get(name, { jurisdiction }))
+          const [listed, readAhead] = yield* Together.ahead(
+            orFail()(api.r2.buckets.list({ jurisdiction })),
+            Effect.forEach(
+              group.filter((lookup) => lookup.cors && lookup.recorded),
+              (lookup) => Effect.map(Effect.either(corsOf(lookup)), (read) => [lookup.key, read] as const),
+              { concurrency: 8 }
+            )
+          )
+          const early = new Map(yield* readAhead)
           // By name, and an effect only for a CORS read: a plan looks up thousands of buckets.
           const found = group.flatMap((lookup) => {
             const [bucket] = named(listed, lookup.name)
@@ -153,11 +165,7 @@ export const read = (
           const rules = new Map(
             yield* Effect.forEach(
               found.filter(([lookup]) => lookup.cors),
-              ([{ key }, bucket]) =>
-                api.r2.cors.get(bucket.name, { jurisdiction }).pipe(
-                  orFail(key),
-                  Effect.map((read) => [key, read] as const)
-                ),
+              ([lookup]) => Effect.map(early.get(lookup.key) ?? corsOf(lookup), (read) => [lookup.key, read] as const),
               { concurrency: 8 }
             )
           )

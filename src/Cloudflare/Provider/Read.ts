@@ -2,7 +2,9 @@
  * The provider's batched reads, for `getState` (by the state's ids) and `find` (by the names
  * the file declares): one bucket list per account and jurisdiction, the custom domains of the
  * buckets asked about, one record list per zone, and one worker list and one Pages project
- * list per account, all at once.
+ * list per account, all at once. What the state records most likely exists: its own reads (a
+ * bucket's CORS rules, a Worker's routes and bindings, its zone's records) go beside the lists,
+ * so that a plan with nothing new waits for one round trip.
  */
 import * as Effect from "effect/Effect"
 import type { ProviderError, Wanted } from "../../Provider.js"
@@ -75,6 +77,7 @@ export const getState = (
       jurisdiction: Buckets.jurisdictionOf(resource),
       adopted: adopted(resource),
       cors: Buckets.managesCors(resource.inputs) || Buckets.managesCors(declared?.get(key)),
+      recorded: true,
       inputs: { ...declared?.get(key), ...resource.inputs }
     })),
     domains: ofType("r2-domain").flatMap(([key, resource]) =>
@@ -94,7 +97,17 @@ export const getState = (
       const zone = Records.zoneOf(resource)
       if (zone === undefined) return []
       const pick = (records: Records.ZoneRecords) => records.withId(resource.id)
-      return [{ key, zone, pick, adopted: adopted(resource), inputs: resource.inputs }]
+      const { zoneId } = resource.attributes
+      return [
+        {
+          key,
+          zone,
+          pick,
+          adopted: adopted(resource),
+          inputs: resource.inputs,
+          zoneId: typeof zoneId === "string" ? zoneId : undefined
+        }
+      ]
     }),
     workers: ofType("worker").map(([key, resource]) => ({
       key,
@@ -129,6 +142,7 @@ export const find = (
         jurisdiction: Buckets.jurisdictionOf(item),
         adopted: false,
         cors: Buckets.managesCors(item.inputs),
+        recorded: false,
         inputs: item.inputs
       })),
       domains: ofType("r2-domain").flatMap((item) =>

@@ -10,6 +10,7 @@ import type { Inputs, Json, Observed, ResourceKey, StoredResource } from "../../
 import type { CloudflareApiService, DnsRecord, RecordInput } from "../Api.js"
 import { DnsRecordInputs, type DnsRecordInputs as RecordInputs } from "../Model.js"
 import { groupBy, withId } from "../../Grouping.js"
+import * as Together from "../../Together.js"
 import { type Clients, decodeInputs, ignoreNotFound, orFail } from "./Common.js"
 
 const decode = decodeInputs(DnsRecordInputs, "a DNS record")
@@ -97,9 +98,14 @@ export interface RecordLookup {
   readonly adopted: boolean
   /** The inputs the record's are reported against: what the state recorded, or the file declares. */
   readonly inputs: Inputs
+  /** The zone's ID the state recorded: its records are listed beside the zone's lookup, not after it. */
+  readonly zoneId?: string | undefined
 }
 
-/** The records there are: one zone lookup and one record list per zone; a zone that is gone has none. */
+/**
+ * The records there are: one zone lookup and one record list per zone, the list beside the lookup when
+ * the state knows the zone's ID; a zone that is gone has none.
+ */
 export const read = (
   api: CloudflareApiService,
   lookups: ReadonlyArray<RecordLookup>
@@ -110,9 +116,15 @@ export const read = (
       zones,
       ([zoneName, group]) =>
         Effect.gen(function* () {
-          const zone = yield* orFail()(ignoreNotFoundZone(api.zones.byName(zoneName)))
+          const list = (zoneId: string) => orFail()(api.dns.records.list(zoneId))
+          const recorded = group.find((lookup) => lookup.zoneId !== undefined)?.zoneId
+          const [zone, listedAhead] = yield* Together.ahead(
+            orFail()(ignoreNotFoundZone(api.zones.byName(zoneName))),
+            recorded === undefined ? Effect.succeed([]) : list(recorded)
+          )
           if (zone === undefined) return []
-          const listed = indexRecords(yield* orFail()(api.dns.records.list(zone.id)))
+          // A zone made again since has another ID: its records are listed anew.
+          const listed = indexRecords(zone.id === recorded ? yield* listedAhead : yield* list(zone.id))
           return group.flatMap(({ adopted, inputs, key, pick }) => {
             const record = pick(listed)
             if (record === undefined) return []

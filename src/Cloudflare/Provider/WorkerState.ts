@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import type { ProviderError } from "../../Provider.js"
 import { type Inputs, isUnset, type Json, type Observed, type ResourceKey } from "../../Resource.js"
 import type { CloudflareApiService, KvNamespace, WorkerBinding, WorkerRoute, WorkerScript } from "../Api.js"
+import * as Together from "../../Together.js"
 import { orFail } from "./Common.js"
 import { looksLikeNamespaceId } from "./WorkerConfig.js"
 
@@ -81,17 +82,23 @@ const namesByTitle = (recorded: Json | undefined) =>
     (entry) => entry.type === "kv" && typeof entry.namespace === "string" && !looksLikeNamespaceId(entry.namespace)
   )
 
-const observedInputs = (
+/** Whether FleetFlow manages a field: the state recorded it or the file declares it. */
+const managedIn =
+  ({ declared, recorded }: NonNullable<WorkerLookup["inputs"]>) =>
+  (field: string) =>
+    !isUnset(recorded[field]) || !isUnset(declared?.[field])
+
+/** What a Worker's own reads say of its inputs; the script list adds its compatibility settings. */
+const readInputs = (
   api: CloudflareApiService,
-  script: WorkerScript,
   lookup: WorkerLookup & { readonly inputs: NonNullable<WorkerLookup["inputs"]> },
   namespaces: Namespaces
 ): Effect.Effect<Inputs, ProviderError> =>
   Effect.gen(function* () {
-    const { declared, recorded } = lookup.inputs
-    const manages = (field: string) => !isUnset(recorded[field]) || !isUnset(declared?.[field])
+    const { recorded } = lookup.inputs
+    const manages = managedIn(lookup.inputs)
     const nothing = Effect.succeed({})
-    // A Worker's reads do not depend on each other: made together, they take one round trip after the list.
+    // A Worker's reads do not depend on each other: made together, they take one round trip.
     const [routes, bindings, workersDev] = yield* Effect.all(
       [
         manages("routes")
@@ -117,15 +124,22 @@ const observedInputs = (
       ],
       { concurrency: "unbounded" }
     )
-    const date = script.compatibilityDate ?? ""
-    return {
-      ...routes,
-      ...bindings,
-      ...workersDev,
-      ...(manages("compatibilityDate") ? { compatibilityDate: date === "" ? null : date } : {}),
-      ...(manages("compatibilityFlags") ? { compatibilityFlags: [...(script.compatibilityFlags ?? [])] } : {})
-    }
+    return { ...routes, ...bindings, ...workersDev }
   })
+
+const withCompatibility = (
+  inputs: Inputs,
+  script: WorkerScript,
+  given: NonNullable<WorkerLookup["inputs"]>
+): Inputs => {
+  const manages = managedIn(given)
+  const date = script.compatibilityDate ?? ""
+  return {
+    ...inputs,
+    ...(manages("compatibilityDate") ? { compatibilityDate: date === "" ? null : date } : {}),
+    ...(manages("compatibilityFlags") ? { compatibilityFlags: [...(script.compatibilityFlags ?? [])] } : {})
+  }
+}
 
 /** The Workers there are: one script list, and each found Worker's bindings and routes when FleetFlow manages them. */
 export const read = (
@@ -135,22 +149,29 @@ export const read = (
   lookups.length === 0
     ? Effect.succeed([])
     : Effect.gen(function* () {
-        const scripts = new Map((yield* orFail()(api.workers.list)).map((script) => [script.id, script] as const))
         // Read once, and only if a KV binding names its namespace by title.
         const namespaces = yield* Effect.cached(orFail()(api.kv.list))
-        const found = yield* Effect.forEach(
-          lookups,
-          (lookup) => {
-            const script = scripts.get(lookup.name)
-            if (script === undefined) return Effect.succeed([])
-            const { inputs } = lookup
-            const observed: Observed = { id: script.id, attributes: lookup.attributes }
-            if (inputs === undefined) return Effect.succeed([[lookup.key, observed] as const])
-            return Effect.map(observedInputs(api, script, { ...lookup, inputs }, namespaces), (seen) => [
-              [lookup.key, { ...observed, inputs: seen }] as const
-            ])
-          },
-          { concurrency: 8 }
+        // The Workers the state records most likely exist: their own reads go beside the list, not after it.
+        const [listed, readAhead] = yield* Together.ahead(
+          orFail()(api.workers.list),
+          Effect.forEach(
+            lookups.flatMap(({ inputs, ...lookup }) => (inputs === undefined ? [] : [{ ...lookup, inputs }])),
+            (lookup) =>
+              Effect.map(Effect.either(readInputs(api, lookup, namespaces)), (read) => [lookup.key, read] as const),
+            { concurrency: 8 }
+          )
         )
+        const early = new Map(yield* readAhead)
+        const scripts = new Map(listed.map((script) => [script.id, script] as const))
+        const found = yield* Effect.forEach(lookups, (lookup) => {
+          const script = scripts.get(lookup.name)
+          if (script === undefined) return Effect.succeed([])
+          const { inputs } = lookup
+          const observed: Observed = { id: script.id, attributes: lookup.attributes }
+          if (inputs === undefined) return Effect.succeed([[lookup.key, observed] as const])
+          return Effect.map(early.get(lookup.key)!, (seen) => [
+            [lookup.key, { ...observed, inputs: withCompatibility(seen, script, inputs) }] as const
+          ])
+        })
         return found.flat()
       })
