@@ -30,7 +30,7 @@ import { type ApplyRequest, CloudProvider, type CloudProviderService, ProviderEr
 import { makeKey, type ResourceType, type StoredResource } from "../../src/Resource.js"
 import { storedResource } from "../support/Builders.js"
 import { failureOf } from "../support/Failure.js"
-import { meeting, together } from "../support/Meeting.js"
+import { type Meeting, meeting, together } from "../support/Meeting.js"
 
 const canary = "canary-workers-7f3a91-do-not-print"
 const account = Simulator.defaultAccountId
@@ -368,6 +368,23 @@ const withStandIn = (client: Layer.Layer<HttpClient.HttpClient>, written: Array<
     )
   )
 
+/** `simulator`'s client, where each request `arrival` names waits at `latch` until all of them have arrived. */
+const meetingAt = (
+  simulator: Layer.Layer<HttpClient.HttpClient>,
+  latch: Meeting,
+  arrival: (request: HttpClientRequest.HttpClientRequest) => string | undefined
+) =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(
+      HttpClient.HttpClient,
+      HttpClient.tapRequest((request) => {
+        const name = arrival(request)
+        return name === undefined ? Effect.void : latch.arrive(name)
+      })
+    )
+  ).pipe(Layer.provide(simulator))
+
 describe("WorkerConfig inside the provider, with a stand-in wrangler", () => {
   it.scoped("a 32-hex KV ID is deployed as is, without listing the account's namespaces", () =>
     Effect.gen(function* () {
@@ -424,16 +441,7 @@ describe("WorkerConfig inside the provider, with a stand-in wrangler", () => {
         return request.url.endsWith("/zones") && Option.isSome(zone) ? `zone ${zone.value}` : undefined
       }
       const simulator = Simulator.layerClient(store, { token: canary, kvNamespaces: ["cache"], zones: ["example.com"] })
-      const client = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(
-          HttpClient.HttpClient,
-          HttpClient.tapRequest((request) => {
-            const name = arrival(request)
-            return name === undefined ? Effect.void : latch.arrive(name)
-          })
-        )
-      ).pipe(Layer.provide(simulator))
+      const client = meetingAt(simulator, latch, arrival)
       const written: Array<Record<string, unknown>> = []
       const service = yield* withStandIn(client, written)
       yield* service.apply(request(directory, "r2", "fleet-assets", { name: "fleet-assets" }))
@@ -496,16 +504,7 @@ describe("the Cloudflare provider's refresh", () => {
           kvNamespaces: ["cache"],
           zones: ["example.com"]
         })
-        const client = Layer.effect(
-          HttpClient.HttpClient,
-          Effect.map(
-            HttpClient.HttpClient,
-            HttpClient.tapRequest((request) => {
-              const name = arrival(request)
-              return name === undefined ? Effect.void : latch.arrive(name)
-            })
-          )
-        ).pipe(Layer.provide(simulator))
+        const client = meetingAt(simulator, latch, arrival)
         // Made through wrangler in process, so that the Worker is one the account holds.
         const inProcess = (http: Layer.Layer<HttpClient.HttpClient>) =>
           Effect.provide(
