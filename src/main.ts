@@ -101,7 +101,7 @@ const program = parsed.pipe(
 )
 
 const interrupted = ["up", "down"].includes(process.argv[2] ?? "")
-  ? "\nInterrupt received: no new actions start; those running finish and are recorded. " +
+  ? "\nInterrupt received: no new actions start; those running finish and are recorded.\n" +
     "Press Ctrl-C again to end their processes at once.\n"
   : undefined
 
