@@ -1,7 +1,8 @@
 /**
- * Effects run together that fail as if run one after another: of several failures, the first in
- * the order given is reported, whichever came first. A caller puts the clearest error first (a
- * refused token before the reads it also fails), and its report does not depend on timing.
+ * Effects run together instead of one after another. `all` fails as if they had run in turn: of
+ * several failures, the first in the order given is reported, whichever came first. A caller puts
+ * the clearest error first (a refused token before the reads it also fails), and its report does
+ * not depend on timing. `ahead` starts a read before the answer that says whether it is wanted.
  */
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
