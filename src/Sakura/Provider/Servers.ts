@@ -367,14 +367,12 @@ export const destroy = (
     const server = yield* orFail(key)(readOrNone(find(usacloud, listed, zone, resource.id)))
     if (server === undefined) return
     yield* checkOwnedForDelete(key, scope, `server ${server.id}`, server.tags)
-    // usacloud waits until the server is down.
-    if (server.instanceStatus !== "down") {
-      yield* orFail(key)(usacloud.servers.shutdown(zone, server.id, { force: true }))
-    }
+    // `--force` shuts a running server down (forced), waits until it is down and deletes it, in one
+    // usacloud run rather than a shutdown and a delete (iaas-service-go, server/delete_service.go).
     // Not --with-disks: the disk is a resource of its own, destroyed after the server.
     yield* lookups.changing(
       "server",
       ownerOf(scope, resource.name),
-      orFail(key)(ignoreNotFound(usacloud.servers.delete(zone, server.id)))
+      orFail(key)(ignoreNotFound(usacloud.servers.delete(zone, server.id, { force: true })))
     )
   })

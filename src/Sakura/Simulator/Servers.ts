@@ -165,6 +165,8 @@ export const serverDelete: Handler = (context, document) =>
     let current = document
     const errors: Array<string> = []
     for (const target of targets) {
+      // With --force, usacloud shuts a running server down (forced) and waits for it before the delete
+      // (iaas-service-go, server/delete_service.go); a shutdown here takes no time.
       if (!force && isUp(target, context.now)) {
         errors.push(`target ${target.zone}:${goQuote(String(target.id))} has not yet shut down`)
         continue
