@@ -47,10 +47,13 @@ export const printable = (text: string): string => {
 
 const quote = (text: string): string => printable(JSON.stringify(text))
 
-/** A script or other text of several lines: its first line and its size, not the whole of it. */
+/** A script or other text: three lines or more, which the plan does not show whole. */
+const severalLines = (text: string): boolean => text.split("\n", 3).length === 3
+
+/** A text of several lines: its first line and its size, not the whole of it. */
 const multiLine = (text: string): string | undefined => {
+  if (!severalLines(text)) return undefined
   const lines = text.split("\n")
-  if (lines.length < 3) return undefined
   const first = lines[0]!.length > 40 ? `${lines[0]!.slice(0, 40)}…` : lines[0]!
   return `${quote(first)} … (${lines.length} lines)`
 }
@@ -182,7 +185,7 @@ const partRows = (path: string, before: unknown, after: unknown, forcesReplace: 
   if (before === undefined) return [row({ after })]
   if (after === undefined) return [row({ before })]
   if (equalJson(before, after)) return []
-  if (typeof before === "string" && typeof after === "string" && (multiLine(before) ?? multiLine(after))) {
+  if (typeof before === "string" && typeof after === "string" && (severalLines(before) || severalLines(after))) {
     return [{ sign: "~", field: path, text: "<<-EOT", forcesReplace, diff: lineDiff(before, after) }]
   }
   const bothArrays = Array.isArray(before) && Array.isArray(after)

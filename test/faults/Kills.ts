@@ -68,7 +68,7 @@ const inPostgres = (cases: ReadonlyArray<KillCase>): ReadonlyArray<KillCase> =>
  * folds more writes together: calls that the simulated clouds answer in one write of their own
  * return together, and so are recorded together. In PostgreSQL each write is one transaction,
  * and writes that queue are made as one: 15 to 23 in the create run and 13 or 14 in the update
- * run (counted as the versions the state keeps, four runs each on an idle machine), fewer under load.
+ * run (counted as the versions the state keeps, four runs each, load average 2–3), fewer under more load.
  */
 export const cases: ReadonlyArray<KillCase> = [
   ...at("intent-recorded", "create", [1, 5, 10, 15, 19], "between intent and call"),
