@@ -29,7 +29,7 @@ import {
   type ConfigError,
   configError,
   didYouMean,
-  everyError,
+  everyErrorEffect,
   listOf,
   readEnv,
   variableNames
@@ -120,17 +120,15 @@ export const load = (file: string): Effect.Effect<FleetConfig, ConfigError, File
     const state = yield* Effect.either(decodeState(document.nodes, env))
     const known = Either.getOrUndefined(providers)
     const dnsZone = known?.cloudflare?.zone ?? (env.get("CLOUDFLARE_DOMAIN") || undefined)
-    const stages = yield* Effect.either(
-      decodeStages(
-        {
-          env,
-          sakuraZone: known?.sakura?.zone,
-          dnsZone: dnsZone?.toLowerCase(),
-          providersFailed: known === undefined
-        },
-        document.nodes,
-        path
-      )
+    const stages = decodeStages(
+      {
+        env,
+        sakuraZone: known?.sakura?.zone,
+        dnsZone: dnsZone?.toLowerCase(),
+        providersFailed: known === undefined
+      },
+      document.nodes,
+      path
     )
     const parts = yield* Effect.all([project, providers, retry, state, stages], { mode: "validate" }).pipe(
       Effect.mapError((found) => combineErrors(found.flatMap((error) => Option.toArray(error))))
@@ -192,7 +190,7 @@ export const selectStage = (config: FleetConfig, requested: string | undefined):
 
 /** The resources each of `stages` asks for; every stage is expanded whatever the others found, so their errors come out together. */
 export const desiredByStage = (config: FleetConfig, stages: ReadonlyArray<string>) =>
-  everyError(stages, (stage) => Effect.map(desiredResources(config, stage), (desired) => ({ stage, desired })))
+  everyErrorEffect(stages, (stage) => Effect.map(desiredResources(config, stage), (desired) => ({ stage, desired })))
 
 /** The resources a stage asks for, with their inputs and dependencies. */
 export const desiredResources = (

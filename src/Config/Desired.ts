@@ -10,7 +10,7 @@ import {
   Collector,
   type ConfigError,
   type Entry,
-  everyError,
+  everyErrorEffect,
   type ExpandContext,
   type Expansion
 } from "../Declaration.js"
@@ -39,7 +39,7 @@ export const expand = (
 ): Effect.Effect<ReadonlyArray<DesiredResource>, ConfigError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     // Every kind starts before any resource is expanded: a server's `--scale` count is checked first.
-    const started = yield* everyError(kinds, (kind) =>
+    const started = yield* everyErrorEffect(kinds, (kind) =>
       Effect.map(
         kind.expansion(
           context,
@@ -57,9 +57,9 @@ export const expand = (
     // Each spec is expanded whatever the others found, and what did expand is checked across the stage:
     // every error of the stage comes out in one run.
     const steps = [
-      everyError(specs, (spec) => expansions.get(spec.type)!.expand(spec, collector, stage)),
-      Effect.suspend(() => everyError(stageChecks, (check) => check(collector.resources, context.file)))
+      everyErrorEffect(specs, (spec) => expansions.get(spec.type)!.expand(spec, collector, stage)),
+      Effect.suspend(() => everyErrorEffect(stageChecks, (check) => check(collector.resources, context.file)))
     ]
-    yield* everyError(steps, (step) => step)
+    yield* everyErrorEffect(steps, (step) => step)
     return collector.resources
   })

@@ -3,8 +3,7 @@
  * `dns`), found by their KDL node or by their specs' type. Everything that needs no file system is checked in the
  * decoders, so `load` reports it.
  */
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import * as Either from "effect/Either"
 import * as CloudflareNodes from "../Cloudflare/Nodes.js"
 import {
   combineErrors,
@@ -58,11 +57,8 @@ export const canonicalField = (node: string, name: string): string => {
   return byNode.get(fieldName(node))?.aliases[normalized] ?? normalized
 }
 
-const decodeOnce = (context: DecodeContext, node: KdlNode): Effect.Effect<ResourceSpec, ConfigError> =>
-  Effect.gen(function* () {
-    yield* rejectTokens(node)
-    return yield* byNode.get(fieldName(node.name))!.decode(context, node)
-  })
+const decodeOnce = (context: DecodeContext, node: KdlNode): Either.Either<ResourceSpec, ConfigError> =>
+  Either.flatMap(rejectTokens(node), () => byNode.get(fieldName(node.name))!.decode(context, node))
 
 /** How many times a failing node is read again to find its other problems. */
 const rereads = 10
@@ -88,28 +84,26 @@ const fieldWith = (node: KdlNode, problem: Location): KdlNode | undefined => {
  * the field that problem is in is set aside and the node read again, until it reads, or what stops
  * it is the node's own (a field it now lacks) or nothing new.
  */
-export const decodeResource = (context: DecodeContext, node: KdlNode): Effect.Effect<ResourceSpec, ConfigError> =>
-  Effect.catchAll(decodeOnce(context, node), (first) =>
-    Effect.gen(function* () {
-      const errors = [first]
-      let remaining = node
-      // A decoder that listed several problems (a DNS zone's records) has listed what it could.
-      for (let round = 0; round < rereads && problemCount(errors[errors.length - 1]!) === 1; round++) {
-        const field = fieldWith(remaining, errors[errors.length - 1]!)
-        if (field === undefined) break
-        remaining = { ...remaining, children: remaining.children.filter((child) => child !== field) }
-        const next = yield* Effect.flip(decodeOnce(context, remaining)).pipe(Effect.option)
-        if (Option.isNone(next) || fieldWith(remaining, next.value) === undefined) break
-        const last = errors[errors.length - 1]!
-        // The same problem again: it was not in the field set aside (a template's field came before it).
-        if (next.value.line === last.line && next.value.column === last.column && next.value.message === last.message) {
-          break
-        }
-        errors.push(next.value)
+export const decodeResource = (context: DecodeContext, node: KdlNode): Either.Either<ResourceSpec, ConfigError> =>
+  Either.orElse(decodeOnce(context, node), (first) => {
+    const errors = [first]
+    let remaining = node
+    // A decoder that listed several problems (a DNS zone's records) has listed what it could.
+    for (let round = 0; round < rereads && problemCount(errors[errors.length - 1]!) === 1; round++) {
+      const field = fieldWith(remaining, errors[errors.length - 1]!)
+      if (field === undefined) break
+      remaining = { ...remaining, children: remaining.children.filter((child) => child !== field) }
+      const next = decodeOnce(context, remaining)
+      if (Either.isRight(next) || fieldWith(remaining, next.left) === undefined) break
+      const last = errors[errors.length - 1]!
+      // The same problem again: it was not in the field set aside (a template's field came before it).
+      if (next.left.line === last.line && next.left.column === last.column && next.left.message === last.message) {
+        break
       }
-      return yield* Effect.fail(combineErrors(errors))
-    })
-  )
+      errors.push(next.left)
+    }
+    return Either.left(combineErrors(errors))
+  })
 
 /** The stage as each kind sees the others: the entries of each spec type, in declared order. */
 export const stageView = (entries: ReadonlyArray<readonly [type: string, entry: Entry]>): StageView => {

@@ -2,7 +2,7 @@
  * The desired resources of a stage as they are expanded: each built as its cloud's model declares it,
  * in declaration order, with a key declared twice refused.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   type DesiredResource,
   type Inputs,
@@ -45,11 +45,11 @@ export class Collector<Declared> {
     inputs: Exact<Given, Declared[Type]>,
     dependsOn: ReadonlyArray<ResourceKey>,
     at: Location
-  ): Effect.Effect<ResourceKey, ConfigError> {
+  ): Either.Either<ResourceKey, ConfigError> {
     const key = makeKey(type, name)
     const previous = this.seen.get(key)
     if (previous !== undefined) {
-      return Effect.fail(
+      return Either.left(
         configError(
           at,
           `duplicate resource \`${key}\` in this stage`,
@@ -67,6 +67,6 @@ export class Collector<Declared> {
       dependsOn: [...new Set(dependsOn)],
       source: span(at)
     })
-    return Effect.succeed(key)
+    return Either.right(key)
   }
 }

@@ -3,6 +3,7 @@
  * depend on each other are all found in one run: the first by position is the error, the others ride along.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
 const problemFields = {
@@ -127,10 +128,27 @@ export const combineErrors = (errors: ReadonlyArray<ConfigError>): ConfigError =
 
 /**
  * Checks each item, whatever the others found, and fails with all their errors at once; succeeds with every
- * result, in order, when none failed. The checks are made one at a time, as `Effect.forEach` makes them: a zone
- * of ten thousand records does not hold ten thousand of them at once.
+ * result, in order, when none failed.
  */
-export const everyError = <I, A, R>(
+export const everyError = <I, A>(
+  items: Iterable<I>,
+  check: (item: I) => Either.Either<A, ConfigError>
+): Either.Either<Array<A>, ConfigError> => {
+  const errors: Array<ConfigError> = []
+  const results: Array<A> = []
+  for (const item of items) {
+    const checked = check(item)
+    if (Either.isLeft(checked)) errors.push(checked.left)
+    else results.push(checked.right)
+  }
+  return errors.length === 0 ? Either.right(results) : Either.left(combineErrors(errors))
+}
+
+/**
+ * `everyError` for checks that need a service (the file system). They are made one at a time, as
+ * `Effect.forEach` makes them: a zone of ten thousand records does not hold ten thousand of them at once.
+ */
+export const everyErrorEffect = <I, A, R>(
   items: Iterable<I>,
   check: (item: I) => Effect.Effect<A, ConfigError, R>
 ): Effect.Effect<Array<A>, ConfigError, R> =>

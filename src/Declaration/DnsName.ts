@@ -2,7 +2,7 @@
  * DNS names as Cloudflare accepts them: at most 253 characters, labels of 1 to 63, no empty label (`a..b`),
  * letters, digits, `-` and `_` (`_dmarc`), and `*` only as a whole first label.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
 
 const maxName = 253
@@ -25,11 +25,11 @@ export const dnsNameProblem = (name: string): string | undefined => {
   return undefined
 }
 
-export const checkDnsName = (name: string, at: Location, what: string): Effect.Effect<string, ConfigError> => {
+export const checkDnsName = (name: string, at: Location, what: string): Either.Either<string, ConfigError> => {
   const problem = dnsNameProblem(name)
   return problem === undefined
-    ? Effect.succeed(name)
-    : Effect.fail(
+    ? Either.right(name)
+    : Either.left(
         configError(
           at,
           `${what} \`${name.length > 80 ? name.slice(0, 80) + "…" : name}\` is not a valid DNS name: ${problem}`,

@@ -2,7 +2,7 @@
  * Typed reading of KDL nodes: blocks of known fields (as child nodes or properties),
  * values of the expected type, `env="NAME"` and `${NAME}` interpolation.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { combineErrors, type ConfigError, configError, type Location } from "./ConfigError.js"
 import { type Env, interpolate, lookup } from "./Interpolate.js"
 import { fieldName, isTokenField, type KdlNode, type KdlProperty, type KdlValue, type Scalar } from "./KdlNode.js"
@@ -76,20 +76,15 @@ const canonicalName = (
 /**
  * Reads the fields of a block, rejecting unknown ones with a suggestion.
  *
- * This and the readers below run once per node of a large file: each is one generator function made once
- * (`Effect.fnUntraced`), where `Effect.gen` in an arrow would make a generator function, and the prototype
- * V8 gives each one, at every call; these outlive the call in the heap and a file of ten thousand records
- * took a hundred megabytes more than it kept.
+ * This and the readers below run once per node or field of a large file: they return an `Either`, made
+ * at once, where an `Effect` would be run by the fiber's loop one step per reader, most of the time a
+ * plan of ten thousand resources took to read its file.
  */
-export const block: (
-  node: KdlNode,
-  allowed: ReadonlyArray<string>,
-  options?: BlockOptions
-) => Effect.Effect<Block, ConfigError> = Effect.fnUntraced(function* (
+export const block = (
   node: KdlNode,
   allowed: ReadonlyArray<string>,
   options: BlockOptions = {}
-) {
+): Either.Either<Block, ConfigError> => {
   const aliases = options.aliases ?? {}
   const fields = new Map<string, Array<Field>>()
   // Every unknown field of the block is reported, not only the first.
@@ -106,10 +101,9 @@ export const block: (
   }
   if (options.props === true) for (const prop of node.props) add(prop.key, prop.at, { prop })
   if (options.children !== false) for (const child of node.children) add(child.name, child.at, { node: child })
-  if (refused.length > 0) return yield* combineErrors(refused)
-  const read: Block = { node, fields }
-  return read
-})
+  if (refused.length > 0) return Either.left(combineErrors(refused))
+  return Either.right({ node, fields })
+}
 
 export const all = (fields: Block, name: string): ReadonlyArray<Field> => fields.fields.get(name) ?? []
 
@@ -120,11 +114,11 @@ export const one = (fields: Block, name: string): Field | undefined => {
 }
 
 /** Props allowed on a node besides its arguments; anything else is an unknown property. */
-export const checkProps = (node: KdlNode, allowed: ReadonlyArray<string>): Effect.Effect<void, ConfigError> => {
+export const checkProps = (node: KdlNode, allowed: ReadonlyArray<string>): Either.Either<void, ConfigError> => {
   for (const prop of node.props) {
-    if (isTokenField(prop.key)) return Effect.fail(tokenError(prop.at, prop.key))
+    if (isTokenField(prop.key)) return Either.left(tokenError(prop.at, prop.key))
     if (!allowed.includes(fieldName(prop.key))) {
-      return Effect.fail(
+      return Either.left(
         configError(
           prop.at,
           `unknown property \`${prop.key}\` on \`${node.name}\``,
@@ -134,7 +128,7 @@ export const checkProps = (node: KdlNode, allowed: ReadonlyArray<string>): Effec
       )
     }
   }
-  return Effect.void
+  return Either.void
 }
 
 export const prop = (node: KdlNode, name: string): KdlProperty | undefined => {
@@ -144,62 +138,61 @@ export const prop = (node: KdlNode, name: string): KdlProperty | undefined => {
 }
 
 /** The single value of a field: a property value, `env="NAME"`, or the node's first argument. */
-export const fieldValue: (env: Env, field: Field) => Effect.Effect<KdlValue, ConfigError> = Effect.fnUntraced(
-  function* (env: Env, field: Field) {
-    if (field.prop !== undefined) return field.prop.value
-    const node = field.node!
-    const fromEnv = prop(node, "env")
-    if (fromEnv !== undefined) {
-      const name = yield* stringValue(env, fromEnv.value, "`env`")
-      const value = yield* lookup(env, name, fromEnv.value.at, `\`${field.written}\``)
-      return { value, at: fromEnv.value.at }
-    }
-    const first = node.args[0]
-    if (first === undefined) return yield* configError(field.at, `${describeField(field)} needs a value`)
-    return first
+export const fieldValue = (env: Env, field: Field): Either.Either<KdlValue, ConfigError> => {
+  if (field.prop !== undefined) return Either.right(field.prop.value)
+  const node = field.node!
+  const fromEnv = prop(node, "env")
+  if (fromEnv !== undefined) {
+    return Either.flatMap(stringValue(env, fromEnv.value, "`env`"), (name) =>
+      Either.map(lookup(env, name, fromEnv.value.at, `\`${field.written}\``), (value) => ({
+        value,
+        at: fromEnv.value.at
+      }))
+    )
   }
-)
+  const first = node.args[0]
+  if (first === undefined) return Either.left(configError(field.at, `${describeField(field)} needs a value`))
+  return Either.right(first)
+}
 
 /** Every argument of a field node (`tags "a" "b"`), or its single value. */
-export const valuesOf = (env: Env, field: Field): Effect.Effect<ReadonlyArray<KdlValue>, ConfigError> =>
+export const valuesOf = (env: Env, field: Field): Either.Either<ReadonlyArray<KdlValue>, ConfigError> =>
   field.node !== undefined && prop(field.node, "env") === undefined
-    ? Effect.succeed(field.node.args)
-    : Effect.map(fieldValue(env, field), (value) => [value])
+    ? Either.right(field.node.args)
+    : Either.map(fieldValue(env, field), (value) => [value])
 
-export const stringValue = (env: Env, value: KdlValue, what: string): Effect.Effect<string, ConfigError> =>
+export const stringValue = (env: Env, value: KdlValue, what: string): Either.Either<string, ConfigError> =>
   typeof value.value === "string"
     ? interpolate(env, value.value, value.at)
-    : Effect.fail(configError(value.at, `${what} must be a string, got ${typeName(value.value)} ${show(value.value)}`))
+    : Either.left(configError(value.at, `${what} must be a string, got ${typeName(value.value)} ${show(value.value)}`))
 
-export const numberValue: (env: Env, value: KdlValue, what: string) => Effect.Effect<number, ConfigError> =
-  Effect.fnUntraced(function* (env: Env, value: KdlValue, what: string) {
-    if (typeof value.value === "number") return value.value
-    if (typeof value.value === "string") {
-      const text = yield* interpolate(env, value.value, value.at)
-      if (/^-?\d+(\.\d+)?$/.test(text.trim())) return Number(text.trim())
+const notA = (value: KdlValue, what: string, kind: string, hint?: string) =>
+  Either.left(configError(value.at, `${what} must be ${kind}, got ${typeName(value.value)} ${show(value.value)}`, hint))
+
+export const numberValue = (env: Env, value: KdlValue, what: string): Either.Either<number, ConfigError> => {
+  if (typeof value.value === "number") return Either.right(value.value)
+  if (typeof value.value !== "string") return notA(value, what, "a number")
+  return Either.flatMap(interpolate(env, value.value, value.at), (text) =>
+    /^-?\d+(\.\d+)?$/.test(text.trim()) ? Either.right(Number(text.trim())) : notA(value, what, "a number")
+  )
+}
+
+export const integerValue = (
+  env: Env,
+  value: KdlValue,
+  what: string,
+  minimum: number
+): Either.Either<number, ConfigError> =>
+  Either.flatMap(numberValue(env, value, what), (number) => {
+    if (!Number.isInteger(number))
+      return Either.left(configError(value.at, `${what} must be a whole number, got ${number}`))
+    if (!Number.isSafeInteger(number)) {
+      return Either.left(configError(value.at, `${what} is too large: ${number} is past ${Number.MAX_SAFE_INTEGER}`))
     }
-    return yield* configError(value.at, `${what} must be a number, got ${typeName(value.value)} ${show(value.value)}`)
+    if (number < minimum)
+      return Either.left(configError(value.at, `${what} must be at least ${minimum}, got ${number}`))
+    return Either.right(number)
   })
-
-export const integerValue: (
-  env: Env,
-  value: KdlValue,
-  what: string,
-  minimum: number
-) => Effect.Effect<number, ConfigError> = Effect.fnUntraced(function* (
-  env: Env,
-  value: KdlValue,
-  what: string,
-  minimum: number
-) {
-  const number = yield* numberValue(env, value, what)
-  if (!Number.isInteger(number)) return yield* configError(value.at, `${what} must be a whole number, got ${number}`)
-  if (!Number.isSafeInteger(number)) {
-    return yield* configError(value.at, `${what} is too large: ${number} is past ${Number.MAX_SAFE_INTEGER}`)
-  }
-  if (number < minimum) return yield* configError(value.at, `${what} must be at least ${minimum}, got ${number}`)
-  return number
-})
 
 /** A number within what the cloud accepts, refused with the range otherwise. */
 export const checkRange = (
@@ -208,10 +201,10 @@ export const checkRange = (
   at: Location,
   what: string,
   unit = ""
-): Effect.Effect<number, ConfigError> =>
+): Either.Either<number, ConfigError> =>
   value >= bounds.minimum && value <= bounds.maximum
-    ? Effect.succeed(value)
-    : Effect.fail(
+    ? Either.right(value)
+    : Either.left(
         configError(
           at,
           `${what} must be from ${bounds.minimum} to ${bounds.maximum}${unit}, got ${value}`,
@@ -219,39 +212,37 @@ export const checkRange = (
         )
       )
 
-export const booleanValue: (env: Env, value: KdlValue, what: string) => Effect.Effect<boolean, ConfigError> =
-  Effect.fnUntraced(function* (env: Env, value: KdlValue, what: string) {
-    if (typeof value.value === "boolean") return value.value
-    if (typeof value.value === "string") {
-      const text = (yield* interpolate(env, value.value, value.at)).trim().toLowerCase()
-      if (text === "true") return true
-      if (text === "false") return false
-    }
-    return yield* configError(
-      value.at,
-      `${what} must be a boolean, got ${typeName(value.value)} ${show(value.value)}`,
-      "write #true or #false (KDL v2) or true or false (KDL v1)"
-    )
+const booleanHint = "write #true or #false (KDL v2) or true or false (KDL v1)"
+
+export const booleanValue = (env: Env, value: KdlValue, what: string): Either.Either<boolean, ConfigError> => {
+  if (typeof value.value === "boolean") return Either.right(value.value)
+  if (typeof value.value !== "string") return notA(value, what, "a boolean", booleanHint)
+  return Either.flatMap(interpolate(env, value.value, value.at), (written) => {
+    const text = written.trim().toLowerCase()
+    if (text === "true") return Either.right(true)
+    if (text === "false") return Either.right(false)
+    return notA(value, what, "a boolean", booleanHint)
   })
+}
 
-export const fieldString = (env: Env, field: Field): Effect.Effect<string, ConfigError> =>
-  Effect.flatMap(fieldValue(env, field), (value) => stringValue(env, value, describeField(field)))
+export const fieldString = (env: Env, field: Field): Either.Either<string, ConfigError> =>
+  Either.flatMap(fieldValue(env, field), (value) => stringValue(env, value, describeField(field)))
 
-export const fieldNumber = (env: Env, field: Field): Effect.Effect<number, ConfigError> =>
-  Effect.flatMap(fieldValue(env, field), (value) => numberValue(env, value, describeField(field)))
+export const fieldNumber = (env: Env, field: Field): Either.Either<number, ConfigError> =>
+  Either.flatMap(fieldValue(env, field), (value) => numberValue(env, value, describeField(field)))
 
-export const fieldInteger = (env: Env, field: Field, minimum: number): Effect.Effect<number, ConfigError> =>
-  Effect.flatMap(fieldValue(env, field), (value) => integerValue(env, value, describeField(field), minimum))
+export const fieldInteger = (env: Env, field: Field, minimum: number): Either.Either<number, ConfigError> =>
+  Either.flatMap(fieldValue(env, field), (value) => integerValue(env, value, describeField(field), minimum))
 
-export const fieldBoolean = (env: Env, field: Field): Effect.Effect<boolean, ConfigError> =>
-  Effect.flatMap(fieldValue(env, field), (value) => booleanValue(env, value, describeField(field)))
+export const fieldBoolean = (env: Env, field: Field): Either.Either<boolean, ConfigError> =>
+  Either.flatMap(fieldValue(env, field), (value) => booleanValue(env, value, describeField(field)))
 
-export const fieldStrings: (env: Env, field: Field) => Effect.Effect<ReadonlyArray<string>, ConfigError> =
-  Effect.fnUntraced(function* (env: Env, field: Field) {
-    const values = yield* valuesOf(env, field)
-    if (values.length === 0) return yield* configError(field.at, `${describeField(field)} needs at least one value`)
-    return yield* Effect.forEach(values, (value) => stringValue(env, value, describeField(field)))
-  })
+export const fieldStrings = (env: Env, field: Field): Either.Either<ReadonlyArray<string>, ConfigError> =>
+  Either.flatMap(valuesOf(env, field), (values) =>
+    values.length === 0
+      ? Either.left(configError(field.at, `${describeField(field)} needs at least one value`))
+      : Either.all(values.map((value) => stringValue(env, value, describeField(field))))
+  )
 
 /** A string from a closed set (case-insensitive), reported with a suggestion and every valid value. */
 export const oneOf = <A extends string>(
@@ -259,11 +250,11 @@ export const oneOf = <A extends string>(
   valid: ReadonlyArray<A>,
   at: Location,
   what: string
-): Effect.Effect<A, ConfigError> => {
+): Either.Either<A, ConfigError> => {
   const found = valid.find((candidate) => candidate.toLowerCase() === value.toLowerCase())
-  if (found !== undefined) return Effect.succeed(found)
+  if (found !== undefined) return Either.right(found)
   const guess = didYouMean(value, valid)
-  return Effect.fail(
+  return Either.left(
     configError(
       at,
       `unknown ${what} \`${value}\``,

@@ -4,6 +4,7 @@
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { type ConfigError, configError, type Location, markEnvironmental } from "./ConfigError.js"
 import type { KdlNode } from "./KdlNode.js"
@@ -57,9 +58,9 @@ export const readEnv = (names: Iterable<string>): Effect.Effect<Env> =>
     return env
   })
 
-export const lookup = (env: Env, name: string, at: Location, where: string): Effect.Effect<string, ConfigError> => {
+export const lookup = (env: Env, name: string, at: Location, where: string): Either.Either<string, ConfigError> => {
   const value = env.get(name)
-  return value === undefined ? Effect.fail(missingVariable(at, name, where)) : Effect.succeed(value)
+  return value === undefined ? Either.left(missingVariable(at, name, where)) : Either.right(value)
 }
 
 interface Expanded {
@@ -121,11 +122,11 @@ const expandText = (env: Env, text: string, start: number, depth: number): Expan
  * Replaces `${NAME}` and `${NAME:-default}`, where a default may itself be `${OTHER}` or `${OTHER:-...}`;
  * a `${NAME}` with no value and no default is an error.
  */
-export const interpolate = (env: Env, text: string, at: Location): Effect.Effect<string, ConfigError> => {
-  if (!text.includes("${")) return Effect.succeed(text)
+export const interpolate = (env: Env, text: string, at: Location): Either.Either<string, ConfigError> => {
+  if (!text.includes("${")) return Either.right(text)
   const result = expandText(env, text, 0, 0)
   if (result === "too deep") {
-    return Effect.fail(
+    return Either.left(
       configError(
         at,
         `\`\${...:-\${...}}\` defaults are nested more than ${interpolationDepth} deep`,
@@ -135,6 +136,6 @@ export const interpolate = (env: Env, text: string, at: Location): Effect.Effect
   }
   const where = at.path === "" ? "the file" : `\`${at.path}\``
   return result.missing === undefined
-    ? Effect.succeed(result.value)
-    : Effect.fail(missingVariable(at, result.missing, where))
+    ? Either.right(result.value)
+    : Either.left(missingVariable(at, result.missing, where))
 }

@@ -5,6 +5,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import type { Collector, ExpandContext } from "./Collector.js"
 import type { ConfigError, Location } from "./ConfigError.js"
 import type { DesiredResource } from "../Resource.js"
@@ -44,11 +45,11 @@ export interface NodeKind<S extends Spec, Declared> {
   readonly type: S["type"]
   /** Other spellings of its fields that a stage's override replaces too: alias → canonical. */
   readonly aliases: Readonly<Record<string, string>>
-  decode(context: DecodeContext, node: KdlNode): Effect.Effect<S, ConfigError>
+  decode(context: DecodeContext, node: KdlNode): Either.Either<S, ConfigError>
   /** The names its resources may take whatever count is asked for: what a reference may name. Its name if absent. */
   names?(spec: S): ReadonlyArray<string>
   /** Checks a spec against the other declarations of its stage, once every one is decoded. */
-  settle?(spec: S, stage: StageView): Effect.Effect<S, ConfigError>
+  settle?(spec: S, stage: StageView): Either.Either<S, ConfigError>
   /** Starts expanding the stage's specs of this kind, all of them at once: they may share resources. */
   expansion(context: ExpandContext, specs: ReadonlyArray<S>): Effect.Effect<Expansion<S, Declared>, ConfigError>
 }

@@ -2,11 +2,12 @@
  * What every resource decoder shares: its context, the resource's name and provider, and readers for the
  * field shapes the resource nodes have in common.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { type ConfigError, configError, type Location } from "./ConfigError.js"
 import {
   all,
   type Block,
+  describeField,
   type Field,
   fieldInteger,
   fieldString,
@@ -43,9 +44,9 @@ export const optional = <K extends string, A>(key: K, value: A | undefined): { [
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
 
 /** A token anywhere inside a resource or provider block is refused before anything else is read. */
-export const rejectTokens = (node: KdlNode): Effect.Effect<void, ConfigError> => {
+export const rejectTokens = (node: KdlNode): Either.Either<void, ConfigError> => {
   const found = firstToken(node)
-  return found === undefined ? Effect.void : Effect.fail(found)
+  return found === undefined ? Either.void : Either.left(found)
 }
 
 /** The first property or node named like a token, depth first, as an error. */
@@ -60,10 +61,10 @@ const firstToken = (node: KdlNode): ConfigError | undefined => {
 }
 
 /** The name argument of a resource node. */
-export const resourceName = (env: Env, node: KdlNode): Effect.Effect<string, ConfigError> => {
+export const resourceName = (env: Env, node: KdlNode): Either.Either<string, ConfigError> => {
   const first = node.args[0]
   if (first === undefined) {
-    return Effect.fail(configError(node.at, `\`${node.name}\` needs a name`, `write ${node.name} "name"`))
+    return Either.left(configError(node.at, `\`${node.name}\` needs a name`, `write ${node.name} "name"`))
   }
   return stringValue(env, first, `the name of \`${node.name}\``)
 }
@@ -73,42 +74,42 @@ export const checkProvider = (
   env: Env,
   fields: Block,
   expected: "sakura-cloud" | "cloudflare"
-): Effect.Effect<void, ConfigError> =>
-  Effect.gen(function* () {
-    const field = one(fields, "provider")
-    if (field === undefined) return
-    const value = yield* fieldString(env, field)
-    const normalized = value === "sakura" ? "sakura-cloud" : value
-    if (normalized !== expected) {
-      return yield* configError(
-        (yield* fieldValue(env, field)).at,
-        `\`${fields.node.name}\` is served by \`${expected}\`, not \`${value}\``,
-        `write provider "${expected}" or leave it out`
+): Either.Either<void, ConfigError> => {
+  const field = one(fields, "provider")
+  if (field === undefined) return Either.void
+  return Either.flatMap(fieldValue(env, field), (written) =>
+    Either.flatMap(stringValue(env, written, describeField(field)), (value) => {
+      const normalized = value === "sakura" ? "sakura-cloud" : value
+      if (normalized === expected) return Either.void
+      return Either.left(
+        configError(
+          written.at,
+          `\`${fields.node.name}\` is served by \`${expected}\`, not \`${value}\``,
+          `write provider "${expected}" or leave it out`
+        )
       )
-    }
-  })
+    })
+  )
+}
 
 /** A field read with `read` when it is written, else `undefined`. */
 export const ifWritten = <A>(
   field: Field | undefined,
-  read: (field: Field) => Effect.Effect<A, ConfigError>
-): Effect.Effect<A | undefined, ConfigError> => (field === undefined ? Effect.succeed(undefined) : read(field))
+  read: (field: Field) => Either.Either<A, ConfigError>
+): Either.Either<A | undefined, ConfigError> => (field === undefined ? Either.right(undefined) : read(field))
 
-export const optionalString = (env: Env, field: Field | undefined): Effect.Effect<string | undefined, ConfigError> =>
+export const optionalString = (env: Env, field: Field | undefined): Either.Either<string | undefined, ConfigError> =>
   ifWritten(field, (written) => fieldString(env, written))
 
 export const optionalInteger = (
   env: Env,
   field: Field | undefined,
   minimum: number
-): Effect.Effect<number | undefined, ConfigError> => ifWritten(field, (written) => fieldInteger(env, written, minimum))
+): Either.Either<number | undefined, ConfigError> => ifWritten(field, (written) => fieldInteger(env, written, minimum))
 
 /** Every value of every occurrence of a list field (`tags "a" "b"`, written once or more), in order. */
-export const allStrings = (env: Env, fields: Block, name: string): Effect.Effect<ReadonlyArray<string>, ConfigError> =>
-  Effect.map(
-    Effect.forEach(all(fields, name), (field) => fieldStrings(env, field)),
-    (lists) => lists.flat()
-  )
+export const allStrings = (env: Env, fields: Block, name: string): Either.Either<ReadonlyArray<string>, ConfigError> =>
+  Either.map(Either.all(all(fields, name).map((field) => fieldStrings(env, field))), (lists) => lists.flat())
 
 /** A field's string from a closed set, once `normalize` has put it in the set's spelling. */
 export const fieldChoice = <A extends string>(
@@ -117,9 +118,9 @@ export const fieldChoice = <A extends string>(
   valid: ReadonlyArray<A>,
   what: string,
   normalize: (text: string) => string
-): Effect.Effect<A, ConfigError> =>
-  Effect.flatMap(fieldValue(env, field), (value) =>
-    Effect.flatMap(stringValue(env, value, `\`${field.name}\``), (text) =>
+): Either.Either<A, ConfigError> =>
+  Either.flatMap(fieldValue(env, field), (value) =>
+    Either.flatMap(stringValue(env, value, `\`${field.name}\``), (text) =>
       oneOf(normalize(text), valid, value.at, what)
     )
   )
@@ -130,14 +131,14 @@ export const requiredLocated = (
   fields: Block,
   name: string,
   hint: string
-): Effect.Effect<Located<string>, ConfigError> =>
-  Effect.gen(function* () {
-    const field = one(fields, name)
-    if (field === undefined) return yield* missing(fields.node, `\`${name}\``, hint)
-    const value = yield* fieldValue(env, field)
-    return { value: yield* stringValue(env, value, `\`${name}\``), at: value.at }
-  })
+): Either.Either<Located<string>, ConfigError> => {
+  const field = one(fields, name)
+  if (field === undefined) return Either.left(missing(fields.node, `\`${name}\``, hint))
+  return Either.flatMap(fieldValue(env, field), (value) =>
+    Either.map(stringValue(env, value, `\`${name}\``), (text) => ({ value: text, at: value.at }))
+  )
+}
 
 /** A value written as text: strings are interpolated, numbers, booleans and null are taken as they print. */
-export const scalarText = (env: Env, value: KdlValue, what: string): Effect.Effect<string, ConfigError> =>
-  typeof value.value === "string" ? stringValue(env, value, what) : Effect.succeed(String(value.value))
+export const scalarText = (env: Env, value: KdlValue, what: string): Either.Either<string, ConfigError> =>
+  typeof value.value === "string" ? stringValue(env, value, what) : Either.right(String(value.value))

@@ -2,6 +2,7 @@
  * The `dns` node: a Cloudflare DNS zone and its records, whose values may point at a server (`server.NAME.ip`).
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { isIPv4, isIPv6 } from "node:net"
 import {
   all,
@@ -91,10 +92,10 @@ const addressFamilies: Partial<
 }
 
 /** A and AAAA records hold addresses of their family. */
-export const checkAddress = (type: DnsRecordType, text: string, at: Location): Effect.Effect<void, ConfigError> => {
+export const checkAddress = (type: DnsRecordType, text: string, at: Location): Either.Either<void, ConfigError> => {
   const address = addressFamilies[type]
-  if (address === undefined || address.isAddress(text)) return Effect.void
-  return Effect.fail(
+  if (address === undefined || address.isAddress(text)) return Either.void
+  return Either.left(
     configError(
       at,
       `an ${type} record needs an ${address.family} address, got ${JSON.stringify(text)}`,
@@ -103,72 +104,74 @@ export const checkAddress = (type: DnsRecordType, text: string, at: Location): E
   )
 }
 
-// One generator function for every record (see `block`).
-const decodeRecord = Effect.fnUntraced(function* (env: Env, zone: string, node: KdlNode) {
-  const fields = yield* block(node, ["type", "value", "proxied", "ttl", "priority"], {
-    props: true,
-    aliases: { content: "value" }
+const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
+  Either.gen(function* () {
+    const fields = yield* block(node, ["type", "value", "proxied", "ttl", "priority"], {
+      props: true,
+      aliases: { content: "value" }
+    })
+    const first = node.args[0]
+    if (first === undefined) {
+      return yield* Either.left(
+        configError(node.at, "`record` needs a name", 'write record "api" type="A" value="192.0.2.1"')
+      )
+    }
+    const name = yield* stringValue(env, first, "the record name")
+    const typeField = one(fields, "type")
+    if (typeField === undefined)
+      return yield* Either.left(missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`))
+    const type = yield* fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase())
+    const valueField = one(fields, "value")
+    if (valueField === undefined)
+      return yield* Either.left(missing(node, "`value`", 'write value="..." (or content="...")'))
+    const raw = yield* fieldValue(env, valueField)
+    const text = typeof raw.value === "number" ? String(raw.value) : yield* stringValue(env, raw, "`value`")
+    // Whether `server.x.y` is a reference or a host name is settled against the stage's servers later.
+    const reference = parseReference(text)
+    if (reference === undefined) yield* checkAddress(type, text, raw.at)
+    const proxiedField = one(fields, "proxied")
+    const proxied = (yield* ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
+    if (proxied && type !== "A" && type !== "AAAA" && type !== "CNAME") {
+      return yield* Either.left(
+        configError(proxiedField!.at, `a ${type} record cannot be proxied`, "only A, AAAA and CNAME records can be")
+      )
+    }
+    const ttlField = one(fields, "ttl")
+    const ttl = (yield* optionalInteger(env, ttlField, 1)) ?? 1
+    if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
+      return yield* Either.left(
+        configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
+      )
+    }
+    const priorityField = one(fields, "priority")
+    const priority = yield* optionalInteger(env, priorityField, 0)
+    if (priority !== undefined)
+      yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
+    if (type === "MX" && priority === undefined) {
+      return yield* Either.left(missing(node, "`priority` (MX records need one)", "write priority=10"))
+    }
+    const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
+    const spec: RecordSpec = {
+      name,
+      fqdn,
+      type,
+      content: reference !== undefined ? reference : text,
+      written: text,
+      proxied,
+      ttl,
+      at: node.at,
+      ...optional("priority", priority)
+    }
+    return spec
   })
-  const first = node.args[0]
-  if (first === undefined) {
-    return yield* configError(node.at, "`record` needs a name", 'write record "api" type="A" value="192.0.2.1"')
-  }
-  const name = yield* stringValue(env, first, "the record name")
-  const typeField = one(fields, "type")
-  if (typeField === undefined) return yield* missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`)
-  const type = yield* fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase())
-  const valueField = one(fields, "value")
-  if (valueField === undefined) return yield* missing(node, "`value`", 'write value="..." (or content="...")')
-  const raw = yield* fieldValue(env, valueField)
-  const text = typeof raw.value === "number" ? String(raw.value) : yield* stringValue(env, raw, "`value`")
-  // Whether `server.x.y` is a reference or a host name is settled against the stage's servers later.
-  const reference = parseReference(text)
-  if (reference === undefined) yield* checkAddress(type, text, raw.at)
-  const proxiedField = one(fields, "proxied")
-  const proxied = (yield* ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
-  if (proxied && type !== "A" && type !== "AAAA" && type !== "CNAME") {
-    return yield* configError(
-      proxiedField!.at,
-      `a ${type} record cannot be proxied`,
-      "only A, AAAA and CNAME records can be"
-    )
-  }
-  const ttlField = one(fields, "ttl")
-  const ttl = (yield* optionalInteger(env, ttlField, 1)) ?? 1
-  if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
-    return yield* configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
-  }
-  const priorityField = one(fields, "priority")
-  const priority = yield* optionalInteger(env, priorityField, 0)
-  if (priority !== undefined)
-    yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
-  if (type === "MX" && priority === undefined) {
-    return yield* missing(node, "`priority` (MX records need one)", "write priority=10")
-  }
-  const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
-  const spec: RecordSpec = {
-    name,
-    fqdn,
-    type,
-    content: reference !== undefined ? reference : text,
-    written: text,
-    proxied,
-    ttl,
-    at: node.at,
-    ...optional("priority", priority)
-  }
-  return spec
-})
 
-export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Effect<DnsZoneSpec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Either.Either<DnsZoneSpec, ConfigError> =>
+  Either.gen(function* () {
     const env = context.env
     const zone = (yield* resourceName(env, node)).toLowerCase().replace(/\.$/, "")
     if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) {
-      return yield* configError(
-        node.args[0]!.at,
-        `\`${zone}\` is not a DNS zone name`,
-        'write dns "example.com" { ... }'
+      return yield* Either.left(
+        configError(node.args[0]!.at, `\`${zone}\` is not a DNS zone name`, 'write dns "example.com" { ... }')
       )
     }
     yield* checkDnsName(zone, node.args[0]!.at, "the zone")
@@ -184,40 +187,41 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Effect.Eff
  * needs a known attribute; an unknown server with a known attribute is a dangling reference;
  * anything else is a plain value (a host name such as `server.example.com`).
  */
-const settleRecord = Effect.fnUntraced(function* (
-  record: RecordSpec,
-  servers: ReadonlyArray<Entry>,
-  names: ReadonlySet<string>
-) {
-  if (typeof record.content === "string") return record
-  const { server, attribute } = record.content
-  const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
-  if (names.has(server) && validAttribute) return record
-  if (names.has(server)) {
-    return yield* configError(
-      record.at,
-      `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
-      `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
-    )
-  }
-  if (validAttribute) {
-    const known = servers.map((entry) => entry.name)
-    return yield* configError(
-      record.at,
-      `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
-      didYouMean(server, known) ?? (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
-    )
-  }
-  yield* checkAddress(record.type, record.written, record.at)
-  const literal: RecordSpec = { ...record, content: record.written }
-  return literal
-})
+const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: ReadonlySet<string>) =>
+  Either.gen(function* () {
+    if (typeof record.content === "string") return record
+    const { server, attribute } = record.content
+    const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
+    if (names.has(server) && validAttribute) return record
+    if (names.has(server)) {
+      return yield* Either.left(
+        configError(
+          record.at,
+          `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
+          `${didYouMean(attribute, referenceAttributes) ?? ""} valid attributes: ${listOf(referenceAttributes)}`.trim()
+        )
+      )
+    }
+    if (validAttribute) {
+      const known = servers.map((entry) => entry.name)
+      return yield* Either.left(
+        configError(
+          record.at,
+          `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
+          didYouMean(server, known) ?? (known.length === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+        )
+      )
+    }
+    yield* checkAddress(record.type, record.written, record.at)
+    const literal: RecordSpec = { ...record, content: record.written }
+    return literal
+  })
 
 /** A zone with each of its `server.NAME.ATTRIBUTE` values settled against the servers of its stage. */
-export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Effect.Effect<DnsZoneSpec, ConfigError> => {
+export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Either.Either<DnsZoneSpec, ConfigError> => {
   const servers = stage("server")
   const names = new Set(servers.flatMap((server) => server.names))
-  return Effect.map(
+  return Either.map(
     everyError(zone.records, (record) => settleRecord(record, servers, names)),
     (records): DnsZoneSpec => ({ ...zone, records })
   )

@@ -2,6 +2,7 @@
  * The `pages` node: a Cloudflare Pages project deployed from a folder.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   block,
   checkedHash,
@@ -33,8 +34,8 @@ export interface PagesSpec {
   readonly branch?: string | undefined
 }
 
-export const decodePages = (context: DecodeContext, node: KdlNode): Effect.Effect<PagesSpec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodePages = (context: DecodeContext, node: KdlNode): Either.Either<PagesSpec, ConfigError> =>
+  Either.gen(function* () {
     const env = context.env
     const name = yield* resourceName(env, node)
     const fields = yield* block(node, ["provider", "directory", "production-branch", "branch"])

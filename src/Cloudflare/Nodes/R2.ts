@@ -3,6 +3,7 @@
  * custom domains.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   checkDnsName,
   all,
@@ -70,9 +71,10 @@ const r2NamePattern = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
 const corsMethods = ["GET", "PUT", "POST", "DELETE", "HEAD"] as const
 
 const decodeCors = (env: Env, field: Field) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const node = field.node
-    if (node === undefined) return yield* configError(field.at, '`cors` is a block: cors { allowed-origins "..." }')
+    if (node === undefined)
+      return yield* Either.left(configError(field.at, '`cors` is a block: cors { allowed-origins "..." }'))
     const cors = yield* block(
       node,
       ["allowed-origins", "allowed-methods", "allowed-headers", "expose-headers", "max-age"],
@@ -96,13 +98,15 @@ const decodeCors = (env: Env, field: Field) =>
   })
 
 const decodeCustomDomain = (env: Env, field: Field) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const node = field.node
-    if (node === undefined) return yield* configError(field.at, "`custom-domain` takes a host name")
+    if (node === undefined) return yield* Either.left(configError(field.at, "`custom-domain` takes a host name"))
     yield* checkProps(node, ["zone", "min-tls"])
     const first = node.args[0]
     if (first === undefined) {
-      return yield* configError(node.at, "`custom-domain` needs a host name", 'write custom-domain "cdn.example.com"')
+      return yield* Either.left(
+        configError(node.at, "`custom-domain` needs a host name", 'write custom-domain "cdn.example.com"')
+      )
     }
     const host = (yield* stringValue(env, first, "`custom-domain`")).toLowerCase()
     yield* checkDnsName(host, first.at, "`custom-domain`")
@@ -126,15 +130,17 @@ const decodeCustomDomain = (env: Env, field: Field) =>
     return spec
   })
 
-export const decodeR2 = (context: DecodeContext, node: KdlNode): Effect.Effect<R2Spec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodeR2 = (context: DecodeContext, node: KdlNode): Either.Either<R2Spec, ConfigError> =>
+  Either.gen(function* () {
     const env = context.env
     const name = yield* resourceName(env, node)
     if (!r2NamePattern.test(name)) {
-      return yield* configError(
-        node.args[0]!.at,
-        `invalid bucket name \`${name}\``,
-        "use 3–63 characters: lowercase letters, digits and `-`, not starting or ending with `-`"
+      return yield* Either.left(
+        configError(
+          node.args[0]!.at,
+          `invalid bucket name \`${name}\``,
+          "use 3–63 characters: lowercase letters, digits and `-`, not starting or ending with `-`"
+        )
       )
     }
     const fields = yield* block(
@@ -146,10 +152,8 @@ export const decodeR2 = (context: DecodeContext, node: KdlNode): Effect.Effect<R
     const locationField = one(fields, "location")
     const jurisdictionField = one(fields, "jurisdiction")
     if (locationField !== undefined && jurisdictionField !== undefined) {
-      return yield* configError(
-        jurisdictionField.at,
-        "`location` and `jurisdiction` cannot be used together",
-        "keep one of them"
+      return yield* Either.left(
+        configError(jurisdictionField.at, "`location` and `jurisdiction` cannot be used together", "keep one of them")
       )
     }
     const location = yield* ifWritten(locationField, (field) =>
@@ -169,7 +173,7 @@ export const decodeR2 = (context: DecodeContext, node: KdlNode): Effect.Effect<R
       ...optional("jurisdiction", jurisdiction),
       ...optional("storageClass", storageClass),
       ...optional("cors", yield* ifWritten(one(fields, "cors"), (field) => decodeCors(env, field))),
-      customDomains: yield* Effect.forEach(all(fields, "custom-domain"), (field) => decodeCustomDomain(env, field))
+      customDomains: yield* Either.all(all(fields, "custom-domain").map((field) => decodeCustomDomain(env, field)))
     }
     return spec
   })

@@ -2,6 +2,7 @@
  * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   all,
   allStrings,
@@ -68,11 +69,11 @@ export interface WorkerSpec {
 export const workerAliases: Readonly<Record<string, string>> = { "compatibility-flag": "compatibility-flags" }
 
 const decodeRoute = (env: Env, node: KdlNode) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     yield* checkProps(node, ["zone", "pattern"])
     const pattern = prop(node, "pattern")?.value ?? node.args[0]
     if (pattern === undefined) {
-      return yield* configError(node.at, "`route` needs a pattern", 'write route "api.example.com/*"')
+      return yield* Either.left(configError(node.at, "`route` needs a pattern", 'write route "api.example.com/*"'))
     }
     const zone = prop(node, "zone")
     const route: RouteSpec = {
@@ -85,7 +86,7 @@ const decodeRoute = (env: Env, node: KdlNode) =>
 
 /** `route` fields, then `routes` groups: their arguments, then their `route` children. */
 const decodeRoutes = (env: Env, fields: Block) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const routes: Array<RouteSpec> = []
     for (const field of all(fields, "route"))
       if (field.node !== undefined) routes.push(yield* decodeRoute(env, field.node))
@@ -105,23 +106,27 @@ const decodeRoutes = (env: Env, fields: Block) =>
 const bindingTypes = ["r2", "kv", "var"] as const
 
 const decodeBinding = (env: Env, node: KdlNode) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const type = fieldName(node.name)
     if (!(bindingTypes as ReadonlyArray<string>).includes(type)) {
-      return yield* configError(
-        node.at,
-        `unknown binding type \`${node.name}\``,
-        didYouMean(type, bindingTypes) ?? `valid binding types: ${listOf(bindingTypes)}`
+      return yield* Either.left(
+        configError(
+          node.at,
+          `unknown binding type \`${node.name}\``,
+          didYouMean(type, bindingTypes) ?? `valid binding types: ${listOf(bindingTypes)}`
+        )
       )
     }
     const first = node.args[0]
-    if (first === undefined) return yield* configError(node.at, `\`${node.name}\` binding needs a name`)
+    if (first === undefined) return yield* Either.left(configError(node.at, `\`${node.name}\` binding needs a name`))
     const name = yield* stringValue(env, first, "the binding name")
     if (type === "r2") {
       yield* checkProps(node, ["bucket"])
       const bucket = prop(node, "bucket")
       if (bucket === undefined) {
-        return yield* configError(node.at, "`r2` binding is missing `bucket`", `write r2 "${name}" bucket="my-bucket"`)
+        return yield* Either.left(
+          configError(node.at, "`r2` binding is missing `bucket`", `write r2 "${name}" bucket="my-bucket"`)
+        )
       }
       return { type: "r2", name, bucket: yield* stringValue(env, bucket.value, "`bucket`") } as const
     }
@@ -129,10 +134,8 @@ const decodeBinding = (env: Env, node: KdlNode) =>
       yield* checkProps(node, ["namespace"])
       const namespace = prop(node, "namespace")
       if (namespace === undefined) {
-        return yield* configError(
-          node.at,
-          "`kv` binding is missing `namespace`",
-          `write kv "${name}" namespace="my-namespace"`
+        return yield* Either.left(
+          configError(node.at, "`kv` binding is missing `namespace`", `write kv "${name}" namespace="my-namespace"`)
         )
       }
       return { type: "kv", name, namespace: yield* stringValue(env, namespace.value, "`namespace`") } as const
@@ -140,28 +143,29 @@ const decodeBinding = (env: Env, node: KdlNode) =>
     yield* checkProps(node, ["value"])
     const value = prop(node, "value")?.value ?? node.args[1]
     if (value === undefined) {
-      return yield* configError(node.at, "`var` binding is missing its value", `write var "${name}" "value"`)
+      return yield* Either.left(
+        configError(node.at, "`var` binding is missing its value", `write var "${name}" "value"`)
+      )
     }
     return { type: "var", name, value: yield* scalarText(env, value, "the value") } as const
   })
 
 const decodeCompatibilityDate = (env: Env, fields: Block) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const dateField = one(fields, "compatibility-date")
     if (dateField === undefined) return undefined
     const value = yield* fieldValue(env, dateField)
     const date = yield* stringValue(env, value, "`compatibility-date`")
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-      return yield* configError(
-        value.at,
-        `\`compatibility-date\` must be a date like "2026-11-01", got ${JSON.stringify(date)}`
+      return yield* Either.left(
+        configError(value.at, `\`compatibility-date\` must be a date like "2026-11-01", got ${JSON.stringify(date)}`)
       )
     }
     return date
   })
 
-export const decodeWorker = (context: DecodeContext, node: KdlNode): Effect.Effect<WorkerSpec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodeWorker = (context: DecodeContext, node: KdlNode): Either.Either<WorkerSpec, ConfigError> =>
+  Either.gen(function* () {
     const env = context.env
     const name = yield* resourceName(env, node)
     const fields = yield* block(

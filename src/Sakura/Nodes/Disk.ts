@@ -2,7 +2,7 @@
  * A server's disk: the `disk` block (`disk size=40 os="ubuntu-24.04"`), and the server-level `disk-size`, `os`
  * and `archive` that override it.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   block,
   type Block,
@@ -44,22 +44,24 @@ interface DiskParts {
 }
 
 const decodeOs = (env: Env, field: Field) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const value = yield* fieldValue(env, field)
     const os = (yield* stringValue(env, value, "`os`")).toLowerCase()
     const type = osTypes[os]
     if (type !== undefined) return type
     const names = Object.keys(osTypes)
-    return yield* configError(
-      value.at,
-      `unknown OS \`${os}\``,
-      `${didYouMean(os, names) ?? ""} valid OS names: ${listOf(names)}`.trim()
+    return yield* Either.left(
+      configError(
+        value.at,
+        `unknown OS \`${os}\``,
+        `${didYouMean(os, names) ?? ""} valid OS names: ${listOf(names)}`.trim()
+      )
     )
   })
 
 /** The `disk` block; a bare argument (`disk 40`) is its size. */
 const decodeDiskNode = (env: Env, node: KdlNode) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const disk = yield* block(node, ["size", "os", "plan", "archive"], { props: true })
     const sizeField = one(disk, "size")
     const size = yield* optionalInteger(env, sizeField, 1)
@@ -78,8 +80,8 @@ const decodeDiskNode = (env: Env, node: KdlNode) =>
     return parts
   })
 
-export const decodeDisk = (env: Env, server: KdlNode, fields: Block): Effect.Effect<DiskSpec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodeDisk = (env: Env, server: KdlNode, fields: Block): Either.Either<DiskSpec, ConfigError> =>
+  Either.gen(function* () {
     const diskField = one(fields, "disk")
     const parts: DiskParts =
       diskField?.node === undefined ? { plan: "ssd" } : yield* decodeDiskNode(env, diskField.node)
@@ -89,15 +91,19 @@ export const decodeDisk = (env: Env, server: KdlNode, fields: Block): Effect.Eff
     const os = (yield* ifWritten(one(fields, "os"), (field) => decodeOs(env, field))) ?? parts.os
     const archive = (yield* optionalString(env, one(fields, "archive"))) ?? parts.archive
     if (size === undefined) {
-      return yield* missing(server, "a disk size", 'write disk size=40 os="ubuntu-24.04" or disk-size 40')
+      return yield* Either.left(missing(server, "a disk size", 'write disk size=40 os="ubuntu-24.04" or disk-size 40'))
     }
     const sizeAt = (one(fields, "disk-size") ?? diskField)?.at ?? server.at
     yield* checkRange(size, planBounds.diskSize, sizeAt, "the disk size", " GB")
     if (os === undefined && archive === undefined) {
-      return yield* missing(server, "an OS or an archive", 'write os "ubuntu-24.04" or archive "name-or-id"')
+      return yield* Either.left(
+        missing(server, "an OS or an archive", 'write os "ubuntu-24.04" or archive "name-or-id"')
+      )
     }
     if (os !== undefined && archive !== undefined) {
-      return yield* configError(at, "a disk takes either an OS or an archive, not both", "remove `os` or `archive`")
+      return yield* Either.left(
+        configError(at, "a disk takes either an OS or an archive, not both", "remove `os` or `archive`")
+      )
     }
     const disk: DiskSpec = {
       size,

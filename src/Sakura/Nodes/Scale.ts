@@ -1,7 +1,7 @@
 /**
  * How many replicas of a server: `scale min=2 max=4`, or `scale 3` for a fixed count.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   block,
   type ConfigError,
@@ -23,10 +23,10 @@ export interface ScaleSpec {
 /** One server per replica: a runaway count (`max=1e15`) would expand into that many servers. */
 const maxReplicas = 1000
 
-export const decodeScale = (env: Env, field: Field): Effect.Effect<ScaleSpec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodeScale = (env: Env, field: Field): Either.Either<ScaleSpec, ConfigError> =>
+  Either.gen(function* () {
     const node = field.node
-    if (node === undefined) return yield* configError(field.at, "`scale` takes min= and max=")
+    if (node === undefined) return yield* Either.left(configError(field.at, "`scale` takes min= and max="))
     const scale = yield* block(node, ["min", "max"], { props: true })
     const minField = one(scale, "min")
     const maxField = one(scale, "max")
@@ -39,13 +39,15 @@ export const decodeScale = (env: Env, field: Field): Effect.Effect<ScaleSpec, Co
           : 1
     const max = maxField !== undefined ? yield* fieldInteger(env, maxField, 1) : min
     if (min > max) {
-      return yield* configError(field.at, `\`scale\` min (${min}) is greater than max (${max})`)
+      return yield* Either.left(configError(field.at, `\`scale\` min (${min}) is greater than max (${max})`))
     }
     if (max > maxReplicas) {
-      return yield* configError(
-        (maxField ?? minField)?.prop?.value.at ?? single?.at ?? field.at,
-        `\`scale\` allows at most ${maxReplicas} servers, got ${max}`,
-        "FleetFlow creates one server per replica: choose a smaller range"
+      return yield* Either.left(
+        configError(
+          (maxField ?? minField)?.prop?.value.at ?? single?.at ?? field.at,
+          `\`scale\` allows at most ${maxReplicas} servers, got ${max}`,
+          "FleetFlow creates one server per replica: choose a smaller range"
+        )
       )
     }
     const spec: ScaleSpec = { min, max, at: field.at }

@@ -1,7 +1,7 @@
 /**
  * The `server` node: a Sakura Cloud server with its plan, zone, disk, keys, scripts, DNS names and replica count.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   all,
   allStrings,
@@ -92,7 +92,7 @@ export const serverAliases: Readonly<Record<string, string>> = {
 
 /** `plan "2core-4gb"` or `plan core=2 memory=4`. */
 const decodePlan = (env: Env, field: Field) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const node = field.node
     if (node !== undefined && node.props.length > 0) {
       yield* checkProps(node, ["core", "memory"])
@@ -107,17 +107,19 @@ const decodePlan = (env: Env, field: Field) =>
     const text = yield* stringValue(env, value, "`plan`")
     const match = /^(\d+)\s*core-(\d+)\s*gb$/i.exec(text.trim())
     if (match === null) {
-      return yield* configError(
-        value.at,
-        `\`plan\` must look like "2core-4gb", got ${JSON.stringify(text)}`,
-        'write plan "2core-4gb" or plan core=2 memory=4'
+      return yield* Either.left(
+        configError(
+          value.at,
+          `\`plan\` must look like "2core-4gb", got ${JSON.stringify(text)}`,
+          'write plan "2core-4gb" or plan core=2 memory=4'
+        )
       )
     }
     return { core: Number(match[1]), memory: Number(match[2]) }
   })
 
 const decodeMetadata = (env: Env, fields: Block) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const metadata: ServerMetadata = {
       ...optional("deployPath", yield* optionalString(env, one(fields, "deploy-path"))),
       ...optional("sshHost", yield* optionalString(env, one(fields, "ssh-host"))),
@@ -130,8 +132,8 @@ const decodeMetadata = (env: Env, fields: Block) =>
     return metadata
   })
 
-export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effect<ServerSpec, ConfigError> =>
-  Effect.gen(function* () {
+export const decodeServer = (context: DecodeContext, node: KdlNode): Either.Either<ServerSpec, ConfigError> =>
+  Either.gen(function* () {
     const env = context.env
     const name = yield* resourceName(env, node)
     const fields = yield* block(node, serverFields, { aliases: serverAliases })
@@ -140,10 +142,12 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effe
     const core = (yield* optionalInteger(env, one(fields, "core"), 1)) ?? plan?.core
     const memory = (yield* optionalInteger(env, one(fields, "memory"), 1)) ?? plan?.memory
     if (core === undefined || memory === undefined) {
-      return yield* missing(
-        node,
-        core === undefined ? "a plan (CPU cores)" : "a plan (memory)",
-        'write plan core=2 memory=4 or plan "2core-4gb"'
+      return yield* Either.left(
+        missing(
+          node,
+          core === undefined ? "a plan (CPU cores)" : "a plan (memory)",
+          'write plan core=2 memory=4 or plan "2core-4gb"'
+        )
       )
     }
     const planAt = (name: string) => (one(fields, name) ?? one(fields, "plan"))?.at ?? node.at
@@ -156,7 +160,9 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Effect.Effe
         ? context.sakuraZone
         : yield* fieldChoice(env, zoneField, sakuraZones, "zone", (text) => text.toLowerCase())
     if (zone === undefined && context.providersFailed !== true) {
-      return yield* configError(node.at, "no zone: set providers { sakura-cloud { zone ... } } or zone on the server")
+      return yield* Either.left(
+        configError(node.at, "no zone: set providers { sakura-cloud { zone ... } } or zone on the server")
+      )
     }
     const tags = yield* allStrings(env, fields, "tags")
     const metadata = yield* decodeMetadata(env, fields)

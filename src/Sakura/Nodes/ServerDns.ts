@@ -2,7 +2,7 @@
  * A server's own DNS names: the `dns` block (`dns { hostname "app" }`) and `dns-aliases`, in the zone of the block,
  * else the default DNS zone.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import {
   checkDnsName,
   all,
@@ -28,8 +28,8 @@ export interface ServerDnsSpec {
 export const decodeServerDns = (
   context: DecodeContext,
   fields: Block
-): Effect.Effect<ServerDnsSpec | undefined, ConfigError> =>
-  Effect.gen(function* () {
+): Either.Either<ServerDnsSpec | undefined, ConfigError> =>
+  Either.gen(function* () {
     const env = context.env
     const dnsField = one(fields, "dns")
     const aliasFields = all(fields, "dns-aliases")
@@ -46,15 +46,17 @@ export const decodeServerDns = (
     aliases.push(...(yield* allStrings(env, fields, "dns-aliases")))
     const at = dnsField?.at ?? aliasFields[0]!.at
     if (hostname === undefined) {
-      return yield* configError(at, "`dns` is missing `hostname`", 'write dns { hostname "app" }')
+      return yield* Either.left(configError(at, "`dns` is missing `hostname`", 'write dns { hostname "app" }'))
     }
     zone ??= context.dnsZone
     if (zone === undefined) {
-      return yield* markEnvironmental(
-        configError(
-          at,
-          "no DNS zone for this server's records",
-          'set providers { cloudflare { zone "example.com" } }, zone in the dns block, or CLOUDFLARE_DOMAIN'
+      return yield* Either.left(
+        markEnvironmental(
+          configError(
+            at,
+            "no DNS zone for this server's records",
+            'set providers { cloudflare { zone "example.com" } }, zone in the dns block, or CLOUDFLARE_DOMAIN'
+          )
         )
       )
     }

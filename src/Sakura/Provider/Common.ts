@@ -112,7 +112,9 @@ export const byZone = <A>(items: ReadonlyArray<A>, zoneOf: (item: A) => string |
   for (const item of items) {
     const zone = zoneOf(item)
     if (zone === undefined) continue
-    zones.set(zone, [...(zones.get(zone) ?? []), item])
+    const group = zones.get(zone)
+    if (group === undefined) zones.set(zone, [item])
+    else group.push(item)
   }
   return zones
 }
