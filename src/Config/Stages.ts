@@ -19,7 +19,9 @@ import {
   listOf,
   type Location,
   rejectTokens,
-  resourceName
+  resourceName,
+  decoding,
+  refuse
 } from "../Declaration.js"
 import {
   canonicalField,
@@ -96,15 +98,16 @@ const decodeStage = (
 
 /** A resource node of a stage, its template applied. */
 const stageNode = (context: DecodeContext, node: KdlNode, templates: ReadonlyMap<string, KdlNode>) =>
-  Either.gen(function* () {
-    const name = yield* resourceName(context.env, node)
+  decoding((take) => {
+    const name = take(resourceName(context.env, node))
     const template = templates.get(templateKey(node.name, name))
     if (node.children.length > 0) return template === undefined ? node : override(template, node)
     if (template === undefined) {
       const type = fieldName(node.name)
       const known = [...templates.values()].filter((candidate) => fieldName(candidate.name) === type)
-      const names = yield* Either.all(known.map((candidate) => resourceName(context.env, candidate)))
-      return yield* Either.left(
+      const names = take(Either.all(known.map((candidate) => resourceName(context.env, candidate))))
+      return refuse(
+        take,
         configError(
           node.at,
           `no top-level \`${node.name} ${JSON.stringify(name)}\` to include`,

@@ -145,21 +145,25 @@ export const everyError = <I, A>(
 }
 
 /**
- * `everyError` for checks that need a service (the file system). They are made one at a time, as
+ * `everyError` for checks that may need a service (the file system). They are made one at a time, as
  * `Effect.forEach` makes them: a zone of ten thousand records does not hold ten thousand of them at once.
+ * A check that answers at once (an `Either`, most expansions) is taken as it is, without a step of the fiber.
  */
 export const everyErrorEffect = <I, A, R>(
   items: Iterable<I>,
   check: (item: I) => Effect.Effect<A, ConfigError, R>
 ): Effect.Effect<Array<A>, ConfigError, R> =>
-  Effect.suspend(() => {
+  Effect.gen(function* () {
     const errors: Array<ConfigError> = []
-    const kept = (error: ConfigError) => {
-      errors.push(error)
-      return Effect.succeed(undefined)
+    const results: Array<A> = []
+    for (const item of items) {
+      const checked = check(item)
+      const outcome = Either.isEither(checked)
+        ? (checked as Either.Either<A, ConfigError>)
+        : yield* Effect.either(checked)
+      if (Either.isLeft(outcome)) errors.push(outcome.left)
+      else results.push(outcome.right)
     }
-    return Effect.flatMap(
-      Effect.forEach(items, (item) => Effect.catchAll(check(item), kept)),
-      (results) => (errors.length === 0 ? Effect.succeed(results as Array<A>) : Effect.fail(combineErrors(errors)))
-    )
+    if (errors.length > 0) return yield* Effect.fail(combineErrors(errors))
+    return results
   })

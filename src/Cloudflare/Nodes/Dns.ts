@@ -1,7 +1,6 @@
 /**
  * The `dns` node: a Cloudflare DNS zone and its records, whose values may point at a server (`server.NAME.ip`).
  */
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { isIPv4, isIPv6 } from "node:net"
 import {
@@ -33,7 +32,9 @@ import {
   referenceAttributes,
   resourceName,
   type StageView,
-  stringValue
+  stringValue,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 import { makeKey, type Reference, type ResourceKey } from "../../Resource.js"
 import { type Declared, type DnsRecordType, dnsRecordTypes } from "../Model.js"
@@ -105,52 +106,55 @@ export const checkAddress = (type: DnsRecordType, text: string, at: Location): E
 }
 
 const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
-  Either.gen(function* () {
-    const fields = yield* block(node, ["type", "value", "proxied", "ttl", "priority"], {
-      props: true,
-      aliases: { content: "value" }
-    })
+  decoding((take) => {
+    const fields = take(
+      block(node, ["type", "value", "proxied", "ttl", "priority"], {
+        props: true,
+        aliases: { content: "value" }
+      })
+    )
     const first = node.args[0]
     if (first === undefined) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(node.at, "`record` needs a name", 'write record "api" type="A" value="192.0.2.1"')
       )
     }
-    const name = yield* stringValue(env, first, "the record name")
+    const name = take(stringValue(env, first, "the record name"))
     const typeField = one(fields, "type")
-    if (typeField === undefined)
-      return yield* Either.left(missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`))
-    const type = yield* fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase())
+    if (typeField === undefined) return refuse(take, missing(node, "`type`", `valid types: ${listOf(dnsRecordTypes)}`))
+    const type = take(fieldChoice(env, typeField, dnsRecordTypes, "record type", (text) => text.toUpperCase()))
     const valueField = one(fields, "value")
-    if (valueField === undefined)
-      return yield* Either.left(missing(node, "`value`", 'write value="..." (or content="...")'))
-    const raw = yield* fieldValue(env, valueField)
-    const text = typeof raw.value === "number" ? String(raw.value) : yield* stringValue(env, raw, "`value`")
+    if (valueField === undefined) return refuse(take, missing(node, "`value`", 'write value="..." (or content="...")'))
+    const raw = take(fieldValue(env, valueField))
+    const text = typeof raw.value === "number" ? String(raw.value) : take(stringValue(env, raw, "`value`"))
     // Whether `server.x.y` is a reference or a host name is settled against the stage's servers later.
     const reference = parseReference(text)
-    if (reference === undefined) yield* checkAddress(type, text, raw.at)
+    if (reference === undefined) take(checkAddress(type, text, raw.at))
     const proxiedField = one(fields, "proxied")
-    const proxied = (yield* ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
+    const proxied = take(ifWritten(proxiedField, (field) => fieldBoolean(env, field))) ?? false
     if (proxied && type !== "A" && type !== "AAAA" && type !== "CNAME") {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(proxiedField!.at, `a ${type} record cannot be proxied`, "only A, AAAA and CNAME records can be")
       )
     }
     const ttlField = one(fields, "ttl")
-    const ttl = (yield* optionalInteger(env, ttlField, 1)) ?? 1
+    const ttl = take(optionalInteger(env, ttlField, 1)) ?? 1
     if (ttl !== 1 && (ttl < 60 || ttl > 86400)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(ttlField!.at, `\`ttl\` must be 1 (automatic) or between 60 and 86400, got ${ttl}`)
       )
     }
     const priorityField = one(fields, "priority")
-    const priority = yield* optionalInteger(env, priorityField, 0)
+    const priority = take(optionalInteger(env, priorityField, 0))
     if (priority !== undefined)
-      yield* checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`")
+      take(checkRange(priority, { minimum: 0, maximum: 65535 }, priorityField!.at, "`priority`"))
     if (type === "MX" && priority === undefined) {
-      return yield* Either.left(missing(node, "`priority` (MX records need one)", "write priority=10"))
+      return refuse(take, missing(node, "`priority` (MX records need one)", "write priority=10"))
     }
-    const fqdn = yield* checkDnsName(qualify(name, zone), first.at, "the record name")
+    const fqdn = take(checkDnsName(qualify(name, zone), first.at, "the record name"))
     const spec: RecordSpec = {
       name,
       fqdn,
@@ -166,18 +170,19 @@ const decodeRecord = (env: Env, zone: string, node: KdlNode) =>
   })
 
 export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Either.Either<DnsZoneSpec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const env = context.env
-    const zone = (yield* resourceName(env, node)).toLowerCase().replace(/\.$/, "")
+    const zone = take(resourceName(env, node)).toLowerCase().replace(/\.$/, "")
     if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(zone)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(node.args[0]!.at, `\`${zone}\` is not a DNS zone name`, 'write dns "example.com" { ... }')
       )
     }
-    yield* checkDnsName(zone, node.args[0]!.at, "the zone")
-    const fields = yield* block(node, ["provider", "record"])
-    yield* checkProvider(env, fields, "cloudflare")
-    const records = yield* everyError(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!))
+    take(checkDnsName(zone, node.args[0]!.at, "the zone"))
+    const fields = take(block(node, ["provider", "record"]))
+    take(checkProvider(env, fields, "cloudflare"))
+    const records = take(everyError(all(fields, "record"), (field) => decodeRecord(env, zone, field.node!)))
     const spec: DnsZoneSpec = { type: "dns", name: zone, at: node.at, records }
     return spec
   })
@@ -188,13 +193,14 @@ export const decodeDnsZone = (context: DecodeContext, node: KdlNode): Either.Eit
  * anything else is a plain value (a host name such as `server.example.com`).
  */
 const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: ReadonlySet<string>) =>
-  Either.gen(function* () {
+  decoding((take) => {
     if (typeof record.content === "string") return record
     const { server, attribute } = record.content
     const validAttribute = (referenceAttributes as ReadonlyArray<string>).includes(attribute)
     if (names.has(server) && validAttribute) return record
     if (names.has(server)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           record.at,
           `unknown attribute \`${attribute}\` in \`server.${server}.${attribute}\``,
@@ -204,7 +210,8 @@ const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: 
     }
     if (validAttribute) {
       const known = servers.map((entry) => entry.name)
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           record.at,
           `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
@@ -212,7 +219,7 @@ const settleRecord = (record: RecordSpec, servers: ReadonlyArray<Entry>, names: 
         )
       )
     }
-    yield* checkAddress(record.type, record.written, record.at)
+    take(checkAddress(record.type, record.written, record.at))
     const literal: RecordSpec = { ...record, content: record.written }
     return literal
   })
@@ -229,7 +236,7 @@ export const settleDnsZone = (zone: DnsZoneSpec, stage: StageView): Either.Eithe
 
 /** A resource per record; a record naming a server points at its first replica, which it depends on. */
 export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, stage: StageView) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const replicas = new Map(stage("server").map((server) => [server.name, server.names]))
     // Once per zone: made per record, it made a zone of records on many servers quadratic.
     const known = new Set([...replicas.values()].flat())
@@ -242,10 +249,13 @@ export const expandDns = (zone: DnsZoneSpec, collector: Collector<Declared>, sta
         // A scaled server's base name means its first replica, as for its own records.
         const target = replicas.get(server)?.[0] ?? server
         if (!known.has(target)) {
-          return yield* configError(
-            record.at,
-            `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
-            didYouMean(server, known) ?? (known.size === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+          return yield* Either.left(
+            configError(
+              record.at,
+              `dangling reference \`server.${server}.${attribute}\`: no server \`${server}\` in this stage`,
+              didYouMean(server, known) ??
+                (known.size === 0 ? "this stage has no servers" : `servers: ${listOf(known)}`)
+            )
           )
         }
         const key = makeKey("server", target)

@@ -2,7 +2,7 @@
  * The `pages` node: a Cloudflare Pages project deployed from a folder.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   block,
   checkedHash,
@@ -21,7 +21,8 @@ import {
   portablePath,
   requiredLocated,
   resolvePath,
-  resourceName
+  resourceName,
+  decoding
 } from "../../Declaration.js"
 import type { Declared } from "../Model.js"
 
@@ -35,18 +36,18 @@ export interface PagesSpec {
 }
 
 export const decodePages = (context: DecodeContext, node: KdlNode): Either.Either<PagesSpec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const env = context.env
-    const name = yield* resourceName(env, node)
-    const fields = yield* block(node, ["provider", "directory", "production-branch", "branch"])
-    yield* checkProvider(env, fields, "cloudflare")
+    const name = take(resourceName(env, node))
+    const fields = take(block(node, ["provider", "directory", "production-branch", "branch"]))
+    take(checkProvider(env, fields, "cloudflare"))
     const spec: PagesSpec = {
       type: "pages",
       name,
       at: node.at,
-      directory: yield* requiredLocated(env, fields, "directory", 'write directory "./dist"'),
-      productionBranch: (yield* optionalString(env, one(fields, "production-branch"))) ?? "main",
-      ...optional("branch", yield* optionalString(env, one(fields, "branch")))
+      directory: take(requiredLocated(env, fields, "directory", 'write directory "./dist"')),
+      productionBranch: take(optionalString(env, one(fields, "production-branch"))) ?? "main",
+      ...optional("branch", take(optionalString(env, one(fields, "branch"))))
     }
     return spec
   })

@@ -2,7 +2,6 @@
  * The `r2-bucket` node: a Cloudflare R2 bucket with its location or jurisdiction, storage class, CORS rules and
  * custom domains.
  */
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import {
   checkDnsName,
@@ -29,7 +28,9 @@ import {
   optionalInteger,
   prop,
   resourceName,
-  stringValue
+  stringValue,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 import {
   type Declared,
@@ -71,71 +72,71 @@ const r2NamePattern = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
 const corsMethods = ["GET", "PUT", "POST", "DELETE", "HEAD"] as const
 
 const decodeCors = (env: Env, field: Field) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const node = field.node
     if (node === undefined)
-      return yield* Either.left(configError(field.at, '`cors` is a block: cors { allowed-origins "..." }'))
-    const cors = yield* block(
-      node,
-      ["allowed-origins", "allowed-methods", "allowed-headers", "expose-headers", "max-age"],
-      { props: true, aliases: { "exposed-headers": "expose-headers", "max-age-seconds": "max-age" } }
+      return refuse(take, configError(field.at, '`cors` is a block: cors { allowed-origins "..." }'))
+    const cors = take(
+      block(node, ["allowed-origins", "allowed-methods", "allowed-headers", "expose-headers", "max-age"], {
+        props: true,
+        aliases: { "exposed-headers": "expose-headers", "max-age-seconds": "max-age" }
+      })
     )
     const methods: Array<string> = []
     for (const item of all(cors, "allowed-methods")) {
-      for (const value of item.node?.args ?? [yield* fieldValue(env, item)]) {
-        const text = (yield* stringValue(env, value, "`allowed-methods`")).toUpperCase()
-        methods.push(yield* oneOf(text, corsMethods, value.at, "method"))
+      for (const value of item.node?.args ?? [take(fieldValue(env, item))]) {
+        const text = take(stringValue(env, value, "`allowed-methods`")).toUpperCase()
+        methods.push(take(oneOf(text, corsMethods, value.at, "method")))
       }
     }
     const spec: CorsSpec = {
-      allowedOrigins: yield* allStrings(env, cors, "allowed-origins"),
+      allowedOrigins: take(allStrings(env, cors, "allowed-origins")),
       allowedMethods: methods,
-      allowedHeaders: yield* allStrings(env, cors, "allowed-headers"),
-      exposeHeaders: yield* allStrings(env, cors, "expose-headers"),
-      ...optional("maxAge", yield* optionalInteger(env, one(cors, "max-age"), 0))
+      allowedHeaders: take(allStrings(env, cors, "allowed-headers")),
+      exposeHeaders: take(allStrings(env, cors, "expose-headers")),
+      ...optional("maxAge", take(optionalInteger(env, one(cors, "max-age"), 0)))
     }
     return spec
   })
 
 const decodeCustomDomain = (env: Env, field: Field) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const node = field.node
-    if (node === undefined) return yield* Either.left(configError(field.at, "`custom-domain` takes a host name"))
-    yield* checkProps(node, ["zone", "min-tls"])
+    if (node === undefined) return refuse(take, configError(field.at, "`custom-domain` takes a host name"))
+    take(checkProps(node, ["zone", "min-tls"]))
     const first = node.args[0]
     if (first === undefined) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(node.at, "`custom-domain` needs a host name", 'write custom-domain "cdn.example.com"')
       )
     }
-    const host = (yield* stringValue(env, first, "`custom-domain`")).toLowerCase()
-    yield* checkDnsName(host, first.at, "`custom-domain`")
+    const host = take(stringValue(env, first, "`custom-domain`")).toLowerCase()
+    take(checkDnsName(host, first.at, "`custom-domain`"))
     const zone = prop(node, "zone")
     const minTls = prop(node, "min-tls")
     let tls = "1.0"
     if (minTls !== undefined) {
       const raw = minTls.value.value
-      const text = typeof raw === "number" ? raw.toFixed(1) : yield* stringValue(env, minTls.value, "`min-tls`")
-      tls = yield* oneOf(text, minTlsVersions, minTls.value.at, "TLS version")
+      const text = typeof raw === "number" ? raw.toFixed(1) : take(stringValue(env, minTls.value, "`min-tls`"))
+      tls = take(oneOf(text, minTlsVersions, minTls.value.at, "TLS version"))
     }
     const spec: CustomDomainSpec = {
       host,
       minTls: tls,
       at: node.at,
-      ...optional(
-        "zone",
-        zone === undefined ? undefined : (yield* stringValue(env, zone.value, "`zone`")).toLowerCase()
-      )
+      ...optional("zone", zone === undefined ? undefined : take(stringValue(env, zone.value, "`zone`")).toLowerCase())
     }
     return spec
   })
 
 export const decodeR2 = (context: DecodeContext, node: KdlNode): Either.Either<R2Spec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const env = context.env
-    const name = yield* resourceName(env, node)
+    const name = take(resourceName(env, node))
     if (!r2NamePattern.test(name)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           node.args[0]!.at,
           `invalid bucket name \`${name}\``,
@@ -143,27 +144,34 @@ export const decodeR2 = (context: DecodeContext, node: KdlNode): Either.Either<R
         )
       )
     }
-    const fields = yield* block(
-      node,
-      ["provider", "location", "jurisdiction", "storage-class", "cors", "custom-domain"],
-      { aliases: { "location-hint": "location" } }
+    const fields = take(
+      block(node, ["provider", "location", "jurisdiction", "storage-class", "cors", "custom-domain"], {
+        aliases: { "location-hint": "location" }
+      })
     )
-    yield* checkProvider(env, fields, "cloudflare")
+    take(checkProvider(env, fields, "cloudflare"))
     const locationField = one(fields, "location")
     const jurisdictionField = one(fields, "jurisdiction")
     if (locationField !== undefined && jurisdictionField !== undefined) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(jurisdictionField.at, "`location` and `jurisdiction` cannot be used together", "keep one of them")
       )
     }
-    const location = yield* ifWritten(locationField, (field) =>
-      fieldChoice(env, field, r2Locations, "location", (text) => text.toUpperCase())
+    const location = take(
+      ifWritten(locationField, (field) =>
+        fieldChoice(env, field, r2Locations, "location", (text) => text.toUpperCase())
+      )
     )
-    const jurisdiction = yield* ifWritten(jurisdictionField, (field) =>
-      fieldChoice(env, field, r2Jurisdictions, "jurisdiction", (text) => text.toLowerCase())
+    const jurisdiction = take(
+      ifWritten(jurisdictionField, (field) =>
+        fieldChoice(env, field, r2Jurisdictions, "jurisdiction", (text) => text.toLowerCase())
+      )
     )
-    const storageClass = yield* ifWritten(one(fields, "storage-class"), (field) =>
-      fieldChoice(env, field, r2StorageClasses, "storage class", (text) => text.replaceAll(/[-_ ]/g, ""))
+    const storageClass = take(
+      ifWritten(one(fields, "storage-class"), (field) =>
+        fieldChoice(env, field, r2StorageClasses, "storage class", (text) => text.replaceAll(/[-_ ]/g, ""))
+      )
     )
     const spec: R2Spec = {
       type: "r2",
@@ -172,8 +180,8 @@ export const decodeR2 = (context: DecodeContext, node: KdlNode): Either.Either<R
       ...optional("location", location),
       ...optional("jurisdiction", jurisdiction),
       ...optional("storageClass", storageClass),
-      ...optional("cors", yield* ifWritten(one(fields, "cors"), (field) => decodeCors(env, field))),
-      customDomains: yield* Either.all(all(fields, "custom-domain").map((field) => decodeCustomDomain(env, field)))
+      ...optional("cors", take(ifWritten(one(fields, "cors"), (field) => decodeCors(env, field)))),
+      customDomains: take(Either.all(all(fields, "custom-domain").map((field) => decodeCustomDomain(env, field))))
     }
     return spec
   })
@@ -188,7 +196,7 @@ const domainZone = (host: string, given: string | undefined, cloudflareZone: str
 }
 
 export const expandR2 = (context: ExpandContext, bucket: R2Spec, collector: Collector<Declared>) =>
-  Effect.gen(function* () {
+  Either.gen(function* () {
     const cors = bucket.cors
     const corsInputs: DeclaredBucket["cors"] =
       cors === undefined

@@ -2,7 +2,7 @@
  * The `worker` node: a Cloudflare Worker with its source, routes, compatibility settings and bindings.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   all,
   allStrings,
@@ -36,7 +36,9 @@ import {
   resourceName,
   scalarText,
   type StageView,
-  stringValue
+  stringValue,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 import { makeKey } from "../../Resource.js"
 import type { Declared } from "../Model.js"
@@ -69,36 +71,36 @@ export interface WorkerSpec {
 export const workerAliases: Readonly<Record<string, string>> = { "compatibility-flag": "compatibility-flags" }
 
 const decodeRoute = (env: Env, node: KdlNode) =>
-  Either.gen(function* () {
-    yield* checkProps(node, ["zone", "pattern"])
+  decoding((take) => {
+    take(checkProps(node, ["zone", "pattern"]))
     const pattern = prop(node, "pattern")?.value ?? node.args[0]
     if (pattern === undefined) {
-      return yield* Either.left(configError(node.at, "`route` needs a pattern", 'write route "api.example.com/*"'))
+      return refuse(take, configError(node.at, "`route` needs a pattern", 'write route "api.example.com/*"'))
     }
     const zone = prop(node, "zone")
     const route: RouteSpec = {
-      pattern: yield* stringValue(env, pattern, "`route`"),
+      pattern: take(stringValue(env, pattern, "`route`")),
       at: pattern.at,
-      ...optional("zone", zone === undefined ? undefined : yield* stringValue(env, zone.value, "`zone`"))
+      ...optional("zone", zone === undefined ? undefined : take(stringValue(env, zone.value, "`zone`")))
     }
     return route
   })
 
 /** `route` fields, then `routes` groups: their arguments, then their `route` children. */
 const decodeRoutes = (env: Env, fields: Block) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const routes: Array<RouteSpec> = []
     for (const field of all(fields, "route"))
-      if (field.node !== undefined) routes.push(yield* decodeRoute(env, field.node))
+      if (field.node !== undefined) routes.push(take(decodeRoute(env, field.node)))
     for (const field of all(fields, "routes")) {
       const group = field.node
       if (group === undefined) continue
       for (const value of group.args) {
-        routes.push({ pattern: yield* stringValue(env, value, "`routes`"), at: value.at })
+        routes.push({ pattern: take(stringValue(env, value, "`routes`")), at: value.at })
       }
-      const inner = yield* block(group, ["route"])
+      const inner = take(block(group, ["route"]))
       for (const route of all(inner, "route"))
-        if (route.node !== undefined) routes.push(yield* decodeRoute(env, route.node))
+        if (route.node !== undefined) routes.push(take(decodeRoute(env, route.node)))
     }
     return routes
   })
@@ -106,10 +108,11 @@ const decodeRoutes = (env: Env, fields: Block) =>
 const bindingTypes = ["r2", "kv", "var"] as const
 
 const decodeBinding = (env: Env, node: KdlNode) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const type = fieldName(node.name)
     if (!(bindingTypes as ReadonlyArray<string>).includes(type)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           node.at,
           `unknown binding type \`${node.name}\``,
@@ -118,46 +121,47 @@ const decodeBinding = (env: Env, node: KdlNode) =>
       )
     }
     const first = node.args[0]
-    if (first === undefined) return yield* Either.left(configError(node.at, `\`${node.name}\` binding needs a name`))
-    const name = yield* stringValue(env, first, "the binding name")
+    if (first === undefined) return refuse(take, configError(node.at, `\`${node.name}\` binding needs a name`))
+    const name = take(stringValue(env, first, "the binding name"))
     if (type === "r2") {
-      yield* checkProps(node, ["bucket"])
+      take(checkProps(node, ["bucket"]))
       const bucket = prop(node, "bucket")
       if (bucket === undefined) {
-        return yield* Either.left(
+        return refuse(
+          take,
           configError(node.at, "`r2` binding is missing `bucket`", `write r2 "${name}" bucket="my-bucket"`)
         )
       }
-      return { type: "r2", name, bucket: yield* stringValue(env, bucket.value, "`bucket`") } as const
+      return { type: "r2", name, bucket: take(stringValue(env, bucket.value, "`bucket`")) } as const
     }
     if (type === "kv") {
-      yield* checkProps(node, ["namespace"])
+      take(checkProps(node, ["namespace"]))
       const namespace = prop(node, "namespace")
       if (namespace === undefined) {
-        return yield* Either.left(
+        return refuse(
+          take,
           configError(node.at, "`kv` binding is missing `namespace`", `write kv "${name}" namespace="my-namespace"`)
         )
       }
-      return { type: "kv", name, namespace: yield* stringValue(env, namespace.value, "`namespace`") } as const
+      return { type: "kv", name, namespace: take(stringValue(env, namespace.value, "`namespace`")) } as const
     }
-    yield* checkProps(node, ["value"])
+    take(checkProps(node, ["value"]))
     const value = prop(node, "value")?.value ?? node.args[1]
     if (value === undefined) {
-      return yield* Either.left(
-        configError(node.at, "`var` binding is missing its value", `write var "${name}" "value"`)
-      )
+      return refuse(take, configError(node.at, "`var` binding is missing its value", `write var "${name}" "value"`))
     }
-    return { type: "var", name, value: yield* scalarText(env, value, "the value") } as const
+    return { type: "var", name, value: take(scalarText(env, value, "the value")) } as const
   })
 
 const decodeCompatibilityDate = (env: Env, fields: Block) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const dateField = one(fields, "compatibility-date")
     if (dateField === undefined) return undefined
-    const value = yield* fieldValue(env, dateField)
-    const date = yield* stringValue(env, value, "`compatibility-date`")
+    const value = take(fieldValue(env, dateField))
+    const date = take(stringValue(env, value, "`compatibility-date`"))
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(value.at, `\`compatibility-date\` must be a date like "2026-11-01", got ${JSON.stringify(date)}`)
       )
     }
@@ -165,23 +169,34 @@ const decodeCompatibilityDate = (env: Env, fields: Block) =>
   })
 
 export const decodeWorker = (context: DecodeContext, node: KdlNode): Either.Either<WorkerSpec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const env = context.env
-    const name = yield* resourceName(env, node)
-    const fields = yield* block(
-      node,
-      ["provider", "source", "route", "routes", "compatibility-date", "compatibility-flags", "bindings", "workers-dev"],
-      { aliases: workerAliases }
+    const name = take(resourceName(env, node))
+    const fields = take(
+      block(
+        node,
+        [
+          "provider",
+          "source",
+          "route",
+          "routes",
+          "compatibility-date",
+          "compatibility-flags",
+          "bindings",
+          "workers-dev"
+        ],
+        { aliases: workerAliases }
+      )
     )
-    yield* checkProvider(env, fields, "cloudflare")
-    const source = yield* requiredLocated(env, fields, "source", 'write source "./workers/' + name + '"')
-    const routes = yield* decodeRoutes(env, fields)
-    const compatibilityDate = yield* decodeCompatibilityDate(env, fields)
-    const flags = yield* allStrings(env, fields, "compatibility-flags")
-    const workersDev = yield* ifWritten(one(fields, "workers-dev"), (field) => fieldBoolean(env, field))
+    take(checkProvider(env, fields, "cloudflare"))
+    const source = take(requiredLocated(env, fields, "source", 'write source "./workers/' + name + '"'))
+    const routes = take(decodeRoutes(env, fields))
+    const compatibilityDate = take(decodeCompatibilityDate(env, fields))
+    const flags = take(allStrings(env, fields, "compatibility-flags"))
+    const workersDev = take(ifWritten(one(fields, "workers-dev"), (field) => fieldBoolean(env, field)))
     const bindings: Array<BindingSpec> = []
     for (const field of all(fields, "bindings")) {
-      for (const child of field.node?.children ?? []) bindings.push(yield* decodeBinding(env, child))
+      for (const child of field.node?.children ?? []) bindings.push(take(decodeBinding(env, child)))
     }
     const spec: WorkerSpec = {
       type: "worker",

@@ -2,7 +2,7 @@
  * A server's disk: the `disk` block (`disk size=40 os="ubuntu-24.04"`), and the server-level `disk-size`, `os`
  * and `archive` that override it.
  */
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   block,
   type Block,
@@ -24,7 +24,9 @@ import {
   optional,
   optionalInteger,
   optionalString,
-  stringValue
+  stringValue,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 import { diskPlans, osTypes, planBounds } from "../Model.js"
 
@@ -44,13 +46,14 @@ interface DiskParts {
 }
 
 const decodeOs = (env: Env, field: Field) =>
-  Either.gen(function* () {
-    const value = yield* fieldValue(env, field)
-    const os = (yield* stringValue(env, value, "`os`")).toLowerCase()
+  decoding((take) => {
+    const value = take(fieldValue(env, field))
+    const os = take(stringValue(env, value, "`os`")).toLowerCase()
     const type = osTypes[os]
     if (type !== undefined) return type
     const names = Object.keys(osTypes)
-    return yield* Either.left(
+    return refuse(
+      take,
       configError(
         value.at,
         `unknown OS \`${os}\``,
@@ -61,18 +64,20 @@ const decodeOs = (env: Env, field: Field) =>
 
 /** The `disk` block; a bare argument (`disk 40`) is its size. */
 const decodeDiskNode = (env: Env, node: KdlNode) =>
-  Either.gen(function* () {
-    const disk = yield* block(node, ["size", "os", "plan", "archive"], { props: true })
+  decoding((take) => {
+    const disk = take(block(node, ["size", "os", "plan", "archive"], { props: true }))
     const sizeField = one(disk, "size")
-    const size = yield* optionalInteger(env, sizeField, 1)
-    const plan = yield* ifWritten(one(disk, "plan"), (field) =>
-      fieldChoice(env, field, diskPlans, "disk plan", (text) => text.toLowerCase())
+    const size = take(optionalInteger(env, sizeField, 1))
+    const plan = take(
+      ifWritten(one(disk, "plan"), (field) =>
+        fieldChoice(env, field, diskPlans, "disk plan", (text) => text.toLowerCase())
+      )
     )
-    const os = yield* ifWritten(one(disk, "os"), (field) => decodeOs(env, field))
-    const archive = yield* optionalString(env, one(disk, "archive"))
+    const os = take(ifWritten(one(disk, "os"), (field) => decodeOs(env, field)))
+    const archive = take(optionalString(env, one(disk, "archive")))
     const first = node.args[0]
     const parts: DiskParts = {
-      size: sizeField === undefined && first !== undefined ? yield* integerValue(env, first, "`disk`", 1) : size,
+      size: sizeField === undefined && first !== undefined ? take(integerValue(env, first, "`disk`", 1)) : size,
       plan: plan ?? "ssd",
       os,
       archive
@@ -81,27 +86,25 @@ const decodeDiskNode = (env: Env, node: KdlNode) =>
   })
 
 export const decodeDisk = (env: Env, server: KdlNode, fields: Block): Either.Either<DiskSpec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const diskField = one(fields, "disk")
-    const parts: DiskParts =
-      diskField?.node === undefined ? { plan: "ssd" } : yield* decodeDiskNode(env, diskField.node)
+    const parts: DiskParts = diskField?.node === undefined ? { plan: "ssd" } : take(decodeDiskNode(env, diskField.node))
     const at = diskField?.node === undefined ? server.at : diskField.at
     // Server-level `disk-size`, `os` and `archive` win over the `disk` node, so a stage can override one of them.
-    const size = (yield* optionalInteger(env, one(fields, "disk-size"), 1)) ?? parts.size
-    const os = (yield* ifWritten(one(fields, "os"), (field) => decodeOs(env, field))) ?? parts.os
-    const archive = (yield* optionalString(env, one(fields, "archive"))) ?? parts.archive
+    const size = take(optionalInteger(env, one(fields, "disk-size"), 1)) ?? parts.size
+    const os = take(ifWritten(one(fields, "os"), (field) => decodeOs(env, field))) ?? parts.os
+    const archive = take(optionalString(env, one(fields, "archive"))) ?? parts.archive
     if (size === undefined) {
-      return yield* Either.left(missing(server, "a disk size", 'write disk size=40 os="ubuntu-24.04" or disk-size 40'))
+      return refuse(take, missing(server, "a disk size", 'write disk size=40 os="ubuntu-24.04" or disk-size 40'))
     }
     const sizeAt = (one(fields, "disk-size") ?? diskField)?.at ?? server.at
-    yield* checkRange(size, planBounds.diskSize, sizeAt, "the disk size", " GB")
+    take(checkRange(size, planBounds.diskSize, sizeAt, "the disk size", " GB"))
     if (os === undefined && archive === undefined) {
-      return yield* Either.left(
-        missing(server, "an OS or an archive", 'write os "ubuntu-24.04" or archive "name-or-id"')
-      )
+      return refuse(take, missing(server, "an OS or an archive", 'write os "ubuntu-24.04" or archive "name-or-id"'))
     }
     if (os !== undefined && archive !== undefined) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(at, "a disk takes either an OS or an archive, not both", "remove `os` or `archive`")
       )
     }

@@ -2,7 +2,7 @@
  * What a server is given at creation: SSH keys and startup scripts (names, paths or literals, resolved later with
  * where they were written), and the variables its startup scripts see.
  */
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   type ConfigError,
   configError,
@@ -13,7 +13,9 @@ import {
   referenceAttributes,
   scalarText,
   stringValue,
-  valuesOf
+  valuesOf,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 
 /** Every value of `ssh-key` or `startup-script` fields, each with where it was written. */
@@ -21,13 +23,13 @@ export const locatedStrings = (
   env: Env,
   fields: ReadonlyArray<Field>
 ): Either.Either<ReadonlyArray<Located<string>>, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const result: Array<Located<string>> = []
     for (const field of fields) {
-      const values = yield* valuesOf(env, field)
-      if (values.length === 0) return yield* Either.left(configError(field.at, `\`${field.written}\` needs a value`))
+      const values = take(valuesOf(env, field))
+      if (values.length === 0) return refuse(take, configError(field.at, `\`${field.written}\` needs a value`))
       for (const value of values)
-        result.push({ value: yield* stringValue(env, value, `\`${field.written}\``), at: value.at })
+        result.push({ value: take(stringValue(env, value, `\`${field.written}\``)), at: value.at })
     }
     return result
   })
@@ -39,10 +41,11 @@ const referenceShape = new RegExp(`^server\\.[^.\\s]+\\.(${referenceAttributes.j
  * variables are fixed when the server is created, and Sakura Cloud stores them with the server as they are.
  */
 const scriptVar = (env: Env, name: string, value: KdlValue) =>
-  Either.gen(function* () {
-    const text = yield* scalarText(env, value, `\`${name}\``)
+  decoding((take) => {
+    const text = take(scalarText(env, value, `\`${name}\``))
     if (typeof value.value === "string" && referenceShape.test(value.value)) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           value.at,
           `\`${name}\`: a startup script variable cannot take a reference (\`${value.value}\`); it would be passed as that text`,
@@ -55,17 +58,17 @@ const scriptVar = (env: Env, name: string, value: KdlValue) =>
 
 /** `init-script-vars { NAME "value" }` or `init-script-vars NAME="value"`. */
 export const decodeScriptVars = (env: Env, field: Field): Either.Either<Record<string, string>, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const vars: Record<string, string> = {}
     const node = field.node
     if (node === undefined) return vars
     for (const child of node.children) {
       const first = child.args[0]
-      if (first === undefined) return yield* Either.left(configError(child.at, `\`${child.name}\` needs a value`))
-      vars[child.name] = yield* scriptVar(env, child.name, first)
+      if (first === undefined) return refuse(take, configError(child.at, `\`${child.name}\` needs a value`))
+      vars[child.name] = take(scriptVar(env, child.name, first))
     }
     for (const property of node.props) {
-      vars[property.key] = yield* scriptVar(env, property.key, property.value)
+      vars[property.key] = take(scriptVar(env, property.key, property.value))
     }
     return vars
   })

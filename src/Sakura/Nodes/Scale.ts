@@ -1,7 +1,7 @@
 /**
  * How many replicas of a server: `scale min=2 max=4`, or `scale 3` for a fixed count.
  */
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   block,
   type ConfigError,
@@ -11,7 +11,9 @@ import {
   fieldInteger,
   integerValue,
   type Location,
-  one
+  one,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 
 export interface ScaleSpec {
@@ -24,25 +26,26 @@ export interface ScaleSpec {
 const maxReplicas = 1000
 
 export const decodeScale = (env: Env, field: Field): Either.Either<ScaleSpec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const node = field.node
-    if (node === undefined) return yield* Either.left(configError(field.at, "`scale` takes min= and max="))
-    const scale = yield* block(node, ["min", "max"], { props: true })
+    if (node === undefined) return refuse(take, configError(field.at, "`scale` takes min= and max="))
+    const scale = take(block(node, ["min", "max"], { props: true }))
     const minField = one(scale, "min")
     const maxField = one(scale, "max")
     const single = node.args[0]
     const min =
       minField !== undefined
-        ? yield* fieldInteger(env, minField, 1)
+        ? take(fieldInteger(env, minField, 1))
         : single !== undefined
-          ? yield* integerValue(env, single, "`scale`", 1)
+          ? take(integerValue(env, single, "`scale`", 1))
           : 1
-    const max = maxField !== undefined ? yield* fieldInteger(env, maxField, 1) : min
+    const max = maxField !== undefined ? take(fieldInteger(env, maxField, 1)) : min
     if (min > max) {
-      return yield* Either.left(configError(field.at, `\`scale\` min (${min}) is greater than max (${max})`))
+      return refuse(take, configError(field.at, `\`scale\` min (${min}) is greater than max (${max})`))
     }
     if (max > maxReplicas) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           (maxField ?? minField)?.prop?.value.at ?? single?.at ?? field.at,
           `\`scale\` allows at most ${maxReplicas} servers, got ${max}`,

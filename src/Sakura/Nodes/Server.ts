@@ -1,7 +1,7 @@
 /**
  * The `server` node: a Sakura Cloud server with its plan, zone, disk, keys, scripts, DNS names and replica count.
  */
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   all,
   allStrings,
@@ -30,7 +30,9 @@ import {
   optionalString,
   prop,
   resourceName,
-  stringValue
+  stringValue,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 import { planBounds, type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../Model.js"
 import { type DiskSpec, decodeDisk } from "./Disk.js"
@@ -92,22 +94,23 @@ export const serverAliases: Readonly<Record<string, string>> = {
 
 /** `plan "2core-4gb"` or `plan core=2 memory=4`. */
 const decodePlan = (env: Env, field: Field) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const node = field.node
     if (node !== undefined && node.props.length > 0) {
-      yield* checkProps(node, ["core", "memory"])
+      take(checkProps(node, ["core", "memory"]))
       const core = prop(node, "core")
       const memory = prop(node, "memory")
       return {
-        core: core === undefined ? undefined : yield* integerValue(env, core.value, "`core`", 1),
-        memory: memory === undefined ? undefined : yield* integerValue(env, memory.value, "`memory`", 1)
+        core: core === undefined ? undefined : take(integerValue(env, core.value, "`core`", 1)),
+        memory: memory === undefined ? undefined : take(integerValue(env, memory.value, "`memory`", 1))
       }
     }
-    const value = yield* fieldValue(env, field)
-    const text = yield* stringValue(env, value, "`plan`")
+    const value = take(fieldValue(env, field))
+    const text = take(stringValue(env, value, "`plan`"))
     const match = /^(\d+)\s*core-(\d+)\s*gb$/i.exec(text.trim())
     if (match === null) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(
           value.at,
           `\`plan\` must look like "2core-4gb", got ${JSON.stringify(text)}`,
@@ -119,30 +122,31 @@ const decodePlan = (env: Env, field: Field) =>
   })
 
 const decodeMetadata = (env: Env, fields: Block) =>
-  Either.gen(function* () {
+  decoding((take) => {
     const metadata: ServerMetadata = {
-      ...optional("deployPath", yield* optionalString(env, one(fields, "deploy-path"))),
-      ...optional("sshHost", yield* optionalString(env, one(fields, "ssh-host"))),
-      ...optional("sshUser", yield* optionalString(env, one(fields, "ssh-user"))),
+      ...optional("deployPath", take(optionalString(env, one(fields, "deploy-path")))),
+      ...optional("sshHost", take(optionalString(env, one(fields, "ssh-host")))),
+      ...optional("sshUser", take(optionalString(env, one(fields, "ssh-user")))),
       ...optional(
         "deployServices",
-        yield* ifWritten(one(fields, "deploy-services"), (field) => fieldStrings(env, field))
+        take(ifWritten(one(fields, "deploy-services"), (field) => fieldStrings(env, field)))
       )
     }
     return metadata
   })
 
 export const decodeServer = (context: DecodeContext, node: KdlNode): Either.Either<ServerSpec, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const env = context.env
-    const name = yield* resourceName(env, node)
-    const fields = yield* block(node, serverFields, { aliases: serverAliases })
-    yield* checkProvider(env, fields, "sakura-cloud")
-    const plan = yield* ifWritten(one(fields, "plan"), (field) => decodePlan(env, field))
-    const core = (yield* optionalInteger(env, one(fields, "core"), 1)) ?? plan?.core
-    const memory = (yield* optionalInteger(env, one(fields, "memory"), 1)) ?? plan?.memory
+    const name = take(resourceName(env, node))
+    const fields = take(block(node, serverFields, { aliases: serverAliases }))
+    take(checkProvider(env, fields, "sakura-cloud"))
+    const plan = take(ifWritten(one(fields, "plan"), (field) => decodePlan(env, field)))
+    const core = take(optionalInteger(env, one(fields, "core"), 1)) ?? plan?.core
+    const memory = take(optionalInteger(env, one(fields, "memory"), 1)) ?? plan?.memory
     if (core === undefined || memory === undefined) {
-      return yield* Either.left(
+      return refuse(
+        take,
         missing(
           node,
           core === undefined ? "a plan (CPU cores)" : "a plan (memory)",
@@ -151,21 +155,22 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Either.Eith
       )
     }
     const planAt = (name: string) => (one(fields, name) ?? one(fields, "plan"))?.at ?? node.at
-    yield* checkRange(core, planBounds.core, planAt("core"), "`core` (CPU cores)")
-    yield* checkRange(memory, planBounds.memory, planAt("memory"), "`memory`", " GB")
-    const disk = yield* decodeDisk(env, node, fields)
+    take(checkRange(core, planBounds.core, planAt("core"), "`core` (CPU cores)"))
+    take(checkRange(memory, planBounds.memory, planAt("memory"), "`memory`", " GB"))
+    const disk = take(decodeDisk(env, node, fields))
     const zoneField = one(fields, "zone")
     const zone =
       zoneField === undefined
         ? context.sakuraZone
-        : yield* fieldChoice(env, zoneField, sakuraZones, "zone", (text) => text.toLowerCase())
+        : take(fieldChoice(env, zoneField, sakuraZones, "zone", (text) => text.toLowerCase()))
     if (zone === undefined && context.providersFailed !== true) {
-      return yield* Either.left(
+      return refuse(
+        take,
         configError(node.at, "no zone: set providers { sakura-cloud { zone ... } } or zone on the server")
       )
     }
-    const tags = yield* allStrings(env, fields, "tags")
-    const metadata = yield* decodeMetadata(env, fields)
+    const tags = take(allStrings(env, fields, "tags"))
+    const metadata = take(decodeMetadata(env, fields))
     const spec: ServerSpec = {
       type: "server",
       name,
@@ -174,17 +179,17 @@ export const decodeServer = (context: DecodeContext, node: KdlNode): Either.Eith
       core,
       memory,
       disk,
-      sshKeys: yield* locatedStrings(env, all(fields, "ssh-key")),
-      startupScripts: yield* locatedStrings(env, all(fields, "startup-script")),
+      sshKeys: take(locatedStrings(env, all(fields, "ssh-key"))),
+      startupScripts: take(locatedStrings(env, all(fields, "startup-script"))),
       tags,
       metadata,
       ...optional(
         "startupScriptVars",
-        yield* ifWritten(one(fields, "init-script-vars"), (field) => decodeScriptVars(env, field))
+        take(ifWritten(one(fields, "init-script-vars"), (field) => decodeScriptVars(env, field)))
       ),
-      ...optional("description", yield* optionalString(env, one(fields, "description"))),
-      ...optional("dns", yield* decodeServerDns(context, fields)),
-      ...optional("scale", yield* ifWritten(one(fields, "scale"), (field) => decodeScale(env, field)))
+      ...optional("description", take(optionalString(env, one(fields, "description")))),
+      ...optional("dns", take(decodeServerDns(context, fields))),
+      ...optional("scale", take(ifWritten(one(fields, "scale"), (field) => decodeScale(env, field))))
     }
     return spec
   })

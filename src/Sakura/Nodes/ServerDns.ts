@@ -2,7 +2,7 @@
  * A server's own DNS names: the `dns` block (`dns { hostname "app" }`) and `dns-aliases`, in the zone of the block,
  * else the default DNS zone.
  */
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import {
   checkDnsName,
   all,
@@ -15,7 +15,9 @@ import {
   type Location,
   markEnvironmental,
   one,
-  optionalString
+  optionalString,
+  decoding,
+  refuse
 } from "../../Declaration.js"
 
 export interface ServerDnsSpec {
@@ -29,7 +31,7 @@ export const decodeServerDns = (
   context: DecodeContext,
   fields: Block
 ): Either.Either<ServerDnsSpec | undefined, ConfigError> =>
-  Either.gen(function* () {
+  decoding((take) => {
     const env = context.env
     const dnsField = one(fields, "dns")
     const aliasFields = all(fields, "dns-aliases")
@@ -38,19 +40,20 @@ export const decodeServerDns = (
     let zone: string | undefined
     const aliases: Array<string> = []
     if (dnsField?.node !== undefined) {
-      const dns = yield* block(dnsField.node, ["hostname", "aliases", "zone"], { props: true })
-      hostname = yield* optionalString(env, one(dns, "hostname"))
-      zone = yield* optionalString(env, one(dns, "zone"))
-      aliases.push(...(yield* allStrings(env, dns, "aliases")))
+      const dns = take(block(dnsField.node, ["hostname", "aliases", "zone"], { props: true }))
+      hostname = take(optionalString(env, one(dns, "hostname")))
+      zone = take(optionalString(env, one(dns, "zone")))
+      aliases.push(...take(allStrings(env, dns, "aliases")))
     }
-    aliases.push(...(yield* allStrings(env, fields, "dns-aliases")))
+    aliases.push(...take(allStrings(env, fields, "dns-aliases")))
     const at = dnsField?.at ?? aliasFields[0]!.at
     if (hostname === undefined) {
-      return yield* Either.left(configError(at, "`dns` is missing `hostname`", 'write dns { hostname "app" }'))
+      return refuse(take, configError(at, "`dns` is missing `hostname`", 'write dns { hostname "app" }'))
     }
     zone ??= context.dnsZone
     if (zone === undefined) {
-      return yield* Either.left(
+      return refuse(
+        take,
         markEnvironmental(
           configError(
             at,
@@ -62,7 +65,7 @@ export const decodeServerDns = (
     }
     for (const name of [hostname, ...aliases]) {
       const full = name === "@" || name.endsWith(zone) ? name.replace(/^@$/, zone) : `${name}.${zone}`
-      yield* checkDnsName(full, at, "the server's DNS name")
+      take(checkDnsName(full, at, "the server's DNS name"))
     }
     const spec: ServerDnsSpec = { hostname, aliases, zone, at }
     return spec
