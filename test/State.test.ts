@@ -118,6 +118,39 @@ describe("local state store", () => {
     )
   )
 
+  it.scoped("a state read once is not read again while its files stay the same; another writer's change is read", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const reads: Array<string> = []
+      const counting = FileSystem.FileSystem.of({
+        ...fs,
+        readFileString: (path, encoding) => {
+          reads.push(NodePath.basename(path))
+          return fs.readFileString(path, encoding)
+        }
+      })
+      const folder = yield* freshFolder
+      const writer = yield* State.makeLocal(folder)
+      const first = yield* writer.write(
+        State.putResource(State.emptyState("demo"), "sakura-cloud:server:a", server("a"))
+      )
+      // A plan reads the state for the recorded scale, then again for the plan.
+      const reader = yield* Effect.provideService(State.makeLocal(folder), FileSystem.FileSystem, counting)
+      assert.deepStrictEqual(yield* reader.read, Option.some(first))
+      const once = reads.filter((name) => name === "state.json").length
+      assert.strictEqual(once, 1)
+      assert.deepStrictEqual(yield* reader.read, Option.some(first))
+      assert.strictEqual(reads.filter((name) => name === "state.json").length, once)
+      // What the reader was given is its own: changing it changes nothing the store holds.
+      const given = Option.getOrThrow(yield* reader.read)
+      ;(given.resources as Record<string, StoredResource>)["sakura-cloud:server:b"] = server("b")
+      assert.deepStrictEqual(yield* reader.read, Option.some(first))
+      const second = yield* writer.write(State.removeResource(first, "sakura-cloud:server:a"))
+      assert.deepStrictEqual(yield* reader.read, Option.some(second))
+      assert.isAbove(reads.filter((name) => name === "state.json" || name === "state.journal").length, once)
+    }).pipe(Effect.provide(NodeFileSystem.layer))
+  )
+
   it.scoped("creates the folder 0700 with a .gitignore, and writes files 0600", () =>
     withFs(
       Effect.gen(function* () {

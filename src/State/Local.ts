@@ -44,10 +44,11 @@ interface Local {
   /** One write (or read) of this store at a time. */
   readonly semaphore: Effect.Semaphore
   /**
-   * What this process wrote last, with the files' identity right after: while they are still
-   * those (same inode, size and modification time) a write neither reads nor decodes them.
+   * What this process read or wrote last, with the files' identity then: while they are still
+   * those (same inode, size and modification time) neither a read nor a write reads or decodes
+   * them again. The store owns its state (a write may change it in place): a read gives a copy.
    */
-  readonly lastWritten: Ref.Ref<Option.Option<Snapshot>>
+  readonly lastKnown: Ref.Ref<Option.Option<Snapshot>>
 }
 
 /** How many resources `resources`, holding `count`, holds once `changes` are applied. */
@@ -68,7 +69,7 @@ const rewritesNext = (local: Local, previous: Snapshot) =>
 
 /** `snapshot` as what this store last wrote, with the files' stamps to notice another writer. */
 const remember = (local: Local, snapshot: Omit<Snapshot, "stamp">) =>
-  Effect.flatMap(stampsOf(local.files), (stamp) => Ref.set(local.lastWritten, Option.some({ ...snapshot, stamp })))
+  Effect.flatMap(stampsOf(local.files), (stamp) => Ref.set(local.lastKnown, Option.some({ ...snapshot, stamp })))
 
 /**
  * One write of this store at a time, which completes once started (it records work that has
@@ -77,7 +78,7 @@ const remember = (local: Local, snapshot: Omit<Snapshot, "stamp">) =>
  */
 const exclusive = <A>(local: Local, effect: Effect.Effect<A, StateError>): Effect.Effect<A, StateError> =>
   local.semaphore.withPermits(1)(
-    Effect.uninterruptible(Effect.tapError(effect, () => Ref.set(local.lastWritten, Option.none())))
+    Effect.uninterruptible(Effect.tapError(effect, () => Ref.set(local.lastKnown, Option.none())))
   )
 
 const write = (local: Local, next: StateFile): Effect.Effect<StateFile, StateError> =>
@@ -85,7 +86,7 @@ const write = (local: Local, next: StateFile): Effect.Effect<StateFile, StateErr
     local,
     Effect.gen(function* () {
       const { statePath } = local.files
-      const previous = yield* readSnapshot(local.files, local.lastWritten)
+      const previous = yield* readSnapshot(local.files, local.lastKnown)
       yield* checkWrite(
         statePath,
         Option.map(previous, (snapshot) => snapshot.state),
@@ -115,7 +116,7 @@ const writeChanges = (
     local,
     Effect.gen(function* () {
       const { statePath } = local.files
-      const previous = yield* readSnapshot(local.files, local.lastWritten)
+      const previous = yield* readSnapshot(local.files, local.lastKnown)
       if (Option.isNone(previous)) return yield* new StateConflict({ path: statePath, expected: from })
       yield* checkWrite(statePath, Option.some(previous.value.state), from)
       const stored = previous.value.state
@@ -139,7 +140,7 @@ const replace = (local: Local, state: StateFile): Effect.Effect<StateFile, State
   exclusive(
     local,
     Effect.gen(function* () {
-      const previous = yield* readSnapshot(local.files, local.lastWritten)
+      const previous = yield* readSnapshot(local.files, local.lastKnown)
       yield* checkReplace(
         local.files.statePath,
         Option.map(previous, (snapshot) => snapshot.state),
@@ -158,7 +159,7 @@ const replace = (local: Local, state: StateFile): Effect.Effect<StateFile, State
 const fold = (local: Local): Effect.Effect<void, StateError> =>
   local.semaphore.withPermits(1)(
     Effect.gen(function* () {
-      const current = yield* readSnapshot(local.files, local.lastWritten)
+      const current = yield* readSnapshot(local.files, local.lastKnown)
       if (Option.isNone(current)) return
       if (current.value.lines === 0 && !current.value.torn) {
         // Only lines of an older base: a run was killed after renaming the state, before removing them.
@@ -181,13 +182,13 @@ export const makeLocal = (
       files,
       journalLines: options.journalLines ?? defaultJournalLines,
       semaphore: yield* Effect.makeSemaphore(1),
-      lastWritten: yield* Ref.make(Option.none<Snapshot>())
+      lastKnown: yield* Ref.make(Option.none<Snapshot>())
     }
     const lockSettings = { version: options.version, beforeRelease: fold(local) }
     return StateStore.of({
       location: files.statePath,
       read: local.semaphore.withPermits(1)(
-        Effect.map(readSnapshot(files, local.lastWritten), (snapshot) =>
+        Effect.map(readSnapshot(files, local.lastKnown), (snapshot) =>
           Option.map(snapshot, (found) => copyOf(found.state))
         )
       ),

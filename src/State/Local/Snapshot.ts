@@ -70,16 +70,17 @@ const corrupt = (files: Files, detail: string): Effect.Effect<never, StateCorrup
   })
 
 /**
- * The state the files hold. While they are still what this process wrote last (`lastWritten`,
- * same stamps), it is taken from there without reading or decoding them.
+ * The state the files hold. While they are still what this process read or wrote last (`lastKnown`,
+ * same stamps), it is taken from there without reading or decoding them: a plan reads the state
+ * twice (for the recorded scale, then for the plan), and a large one took as long to decode again.
  */
 export const readSnapshot = (
   files: Files,
-  lastWritten: Ref.Ref<Option.Option<Snapshot>>
+  lastKnown: Ref.Ref<Option.Option<Snapshot>>
 ): Effect.Effect<Option.Option<Snapshot>, StateError> =>
   Effect.gen(function* () {
     const { journalPath, statePath } = files
-    const cached = yield* Ref.get(lastWritten)
+    const cached = yield* Ref.get(lastKnown)
     const stamp = yield* stampsOf(files)
     if (Option.isSome(cached) && cached.value.stamp === stamp) return cached
     const text = yield* readText(files, statePath)
@@ -99,7 +100,7 @@ export const readSnapshot = (
           "changes: move the journal away to use it, then run `fleetflow plan` (or `fleetflow state recover`)"
       })
     }
-    return Option.some({
+    const snapshot = Option.some({
       state: replayed.right.state,
       count: Object.keys(replayed.right.state.resources).length,
       base: base.right.serial,
@@ -108,6 +109,8 @@ export const readSnapshot = (
       torn: Buffer.byteLength(journal) > replayed.right.validLength,
       stamp
     })
+    yield* Ref.set(lastKnown, snapshot)
+    return snapshot
   })
 
 /** `state.json` rewritten in full (the file it replaces kept as the backup), the journal emptied. */
