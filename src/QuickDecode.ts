@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
+import { compileProjection, failed, type Projection } from "./QuickDecode/Projection.js"
 
 type Check = (value: unknown) => boolean
 
@@ -109,6 +110,7 @@ const compile = (ast: AST.AST): Check | undefined => {
 }
 
 const decoders = new WeakMap<AST.AST, (json: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+const projections = new WeakMap<AST.AST, Projection | undefined>()
 
 /**
  * `Schema.decodeUnknownEither(schema)` for values `JSON.parse` made, with a fast path for the
@@ -125,4 +127,23 @@ export const quickDecoder = <A, I>(
     check === undefined ? decode : (json: unknown) => (check(json) ? Either.right(json as A) : decode(json))
   decoders.set(schema.ast, decoder)
   return decoder
+}
+
+/**
+ * `Schema.decodeUnknownEither(schema, options)` for what a cloud answered: the value built by a
+ * projection compiled once per schema (`QuickDecode/Projection.ts`); Schema's decoder, with
+ * `options`, for what the projection does not decode, to say why.
+ */
+export const projectingDecoder = <A, I>(
+  schema: Schema.Schema<A, I>,
+  parseOptions?: AST.ParseOptions
+): ((json: unknown) => Either.Either<A, ParseResult.ParseError>) => {
+  if (!projections.has(schema.ast)) projections.set(schema.ast, compileProjection(schema.ast))
+  const project = projections.get(schema.ast)
+  const decode = Schema.decodeUnknownEither(schema)
+  if (project === undefined) return (json) => decode(json, parseOptions)
+  return (json) => {
+    const projected = project(json)
+    return projected === failed ? decode(json, parseOptions) : Either.right(projected as A)
+  }
 }

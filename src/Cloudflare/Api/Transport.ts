@@ -16,7 +16,9 @@ import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import type { ParseOptions } from "effect/SchemaAST"
 import * as ParseIssues from "../../ParseIssues.js"
+import { projectingDecoder } from "../../QuickDecode.js"
 import * as Retry from "../../Retry.js"
 import * as Environment from "./Environment.js"
 import * as Errors from "./Errors.js"
@@ -182,6 +184,9 @@ const request = <A, I>(call: Call<A, I>, baseUrl: string, token: Redacted.Redact
     HttpClientRequest.bearerToken(token)
   )
 
+const resultOptions: ParseOptions = { errors: "all", onExcessProperty: "ignore" }
+const decodeEnvelope = projectingDecoder(Schemas.Envelope)
+
 /** Turns one HTTP answer into the decoded result or a CloudflareError. */
 const read = <A, I>(
   call: Call<A, I>,
@@ -192,13 +197,13 @@ const read = <A, I>(
   Effect.gen(function* () {
     const ok = status >= 200 && status < 300
     const decodeResult = (result: unknown, info: Schemas.ResultInfo | undefined) =>
-      Schema.decodeUnknown(call.result)(result, { errors: "all", onExcessProperty: "ignore" }).pipe(
-        Effect.map((decoded): Answer<A> => ({ result: decoded, info })),
-        Effect.mapError((error) => shapeError(call, status, error))
-      )
+      Either.match(projectingDecoder(call.result, resultOptions)(result), {
+        onLeft: (error) => Effect.fail(shapeError(call, status, error)),
+        onRight: (decoded): Result<Answer<A>> => Effect.succeed({ result: decoded, info })
+      })
     if (ok && text.trim() === "") return yield* decodeResult(undefined, undefined)
     const parsed = parseJson(text)
-    const envelope = parsed.ok ? Schema.decodeUnknownEither(Schemas.Envelope)(parsed.value) : undefined
+    const envelope = parsed.ok ? decodeEnvelope(parsed.value) : undefined
     if (envelope !== undefined && Either.isRight(envelope)) {
       const { errors, result, resultInfo, success } = envelope.right
       if (ok && success) return yield* decodeResult(result, resultInfo ?? undefined)

@@ -4,9 +4,12 @@
  * (its configuration's) on stderr only.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as AST from "effect/SchemaAST"
 import * as ParseIssues from "../../ParseIssues.js"
+import { projectingDecoder } from "../../QuickDecode.js"
 import type { Output } from "../Transport.js"
 import type { Call } from "./Args.js"
 import * as Errors from "./Errors.js"
@@ -30,6 +33,21 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
   } catch {
     return { ok: false }
   }
+}
+
+const listDecoders = new WeakMap<
+  AST.AST,
+  (json: unknown) => Either.Either<ReadonlyArray<unknown>, ParseResult.ParseError>
+>()
+
+/** The decoder of a list of `schema`, made once per schema: a refresh decodes lists of thousands. */
+const listDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  let decoder = listDecoders.get(schema.ast)
+  if (decoder === undefined) {
+    decoder = projectingDecoder(Schema.Array(schema), { errors: "all" })
+    listDecoders.set(schema.ast, decoder)
+  }
+  return decoder as (json: unknown) => Either.Either<ReadonlyArray<A>, ParseResult.ParseError>
 }
 
 /** Commands that print nothing; exit 0 with an error on stderr is a failure (usacloud's config errors). */
@@ -58,9 +76,9 @@ export const list =
           Effect.annotateLogs("stderr", problems)
         )
       }
-      return yield* Schema.decodeUnknown(Schema.Array(schema))(parsed.value, { errors: "all" }).pipe(
-        Effect.mapError((error) => shapeError(call.command, error))
-      )
+      const decoded = listDecoder(schema)(parsed.value)
+      if (Either.isLeft(decoded)) return yield* shapeError(call.command, decoded.left)
+      return decoded.right
     })
 
 /** Exactly one item of `schema` (the one with `id`, when given). */
