@@ -229,9 +229,13 @@ export const levels = (
   Effect.suspend(() => {
     const known = new Set(nodes.map((node) => node.key))
     const waiting = new Map<ResourceKey, number>()
+    // Most resources depend on nothing: only those that do are given a list of their own.
     const edges = nodes.map((node) => ({
       key: node.key,
-      dependsOn: [...new Set(node.dependsOn.filter((dep) => known.has(dep) && dep !== node.key))]
+      dependsOn:
+        node.dependsOn.length === 0
+          ? node.dependsOn
+          : [...new Set(node.dependsOn.filter((dep) => known.has(dep) && dep !== node.key))]
     }))
     for (const edge of edges) waiting.set(edge.key, edge.dependsOn.length)
     const dependents = dependentsIn(edges.map((edge) => [edge.key, edge] as const))
@@ -354,11 +358,9 @@ export const make = (options: MakeOptions): Effect.Effect<Plan, PlanError> =>
           continue
         }
         const resolved = { ...resource, inputs: resolveForPlan(resource.inputs, current, planned, renewsId) as Inputs }
-        // The action applies the declared inputs: their references are resolved when it runs.
-        planned.set(
-          key,
-          withFields(diffResource(resolved, current.get(key), replaceFields), { inputs: resource.inputs })
-        )
+        // The action applies the declared inputs: their references are resolved when it runs (a no-op has none).
+        const action = diffResource(resolved, current.get(key), replaceFields)
+        planned.set(key, action._tag === "NoOp" ? action : withFields(action, { inputs: resource.inputs }))
       }
     }
     const deletes: Array<readonly [ResourceKey, StoredResource]> = []

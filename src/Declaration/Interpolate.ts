@@ -24,7 +24,7 @@ const missingVariable = (at: Location, name: string, where: string): ConfigError
 
 /** The variables a text asks for with `${NAME}`, those of its defaults included. */
 export const namesIn = (text: string): ReadonlyArray<string> =>
-  [...text.matchAll(pattern)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]))
+  text.includes("${") ? [...text.matchAll(pattern)].flatMap((match) => (match[1] === undefined ? [] : [match[1]])) : []
 
 /** Every variable name a document could ask for, wherever it appears. */
 export const variableNames = (nodes: ReadonlyArray<KdlNode>): ReadonlySet<string> => {

@@ -30,4 +30,10 @@ export interface KdlNode {
 export const fieldName = (name: string): string => name.replaceAll("_", "-").toLowerCase()
 
 /** A field named like an API token: `token`, `api-token`, `api_token`, `apitoken`, `cf-api-token`. */
-export const isTokenField = (name: string): boolean => /token$/.test(fieldName(name).replaceAll("-", ""))
+export const isTokenField = (name: string): boolean => {
+  // Asked of every field of every node: most names do not end in `n`, which needs no string built.
+  let end = name.length - 1
+  while (end >= 0 && (name[end] === "-" || name[end] === "_")) end--
+  if (name[end] !== "n" && name[end] !== "N") return false
+  return /token$/.test(fieldName(name).replaceAll("-", ""))
+}

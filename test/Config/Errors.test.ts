@@ -328,6 +328,7 @@ layer(NodeFileSystem.layer)("Config errors", (it) => {
       [`providers {\n  cloudflare account-id="a" api_token="${secret}"\n}\n`, [2, 29]],
       [`provider "cloudflare" {\n  apitoken "${secret}"\n}\n`, [2, 3]],
       [`worker "w" {\n  source "."\n  token "${secret}"\n}\n`, [3, 3]],
+      [`worker "w" {\n  source "."\n  Api_TOKEN_ "${secret}"\n}\n`, [3, 3]],
       [`stage "dev" {\n  r2-bucket "media" { cors { api-token "${secret}"; } }\n}\n`, [2, 30]]
     ] as const
     for (const [text, position] of cases) {
