@@ -314,9 +314,11 @@ const resolveForPlan = (
   }
   if (Array.isArray(value)) return value.map((item: Json) => resolveForPlan(item, current, planned, renewsId)) as Json
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([field, item]) => [field, resolveForPlan(item as Json, current, planned, renewsId)])
-    ) as Json
+    const resolved: Record<string, Json | Unknown> = {}
+    for (const field of Object.keys(value)) {
+      resolved[field] = resolveForPlan((value as Record<string, Json>)[field]!, current, planned, renewsId)
+    }
+    return resolved as Json
   }
   return value
 }

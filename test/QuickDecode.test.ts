@@ -94,7 +94,7 @@ describe("QuickDecode", () => {
 })
 
 /** What the providers decode from the clouds' answers, with the options they decode them with. */
-const answers: ReadonlyArray<readonly [string, Schema.Schema<any, any>]> = [
+const answers: ReadonlyArray<readonly [string, Schema.Schema.AnyNoContext]> = [
   ["usacloud server", Usacloud.Server],
   ["usacloud disk", Usacloud.Disk],
   ["usacloud ssh key", Usacloud.SshKey],
