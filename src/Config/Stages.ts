@@ -6,10 +6,11 @@
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import {
+  combineErrors,
   type ConfigError,
   configError,
-  combineErrors,
   type DecodeContext,
+  decoding,
   didYouMean,
   type Entry,
   everyError,
@@ -18,10 +19,9 @@ import {
   type KdlNode,
   listOf,
   type Location,
+  refuse,
   rejectTokens,
-  resourceName,
-  decoding,
-  refuse
+  resourceName
 } from "../Declaration.js"
 import {
   canonicalField,

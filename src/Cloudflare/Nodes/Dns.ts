@@ -12,11 +12,12 @@ import {
   type Collector,
   type ConfigError,
   configError,
-  everyError,
   type DecodeContext,
+  decoding,
   didYouMean,
   type Entry,
   type Env,
+  everyError,
   fieldBoolean,
   fieldChoice,
   fieldValue,
@@ -30,11 +31,10 @@ import {
   optionalInteger,
   ref,
   referenceAttributes,
+  refuse,
   resourceName,
   type StageView,
-  stringValue,
-  decoding,
-  refuse
+  stringValue
 } from "../../Declaration.js"
 import { makeKey, type Reference, type ResourceKey } from "../../Resource.js"
 import { type Declared, type DnsRecordType, dnsRecordTypes } from "../Model.js"

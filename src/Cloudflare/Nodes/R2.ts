@@ -4,16 +4,17 @@
  */
 import * as Either from "effect/Either"
 import {
-  checkDnsName,
   all,
   allStrings,
   block,
+  checkDnsName,
   checkProps,
   checkProvider,
   type Collector,
   type ConfigError,
   configError,
   type DecodeContext,
+  decoding,
   type Env,
   type ExpandContext,
   type Field,
@@ -27,10 +28,9 @@ import {
   optional,
   optionalInteger,
   prop,
+  refuse,
   resourceName,
-  stringValue,
-  decoding,
-  refuse
+  stringValue
 } from "../../Declaration.js"
 import {
   type Declared,

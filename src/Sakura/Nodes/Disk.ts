@@ -9,6 +9,7 @@ import {
   checkRange,
   type ConfigError,
   configError,
+  decoding,
   didYouMean,
   type Env,
   type Field,
@@ -24,9 +25,8 @@ import {
   optional,
   optionalInteger,
   optionalString,
-  stringValue,
-  decoding,
-  refuse
+  refuse,
+  stringValue
 } from "../../Declaration.js"
 import { diskPlans, osTypes, planBounds } from "../Model.js"
 

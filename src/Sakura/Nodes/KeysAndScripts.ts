@@ -6,16 +6,16 @@ import type * as Either from "effect/Either"
 import {
   type ConfigError,
   configError,
+  decoding,
   type Env,
   type Field,
   type KdlValue,
   type Located,
   referenceAttributes,
+  refuse,
   scalarText,
   stringValue,
-  valuesOf,
-  decoding,
-  refuse
+  valuesOf
 } from "../../Declaration.js"
 
 /** Every value of `ssh-key` or `startup-script` fields, each with where it was written. */

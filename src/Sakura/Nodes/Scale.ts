@@ -6,13 +6,13 @@ import {
   block,
   type ConfigError,
   configError,
+  decoding,
   type Env,
   type Field,
   fieldInteger,
   integerValue,
   type Location,
   one,
-  decoding,
   refuse
 } from "../../Declaration.js"
 

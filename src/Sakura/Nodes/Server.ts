@@ -8,11 +8,12 @@ import {
   block,
   type Block,
   checkProps,
-  checkRange,
   checkProvider,
+  checkRange,
   type ConfigError,
   configError,
   type DecodeContext,
+  decoding,
   type Env,
   type Field,
   fieldChoice,
@@ -29,10 +30,9 @@ import {
   optionalInteger,
   optionalString,
   prop,
+  refuse,
   resourceName,
-  stringValue,
-  decoding,
-  refuse
+  stringValue
 } from "../../Declaration.js"
 import { planBounds, type ServerMetadata as ServerMetadataSchema, sakuraZones } from "../Model.js"
 import { type DiskSpec, decodeDisk } from "./Disk.js"

@@ -4,19 +4,19 @@
  */
 import type * as Either from "effect/Either"
 import {
-  checkDnsName,
   all,
   allStrings,
   block,
   type Block,
+  checkDnsName,
   type ConfigError,
   configError,
   type DecodeContext,
+  decoding,
   type Location,
   markEnvironmental,
   one,
   optionalString,
-  decoding,
   refuse
 } from "../../Declaration.js"
 
