@@ -11,7 +11,7 @@ import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
-import { compileProjection, failed, type Projection } from "./QuickDecode/Projection.js"
+import { compiledAtFirstUse, compileProjection, failed, type Projection } from "./QuickDecode/Projection.js"
 
 type Check = (value: unknown) => boolean
 
@@ -97,13 +97,8 @@ const compile = (ast: AST.AST): Check | undefined => {
         return Either.isEither(result) && Either.isRight(result) && result.right === value
       }
     }
-    case "Suspend": {
-      let inner: Check | undefined | null = null
-      return (value) => {
-        if (inner === null) inner = compile(ast.f())
-        return inner === undefined ? false : inner(value)
-      }
-    }
+    case "Suspend":
+      return compiledAtFirstUse(() => compile(ast.f()), false)
     default:
       return undefined
   }

@@ -83,6 +83,21 @@ const transformationOf = (ast: AST.Transformation): Projection | undefined => {
   }
 }
 
+/**
+ * The function `compile` makes, made when it is first called: a `Suspend` may be the schema itself, which
+ * is being compiled. `otherwise` is its answer to every value when `compile` cannot follow the schema.
+ */
+export const compiledAtFirstUse = <R>(
+  compile: () => ((value: unknown) => R) | undefined,
+  otherwise: R
+): ((value: unknown) => R) => {
+  let compiled: ((value: unknown) => R) | undefined | null = null
+  return (value) => {
+    if (compiled === null) compiled = compile()
+    return compiled === undefined ? otherwise : compiled(value)
+  }
+}
+
 /** Whether Schema's decoder finds `ast` among a union's members by a literal property (its `getLiterals`). */
 const literalKeyed = (ast: AST.AST): boolean => {
   switch (ast._tag) {
@@ -170,13 +185,8 @@ export const compileProjection = (ast: AST.AST): Projection | undefined => {
       const decode = ast.decodeUnknown()
       return (value) => settled(decode(value, options, ast))
     }
-    case "Suspend": {
-      let inner: Projection | undefined | null = null
-      return (value) => {
-        if (inner === null) inner = compileProjection(ast.f())
-        return inner === undefined ? failed : inner(value)
-      }
-    }
+    case "Suspend":
+      return compiledAtFirstUse(() => compileProjection(ast.f()), failed)
     default:
       return undefined
   }
