@@ -175,6 +175,25 @@ const holds = (value: unknown, matches: (value: unknown) => boolean): boolean =>
 
 const containsUnknown = (value: unknown): boolean => holds(value, isUnknown)
 
+/** Adds `field`'s change to `changes` when its desired value differs from, or is not yet known like, the current one. */
+const compareField = (
+  changes: Array<FieldChange>,
+  field: string,
+  current: Inputs,
+  desired: Inputs,
+  replaceFields: ReadonlyArray<string>
+) => {
+  const before = current[field]
+  const after = desired[field]
+  if (!containsUnknown(after) && equalJson(before, after)) return
+  changes.push({
+    field,
+    ...(before === undefined ? {} : { before }),
+    ...(after === undefined ? {} : { after }),
+    forcesReplace: replaceFields.includes(field)
+  })
+}
+
 /**
  * The diff of one resource: field by field over its inputs, `replaceFields` (its type's)
  * deciding between an update in place and a replacement.
@@ -196,20 +215,14 @@ export const diffResource = (
     return new Create({ ...base, changes, inputs: desired.inputs }, trusted)
   }
   const changes: Array<FieldChange> = []
-  const compare = (field: string) => {
-    const before = current.inputs[field]
-    const after = desired.inputs[field]
-    if (!containsUnknown(after) && equalJson(before, after)) return
-    changes.push({
-      field,
-      ...(before === undefined ? {} : { before }),
-      ...(after === undefined ? {} : { after }),
-      forcesReplace: replaceFields.includes(field)
-    })
-  }
   // The current fields, then the desired ones it lacks: the order a set of both would give.
-  for (const field of Object.keys(current.inputs)) compare(field)
-  for (const field of Object.keys(desired.inputs)) if (!Object.hasOwn(current.inputs, field)) compare(field)
+  for (const field of Object.keys(current.inputs)) {
+    compareField(changes, field, current.inputs, desired.inputs, replaceFields)
+  }
+  for (const field of Object.keys(desired.inputs)) {
+    if (!Object.hasOwn(current.inputs, field))
+      compareField(changes, field, current.inputs, desired.inputs, replaceFields)
+  }
   const fields_ = { ...base, changes, id: current.id }
   if (changes.length === 0) return new NoOp(fields_, trusted)
   if (changes.some((change) => change.forcesReplace))
@@ -240,7 +253,10 @@ export const levels = (
     for (const edge of edges) waiting.set(edge.key, edge.dependsOn.length)
     const dependents = dependentsIn(edges.map((edge) => [edge.key, edge] as const))
     const result: Array<Array<ResourceKey>> = []
-    let ready = [...waiting].filter(([, count]) => count === 0).map(([key]) => key)
+    let ready: Array<ResourceKey> = []
+    waiting.forEach((count, key) => {
+      if (count === 0) ready.push(key)
+    })
     let placed = 0
     while (ready.length > 0) {
       result.push(ready.sort())
