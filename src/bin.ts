@@ -15,7 +15,7 @@ if (process.argv.length === 3 && process.argv[2] === "--version") {
 } else {
   // A command is one short run. V8 optimizes a function once it has run for a while, on threads of its own,
   // and a plan of 10,000 resources spent as much CPU there as in FleetFlow. Waiting four times Node 20's
-  // default (67584) cut the plan's CPU by a sixth, and no run measured slower (BENCHMARKS.md).
+  // default (67584) cut the CPU a resource costs a plan by a quarter, and no run measured slower (BENCHMARKS.md).
   setFlagsFromString("--interrupt-budget=270336")
   CompileCache.run(fileURLToPath(new URL("./cli.cjs", import.meta.url)))
 }

@@ -154,16 +154,12 @@ export const everyErrorEffect = <I, A, R>(
   check: (item: I) => Effect.Effect<A, ConfigError, R>
 ): Effect.Effect<Array<A>, ConfigError, R> =>
   Effect.gen(function* () {
-    const errors: Array<ConfigError> = []
-    const results: Array<A> = []
+    const outcomes: Array<Either.Either<A, ConfigError>> = []
     for (const item of items) {
       const checked = check(item)
-      const outcome = Either.isEither(checked)
-        ? (checked as Either.Either<A, ConfigError>)
-        : yield* Effect.either(checked)
-      if (Either.isLeft(outcome)) errors.push(outcome.left)
-      else results.push(outcome.right)
+      outcomes.push(
+        Either.isEither(checked) ? (checked as Either.Either<A, ConfigError>) : yield* Effect.either(checked)
+      )
     }
-    if (errors.length > 0) return yield* Effect.fail(combineErrors(errors))
-    return results
+    return yield* everyError(outcomes, (outcome) => outcome)
   })
