@@ -20,7 +20,19 @@ import * as Cli from "./Cli.js"
 import * as Bench from "./Fleet.js"
 import * as PlanScaling from "./PlanScaling.js"
 import * as Processes from "./Processes.js"
-import { atLeast, atMost, emit, type Figure, figure, type Line, median, megabytes, progress, ratio } from "./Report.js"
+import {
+  atLeast,
+  atMost,
+  type Bound,
+  emit,
+  type Figure,
+  figure,
+  type Line,
+  median,
+  megabytes,
+  progress,
+  ratio
+} from "./Report.js"
 import * as Scripts from "./Scripts.js"
 import * as Startup from "./Startup.js"
 import * as Up from "./Up.js"
@@ -289,55 +301,84 @@ const plan = async () => {
 
 const latencyMillis = 200
 
+const applyBounds: Readonly<Record<string, Bound>> = {
+  independent: atMost(1.05),
+  chains: atMost(1.05),
+  mixed: atMost(1.1)
+}
+
+/** How long an fsync takes on the slow disk the apply benchmark plays, as a spinning disk or a network volume. */
+const slowFsyncMillis = 15
+
 const apply = async () => {
   const runs = positive("apply-runs", values["apply-runs"])
-  const shapes = [
-    {
-      name: "independent",
-      fleet: Bench.independent(100),
-      ideal: Math.ceil(100 / parallelism) * latencyMillis,
-      idealName: `ideal: 100 × ${latencyMillis} ms / ${parallelism}`,
-      bound: atMost(1.05)
-    },
-    {
-      name: "chains",
-      fleet: Bench.chains(10, 5),
-      ideal: 5 * latencyMillis,
-      idealName: `critical path: 5 × ${latencyMillis} ms (10 chains of 5)`,
-      bound: atMost(1.05)
-    },
-    {
-      name: "mixed",
-      fleet: [...Bench.chains(5, 5), ...Bench.independent(25)],
-      ideal: 5 * latencyMillis,
-      idealName: `critical path: 5 × ${latencyMillis} ms (5 chains of 5 and 25 independent)`,
-      bound: atMost(1.1)
-    }
-  ]
+  const shapes = Up.applyShapes(parallelism, latencyMillis)
+  const report = (shape: Up.ApplyShape, kind: string, times: ReadonlyArray<Up.UpTimes>, bound?: Bound) => {
+    const applied = timed(
+      `apply.${shape.name}.${kind}`,
+      times.map((t) => t.apply),
+      "from confirmation to the end"
+    )
+    out(applied)
+    out(
+      timed(
+        `apply.${shape.name}.${kind}.up`,
+        times.map((t) => t.up),
+        "the whole up: lock, plan, apply"
+      )
+    )
+    out(ratio(`apply.${shape.name}.${kind}.efficiency`, applied, figure(shape.idealName, shape.ideal, "ms"), bound))
+  }
   for (const store of ["local", "memory"] as const) {
     progress(
       `apply: ${shapes.map((shape) => shape.name).join(", ")} at ${latencyMillis} ms, ${store} state, ${runs} rounds`
     )
     const results = await Up.alternate(shapes, { store, parallelism, latencyMillis }, runs)
     for (const shape of shapes) {
-      const times = results.get(shape.name)!
-      const applied = timed(
-        `apply.${shape.name}.${store}`,
-        times.map((t) => t.apply),
-        "from confirmation to the end"
-      )
-      out(applied)
-      out(
-        timed(
-          `apply.${shape.name}.${store}.up`,
-          times.map((t) => t.up),
-          "the whole up: lock, plan, apply"
-        )
-      )
-      const ideal = figure(shape.idealName, shape.ideal, "ms")
-      out(ratio(`apply.${shape.name}.${store}.efficiency`, applied, ideal, store === "local" ? shape.bound : undefined))
+      report(shape, store, results.get(shape.name)!, store === "local" ? applyBounds[shape.name] : undefined)
     }
   }
+  const slow = await slowDiskApply(runs)
+  if (slow === undefined) {
+    progress("apply on a slow disk: skipped, strace cannot delay fsync here")
+    return
+  }
+  for (const shape of shapes) report(shape, "slow-disk", slow[shape.name]!)
+}
+
+/**
+ * The apply on the local state on a disk whose fsync takes `slowFsyncMillis`: the apply benchmark in a
+ * process of its own whose fsyncs strace delays. Undefined when strace cannot do it here.
+ */
+const slowDiskApply = async (
+  runs: number
+): Promise<Readonly<Record<string, ReadonlyArray<Up.UpTimes>>> | undefined> => {
+  const strace = [
+    "-f",
+    "--seccomp-bpf",
+    "-qq",
+    "-o",
+    "/dev/null",
+    "-e",
+    "trace=fsync",
+    "-e",
+    `inject=fsync:delay_exit=${slowFsyncMillis * 1000}`
+  ]
+  const probe = await Processes.run("strace", [...strace, "true"], { cwd: Os.tmpdir(), env: process.env }).catch(
+    () => undefined
+  )
+  if (probe?.code !== 0) return undefined
+  progress(`apply: the same on the local state on a disk whose fsync takes ${slowFsyncMillis} ms, ${runs} rounds`)
+  const child = NodePath.join(import.meta.dirname, "ApplyChild.mjs")
+  const args = ["--runs", String(runs), "--parallelism", String(parallelism), "--latency", String(latencyMillis)]
+  const finished = Processes.expectExit(
+    await Processes.run("strace", [...strace, process.execPath, "--expose-gc", child, ...args], {
+      cwd: Os.tmpdir(),
+      env: process.env
+    }),
+    "the apply on a slow disk"
+  )
+  return JSON.parse(finished.stdout) as Record<string, ReadonlyArray<Up.UpTimes>>
 }
 
 // ---------------------------------------------------------------------------------------------

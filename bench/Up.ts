@@ -22,6 +22,36 @@ import { localStore } from "./PlanScaling.js"
 
 export type StoreKind = "memory" | "local"
 
+export interface ApplyShape {
+  readonly name: string
+  readonly fleet: ReadonlyArray<DesiredResource>
+  /** The time no schedule can beat: the critical path, or the work spread over the slots. */
+  readonly ideal: number
+  readonly idealName: string
+}
+
+/** The fleets of the apply benchmark, each against the best time possible with `parallelism` slots. */
+export const applyShapes = (parallelism: number, latencyMillis: number): ReadonlyArray<ApplyShape> => [
+  {
+    name: "independent",
+    fleet: Bench.independent(100),
+    ideal: Math.ceil(100 / parallelism) * latencyMillis,
+    idealName: `ideal: 100 × ${latencyMillis} ms / ${parallelism}`
+  },
+  {
+    name: "chains",
+    fleet: Bench.chains(10, 5),
+    ideal: 5 * latencyMillis,
+    idealName: `critical path: 5 × ${latencyMillis} ms (10 chains of 5)`
+  },
+  {
+    name: "mixed",
+    fleet: [...Bench.chains(5, 5), ...Bench.independent(25)],
+    ideal: 5 * latencyMillis,
+    idealName: `critical path: 5 × ${latencyMillis} ms (5 chains of 5 and 25 independent)`
+  }
+]
+
 export interface UpOptions {
   readonly store: StoreKind
   readonly parallelism: number
