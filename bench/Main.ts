@@ -333,11 +333,26 @@ const apply = async () => {
     progress(
       `apply: ${shapes.map((shape) => shape.name).join(", ")} at ${latencyMillis} ms, ${store} state, ${runs} rounds`
     )
-    const results = await Up.alternate(shapes, { store, parallelism, latencyMillis }, runs)
+    const results = await Up.alternate(() => shapes, { store, parallelism, latencyMillis }, runs)
     for (const shape of shapes) {
       report(shape, store, results.get(shape.name)!, store === "local" ? applyBounds[shape.name] : undefined)
     }
   }
+  progress(`apply: the same on the Cloudflare API simulator in another process, over HTTP, ${runs} rounds`)
+  const remote = await Processes.withCloudflareSimulator(
+    [Bench.zone],
+    (baseUrl) =>
+      applyChild(runs, ["--clouds", "remote"], {
+        env: {
+          ...process.env,
+          CLOUDFLARE_API_BASE_URL: baseUrl,
+          CF_API_TOKEN: Processes.token,
+          CF_ACCOUNT_ID: Processes.account
+        }
+      }),
+    latencyMillis
+  )
+  for (const shape of shapes) report(shape, "remote", remote[shape.name]!)
   const slow = await slowDiskApply(runs)
   if (slow === undefined) {
     progress("apply on a slow disk: skipped, strace cannot delay fsync here")
@@ -346,14 +361,42 @@ const apply = async () => {
   for (const shape of shapes) report(shape, "slow-disk", slow[shape.name]!)
 }
 
+type ApplyTimes = Readonly<Record<string, ReadonlyArray<Up.UpTimes>>>
+
+/** The apply fleets on the local state in a process of its own (`ApplyChild.ts`), run by `wrapper` when given. */
+const applyChild = async (
+  runs: number,
+  args: ReadonlyArray<string>,
+  options: { readonly env: NodeJS.ProcessEnv; readonly wrapper?: ReadonlyArray<string> }
+): Promise<ApplyTimes> => {
+  const child = NodePath.join(import.meta.dirname, "ApplyChild.mjs")
+  const command = [
+    process.execPath,
+    "--expose-gc",
+    child,
+    "--runs",
+    String(runs),
+    "--parallelism",
+    String(parallelism),
+    "--latency",
+    String(latencyMillis),
+    ...args
+  ]
+  const [program, ...programArgs] = [...(options.wrapper ?? []), ...command]
+  const finished = Processes.expectExit(
+    await Processes.run(program!, programArgs, { cwd: Os.tmpdir(), env: options.env }),
+    `the apply fleets (${command.slice(2).join(" ")})`
+  )
+  return JSON.parse(finished.stdout) as ApplyTimes
+}
+
 /**
- * The apply on the local state on a disk whose fsync takes `slowFsyncMillis`: the apply benchmark in a
- * process of its own whose fsyncs strace delays. Undefined when strace cannot do it here.
+ * The apply on the local state on a disk whose fsync takes `slowFsyncMillis`: the fake clouds in a
+ * process whose fsyncs strace delays. Undefined when strace cannot do it here.
  */
-const slowDiskApply = async (
-  runs: number
-): Promise<Readonly<Record<string, ReadonlyArray<Up.UpTimes>>> | undefined> => {
+const slowDiskApply = async (runs: number): Promise<ApplyTimes | undefined> => {
   const strace = [
+    "strace",
     "-f",
     "--seccomp-bpf",
     "-qq",
@@ -364,21 +407,13 @@ const slowDiskApply = async (
     "-e",
     `inject=fsync:delay_exit=${slowFsyncMillis * 1000}`
   ]
-  const probe = await Processes.run("strace", [...strace, "true"], { cwd: Os.tmpdir(), env: process.env }).catch(
-    () => undefined
-  )
+  const probe = await Processes.run(strace[0]!, [...strace.slice(1), "true"], {
+    cwd: Os.tmpdir(),
+    env: process.env
+  }).catch(() => undefined)
   if (probe?.code !== 0) return undefined
-  progress(`apply: the same on the local state on a disk whose fsync takes ${slowFsyncMillis} ms, ${runs} rounds`)
-  const child = NodePath.join(import.meta.dirname, "ApplyChild.mjs")
-  const args = ["--runs", String(runs), "--parallelism", String(parallelism), "--latency", String(latencyMillis)]
-  const finished = Processes.expectExit(
-    await Processes.run("strace", [...strace, process.execPath, "--expose-gc", child, ...args], {
-      cwd: Os.tmpdir(),
-      env: process.env
-    }),
-    "the apply on a slow disk"
-  )
-  return JSON.parse(finished.stdout) as Record<string, ReadonlyArray<Up.UpTimes>>
+  progress(`apply: the same on the fake clouds, on a disk whose fsync takes ${slowFsyncMillis} ms, ${runs} rounds`)
+  return applyChild(runs, [], { env: process.env, wrapper: strace })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +424,7 @@ const state = async () => {
   const runs = positive("state-runs", values["state-runs"])
   progress(`state: up of ${sizes.join(", ")} on the local state, no latency, ${runs} rounds`)
   const fleets = sizes.map((size) => ({ name: String(size), fleet: Bench.desired(size) }))
-  const results = await Up.alternate(fleets, { store: "local", parallelism, latencyMillis: 0 }, runs)
+  const results = await Up.alternate(() => fleets, { store: "local", parallelism, latencyMillis: 0 }, runs)
   const figures = sizes.map((size) =>
     timed(
       `state.up.${size}`,

@@ -110,18 +110,19 @@ export const checkBuilt = (): void => {
 export const token = "bench-token-5d1c"
 
 /**
- * Serves the Cloudflare API simulator (in memory, one account, `zones`) on 127.0.0.1 while
- * `body` runs, and hands it the API root and the store.
+ * Serves the Cloudflare API simulator (in memory, one account, `zones`, answering every request
+ * after `latencyMillis`) on 127.0.0.1 while `body` runs, and hands it the API root and the store.
  */
 export const withCloudflareSimulator = <A>(
   zones: ReadonlyArray<string>,
-  body: (baseUrl: string, store: CloudflareSimulator.CloudflareStore) => Promise<A>
+  body: (baseUrl: string, store: CloudflareSimulator.CloudflareStore) => Promise<A>,
+  latencyMillis = 0
 ): Promise<A> =>
   Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
         const store = yield* CloudflareSimulator.memoryStore()
-        const options = { token, zones }
+        const options = { token, zones, ...(latencyMillis === 0 ? {} : { latency: latencyMillis }) }
         yield* CloudflareSimulator.prepare(store, options)
         const baseUrl = yield* CloudflareSimulator.serve(store, options)
         return yield* Effect.promise(() => body(baseUrl, store))

@@ -15,6 +15,7 @@ import * as Os from "node:os"
 import * as NodePath from "node:path"
 import * as Fake from "../src/Fake.js"
 import * as Fleet from "../src/Fleet.js"
+import type { CloudProvider } from "../src/Provider.js"
 import type { DesiredResource } from "../src/Resource.js"
 import * as State from "../src/State.js"
 import * as Bench from "./Fleet.js"
@@ -30,33 +31,41 @@ export interface ApplyShape {
   readonly idealName: string
 }
 
-/** The fleets of the apply benchmark, each against the best time possible with `parallelism` slots. */
-export const applyShapes = (parallelism: number, latencyMillis: number): ReadonlyArray<ApplyShape> => [
-  {
-    name: "independent",
-    fleet: Bench.independent(100),
-    ideal: Math.ceil(100 / parallelism) * latencyMillis,
-    idealName: `ideal: 100 × ${latencyMillis} ms / ${parallelism}`
-  },
-  {
-    name: "chains",
-    fleet: Bench.chains(10, 5),
-    ideal: 5 * latencyMillis,
-    idealName: `critical path: 5 × ${latencyMillis} ms (10 chains of 5)`
-  },
-  {
-    name: "mixed",
-    fleet: [...Bench.chains(5, 5), ...Bench.independent(25)],
-    ideal: 5 * latencyMillis,
-    idealName: `critical path: 5 × ${latencyMillis} ms (5 chains of 5 and 25 independent)`
-  }
-]
+/**
+ * The fleets of the apply benchmark, each against the best time possible with `parallelism` slots.
+ * With a `prefix`, each fleet's buckets are named after it too, so that no two fleets share one.
+ */
+export const applyShapes = (parallelism: number, latencyMillis: number, prefix = ""): ReadonlyArray<ApplyShape> => {
+  const named = (shape: string, kind: string) => (prefix === "" ? kind : `${prefix}${shape}-${kind}`)
+  return [
+    {
+      name: "independent",
+      fleet: Bench.independent(100, named("independent", "solo")),
+      ideal: Math.ceil(100 / parallelism) * latencyMillis,
+      idealName: `ideal: 100 × ${latencyMillis} ms / ${parallelism}`
+    },
+    {
+      name: "chains",
+      fleet: Bench.chains(10, 5, named("chains", "chain")),
+      ideal: 5 * latencyMillis,
+      idealName: `critical path: 5 × ${latencyMillis} ms (10 chains of 5)`
+    },
+    {
+      name: "mixed",
+      fleet: [...Bench.chains(5, 5, named("mixed", "chain")), ...Bench.independent(25, named("mixed", "solo"))],
+      ideal: 5 * latencyMillis,
+      idealName: `critical path: 5 × ${latencyMillis} ms (5 chains of 5 and 25 independent)`
+    }
+  ]
+}
 
 export interface UpOptions {
   readonly store: StoreKind
   readonly parallelism: number
   /** How long every usacloud run and API request of the fake clouds takes. */
   readonly latencyMillis: number
+  /** Other clouds than the fake ones, made afresh for each `up`. */
+  readonly clouds?: () => Layer.Layer<CloudProvider>
 }
 
 export interface UpTimes {
@@ -70,7 +79,9 @@ export const upOnce = (fleet: ReadonlyArray<DesiredResource>, options: UpOptions
   const root = Fs.mkdtempSync(NodePath.join(Os.tmpdir(), "fleetflow-bench-"))
   const store: Layer.Layer<State.StateStore> =
     options.store === "memory" ? State.layerMemory() : localStore(NodePath.join(root, ".fleetflow"))
-  const clouds = Fake.layer(options.latencyMillis > 0 ? { latency: Duration.millis(options.latencyMillis) } : {})
+  const clouds =
+    options.clouds?.() ??
+    Fake.layer(options.latencyMillis > 0 ? { latency: Duration.millis(options.latencyMillis) } : {})
   let confirmed = Number.NaN
   const program = Effect.gen(function* () {
     const started = performance.now()
@@ -102,16 +113,17 @@ const gc: () => void = typeof globalThis.gc === "function" ? globalThis.gc : () 
 
 /**
  * Runs `up` of each fleet in turn, `runs` rounds, so that every fleet sees the same machine
- * load; returns every time of each, by name.
+ * load; returns every time of each, by name. `fleetsOf` gives each round's fleets: clouds kept
+ * from one round to the next need other names.
  */
 export const alternate = async (
-  fleets: ReadonlyArray<{ readonly name: string; readonly fleet: ReadonlyArray<DesiredResource> }>,
+  fleetsOf: (round: number) => ReadonlyArray<{ readonly name: string; readonly fleet: ReadonlyArray<DesiredResource> }>,
   options: UpOptions,
   runs: number
 ): Promise<ReadonlyMap<string, ReadonlyArray<UpTimes>>> => {
-  const results = new Map<string, Array<UpTimes>>(fleets.map(({ name }) => [name, []]))
+  const results = new Map<string, Array<UpTimes>>(fleetsOf(0).map(({ name }) => [name, []]))
   for (let run = 0; run < runs; run++) {
-    for (const { name, fleet } of fleets) {
+    for (const { name, fleet } of fleetsOf(run)) {
       gc()
       results.get(name)!.push(await upOnce(fleet, options))
     }

@@ -104,7 +104,7 @@ describe("benchmarks, smoke check", () => {
       { name: "independent", fleet: Bench.independent(100), ideal: 10 * latencyMillis },
       { name: "chains", fleet: Bench.chains(10, 5), ideal: 5 * latencyMillis }
     ]
-    const results = await Up.alternate(fleets, { store: "local", parallelism: 10, latencyMillis }, 3)
+    const results = await Up.alternate(() => fleets, { store: "local", parallelism: 10, latencyMillis }, 3)
     for (const { name, ideal } of fleets) {
       const apply = median(results.get(name)!.map((times) => times.apply))
       checkRatio(`apply of ${name} against ${ideal} ms`, apply, ideal, atMost(1.15))
@@ -133,7 +133,7 @@ describe("benchmarks, smoke check", () => {
       { name: "200", fleet: Bench.desired(200) },
       { name: "400", fleet: Bench.desired(400) }
     ]
-    const results = await Up.alternate(fleets, { store: "local", parallelism: 10, latencyMillis: 0 }, 2)
+    const results = await Up.alternate(() => fleets, { store: "local", parallelism: 10, latencyMillis: 0 }, 2)
     const [small, large] = fleets.map(({ name }) => median(results.get(name)!.map((times) => times.up)))
     checkRatio("up 400 / 200", large!, small!, atMost(2.3))
   })
