@@ -52,7 +52,7 @@ describe("the local state on a slow disk", () => {
         const fs = yield* FileSystem.FileSystem
         const root = yield* fs.makeTempDirectoryScoped({ prefix: "fleetflow-slow-disk-" })
         const store = yield* State.makeLocal(NodePath.join(root, ".fleetflow"))
-        disk.flushMillis = 40
+        disk.flushMillis = 100
         // The first write flushes in place, as on any disk, and finds this one slow.
         let version: State.StateVersion = yield* store.write(State.emptyState("demo"))
 
