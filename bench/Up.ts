@@ -1,6 +1,7 @@
 /**
  * One `Fleet.up` from nothing on fresh fake clouds (the real providers over the simulators in
- * memory, with an optional latency per usacloud run and API request) and a fresh state: in
+ * memory, with an optional latency per usacloud run and API request), or on clouds the caller
+ * gives, and a fresh state: in
  * memory, or the local store in a temporary folder as the CLI keeps it (atomic writes, fsync).
  * Times the whole `up` and its apply phase alone (from the confirmation, once the plan is known,
  * to the end).
