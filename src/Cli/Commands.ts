@@ -38,6 +38,7 @@ import {
   terminal
 } from "./Options.js"
 import {
+  downTargetOf,
   openFolder,
   openWorkspace,
   recordedScale,
@@ -104,18 +105,27 @@ export const plan = Command.make(
     ...common,
     ...planOptions,
     out: SavedPlans.out,
+    destroy: Options.boolean("destroy").pipe(
+      Options.withDescription("show what `down` would destroy instead; changes nothing")
+    ),
     detailedExitcode: Options.boolean("detailed-exitcode").pipe(
       Options.withDescription("exit 0 with no changes, 2 with changes, 1 on error")
     )
   },
   (options) =>
     Effect.gen(function* () {
+      if (options.destroy && Option.isSome(options.out)) {
+        return yield* new InvalidOption({
+          option: "--out",
+          reason: "a saved plan is for `fleetflow up FILE`; `fleetflow down` shows what it destroys and asks again"
+        })
+      }
       const workspace = yield* openWorkspace(options)
       const { plan: made } = yield* Effect.scoped(
         Effect.flatMap(refreshLine, (refreshing) =>
           withWorkspace(
             workspace,
-            Effect.flatMap(targetOf(workspace), (planTarget) =>
+            Effect.flatMap(options.destroy ? downTargetOf(workspace) : targetOf(workspace), (planTarget) =>
               Fleet.plan(planTarget, { refresh: options.refresh, targets: options.target, refreshing })
             )
           )
@@ -169,13 +179,13 @@ const applyCommand = (name: "up" | "down", description: string) =>
         : undefined
       const saved = fromFile?.reviewed.saved
       if (!options.yes && saved === undefined && !terminal.interactive()) {
-        return yield* new ConfirmationRequired({ command: name })
+        return yield* new ConfirmationRequired({
+          command: name,
+          ...(name === "down" ? { review: "Review what it destroys with `fleetflow plan --destroy`" } : {})
+        })
       }
       const workspace = fromFile?.workspace ?? (yield* openWorkspace(options))
-      const applyTarget =
-        name === "up"
-          ? targetOf(workspace)
-          : Effect.succeed({ config: workspace.config, stage: workspace.stage, desired: [] })
+      const applyTarget = name === "up" ? targetOf(workspace) : downTargetOf(workspace)
       const lockTimeout = yield* parseLockTimeout(options.lockTimeout)
       const retry = yield* parseRetry(options.retry, workspace.config.retry)
       if (options.parallelism < 1) {

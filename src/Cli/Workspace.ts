@@ -202,3 +202,7 @@ export const desiredOf = (workspace: Workspace) =>
 
 export const targetOf = (workspace: Workspace) =>
   Effect.map(desiredOf(workspace), (desired) => ({ config: workspace.config, stage: workspace.stage, desired }))
+
+/** What `down` plans for: the stage with nothing declared, so that everything the state holds of it goes. */
+export const downTargetOf = (workspace: Workspace) =>
+  Effect.succeed({ config: workspace.config, stage: workspace.stage, desired: [] })

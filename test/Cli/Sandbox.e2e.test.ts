@@ -84,6 +84,31 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
         )
 
         yield* step(
+          "plan --destroy shows what down would destroy and changes nothing; down without a terminal points to it",
+          Effect.gen(function* () {
+            const held = Object.keys(sandboxState(dir).resources).length
+            const before = yield* cloud(dir)
+            const preview = yield* run(["plan", "--destroy", ...sandbox, "--detailed-exitcode"], dir)
+            assert.strictEqual(preview.code, 2, preview.stderr)
+            assert.include(preview.stdout, "# sakura-cloud:server:creo-vps will be destroyed")
+            assert.include(preview.stdout, `Plan: 0 to add, 0 to change, ${held} to destroy.`)
+            assert.notInclude(preview.stdout, "will be created")
+
+            const unasked = yield* run(["down", ...sandbox], dir)
+            assert.strictEqual(unasked.code, 1)
+            assert.include(unasked.stderr, "`fleetflow plan --destroy --sandbox --file fleet.kdl --stage dev`")
+
+            const saved = yield* run(["plan", "--destroy", "--out", "down.plan", ...sandbox], dir)
+            assert.strictEqual(saved.code, 1)
+            assert.include(saved.stderr, "--out: a saved plan is for `fleetflow up FILE")
+            assert.isFalse(fs.existsSync(path.join(dir, "down.plan")))
+
+            assert.strictEqual(Object.keys(sandboxState(dir).resources).length, held)
+            assert.deepStrictEqual(yield* cloud(dir), before)
+          })
+        )
+
+        yield* step(
           "down empties the cloud and the state",
           Effect.gen(function* () {
             const down = yield* run(["down", ...sandbox, "--yes"], dir)
