@@ -396,7 +396,6 @@ const applyChild = async (
  */
 const slowDiskApply = async (runs: number): Promise<ApplyTimes | undefined> => {
   const strace = [
-    "strace",
     "-f",
     "--seccomp-bpf",
     "-qq",
@@ -407,13 +406,12 @@ const slowDiskApply = async (runs: number): Promise<ApplyTimes | undefined> => {
     "-e",
     `inject=fsync:delay_exit=${slowFsyncMillis * 1000}`
   ]
-  const probe = await Processes.run(strace[0]!, [...strace.slice(1), "true"], {
-    cwd: Os.tmpdir(),
-    env: process.env
-  }).catch(() => undefined)
+  const probe = await Processes.run("strace", [...strace, "true"], { cwd: Os.tmpdir(), env: process.env }).catch(
+    () => undefined
+  )
   if (probe?.code !== 0) return undefined
   progress(`apply: the same on the fake clouds, on a disk whose fsync takes ${slowFsyncMillis} ms, ${runs} rounds`)
-  return applyChild(runs, [], { env: process.env, wrapper: strace })
+  return applyChild(runs, [], { env: process.env, wrapper: ["strace", ...strace] })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import * as Option from "effect/Option"
 import type * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { vi } from "vitest"
-import type { StoredResource } from "../../src/Resource.js"
 import * as State from "../../src/State.js"
+import { storedResource } from "../support/Builders.js"
 
 const disk = vi.hoisted(() => ({ flushMillis: 0, inPlace: 0, onThreadPool: 0 }))
 
@@ -31,19 +31,6 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...real, default: { ...real, fsyncSync, fsync }, fsyncSync, fsync }
 })
 
-const server = (name: string): StoredResource => ({
-  provider: "sakura-cloud",
-  type: "server",
-  name,
-  stage: "dev",
-  id: `id-${name}`,
-  attributes: { ip: "192.0.2.10", status: "up" },
-  inputs: { core: 2, memory: 4 },
-  dependsOn: [],
-  created_at: "2026-01-01T00:00:00.000Z",
-  updated_at: "2026-01-01T00:00:00.000Z"
-})
-
 describe("the local state on a slow disk", () => {
   it.live(
     "flushes on the thread pool, so that the run goes on while the disk works, and in place once it is fast",
@@ -59,7 +46,11 @@ describe("the local state on a slow disk", () => {
         let ticks = 0
         const timer = setInterval(() => ticks++, 2)
         const before = disk.onThreadPool
-        version = yield* store.writeChanges(version, { set: { a: server("a") }, remove: [], pending: [] })
+        version = yield* store.writeChanges(version, {
+          set: { a: storedResource("server", "a") },
+          remove: [],
+          pending: []
+        })
         clearInterval(timer)
         assert.isAbove(disk.onThreadPool, before, "the journal line was flushed on the thread pool")
         // With the flush in place, the timer could not run at all during the write.
@@ -68,14 +59,18 @@ describe("the local state on a slow disk", () => {
         disk.flushMillis = 0
         for (let index = 0; index < 20; index++) {
           version = yield* store.writeChanges(version, {
-            set: { [`b${index}`]: server(`b${index}`) },
+            set: { [`b${index}`]: storedResource("server", `b${index}`) },
             remove: [],
             pending: []
           })
         }
         const inPlace = disk.inPlace
         const onThreadPool = disk.onThreadPool
-        version = yield* store.writeChanges(version, { set: { c: server("c") }, remove: [], pending: [] })
+        version = yield* store.writeChanges(version, {
+          set: { c: storedResource("server", "c") },
+          remove: [],
+          pending: []
+        })
         assert.strictEqual(disk.onThreadPool, onThreadPool, "a fast disk costs no round trip through the thread pool")
         assert.isAbove(disk.inPlace, inPlace)
 
