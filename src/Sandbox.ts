@@ -50,13 +50,14 @@ export const layer = (
   Layer.scoped(
     CloudProvider,
     Effect.gen(function* () {
+      const simulated: SandboxOptions = { ...options, log: options.log ?? false }
       const fs = yield* FileSystem.FileSystem
       // Each file is opened once: the wrangler server and the provider change it through one store.
       const cloudflare = yield* CloudflareSimulator.fileStore(CloudflareApi.storePath(directory))
       const clouds: Providers.Clouds = {
         usacloud: yield* SakuraSimulator.fileStore(Usacloud.storePath(directory)),
         cloudflare,
-        wrangler: yield* CloudflareApi.realWrangler(cloudflare, wranglerLogPath(directory), options),
+        wrangler: yield* CloudflareApi.realWrangler(cloudflare, wranglerLogPath(directory), simulated),
         fs,
         faults: {
           store: yield* Store.file(storePath(directory)),
@@ -64,7 +65,7 @@ export const layer = (
           record: () => Effect.void
         }
       }
-      return yield* Providers.make(clouds, options)
+      return yield* Providers.make(clouds, simulated)
     })
   )
 

@@ -4,6 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { type ApplyRequest, CloudProvider } from "../src/Provider.js"
 import { type Inputs, makeKey, type ResourceType, type StoredResource } from "../src/Resource.js"
@@ -139,6 +140,44 @@ describe("Sandbox file store", () => {
           { concurrency: "unbounded" }
         )
         assert.deepStrictEqual(yield* Sandbox.inspect(directory), [])
+      })
+    )
+  )
+
+  it.live("reads write neither store, and neither keeps a log of calls that would grow with every command", () =>
+    inSandbox((directory, fs) =>
+      Effect.gen(function* () {
+        const provider = yield* CloudProvider
+        const usacloud = yield* Simulator.fileStore(Sandbox.usacloudStorePath(directory))
+        const cloudflare = yield* CloudflareSimulator.fileStore(Sandbox.cloudflareApiStorePath(directory))
+        // A sandbox made by an earlier version kept every call: the next command drops the log.
+        yield* Simulator.run(["auth-status", "-o", "json"], {}, usacloud)
+        yield* CloudflareSimulator.handle({ method: "GET", url: "/client/v4/zones", headers: {} }, cloudflare, {
+          token: "t"
+        })
+        assert.lengthOf(yield* Simulator.invocations(usacloud), 1)
+        assert.lengthOf(yield* CloudflareSimulator.requests(cloudflare), 1)
+
+        const disk = yield* provider.apply(create("disk", "web", diskInputs))
+        const bucket = yield* provider.apply(create("r2", "files", { name: "files" }))
+        assert.deepStrictEqual(yield* Simulator.invocations(usacloud), [])
+        assert.deepStrictEqual(yield* CloudflareSimulator.requests(cloudflare), [])
+
+        const paths = [Sandbox.usacloudStorePath(directory), Sandbox.cloudflareApiStorePath(directory)]
+        // A write replaces the file (a new inode), whatever it holds.
+        const files = Effect.forEach(paths, (path) =>
+          Effect.map(fs.stat(path), (info) => `${path} ${info.ino} ${Option.getOrUndefined(info.mtime)?.getTime()}`)
+        )
+        const before = yield* files
+        const observed = yield* provider.getState(
+          scope,
+          new Map([
+            ["sakura-cloud:disk:web", stored("disk", "web", disk.id, { zone })],
+            ["cloudflare:r2:files", stored("r2", "files", bucket.id, { name: "files" })]
+          ])
+        )
+        assert.strictEqual(observed.size, 2)
+        assert.deepStrictEqual(yield* files, before)
       })
     )
   )

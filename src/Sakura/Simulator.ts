@@ -22,7 +22,7 @@
  *   `command[...] timed out`, exit 1) or `hang` (never answers). A rule affects the first
  *   `count` matching runs, or every one without a count; counts are kept in the store.
  *
- * Every run is recorded in the store (`invocations`), whatever it printed.
+ * Every run is recorded in the store (`invocations`), whatever it printed, unless `log` is off.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Clock from "effect/Clock"
@@ -52,6 +52,11 @@ export interface SimulatorOptions {
   /** How long a new server stays `migrating` (and a booted one `down`) before it is up. Default: none. */
   readonly bootTime?: Duration.Duration
   readonly faults?: ReadonlyArray<Faults.SimulatorFault>
+  /**
+   * Keep the log of runs (`invocations`) in the store, for tests that count them. Default: on. Off, a
+   * log kept before is dropped by the next run, and a run that changes nothing writes nothing.
+   */
+  readonly log?: boolean
 }
 
 /** A store in memory; `initial` fills in what the empty cloud lacks (e.g. `archives`). */
@@ -117,7 +122,12 @@ export const run = (
     const outcome = yield* store.modify((document) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const recorded: SimulatorDocument = { ...document, invocations: [...document.invocations, [...args]] }
+        const recorded: SimulatorDocument =
+          options.log !== false
+            ? { ...document, invocations: [...document.invocations, [...args]] }
+            : document.invocations.length === 0
+              ? document
+              : { ...document, invocations: [] }
         const parsed = Args.parse(args)
         if (Either.isLeft(parsed)) return [{ _tag: "Done", output: parsed.left } as Commands.Outcome, recorded] as const
         const invocation = parsed.right

@@ -58,7 +58,8 @@ const simulatorOptions = (needs: Prerequisites, options: SandboxOptions = {}): S
   accountName: "FleetFlow Sandbox",
   zones: [...new Set(needs.zones)],
   kvNamespaces: [...new Set(needs.kvNamespaces)],
-  ...(options.latency === undefined ? {} : { latency: options.latency })
+  ...(options.latency === undefined ? {} : { latency: options.latency }),
+  ...(options.log === undefined ? {} : { log: options.log })
 })
 
 const storeError = (error: Simulator.CloudflareStoreError) =>

@@ -21,6 +21,12 @@ export interface SandboxOptions {
   readonly faults?: ReadonlyArray<FaultRule>
   /** Variables wrangler and its builds get besides its own: the cloudflare provider block's `build-env`. */
   readonly buildEnv?: ReadonlyArray<string>
+  /**
+   * Keep a log of every usacloud run and API request in the simulators' stores, for tests that count
+   * calls. Default: on for the fakes, off for the sandbox, whose files would otherwise grow with every
+   * command and be written by every read.
+   */
+  readonly log?: boolean
 }
 
 export class SandboxOptionsError extends Data.TaggedError("SandboxOptionsError")<{

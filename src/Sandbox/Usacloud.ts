@@ -36,7 +36,8 @@ export const provider = (
           store,
           {
             ...(options.latency === undefined ? {} : { latency: options.latency }),
-            ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime })
+            ...(options.bootTime === undefined ? {} : { bootTime: options.bootTime }),
+            ...(options.log === undefined ? {} : { log: options.log })
           },
           faults
         )
