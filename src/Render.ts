@@ -354,14 +354,21 @@ const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
         "What follows brings them back to the configuration."
       ]
 
+/** What nothing to do means: for `up`, that the clouds match the file; for `down`, that the state holds nothing to remove. */
+const noChanges = (plan: Plan, command: "up" | "down") =>
+  command === "up"
+    ? "No changes. Your infrastructure matches the configuration."
+    : `No changes. The state records nothing to destroy (project ${quote(plan.project)}, stage ${quote(plan.stage)}).`
+
 /**
  * The plan as Terraform would print it: what changed outside FleetFlow, one block per action
- * in the order given (NoOps left out), then the summary. The text has no trailing newline.
+ * in the order given (NoOps left out), then the summary. `command` is what the plan is for. The
+ * text has no trailing newline.
  */
-export const plan = (plan: Plan, style: Style): string => {
+export const plan = (plan: Plan, style: Style, command: "up" | "down" = "up"): string => {
   const actions = changesOf(plan) as ReadonlyArray<Exclude<Action, { readonly _tag: "NoOp" }>>
   const drift = [...driftSection(plan, style), ...existingSection(plan, style)]
-  if (actions.length === 0) return [...drift, "No changes. Your infrastructure matches the configuration."].join("\n\n")
+  if (actions.length === 0) return [...drift, noChanges(plan, command)].join("\n\n")
   const summary = summaryLine(plan.summary)
   const byKey = new Map(plan.actions.map((action) => [action.key, action]))
   return [

@@ -224,6 +224,10 @@ Plan: 0 to add, 1 to change, 0 to destroy.`
   it("says so when nothing changes", () => {
     assert.strictEqual(Render.plan(planOf([noop]), plain), "No changes. Your infrastructure matches the configuration.")
     assert.strictEqual(Render.plan(planOf([]), colored), "No changes. Your infrastructure matches the configuration.")
+    assert.strictEqual(
+      Render.plan(planOf([noop]), plain, "down"),
+      'No changes. The state records nothing to destroy (project "creo", stage "dev").'
+    )
   })
 
   it("has no escape codes without color", () => {

@@ -133,14 +133,17 @@ export const plan = Command.make(
       )
       if (Option.isSome(options.out)) yield* SavedPlans.save(options.out.value, made, workspace, options)
       if (options.json) yield* printJson({ plan: encodePlan(made) })
-      else yield* Console.log(Render.plan(made, { color: terminal.color() }) + SavedPlans.savedNote(options.out))
+      else {
+        const text = Render.plan(made, { color: terminal.color() }, options.destroy ? "down" : "up")
+        yield* Console.log(text + SavedPlans.savedNote(options.out))
+      }
       if (options.detailedExitcode && Plan.hasChanges(made)) return yield* new Exit({ code: ExitCode.changes })
     })
 ).pipe(Command.withDescription("show what `up` would change; changes nothing"))
 
 const confirmPlan = (command: "up" | "down", options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
   Effect.gen(function* () {
-    if (!options.json) yield* Console.log(Render.plan(made, { color: terminal.color() }))
+    if (!options.json) yield* Console.log(Render.plan(made, { color: terminal.color() }, command))
     if (options.yes) return true
     const where = workspace.sandbox ? "the sandbox" : "the clouds"
     const destroyed = `${made.summary.destroy} resource${made.summary.destroy === 1 ? "" : "s"}`
@@ -238,7 +241,7 @@ const applyCommand = (name: "up" | "down", description: string) =>
         })
       }
       if (!Plan.hasChanges(outcome.plan))
-        return yield* Console.log(Render.plan(outcome.plan, { color: terminal.color() }))
+        return yield* Console.log(Render.plan(outcome.plan, { color: terminal.color() }, name))
       const verb = name === "up" ? "Apply" : "Destroy"
       yield* Console.log(
         `\n${verb} complete! Resources: ${summary.add} added, ${summary.change} changed, ${summary.destroy} destroyed${

@@ -117,6 +117,19 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
             assert.deepStrictEqual(Object.keys(sandboxState(dir).resources), [])
             const list = yield* run(["state", "list", ...sandbox], dir)
             assert.strictEqual(list.stdout.trim(), "")
+            // Nothing left to destroy is not a match with the file, which now differs from the clouds in everything.
+            for (const args of [
+              ["down", ...sandbox, "--yes"],
+              ["plan", "--destroy", ...sandbox]
+            ]) {
+              const again = yield* run(args, dir)
+              assert.strictEqual(again.code, 0, again.stderr)
+              assert.include(
+                again.stdout,
+                'No changes. The state records nothing to destroy (project "creo", stage "dev").'
+              )
+              assert.notInclude(again.stdout, "matches the configuration")
+            }
           })
         )
       }),
