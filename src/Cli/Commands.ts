@@ -139,7 +139,9 @@ export const plan = Command.make(
       }
       if (options.detailedExitcode && Plan.hasChanges(made)) return yield* new Exit({ code: ExitCode.changes })
     })
-).pipe(Command.withDescription("show what `up` would change; changes nothing"))
+).pipe(
+  Command.withDescription("show what `up` would change (with --destroy, what `down` would destroy); changes nothing")
+)
 
 const confirmPlan = (command: "up" | "down", options: ApplyCommandOptions, workspace: Workspace) => (made: Plan.Plan) =>
   Effect.gen(function* () {

@@ -40,7 +40,10 @@ describe("command-line conventions", () => {
         assert.notMatch(help.stdout, /user-defined piece of text|A true or false value/, args.join(" "))
       }
       const root = yield* run(["--help"], dir)
-      assert.match(root.stdout, /^ {2}plan {2,}show what `up` would change; changes nothing$/m)
+      assert.match(
+        root.stdout,
+        /^ {2}plan {2,}show what `up` would change \(with --destroy, what `down` would destroy\); changes nothing$/m
+      )
       assert.match(root.stdout, /^ {2}state show {2,}show one resource the state holds$/m)
       assert.include(root.stdout, "Run `fleetflow <command> --help` for a command's arguments and options.")
       const commands = root.stdout.slice(root.stdout.indexOf("COMMANDS"), root.stdout.indexOf("GLOBAL OPTIONS"))
