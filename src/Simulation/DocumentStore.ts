@@ -2,8 +2,8 @@
  * A JSON document kept in memory or in a file, changed one change at a time: the simulated
  * clouds' stores and the sandbox's fault counts. A file is replaced atomically on every change;
  * a locked file is changed only under its lock file, so that several processes can share it
- * (see `StoreLock.ts`). A file is decoded again only when it is not the one this store wrote
- * last: decoding the whole cloud on every call made an `up` cost the square of its size.
+ * (see `StoreLock.ts`). A file is decoded again only when it is not the one this store read or
+ * wrote last: decoding the whole cloud on every call made an `up` cost the square of its size.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Deferred from "effect/Deferred"
@@ -138,18 +138,21 @@ export const file = <A, I, E>(
     const fs = yield* FileSystem.FileSystem
     const permit = yield* Effect.makeSemaphore(1)
     let queue: Array<Queued<A, E>> = []
-    let written: { readonly stamp: string; readonly document: A } | undefined
+    // The file's stamp is taken before it is read: a change in between is seen at the next load.
+    let known: { readonly stamp: string; readonly document: A } | undefined
     const load = Effect.gen(function* () {
       const stamp = yield* stampOf(path)
-      if (written !== undefined && stamp !== undefined && stamp === written.stamp) return written.document
-      return yield* Effect.provideService(read(path, options), FileSystem.FileSystem, fs)
+      if (known !== undefined && stamp !== undefined && stamp === known.stamp) return known.document
+      const document = yield* Effect.provideService(read(path, options), FileSystem.FileSystem, fs)
+      if (stamp !== undefined) known = { stamp, document }
+      return document
     })
     const save = (document: A) =>
       Effect.gen(function* () {
-        written = undefined
+        known = undefined
         yield* Effect.provideService(write(path, options, document), FileSystem.FileSystem, fs)
         const stamp = yield* stampOf(path)
-        if (stamp !== undefined) written = { stamp, document }
+        if (stamp !== undefined) known = { stamp, document }
       })
     const exclusive = <B, E2>(use: Effect.Effect<B, E2>): Effect.Effect<B, E | E2> =>
       options.locked === undefined ? use : withLock(fs, path, options, options.locked, use)

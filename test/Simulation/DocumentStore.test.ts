@@ -39,6 +39,24 @@ describe("a document store in a file", () => {
     }).pipe(Effect.provide(NodeContext.layer))
   )
 
+  it.scoped(
+    "decodes a file it has read only once until the file changes, and writes nothing for a change that changes nothing",
+    () =>
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const path = `${yield* fs.makeTempDirectoryScoped()}/cloud.json`
+        yield* writeFileAtomic(path, '{"n":5}\n')
+        const store = yield* DocumentStore.file(path, options)
+        const first = yield* store.load
+        // A sandbox's plan: every request loads the cloud, and a read returns it as it was.
+        assert.strictEqual(yield* store.modify((document) => Effect.succeed([undefined, document] as const)), undefined)
+        assert.strictEqual(yield* store.load, first, "the same file is not decoded again")
+        assert.strictEqual(yield* fs.readFileString(path), '{"n":5}\n')
+        yield* writeFileAtomic(path, '{"n":6}\n')
+        assert.deepStrictEqual(yield* store.load, { n: 6 })
+      }).pipe(Effect.provide(NodeContext.layer))
+  )
+
   it.scoped("changes made at once all land, each caller gets its own result, and a failing one changes nothing", () =>
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
