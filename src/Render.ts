@@ -354,7 +354,7 @@ const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
         "What follows brings them back to the configuration."
       ]
 
-/** What nothing to do means: for `up`, that the clouds match the file; for `down`, that the state holds nothing to remove. */
+/** What nothing to do means: for `up`, that the clouds match the file; for `down`, that nothing is left to remove. */
 const noChanges = (plan: Plan, command: "up" | "down") =>
   command === "up"
     ? "No changes. Your infrastructure matches the configuration."
