@@ -7,11 +7,12 @@
  * The cache is made when the first run ends, so it holds every function that run compiled, not
  * only the top level. V8 checks that a cache fits its version and flags, but knows the source
  * only by its length: the file name carries the bundle's size and time, so a rebuilt bundle never
- * meets an old cache. A cache V8 rejects is made again; one that cannot be read or written (a
- * read-only install) only costs the compilation.
+ * meets an old cache. A cache V8 rejects is made again; one that cannot be read or written only
+ * costs the compilation.
  */
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Vm from "node:vm"
 
@@ -22,17 +23,51 @@ const hashOf = (text: string): string => {
   return (hash >>> 0).toString(16)
 }
 
+const writable = (path: string): boolean => {
+  try {
+    Fs.accessSync(path, Fs.constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** This user's cache folder: `%LOCALAPPDATA%` on Windows, else `$XDG_CACHE_HOME` or `~/.cache`. */
+const userCacheHome = (): string => {
+  if (process.platform === "win32") return process.env.LOCALAPPDATA ?? Path.join(Os.homedir(), "AppData", "Local")
+  const xdg = process.env.XDG_CACHE_HOME
+  return xdg !== undefined && Path.isAbsolute(xdg) ? xdg : Path.join(Os.homedir(), ".cache")
+}
+
 /**
- * Where the cache of `file` lives: a folder beside it, written with the same rights as the code.
- * Node's options are part of the name, since V8 rejects a cache made under other flags: runs with
- * and without, say, `--cpu-prof` would otherwise replace each other's cache every time.
+ * The folder of `file`'s caches: beside it, written with the same rights as the code, where this
+ * process may write. An install it may not change (a global one made by root, a read-only image)
+ * keeps them in this user's cache folder instead, which other users cannot write to: V8 would run
+ * a cache planted there for any code of the same length.
+ */
+const cacheFolderOf = (file: string): string => {
+  const beside = Path.join(Path.dirname(file), "compile-cache")
+  return writable(Fs.existsSync(beside) ? beside : Path.dirname(file))
+    ? beside
+    : Path.join(userCacheHome(), "fleetflow", "compile-cache")
+}
+
+/**
+ * The start of the names of `file`'s caches: its name, and its path's hash, since a user's cache
+ * folder holds those of every install and each drops only its own old ones.
+ */
+const cachePrefixOf = (file: string): string => `${Path.basename(file)}-${hashOf(file)}-`
+
+/**
+ * Where the cache of `file` lives. Node's options are part of the name, since V8 rejects a cache
+ * made under other flags: runs with and without, say, `--cpu-prof` would otherwise replace each
+ * other's cache every time.
  */
 const cacheFileOf = (file: string, bundle: string): string => {
   const options = hashOf(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
   return Path.join(
-    Path.dirname(file),
-    "compile-cache",
-    `${Path.basename(file)}-${process.version}-${process.arch}-${options}-${bundle}.bin`
+    cacheFolderOf(file),
+    `${cachePrefixOf(file)}${process.version}-${process.arch}-${options}-${bundle}.bin`
   )
 }
 
@@ -58,14 +93,14 @@ const writeCache = (file: string, cacheFile: string, bundle: string, script: Vm.
   const folder = Path.dirname(cacheFile)
   const temporary = `${cacheFile}.${process.pid}.tmp`
   quietly(() => {
-    Fs.mkdirSync(folder, { recursive: true })
+    Fs.mkdirSync(folder, { recursive: true, mode: 0o700 })
     Fs.writeFileSync(temporary, script.createCachedData())
     Fs.renameSync(temporary, cacheFile)
   })
   quietly(() => Fs.rmSync(temporary, { force: true }))
   quietly(() => {
     for (const name of Fs.readdirSync(folder)) {
-      if (name.startsWith(`${Path.basename(file)}-`) && name.endsWith(".bin") && !name.endsWith(`-${bundle}.bin`)) {
+      if (name.startsWith(cachePrefixOf(file)) && name.endsWith(".bin") && !name.endsWith(`-${bundle}.bin`)) {
         Fs.rmSync(Path.join(folder, name), { force: true })
       }
     }

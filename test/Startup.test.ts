@@ -5,6 +5,7 @@
  * that the built files keep that shape.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { onTestFinished } from "vitest"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -149,7 +150,10 @@ describe("the code cache", () => {
     assert.deepStrictEqual(first, expected)
     const [written, ...others] = fs.readdirSync(cache)
     assert.deepStrictEqual(others, [])
-    assert.match(written!, new RegExp(`^cli\\.cjs-${process.version}-${process.arch}-[0-9a-f]+-\\d+-\\d+\\.bin$`))
+    assert.match(
+      written!,
+      new RegExp(`^cli\\.cjs-[0-9a-f]+-${process.version}-${process.arch}-[0-9a-f]+-\\d+-\\d+\\.bin$`)
+    )
     const made = fs.statSync(path.join(cache, written!)).mtimeMs
     assert.deepStrictEqual(node(entry, "validate", "-f", "examples/fleet.kdl", "--stage", "dev"), expected)
     assert.strictEqual(fs.statSync(path.join(cache, written!)).mtimeMs, made, "the cache was used, not written again")
@@ -161,5 +165,46 @@ describe("the code cache", () => {
     fs.rmSync(cache, { recursive: true })
     fs.writeFileSync(cache, "a file where the folder would go")
     assert.deepStrictEqual(node(entry, "validate", "-f", "examples/fleet.kdl", "--stage", "dev"), expected)
+  })
+
+  it("of an install the user may not change (a global one made by root) is kept in the user's cache folder", () => {
+    // An unprivileged user, as most people run a global install: root itself may write anywhere.
+    const nobody = 65534
+    const asUser =
+      process.getuid?.() === 0 ? ["setpriv", `--reuid=${nobody}`, `--regid=${nobody}`, "--clear-groups"] : []
+    const install = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-install-"))
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "fleetflow-home-"))
+    fs.cpSync(path.join(repository, "dist", "fleetflow.mjs"), path.join(install, "fleetflow.mjs"))
+    fs.cpSync(commandTree, path.join(install, "cli.cjs"))
+    fs.cpSync(path.join(repository, "examples"), path.join(install, "examples"), { recursive: true })
+    fs.chmodSync(install, 0o555)
+    onTestFinished(() => {
+      fs.chmodSync(install, 0o755)
+      for (const dir of [install, home]) fs.rmSync(dir, { recursive: true, force: true })
+    })
+    if (asUser.length > 0) {
+      fs.chmodSync(home, 0o755)
+      fs.chownSync(home, nobody, nobody)
+    }
+    const validate = () => {
+      const [command, ...prefix] = [...asUser, process.execPath]
+      return run(
+        command!,
+        [...prefix, path.join(install, "fleetflow.mjs"), "validate", "-f", "examples/fleet.kdl", "--stage", "dev"],
+        install,
+        { HOME: home, XDG_CACHE_HOME: path.join(home, "cache") }
+      )
+    }
+    const expected = node(bundle, "validate", "-f", "examples/fleet.kdl", "--stage", "dev")
+    assert.strictEqual(expected.code, 0, expected.stderr)
+    assert.deepStrictEqual(validate(), expected)
+    assert.isFalse(fs.existsSync(path.join(install, "compile-cache")), "nothing is written beside the install")
+    const folder = path.join(home, "cache", "fleetflow", "compile-cache")
+    assert.strictEqual(fs.statSync(folder).mode & 0o777, 0o700, "a folder only its user may use")
+    const [written, ...others] = fs.readdirSync(folder)
+    assert.deepStrictEqual(others, [])
+    const made = fs.statSync(path.join(folder, written!)).mtimeMs
+    assert.deepStrictEqual(validate(), expected)
+    assert.strictEqual(fs.statSync(path.join(folder, written!)).mtimeMs, made, "the cache was used, not written again")
   })
 })
