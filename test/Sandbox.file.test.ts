@@ -225,6 +225,29 @@ describe("Sandbox file store", () => {
     )
   )
 
+  it.live("a sandbox folder that cannot be made is the error, named with what to check, on both clouds", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const root = yield* fs.makeTempDirectoryScoped()
+      // A file where the folder would go: refused to root as well as to anyone else.
+      yield* fs.writeFileString(`${root}/.fleetflow`, "not a folder")
+      const directory = `${root}/.fleetflow/sandbox`
+      const refused = yield* Effect.forEach(
+        [create("disk", "web", diskInputs), create("r2", "files", { name: "files" })],
+        (request) => Effect.flip(Effect.flatMap(CloudProvider, (provider) => provider.apply(request)))
+      ).pipe(Effect.provide(Sandbox.layer(directory)))
+      for (const [error, file] of [
+        [refused[0]!, Sandbox.usacloudStorePath(directory)],
+        [refused[1]!, Sandbox.cloudflareApiStorePath(directory)]
+      ] as const) {
+        assert.strictEqual(error.reason, "failed")
+        assert.include(error.message, "ENOTDIR", "the folder that could not be made, not a file then missing in it")
+        assert.strictEqual(error.hint, `check that ${file} and its folder can be read and written`)
+        assert.notInclude(`${error.message} ${error.hint}`, "Install usacloud")
+      }
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer))
+  )
+
   it.live("fault counts persist in the store across layer instances", () =>
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem

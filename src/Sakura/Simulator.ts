@@ -156,6 +156,21 @@ export const run = (
     }
   })
 
+/** A file of the simulator's that cannot be used, as the transport reports it: a file to check, not a usacloud to install. */
+export const storeUnavailable = (error: {
+  readonly path: string
+  readonly reason: string
+  readonly message: string
+}): UsacloudUnavailable =>
+  new UsacloudUnavailable({
+    binary: "usacloud (simulator)",
+    detail: error.message,
+    hint:
+      error.reason === "corrupt"
+        ? "the file is the usacloud simulator's, not usacloud's own"
+        : `check that ${error.path} and its folder can be read and written`
+  })
+
 /** The simulator as the usacloud transport, in process. `RunOptions.env` is the whole environment it sees. */
 export const layerTransport = (
   store: Store.SimulatorStore,
@@ -163,9 +178,7 @@ export const layerTransport = (
 ): Layer.Layer<UsacloudTransport> =>
   Layer.succeed(UsacloudTransport, {
     run: (args, runOptions) => {
-      const answer = run(args, runOptions?.env ?? {}, store, options).pipe(
-        Effect.mapError((error) => new UsacloudUnavailable({ binary: "usacloud (simulator)", detail: error.message }))
-      )
+      const answer = run(args, runOptions?.env ?? {}, store, options).pipe(Effect.mapError(storeUnavailable))
       const timeout = runOptions?.timeout
       if (timeout === undefined) return answer
       const duration = Duration.decode(timeout)

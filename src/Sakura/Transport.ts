@@ -24,14 +24,16 @@ export interface RunOptions {
 /** The binary could not be started at all. */
 export class UsacloudUnavailable extends Schema.TaggedError<UsacloudUnavailable>()("UsacloudUnavailable", {
   binary: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** What to do about it, where installing usacloud is not the answer (the simulator's file). */
+  hint: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return (
-      `usacloud could not be run (${this.binary}: ${this.detail}).\n` +
-      "  Install usacloud (https://docs.usacloud.jp/usacloud/installation/), run `usacloud config` once, " +
-      "or point FLEETFLOW_USACLOUD at the binary."
-    )
+    return `usacloud could not be run (${this.binary}: ${this.detail}).\n  ${
+      this.hint ??
+      "Install usacloud (https://docs.usacloud.jp/usacloud/installation/), run `usacloud config` once, " +
+        "or point FLEETFLOW_USACLOUD at the binary."
+    }`
   }
 }
 

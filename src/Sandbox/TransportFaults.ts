@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import { refusal } from "../Cloudflare/Simulator/Wrangler.js"
 import type * as Wrangler from "../Cloudflare/Wrangler.js"
 import * as SakuraSimulator from "../Sakura/Simulator.js"
-import { UsacloudTransport, UsacloudUnavailable } from "../Sakura/Transport.js"
+import { UsacloudTransport } from "../Sakura/Transport.js"
 import { type Call, ruleForTransportCall, type Runtime } from "./FaultInjection.js"
 import { type FaultRule, format } from "./Faults.js"
 
@@ -58,9 +58,7 @@ export const layerUsacloud = (
       return UsacloudTransport.of({
         run: (args, runOptions) =>
           ruleForTransportCall(runtime, changesCloud(args)).pipe(
-            Effect.mapError(
-              (error) => new UsacloudUnavailable({ binary: "usacloud (simulator)", detail: error.message })
-            ),
+            Effect.mapError(SakuraSimulator.storeUnavailable),
             Effect.flatMap((rule) => (rule === undefined ? normal : faulted[rule.kind]).run(args, runOptions))
           )
       })

@@ -85,7 +85,8 @@ export const acquire = (
   Effect.gen(function* () {
     const lockPath = `${path}.lock`
     const info: LockInfo = { token: Crypto.randomUUID(), pid: process.pid, host: Os.hostname(), created: Date.now() }
-    yield* fs.makeDirectory(NodePath.dirname(path), { recursive: true }).pipe(Effect.ignore)
+    // A folder that cannot be made is the reason to report, not the lock file then missing in it.
+    yield* fs.makeDirectory(NodePath.dirname(path), { recursive: true })
     const attempt = Effect.gen(function* () {
       const created = yield* createFileExclusive(lockPath, JSON.stringify(info)).pipe(
         Effect.provideService(FileSystem.FileSystem, fs)
