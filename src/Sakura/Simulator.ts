@@ -167,7 +167,7 @@ export const storeUnavailable = (error: {
     detail: error.message,
     hint:
       error.reason === "corrupt"
-        ? "the file is the usacloud simulator's, not usacloud's own"
+        ? "the file is FleetFlow's simulated cloud, not usacloud's own"
         : `check that ${error.path} and its folder can be read and written`
   })
 
