@@ -31,9 +31,18 @@ const hintFlags = Hints.flagsOf(process.argv.slice(2))
 
 const tree = CommandLine.shape(Cli.root)
 const line = CommandLine.read(tree, process.argv.slice(2))
+// Only they run actions: no other command has actions to finish, record or take up again.
+const applies = line.command === "fleetflow up" || line.command === "fleetflow down"
 
 const parsed = Effect.gen(function* () {
   if (Option.isSome(line.problem)) return yield* line.problem.value
+  // The wizard would wait for answers that cannot come.
+  if (line.args.includes("--wizard") && process.stdin.isTTY !== true) {
+    return yield* new CommandLine.UsageError({
+      reason: "--wizard asks its questions on a terminal, and standard input is not one.",
+      command: line.command
+    })
+  }
   if (Completions.asksForBash(line.args)) return yield* Completions.printBash(Cli.root, tree)
   return yield* Cli.run([...process.argv.slice(0, 2), ...line.args])
 }).pipe(
@@ -49,8 +58,10 @@ const program = parsed.pipe(
   Effect.provide(Crash.layerFromEnv),
   Effect.onInterrupt(() =>
     Console.error(
-      "Stopped. The lock is released and the state records every action that completed.\n" +
-        "Run `fleetflow plan` to see what is left to do."
+      applies
+        ? "Stopped. The lock is released and the state records every action that completed.\n" +
+            "Run `fleetflow plan` to see what is left to do."
+        : "Stopped."
     )
   ),
   Effect.catchAllCause((cause) =>
@@ -100,12 +111,12 @@ const program = parsed.pipe(
   )
 )
 
-const interrupted = ["up", "down"].includes(process.argv[2] ?? "")
+const interrupted = applies
   ? "\nInterrupt received: no new actions start; those running finish and are recorded.\n" +
     "Press Ctrl-C again to end their processes at once.\n"
   : undefined
 
-Signals.runMain(children, { interrupted })(program, {
+Signals.runMain(children, { interrupted, actions: applies })(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? ((process.exitCode as number | undefined) ?? 0) : 130)

@@ -31,10 +31,12 @@ const note = (text: string) => {
 export interface StopNotes {
   /** What the first interrupt says, if anything. */
   readonly interrupted?: string | undefined
+  /** The command runs actions, whose outcome the state records. */
+  readonly actions?: boolean | undefined
 }
 
-const endingNote = (signal: string) =>
-  `\n${signal}: ending the processes FleetFlow started; what their actions did is recorded.\n`
+const endingNote = (signal: string, actions: boolean) =>
+  `\n${signal}: ending the processes FleetFlow started${actions ? "; what their actions did is recorded" : ""}.\n`
 
 /** `NodeRuntime.runMain`, with the stops above instead of its own. */
 export const runMain = (registry: Registry, notes: StopNotes) =>
@@ -48,7 +50,7 @@ export const runMain = (registry: Registry, notes: StopNotes) =>
         fiber.unsafeInterruptAsFork(fiber.id())
       }
       if (wanted >= 2 && level < 2) {
-        note(endingNote(reason))
+        note(endingNote(reason, notes.actions === true))
         registry.signalAll("SIGTERM")
         setTimeout(() => registry.signalAll("SIGKILL"), graceMillis).unref()
       }

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { hasStackTrace, run, workspace } from "../support/Cli.js"
+import { hasStackTrace, run, start, waitFor, workspace } from "../support/Cli.js"
 
 const esc = "\u001b"
 const sandbox = ["--sandbox", "-f", "fleet.kdl", "--stage", "dev"]
@@ -153,6 +153,40 @@ describe("command-line conventions", () => {
         assert.isFalse(hasStackTrace(result.stderr), result.stderr)
       }
     })
+  )
+
+  it.live("--wizard without a terminal to ask on is a usage error, not a wait for answers that cannot come", () =>
+    Effect.gen(function* () {
+      const dir = workspace()
+      for (const args of [["--wizard"], ["plan", "--wizard"]]) {
+        // Standard input here is a pipe that stays open: the wizard would wait on it for ever.
+        const refused = yield* run(args, dir)
+        assert.strictEqual(refused.code, 1, args.join(" "))
+        assert.strictEqual(
+          refused.stderr,
+          "--wizard asks its questions on a terminal, and standard input is not one.\n" +
+            `  Run \`${["fleetflow", ...args.slice(0, -1)].join(" ")} --help\` for the usage.\n`
+        )
+      }
+    })
+  )
+
+  it.live("a command that runs no actions, stopped, says it stopped and nothing of a lock or of actions", () =>
+    Effect.gen(function* () {
+      const dir = workspace()
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        fs.rmSync(path.join(dir, ".fleetflow"), { recursive: true, force: true })
+        const slow = yield* start(["plan", ...sandbox], dir, { FLEETFLOW_SANDBOX_LATENCY: "10s" })
+        // The simulated account is seeded as the refresh starts.
+        const seeded = path.join(dir, ".fleetflow", "sandbox", "cloudflare-api.json")
+        yield* waitFor(() => fs.existsSync(seeded), "the refresh")
+        yield* slow.process.kill(signal)
+        yield* slow.process.exitCode
+        const { stderr } = slow.output()
+        assert.include(stderr, "Stopped.", signal)
+        assert.notMatch(stderr, /lock|actions?\b|recorded/, signal)
+      }
+    }).pipe(Effect.scoped)
   )
 
   it.live("`fleetflow` alone, or a group alone, prints the help and exits 1", () =>
