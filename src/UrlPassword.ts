@@ -13,3 +13,16 @@ export const passwordForms = (url: string): ReadonlyArray<string> => {
     return [password]
   }
 }
+
+const secretParameter = /pass|secret|token|key/i
+
+/** The connection string with its password (and any secret-looking parameter) masked, for messages. */
+export const maskUrl = (url: string): string => {
+  if (!URL.canParse(url)) return "postgres://(a connection string that is not a URL, hidden)"
+  const parsed = new URL(url)
+  if (parsed.password !== "") parsed.password = "***"
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (secretParameter.test(name)) parsed.searchParams.set(name, "***")
+  }
+  return parsed.toString()
+}

@@ -6,11 +6,12 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { maskUrl } from "../UrlPassword.js"
 
 /** The value of `--name VALUE`, `--name=VALUE` or `-alias VALUE` in `argv`. */
-const flagValue = (argv: ReadonlyArray<string>, name: string, alias: string): string | undefined => {
+const flagValue = (argv: ReadonlyArray<string>, name: string, alias: string | undefined): string | undefined => {
   for (const [index, arg] of argv.entries()) {
-    if (arg === `--${name}` || arg === `-${alias}`) return argv[index + 1]
+    if (arg === `--${name}` || (alias !== undefined && arg === `-${alias}`)) return argv[index + 1]
     if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3)
   }
   return undefined
@@ -22,16 +23,21 @@ const shellWord = (word: string): string | undefined => {
   return /["\\\n]/.test(word) ? undefined : `'${word.replaceAll("'", "'\\''")}'`
 }
 
-/** The flags of `argv` (the process's, program excluded) that choose the file, the stage and the sandbox. */
+/**
+ * The flags of `argv` (the process's, program excluded) that choose the file, the stage, the sandbox
+ * and the state's database. A database URL is shown masked: a hint then names the right database,
+ * where one without it would act on the file's store, and the operator puts the password back.
+ */
 export const flagsOf = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const flags: Array<string> = []
   if (argv.includes("--sandbox")) flags.push("--sandbox")
   for (const [name, alias] of [
     ["file", "f"],
-    ["stage", "s"]
+    ["stage", "s"],
+    ["state-url", undefined]
   ] as const) {
     const value = flagValue(argv, name, alias)
-    const word = value === undefined ? undefined : shellWord(value)
+    const word = value === undefined ? undefined : shellWord(name === "state-url" ? maskUrl(value) : value)
     if (word !== undefined) flags.push(`--${name} ${word}`)
   }
   return flags

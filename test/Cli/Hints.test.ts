@@ -15,6 +15,23 @@ describe("hints carry the flags of the command that gave them", () => {
     assert.deepStrictEqual(Hints.flagsOf(["plan"]), [])
   })
 
+  it("carries the state's database, its password masked: without it a hint would act on the file's store", () => {
+    assert.deepStrictEqual(
+      Hints.flagsOf(["up", "--state-url", "postgres://ops:s3cr3t@db.internal:5432/infra?sslpassword=x", "-s", "live"]),
+      ["--stage live", "--state-url 'postgres://ops:***@db.internal:5432/infra?sslpassword=***'"]
+    )
+    assert.deepStrictEqual(Hints.flagsOf(["plan", "--state-url=postgres://ops@db.internal/infra"]), [
+      "--state-url postgres://ops@db.internal/infra"
+    ])
+    assert.include(
+      Hints.withFlags(
+        "run `fleetflow force-unlock 4b44e990`",
+        Hints.flagsOf(["up", "--state-url", "postgres://ops:s3cr3t@db/infra"])
+      ),
+      "`fleetflow force-unlock 4b44e990 --state-url 'postgres://ops:***@db/infra'`"
+    )
+  })
+
   it("adds what each `fleetflow …` command misses, and leaves usage hints alone", () => {
     const flags = ["--sandbox", "--file infra.kdl", "--stage live"]
     assert.strictEqual(

@@ -20,20 +20,9 @@ import type * as Scope from "effect/Scope"
 import * as Crypto from "node:crypto"
 import { decodeJson } from "../Decode.js"
 import { StateCorrupt, type StateError, StateIoError } from "../Store.js"
-import { passwordForms } from "../../UrlPassword.js"
+import { maskUrl, passwordForms } from "../../UrlPassword.js"
 
-const secretParameter = /pass|secret|token|key/i
-
-/** The connection string with its password (and any secret-looking parameter) masked, for messages. */
-export const maskUrl = (url: string): string => {
-  if (!URL.canParse(url)) return "postgres://(a connection string that is not a URL, hidden)"
-  const parsed = new URL(url)
-  if (parsed.password !== "") parsed.password = "***"
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (secretParameter.test(name)) parsed.searchParams.set(name, "***")
-  }
-  return parsed.toString()
-}
+export { maskUrl } from "../../UrlPassword.js"
 
 /** Removes the connection string and its password from a driver's message, should one quote them. */
 const scrubber = (url: string) => {
