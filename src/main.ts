@@ -111,12 +111,7 @@ const program = parsed.pipe(
   )
 )
 
-const interrupted = applies
-  ? "\nInterrupt received: no new actions start; those running finish and are recorded.\n" +
-    "Press Ctrl-C again to end their processes at once.\n"
-  : undefined
-
-Signals.runMain(children, { interrupted, actions: applies })(program, {
+Signals.runMain(children, { actions: applies })(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? ((process.exitCode as number | undefined) ?? 0) : 130)

@@ -29,11 +29,13 @@ const note = (text: string) => {
 }
 
 export interface StopNotes {
-  /** What the first interrupt says, if anything. */
-  readonly interrupted?: string | undefined
-  /** The command runs actions, whose outcome the state records. */
-  readonly actions?: boolean | undefined
+  /** The command runs actions (`up`, `down`), whose outcome the state records: the notes say what becomes of them. */
+  readonly actions: boolean
 }
+
+const interruptedNote =
+  "\nInterrupt received: no new actions start; those running finish and are recorded.\n" +
+  "Press Ctrl-C again to end their processes at once.\n"
 
 const endingNote = (signal: string, actions: boolean) =>
   `\n${signal}: ending the processes FleetFlow started${actions ? "; what their actions did is recorded" : ""}.\n`
@@ -46,11 +48,11 @@ export const runMain = (registry: Registry, notes: StopNotes) =>
     const stopTo = (wanted: number, reason: string) => {
       if (wanted <= level) return
       if (level === 0) {
-        if (notes.interrupted !== undefined && wanted === 1) note(notes.interrupted)
+        if (notes.actions && wanted === 1) note(interruptedNote)
         fiber.unsafeInterruptAsFork(fiber.id())
       }
       if (wanted >= 2 && level < 2) {
-        note(endingNote(reason, notes.actions === true))
+        note(endingNote(reason, notes.actions))
         registry.signalAll("SIGTERM")
         setTimeout(() => registry.signalAll("SIGKILL"), graceMillis).unref()
       }
@@ -61,7 +63,9 @@ export const runMain = (registry: Registry, notes: StopNotes) =>
     const onEnd = (signal: NodeJS.Signals) => stopTo(Math.max(level + 1, 2), signal)
     const onOutputError = () => {
       if (level > 0) return
-      note("\nThe reader of stdout went away: no new actions start; those running finish and are recorded.\n")
+      note(
+        `\nThe reader of stdout went away${notes.actions ? ": no new actions start; those running finish and are recorded" : ""}.\n`
+      )
       level = 1
       fiber.unsafeInterruptAsFork(fiber.id())
     }

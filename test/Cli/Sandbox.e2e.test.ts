@@ -43,11 +43,18 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
         )
 
         yield* step(
-          "a second plan has no changes",
+          "a second plan has no changes, and leaves the sandbox's clouds as they were on disk",
           Effect.gen(function* () {
+            const stores = ["usacloud.json", "cloudflare-api.json"].map((name) =>
+              path.join(dir, ".fleetflow", "sandbox", name)
+            )
+            // A write replaces a file (a new inode), whatever it holds.
+            const stamps = () => stores.map((file) => `${fs.statSync(file).ino} ${fs.statSync(file).mtimeMs}`)
+            const before = stamps()
             const again = yield* run(["plan", ...sandbox, "--detailed-exitcode"], dir)
             assert.strictEqual(again.code, 0, again.stderr)
             assert.include(again.stdout, "No changes.")
+            assert.deepStrictEqual(stamps(), before, "a plan only reads the clouds' files")
           })
         )
 
