@@ -21,27 +21,34 @@ const programOf = (command: Command.Command): string =>
 
 const isRunning = (process: CommandExecutor.Process) => Effect.orElseSucceed(process.isRunning, () => false)
 
-/** Polls, so that it also works inside a finalizer, where nothing can be interrupted. */
-const exitedWithin = (process: CommandExecutor.Process, millis: number) =>
+/** Polls until `done`, or for `millis` at most, so that it also works inside a finalizer, where nothing can be interrupted. */
+const within = (millis: number, done: Effect.Effect<boolean>) =>
   Effect.gen(function* () {
     const deadline = Date.now() + millis
-    while (yield* isRunning(process)) {
+    while (!(yield* done)) {
       if (Date.now() >= deadline) return false
-      yield* Effect.sleep("50 millis")
+      yield* Effect.sleep("20 millis")
     }
     return true
   })
+
+const exited = (process: CommandExecutor.Process) => Effect.map(isRunning(process), (running) => !running)
 
 /** SIGTERM to a group still led by a running child, then SIGKILL to whatever is left of it. */
 const end = (process: CommandExecutor.Process) =>
   Effect.gen(function* () {
     if (yield* isRunning(process)) {
       Proc.signalGroup(process.pid, "SIGTERM")
-      yield* exitedWithin(process, graceMillis)
+      yield* within(graceMillis, exited(process))
     }
-    // The leader may be gone while what it started still runs in its group.
-    Proc.signalGroup(process.pid, "SIGKILL")
-    yield* exitedWithin(process, graceMillis)
+    // The leader may be gone while what it started still runs in its group; SIGKILL takes a moment too.
+    if (Proc.signalGroup(process.pid, "SIGKILL")) {
+      yield* within(
+        graceMillis,
+        Effect.sync(() => !Proc.groupRuns(process.pid))
+      )
+    }
+    yield* within(graceMillis, exited(process))
   })
 
 const supervised = (inner: CommandExecutor.CommandExecutor, registry: Registry, command: Command.Command) =>

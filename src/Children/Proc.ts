@@ -48,6 +48,27 @@ export const signal = (pid: number, signal: NodeJS.Signals | 0): boolean => {
 /** Sends `signal` to the process group `pgid`; false when no process of it is left. */
 export const signalGroup = (pgid: number, name: NodeJS.Signals | 0): boolean => signal(-pgid, name)
 
+/**
+ * Whether a process of the group `pgid` still runs. A group can outlive its signal for a moment
+ * (SIGKILL is delivered, not instant), and its zombies, which may wait long for a reaper that
+ * adopted them, run nothing: they do not count.
+ */
+export const groupRuns = (pgid: number): boolean => {
+  if (!signalGroup(pgid, 0)) return false
+  let names: ReadonlyArray<string>
+  try {
+    names = fs.readdirSync("/proc")
+  } catch {
+    return true
+  }
+  return names.some((name) => {
+    const pid = Number(name)
+    const fields = Number.isInteger(pid) ? statFields(pid) : undefined
+    // After the state come the parent's pid and then the process group (fields 4 and 5).
+    return fields !== undefined && fields[0] !== "Z" && fields[2] === String(pgid)
+  })
+}
+
 /** The processes, zombies aside, whose environment holds `entry` (`NAME=value`); none without /proc. */
 export const carrying = (entry: string): ReadonlyArray<number> => {
   let names: ReadonlyArray<string>
