@@ -38,7 +38,7 @@ export type {
   PagesDeployRecord,
   WhoAmI
 } from "./Wrangler/Output.js"
-export type { RunOptions, RunResult } from "./Wrangler/Process.js"
+export { keptLogFiles, type RunOptions, type RunResult } from "./Wrangler/Process.js"
 export { environment, type RunEnvironment } from "./Wrangler/RunEnvironment.js"
 
 type Result<A> = Effect.Effect<A, Errors.WranglerError>
@@ -73,7 +73,7 @@ export interface Settings {
   readonly accountId?: string | undefined
   /** An API root instead of `CLOUDFLARE_API_BASE_URL` (the simulator's). */
   readonly baseUrl?: string | undefined
-  /** Where wrangler writes its debug logs (`WRANGLER_LOG_PATH`). Default: a temporary folder removed after each run. */
+  /** Where wrangler writes its debug logs (`WRANGLER_LOG_PATH`), the newest `keptLogFiles` kept. Default: a temporary folder removed after each run. */
   readonly logDirectory?: string | undefined
   /** Each run's limit. Default 5 minutes. */
   readonly timeout?: Duration.DurationInput | undefined

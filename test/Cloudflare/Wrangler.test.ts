@@ -176,6 +176,32 @@ describe("Wrangler against the real wrangler and the simulated Cloudflare API", 
       )
     })
   )
+
+  it.scopedLive("a kept log folder holds wrangler's newest run logs, and the user's own files", () =>
+    Effect.gen(function* () {
+      const store = yield* Simulator.memoryStore()
+      const baseUrl = yield* Simulator.serve(store, { token: canary })
+      const logDirectory = path.join(dir, "kept-logs")
+      fs.mkdirSync(logDirectory, { recursive: true })
+      // Named as wrangler names them, older runs, one more than are kept.
+      const older = Array.from(
+        { length: Wrangler.keptLogFiles + 1 },
+        (_, index) => `wrangler-2026-01-01_00-00-${String(index).padStart(3, "0")}_000.log`
+      )
+      for (const name of [...older, "notes.txt"]) fs.writeFileSync(path.join(logDirectory, name), "")
+      const wrangler = yield* client({ token: Redacted.make(canary), accountId: account, baseUrl, logDirectory })
+      yield* wrangler.whoami
+
+      const kept = fs.readdirSync(logDirectory).sort()
+      assert.include(kept, "notes.txt")
+      const logs = kept.filter((name) => name.startsWith("wrangler-"))
+      assert.lengthOf(logs, Wrangler.keptLogFiles)
+      assert.notInclude(logs, older[0])
+      assert.notInclude(logs, older[1])
+      assert.include(logs, older[2])
+      assert.isAbove(fs.statSync(path.join(logDirectory, logs.at(-1)!)).size, 0, "this run's log is the one kept last")
+    })
+  )
 })
 
 describe("Wrangler's typed operations against the real wrangler", () => {

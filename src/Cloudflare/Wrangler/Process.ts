@@ -119,6 +119,26 @@ const spawn = (
     })
   )
 
+/** How many of wrangler's log files a kept log folder holds: a file per run, and wrangler removes none. */
+export const keptLogFiles = 100
+
+/** wrangler names each run's log `wrangler-<UTC time>.log`, so names sort as the runs started. */
+const isRunLog = (name: string) => name.startsWith("wrangler-") && name.endsWith(".log")
+
+/** Removes all but the newest `keptLogFiles` run logs of `directory`, and nothing else it holds. */
+const pruneLogs = (fs: FileSystem.FileSystem, directory: string) =>
+  fs.readDirectory(directory).pipe(
+    Effect.flatMap((names) => {
+      const logs = names.filter(isRunLog).sort()
+      return Effect.forEach(
+        logs.slice(0, Math.max(0, logs.length - keptLogFiles)),
+        (name) => fs.remove(NodePath.join(directory, name)).pipe(Effect.ignore),
+        { discard: true }
+      )
+    }),
+    Effect.ignore
+  )
+
 /** The run in its own temporary HOME, removed afterwards: the process, then its output records, then the verdict. */
 const runInHome = (
   runner: Runner,
@@ -174,7 +194,7 @@ const runInHome = (
       }
       return { exitCode: finished.exitCode, stdout, stderr, records } satisfies RunResult
     })
-  )
+  ).pipe(Effect.ensuring(runner.logDirectory === undefined ? Effect.void : pruneLogs(runner.fs, runner.logDirectory)))
 
 export const run = (
   runner: Runner,
