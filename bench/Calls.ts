@@ -150,6 +150,7 @@ export const measure = (): Promise<CallsResult> =>
       const env = {
         FLEETFLOW_USACLOUD: Processes.writeUsacloud(dir),
         [UsacloudSimulator.environment.store]: store,
+        [UsacloudSimulator.environment.log]: "1",
         FLEETFLOW_WRANGLER: Processes.writeCountingWrangler(dir, wranglerLog),
         CLOUDFLARE_API_BASE_URL: baseUrl,
         CF_API_TOKEN: Processes.token

@@ -152,7 +152,12 @@ export const servers = async (rounds: number, options: ServerOptions = {}): Prom
         `project "servers"\nproviders { sakura-cloud { zone "tk1a"; } }\nstage "dev" {\n${blocks.join("\n")}\n}\n`
       )
       const store = NodePath.join(dir, "usacloud.json")
-      const env = { FLEETFLOW_USACLOUD: usacloud, [UsacloudSimulator.environment.store]: store, ...latency }
+      const env = {
+        FLEETFLOW_USACLOUD: usacloud,
+        [UsacloudSimulator.environment.store]: store,
+        [UsacloudSimulator.environment.log]: "1",
+        ...latency
+      }
       const up = Processes.expectExit(await Processes.fleetflow(["up", ...stage, "--yes"], dir, env), "fleetflow up")
       runs.fleetflow = await check(store, "fleetflow up")
       return up.millis
@@ -160,7 +165,12 @@ export const servers = async (rounds: number, options: ServerOptions = {}): Prom
     const script = async () => {
       const dir = Fs.mkdtempSync(NodePath.join(root, "script-"))
       const store = NodePath.join(dir, "usacloud.json")
-      const env = { ...process.env, [UsacloudSimulator.environment.store]: store, ...latency }
+      const env = {
+        ...process.env,
+        [UsacloudSimulator.environment.store]: store,
+        [UsacloudSimulator.environment.log]: "1",
+        ...latency
+      }
       const loop = Processes.expectExit(
         await shellLoop(`"${usacloud}" ${serverCreateFlags.join(" ")} > /dev/null`, names("web"), dir, env),
         "the usacloud loop"

@@ -1,7 +1,7 @@
 /**
  * The Cloudflare API simulator as a server of its own, for trying FleetFlow or wrangler by
  * hand: `cloudflare-simulator --token T [--port N] [--store FILE] [--zone NAME]… [--kv TITLE]…
- * [--faults SPEC] [--latency 200ms]`. It prints the value for `CLOUDFLARE_API_BASE_URL` and
+ * [--faults SPEC] [--latency 200ms] [--log]`. It prints the value for `CLOUDFLARE_API_BASE_URL` and
  * serves until it is stopped (Ctrl-C).
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -16,12 +16,13 @@ import * as Simulator from "./Simulator.js"
 const tokenVariable = "FLEETFLOW_CLOUDFLARE_SIMULATOR_TOKEN"
 
 const usage = `usage: cloudflare-simulator --token TOKEN [--port N] [--store FILE] [--account ID]
-                            [--zone NAME]... [--kv TITLE]... [--faults SPEC] [--latency DURATION]
+                            [--zone NAME]... [--kv TITLE]... [--faults SPEC] [--latency DURATION] [--log]
   --token    the one API token the simulator accepts (or ${tokenVariable})
   --store    a JSON file that keeps the account between runs (default: in memory)
   --zone     a zone the account holds, e.g. example.com (repeatable)
   --kv       a KV namespace the account holds, by title (repeatable)
-  --faults   e.g. "POST /accounts/*=503*2,GET /zones*=ratelimit:5*1"`
+  --faults   e.g. "POST /accounts/*=503*2,GET /zones*=ratelimit:5*1"
+  --log      keep every request in the account (\`requests\`), for tests that count them; it grows with each`
 
 const refuse = (message: string): never => {
   process.stderr.write(`cloudflare simulator: ${message}\n${usage}\n`)
@@ -40,6 +41,7 @@ const parsed = (() => {
         kv: { type: "string", multiple: true },
         faults: { type: "string" },
         latency: { type: "string" },
+        log: { type: "boolean" },
         help: { type: "boolean", short: "h" }
       },
       strict: true
@@ -69,7 +71,8 @@ const options: Simulator.SimulatorOptions = {
   zones: parsed.zone ?? [],
   kvNamespaces: parsed.kv ?? [],
   faults: Either.getOrElse(faults, () => []),
-  ...(latency === undefined ? {} : { latency: Duration.toMillis(latency) })
+  ...(latency === undefined ? {} : { latency: Duration.toMillis(latency) }),
+  log: parsed.log === true
 }
 
 const program = Effect.gen(function* () {

@@ -230,7 +230,9 @@ export const environment = {
   store: "FLEETFLOW_USACLOUD_SIMULATOR_STORE",
   latency: "FLEETFLOW_USACLOUD_SIMULATOR_LATENCY",
   bootTime: "FLEETFLOW_USACLOUD_SIMULATOR_BOOT_TIME",
-  faults: "FLEETFLOW_USACLOUD_SIMULATOR_FAULTS"
+  faults: "FLEETFLOW_USACLOUD_SIMULATOR_FAULTS",
+  /** `1` keeps the log of runs in the store, for tests that count them; the file grows with every run. */
+  log: "FLEETFLOW_USACLOUD_SIMULATOR_LOG"
 } as const
 
 /** The options the executable's environment asks for, or what is wrong with it. */
@@ -253,10 +255,15 @@ export const optionsFromEnv = (
       spec === undefined || spec === ""
         ? undefined
         : yield* Either.mapLeft(parseFaults(spec), (message) => `${environment.faults}: ${message}`)
+    const log = env[environment.log] ?? ""
+    if (!["", "0", "1"].includes(log)) {
+      return yield* Either.left(`${environment.log}: "${log}" is neither 1 (keep the log of runs) nor 0`)
+    }
     return {
       ...(latency === undefined ? {} : { latency }),
       ...(bootTime === undefined ? {} : { bootTime }),
-      ...(faults === undefined ? {} : { faults })
+      ...(faults === undefined ? {} : { faults }),
+      log: log === "1"
     }
   })
 }

@@ -40,7 +40,8 @@ const setup = (kdl: string) => {
   const store = path.join(dir, "store.json")
   const env = {
     FLEETFLOW_USACLOUD: usacloud,
-    [Simulator.environment.store]: store
+    [Simulator.environment.store]: store,
+    [Simulator.environment.log]: "1"
   }
   return { dir, store, env }
 }

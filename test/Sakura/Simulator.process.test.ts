@@ -72,7 +72,7 @@ const create = (name: string) =>
 describe("usacloud simulator executable", () => {
   it("concurrent runs on one store all succeed with distinct IDs and leave valid JSON", async () => {
     const store = Path.join(folder, "concurrent.json")
-    const env = { FLEETFLOW_USACLOUD_SIMULATOR_STORE: store }
+    const env = { FLEETFLOW_USACLOUD_SIMULATOR_STORE: store, FLEETFLOW_USACLOUD_SIMULATOR_LOG: "1" }
     const results = await Promise.all(["a", "b", "c", "d"].map((name) => usacloud(create(`web-${name}`), env)))
     for (const result of results) assert.strictEqual(result.exitCode, 0, result.stderr)
     const ids = results.map((result) => (JSON.parse(result.stdout) as Array<{ ID: number }>)[0]!.ID)
@@ -88,6 +88,19 @@ describe("usacloud simulator executable", () => {
     assert.isFalse(Fs.existsSync(`${store}.lock`))
     const listed = await usacloud(server.list(), env)
     assert.strictEqual((JSON.parse(listed.stdout) as Array<unknown>).length, 4)
+  })
+
+  it("keeps no log of runs unless asked, so a store used for long does not grow with every run", async () => {
+    const store = Path.join(folder, "unlogged.json")
+    const env = { FLEETFLOW_USACLOUD_SIMULATOR_STORE: store }
+    assert.strictEqual((await usacloud(create("web-a"), env)).exitCode, 0)
+    const written = Fs.readFileSync(store, "utf8")
+    assert.deepStrictEqual(JSON.parse(written).invocations, [])
+    for (let index = 0; index < 3; index++) assert.strictEqual((await usacloud(server.list(), env)).exitCode, 0)
+    assert.strictEqual(Fs.readFileSync(store, "utf8"), written, "a run that changes nothing writes nothing")
+    const bad = await usacloud(server.list(), { ...env, FLEETFLOW_USACLOUD_SIMULATOR_LOG: "yes" })
+    assert.strictEqual(bad.exitCode, 2)
+    assert.match(bad.stderr, /FLEETFLOW_USACLOUD_SIMULATOR_LOG: "yes" is neither 1/)
   })
 
   it("breaks a lock left by a process that is gone", async () => {
