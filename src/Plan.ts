@@ -4,6 +4,7 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { Drift, Existing } from "./Plan/Found.js"
 import { waits } from "./Plan/Waits.js"
 import type { CloudProviderService } from "./Provider.js"
 import {
@@ -72,6 +73,8 @@ export class Delete extends Schema.TaggedClass<Delete>()("Delete", {
 /** Nothing to do. */
 export class NoOp extends Schema.TaggedClass<NoOp>()("NoOp", { ...actionFields, id: Schema.String }) {}
 
+export { Drift, Existing } from "./Plan/Found.js"
+
 export const Action = Schema.Union(Create, Update, Replace, Delete, NoOp)
 export type Action = typeof Action.Type
 
@@ -80,39 +83,11 @@ export const Summary = Schema.Struct({
   change: Schema.Number,
   destroy: Schema.Number,
   /** Resources FleetFlow stops managing and leaves in their cloud; absent when none. */
-  forget: Schema.optional(Schema.Number)
+  forget: Schema.optional(Schema.Number),
+  /** Creates that take over what their cloud holds already as the file declares it (see `existing`), apart from `add`; absent when none. */
+  adopt: Schema.optional(Schema.Number)
 })
 export type Summary = typeof Summary.Type
-
-/** A field whose value in the cloud (`after` for drift, `before` for an existing resource) is not the expected one. */
-const FieldDifference = Schema.Struct({
-  field: Schema.String,
-  before: Schema.optional(Json),
-  after: Schema.optional(Json)
-})
-
-/** What the refresh found changed outside FleetFlow: `changes` from the state (`before`) to the cloud (`after`). */
-export const Drift = Schema.Struct({
-  key: Schema.String,
-  /** "changed", or "deleted" when the cloud no longer has it. */
-  kind: Schema.Literal("changed", "deleted"),
-  changes: Schema.Array(FieldDifference)
-})
-export type Drift = typeof Drift.Type
-
-/** A resource the plan creates that its cloud holds already, though the state does not. */
-export const Existing = Schema.Struct({
-  key: Schema.String,
-  id: Schema.String,
-  /**
-   * "adopt": it is what the file declares, and `up` takes it over; "refuse": it differs, and `up`
-   * changes nothing until it is imported (`fleetflow import`) or removed.
-   */
-  resolution: Schema.Literal("adopt", "refuse"),
-  /** Where it differs: the cloud's value (`before`) and the file's (`after`). */
-  changes: Schema.Array(FieldDifference)
-})
-export type Existing = typeof Existing.Type
 
 /** Everything `up` would do for one stage, bound to the state serial it was computed from. */
 export class Plan extends Schema.Class<Plan>("Plan")({
@@ -135,7 +110,8 @@ export const changesOf = (plan: Plan): ReadonlyArray<Action> => plan.actions.fil
 
 export const hasChanges = (plan: Plan): boolean => changesOf(plan).length > 0
 
-export const summarize = (actions: ReadonlyArray<Action>): Summary => {
+/** The counts of `actions`; a create of a key in `adopted` takes over what exists (see `Existing`). */
+export const summarize = (actions: ReadonlyArray<Action>, adopted: ReadonlySet<ResourceKey> = new Set()): Summary => {
   let add = 0
   let change = 0
   let destroy = 0
@@ -151,8 +127,13 @@ export const summarize = (actions: ReadonlyArray<Action>): Summary => {
       else destroy++
     }
   }
-  return forget === 0 ? { add, change, destroy } : { add, change, destroy, forget }
+  const adopt = actions.filter((action) => action._tag === "Create" && adopted.has(action.key)).length
+  return { add: add - adopt, change, destroy, ...(forget === 0 ? {} : { forget }), ...(adopt === 0 ? {} : { adopt }) }
 }
+
+/** The keys of the creates that adopt what exists (see `Existing`), each with the ID it takes over. */
+export const adoptedOf = (plan: Plan): ReadonlyMap<ResourceKey, string> =>
+  new Map(plan.existing.flatMap((item) => (item.resolution === "adopt" ? [[item.key, item.id] as const] : [])))
 
 /**
  * Actions the engine builds from values that are typed already are not validated again: the

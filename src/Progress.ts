@@ -13,7 +13,8 @@ import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import { printable } from "./Render.js"
 
-export type Verb = "create" | "update" | "replace" | "delete"
+/** `adopt`: a create that takes over what its cloud holds already (see `Plan.Existing`). */
+export type Verb = "create" | "adopt" | "update" | "replace" | "delete"
 
 export type Outcome =
   | { readonly _tag: "Done"; readonly id?: string | undefined }
@@ -47,6 +48,7 @@ export interface Options {
 
 const words: Record<Verb, { readonly start: string; readonly done: string; readonly ing: string }> = {
   create: { start: "Creating", done: "Creation complete", ing: "creating" },
+  adopt: { start: "Adopting", done: "Adoption complete", ing: "adopting" },
   update: { start: "Modifying", done: "Modifications complete", ing: "modifying" },
   replace: { start: "Replacing", done: "Replacement complete", ing: "replacing" },
   delete: { start: "Destroying", done: "Destruction complete", ing: "destroying" }

@@ -75,6 +75,8 @@ export interface ApplyRequest extends Scope {
    * references to them are left unresolved (`{ $ref }`): their IDs exist only once the call ends.
    */
   readonly along?: ReadonlyArray<AlongRequest> | undefined
+  /** A create the plan showed as taking over what exists (`Plan.Existing`): no need to say so again. */
+  readonly adopting?: boolean | undefined
 }
 
 /** A create made within another one's call: a Sakura server's new disk. */
@@ -170,6 +172,18 @@ export interface CloudProviderService {
       ) => Effect.Effect<void, ProviderError>)
     | undefined
   /**
+   * What the creates `creating` would meet in the cloud, outside the state, found as `apply`'s creates
+   * will find it (from the reads `prepare` started, where it started them): Sakura's resources an
+   * earlier run made under the project's, stage's and resource's tags, and keys and notes `up` uses
+   * as they are. Absent: `find` of the creates that `claims` a name.
+   */
+  readonly meets?:
+    | ((
+        scope: Scope,
+        creating: ReadonlyArray<Wanted>
+      ) => Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError>)
+    | undefined
+  /**
    * What the clouds hold for `wanted`, found without the state: by each resource's
    * deterministic name and the scope's ownership tags (where the cloud has tags), in batched
    * reads. A key missing from the result was not found. Used to reconcile what an interrupted
@@ -193,6 +207,17 @@ const unsupported = (type: ResourceType, operation: string, key?: ResourceKey) =
     hint: "add the provider to the `providers` block, or run with --sandbox"
   })
 
+/** What `creating` would meet in `service`'s cloud (see `meets`). */
+export const meetsIn = (
+  service: CloudProviderService,
+  scope: Scope,
+  creating: ReadonlyArray<Wanted>
+): Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError> => {
+  if (service.meets !== undefined) return service.meets(scope, creating)
+  const named = creating.filter((item) => service.claims(item.type, item.inputs).length > 0)
+  return named.length === 0 ? Effect.succeed(new Map()) : service.find(scope, named)
+}
+
 /** One provider made of several, each serving the resource types it handles. */
 export const combineServices = (services: ReadonlyArray<CloudProviderService>): CloudProviderService => {
   const byType = new Map<ResourceType, CloudProviderService>()
@@ -209,6 +234,22 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
     }
     return groups
   }
+  /** What each service answers for its part of `wanted`, merged. */
+  const eachService = (
+    wanted: ReadonlyArray<Wanted>,
+    ask: (
+      service: CloudProviderService,
+      group: ReadonlyArray<Wanted>
+    ) => Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError>
+  ) =>
+    Effect.map(
+      Effect.forEach(
+        grouped(wanted.map((item) => [item.key, item] as const)),
+        ([service, group]) => ask(service, [...group.values()]),
+        { concurrency: "unbounded" }
+      ),
+      (results) => new Map(results.flatMap((result) => [...result]))
+    )
   return {
     name: services.map((service) => service.name).join("+"),
     handles: [...byType.keys()],
@@ -244,15 +285,8 @@ export const combineServices = (services: ReadonlyArray<CloudProviderService>): 
       ),
     checkImport: (scope, key, resource, observed) =>
       forType(resource.type)?.checkImport?.(scope, key, resource, observed) ?? Effect.void,
-    find: (scope, wanted) =>
-      Effect.gen(function* () {
-        const results = yield* Effect.forEach(
-          grouped(wanted.map((item) => [item.key, item] as const)),
-          ([service, group]) => service.find(scope, [...group.values()]),
-          { concurrency: "unbounded" }
-        )
-        return new Map(results.flatMap((result) => [...result]))
-      }),
+    find: (scope, wanted) => eachService(wanted, (service, group) => service.find(scope, group)),
+    meets: (scope, creating) => eachService(creating, (service, group) => meetsIn(service, scope, group)),
     check: (desired) =>
       Effect.gen(function* () {
         const missing = desired.find((resource) => forType(resource.type) === undefined)

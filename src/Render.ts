@@ -5,6 +5,7 @@
 import { type DiffLine, lineDiff } from "./LineDiff.js"
 import {
   type Action,
+  adoptedOf,
   changesOf,
   type Drift,
   type Existing,
@@ -145,10 +146,15 @@ export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>, style: Style
     .join("\n")
 }
 
-export const summaryLine = (summary: Summary): string =>
-  `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${
+/** `N to add, N to change, N to destroy.`, with what the plan adopts and forgets when it does. */
+export const counts = (summary: Summary): string =>
+  `${summary.adopt === undefined ? "" : `${summary.adopt} to adopt, `}${summary.add} to add, ${
+    summary.change
+  } to change, ${summary.destroy} to destroy${
     summary.forget === undefined ? "" : `, ${summary.forget} to forget (left in place)`
   }.`
+
+export const summaryLine = (summary: Summary): string => `Plan: ${counts(summary)}`
 
 type Sign = "+" | "~" | "-"
 
@@ -276,15 +282,25 @@ const waitNote = (waited: Action | undefined, key: string): string =>
     ? `after ${printable(key)} is destroyed: the cloud gives their name to one at a time`
     : `after ${printable(key)} is updated to stop using it`
 
+/** What the plan says of an action whose resource exists already (see `Existing`) or that leaves its resource be. */
+const specialHeading = (action: Action, adopted: ReadonlyMap<string, string>) => {
+  const id = adopted.get(action.key)
+  if (action._tag === "Create" && id !== undefined) {
+    return { verb: `will be adopted: it exists (id ${printable(id)}) as the file declares it`, sign: "  +" }
+  }
+  if (action._tag === "Delete" && action.keep === true) {
+    return { verb: "will be forgotten and left in place: FleetFlow used it but did not make it", sign: "  -" }
+  }
+  return undefined
+}
+
 const block = (
   action: Exclude<Action, { readonly _tag: "NoOp" }>,
   style: Style,
-  byKey: ReadonlyMap<string, Action>
+  byKey: ReadonlyMap<string, Action>,
+  adopted: ReadonlyMap<string, string>
 ): string => {
-  const heading =
-    action._tag === "Delete" && action.keep === true
-      ? { verb: "will be forgotten and left in place: FleetFlow used it but did not make it", sign: "  -" }
-      : headings[action._tag]
+  const heading = specialHeading(action, adopted) ?? headings[action._tag]
   const sign =
     action._tag === "Replace"
       ? `${paint(style, red, "-")}/${paint(style, green, "+")}`
@@ -324,26 +340,27 @@ const driftBlock = (drift: Drift, style: Style): string => {
   return differenceBlock(`  ${key} has changed`, drift.changes, style)
 }
 
-/** A resource to create that exists already: from the cloud's value to the file's. */
+/** A resource to create that exists already and differs: from the cloud's value to the file's. */
 const existingBlock = (existing: Existing, style: Style): string => {
   const key = paint(style, bold, `# ${printable(existing.key)}`)
   const id = `(id ${printable(existing.id)})`
-  return existing.resolution === "adopt"
-    ? `  ${key} exists ${id} as the file declares it: up adopts it`
-    : differenceBlock(
-        `  ${key} exists ${id} and differs from the file: ${paint(style, red, "up changes nothing")} until it is imported (\`fleetflow import\`) or removed`,
-        existing.changes,
-        style
-      )
+  return differenceBlock(
+    `  ${key} exists ${id} and differs from the file: ${paint(style, red, "up changes nothing")} until it is imported (\`fleetflow import ${printable(existing.key)} ${printable(existing.id)}\`) or removed`,
+    existing.changes,
+    style
+  )
 }
 
-const existingSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
-  plan.existing.length === 0
+/** What the creates would meet that differs from the file; what they adopt is said by their actions. */
+const existingSection = (plan: Plan, style: Style): ReadonlyArray<string> => {
+  const differing = plan.existing.filter((existing) => existing.resolution === "refuse")
+  return differing.length === 0
     ? []
     : [
-        "Note: resources this plan creates exist already, outside the state:",
-        ...plan.existing.map((existing) => existingBlock(existing, style))
+        "Note: resources this plan creates exist already, outside the state, and differ from the file:",
+        ...differing.map((existing) => existingBlock(existing, style))
       ]
+}
 
 const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
   plan.drift.length === 0
@@ -371,10 +388,11 @@ export const plan = (plan: Plan, style: Style, command: "up" | "down" = "up"): s
   if (actions.length === 0) return [...drift, noChanges(plan, command)].join("\n\n")
   const summary = summaryLine(plan.summary)
   const byKey = new Map(plan.actions.map((action) => [action.key, action]))
+  const adopted = adoptedOf(plan)
   return [
     ...drift,
     `FleetFlow will perform the following actions (project ${quote(plan.project)}, stage ${quote(plan.stage)}):`,
-    ...actions.map((action) => block(action, style, byKey)),
+    ...actions.map((action) => block(action, style, byKey, adopted)),
     style.color ? paint(style, bold, "Plan:") + summary.slice("Plan:".length) : summary
   ].join("\n\n")
 }

@@ -11,7 +11,8 @@ import * as Fleet from "../src/Fleet.js"
 import * as Render from "../src/Render.js"
 import * as Report from "../src/Report.js"
 import * as State from "../src/State.js"
-import { bucket, dnsA, runOptions, target, zone } from "./support/Desired.js"
+import { logged } from "./support/Logged.js"
+import { bucket, disk, dnsA, runOptions, server, serverKey, target, zone } from "./support/Desired.js"
 
 const world = () => Layer.merge(Fake.layer(), State.layerMemory())
 
@@ -43,7 +44,10 @@ describe("resources that exist already, outside the state", () => {
         [[record.key, "refuse"]]
       )
       const text = Render.plan(planned.plan, { color: false })
-      assert.include(text, "Note: resources this plan creates exist already, outside the state:")
+      assert.include(
+        text,
+        "Note: resources this plan creates exist already, outside the state, and differ from the file:"
+      )
       assert.include(text, `# ${record.key} exists`)
       assert.include(text, `~ content = "198.51.100.1" -> "203.0.113.9"`)
 
@@ -70,10 +74,74 @@ describe("resources that exist already, outside the state", () => {
         planned.plan.existing.map((item) => [item.key, item.resolution]),
         [["cloudflare:r2:assets", "adopt"]]
       )
-      assert.include(Render.plan(planned.plan, { color: false }), "as the file declares it: up adopts it")
-      const applied = yield* Fleet.up(target([bucket("assets")]), runOptions())
+      const text = Render.plan(planned.plan, { color: false })
+      assert.include(text, "# cloudflare:r2:assets will be adopted: it exists (id assets) as the file declares it")
+      assert.include(text, "Plan: 1 to adopt, 0 to add, 0 to change, 0 to destroy.")
+      assert.notInclude(text, "Note:", "what is adopted is said once, by its action")
+      const [applied, messages] = yield* logged(Fleet.up(target([bucket("assets")]), runOptions()))
+      assert.deepStrictEqual(
+        messages.filter((message) => message.includes("already exists")),
+        [],
+        "the plan said it already"
+      )
       assert.strictEqual(applied.state.resources["cloudflare:r2:assets"]?.attributes.adopted, true)
       assert.strictEqual((yield* fake.resources).filter((item) => item.type === "r2").length, 1)
     }).pipe(Effect.provide(world()))
+  )
+
+  it.effect(
+    "what an earlier run made for the stage, its state lost, is shown as adopted, and up makes nothing again",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* Fake.FakeCloud
+        const desired = [disk("web"), server("web")]
+        const first = yield* Fleet.up(target(desired), runOptions()).pipe(Effect.provide(State.layerMemory()))
+        const made = yield* fake.resources
+
+        const lost = yield* Fleet.plan(target(desired), { refresh: true }).pipe(Effect.provide(State.layerMemory()))
+        assert.deepStrictEqual(
+          lost.plan.existing.map((item) => [item.key, item.id, item.resolution]).sort(),
+          desired.map((resource) => [resource.key, first.state.resources[resource.key]!.id, "adopt"]).sort()
+        )
+        const text = Render.plan(lost.plan, { color: false })
+        assert.include(
+          text,
+          `# ${serverKey("web")} will be adopted: it exists (id ${first.state.resources[serverKey("web")]!.id})`
+        )
+        assert.include(text, "Plan: 2 to adopt, 0 to add, 0 to change, 0 to destroy.")
+
+        const told: Array<string> = []
+        const reporter = {
+          started: (key: string, verb: string) => Effect.sync(() => told.push(`${verb} ${key}`)),
+          finished: () => Effect.void
+        }
+        const again = yield* Fleet.up(target(desired), runOptions({ reporter })).pipe(
+          Effect.provide(State.layerMemory())
+        )
+        assert.deepStrictEqual(told.sort(), desired.map((resource) => `adopt ${resource.key}`).sort())
+        assert.deepStrictEqual(yield* fake.resources, made, "nothing was made twice")
+        assert.strictEqual(again.state.resources[serverKey("web")]?.id, first.state.resources[serverKey("web")]?.id)
+      }).pipe(Effect.provide(Fake.layer()))
+  )
+
+  it.effect("a server an earlier run made that differs from the file, its state lost, is shown, and up refuses", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.FakeCloud
+      yield* Fleet.up(target([disk("web"), server("web")]), runOptions()).pipe(Effect.provide(State.layerMemory()))
+      const made = yield* fake.resources
+      const bigger = [disk("web"), server("web", { memory: 4 })]
+
+      const lost = yield* Fleet.plan(target(bigger), { refresh: true }).pipe(Effect.provide(State.layerMemory()))
+      const shown = lost.plan.existing.find((item) => item.key === serverKey("web"))
+      assert.strictEqual(shown?.resolution, "refuse")
+      assert.deepStrictEqual(shown?.changes, [{ field: "memory", before: 2, after: 4 }])
+      assert.include(Render.plan(lost.plan, { color: false }), "~ memory = 2 -> 4")
+
+      const refused = yield* Effect.flip(
+        Fleet.up(target(bigger), runOptions()).pipe(Effect.provide(State.layerMemory()))
+      )
+      assert.strictEqual(refused._tag, "ExistingResources")
+      assert.deepStrictEqual(yield* fake.resources, made, "nothing was made or changed")
+    }).pipe(Effect.provide(Fake.layer()))
   )
 })

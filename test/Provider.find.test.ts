@@ -7,7 +7,6 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as CloudflareProvider from "../src/Cloudflare/Provider.js"
 import * as CloudflareSimulator from "../src/Cloudflare/Simulator.js"
@@ -28,6 +27,7 @@ import * as SakuraProvider from "../src/Sakura/Provider.js"
 import { lookupOwned } from "../src/Sakura/Provider/Common.js"
 import * as SakuraSimulator from "../src/Sakura/Simulator.js"
 import { createRequest, fastRetry, sshPublicKey } from "./support/Builders.js"
+import { logged } from "./support/Logged.js"
 import { invocations, provider } from "./support/SakuraSimulator.js"
 import { flagValue, global, zoned } from "./support/UsacloudArgs.js"
 
@@ -366,17 +366,6 @@ const uploadWorker = (store: CloudflareSimulator.CloudflareStore, name: string) 
 }
 
 const requests = (store: CloudflareSimulator.CloudflareStore) => CloudflareSimulator.requests(store).pipe(Effect.orDie)
-
-/** Log messages written while `effect` runs. */
-const logged = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const messages: Array<string> = []
-    const logger = Logger.make(({ message }) => {
-      messages.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
-    })
-    const result = yield* Effect.provide(effect, Logger.replace(Logger.defaultLogger, logger))
-    return [result, messages] as const
-  })
 
 const recordInputs = (zone: string, name: string, content: string | Inputs[string], type = "A") => ({
   zone,

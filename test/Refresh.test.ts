@@ -11,7 +11,7 @@ import * as WorkerState from "../src/Cloudflare/Provider/WorkerState.js"
 import * as Fake from "../src/Fake.js"
 import * as Fleet from "../src/Fleet.js"
 import * as Plan from "../src/Plan.js"
-import { CloudProvider } from "../src/Provider.js"
+import { CloudProvider, meetsIn } from "../src/Provider.js"
 import * as State from "../src/State.js"
 import { bucket, runOptions, target } from "./support/Desired.js"
 import { meeting, together } from "./support/Meeting.js"
@@ -39,11 +39,11 @@ describe("a plan's reads go out together", () => {
   it.live("the credentials are checked while what the creates would meet in the clouds is looked for", () =>
     Effect.gen(function* () {
       const inner = yield* CloudProvider
-      const latch = yield* meeting(["check", "find"])
+      const latch = yield* meeting(["check", "meets"])
       const provider = Layer.succeed(CloudProvider, {
         ...inner,
         check: (desired) => Effect.zipRight(latch.arrive("check"), inner.check(desired)),
-        find: (scope, wanted) => Effect.zipRight(latch.arrive("find"), inner.find(scope, wanted))
+        meets: (scope, creating) => Effect.zipRight(latch.arrive("meets"), meetsIn(inner, scope, creating))
       })
       const planned = yield* together(
         Fleet.plan(target([bucket("assets")]), { refresh: true }).pipe(Effect.provide(provider)),

@@ -202,6 +202,7 @@ export const execute = (
         project: options.project,
         directory: options.directory,
         stage: options.stage,
+        ...(step.adopts === true ? { adopting: true } : {}),
         ...(along.length === 0
           ? {}
           : {

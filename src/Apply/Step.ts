@@ -3,7 +3,7 @@
  * call names the calls that must succeed before it starts.
  */
 import * as Schema from "effect/Schema"
-import { Action, dependentsIn, type Plan } from "../Plan.js"
+import { Action, adoptedOf, dependentsIn, type Plan } from "../Plan.js"
 import type * as Progress from "../Progress.js"
 import type { ResourceKey, ResourceType, StoredResource } from "../Resource.js"
 
@@ -19,7 +19,9 @@ export const Step = Schema.Struct({
   /** Step ids that must succeed first. */
   after: Schema.Array(Schema.String),
   /** The create step whose provider call makes this resource too (`CloudProviderService.createsTogether`). */
-  carriedBy: Schema.optional(Schema.String)
+  carriedBy: Schema.optional(Schema.String),
+  /** A create that takes over what its cloud holds already, as the plan said (`Plan.Existing`). */
+  adopts: Schema.optional(Schema.Literal(true))
 })
 export type Step = typeof Step.Type
 
@@ -67,6 +69,7 @@ export const steps = (
       const step = freesName === forDelete ? undefined : waitedStep(waited)
       return step === undefined ? [] : [step]
     })
+  const adopted = adoptedOf(plan)
   const result: Array<Step> = []
   for (const action of plan.actions) {
     if (action._tag === "NoOp") continue
@@ -88,7 +91,8 @@ export const steps = (
         .map((dep) => stepId(creates.has(dep) ? "create" : "update", dep))
       if (action._tag === "Replace") after.push(stepId("delete", action.key))
       after.push(...waitsOf(action, false))
-      result.push({ id: stepId(operation, action.key), operation, key: action.key, action, after })
+      const adopts = action._tag === "Create" && adopted.has(action.key) ? { adopts: true as const } : {}
+      result.push({ id: stepId(operation, action.key), operation, key: action.key, action, after, ...adopts })
     }
   }
   return carry(result, together)
@@ -139,4 +143,10 @@ const carry = (all: ReadonlyArray<Step>, together: Together): ReadonlyArray<Step
 
 /** How progress names a step. */
 export const verbOf = (step: Step): Progress.Verb =>
-  step.action._tag === "Replace" ? "replace" : step.operation === "create" ? "create" : step.operation
+  step.action._tag === "Replace"
+    ? "replace"
+    : step.adopts === true
+      ? "adopt"
+      : step.operation === "create"
+        ? "create"
+        : step.operation

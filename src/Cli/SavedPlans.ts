@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Plan from "../Plan.js"
 import * as Saved from "../Plan/Saved.js"
+import * as Render from "../Render.js"
 import { InvalidOption } from "./Errors.js"
 import type { ApplyCommandOptions } from "./Options.js"
 import { openWorkspace, type Workspace } from "./Workspace.js"
@@ -87,7 +88,7 @@ export const applying =
         ? Effect.void
         : Console.log(
             `Applying the plan saved in ${opened.reviewed.file} (${opened.reviewed.saved.created}) to stage "${plan.stage}": ` +
-              `${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy.`
+              Render.counts(plan.summary)
           ),
       true
     )

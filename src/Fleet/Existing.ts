@@ -1,14 +1,15 @@
 /**
  * Before a plan creates anything, what its clouds hold already under the names it would take,
  * though the state does not: what matches the file is adopted, what differs is shown and refused,
- * so that `up` never makes a silent twin (a second A record beside someone's). Only names a cloud
- * gives to one resource at a time are looked for (see `Claim`): where names repeat (Sakura Cloud),
- * a new resource meets nothing.
+ * so that `up` never makes a silent twin (a second A record beside someone's). Each provider says
+ * what its creates meet (`meets`): on Cloudflare, the holder of a name the cloud gives once (see
+ * `Claim`); on Sakura Cloud, where names repeat, what an earlier run made under the resource's
+ * ownership tags, and the SSH keys and notes `up` uses as they are.
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Plan from "../Plan.js"
-import type { CloudProviderService, ProviderError, Scope } from "../Provider.js"
+import { type CloudProviderService, meetsIn, type ProviderError, type Scope } from "../Provider.js"
 import { type Inputs, type Observed, sameInput } from "../Resource.js"
 
 /** `up` met resources that exist outside the state and differ from the file. */
@@ -19,7 +20,7 @@ export class ExistingResources extends Data.TaggedError("ExistingResources")<{
     const keys = this.existing.map((item) => `${item.key} (id ${item.id})`).join(", ")
     return `${keys} exist${this.existing.length === 1 ? "s" : ""} already, outside the state, and differ${
       this.existing.length === 1 ? "s" : ""
-    } from the file: nothing was changed\n  import to manage as declared (\`fleetflow import KEY ID\`), or remove or rename it, then run again`
+    } from the file: nothing was changed\n  import to manage as declared (\`fleetflow import KEY ID\`, or \`fleetflow state recover\` for every resource of the stage it finds), or remove or rename it, then run again`
   }
 }
 
@@ -59,12 +60,10 @@ export const withExisting = (
   provider: CloudProviderService
 ): Effect.Effect<Plan.Plan, ProviderError> =>
   Effect.gen(function* () {
-    const creates = plan.actions.filter(
-      (action): action is Plan.Create =>
-        action._tag === "Create" && provider.claims(action.type, action.inputs).length > 0
-    )
+    const creates = plan.actions.filter((action): action is Plan.Create => action._tag === "Create")
     if (creates.length === 0) return plan
-    const found = yield* provider.find(
+    const found = yield* meetsIn(
+      provider,
       scope,
       creates.map((create) => ({ key: create.key, type: create.type, name: create.name, inputs: create.inputs }))
     )
@@ -73,7 +72,8 @@ export const withExisting = (
       const seen = found.get(create.key)
       return seen === undefined ? [] : [existingOf(create, seen)]
     })
-    return new Plan.Plan({ ...plan, existing }, true)
+    const adopted = new Set(existing.flatMap((item) => (item.resolution === "adopt" ? [item.key] : [])))
+    return new Plan.Plan({ ...plan, existing, summary: Plan.summarize(plan.actions, adopted) }, true)
   })
 
 /** Fails when `up` would meet a resource that differs from the file. */

@@ -32,7 +32,7 @@ import type { UsacloudTransport } from "./Transport.js"
 import * as Usacloud from "./Usacloud.js"
 import { type Clients, handles, invalid, isId, orFail, osTypeOf, ownerOf, providerName } from "./Provider/Common.js"
 import * as Disks from "./Provider/Disks.js"
-import { find } from "./Provider/Find.js"
+import { find, meets } from "./Provider/Find.js"
 import { checkImport } from "./Provider/Import.js"
 import * as Listed from "./Provider/Listed.js"
 import * as Lookups from "./Provider/Lookups.js"
@@ -181,6 +181,7 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       keeps,
       prepare: (scope, creating, lifetime) => prepare(lookups, archives, known, scope, creating, lifetime),
       getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
+      meets: (scope, creating) => Effect.withSpan(meets(lookups, known, scope, creating), "Sakura meets"),
       find: (scope, wanted) =>
         Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),
       checkImport: (scope, key, resource, observed) => checkImport(clients.read, scope, key, resource, observed),

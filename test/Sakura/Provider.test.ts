@@ -284,12 +284,9 @@ describe("reads started early", () => {
       })
       const layer = Layer.merge(SakuraProvider.layer().pipe(Layer.provide(transport)), State.layerMemory())
       const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
-      // A plan alone checks the credentials and reads nothing for creates it does not make.
+      // A plan alone checks the credentials and reads what its creates would meet, nothing an up's creates need besides.
       yield* Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer))
-      assert.deepStrictEqual(
-        spans.map((span) => span.command),
-        ["auth-status -o"]
-      )
+      assert.deepStrictEqual(spans.map((span) => span.command).sort(), ["auth-status -o", "disk list", "server list"])
       spans.length = 0
       yield* Fleet.up(target, runOptions()).pipe(Effect.provide(layer))
       const check = spans.find((span) => span.command === "auth-status -o")!
@@ -522,10 +519,11 @@ describe("apply and destroy", () => {
         if (failure._tag !== "ProviderError") return
         assert.strictEqual(failure.reason, "auth")
         assert.include(failure.hint ?? "", "SAKURACLOUD_ACCESS_TOKEN")
+        // Beside the check, only what the creates would meet was read.
         assert.deepStrictEqual(
-          (yield* invocations(store)).map((args) => args[0]),
-          ["auth-status"],
-          "nothing but the credentials check ran"
+          commandsOf(yield* invocations(store)).sort(),
+          ["auth-status -o", "disk list", "server list"],
+          "nothing but the credentials check and reads ran"
         )
       })
   )

@@ -245,7 +245,7 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
         ),
         orFail(request.key)
       )
-    if (created.adopted) {
+    if (created.adopted && request.adopting !== true) {
       yield* Effect.logInfo(
         `R2 bucket "${inputs.name}" already exists in the account: FleetFlow adopts it and manages it from now on`
       )

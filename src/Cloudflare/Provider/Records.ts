@@ -209,7 +209,7 @@ export const create = (clients: Clients, request: ApplyRequest): Effect.Effect<O
     const inputs = yield* decode("create", request.key, request.inputs)
     const zone = yield* orFail(request.key)(clients.write.zones.byName(inputs.zone))
     const { record, adopted } = yield* orFail(request.key)(createIn(clients.write, zone.id, inputs))
-    if (adopted) {
+    if (adopted && request.adopting !== true) {
       yield* Effect.logInfo(
         `DNS record ${inputs.type} "${inputs.name}" with this content already exists: FleetFlow adopts it`
       )

@@ -2,6 +2,9 @@
  * `find`: what Sakura Cloud holds for declared resources, without the state. Servers and disks:
  * one list per zone, filtered by the project's and stage's tags, matched by name and owner.
  * SSH keys and notes: one list each, matched as `create` would match them.
+ *
+ * `meets`: what a plan's creates would meet, read through the run's shared lists (`Lookups`,
+ * `Registered`), which `prepare` may have started and the creates then read again.
  */
 import * as Effect from "effect/Effect"
 import type { ProviderError, Scope, Wanted } from "../../Provider.js"
@@ -10,6 +13,7 @@ import type { ListFilter, UsacloudError, UsacloudService } from "../Usacloud.js"
 import { byZone, lookupOwned, orFail, ownerOf } from "./Common.js"
 import * as Disks from "./Disks.js"
 import type { Lookups } from "./Lookups.js"
+import type { Registered } from "./Registered.js"
 import * as Notes from "./Notes.js"
 import * as Servers from "./Servers.js"
 import * as SshKeys from "./SshKeys.js"
@@ -102,6 +106,55 @@ export const find = (
           found
         )
       ],
+      { concurrency: "unbounded", discard: true }
+    )
+    return found
+  })
+
+/** What the creates `creating` will take over, as each one's `create` looks for it. */
+export const meets = (
+  lookups: Lookups,
+  known: Registered,
+  scope: Scope,
+  creating: ReadonlyArray<Wanted>
+): Effect.Effect<ReadonlyMap<ResourceKey, Observed>, ProviderError> =>
+  Effect.gen(function* () {
+    const found: Found = new Map()
+    const seen = (item: Wanted, observed: Observed | undefined) => {
+      if (observed !== undefined) found.set(item.key, observed)
+    }
+    yield* Effect.forEach(
+      creating,
+      (item) => {
+        const owner = ownerOf(scope, item.name)
+        const zone = wantedZone(item)
+        switch (item.type) {
+          case "server":
+            return zone === undefined
+              ? Effect.void
+              : Effect.map(orFail(item.key)(lookups.existing("server", zone, owner)), (server) =>
+                  seen(item, server && Servers.observe(server, item))
+                )
+          case "disk":
+            return zone === undefined
+              ? Effect.void
+              : Effect.map(orFail(item.key)(lookups.existing("disk", zone, owner)), (disk) =>
+                  seen(item, disk && Disks.observe(disk, item))
+                )
+          case "ssh-key":
+            return typeof item.inputs.publicKey !== "string"
+              ? Effect.void
+              : Effect.map(orFail(item.key)(known.sshKeys.list), (keys) =>
+                  seen(item, SshKeys.takenOver(keys, owner, item))
+                )
+          case "startup-script":
+            return Effect.map(orFail(item.key)(known.notes.list), (notes) =>
+              seen(item, Notes.findIn(notes, owner, item.inputs))
+            )
+          default:
+            return Effect.void
+        }
+      },
       { concurrency: "unbounded", discard: true }
     )
     return found

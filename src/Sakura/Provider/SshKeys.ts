@@ -91,6 +91,17 @@ export const findIn = (registered: ReadonlyArray<SshKey>, owner: Owner, inputs: 
   return ours === undefined ? undefined : observe(ours, false, recorded)
 }
 
+/** The registered key `create` would take for the resource (`inputs` holding its public key), as it will record it. */
+export const takenOver = (
+  registered: ReadonlyArray<SshKey>,
+  owner: Owner,
+  recorded: Recorded
+): Observed | undefined => {
+  const publicKey = recorded.inputs.publicKey
+  const chosen = typeof publicKey === "string" ? choose(registered, owner, publicKey) : undefined
+  return chosen === undefined ? undefined : observe(chosen.key, chosen.adopted, recorded)
+}
+
 export const create = (clients: Clients, known: Registered, request: ApplyRequest) =>
   Effect.gen(function* () {
     const inputs = yield* decode("create", request.key, request.inputs)
