@@ -375,7 +375,8 @@ const driftSection = (plan: Plan, style: Style): ReadonlyArray<string> =>
 const noChanges = (plan: Plan, command: "up" | "down") =>
   command === "up"
     ? "No changes. Your infrastructure matches the configuration."
-    : `No changes. The state records nothing to destroy (project ${quote(plan.project)}, stage ${quote(plan.stage)}).`
+    : `No changes. The state records nothing to destroy (project ${quote(plan.project)}, stage ${quote(plan.stage)}).\n` +
+      "If the state was lost, `fleetflow state recover` records what the clouds still hold of the stage."
 
 /**
  * The plan as Terraform would print it: what changed outside FleetFlow, one block per action

@@ -226,7 +226,8 @@ Plan: 0 to add, 1 to change, 0 to destroy.`
     assert.strictEqual(Render.plan(planOf([]), colored), "No changes. Your infrastructure matches the configuration.")
     assert.strictEqual(
       Render.plan(planOf([noop]), plain, "down"),
-      'No changes. The state records nothing to destroy (project "creo", stage "dev").'
+      'No changes. The state records nothing to destroy (project "creo", stage "dev").\n' +
+        "If the state was lost, `fleetflow state recover` records what the clouds still hold of the stage."
     )
   })
 

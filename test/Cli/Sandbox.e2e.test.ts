@@ -136,6 +136,7 @@ describe("fleetflow on the sandbox cloud, as an operator runs it", () => {
                 'No changes. The state records nothing to destroy (project "creo", stage "dev").'
               )
               assert.notInclude(again.stdout, "matches the configuration")
+              assert.include(again.stdout, "`fleetflow state recover --sandbox --file fleet.kdl --stage dev`")
             }
           })
         )
