@@ -23,6 +23,7 @@ import { CloudProvider, type ProviderError } from "./Provider.js"
 import {
   type DesiredResource,
   referencesIn,
+  refreshedInputs,
   type ResourceKey,
   equalJson,
   resolveInputs,
@@ -397,7 +398,13 @@ export const importResource = (
           )
         )
       }
-      const resource = { ...candidate, id: observed.id, attributes: observed.attributes }
+      // Recorded as the cloud reads it back: the next plan shows how it differs from the file as changes to make.
+      const resource = {
+        ...candidate,
+        id: observed.id,
+        attributes: observed.attributes,
+        inputs: refreshedInputs(inputs, observed.inputs)
+      }
       const saved = yield* store.write(State.putResource(state, key, resource))
       return { key, resource, serial: saved.serial }
     })

@@ -19,6 +19,7 @@ import {
   providerOf,
   type ResourceKey,
   referencesIn,
+  refreshedInputs,
   resolveInputs,
   sameInput,
   type StoredResource
@@ -236,7 +237,16 @@ export const rebuild = (
         const observed = found.get(resource.key)!
         const stored =
           inputs._tag === "Right"
-            ? recorded(resource.key, scope.stage, observed, inputs.right, resource.dependsOn, at, resource.inputs)
+            ? recorded(
+                resource.key,
+                scope.stage,
+                observed,
+                // What the cloud reads back is recorded as it is: a plan then shows what differs as a change to make, not as drift.
+                refreshedInputs(inputs.right, observed.inputs),
+                resource.dependsOn,
+                at,
+                resource.inputs
+              )
             : undefined
         if (stored === undefined) {
           unresolved.push(resource.key)

@@ -89,6 +89,18 @@ export const equalJson = (a: unknown, b: unknown): boolean => {
   return true
 }
 
+/** The recorded inputs with what the cloud reports laid over them (a field it reports unset stays as recorded if unset there too). */
+export const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => {
+  if (seen === undefined) return recorded
+  const merged: Record<string, Inputs[string]> = { ...recorded }
+  for (const [field, value] of Object.entries(seen)) {
+    if (isUnset(value) && isUnset(recorded[field])) continue
+    if (value === null) delete merged[field]
+    else merged[field] = value
+  }
+  return merged
+}
+
 /** Whether two input values mean the same: equal JSON, or both unset. */
 export const sameInput = (a: Json | undefined, b: Json | undefined): boolean =>
   (isUnset(a) && isUnset(b)) || equalJson(a, b)

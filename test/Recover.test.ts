@@ -172,6 +172,33 @@ describe("state recover and import", () => {
     }).pipe(Effect.provide(world()))
   )
 
+  it.live(
+    "a resource imported, or a lost state rebuilt, from clouds that differ from the file: a change to make, no drift",
+    () =>
+      Effect.gen(function* () {
+        yield* Fleet.up(target(web), runOptions())
+        const bigger = web.map((resource) =>
+          resource.key === serverKey("web") ? server("web", { memory: 4 }) : resource
+        )
+        const planOfBigger = Effect.gen(function* () {
+          assert.strictEqual((yield* storedState).resources[serverKey("web")]?.inputs.memory, 2, "what the cloud holds")
+          const planned = yield* Fleet.plan(target(bigger), { refresh: true })
+          assert.deepStrictEqual(planned.plan.drift, [])
+          assert.deepStrictEqual(
+            Plan.changesOf(planned.plan).map((action) => [action._tag, action.key]),
+            [["Update", serverKey("web")]]
+          )
+        })
+        const id = (yield* storedState).resources[serverKey("web")]!.id
+        yield* leave((state) => State.removeResource(state, serverKey("web")))
+        yield* Fleet.importResource(target(bigger), serverKey("web"), id)
+        yield* planOfBigger
+        yield* leave((state) => ({ ...state, resources: {} }))
+        yield* Fleet.recoverState(target(bigger))
+        yield* planOfBigger
+      }).pipe(Effect.provide(world()))
+  )
+
   it.live("import adopts an existing resource by its ID; unknown IDs and keys are refused", () =>
     Effect.gen(function* () {
       yield* Fleet.up(target(web), runOptions())

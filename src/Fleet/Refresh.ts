@@ -14,6 +14,7 @@ import {
   type Inputs,
   isUnset,
   providerOf,
+  refreshedInputs,
   type ResourceKey,
   sameInput,
   type StoredResource
@@ -63,18 +64,6 @@ const keepsInputs = (recorded: Inputs, seen: Inputs | undefined): boolean => {
     if (value === null || !Object.hasOwn(recorded, field) || !equalJson(recorded[field], value)) return false
   }
   return true
-}
-
-/** The recorded inputs with what the cloud reports laid over them (a field it reports unset stays as recorded if unset there too). */
-const refreshedInputs = (recorded: Inputs, seen: Inputs | undefined): Inputs => {
-  if (seen === undefined) return recorded
-  const merged: Record<string, Inputs[string]> = { ...recorded }
-  for (const [field, value] of Object.entries(seen)) {
-    if (isUnset(value) && isUnset(recorded[field])) continue
-    if (value === null) delete merged[field]
-    else merged[field] = value
-  }
-  return merged
 }
 
 /**
