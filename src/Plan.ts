@@ -111,7 +111,10 @@ export const changesOf = (plan: Plan): ReadonlyArray<Action> => plan.actions.fil
 export const hasChanges = (plan: Plan): boolean => changesOf(plan).length > 0
 
 /** The counts of `actions`; a create of a key in `adopted` takes over what exists (see `Existing`). */
-export const summarize = (actions: ReadonlyArray<Action>, adopted: ReadonlySet<ResourceKey> = new Set()): Summary => {
+export const summarize = (
+  actions: ReadonlyArray<Action>,
+  adopted: { readonly has: (key: ResourceKey) => boolean } = new Set()
+): Summary => {
   let add = 0
   let change = 0
   let destroy = 0

@@ -72,8 +72,8 @@ export const withExisting = (
       const seen = found.get(create.key)
       return seen === undefined ? [] : [existingOf(create, seen)]
     })
-    const adopted = new Set(existing.flatMap((item) => (item.resolution === "adopt" ? [item.key] : [])))
-    return new Plan.Plan({ ...plan, existing, summary: Plan.summarize(plan.actions, adopted) }, true)
+    const shown = new Plan.Plan({ ...plan, existing }, true)
+    return new Plan.Plan({ ...shown, summary: Plan.summarize(plan.actions, Plan.adoptedOf(shown)) }, true)
   })
 
 /** Fails when `up` would meet a resource that differs from the file. */

@@ -142,11 +142,9 @@ export const meets = (
                   seen(item, disk && Disks.observe(disk, item))
                 )
           case "ssh-key":
-            return typeof item.inputs.publicKey !== "string"
-              ? Effect.void
-              : Effect.map(orFail(item.key)(known.sshKeys.list), (keys) =>
-                  seen(item, SshKeys.takenOver(keys, owner, item))
-                )
+            return Effect.map(orFail(item.key)(known.sshKeys.list), (keys) =>
+              seen(item, SshKeys.takenOver(keys, owner, item))
+            )
           case "startup-script":
             return Effect.map(orFail(item.key)(known.notes.list), (notes) =>
               seen(item, Notes.findIn(notes, owner, item.inputs))

@@ -85,8 +85,8 @@ export const choose = (
  */
 export const findIn = (registered: ReadonlyArray<SshKey>, owner: Owner, inputs: Inputs): Observed | undefined => {
   const recorded = { name: owner.name, inputs }
-  const chosen = typeof inputs.publicKey === "string" ? choose(registered, owner, inputs.publicKey) : undefined
-  if (chosen !== undefined) return observe(chosen.key, chosen.adopted, recorded)
+  const taken = takenOver(registered, owner, recorded)
+  if (taken !== undefined) return taken
   const ours = registered.find((key) => isOwned(key, owner))
   return ours === undefined ? undefined : observe(ours, false, recorded)
 }
