@@ -21,6 +21,7 @@ import {
   type ApplyRequest,
   CloudProvider,
   type CloudProviderService,
+  isTransient,
   type ProviderError,
   type Scope,
   type Wanted
@@ -160,8 +161,15 @@ const destroy = (
   }
 }
 
-/** The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`. */
-export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
+/**
+ * The provider over two clients: `read` for `getState`, `write` for `apply` and `destroy`.
+ * `readRetry`: how the plan's search for what its creates would meet, which reads through the
+ * creates' own lookups (made with `write`, whose steps the engine retries), retries a transient failure.
+ */
+export const make = (
+  clients: Clients,
+  options: { readonly readRetry?: Retry.RetryPolicy | undefined } = {}
+): Effect.Effect<CloudProviderService> =>
   Effect.gen(function* () {
     const archives = Disks.makeArchives(clients.write)
     const lookups = Lookups.make(clients.write)
@@ -181,7 +189,11 @@ export const make = (clients: Clients): Effect.Effect<CloudProviderService> =>
       keeps,
       prepare: (scope, creating, lifetime) => prepare(lookups, archives, known, scope, creating, lifetime),
       getState: (_scope, resources) => Effect.zipRight(forget, getState(clients.read, lookups, listed, resources)),
-      meets: (scope, creating) => Effect.withSpan(meets(lookups, known, scope, creating), "Sakura meets"),
+      meets: (scope, creating) =>
+        meets(lookups, known, scope, creating).pipe(
+          Retry.retryTransient(options.readRetry ?? Retry.singleAttempt, isTransient),
+          Effect.withSpan("Sakura meets")
+        ),
       find: (scope, wanted) =>
         Effect.withSpan(Effect.zipRight(forget, find(clients.read, lookups, scope, wanted)), "Sakura find"),
       checkImport: (scope, key, resource, observed) => checkImport(clients.read, scope, key, resource, observed),
@@ -208,9 +220,10 @@ export const layer = (settings: Settings = {}): Layer.Layer<CloudProvider, never
   Layer.effect(
     CloudProvider,
     Effect.gen(function* () {
-      const read = yield* Usacloud.make({ profile: settings.profile, retry: settings.readRetry ?? Retry.defaultPolicy })
+      const readRetry = settings.readRetry ?? Retry.defaultPolicy
+      const read = yield* Usacloud.make({ profile: settings.profile, retry: readRetry })
       const write = yield* Usacloud.make({ profile: settings.profile, retry: Retry.singleAttempt })
-      return yield* make({ read, write })
+      return yield* make({ read, write }, { readRetry })
     })
   )
 

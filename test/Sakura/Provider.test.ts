@@ -528,6 +528,17 @@ describe("apply and destroy", () => {
       })
   )
 
+  it.live("a plan's search for what its creates would meet retries a busy list, as the plan's other reads do", () =>
+    Effect.gen(function* () {
+      const busy = Either.getOrThrow(Simulator.parseFaults("server list=503*1"))
+      const { layer, store } = yield* world({ faults: busy }, { readRetry: fastRetry })
+      const target = yield* targetOf(fleet(`server "a-01" { plan core=1 memory=1; disk size=20 os="ubuntu" }`))
+      const planned = yield* Fleet.plan(target, { refresh: true }).pipe(Effect.provide(layer))
+      assert.strictEqual(planned.plan.summary.add, 2)
+      assert.strictEqual(count(yield* invocations(store), "server list"), 2)
+    })
+  )
+
   it.live("a transient failure is retried by the engine alone: once, and three attempts at most", () =>
     Effect.gen(function* () {
       const once = Either.getOrThrow(Simulator.parseFaults("server create=503*1"))
