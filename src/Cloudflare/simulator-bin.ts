@@ -22,7 +22,7 @@ const usage = `usage: cloudflare-simulator --token TOKEN [--port N] [--store FIL
   --zone     a zone the account holds, e.g. example.com (repeatable)
   --kv       a KV namespace the account holds, by title (repeatable)
   --faults   e.g. "POST /accounts/*=503*2,GET /zones*=ratelimit:5*1"
-  --log      keep every request in the account (\`requests\`), for tests that count them; it grows with each`
+  --log      keep every request in the account (\`requests\`), for tests that count them; it grows with each request`
 
 const refuse = (message: string): never => {
   process.stderr.write(`cloudflare simulator: ${message}\n${usage}\n`)
