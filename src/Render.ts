@@ -146,13 +146,23 @@ export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>, style: Style
     .join("\n")
 }
 
-/** `N to add, N to change, N to destroy.`, with what the plan adopts and forgets when it does. */
-export const counts = (summary: Summary): string =>
-  `${summary.adopt === undefined ? "" : `${summary.adopt} to adopt, `}${summary.add} to add, ${
+const countWords = {
+  planned: { adopt: "to adopt", add: "to add", change: "to change", destroy: "to destroy", forget: "to forget" },
+  done: { adopt: "adopted", add: "added", change: "changed", destroy: "destroyed", forget: "forgotten" }
+} as const
+
+/**
+ * `N to add, N to change, N to destroy.` (`planned`) or `N added, N changed, N destroyed.` (`done`),
+ * with what is adopted and forgotten when there is any.
+ */
+export const counts = (summary: Summary, tense: keyof typeof countWords = "planned"): string => {
+  const words = countWords[tense]
+  return `${summary.adopt === undefined ? "" : `${summary.adopt} ${words.adopt}, `}${summary.add} ${words.add}, ${
     summary.change
-  } to change, ${summary.destroy} to destroy${
-    summary.forget === undefined ? "" : `, ${summary.forget} to forget (left in place)`
+  } ${words.change}, ${summary.destroy} ${words.destroy}${
+    summary.forget === undefined ? "" : `, ${summary.forget} ${words.forget} (left in place)`
   }.`
+}
 
 export const summaryLine = (summary: Summary): string => `Plan: ${counts(summary)}`
 

@@ -143,10 +143,4 @@ const carry = (all: ReadonlyArray<Step>, together: Together): ReadonlyArray<Step
 
 /** How progress names a step. */
 export const verbOf = (step: Step): Progress.Verb =>
-  step.action._tag === "Replace"
-    ? "replace"
-    : step.adopts === true
-      ? "adopt"
-      : step.operation === "create"
-        ? "create"
-        : step.operation
+  step.action._tag === "Replace" ? "replace" : step.adopts === true ? "adopt" : step.operation

@@ -245,13 +245,7 @@ const applyCommand = (name: "up" | "down", description: string) =>
       if (!Plan.hasChanges(outcome.plan))
         return yield* Console.log(Render.plan(outcome.plan, { color: terminal.color() }, name))
       const verb = name === "up" ? "Apply" : "Destroy"
-      yield* Console.log(
-        `\n${verb} complete! Resources: ${summary.adopt === undefined ? "" : `${summary.adopt} adopted, `}${
-          summary.add
-        } added, ${summary.change} changed, ${summary.destroy} destroyed${
-          summary.forget === undefined ? "" : `, ${summary.forget} forgotten (left in place)`
-        }.${outputsSection(outputs)}`
-      )
+      yield* Console.log(`\n${verb} complete! Resources: ${Render.counts(summary, "done")}${outputsSection(outputs)}`)
     })
   ).pipe(Command.withDescription(description))
 
