@@ -261,6 +261,18 @@ describe("Render.summaryLine", () => {
       "Plan: 3 to add, 1 to change, 0 to destroy."
     )
   })
+
+  it("says what is adopted and forgotten, planned and done", () => {
+    const summary = { add: 1, change: 0, destroy: 2, forget: 1, adopt: 4 }
+    assert.strictEqual(
+      Render.summaryLine(summary),
+      "Plan: 4 to adopt, 1 to add, 0 to change, 2 to destroy, 1 to forget (left in place)."
+    )
+    assert.strictEqual(
+      Render.counts(summary, "done"),
+      "4 adopted, 1 added, 0 changed, 2 destroyed, 1 forgotten (left in place)."
+    )
+  })
 })
 
 describe("Render.providerError", () => {
